@@ -1,0 +1,180 @@
+//! The subcommands. Each reads its input, makes one library call and renders the result.
+
+use std::fs::File;
+use std::io::BufReader;
+
+use clap::{Subcommand, ValueEnum};
+use serde_json::json;
+use trialstats_core::Table;
+use trialstats_core::table::{Align, fmt_num};
+use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame, datasets};
+
+use crate::error::CliError;
+use crate::output::{Format, render_json, render_table};
+
+/// The subcommands of `trialstats`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the design matrix a formula makes: term names, rows used and dropped, clusters.
+    Design {
+        /// CSV file with a header row (empty cell or NA = missing).
+        #[arg(long)]
+        data: String,
+        /// Model formula, e.g. "y ~ x + factor(site)".
+        #[arg(long)]
+        formula: String,
+        /// Cluster column (repeat for two-way clustering).
+        #[arg(long)]
+        cluster: Vec<String>,
+        /// Print the first N rows of the design matrix (text and Markdown formats).
+        #[arg(long, default_value_t = 0)]
+        head: usize,
+    },
+    /// Write an embedded public dataset as CSV (to try the other subcommands on).
+    Dataset {
+        /// Which dataset.
+        #[arg(value_enum)]
+        name: DatasetName,
+    },
+}
+
+/// The embedded datasets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DatasetName {
+    /// Petersen (2009) clustered-SE test data: 5000 rows, 500 firms × 10 years.
+    Petersen,
+    /// Randall (1989) wine bitterness ratings (R ordinal): 72 rows, 9 judges.
+    Wine,
+    /// NHANES example of R mice: 25 rows with missing values.
+    Nhanes,
+    /// nhanes2 of R mice: age group and hypertension as text.
+    Nhanes2,
+}
+
+/// Runs a subcommand and returns what it writes to standard output.
+pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
+    match command {
+        Command::Design {
+            data,
+            formula,
+            cluster,
+            head,
+        } => design(data, formula, cluster, *head, format),
+        Command::Dataset { name } => Ok(match name {
+            DatasetName::Petersen => datasets::PETERSEN_CSV,
+            DatasetName::Wine => datasets::WINE_CSV,
+            DatasetName::Nhanes => datasets::NHANES_CSV,
+            DatasetName::Nhanes2 => datasets::NHANES2_CSV,
+        }
+        .to_owned()),
+    }
+}
+
+/// Reads a CSV file into a table named after the path.
+pub fn read_table(path: &str) -> Result<DataTable, CliError> {
+    let file = File::open(path).map_err(|e| CliError::Io {
+        action: "read",
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(DataTable::from_csv_reader(path, BufReader::new(file))?)
+}
+
+fn design(
+    path: &str,
+    formula: &str,
+    cluster: &[String],
+    head: usize,
+    format: Format,
+) -> Result<String, CliError> {
+    if cluster.len() > 2 {
+        return Err(CliError::Usage(format!(
+            "--cluster may be given once or twice, not {} times",
+            cluster.len()
+        )));
+    }
+    let table = read_table(path)?;
+    let f = Formula::parse(formula)?;
+    let mf = ModelFrame::new(
+        &table,
+        &f,
+        &FrameOptions {
+            clusters: cluster.to_vec(),
+            check_rank: true,
+        },
+    )?;
+    Ok(match format {
+        Format::Json => render_json(&json!({
+            "formula": mf.formula,
+            "response": mf.response_name,
+            "nobs": mf.nobs(),
+            "nobs_dropped": mf.dropped.count(),
+            "dropped_rows": mf.dropped.rows.iter().map(|r| r + 1).collect::<Vec<_>>(),
+            "columns": mf.column_names,
+            "terms": mf.terms.iter().map(|t| json!({"term": t.label, "columns": mf.column_names[t.start..t.start + t.len]})).collect::<Vec<_>>(),
+            "clusters": mf.clusters.iter().map(|c| json!({"name": c.name(), "n_clusters": c.n_clusters()})).collect::<Vec<_>>(),
+            "warnings": mf.warnings,
+        })),
+        Format::Csv => {
+            let mut t = Table::new(
+                &mf.column_names
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            );
+            for row in mf.x.row_iter() {
+                t.push_row(row.iter().map(|v| format!("{v}")).collect());
+            }
+            t.to_csv()
+        }
+        Format::Text | Format::Markdown => {
+            let mut t = Table::new(&["column", "term", "mean", "min", "max"]);
+            t.set_align(0, Align::Left);
+            t.set_align(1, Align::Left);
+            for term in &mf.terms {
+                for j in term.start..term.start + term.len {
+                    let col = mf.x.column(j);
+                    t.push_row(vec![
+                        mf.column_names[j].clone(),
+                        term.label.clone(),
+                        fmt_num(col.mean(), 5),
+                        fmt_num(col.min(), 5),
+                        fmt_num(col.max(), 5),
+                    ]);
+                }
+            }
+            let clusters: Vec<String> = mf
+                .clusters
+                .iter()
+                .map(|c| format!("{} ({} clusters)", c.name(), c.n_clusters()))
+                .collect();
+            t.title = Some(format!(
+                "{}: {} rows used, {} dropped{}",
+                mf.formula,
+                mf.nobs(),
+                mf.dropped.count(),
+                if clusters.is_empty() {
+                    String::new()
+                } else {
+                    format!("; clustered by {}", clusters.join(" and "))
+                }
+            ));
+            t.notes.extend(mf.warnings.iter().cloned());
+            let mut out = render_table(&t, format);
+            if head > 0 {
+                let mut h = Table::new(
+                    &mf.column_names
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                );
+                for row in mf.x.row_iter().take(head) {
+                    h.push_row(row.iter().map(|v| fmt_num(*v, 6)).collect());
+                }
+                out.push('\n');
+                out.push_str(&render_table(&h, format));
+            }
+            out
+        }
+    })
+}

@@ -1,0 +1,34 @@
+//! Errors of the command line and their exit codes.
+
+use trialstats_data::DataError;
+
+/// Everything a subcommand can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The data or the model could not be used (exit code 1).
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A file could not be read or written (exit code 1).
+    #[error("cannot {action} `{path}`: {message}")]
+    Io {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The path as given.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The options do not fit together (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    /// 1 for data and model errors, 2 for usage errors.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Data(_) | CliError::Io { .. } => 1,
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! `trialstats`: the command line of the trialstats workspace.
+//!
+//! Every subcommand reads a CSV file, runs one library call and writes text (default), JSON,
+//! Markdown or CSV to standard output. Errors go to standard error as one sentence naming the
+//! file, row, column and value; the exit code is 1 for data and model errors and 2 for usage
+//! errors, and nothing is written to standard output then. The contract is `cli.md` of the
+//! project's specifications.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod error;
+mod output;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::output::Format;
+
+/// Statistics for cluster randomised trials.
+#[derive(Debug, Parser)]
+#[command(name = "trialstats", version, about, long_about = None)]
+struct Cli {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(subcommand)]
+    command: commands::Command,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout (exit 0), usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match commands::run(&cli.command, cli.format) {
+        Ok(text) => {
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::CliError;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
+    }
+}

@@ -1,0 +1,202 @@
+//! Cluster membership: labels mapped once to dense codes `0..G`.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::hash::Hash;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+
+/// Cluster membership of `n` observations, validated once: every row has a code in `0..G`,
+/// every code in `0..G` has at least one row.
+///
+/// Codes are given in order of first appearance, so the mapping depends only on the data, not on
+/// hashing. The original labels are kept (as text) for reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clusters {
+    name: String,
+    codes: Vec<usize>,
+    labels: Vec<String>,
+    sizes: Vec<usize>,
+}
+
+impl Clusters {
+    /// Maps labels (one per observation) to dense codes in order of first appearance.
+    ///
+    /// # Errors
+    /// [`InputError::Empty`] if `labels` is empty.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Clusters;
+    /// let c = Clusters::from_labels("site", &["b", "a", "b", "c"]).unwrap();
+    /// assert_eq!(c.n_clusters(), 3);
+    /// assert_eq!(c.codes(), &[0, 1, 0, 2]);
+    /// assert_eq!(c.sizes(), &[2, 1, 1]);
+    /// ```
+    pub fn from_labels<T: Eq + Hash + Display>(
+        name: &str,
+        labels: &[T],
+    ) -> Result<Self, InputError> {
+        if labels.is_empty() {
+            return Err(InputError::Empty {
+                field: name.to_owned(),
+            });
+        }
+        let mut index: HashMap<&T, usize> = HashMap::new();
+        let mut codes = Vec::with_capacity(labels.len());
+        let mut names = Vec::new();
+        let mut sizes = Vec::new();
+        for label in labels {
+            let next = index.len();
+            let code = *index.entry(label).or_insert(next);
+            if code == next {
+                names.push(label.to_string());
+                sizes.push(0);
+            }
+            sizes[code] += 1;
+            codes.push(code);
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            codes,
+            labels: names,
+            sizes,
+        })
+    }
+
+    /// Like [`Clusters::from_labels`], for labels that may be missing.
+    ///
+    /// # Errors
+    /// [`InputError::MissingCluster`] naming the first row (0-based) whose label is missing; a
+    /// missing cluster id is never silently made a cluster of its own.
+    pub fn from_optional_labels<T: Eq + Hash + Display>(
+        name: &str,
+        labels: &[Option<T>],
+    ) -> Result<Self, InputError> {
+        let mut present = Vec::with_capacity(labels.len());
+        for (row, label) in labels.iter().enumerate() {
+            match label {
+                Some(l) => present.push(l),
+                None => {
+                    return Err(InputError::MissingCluster {
+                        field: name.to_owned(),
+                        row,
+                    });
+                }
+            }
+        }
+        Self::from_labels(name, &present)
+    }
+
+    /// The intersection of two clusterings (the `A∩B` term of two-way clustering): one cluster per
+    /// observed pair of codes.
+    ///
+    /// # Errors
+    /// [`InputError::Length`] if the two have different numbers of observations.
+    pub fn intersect(&self, other: &Clusters) -> Result<Clusters, InputError> {
+        if self.len() != other.len() {
+            return Err(InputError::Length {
+                field: other.name.clone(),
+                got: other.len(),
+                reference: self.name.clone(),
+                expected: self.len(),
+            });
+        }
+        let pairs: Vec<(usize, usize)> = self
+            .codes
+            .iter()
+            .copied()
+            .zip(other.codes.iter().copied())
+            .collect();
+        let mut index: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut codes = Vec::with_capacity(pairs.len());
+        let mut labels = Vec::new();
+        let mut sizes = Vec::new();
+        for &(a, b) in &pairs {
+            let next = index.len();
+            let code = *index.entry((a, b)).or_insert(next);
+            if code == next {
+                labels.push(format!("{}:{}", self.labels[a], other.labels[b]));
+                sizes.push(0);
+            }
+            sizes[code] += 1;
+            codes.push(code);
+        }
+        Ok(Clusters {
+            name: format!("{}:{}", self.name, other.name),
+            codes,
+            labels,
+            sizes,
+        })
+    }
+
+    /// The name of the clustering variable.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Number of clusters, G.
+    pub fn n_clusters(&self) -> usize {
+        self.labels.len()
+    }
+    /// Number of observations, n.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+    /// Always `false`: a `Clusters` has at least one observation.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+    /// Dense cluster code of each observation, in `0..G`.
+    pub fn codes(&self) -> &[usize] {
+        &self.codes
+    }
+    /// Label of each cluster code.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+    /// Number of observations in each cluster.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_label_is_an_error_naming_the_row() {
+        let e =
+            Clusters::from_optional_labels("firm", &[Some(1), Some(2), None, Some(1)]).unwrap_err();
+        assert_eq!(
+            e,
+            InputError::MissingCluster {
+                field: "firm".into(),
+                row: 2
+            }
+        );
+        assert!(e.to_string().contains("`firm` is missing at row 2"));
+    }
+
+    #[test]
+    fn empty_is_an_error() {
+        let empty: [u32; 0] = [];
+        assert!(matches!(
+            Clusters::from_labels("g", &empty),
+            Err(InputError::Empty { .. })
+        ));
+    }
+
+    #[test]
+    fn intersection_counts_pairs() {
+        let a = Clusters::from_labels("firm", &[1, 1, 2, 2, 1]).unwrap();
+        let b = Clusters::from_labels("year", &[1, 2, 1, 2, 1]).unwrap();
+        let ab = a.intersect(&b).unwrap();
+        assert_eq!(ab.n_clusters(), 4);
+        assert_eq!(ab.codes(), &[0, 1, 2, 3, 0]);
+        assert_eq!(ab.sizes(), &[2, 1, 1, 1]);
+        assert_eq!(ab.labels()[3], "2:2");
+    }
+}

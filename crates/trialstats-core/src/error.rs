@@ -1,0 +1,151 @@
+//! Errors shared by every crate of the workspace.
+//!
+//! Each variant carries the fields needed to write one sentence that names what was wrong
+//! (the field, the row, the value), so that a caller can show it to a user as it is.
+
+use serde::{Deserialize, Serialize};
+
+/// A linear-algebra operation could not be carried out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum LinalgError {
+    /// The operands' shapes do not fit together.
+    #[error("{operation}: dimensions do not match ({detail})")]
+    Dimension {
+        /// The operation that was attempted, e.g. `"least squares"`.
+        operation: String,
+        /// The shapes that did not fit, e.g. `"x has 10 rows, y has 9"`.
+        detail: String,
+    },
+    /// A matrix that must be symmetric positive definite is not (Cholesky failed).
+    #[error("{what} is not positive definite (dimension {dim})")]
+    NotPositiveDefinite {
+        /// What the matrix is, e.g. `"X'WX"` or `"the negative Hessian"`.
+        what: String,
+        /// Its dimension.
+        dim: usize,
+    },
+    /// A design matrix has columns that are linear combinations of earlier ones.
+    #[error(
+        "the design matrix is rank deficient (rank {rank} of {ncol} columns): {} {} aliased with earlier columns",
+        quote_list(columns),
+        if columns.len() == 1 { "is" } else { "are" }
+    )]
+    Aliased {
+        /// Names of the aliased columns, in design order.
+        columns: Vec<String>,
+        /// Numerical rank.
+        rank: usize,
+        /// Number of columns.
+        ncol: usize,
+    },
+    /// A matrix contains a NaN or an infinity.
+    #[error("{what} contains a non-finite value at ({row}, {col})")]
+    NonFinite {
+        /// What the matrix is.
+        what: String,
+        /// Row of the first non-finite entry (0-based).
+        row: usize,
+        /// Column of the first non-finite entry (0-based).
+        col: usize,
+    },
+    /// A matrix is singular to working precision.
+    #[error("{what} is singular to working precision (dimension {dim})")]
+    Singular {
+        /// What the matrix is.
+        what: String,
+        /// Its dimension.
+        dim: usize,
+    },
+}
+
+/// Invalid input to a numerical routine (not a data-file problem: see `trialstats-data`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum InputError {
+    /// Two inputs that must have the same length do not.
+    #[error("`{field}` has {got} rows but `{reference}` has {expected}")]
+    Length {
+        /// The input with the wrong length.
+        field: String,
+        /// Its length.
+        got: usize,
+        /// The input it is compared with.
+        reference: String,
+        /// The length it should have.
+        expected: usize,
+    },
+    /// A value is NaN or infinite.
+    #[error("`{field}` row {row} is not finite ({value})")]
+    NonFinite {
+        /// The input.
+        field: String,
+        /// The row (0-based index).
+        row: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A value is outside its allowed range.
+    #[error("`{field}` = {value} is out of range; expected {expected}")]
+    OutOfRange {
+        /// The input or setting.
+        field: String,
+        /// The offending value.
+        value: f64,
+        /// The allowed range, in words.
+        expected: String,
+    },
+    /// A cluster identifier is missing.
+    #[error("cluster variable `{field}` is missing at row {row}; drop or impute that row first")]
+    MissingCluster {
+        /// The cluster variable.
+        field: String,
+        /// The row (0-based index).
+        row: usize,
+    },
+    /// An input is empty where data are needed.
+    #[error("`{field}` is empty")]
+    Empty {
+        /// The input.
+        field: String,
+    },
+}
+
+/// Formats a list of names as `` `a`, `b` and `c` ``.
+pub(crate) fn quote_list(names: &[String]) -> String {
+    match names {
+        [] => String::from("(none)"),
+        [one] => format!("`{one}`"),
+        [init @ .., last] => {
+            let head: Vec<String> = init.iter().map(|n| format!("`{n}`")).collect();
+            format!("{} and `{last}`", head.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliased_message_names_columns() {
+        let e = LinalgError::Aliased {
+            columns: vec!["x2".into(), "x3".into()],
+            rank: 2,
+            ncol: 4,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the design matrix is rank deficient (rank 2 of 4 columns): `x2` and `x3` are aliased with earlier columns"
+        );
+        let one = LinalgError::Aliased {
+            columns: vec!["b".into()],
+            rank: 1,
+            ncol: 2,
+        };
+        assert!(
+            one.to_string()
+                .ends_with("`b` is aliased with earlier columns")
+        );
+    }
+}

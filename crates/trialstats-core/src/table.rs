@@ -1,0 +1,273 @@
+//! A plain table of text cells that renders to aligned text, Markdown and CSV.
+//!
+//! Every summary in the workspace is a [`Table`], so one renderer serves the terminal, reports
+//! and spreadsheets.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Horizontal alignment of a column in text and Markdown output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Align {
+    /// Left-aligned (labels).
+    Left,
+    /// Right-aligned (numbers; the default).
+    Right,
+}
+
+/// A table: optional title, a header row, body rows of text cells, and notes printed below.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    /// Title printed above the table (text and Markdown; not in CSV).
+    pub title: Option<String>,
+    /// Column headers.
+    pub header: Vec<String>,
+    /// Alignment of each column.
+    pub align: Vec<Align>,
+    /// Body rows; a row shorter than the header is padded with empty cells.
+    pub rows: Vec<Vec<String>>,
+    /// Notes printed below the table (text and Markdown; not in CSV).
+    pub notes: Vec<String>,
+}
+
+impl Table {
+    /// A table with the given headers, all columns right-aligned.
+    pub fn new(header: &[&str]) -> Self {
+        Self {
+            title: None,
+            header: header.iter().map(|h| (*h).to_owned()).collect(),
+            align: vec![Align::Right; header.len()],
+            rows: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Sets the alignment of column `col` (ignored if there is no such column).
+    pub fn set_align(&mut self, col: usize, align: Align) {
+        if let Some(a) = self.align.get_mut(col) {
+            *a = align;
+        }
+    }
+
+    /// Appends a body row.
+    pub fn push_row(&mut self, row: Vec<String>) {
+        self.rows.push(row);
+    }
+
+    fn ncols(&self) -> usize {
+        self.rows
+            .iter()
+            .map(Vec::len)
+            .chain(std::iter::once(self.header.len()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn cell(row: &[String], j: usize) -> &str {
+        row.get(j).map_or("", String::as_str)
+    }
+
+    fn align_of(&self, j: usize) -> Align {
+        self.align.get(j).copied().unwrap_or(Align::Right)
+    }
+
+    /// Renders as aligned plain text with a rule under the header.
+    pub fn to_text(&self) -> String {
+        let ncols = self.ncols();
+        let width: Vec<usize> = (0..ncols)
+            .map(|j| {
+                std::iter::once(&self.header)
+                    .chain(&self.rows)
+                    .map(|r| Self::cell(r, j).chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |row: &[String]| -> String {
+            let cells: Vec<String> = (0..ncols)
+                .map(|j| {
+                    let c = Self::cell(row, j);
+                    let pad = width[j].saturating_sub(c.chars().count());
+                    match self.align_of(j) {
+                        Align::Left => format!("{c}{}", " ".repeat(pad)),
+                        Align::Right => format!("{}{c}", " ".repeat(pad)),
+                    }
+                })
+                .collect();
+            cells.join("  ").trim_end().to_owned()
+        };
+        let mut out = String::new();
+        if let Some(t) = &self.title {
+            out.push_str(t);
+            out.push('\n');
+        }
+        out.push_str(&line(&self.header));
+        out.push('\n');
+        let total: usize = width.iter().sum::<usize>() + 2 * ncols.saturating_sub(1);
+        out.push_str(&"-".repeat(total));
+        out.push('\n');
+        for r in &self.rows {
+            out.push_str(&line(r));
+            out.push('\n');
+        }
+        for n in &self.notes {
+            out.push_str("Note: ");
+            out.push_str(n);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Renders as a GitHub-flavoured Markdown table (`|` in cells escaped).
+    pub fn to_markdown(&self) -> String {
+        let ncols = self.ncols();
+        let esc = |s: &str| s.replace('|', "\\|");
+        let line = |row: &[String]| -> String {
+            let cells: Vec<String> = (0..ncols).map(|j| esc(Self::cell(row, j))).collect();
+            format!("| {} |", cells.join(" | "))
+        };
+        let mut out = String::new();
+        if let Some(t) = &self.title {
+            out.push_str(&format!("**{}**\n\n", esc(t)));
+        }
+        out.push_str(&line(&self.header));
+        out.push('\n');
+        let rule: Vec<&str> = (0..ncols)
+            .map(|j| match self.align_of(j) {
+                Align::Left => ":---",
+                Align::Right => "---:",
+            })
+            .collect();
+        out.push_str(&format!("| {} |\n", rule.join(" | ")));
+        for r in &self.rows {
+            out.push_str(&line(r));
+            out.push('\n');
+        }
+        if !self.notes.is_empty() {
+            out.push('\n');
+            for n in &self.notes {
+                out.push_str(&format!("*Note:* {}\n", esc(n)));
+            }
+        }
+        out
+    }
+
+    /// Renders as CSV (RFC 4180 quoting): the header and body rows only.
+    pub fn to_csv(&self) -> String {
+        let ncols = self.ncols();
+        let mut out = String::new();
+        for row in std::iter::once(&self.header).chain(&self.rows) {
+            let cells: Vec<String> = (0..ncols).map(|j| csv_field(Self::cell(row, j))).collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+/// Quotes a CSV field when it contains a comma, quote, or line break (RFC 4180).
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Formats `x` with `sig` significant digits: fixed notation for 1e−4 ≤ |x| < 1e7, scientific
+/// otherwise; `NaN`, `Inf`, `-Inf` as R prints them.
+pub fn fmt_num(x: f64, sig: usize) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Inf".into() } else { "-Inf".into() };
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let sig = sig.max(1);
+    let e = x.abs().log10().floor() as i32;
+    if (-4..7).contains(&e) {
+        let decimals = (sig as i32 - 1 - e).max(0) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        format!("{x:.*e}", sig - 1)
+    }
+}
+
+/// Formats a p-value: 4 significant digits down to 1e−4, then scientific with 2 digits.
+pub fn fmt_p(p: f64) -> String {
+    if p.is_nan() {
+        "NaN".into()
+    } else if p >= 1e-4 {
+        fmt_num(p, 4)
+    } else if p > 0.0 {
+        format!("{p:.1e}")
+    } else {
+        "0".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        let mut t = Table::new(&["term", "estimate"]);
+        t.set_align(0, Align::Left);
+        t.push_row(vec!["(Intercept)".into(), "0.02968".into()]);
+        t.push_row(vec!["x|y, \"z\"".into(), "1.035".into()]);
+        t.title = Some("OLS".into());
+        t.notes.push("CR1".into());
+        t
+    }
+
+    #[test]
+    fn renders_text() {
+        let text = sample().to_text();
+        let expected = "OLS\nterm         estimate\n---------------------\n(Intercept)   0.02968\nx|y, \"z\"        1.035\nNote: CR1\n";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn renders_markdown_and_csv_with_escaping() {
+        let t = sample();
+        let md = t.to_markdown();
+        assert!(
+            md.contains("| term | estimate |\n| :--- | ---: |\n"),
+            "{md}"
+        );
+        assert!(md.contains("| x\\|y, \"z\" | 1.035 |"), "{md}");
+        assert_eq!(
+            t.to_csv(),
+            "term,estimate\n(Intercept),0.02968\n\"x|y, \"\"z\"\"\",1.035\n"
+        );
+    }
+
+    #[test]
+    fn ragged_rows_are_padded() {
+        let mut t = Table::new(&["a", "b"]);
+        t.push_row(vec!["1".into()]);
+        assert_eq!(t.to_csv(), "a,b\n1,\n");
+    }
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(fmt_num(1.034_837_5, 5), "1.0348");
+        assert_eq!(fmt_num(0.029_675, 3), "0.0297");
+        assert_eq!(fmt_num(-123_456.7, 4), "-123457");
+        assert_eq!(fmt_num(1.5e-7, 3), "1.50e-7");
+        assert_eq!(fmt_num(0.0, 3), "0");
+        assert_eq!(fmt_num(f64::NEG_INFINITY, 3), "-Inf");
+        assert_eq!(fmt_p(0.04550026), "0.04550");
+        assert_eq!(fmt_p(3.2e-70), "3.2e-70");
+    }
+}

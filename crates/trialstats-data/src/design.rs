@@ -1,0 +1,512 @@
+//! From a table and a formula to a design matrix: listwise deletion, treatment contrasts, R's
+//! column names, cluster mapping and a rank check.
+
+use std::collections::BTreeSet;
+
+use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+use trialstats_core::Clusters;
+use trialstats_core::linalg::Qr;
+
+use crate::error::DataError;
+use crate::formula::{Formula, Term, Variable};
+use crate::table::{ColumnData, DataTable, format_number};
+
+/// Options of [`ModelFrame::new`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameOptions {
+    /// Cluster columns (one for one-way clustering, two for two-way). Rows with a missing cluster
+    /// id are dropped and counted, with a warning.
+    pub clusters: Vec<String>,
+    /// Whether to check the design for aliased columns (QR with R's tolerance). Default `true`;
+    /// an estimator that factorises X itself may switch it off to save a pass over the data.
+    pub check_rank: bool,
+}
+
+impl Default for FrameOptions {
+    fn default() -> Self {
+        Self {
+            clusters: Vec::new(),
+            check_rank: true,
+        }
+    }
+}
+
+/// The response of a model frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Response {
+    /// A numeric response.
+    Numeric(Vec<f64>),
+    /// A categorical response: 0-based codes into `levels` (all levels of the column, sorted).
+    Categorical {
+        /// Code of each used row.
+        codes: Vec<usize>,
+        /// The column's levels.
+        levels: Vec<String>,
+    },
+}
+
+impl Response {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Response::Numeric(v) => v.len(),
+            Response::Categorical { codes, .. } => codes.len(),
+        }
+    }
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Rows dropped by listwise deletion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Dropped {
+    /// 0-based indices of the dropped rows.
+    pub rows: Vec<usize>,
+    /// Missing values per model variable (a row missing in two variables counts in both).
+    pub by_variable: Vec<(String, usize)>,
+}
+
+impl Dropped {
+    /// Number of rows dropped.
+    pub fn count(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+/// Which design columns a term produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermColumns {
+    /// The term label (`temp`, `a:b`, `(Intercept)`).
+    pub label: String,
+    /// First design column of the term.
+    pub start: usize,
+    /// Number of columns.
+    pub len: usize,
+}
+
+/// A model frame: the response, the design matrix with R's column names, the clusters, and what
+/// was dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFrame {
+    /// The formula as given.
+    pub formula: String,
+    /// The response column's name.
+    pub response_name: String,
+    /// The response on the rows used.
+    pub response: Response,
+    /// The design matrix X (n × p, column-major).
+    pub x: DMatrix<f64>,
+    /// Column names as R's `model.matrix` gives them.
+    pub column_names: Vec<String>,
+    /// The columns each term produced.
+    pub terms: Vec<TermColumns>,
+    /// Cluster membership of the rows used, one per cluster column.
+    pub clusters: Vec<Clusters>,
+    /// 0-based indices (into the table) of the rows used.
+    pub rows: Vec<usize>,
+    /// Rows dropped for missing values.
+    pub dropped: Dropped,
+    /// Warnings for the reader (dropped rows, dropped levels).
+    pub warnings: Vec<String>,
+}
+
+/// How a variable is coded in one term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Numeric,
+    Contrasts,
+    Indicators,
+}
+
+/// A resolved variable: its values on the table's rows, as numbers or level codes.
+enum Values<'a> {
+    Numeric(&'a [Option<f64>]),
+    Levels {
+        codes: Vec<Option<usize>>,
+        levels: Vec<String>,
+    },
+}
+
+impl<'a> Values<'a> {
+    fn missing(&self, i: usize) -> bool {
+        match self {
+            Values::Numeric(v) => v[i].is_none(),
+            Values::Levels { codes, .. } => codes[i].is_none(),
+        }
+    }
+}
+
+impl ModelFrame {
+    /// Builds the model frame of `formula` on `table`.
+    ///
+    /// Rows with a missing value in the response, any variable or any cluster column are dropped
+    /// and counted in [`ModelFrame::dropped`] (listwise deletion, as R's `na.omit`). Categorical
+    /// variables use treatment contrasts with the first level (or `ref`) as reference; levels
+    /// without rows after deletion are dropped with a warning. A factor appearing in an
+    /// interaction without its marginal term is coded by indicators, by the rule of R's
+    /// `model.matrix` (Chambers & Hastie 1992, p. 38); without an intercept, the first factor is
+    /// coded by indicators.
+    ///
+    /// # Errors
+    /// [`DataError::UnknownColumn`], [`DataError::MixedColumn`], [`DataError::NotNumeric`] (a
+    /// categorical response is allowed, a mixed one is not), [`DataError::UnknownLevel`],
+    /// [`DataError::TooFewLevels`], [`DataError::NoCompleteRows`], and
+    /// [`DataError::Linalg`] with [`trialstats_core::LinalgError::Aliased`] naming aliased columns.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::{datasets, Formula, FrameOptions, ModelFrame};
+    /// let wine = datasets::wine().unwrap();
+    /// let f = Formula::parse("rating ~ temp + contact").unwrap();
+    /// let mf = ModelFrame::new(&wine, &f, &FrameOptions::default()).unwrap();
+    /// assert_eq!(mf.column_names, ["(Intercept)", "tempwarm", "contactyes"]);
+    /// assert_eq!(mf.x.nrows(), 72);
+    /// ```
+    pub fn new(
+        table: &DataTable,
+        formula: &Formula,
+        options: &FrameOptions,
+    ) -> Result<Self, DataError> {
+        let file = table.source().to_owned();
+        let n = table.nrows();
+        // Resolve the response.
+        let response_col = table.column(&formula.response)?;
+        if let ColumnData::Mixed(v) = &response_col.data {
+            return Err(table.mixed_error(&formula.response, v));
+        }
+        // Resolve every right-hand-side variable once.
+        let mut values: Vec<Values<'_>> = Vec::with_capacity(formula.variables.len());
+        for var in &formula.variables {
+            values.push(resolve(table, var)?);
+        }
+        // Resolve clusters.
+        let mut cluster_labels: Vec<Vec<Option<String>>> = Vec::new();
+        for name in &options.clusters {
+            let col = table.column(name)?;
+            if let ColumnData::Mixed(v) = &col.data {
+                return Err(table.mixed_error(name, v));
+            }
+            cluster_labels.push((0..n).map(|i| col.data.text(i)).collect());
+        }
+        // Listwise deletion.
+        let mut by_variable: Vec<(String, usize)> = Vec::new();
+        let mut drop = vec![false; n];
+        let mut count = |name: String, missing: &dyn Fn(usize) -> bool, drop: &mut Vec<bool>| {
+            let mut c = 0;
+            for (i, d) in drop.iter_mut().enumerate() {
+                if missing(i) {
+                    *d = true;
+                    c += 1;
+                }
+            }
+            by_variable.push((name, c));
+        };
+        count(
+            formula.response.clone(),
+            &|i| response_col.data.is_missing(i),
+            &mut drop,
+        );
+        for (var, vals) in formula.variables.iter().zip(&values) {
+            count(var.column.clone(), &|i| vals.missing(i), &mut drop);
+        }
+        for (name, labels) in options.clusters.iter().zip(&cluster_labels) {
+            count(name.clone(), &|i| labels[i].is_none(), &mut drop);
+        }
+        // A column named twice (response and a factor() of it, say) is reported once.
+        let mut seen = BTreeSet::new();
+        by_variable.retain(|(name, _)| seen.insert(name.clone()));
+        let rows: Vec<usize> = (0..n).filter(|&i| !drop[i]).collect();
+        let dropped = Dropped {
+            rows: (0..n).filter(|&i| drop[i]).collect(),
+            by_variable,
+        };
+        let mut warnings = Vec::new();
+        if rows.is_empty() {
+            return Err(DataError::NoCompleteRows {
+                file,
+                dropped: dropped.count(),
+                variables: dropped.by_variable.iter().map(|(v, _)| v.clone()).collect(),
+            });
+        }
+        if dropped.count() > 0 {
+            let detail: Vec<String> = dropped
+                .by_variable
+                .iter()
+                .filter(|(_, c)| *c > 0)
+                .map(|(v, c)| format!("{v}: {c}"))
+                .collect();
+            warnings.push(format!(
+                "{} of {} rows dropped for missing values (missing per variable: {})",
+                dropped.count(),
+                n,
+                detail.join(", ")
+            ));
+        }
+        for (name, labels) in options.clusters.iter().zip(&cluster_labels) {
+            let missing = labels.iter().filter(|l| l.is_none()).count();
+            if missing > 0 {
+                warnings.push(format!(
+                    "{missing} rows with a missing cluster id (`{name}`) were dropped"
+                ));
+            }
+        }
+        // Response on the used rows.
+        let response = match &response_col.data {
+            ColumnData::Numeric(v) => {
+                Response::Numeric(rows.iter().filter_map(|&i| v[i]).collect())
+            }
+            ColumnData::Categorical { codes, levels } => Response::Categorical {
+                codes: rows
+                    .iter()
+                    .filter_map(|&i| codes[i].map(|c| c as usize))
+                    .collect(),
+                levels: levels.clone(),
+            },
+            ColumnData::Mixed(v) => return Err(table.mixed_error(&formula.response, v)),
+        };
+        // Levels in use, with the reference first.
+        let mut used_levels: Vec<Option<Vec<usize>>> = Vec::with_capacity(values.len());
+        for (var, vals) in formula.variables.iter().zip(&values) {
+            used_levels.push(match vals {
+                Values::Numeric(_) => None,
+                Values::Levels { codes, levels } => {
+                    let present: BTreeSet<usize> = rows.iter().filter_map(|&i| codes[i]).collect();
+                    let mut order: Vec<usize> = present.iter().copied().collect();
+                    if let Some(r) = &var.reference {
+                        let pos = levels.iter().position(|l| l == r).ok_or_else(|| {
+                            DataError::UnknownLevel {
+                                file: file.clone(),
+                                column: var.column.clone(),
+                                level: r.clone(),
+                                levels: levels.clone(),
+                            }
+                        })?;
+                        match order.iter().position(|&c| c == pos) {
+                            Some(p) => {
+                                order.remove(p);
+                                order.insert(0, pos);
+                            }
+                            None => {
+                                return Err(DataError::UnknownLevel {
+                                    file: file.clone(),
+                                    column: var.column.clone(),
+                                    level: r.clone(),
+                                    levels: order.iter().map(|&c| levels[c].clone()).collect(),
+                                });
+                            }
+                        }
+                    }
+                    let unused: Vec<&str> = (0..levels.len())
+                        .filter(|c| !present.contains(c))
+                        .map(|c| levels[c].as_str())
+                        .collect();
+                    if !unused.is_empty() {
+                        warnings.push(format!(
+                            "level(s) {} of `{}` have no rows in the data used and were dropped",
+                            unused
+                                .iter()
+                                .map(|l| format!("`{l}`"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            var.column
+                        ));
+                    }
+                    if order.len() < 2 {
+                        return Err(DataError::TooFewLevels {
+                            file: file.clone(),
+                            column: var.column.clone(),
+                            n_levels: order.len(),
+                            nobs: rows.len(),
+                        });
+                    }
+                    Some(order)
+                }
+            });
+        }
+        // Coding of each variable in each term (R's TermCode heuristic).
+        let codings = term_codings(formula, &used_levels);
+        // Build the columns.
+        let nobs = rows.len();
+        let mut columns: Vec<Vec<f64>> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        let mut terms = Vec::new();
+        if formula.intercept {
+            columns.push(vec![1.0; nobs]);
+            names.push("(Intercept)".into());
+            terms.push(TermColumns {
+                label: "(Intercept)".into(),
+                start: 0,
+                len: 1,
+            });
+        }
+        for (term, coding) in formula.terms.iter().zip(&codings) {
+            let start = columns.len();
+            // Start with a single all-ones column named "", then multiply in each variable.
+            let mut acc: Vec<(String, Vec<f64>)> = vec![(String::new(), vec![1.0; nobs])];
+            for (&v, &code) in term.0.iter().zip(coding) {
+                let var = &formula.variables[v];
+                let parts: Vec<(String, Vec<f64>)> = match (&values[v], &used_levels[v]) {
+                    (Values::Numeric(x), _) => {
+                        vec![(
+                            var.label(),
+                            rows.iter().map(|&i| x[i].unwrap_or(0.0)).collect(),
+                        )]
+                    }
+                    (Values::Levels { codes, levels }, Some(order)) => {
+                        let skip = usize::from(code == Coding::Contrasts);
+                        order[skip..]
+                            .iter()
+                            .map(|&lev| {
+                                let col = rows
+                                    .iter()
+                                    .map(|&i| f64::from(u8::from(codes[i] == Some(lev))))
+                                    .collect();
+                                (format!("{}{}", var.label(), levels[lev]), col)
+                            })
+                            .collect()
+                    }
+                    (Values::Levels { .. }, None) => Vec::new(),
+                };
+                // The earlier variable varies fastest, as in R.
+                let mut next = Vec::with_capacity(acc.len() * parts.len());
+                for (pname, pcol) in &parts {
+                    for (aname, acol) in &acc {
+                        let name = if aname.is_empty() {
+                            pname.clone()
+                        } else {
+                            format!("{aname}:{pname}")
+                        };
+                        next.push((name, acol.iter().zip(pcol).map(|(a, b)| a * b).collect()));
+                    }
+                }
+                acc = next;
+            }
+            for (name, col) in acc {
+                names.push(name);
+                columns.push(col);
+            }
+            terms.push(TermColumns {
+                label: formula.term_label(term),
+                start,
+                len: columns.len() - start,
+            });
+        }
+        let p = columns.len();
+        let x = DMatrix::from_iterator(nobs, p, columns.into_iter().flatten());
+        if options.check_rank && p > 0 {
+            Qr::new(&x)?.require_full_rank(&names)?;
+        }
+        let mut clusters = Vec::new();
+        for (name, labels) in options.clusters.iter().zip(&cluster_labels) {
+            let used: Vec<&str> = rows.iter().filter_map(|&i| labels[i].as_deref()).collect();
+            clusters.push(Clusters::from_labels(name, &used)?);
+        }
+        Ok(Self {
+            formula: formula.text.clone(),
+            response_name: formula.response.clone(),
+            response,
+            x,
+            column_names: names,
+            terms,
+            clusters,
+            rows,
+            dropped,
+            warnings,
+        })
+    }
+
+    /// Number of rows used.
+    pub fn nobs(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The numeric response.
+    ///
+    /// # Errors
+    /// [`DataError::NotNumeric`] if the response is categorical.
+    pub fn y(&self) -> Result<&[f64], DataError> {
+        match &self.response {
+            Response::Numeric(v) => Ok(v),
+            Response::Categorical { codes, levels } => Err(DataError::NotNumeric {
+                file: self.formula.clone(),
+                column: self.response_name.clone(),
+                row: self.rows.first().map_or(0, |r| r + 1),
+                value: codes
+                    .first()
+                    .and_then(|&c| levels.get(c))
+                    .cloned()
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+/// Resolves a formula variable to numbers or level codes.
+fn resolve<'a>(table: &'a DataTable, var: &Variable) -> Result<Values<'a>, DataError> {
+    let col = table.column(&var.column)?;
+    match &col.data {
+        ColumnData::Mixed(v) => Err(table.mixed_error(&var.column, v)),
+        ColumnData::Numeric(x) if !var.factor => Ok(Values::Numeric(x)),
+        ColumnData::Numeric(x) => {
+            // factor(numeric): levels are the distinct values in numeric order, labelled as R does.
+            let mut distinct: Vec<f64> = x.iter().flatten().copied().collect();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
+            let levels: Vec<String> = distinct.iter().map(|v| format_number(*v)).collect();
+            let codes = x
+                .iter()
+                .map(|v| v.and_then(|v| distinct.binary_search_by(|d| d.total_cmp(&v)).ok()))
+                .collect();
+            Ok(Values::Levels { codes, levels })
+        }
+        ColumnData::Categorical { codes, levels } => Ok(Values::Levels {
+            codes: codes.iter().map(|c| c.map(|c| c as usize)).collect(),
+            levels: levels.clone(),
+        }),
+    }
+}
+
+/// R's rule (model.c, `TermCode`; Chambers & Hastie 1992, p. 38): a factor f in term T is coded
+/// by contrasts when T∖{f} is empty or contained in a preceding term, and by indicators otherwise;
+/// without an intercept, the first factor of the first term containing one is coded by indicators.
+fn term_codings(formula: &Formula, used_levels: &[Option<Vec<usize>>]) -> Vec<Vec<Coding>> {
+    let is_factor = |v: usize| used_levels.get(v).is_some_and(Option::is_some);
+    let mut out: Vec<Vec<Coding>> = Vec::with_capacity(formula.terms.len());
+    for (t, term) in formula.terms.iter().enumerate() {
+        let preceding: &[Term] = &formula.terms[..t];
+        let coding = term
+            .0
+            .iter()
+            .map(|&v| {
+                if !is_factor(v) {
+                    return Coding::Numeric;
+                }
+                let rest: Vec<usize> = term.0.iter().copied().filter(|&w| w != v).collect();
+                if rest.is_empty()
+                    || preceding
+                        .iter()
+                        .any(|p| rest.iter().all(|w| p.0.contains(w)))
+                {
+                    Coding::Contrasts
+                } else {
+                    Coding::Indicators
+                }
+            })
+            .collect();
+        out.push(coding);
+    }
+    if !formula.intercept {
+        'outer: for (term, coding) in formula.terms.iter().zip(out.iter_mut()) {
+            for (pos, &v) in term.0.iter().enumerate() {
+                if is_factor(v) {
+                    coding[pos] = Coding::Indicators;
+                    break 'outer;
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,631 @@
+//! The formula subset of R/Wilkinson notation that the command line and the models accept.
+//!
+//! ```text
+//! formula  := response '~' rhs
+//! rhs      := ['-'] product (('+' | '-') product)*
+//! product  := colon ('*' colon)*            a*b = a + b + a:b
+//! colon    := atom (':' atom)*              interaction
+//! atom     := variable | '0' | '1' | '(' rhs ')'
+//! variable := NAME | `quoted name` | factor(NAME [, ref = "level"])
+//! ```
+//! `- 1` or `+ 0` removes the intercept; `- term` removes a term. Terms are ordered as R's
+//! `terms()` does: by interaction order, then by first appearance; variables inside an interaction
+//! keep their order of first appearance in the formula.
+//!
+//! # References
+//! Wilkinson & Rogers (1973), "Symbolic description of factorial models for analysis of
+//! variance", *Applied Statistics* 22(3):392–399, doi:10.2307/2346786.
+//! Chambers & Hastie (1992), *Statistical Models in S*, ch. 2.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DataError;
+
+/// One variable of a formula: a column, possibly wrapped in `factor()`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Variable {
+    /// The column name.
+    pub column: String,
+    /// Whether it is wrapped in `factor()` (a numeric code made categorical).
+    pub factor: bool,
+    /// The reference level given by `factor(col, ref = "level")`.
+    pub reference: Option<String>,
+}
+
+impl Variable {
+    /// The label R gives the variable: `col`, or `factor(col)`.
+    pub fn label(&self) -> String {
+        if self.factor {
+            format!("factor({})", self.column)
+        } else {
+            self.column.clone()
+        }
+    }
+}
+
+/// A model term: a set of variables (one for a main effect, more for an interaction), held as
+/// indices into [`Formula::variables`] in increasing order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Term(pub Vec<usize>);
+
+impl Term {
+    /// Interaction order (number of variables).
+    pub fn order(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// A parsed formula.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Formula {
+    /// The text as given.
+    pub text: String,
+    /// The response column.
+    pub response: String,
+    /// The distinct right-hand-side variables, in order of first appearance.
+    pub variables: Vec<Variable>,
+    /// The terms, in R's order (by interaction order, then by appearance).
+    pub terms: Vec<Term>,
+    /// Whether the model has an intercept.
+    pub intercept: bool,
+}
+
+impl Formula {
+    /// Parses a formula.
+    ///
+    /// # Errors
+    /// [`DataError::FormulaSyntax`] giving the character position of the problem.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::Formula;
+    /// let f = Formula::parse("y ~ a*b - 1").unwrap();
+    /// assert_eq!(f.term_labels(), vec!["a", "b", "a:b"]);
+    /// assert!(!f.intercept);
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, DataError> {
+        let tokens = tokenize(text)?;
+        let mut p = Parser {
+            text,
+            tokens,
+            pos: 0,
+            variables: Vec::new(),
+        };
+        let response = match p.next() {
+            Some(Tok {
+                kind: Kind::Name(n),
+                ..
+            }) => n,
+            Some(t) => return Err(p.error_at(t.at, "expected the response variable before `~`")),
+            None => return Err(p.error_at(text.chars().count() + 1, "the formula is empty")),
+        };
+        match p.next() {
+            Some(Tok {
+                kind: Kind::Tilde, ..
+            }) => {}
+            Some(t) => return Err(p.error_at(t.at, "expected `~` after the response")),
+            None => {
+                return Err(p.error_at(text.chars().count() + 1, "expected `~` after the response"));
+            }
+        }
+        let rhs = p.rhs()?;
+        if let Some(t) = p.peek() {
+            let at = t.at;
+            return Err(p.error_at(
+                at,
+                "unexpected text after the formula (unbalanced parenthesis?)",
+            ));
+        }
+        let intercept = rhs.intercept.unwrap_or(true);
+        let mut terms: Vec<Term> = Vec::new();
+        for t in rhs.add {
+            if !rhs.remove.contains(&t) && !terms.contains(&t) {
+                terms.push(t);
+            }
+        }
+        // Stable sort by order keeps first appearance within each order, as R's terms().
+        terms.sort_by_key(Term::order);
+        if terms.is_empty() && !intercept {
+            return Err(DataError::FormulaSyntax {
+                formula: text.to_owned(),
+                position: text.chars().count(),
+                message: "the model has neither an intercept nor any term".into(),
+            });
+        }
+        Ok(Self {
+            text: text.to_owned(),
+            response,
+            variables: p.variables,
+            terms,
+            intercept,
+        })
+    }
+
+    /// The terms' labels as R prints them: `a`, `factor(b)`, `a:b`.
+    pub fn term_labels(&self) -> Vec<String> {
+        self.terms.iter().map(|t| self.term_label(t)).collect()
+    }
+
+    /// The label of one term.
+    pub fn term_label(&self, t: &Term) -> String {
+        t.0.iter()
+            .filter_map(|&v| self.variables.get(v).map(Variable::label))
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Name(String),
+    Number(String),
+    Str(String),
+    Tilde,
+    Plus,
+    Minus,
+    Star,
+    Colon,
+    LParen,
+    RParen,
+    Comma,
+    Equals,
+}
+
+#[derive(Debug, Clone)]
+struct Tok {
+    kind: Kind,
+    /// 1-based character position.
+    at: usize,
+}
+
+fn tokenize(text: &str) -> Result<Vec<Tok>, DataError> {
+    let chars: Vec<char> = text.chars().collect();
+    let err = |at: usize, message: &str| DataError::FormulaSyntax {
+        formula: text.to_owned(),
+        position: at,
+        message: message.to_owned(),
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let at = i + 1;
+        let simple = match c {
+            '~' => Some(Kind::Tilde),
+            '+' => Some(Kind::Plus),
+            '-' => Some(Kind::Minus),
+            '*' => Some(Kind::Star),
+            ':' => Some(Kind::Colon),
+            '(' => Some(Kind::LParen),
+            ')' => Some(Kind::RParen),
+            ',' => Some(Kind::Comma),
+            '=' => Some(Kind::Equals),
+            _ => None,
+        };
+        if let Some(kind) = simple {
+            out.push(Tok { kind, at });
+            i += 1;
+        } else if c.is_whitespace() {
+            i += 1;
+        } else if c == '`' || c == '"' || c == '\'' {
+            let close = chars[i + 1..].iter().position(|&d| d == c).ok_or_else(|| {
+                err(
+                    at,
+                    &format!(
+                        "unterminated {}",
+                        if c == '`' {
+                            "backquoted name"
+                        } else {
+                            "string"
+                        }
+                    ),
+                )
+            })?;
+            let s: String = chars[i + 1..i + 1 + close].iter().collect();
+            if s.is_empty() {
+                return Err(err(at, "empty name"));
+            }
+            out.push(Tok {
+                kind: if c == '`' {
+                    Kind::Name(s)
+                } else {
+                    Kind::Str(s)
+                },
+                at,
+            });
+            i += close + 2;
+        } else if c.is_alphabetic() || c == '.' || c == '_' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '.' || chars[i] == '_')
+            {
+                i += 1;
+            }
+            out.push(Tok {
+                kind: Kind::Name(chars[start..i].iter().collect()),
+                at,
+            });
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '.' || chars[i] == '_')
+            {
+                i += 1;
+            }
+            out.push(Tok {
+                kind: Kind::Number(chars[start..i].iter().collect()),
+                at,
+            });
+        } else {
+            return Err(err(at, &format!("unexpected character `{c}`")));
+        }
+    }
+    Ok(out)
+}
+
+/// The terms a piece of formula adds and removes, and what it says of the intercept.
+#[derive(Default)]
+struct Rhs {
+    add: Vec<Term>,
+    remove: Vec<Term>,
+    intercept: Option<bool>,
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    tokens: Vec<Tok>,
+    pos: usize,
+    variables: Vec<Variable>,
+}
+
+/// A parsed operand: either a list of terms or an intercept marker (`0` / `1`).
+enum Operand {
+    Terms(Vec<Term>),
+    Intercept(bool, usize),
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.tokens.get(self.pos)
+    }
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+    fn end_position(&self) -> usize {
+        self.text.chars().count() + 1
+    }
+    fn error_at(&self, at: usize, message: &str) -> DataError {
+        DataError::FormulaSyntax {
+            formula: self.text.to_owned(),
+            position: at,
+            message: message.to_owned(),
+        }
+    }
+
+    fn rhs(&mut self) -> Result<Rhs, DataError> {
+        let mut out = Rhs::default();
+        let mut sign_plus = true;
+        if matches!(
+            self.peek(),
+            Some(Tok {
+                kind: Kind::Minus,
+                ..
+            })
+        ) {
+            self.pos += 1;
+            sign_plus = false;
+        }
+        loop {
+            match self.product()? {
+                Operand::Intercept(one, _) => out.intercept = Some(one == sign_plus),
+                Operand::Terms(ts) => {
+                    if sign_plus {
+                        out.add.extend(ts);
+                    } else {
+                        out.remove.extend(ts);
+                    }
+                }
+            }
+            match self.peek().map(|t| &t.kind) {
+                Some(Kind::Plus) => sign_plus = true,
+                Some(Kind::Minus) => sign_plus = false,
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        Ok(out)
+    }
+
+    fn product(&mut self) -> Result<Operand, DataError> {
+        let first = self.colon()?;
+        if !matches!(
+            self.peek(),
+            Some(Tok {
+                kind: Kind::Star,
+                ..
+            })
+        ) {
+            return Ok(first);
+        }
+        let mut acc = self.terms_of(first)?;
+        while let Some(Tok {
+            kind: Kind::Star, ..
+        }) = self.peek()
+        {
+            self.pos += 1;
+            let rhs = self.colon()?;
+            let rhs = self.terms_of(rhs)?;
+            let mut next = acc.clone();
+            next.extend(rhs.iter().cloned());
+            for a in &acc {
+                for b in &rhs {
+                    next.push(union(a, b));
+                }
+            }
+            acc = next;
+        }
+        Ok(Operand::Terms(acc))
+    }
+
+    fn colon(&mut self) -> Result<Operand, DataError> {
+        let first = self.atom()?;
+        if !matches!(
+            self.peek(),
+            Some(Tok {
+                kind: Kind::Colon,
+                ..
+            })
+        ) {
+            return Ok(first);
+        }
+        let mut acc = self.terms_of(first)?;
+        while let Some(Tok {
+            kind: Kind::Colon, ..
+        }) = self.peek()
+        {
+            self.pos += 1;
+            let rhs = self.atom()?;
+            let rhs = self.terms_of(rhs)?;
+            let mut next = Vec::new();
+            for a in &acc {
+                for b in &rhs {
+                    next.push(union(a, b));
+                }
+            }
+            acc = next;
+        }
+        Ok(Operand::Terms(acc))
+    }
+
+    fn terms_of(&self, op: Operand) -> Result<Vec<Term>, DataError> {
+        match op {
+            Operand::Terms(t) => Ok(t),
+            Operand::Intercept(_, at) => {
+                Err(self.error_at(at, "`0` and `1` cannot be part of an interaction"))
+            }
+        }
+    }
+
+    fn atom(&mut self) -> Result<Operand, DataError> {
+        let end = self.end_position();
+        let Some(tok) = self.next() else {
+            return Err(self.error_at(end, "expected a term at the end of the formula"));
+        };
+        match tok.kind {
+            Kind::Number(n) => match n.as_str() {
+                "0" => Ok(Operand::Intercept(false, tok.at)),
+                "1" => Ok(Operand::Intercept(true, tok.at)),
+                _ => Err(self.error_at(
+                    tok.at,
+                    &format!("`{n}` is not a term (only 0 and 1 may stand alone)"),
+                )),
+            },
+            Kind::LParen => {
+                let inner = self.rhs()?;
+                match self.next() {
+                    Some(Tok {
+                        kind: Kind::RParen, ..
+                    }) => {}
+                    Some(t) => return Err(self.error_at(t.at, "expected `)`")),
+                    None => {
+                        return Err(self.error_at(end, "expected `)` before the end of the formula"));
+                    }
+                }
+                if !inner.remove.is_empty() || inner.intercept.is_some() {
+                    return Err(self.error_at(tok.at, "a parenthesised group may only add terms"));
+                }
+                Ok(Operand::Terms(inner.add))
+            }
+            Kind::Name(name) => {
+                if name == "factor"
+                    && matches!(
+                        self.peek(),
+                        Some(Tok {
+                            kind: Kind::LParen,
+                            ..
+                        })
+                    )
+                {
+                    self.pos += 1;
+                    let var = self.factor_args(tok.at)?;
+                    return Ok(Operand::Terms(vec![Term(vec![self.intern(var)])]));
+                }
+                if matches!(
+                    self.peek(),
+                    Some(Tok {
+                        kind: Kind::LParen,
+                        ..
+                    })
+                ) {
+                    return Err(self.error_at(
+                        tok.at,
+                        &format!("unknown function `{name}` (only factor() is supported)"),
+                    ));
+                }
+                let var = Variable {
+                    column: name,
+                    factor: false,
+                    reference: None,
+                };
+                Ok(Operand::Terms(vec![Term(vec![self.intern(var)])]))
+            }
+            _ => Err(self.error_at(tok.at, "expected a term")),
+        }
+    }
+
+    fn factor_args(&mut self, at: usize) -> Result<Variable, DataError> {
+        let end = self.end_position();
+        let column = match self.next() {
+            Some(Tok {
+                kind: Kind::Name(n),
+                ..
+            }) => n,
+            Some(t) => return Err(self.error_at(t.at, "expected a column name inside factor()")),
+            None => return Err(self.error_at(end, "expected a column name inside factor()")),
+        };
+        let mut reference = None;
+        match self.next() {
+            Some(Tok {
+                kind: Kind::RParen, ..
+            }) => {}
+            Some(Tok {
+                kind: Kind::Comma, ..
+            }) => {
+                match self.next() {
+                    Some(Tok {
+                        kind: Kind::Name(n),
+                        ..
+                    }) if n == "ref" => {}
+                    Some(t) => return Err(self.error_at(t.at, "expected `ref = \"level\"`")),
+                    None => return Err(self.error_at(end, "expected `ref = \"level\"`")),
+                }
+                match self.next() {
+                    Some(Tok {
+                        kind: Kind::Equals, ..
+                    }) => {}
+                    Some(t) => return Err(self.error_at(t.at, "expected `=` after `ref`")),
+                    None => return Err(self.error_at(end, "expected `=` after `ref`")),
+                }
+                reference = match self.next() {
+                    Some(Tok {
+                        kind: Kind::Str(s) | Kind::Number(s) | Kind::Name(s),
+                        ..
+                    }) => Some(s),
+                    Some(t) => return Err(self.error_at(t.at, "expected a level after `ref =`")),
+                    None => return Err(self.error_at(end, "expected a level after `ref =`")),
+                };
+                match self.next() {
+                    Some(Tok {
+                        kind: Kind::RParen, ..
+                    }) => {}
+                    Some(t) => return Err(self.error_at(t.at, "expected `)` to close factor(")),
+                    None => return Err(self.error_at(end, "expected `)` to close factor(")),
+                }
+            }
+            Some(t) => {
+                return Err(self.error_at(t.at, "expected `)` or `, ref = \"level\"` in factor()"));
+            }
+            None => return Err(self.error_at(at, "factor( is not closed")),
+        }
+        Ok(Variable {
+            column,
+            factor: true,
+            reference,
+        })
+    }
+
+    fn intern(&mut self, var: Variable) -> usize {
+        if let Some(i) = self.variables.iter().position(|v| *v == var) {
+            i
+        } else {
+            self.variables.push(var);
+            self.variables.len() - 1
+        }
+    }
+}
+
+fn union(a: &Term, b: &Term) -> Term {
+    let mut v: Vec<usize> = a.0.iter().chain(&b.0).copied().collect();
+    v.sort_unstable();
+    v.dedup();
+    Term(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(f: &str) -> (Vec<String>, bool) {
+        let f = Formula::parse(f).unwrap();
+        (f.term_labels(), f.intercept)
+    }
+
+    #[test]
+    fn r_term_order_and_expansion() {
+        // Checked against R 4.x: attr(terms(f), "term.labels") and attr(, "intercept").
+        assert_eq!(
+            labels("rating ~ temp + contact"),
+            (vec!["temp".into(), "contact".into()], true)
+        );
+        assert_eq!(
+            labels("y ~ a*b + c"),
+            (vec!["a".into(), "b".into(), "c".into(), "a:b".into()], true)
+        );
+        assert_eq!(
+            labels("y ~ b:a + a"),
+            (vec!["a".into(), "b:a".into()], true)
+        );
+        assert_eq!(
+            labels("y ~ a*b*c - a:b:c").0,
+            vec!["a", "b", "c", "a:b", "a:c", "b:c"]
+        );
+        assert_eq!(labels("y ~ x + 0"), (vec!["x".into()], false));
+        assert_eq!(labels("y ~ -1 + x"), (vec!["x".into()], false));
+        assert_eq!(labels("y ~ x - 1 + 1"), (vec!["x".into()], true));
+        assert_eq!(labels("y ~ 1"), (vec![], true));
+        assert_eq!(labels("y ~ x + x + x:x"), (vec!["x".into()], true));
+        assert_eq!(labels("y ~ (a + b):c").0, vec!["a:c", "b:c"]);
+        assert_eq!(
+            labels("y ~ factor(g) + `odd name`").0,
+            vec!["factor(g)", "odd name"]
+        );
+    }
+
+    #[test]
+    fn factor_reference() {
+        let f = Formula::parse("y ~ factor(temp, ref = \"warm\") + factor(site, ref = 3)").unwrap();
+        assert_eq!(f.variables[0].reference.as_deref(), Some("warm"));
+        assert_eq!(f.variables[1].reference.as_deref(), Some("3"));
+        assert!(f.variables[1].factor);
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_character() {
+        let cases = [
+            ("y ~ x + + z", 9),
+            ("y ~ x +", 8),
+            ("y x", 3),
+            ("~ x", 1),
+            ("y ~ log(x)", 5),
+            ("y ~ x $ z", 7),
+            ("y ~ (x + z", 11),
+            ("y ~ 2", 5),
+            ("y ~ factor(x, reff = 1)", 15),
+            ("y ~ 0", 5),
+            ("y ~ x)", 6),
+        ];
+        for (f, at) in cases {
+            match Formula::parse(f) {
+                Err(DataError::FormulaSyntax { position, .. }) => assert_eq!(position, at, "{f}"),
+                other => panic!("{f}: {other:?}"),
+            }
+        }
+        let e = Formula::parse("y ~ x + + z").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "formula syntax error at character 9 of `y ~ x + + z`: expected a term"
+        );
+    }
+}

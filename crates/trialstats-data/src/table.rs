@@ -1,0 +1,609 @@
+//! A columnar data table: numeric columns as `Option<f64>`, categorical columns as level codes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DataError;
+
+/// The values of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ColumnData {
+    /// Numbers; `None` is missing. Never NaN or infinite.
+    Numeric(Vec<Option<f64>>),
+    /// Text categories as codes into `levels` (sorted); `None` is missing.
+    Categorical {
+        /// Code of each row into `levels`.
+        codes: Vec<Option<u32>>,
+        /// The distinct values, sorted.
+        levels: Vec<String>,
+    },
+    /// A column that mixes numbers and text; reading it is not an error, using it in a model is.
+    Mixed(Vec<Option<String>>),
+}
+
+impl ColumnData {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnData::Numeric(v) => v.len(),
+            ColumnData::Categorical { codes, .. } => codes.len(),
+            ColumnData::Mixed(v) => v.len(),
+        }
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether row `i` (0-based) is missing.
+    pub fn is_missing(&self, i: usize) -> bool {
+        match self {
+            ColumnData::Numeric(v) => v.get(i).is_none_or(Option::is_none),
+            ColumnData::Categorical { codes, .. } => codes.get(i).is_none_or(Option::is_none),
+            ColumnData::Mixed(v) => v.get(i).is_none_or(Option::is_none),
+        }
+    }
+
+    /// Row `i` (0-based) as text, as it would be written to CSV (`None` when missing).
+    pub fn text(&self, i: usize) -> Option<String> {
+        match self {
+            ColumnData::Numeric(v) => v.get(i).copied().flatten().map(format_number),
+            ColumnData::Categorical { codes, levels } => codes
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|c| levels.get(c as usize).cloned()),
+            ColumnData::Mixed(v) => v.get(i).cloned().flatten(),
+        }
+    }
+}
+
+/// A named column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// The column name (header cell).
+    pub name: String,
+    /// The values.
+    pub data: ColumnData,
+}
+
+impl Column {
+    /// A numeric column.
+    pub fn numeric(name: &str, values: Vec<Option<f64>>) -> Self {
+        Self {
+            name: name.to_owned(),
+            data: ColumnData::Numeric(values),
+        }
+    }
+
+    /// A categorical column from text values; levels are the sorted distinct values.
+    pub fn categorical<S: AsRef<str>>(name: &str, values: &[Option<S>]) -> Self {
+        let levels: Vec<String> = values
+            .iter()
+            .flatten()
+            .map(|s| s.as_ref().to_owned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let index: HashMap<&str, u32> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), i as u32))
+            .collect();
+        let codes = values
+            .iter()
+            .map(|v| v.as_ref().and_then(|s| index.get(s.as_ref()).copied()))
+            .collect();
+        Self {
+            name: name.to_owned(),
+            data: ColumnData::Categorical { codes, levels },
+        }
+    }
+}
+
+/// A table of equally long named columns, with the name of the file (or dataset) it came from,
+/// used in every error message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataTable {
+    source: String,
+    columns: Vec<Column>,
+    nrows: usize,
+}
+
+/// Formats a number as CSV text: the shortest form that reads back to the same `f64`.
+pub fn format_number(x: f64) -> String {
+    format!("{x}")
+}
+
+/// How one CSV cell reads.
+enum Cell {
+    Missing,
+    Number(f64),
+    Text,
+}
+
+fn classify(s: &str) -> Cell {
+    if s.is_empty() || s == "NA" {
+        return Cell::Missing;
+    }
+    match s.parse::<f64>() {
+        Ok(v) => Cell::Number(v),
+        Err(_) => Cell::Text,
+    }
+}
+
+impl DataTable {
+    /// Builds a table from columns.
+    ///
+    /// # Errors
+    /// [`DataError::ColumnLength`] if the columns differ in length, [`DataError::DuplicateColumn`]
+    /// if two share a name, [`DataError::EmptyColumnName`] for an empty name.
+    pub fn new(source: &str, columns: Vec<Column>) -> Result<Self, DataError> {
+        let nrows = columns.first().map_or(0, |c| c.data.len());
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (j, c) in columns.iter().enumerate() {
+            if c.name.is_empty() {
+                return Err(DataError::EmptyColumnName {
+                    file: source.to_owned(),
+                    position: j + 1,
+                });
+            }
+            if let Some(first) = seen.insert(c.name.as_str(), j) {
+                return Err(DataError::DuplicateColumn {
+                    file: source.to_owned(),
+                    name: c.name.clone(),
+                    first: first + 1,
+                    second: j + 1,
+                });
+            }
+            if c.data.len() != nrows {
+                return Err(DataError::ColumnLength {
+                    file: source.to_owned(),
+                    column: c.name.clone(),
+                    got: c.data.len(),
+                    expected: nrows,
+                });
+            }
+        }
+        Ok(Self {
+            source: source.to_owned(),
+            columns,
+            nrows,
+        })
+    }
+
+    /// Reads CSV text (see [`DataTable::from_csv_reader`]).
+    ///
+    /// # Errors
+    /// As [`DataTable::from_csv_reader`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::{ColumnData, DataTable};
+    /// let t = DataTable::from_csv_str("demo.csv", "y,arm\n1.5,control\nNA,peer\n2,peer\n").unwrap();
+    /// assert_eq!(t.nrows(), 3);
+    /// assert_eq!(t.column("y").unwrap().data, ColumnData::Numeric(vec![Some(1.5), None, Some(2.0)]));
+    /// ```
+    pub fn from_csv_str(source: &str, text: &str) -> Result<Self, DataError> {
+        Self::from_csv_reader(source, text.as_bytes())
+    }
+
+    /// Reads CSV with a header row from any reader; `source` names the input in errors.
+    ///
+    /// Cells are trimmed of surrounding spaces. An empty cell or `NA` is missing. A column whose
+    /// every non-missing cell parses as a number is numeric; one with no numeric cell is
+    /// categorical (levels sorted by their UTF-8 bytes); one that mixes the two is kept as
+    /// [`ColumnData::Mixed`], an error only when a model uses it. A column with no value at all is
+    /// numeric.
+    ///
+    /// # Errors
+    /// [`DataError::Empty`], [`DataError::NoRows`], [`DataError::Ragged`],
+    /// [`DataError::DuplicateColumn`], [`DataError::EmptyColumnName`], [`DataError::Csv`], and
+    /// [`DataError::NonFinite`] for `NaN`, `Inf` or `-Inf` cells, which are rejected rather than
+    /// read as floating-point specials.
+    pub fn from_csv_reader<R: Read>(source: &str, reader: R) -> Result<Self, DataError> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let csv_err = |e: csv::Error| DataError::Csv {
+            file: source.to_owned(),
+            line: e.position().map_or(1, csv::Position::line),
+            message: e.to_string(),
+        };
+        let header: Vec<String> = rdr
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+            return Err(DataError::Empty {
+                file: source.to_owned(),
+            });
+        }
+        let ncols = header.len();
+        let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); ncols];
+        let mut record = csv::StringRecord::new();
+        let mut row = 0usize;
+        while rdr.read_record(&mut record).map_err(csv_err)? {
+            row += 1;
+            let line = record.position().map_or(0, csv::Position::line);
+            if record.len() != ncols {
+                // A blank line at the end of a one-column file reads as a single empty field.
+                if record.len() == 1 && record.get(0) == Some("") && ncols > 1 {
+                    return Err(DataError::Ragged {
+                        file: source.to_owned(),
+                        row,
+                        line,
+                        got: 0,
+                        expected: ncols,
+                    });
+                }
+                return Err(DataError::Ragged {
+                    file: source.to_owned(),
+                    row,
+                    line,
+                    got: record.len(),
+                    expected: ncols,
+                });
+            }
+            for (j, field) in record.iter().enumerate() {
+                cells[j].push(match classify(field) {
+                    Cell::Missing => None,
+                    _ => Some(field.to_owned()),
+                });
+            }
+        }
+        if row == 0 {
+            return Err(DataError::NoRows {
+                file: source.to_owned(),
+            });
+        }
+        let mut columns = Vec::with_capacity(ncols);
+        for (name, values) in header.iter().zip(cells) {
+            columns.push(Self::type_column(source, name, values)?);
+        }
+        Self::new(source, columns)
+    }
+
+    fn type_column(
+        source: &str,
+        name: &str,
+        values: Vec<Option<String>>,
+    ) -> Result<Column, DataError> {
+        let mut numbers = 0usize;
+        let mut texts = 0usize;
+        for (i, v) in values.iter().enumerate() {
+            if let Some(s) = v {
+                match classify(s) {
+                    Cell::Number(x) if !x.is_finite() => {
+                        return Err(DataError::NonFinite {
+                            file: source.to_owned(),
+                            row: i + 1,
+                            column: name.to_owned(),
+                            value: s.clone(),
+                        });
+                    }
+                    Cell::Number(_) => numbers += 1,
+                    Cell::Text => texts += 1,
+                    Cell::Missing => {}
+                }
+            }
+        }
+        Ok(if texts == 0 {
+            let nums = values
+                .iter()
+                .map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok()))
+                .collect();
+            Column::numeric(name, nums)
+        } else if numbers == 0 {
+            Column::categorical(name, &values)
+        } else {
+            Column {
+                name: name.to_owned(),
+                data: ColumnData::Mixed(values),
+            }
+        })
+    }
+
+    /// Writes the table as CSV: a header, numbers in shortest round-trip form, missing as `NA`.
+    /// Reading the output back gives an equal table (for categorical levels that do not look like
+    /// numbers or `NA` and have no surrounding spaces).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        let header: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| trialstats_core::table::csv_field(&c.name))
+            .collect();
+        out.push_str(&header.join(","));
+        out.push('\n');
+        for i in 0..self.nrows {
+            let row: Vec<String> = self
+                .columns
+                .iter()
+                .map(|c| {
+                    c.data.text(i).map_or_else(
+                        || String::from("NA"),
+                        |s| trialstats_core::table::csv_field(&s),
+                    )
+                })
+                .collect();
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The name of the file or dataset, as used in error messages.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        self.nrows
+    }
+    /// Number of columns.
+    pub fn ncols(&self) -> usize {
+        self.columns.len()
+    }
+    /// All columns, in file order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+    /// Column names, in file order.
+    pub fn names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The column called `name`.
+    ///
+    /// # Errors
+    /// [`DataError::UnknownColumn`], with a suggestion when a name is close.
+    pub fn column(&self, name: &str) -> Result<&Column, DataError> {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| DataError::UnknownColumn {
+                file: self.source.clone(),
+                column: name.to_owned(),
+                suggestion: closest(name, self.columns.iter().map(|c| c.name.as_str())),
+                available: self.names(),
+            })
+    }
+
+    /// The numeric values of column `name`.
+    ///
+    /// # Errors
+    /// [`DataError::UnknownColumn`]; [`DataError::NotNumeric`] for a categorical column;
+    /// [`DataError::MixedColumn`] for a mixed one.
+    pub fn numeric(&self, name: &str) -> Result<&[Option<f64>], DataError> {
+        let col = self.column(name)?;
+        match &col.data {
+            ColumnData::Numeric(v) => Ok(v),
+            ColumnData::Categorical { codes, levels } => {
+                let (row, value) = codes
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, c)| {
+                        c.and_then(|c| levels.get(c as usize))
+                            .map(|l| (i + 1, l.clone()))
+                    })
+                    .unwrap_or((0, String::new()));
+                Err(DataError::NotNumeric {
+                    file: self.source.clone(),
+                    column: name.to_owned(),
+                    row,
+                    value,
+                })
+            }
+            ColumnData::Mixed(values) => Err(self.mixed_error(name, values)),
+        }
+    }
+
+    /// The error for a model's use of a mixed column: names the first value of the minority kind.
+    pub(crate) fn mixed_error(&self, name: &str, values: &[Option<String>]) -> DataError {
+        let is_number = |s: &str| matches!(classify(s), Cell::Number(_));
+        let numbers = values.iter().flatten().filter(|s| is_number(s)).count();
+        let texts = values.iter().flatten().count() - numbers;
+        let want_number = numbers >= texts;
+        let (row, value) = values
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| {
+                v.as_ref()
+                    .filter(|s| is_number(s) != want_number)
+                    .map(|s| (i + 1, s.clone()))
+            })
+            .unwrap_or((0, String::new()));
+        DataError::MixedColumn {
+            file: self.source.clone(),
+            column: name.to_owned(),
+            row,
+            value,
+            expected: if want_number {
+                "numbers".into()
+            } else {
+                "text values".into()
+            },
+        }
+    }
+}
+
+/// The candidate closest to `name` by edit distance, if within 2 edits (or a case-insensitive match).
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .map(|c| {
+            let d = if c.eq_ignore_ascii_case(name) {
+                0
+            } else {
+                edit_distance(name, c)
+            };
+            (d, c)
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_owned())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<DataTable, DataError> {
+        DataTable::from_csv_str("t.csv", text)
+    }
+
+    #[test]
+    fn types_columns() {
+        let t = read("a,b,c,d\n1,x,1,\nNA,y,z,\n3,,2,\n").unwrap();
+        assert_eq!(
+            t.column("a").unwrap().data,
+            ColumnData::Numeric(vec![Some(1.0), None, Some(3.0)])
+        );
+        assert_eq!(
+            t.column("b").unwrap().data,
+            ColumnData::Categorical {
+                codes: vec![Some(0), Some(1), None],
+                levels: vec!["x".into(), "y".into()]
+            }
+        );
+        assert!(matches!(t.column("c").unwrap().data, ColumnData::Mixed(_)));
+        assert_eq!(
+            t.column("d").unwrap().data,
+            ColumnData::Numeric(vec![None, None, None])
+        );
+    }
+
+    #[test]
+    fn ragged_row_is_named() {
+        let e = read("a,b\n1,2\n3\n").unwrap_err();
+        assert_eq!(
+            e,
+            DataError::Ragged {
+                file: "t.csv".into(),
+                row: 2,
+                line: 3,
+                got: 1,
+                expected: 2
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "t.csv: row 2 (line 3) has 1 fields but the header has 2"
+        );
+    }
+
+    #[test]
+    fn empty_and_header_only() {
+        assert_eq!(
+            read("").unwrap_err(),
+            DataError::Empty {
+                file: "t.csv".into()
+            }
+        );
+        assert_eq!(
+            read("a,b\n").unwrap_err(),
+            DataError::NoRows {
+                file: "t.csv".into()
+            }
+        );
+    }
+
+    #[test]
+    fn duplicate_names() {
+        let e = read("a,b,a\n1,2,3\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv: column name `a` appears twice (columns 1 and 3)"
+        );
+        let e = read("a,,c\n1,2,3\n").unwrap_err();
+        assert_eq!(
+            e,
+            DataError::EmptyColumnName {
+                file: "t.csv".into(),
+                position: 2
+            }
+        );
+    }
+
+    #[test]
+    fn non_finite_values_are_rejected() {
+        for bad in ["NaN", "inf", "-Inf", "infinity"] {
+            let e = read(&format!("a,b\n1,2\n3,{bad}\n")).unwrap_err();
+            assert_eq!(
+                e,
+                DataError::NonFinite {
+                    file: "t.csv".into(),
+                    row: 2,
+                    column: "b".into(),
+                    value: bad.into()
+                },
+                "{bad}"
+            );
+            assert!(
+                e.to_string().starts_with("t.csv: row 2, column `b`: \""),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_in_numeric_use_names_row_and_value() {
+        let t = read("x,g\n1,a\n2,b\nabc,c\n4,d\n").unwrap();
+        let e = t.numeric("x").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv: column `x` mixes numbers and text: row 3 has \"abc\" where numbers are expected"
+        );
+        let e = t.numeric("g").unwrap_err();
+        assert!(matches!(e, DataError::NotNumeric { row: 1, .. }), "{e}");
+    }
+
+    #[test]
+    fn unknown_column_suggests() {
+        let t = read("temp,contact\n1,2\n").unwrap();
+        let e = t.column("tmp").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv: no column `tmp` (did you mean `temp`?); the columns are temp, contact"
+        );
+    }
+
+    #[test]
+    fn quoted_fields_and_csv_out() {
+        let t = read("\"name, full\",v\n\"a \"\"b\"\"\",1.5\nc,\n").unwrap();
+        assert_eq!(t.names(), vec!["name, full".to_string(), "v".to_string()]);
+        let out = t.to_csv();
+        assert_eq!(out, "\"name, full\",v\n\"a \"\"b\"\"\",1.5\nc,NA\n");
+        assert_eq!(read(&out).unwrap(), t);
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_csv_error() {
+        let bytes: &[u8] = b"a,b\n1,\xff\xfe\n";
+        let e = DataTable::from_csv_reader("t.csv", bytes).unwrap_err();
+        assert!(matches!(e, DataError::Csv { .. }), "{e:?}");
+    }
+}
