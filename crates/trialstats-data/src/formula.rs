@@ -430,7 +430,9 @@ impl Parser<'_> {
                     }) => {}
                     Some(t) => return Err(self.error_at(t.at, "expected `)`")),
                     None => {
-                        return Err(self.error_at(end, "expected `)` before the end of the formula"));
+                        return Err(
+                            self.error_at(end, "expected `)` before the end of the formula")
+                        );
                     }
                 }
                 if !inner.remove.is_empty() || inner.intercept.is_some() {
