@@ -441,7 +441,7 @@ impl Qr {
 }
 
 /// The result of [`Qr::least_squares`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeastSquares {
     /// One entry per column of X; `None` for aliased columns.
     pub coefficients: Vec<Option<f64>>,

@@ -55,7 +55,7 @@ impl Default for Control {
 }
 
 /// The objective, gradient and Hessian at one point.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// f(θ); may be `+∞` outside the domain.
     pub value: f64,
@@ -87,7 +87,7 @@ pub trait Objective {
 }
 
 /// The outcome of [`newton`]: the last point, its derivatives and the convergence report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Minimum {
     /// The minimiser θ̂ (or the last iterate when not converged).
     pub theta: DVector<f64>,
