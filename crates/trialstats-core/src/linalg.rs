@@ -126,6 +126,58 @@ pub fn weighted_cluster_sums(
     Ok(out)
 }
 
+/// Per-cluster weighted cross-products `X_gᵀ W_g X_g` (one k × k matrix per cluster), from one
+/// pass that gathers each cluster's rows.
+///
+/// # Formula
+/// ```text
+/// (X_gᵀW_gX_g)_jl = Σ_{i∈g} wᵢ x_ij x_il        (wᵢ = 1 when `w` is None)
+/// ```
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if `w` or `clusters` do not have one entry per row of `x`.
+pub fn cluster_crossprods(
+    x: &DMatrix<f64>,
+    w: Option<&[f64]>,
+    clusters: &Clusters,
+) -> Result<Vec<DMatrix<f64>>, LinalgError> {
+    let (n, k) = x.shape();
+    if n != clusters.len() {
+        return Err(dim_error("cluster cross-products", n, clusters.len()));
+    }
+    if let Some(w) = w {
+        if w.len() != n {
+            return Err(dim_error("cluster cross-products", n, w.len()));
+        }
+    }
+    let members = cluster_members(clusters);
+    let mut out = Vec::with_capacity(members.len());
+    for rows in &members {
+        let xg = DMatrix::from_fn(rows.len(), k, |r, j| x[(rows[r], j)]);
+        match w {
+            None => out.push(xg.tr_mul(&xg)),
+            Some(w) => {
+                let wg: Vec<f64> = rows.iter().map(|&i| w[i]).collect();
+                out.push(weighted_crossprod(&xg, &wg)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The rows of each cluster, in row order (a counting sort of the codes).
+pub fn cluster_members(clusters: &Clusters) -> Vec<Vec<usize>> {
+    let mut members: Vec<Vec<usize>> = clusters
+        .sizes()
+        .iter()
+        .map(|&s| Vec::with_capacity(s))
+        .collect();
+    for (i, &c) in clusters.codes().iter().enumerate() {
+        members[c].push(i);
+    }
+    members
+}
+
 /// Condition number in the 2-norm, `σ_max / σ_min`, from the singular values.
 ///
 /// Returns `f64::INFINITY` for a singular matrix (σ_min = 0) and 0 for an empty one.
@@ -137,6 +189,38 @@ pub fn condition_number(a: &DMatrix<f64>) -> f64 {
     let max = sv.iter().copied().fold(0.0_f64, f64::max);
     let min = sv.iter().copied().fold(f64::INFINITY, f64::min);
     if min > 0.0 { max / min } else { f64::INFINITY }
+}
+
+/// Eigen-decomposition `A = V diag(λ) Vᵀ` of a symmetric matrix (lower triangle read), with the
+/// eigenvalues in decreasing order.
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if `a` is not square, [`LinalgError::NonFinite`] for NaN or ∞.
+pub fn sym_eigen(
+    a: &DMatrix<f64>,
+    what: &str,
+) -> Result<(DVector<f64>, DMatrix<f64>), LinalgError> {
+    if !a.is_square() {
+        return Err(LinalgError::Dimension {
+            operation: format!("eigen-decomposition of {what}"),
+            detail: format!("{} × {} is not square", a.nrows(), a.ncols()),
+        });
+    }
+    check_finite(what, a)?;
+    let sym = DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| {
+        if i >= j { a[(i, j)] } else { a[(j, i)] }
+    });
+    let eig = nalgebra::SymmetricEigen::new(sym);
+    let mut order: Vec<usize> = (0..eig.eigenvalues.len()).collect();
+    order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
+    let values = DVector::from_iterator(order.len(), order.iter().map(|&i| eig.eigenvalues[i]));
+    let mut vectors = DMatrix::zeros(a.nrows(), order.len());
+    for (to, &from) in order.iter().enumerate() {
+        vectors
+            .column_mut(to)
+            .copy_from(&eig.eigenvectors.column(from));
+    }
+    Ok((values, vectors))
 }
 
 /// A Cholesky factorisation `A = LLᵀ` of a symmetric positive definite matrix.
@@ -664,6 +748,17 @@ mod tests {
                 dim: 2
             }
         );
+    }
+
+    #[test]
+    fn symmetric_eigen_reconstructs() {
+        let a = DMatrix::from_row_slice(3, 3, &[4.0, 1.0, 0.5, 1.0, 3.0, 0.2, 0.5, 0.2, 1.0]);
+        let (l, v) = sym_eigen(&a, "A").unwrap();
+        assert!(l[0] >= l[1] && l[1] >= l[2]);
+        let back = &v * DMatrix::from_diagonal(&l) * v.transpose();
+        Tol::abs(1e-13)
+            .check_slice("A", back.as_slice(), a.as_slice())
+            .unwrap();
     }
 
     #[test]
