@@ -1,6 +1,6 @@
 //! The one error type of `trialstats-robust`.
 
-use trialstats_core::{InputError, LinalgError};
+use trialstats_core::{Convergence, InputError, LinalgError};
 
 /// What can go wrong when fitting a model or estimating its covariance.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -41,6 +41,46 @@ pub enum RobustError {
         label: String,
         /// The covariance asked for.
         vcov: String,
+    },
+    /// A binary outcome has a value other than 0 or 1.
+    #[error("the outcome must be coded 0/1, but row {} is {value}", row + 1)]
+    NotBinary {
+        /// 0-based row.
+        row: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A binary outcome takes one value only.
+    #[error("the outcome is {value} in all {n} rows; a logistic regression needs both 0s and 1s")]
+    ConstantOutcome {
+        /// The one value.
+        value: f64,
+        /// Rows.
+        n: usize,
+    },
+    /// The maximum-likelihood estimate does not exist: the outcome is separated.
+    #[error("separation: {detail}; the estimate of {} does not exist (drop or combine categories, or use a penalised fit)", terms.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" and "))]
+    Separation {
+        /// The terms involved.
+        terms: Vec<String>,
+        /// What separates.
+        detail: String,
+    },
+    /// The optimiser did not converge.
+    #[error("{model} did not converge: {} after {} iterations (max |gradient| {:.3e})", convergence.status.text(), convergence.iterations, convergence.max_abs_gradient)]
+    NotConverged {
+        /// The model.
+        model: String,
+        /// The optimiser's report.
+        convergence: Convergence,
+    },
+    /// A term named in a test or a bootstrap is not a parameter of the model.
+    #[error("`{term}` is not a term of the model; its terms are {}", available.join(", "))]
+    UnknownTerm {
+        /// The term asked for.
+        term: String,
+        /// The model's terms.
+        available: Vec<String>,
     },
     /// The covariance asked for needs more than the model provides.
     #[error("{vcov} is not available for {model}: {reason}")]

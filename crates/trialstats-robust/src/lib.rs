@@ -1,6 +1,7 @@
 //! Linear regression with heteroskedasticity- and cluster-robust inference that holds with few
 //! clusters.
 //!
+//! - [`Logit`] fits a logistic regression by Newton's method and detects separation;
 //! - [`Ols`] fits by Householder QR (R's aliasing rule; aliased columns are an error that names
 //!   them) and returns an [`OlsFit`];
 //! - every fit implements [`EstimatingEquations`] (scores and bread), so one generic function,
@@ -30,11 +31,14 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod logit;
 pub mod ols;
 pub mod vcov;
 
 pub use error::RobustError;
+pub use logit::{Logit, LogitFit};
 pub use ols::{Ols, OlsFit};
 pub use vcov::{
-    Covariance, CrType, EstimatingEquations, HcType, ModelKind, Vcov, WorkingRegression, vcov,
+    Covariance, CrType, EstimatingEquations, HcType, ModelKind, Vcov, WaldTest, WorkingRegression,
+    inference, vcov, wald_test,
 };

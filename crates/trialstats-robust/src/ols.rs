@@ -3,10 +3,12 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{Qr, condition_number};
-use trialstats_core::{Coef, Inference, InputError, Reference};
+use trialstats_core::{Inference, InputError};
 
 use crate::error::RobustError;
-use crate::vcov::{Covariance, EstimatingEquations, ModelKind, Vcov, WorkingRegression, vcov};
+use crate::vcov::{
+    Covariance, EstimatingEquations, ModelKind, Vcov, WorkingRegression, inference, vcov,
+};
 
 /// Condition number of X above which a fit carries a warning (statsmodels warns at 1e3 on the
 /// scaled design; this threshold flags designs that lose more than half the digits).
@@ -195,49 +197,32 @@ impl OlsFit {
         vcov(self, how)
     }
 
-    /// Wald tests and `level` confidence intervals for every coefficient under covariance `how`.
+    /// Wald tests and `level` confidence intervals for every coefficient under covariance `how`
+    /// (see [`crate::vcov::inference`]), with a note when X is ill-conditioned.
     ///
     /// # Errors
     /// As [`vcov()`]; [`InputError::OutOfRange`] for a `level` outside (0, 1) or a zero SE.
     pub fn infer(&self, how: &Vcov, level: f64) -> Result<Inference, RobustError> {
-        let cov = self.vcov(how)?;
-        let mut coefficients = Vec::with_capacity(self.names.len());
-        for (j, name) in self.names.iter().enumerate() {
-            let reference = match cov.df[j] {
-                Some(df) => Reference::StudentT { df },
-                None => Reference::Normal,
-            };
-            let se = cov.matrix[(j, j)].max(0.0).sqrt();
-            coefficients.push(Coef::wald(
-                name,
-                self.coefficients[j],
-                se,
-                reference,
-                level,
-            )?);
-        }
-        let mut notes = Vec::new();
+        let mut inf = inference(self, how, level)?;
         if self.condition > CONDITION_WARNING {
-            notes.push(format!(
+            inf.notes.push(format!(
                 "The condition number of X is {:.3e}: the design is ill-conditioned and the estimates may have lost digits.",
                 self.condition
             ));
         }
-        Ok(Inference {
-            nobs: self.x.nrows(),
-            n_clusters: cov.info.n_clusters.first().copied(),
-            covariance: cov.info,
-            coefficients,
-            vcov: cov.matrix,
-            convergence: None,
-            notes,
-        })
+        Ok(inf)
     }
 }
 
 impl EstimatingEquations for OlsFit {
     fn model_name(&self) -> &str {
         "OLS"
+    }
+    fn param_names(&self) -> &[String] {
+        &self.names
+    }
+    fn estimates(&self) -> &DVector<f64> {
+        &self.coefficients
     }
     fn nobs(&self) -> usize {
         self.x.nrows()

@@ -1,0 +1,410 @@
+//! Logistic regression by Newton–Raphson (core's optimiser), with separation detection.
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+use trialstats_core::linalg::{Spd, weighted_crossprod};
+use trialstats_core::optim::{Evaluation, Objective, newton};
+use trialstats_core::{Control, Convergence, Inference, InputError};
+
+use crate::error::RobustError;
+use crate::vcov::{
+    Covariance, EstimatingEquations, ModelKind, Vcov, WorkingRegression, inference, vcov,
+};
+
+/// |η| beyond which a fitted probability is numerically 0 or 1 (p < 1e−15): the sign of
+/// separation when coefficients diverge.
+pub const ETA_SEPARATION: f64 = 35.0;
+
+/// A logistic regression specification: `logit P(yᵢ = 1) = xᵢᵀβ`, y coded 0/1.
+///
+/// # Formula
+/// ```text
+/// ℓ(β) = Σᵢ [yᵢηᵢ − ln(1 + e^ηᵢ)],  ∇ℓ = Xᵀ(y − p),  −∇²ℓ = XᵀWX,  W = diag(pᵢ(1 − pᵢ))
+/// ```
+/// maximised by Newton's method with step-halving from β = 0 (core's [`newton`]).
+///
+/// # Separation
+/// Before fitting, each non-constant column is checked for (quasi-)complete separation on its
+/// own: if the largest value of x among y = 0 does not exceed the smallest among y = 1 (or the
+/// reverse), the MLE does not exist and [`RobustError::Separation`] names the term (Stata's
+/// "x predicts failure perfectly"). After fitting, fitted probabilities numerically 0 or 1
+/// (|η| > 35) reveal separation by a combination of terms; the error names the terms with
+/// the largest standardized coefficients. Albert & Anderson (1984), Biometrika 71(1):1–10,
+/// doi:10.1093/biomet/71.1.1.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::nalgebra::DMatrix;
+/// use trialstats_robust::{Logit, Vcov};
+/// let x = DMatrix::from_row_slice(6, 2, &[1.0, 0.5, 1.0, 1.0, 1.0, 1.5, 1.0, 2.0, 1.0, 2.5, 1.0, 3.0]);
+/// let y = [0.0, 1.0, 0.0, 1.0, 0.0, 1.0];
+/// let fit = Logit::new(&x, &y).unwrap().names(&["(Intercept)", "x"]).unwrap().fit().unwrap();
+/// let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+/// assert!(inf.coefficients[1].df.is_none()); // z inference
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logit<'a> {
+    x: &'a DMatrix<f64>,
+    y: &'a [f64],
+    names: Vec<String>,
+    control: Control,
+}
+
+impl<'a> Logit<'a> {
+    /// A specification; checks shapes, finiteness and that y is 0/1 and not constant.
+    ///
+    /// # Errors
+    /// [`InputError::Length`], [`InputError::NonFinite`], [`RobustError::NotBinary`] naming the
+    /// first value that is not 0 or 1, [`RobustError::ConstantOutcome`].
+    pub fn new(x: &'a DMatrix<f64>, y: &'a [f64]) -> Result<Self, RobustError> {
+        if y.len() != x.nrows() {
+            return Err(InputError::Length {
+                field: "y".into(),
+                got: y.len(),
+                reference: "X".into(),
+                expected: x.nrows(),
+            }
+            .into());
+        }
+        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
+            return Err(InputError::NonFinite {
+                field: "y".into(),
+                row,
+                value: y[row],
+            }
+            .into());
+        }
+        if let Some(row) = y.iter().position(|&v| !(is_zero(v) || is_one(v))) {
+            return Err(RobustError::NotBinary { row, value: y[row] });
+        }
+        let ones = y.iter().filter(|&&v| is_one(v)).count();
+        if ones == 0 || ones == y.len() {
+            return Err(RobustError::ConstantOutcome {
+                value: if ones == 0 { 0.0 } else { 1.0 },
+                n: y.len(),
+            });
+        }
+        let n = x.nrows().max(1);
+        if let Some(pos) = x.as_slice().iter().position(|v| !v.is_finite()) {
+            return Err(InputError::NonFinite {
+                field: format!("X column {}", pos / n + 1),
+                row: pos % n,
+                value: x.as_slice()[pos],
+            }
+            .into());
+        }
+        let names = (1..=x.ncols()).map(|j| format!("x{j}")).collect();
+        Ok(Self {
+            x,
+            y,
+            names,
+            control: Control::default(),
+        })
+    }
+
+    /// Names the coefficients (default `x1`, `x2`, …).
+    ///
+    /// # Errors
+    /// [`InputError::Length`] if there is not one name per column of X.
+    pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self, RobustError> {
+        if names.len() != self.x.ncols() {
+            return Err(InputError::Length {
+                field: "names".into(),
+                got: names.len(),
+                reference: "columns of X".into(),
+                expected: self.x.ncols(),
+            }
+            .into());
+        }
+        self.names = names.iter().map(|s| s.as_ref().to_owned()).collect();
+        Ok(self)
+    }
+
+    /// Sets the optimiser's tolerances (default [`Control::default`]).
+    pub fn control(mut self, control: Control) -> Self {
+        self.control = control;
+        self
+    }
+
+    /// Fits by Newton–Raphson.
+    ///
+    /// # Errors
+    /// [`RobustError::TooFewObservations`], [`trialstats_core::LinalgError::Aliased`] (rank check by
+    /// QR, as OLS),
+    /// [`RobustError::Separation`], [`RobustError::NotConverged`].
+    pub fn fit(&self) -> Result<LogitFit, RobustError> {
+        let (n, k) = self.x.shape();
+        if n <= k {
+            return Err(RobustError::TooFewObservations { nobs: n, k });
+        }
+        trialstats_core::linalg::Qr::new(self.x)?.require_full_rank(&self.names)?;
+        self.check_univariate_separation()?;
+        let objective = NegLogLik {
+            x: self.x,
+            y: self.y,
+        };
+        let min = newton(&objective, DVector::zeros(k), &self.control)?;
+        let beta = min.theta;
+        let eta = self.x * &beta;
+        if let Some(row) = eta.iter().position(|e| e.abs() > ETA_SEPARATION) {
+            // Standardised coefficients |β_j|·sd(x_j) show which terms run off.
+            let mut culprits: Vec<(f64, String)> = (0..k)
+                .filter(|&j| !is_constant(self.x.column(j).as_slice()))
+                .map(|j| {
+                    let c = self.x.column(j);
+                    let mean = c.mean();
+                    let sd = (c.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+                    ((beta[j] * sd).abs(), self.names[j].clone())
+                })
+                .collect();
+            culprits.sort_by(|a, b| b.0.total_cmp(&a.0));
+            return Err(RobustError::Separation {
+                terms: culprits.into_iter().take(2).map(|c| c.1).collect(),
+                detail: format!(
+                    "fitted probabilities are numerically 0 or 1 (row {}, linear predictor {:.1}): a combination of terms separates the outcome",
+                    row + 1,
+                    eta[row]
+                ),
+            });
+        }
+        if !min.convergence.converged() {
+            return Err(RobustError::NotConverged {
+                model: "logit".into(),
+                convergence: min.convergence,
+            });
+        }
+        let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
+        let w: Vec<f64> = p.iter().map(|&pi| pi * (1.0 - pi)).collect();
+        let bread = Spd::new(weighted_crossprod(self.x, &w)?, "X'WX")?.inverse();
+        let loglik = -min.value;
+        Ok(LogitFit {
+            names: self.names.clone(),
+            coefficients: beta,
+            x: self.x.clone(),
+            y: self.y.to_vec(),
+            p,
+            bread,
+            loglik,
+            convergence: min.convergence,
+        })
+    }
+
+    fn check_univariate_separation(&self) -> Result<(), RobustError> {
+        for (j, col) in self.x.column_iter().enumerate() {
+            let c = col.as_slice();
+            if is_constant(c) {
+                continue;
+            }
+            let (mut max0, mut min0, mut max1, mut min1) = (
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+            );
+            for (&v, &yi) in c.iter().zip(self.y) {
+                if is_one(yi) {
+                    max1 = max1.max(v);
+                    min1 = min1.min(v);
+                } else {
+                    max0 = max0.max(v);
+                    min0 = min0.min(v);
+                }
+            }
+            let name = &self.names[j];
+            let detail = if max0 < min1 {
+                Some(format!(
+                    "`{name}` > {max0} predicts y = 1 perfectly and `{name}` ≤ {max0} predicts y = 0 (complete separation)"
+                ))
+            } else if max1 < min0 {
+                Some(format!(
+                    "`{name}` > {max1} predicts y = 0 perfectly and `{name}` ≤ {max1} predicts y = 1 (complete separation)"
+                ))
+            } else if max0 <= min1 {
+                Some(format!(
+                    "every observation with `{name}` > {max0} has y = 1 and every one with `{name}` < {max0} has y = 0 (quasi-complete separation)"
+                ))
+            } else if max1 <= min0 {
+                Some(format!(
+                    "every observation with `{name}` > {max1} has y = 0 and every one with `{name}` < {max1} has y = 1 (quasi-complete separation)"
+                ))
+            } else {
+                None
+            };
+            if let Some(detail) = detail {
+                return Err(RobustError::Separation {
+                    terms: vec![name.clone()],
+                    detail,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_zero(v: f64) -> bool {
+    v.abs() == 0.0
+}
+fn is_one(v: f64) -> bool {
+    (v - 1.0).abs() == 0.0
+}
+fn is_constant(c: &[f64]) -> bool {
+    c.iter().all(|v| v.to_bits() == c[0].to_bits())
+}
+
+/// The logistic function 1/(1 + e^−η), evaluated without overflow.
+pub fn sigmoid(eta: f64) -> f64 {
+    if eta >= 0.0 {
+        1.0 / (1.0 + (-eta).exp())
+    } else {
+        let e = eta.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// ln(1 + e^η) without overflow or loss of precision.
+fn log1p_exp(eta: f64) -> f64 {
+    if eta > 0.0 {
+        eta + (-eta).exp().ln_1p()
+    } else {
+        eta.exp().ln_1p()
+    }
+}
+
+struct NegLogLik<'a> {
+    x: &'a DMatrix<f64>,
+    y: &'a [f64],
+}
+
+impl NegLogLik<'_> {
+    fn value_at(&self, eta: &DVector<f64>) -> f64 {
+        eta.iter()
+            .zip(self.y)
+            .map(|(&e, &yi)| log1p_exp(e) - yi * e)
+            .sum()
+    }
+}
+
+impl Objective for NegLogLik<'_> {
+    type Error = RobustError;
+    fn evaluate(&self, beta: &DVector<f64>) -> Result<Evaluation, RobustError> {
+        let eta = self.x * beta;
+        let value = self.value_at(&eta);
+        let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
+        let resid = DVector::from_iterator(p.len(), self.y.iter().zip(&p).map(|(yi, pi)| pi - yi));
+        let gradient = self.x.tr_mul(&resid);
+        let w: Vec<f64> = p.iter().map(|&pi| pi * (1.0 - pi)).collect();
+        let hessian = weighted_crossprod(self.x, &w)?;
+        Ok(Evaluation {
+            value,
+            gradient,
+            hessian,
+        })
+    }
+    fn value(&self, beta: &DVector<f64>) -> Result<f64, RobustError> {
+        Ok(self.value_at(&(self.x * beta)))
+    }
+}
+
+/// A fitted logistic regression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogitFit {
+    names: Vec<String>,
+    coefficients: DVector<f64>,
+    x: DMatrix<f64>,
+    y: Vec<f64>,
+    p: Vec<f64>,
+    bread: DMatrix<f64>,
+    loglik: f64,
+    convergence: Convergence,
+}
+
+impl LogitFit {
+    /// β̂ (log odds ratios).
+    pub fn coefficients(&self) -> &DVector<f64> {
+        &self.coefficients
+    }
+    /// Coefficient names.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// Fitted probabilities pᵢ.
+    pub fn fitted(&self) -> &[f64] {
+        &self.p
+    }
+    /// The maximised log-likelihood.
+    pub fn loglik(&self) -> f64 {
+        self.loglik
+    }
+    /// The optimiser's report.
+    pub fn convergence(&self) -> &Convergence {
+        &self.convergence
+    }
+    /// The covariance of β̂ (see [`vcov()`]); CR1 uses Stata's ML factor G/(G−1).
+    ///
+    /// # Errors
+    /// As [`vcov()`].
+    pub fn vcov(&self, how: &Vcov) -> Result<Covariance, RobustError> {
+        vcov(self, how)
+    }
+    /// Wald tests (z) and confidence intervals on the log-odds scale; use
+    /// [`trialstats_core::Coef::exponentiated`] for odds ratios.
+    ///
+    /// # Errors
+    /// As [`vcov()`].
+    pub fn infer(&self, how: &Vcov, level: f64) -> Result<Inference, RobustError> {
+        let mut inf = inference(self, how, level)?;
+        inf.convergence = Some(self.convergence.clone());
+        Ok(inf)
+    }
+}
+
+impl EstimatingEquations for LogitFit {
+    fn model_name(&self) -> &str {
+        "logit"
+    }
+    fn param_names(&self) -> &[String] {
+        &self.names
+    }
+    fn estimates(&self) -> &DVector<f64> {
+        &self.coefficients
+    }
+    fn nobs(&self) -> usize {
+        self.x.nrows()
+    }
+    fn n_params(&self) -> usize {
+        self.x.ncols()
+    }
+    /// ψᵢ = xᵢ(yᵢ − pᵢ).
+    fn estfun(&self) -> DMatrix<f64> {
+        let mut psi = self.x.clone();
+        for mut col in psi.column_iter_mut() {
+            col.iter_mut()
+                .zip(self.y.iter().zip(&self.p))
+                .for_each(|(v, (yi, pi))| *v *= yi - pi);
+        }
+        psi
+    }
+    /// B = (XᵀWX)⁻¹ at β̂.
+    fn bread(&self) -> &DMatrix<f64> {
+        &self.bread
+    }
+    fn kind(&self) -> ModelKind {
+        ModelKind::Likelihood
+    }
+    /// X̃ = W^½X, ẽᵢ = (yᵢ − pᵢ)/√wᵢ.
+    fn working_regression(&self) -> Option<WorkingRegression<'_>> {
+        let sqrt_w: Vec<f64> = self.p.iter().map(|&p| (p * (1.0 - p)).sqrt()).collect();
+        let residuals = self
+            .y
+            .iter()
+            .zip(&self.p)
+            .zip(&sqrt_w)
+            .map(|((y, p), s)| (y - p) / s)
+            .collect();
+        Some(WorkingRegression {
+            x: &self.x,
+            sqrt_w: Some(sqrt_w),
+            residuals,
+        })
+    }
+}
