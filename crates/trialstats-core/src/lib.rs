@@ -9,6 +9,7 @@
 //!   convergence report ([`Convergence`]) and the whole [`Inference`] of a fit;
 //! - [`optim`]: one Newton minimiser with step-halving and its [`Control`];
 //! - [`dist`]: p-values and quantiles (normal, t, χ², F) from statrs;
+//! - [`rng`]: a fixed, seeded, portable random number generator (xoshiro256**);
 //! - [`table`]: a [`Table`] that renders to text, Markdown and CSV;
 //! - [`testing`]: tolerances for comparing with reference values.
 //!
@@ -24,6 +25,7 @@ pub mod error;
 pub mod inference;
 pub mod linalg;
 pub mod optim;
+pub mod rng;
 pub mod table;
 pub mod testing;
 

@@ -7,6 +7,9 @@
 //! - every fit implements [`EstimatingEquations`] (scores and bread), so one generic function,
 //!   [`vcov()`], gives every covariance of [`Vcov`]: iid, HC0–HC3, CR0–CR3 (CR2 with
 //!   Bell–McCaffrey/Satterthwaite degrees of freedom per coefficient) and two-way clustering;
+//! - [`WildClusterBootstrap`] tests one OLS coefficient by the wild cluster bootstrap (WCR or
+//!   WCU; Rademacher, Webb or Mammen weights; enumeration when 2^G ≤ B) at O(Gk) per replicate,
+//!   with a confidence interval by test inversion;
 //! - [`OlsFit::infer`] turns a covariance into an [`trialstats_core::Inference`] with the
 //!   reference distribution Stata and clubSandwich use.
 //!
@@ -34,6 +37,7 @@ pub mod error;
 pub mod logit;
 pub mod ols;
 pub mod vcov;
+pub mod wild;
 
 pub use error::RobustError;
 pub use logit::{Logit, LogitFit};
@@ -42,3 +46,4 @@ pub use vcov::{
     Covariance, CrType, EstimatingEquations, HcType, ModelKind, Vcov, WaldTest, WorkingRegression,
     inference, vcov, wald_test,
 };
+pub use wild::{BootTest, WildClusterBootstrap, WildWeights};

@@ -160,6 +160,10 @@ impl OlsFit {
     pub fn names(&self) -> &[String] {
         &self.names
     }
+    /// The design X.
+    pub fn design(&self) -> &DMatrix<f64> {
+        &self.x
+    }
     /// Residuals e = y − Xβ̂.
     pub fn residuals(&self) -> &DVector<f64> {
         &self.residuals

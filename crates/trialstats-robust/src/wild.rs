@@ -1,0 +1,472 @@
+//! The wild cluster bootstrap for one OLS coefficient, restricted (WCR) or unrestricted (WCU).
+//!
+//! # Algorithm
+//! For H₀: β_j = β₀, WCR draws y* = ỹ + v_g ũ, where ỹ and ũ are the fitted values and residuals
+//! of the regression under the null, and v_g is one weight per cluster; WCU draws y* = ŷ + v_g ê.
+//! Each replicate's CR1 t statistic t* is compared with the observed t; the two-sided p-value is
+//! the share of replicates with |t*| ≥ |t| (symmetric p-value, Stata `boottest`'s default).
+//!
+//! No replicate touches the n observations. With B = (XᵀX)⁻¹, a = Bⱼ (column j), s_g = X_gᵀũ_g,
+//! η_g = aᵀs_g, r_g = B s_g and q_g = X_gᵀX_g a (computed once, O(nk)):
+//! ```text
+//! β*_j − β₀ = Σ_g v_g η_g
+//! aᵀX_hᵀe*_h = v_h η_h − q_hᵀ (Σ_g v_g r_g)
+//! t* = (β*_j − β₀) / √(c Σ_h (aᵀX_hᵀe*_h)²)
+//! ```
+//! so each replicate costs O(Gk) (Roodman, MacKinnon, Nielsen & Webb 2019). The small-sample
+//! factor c cancels in the p-value. Because ũ is linear in β₀ (ũ = M_r y − β₀ M_r x_j), the
+//! confidence interval by test inversion reuses the same one-pass quantities at every β₀.
+//!
+//! # Ties and enumeration
+//! With Rademacher weights and 2^G ≤ B, all 2^G sign vectors are enumerated and the p-value is
+//! exact and deterministic (`reps` reports 2^G). The all-ones vector reproduces the observed t
+//! up to rounding, so |t*| ≥ |t| is decided with a relative tolerance of 1e−12.
+//!
+//! # References
+//! Cameron, Gelbach & Miller (2008), REStat 90(3):414–427, doi:10.1162/rest.90.3.414.
+//! MacKinnon & Webb (2017), J. Appl. Econometrics 32(2):233–254, doi:10.1002/jae.2508.
+//! Webb (2023), Canadian J. Economics 56(3):839–858, doi:10.1111/caje.12661 (six-point weights).
+//! Mammen (1993), Ann. Statist. 21(1):255–285, doi:10.1214/aos/1176349025.
+//! Roodman, MacKinnon, Nielsen & Webb (2019), Stata J. 19(1):4–60, doi:10.1177/1536867X19830877.
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+use trialstats_core::linalg::{Qr, weighted_cluster_sums};
+use trialstats_core::rng::Rng;
+use trialstats_core::{Clusters, InputError};
+
+use crate::error::RobustError;
+use crate::ols::OlsFit;
+use crate::vcov::EstimatingEquations;
+
+/// Relative tolerance for |t*| ≥ |t| (see the module docs).
+pub const TIE_TOLERANCE: f64 = 1e-12;
+
+/// Bootstrap weight distributions (mean 0, variance 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum WildWeights {
+    /// ±1 with probability ½ each.
+    Rademacher,
+    /// ±√½, ±1, ±√(3/2) with probability ⅙ each (Webb's six-point distribution).
+    Webb,
+    /// −(√5−1)/2 with probability (√5+1)/(2√5), (√5+1)/2 otherwise (Mammen 1993).
+    Mammen,
+}
+
+impl WildWeights {
+    /// The weight's support; codes index into it.
+    fn support(&self) -> Vec<f64> {
+        let s5 = 5f64.sqrt();
+        match self {
+            WildWeights::Rademacher => vec![-1.0, 1.0],
+            WildWeights::Webb => vec![
+                -(1.5f64.sqrt()),
+                -1.0,
+                -(0.5f64.sqrt()),
+                0.5f64.sqrt(),
+                1.0,
+                1.5f64.sqrt(),
+            ],
+            WildWeights::Mammen => vec![-(s5 - 1.0) / 2.0, (s5 + 1.0) / 2.0],
+        }
+    }
+
+    fn draw(&self, rng: &mut Rng) -> u8 {
+        match self {
+            WildWeights::Rademacher => u8::from(rng.coin()),
+            WildWeights::Webb => rng.below(6) as u8,
+            WildWeights::Mammen => {
+                let s5 = 5f64.sqrt();
+                u8::from(rng.uniform() >= (s5 + 1.0) / (2.0 * s5))
+            }
+        }
+    }
+
+    /// Lower-case name (`rademacher`, `webb`, `mammen`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            WildWeights::Rademacher => "rademacher",
+            WildWeights::Webb => "webb",
+            WildWeights::Mammen => "mammen",
+        }
+    }
+}
+
+/// Settings of the wild cluster bootstrap. Defaults: 9 999 replicates, Rademacher weights, the
+/// null imposed (WCR), seed 1, H₀: β = 0, a 95 % confidence interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WildClusterBootstrap {
+    /// Number of replicates B (≥ 1). With Rademacher weights and 2^G ≤ B all 2^G sign vectors are
+    /// enumerated instead.
+    pub reps: usize,
+    /// The weight distribution.
+    pub weights: WildWeights,
+    /// Impose the null (WCR, recommended) or not (WCU).
+    pub impose_null: bool,
+    /// Seed of the generator (recorded in the result).
+    pub seed: u64,
+    /// The null value β₀.
+    pub null: f64,
+    /// Confidence level of the interval by test inversion; `None` for no interval.
+    pub level: Option<f64>,
+}
+
+impl Default for WildClusterBootstrap {
+    fn default() -> Self {
+        Self {
+            reps: 9_999,
+            weights: WildWeights::Rademacher,
+            impose_null: true,
+            seed: 1,
+            null: 0.0,
+            level: Some(0.95),
+        }
+    }
+}
+
+/// The result of a wild cluster bootstrap test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BootTest {
+    /// The coefficient tested.
+    pub term: String,
+    /// β̂_j.
+    pub estimate: f64,
+    /// β₀.
+    pub null: f64,
+    /// The observed CR1 t statistic (β̂_j − β₀)/SE_CR1.
+    pub statistic: f64,
+    /// Symmetric two-sided bootstrap p-value.
+    pub p_value: f64,
+    /// Replicates actually used (2^G when enumerated).
+    pub reps: usize,
+    /// Whether all 2^G sign vectors were enumerated.
+    pub enumerated: bool,
+    /// The weights.
+    pub weights: WildWeights,
+    /// WCR (true) or WCU (false).
+    pub impose_null: bool,
+    /// The seed.
+    pub seed: u64,
+    /// Number of clusters G.
+    pub n_clusters: usize,
+    /// The confidence interval by test inversion, if asked for.
+    pub ci: Option<(f64, f64)>,
+    /// Its level.
+    pub level: Option<f64>,
+}
+
+/// The per-cluster quantities of one null hypothesis (linear in β₀ for WCR).
+struct Setup {
+    eta: Vec<f64>,
+    r: DMatrix<f64>,
+}
+
+impl WildClusterBootstrap {
+    /// Tests H₀: β_term = `null` for a fitted OLS model with clusters `clusters`.
+    ///
+    /// # Errors
+    /// [`RobustError::UnknownTerm`]; [`InputError::OutOfRange`] if `reps` < 1 or the level is
+    /// not in (0, 1); [`RobustError::TooFewClusters`]; [`InputError::Length`] if the clusters do
+    /// not match the fit.
+    pub fn test(
+        &self,
+        fit: &OlsFit,
+        clusters: &Clusters,
+        term: &str,
+    ) -> Result<BootTest, RobustError> {
+        self.test_with_progress(fit, clusters, term, &mut |_, _| {})
+    }
+
+    /// As [`WildClusterBootstrap::test`], calling `progress(done, total)` as the p-value and each
+    /// bisection step of the interval are computed.
+    ///
+    /// # Errors
+    /// As [`WildClusterBootstrap::test`].
+    pub fn test_with_progress(
+        &self,
+        fit: &OlsFit,
+        clusters: &Clusters,
+        term: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<BootTest, RobustError> {
+        let j =
+            fit.names()
+                .iter()
+                .position(|n| n == term)
+                .ok_or_else(|| RobustError::UnknownTerm {
+                    term: term.to_owned(),
+                    available: fit.names().to_vec(),
+                })?;
+        if self.reps < 1 {
+            return Err(InputError::OutOfRange {
+                field: "reps".into(),
+                value: self.reps as f64,
+                expected: "≥ 1".into(),
+            }
+            .into());
+        }
+        if let Some(level) = self.level {
+            if !(level > 0.0 && level < 1.0) {
+                return Err(InputError::OutOfRange {
+                    field: "level".into(),
+                    value: level,
+                    expected: "0 < level < 1".into(),
+                }
+                .into());
+            }
+        }
+        let n = fit.nobs();
+        if clusters.len() != n {
+            return Err(InputError::Length {
+                field: format!("clusters `{}`", clusters.name()),
+                got: clusters.len(),
+                reference: "observations".into(),
+                expected: n,
+            }
+            .into());
+        }
+        let g = clusters.n_clusters();
+        if g < 2 {
+            return Err(RobustError::TooFewClusters {
+                name: clusters.name().to_owned(),
+                got: g,
+            });
+        }
+        let x = fit.design();
+        let b = fit.bread();
+        let a: DVector<f64> = b.column(j).into_owned();
+        let beta_j = fit.coefficients()[j];
+        // q_h = X_hᵀX_h a = Σ_{i∈h} xᵢ (xᵢᵀa).
+        let xa: Vec<f64> = (x * &a).iter().copied().collect();
+        let q = weighted_cluster_sums(x, &xa, clusters)?; // G × k
+        // The observed SE on the CR0 scale (the scale of every t*; the factor c cancels in the
+        // p-value), and the reported CR1 SE with Stata's regress factor.
+        let k = x.ncols();
+        let c = (g as f64 / (g as f64 - 1.0)) * ((n as f64 - 1.0) / (n as f64 - k as f64));
+        let e: Vec<f64> = fit.residuals().iter().copied().collect();
+        let s_hat = weighted_cluster_sums(x, &e, clusters)?;
+        let se0 = (&s_hat * &a).iter().map(|v| v * v).sum::<f64>().sqrt();
+        let se = c.sqrt() * se0;
+        let draws = Draws::new(self, g);
+        // Residuals under H₀ as ũ(β₀) = u0 − β₀ m (WCR), or ê (WCU).
+        let (s0, sm) = if self.impose_null {
+            let y: Vec<f64> = (x * fit.coefficients() + fit.residuals())
+                .iter()
+                .copied()
+                .collect();
+            let mut xr = DMatrix::zeros(n, k - 1);
+            let mut col = 0;
+            for jj in 0..k {
+                if jj != j {
+                    xr.column_mut(col).copy_from(&x.column(jj));
+                    col += 1;
+                }
+            }
+            let (u0, m): (Vec<f64>, Vec<f64>) = if k == 1 {
+                (y.clone(), x.column(j).iter().copied().collect())
+            } else {
+                let qr = Qr::new(&xr)?;
+                let u0 = qr.least_squares(&DVector::from_column_slice(&y))?.residuals;
+                let m = qr.least_squares(&x.column(j).into_owned())?.residuals;
+                (u0.iter().copied().collect(), m.iter().copied().collect())
+            };
+            (
+                weighted_cluster_sums(x, &u0, clusters)?,
+                Some(weighted_cluster_sums(x, &m, clusters)?),
+            )
+        } else {
+            (s_hat, None)
+        };
+        let setup = |beta0: f64| -> Setup {
+            let s = match &sm {
+                Some(sm) => &s0 - sm * beta0,
+                None => s0.clone(),
+            };
+            let eta: Vec<f64> = (&s * &a).iter().copied().collect();
+            let r = b * s.transpose(); // k × G
+            Setup { eta, r }
+        };
+        let p_at = |beta0: f64| -> f64 {
+            let t = (beta_j - beta0) / se0;
+            let st = if self.impose_null {
+                setup(beta0)
+            } else {
+                setup(0.0)
+            };
+            draws.p_value(&st, &q, t)
+        };
+        let total = 1 + usize::from(self.level.is_some()) * 2 * BISECTION_STEPS;
+        let p_value = p_at(self.null);
+        progress(1, total);
+        let ci = match self.level {
+            None => None,
+            Some(level) => {
+                let alpha = 1.0 - level;
+                if self.impose_null {
+                    let mut done = 1;
+                    let mut step = |done_now: &mut usize| {
+                        *done_now += 1;
+                        progress(*done_now, total);
+                    };
+                    let lo = invert(&p_at, beta_j, -se, alpha, &mut || step(&mut done));
+                    let hi = invert(&p_at, beta_j, se, alpha, &mut || step(&mut done));
+                    Some((lo, hi))
+                } else {
+                    // WCU: t* does not depend on β₀; the interval is β̂ ± q*·SE with q* the
+                    // (1 − α) quantile of |t*|.
+                    let st = setup(0.0);
+                    let mut abs_t = draws.t_stats(&st, &q);
+                    abs_t.iter_mut().for_each(|t| *t = t.abs());
+                    abs_t.sort_by(f64::total_cmp);
+                    let idx = ((1.0 - alpha) * abs_t.len() as f64).ceil() as usize;
+                    let qstar = abs_t[idx.clamp(1, abs_t.len()) - 1];
+                    progress(total, total);
+                    Some((beta_j - qstar * se0, beta_j + qstar * se0))
+                }
+            }
+        };
+        Ok(BootTest {
+            term: term.to_owned(),
+            estimate: beta_j,
+            null: self.null,
+            statistic: (beta_j - self.null) / se,
+            p_value,
+            reps: draws.reps,
+            enumerated: draws.enumerated,
+            weights: self.weights,
+            impose_null: self.impose_null,
+            seed: self.seed,
+            n_clusters: g,
+            ci,
+            level: self.level,
+        })
+    }
+}
+
+/// Bisection steps per interval end.
+const BISECTION_STEPS: usize = 60;
+
+/// Finds the β₀ on the side of `center` given by `dir` where p(β₀) crosses α: first doubles the
+/// distance until p < α (up to 60 times), then bisects.
+fn invert(
+    p_at: &dyn Fn(f64) -> f64,
+    center: f64,
+    dir: f64,
+    alpha: f64,
+    tick: &mut dyn FnMut(),
+) -> f64 {
+    let mut inside = center;
+    let mut dist = dir * 2.0;
+    let mut outside = center + dist;
+    let mut tries = 0;
+    while p_at(outside) >= alpha && tries < 60 {
+        inside = outside;
+        dist *= 2.0;
+        outside = center + dist;
+        tries += 1;
+    }
+    for _ in 0..BISECTION_STEPS {
+        let mid = 0.5 * (inside + outside);
+        if p_at(mid) >= alpha {
+            inside = mid;
+        } else {
+            outside = mid;
+        }
+        tick();
+        if (outside - inside).abs() <= 1e-12 * (1.0 + center.abs()) {
+            break;
+        }
+    }
+    0.5 * (inside + outside)
+}
+
+/// The weight draws, stored as codes into the weight's support (one byte per cluster and
+/// replicate), or the enumeration of all 2^G sign vectors.
+struct Draws {
+    support: Vec<f64>,
+    codes: Vec<u8>,
+    g: usize,
+    reps: usize,
+    enumerated: bool,
+}
+
+impl Draws {
+    fn new(spec: &WildClusterBootstrap, g: usize) -> Self {
+        let support = spec.weights.support();
+        let enumerate =
+            spec.weights == WildWeights::Rademacher && g < 63 && (1usize << g) <= spec.reps;
+        if enumerate {
+            let reps = 1usize << g;
+            let mut codes = vec![0u8; reps * g];
+            for bidx in 0..reps {
+                for gi in 0..g {
+                    codes[bidx * g + gi] = u8::from((bidx >> gi) & 1 == 0);
+                }
+            }
+            return Self {
+                support,
+                codes,
+                g,
+                reps,
+                enumerated: true,
+            };
+        }
+        let mut rng = Rng::seed_from(spec.seed);
+        let codes = (0..spec.reps * g)
+            .map(|_| spec.weights.draw(&mut rng))
+            .collect();
+        Self {
+            support,
+            codes,
+            g,
+            reps: spec.reps,
+            enumerated: false,
+        }
+    }
+
+    /// t* of every replicate.
+    fn t_stats(&self, st: &Setup, q: &DMatrix<f64>) -> Vec<f64> {
+        let g = self.g;
+        let k = st.r.nrows();
+        let mut v = vec![0.0; g];
+        let mut w = vec![0.0; k];
+        let mut out = Vec::with_capacity(self.reps);
+        for bidx in 0..self.reps {
+            for (vi, &c) in v.iter_mut().zip(&self.codes[bidx * g..(bidx + 1) * g]) {
+                *vi = self.support[c as usize];
+            }
+            let num: f64 = v.iter().zip(&st.eta).map(|(a, b)| a * b).sum();
+            // w = Σ_g v_g r_g
+            w.iter_mut().for_each(|x| *x = 0.0);
+            for (gi, &vg) in v.iter().enumerate() {
+                for (wi, ri) in w.iter_mut().zip(st.r.column(gi).iter()) {
+                    *wi += vg * ri;
+                }
+            }
+            let mut ss = 0.0;
+            for h in 0..g {
+                let qw: f64 = (0..k).map(|jj| q[(h, jj)] * w[jj]).sum();
+                let d = v[h] * st.eta[h] - qw;
+                ss += d * d;
+            }
+            out.push(if ss > 0.0 {
+                num / ss.sqrt()
+            } else if num == 0.0 {
+                0.0
+            } else {
+                num.signum() * f64::INFINITY
+            });
+        }
+        out
+    }
+
+    /// Share of replicates with |t*| ≥ |t| (relative tie tolerance [`TIE_TOLERANCE`]), with t and
+    /// every t* on the CR0 scale.
+    fn p_value(&self, st: &Setup, q: &DMatrix<f64>, t: f64) -> f64 {
+        let ts = self.t_stats(st, q);
+        let threshold = t.abs() * (1.0 - TIE_TOLERANCE);
+        let count = ts.iter().filter(|x| x.abs() >= threshold).count();
+        count as f64 / ts.len() as f64
+    }
+}
