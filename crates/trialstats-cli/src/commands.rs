@@ -15,6 +15,9 @@ use crate::output::{Format, render_json, render_table};
 /// The subcommands of `trialstats`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Linear or logistic regression with iid, HC or cluster-robust standard errors, and the wild
+    /// cluster bootstrap.
+    Regress(crate::regress::RegressArgs),
     /// Show the design matrix a formula makes: term names, rows used and dropped, clusters.
     Design {
         /// CSV file with a header row (empty cell or NA = missing).
@@ -54,6 +57,7 @@ pub enum DatasetName {
 /// Runs a subcommand and returns what it writes to standard output.
 pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
     match command {
+        Command::Regress(args) => crate::regress::run(args, format),
         Command::Design {
             data,
             formula,

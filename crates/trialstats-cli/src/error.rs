@@ -1,6 +1,7 @@
 //! Errors of the command line and their exit codes.
 
 use trialstats_data::DataError;
+use trialstats_robust::RobustError;
 
 /// Everything a subcommand can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -8,6 +9,9 @@ pub enum CliError {
     /// The data or the model could not be used (exit code 1).
     #[error(transparent)]
     Data(#[from] DataError),
+    /// The model could not be fitted (exit code 1).
+    #[error(transparent)]
+    Model(#[from] RobustError),
     /// A file could not be read or written (exit code 1).
     #[error("cannot {action} `{path}`: {message}")]
     Io {
@@ -28,7 +32,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
-            CliError::Data(_) | CliError::Io { .. } => 1,
+            CliError::Data(_) | CliError::Model(_) | CliError::Io { .. } => 1,
         }
     }
 }

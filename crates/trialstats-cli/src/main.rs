@@ -10,6 +10,8 @@
 mod commands;
 mod error;
 mod output;
+mod progress;
+mod regress;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -166,3 +166,208 @@ fn usage_errors_exit_2() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn trial24() -> PathBuf {
+    write_temp(
+        "trial24.csv",
+        include_str!("../../trialstats-robust/data/trial24.csv"),
+    )
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_str(&stdout(o)).unwrap()
+}
+
+#[test]
+fn regress_json_follows_the_contract() {
+    let p = run(&["dataset", "petersen"]);
+    let path = write_temp("petersen-regress.csv", &stdout(&p));
+    let v = json(&run(&[
+        "regress",
+        "--data",
+        path.to_str().unwrap(),
+        "--formula",
+        "y ~ x",
+        "--cluster",
+        "firm",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["model"], "ols");
+    assert_eq!(v["nobs"], 5000);
+    assert_eq!(v["nobs_dropped"], 0);
+    assert_eq!(v["n_clusters"], 500);
+    assert_eq!(v["vcov"]["type"], "cr1");
+    assert_eq!(v["vcov"]["clusters"], serde_json::json!(["firm"]));
+    assert_eq!(v["vcov"]["df"], 499.0);
+    let x = &v["coefficients"][1];
+    assert_eq!(x["term"], "x");
+    // Stata: coefficient 1.0348, CR1 SE 0.0506 (4 dp).
+    assert!((x["estimate"].as_f64().unwrap() - 1.0348).abs() < 5e-5);
+    assert!((x["std_error"].as_f64().unwrap() - 0.0506).abs() < 5e-5);
+    for key in ["statistic", "df", "p_value", "ci_low", "ci_high"] {
+        assert!(x[key].is_number(), "{key}");
+    }
+    assert_eq!(
+        v["covariance_matrix"]["terms"],
+        serde_json::json!(["(Intercept)", "x"])
+    );
+    assert!((v["r_squared"].as_f64().unwrap() - 0.2078).abs() < 5e-5);
+    assert!(v["warnings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn regress_cr2_reports_satterthwaite_df_per_coefficient() {
+    let path = trial24();
+    let v = json(&run(&[
+        "regress",
+        "--data",
+        path.to_str().unwrap(),
+        "--formula",
+        "y ~ arm + base + female",
+        "--cluster",
+        "site",
+        "--vcov",
+        "cr2",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["vcov"]["type"], "cr2");
+    assert!(v["vcov"]["df"].is_null());
+    // clubSandwich 0.5.8 coef_test(.., "Satterthwaite"): arm df 20.141219691768423.
+    assert!((v["coefficients"][1]["df"].as_f64().unwrap() - 20.141219691768423).abs() < 1e-6);
+}
+
+#[test]
+fn regress_logit_and_wild_bootstrap() {
+    let path = trial24();
+    let p = path.to_str().unwrap();
+    let v = json(&run(&[
+        "regress",
+        "--data",
+        p,
+        "--formula",
+        "hba1c_high ~ arm + base",
+        "--family",
+        "binomial",
+        "--cluster",
+        "site",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["model"], "logit");
+    assert!(v["coefficients"][1]["df"].is_null(), "z inference");
+    assert_eq!(v["convergence"]["converged"], true);
+    assert!(v["loglik"].as_f64().unwrap() < 0.0);
+    let v = json(&run(&[
+        "regress",
+        "--data",
+        p,
+        "--formula",
+        "y ~ arm + base",
+        "--cluster",
+        "site",
+        "--wild-bootstrap",
+        "--test",
+        "arm",
+        "--reps",
+        "499",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]));
+    let b = &v["bootstrap"];
+    assert_eq!(
+        (b["term"].as_str(), b["reps"].as_u64(), b["seed"].as_u64()),
+        (Some("arm"), Some(499), Some(7))
+    );
+    assert_eq!(b["enumerated"], false);
+    assert_eq!(b["weights"], "rademacher");
+    assert!(b["ci_low"].as_f64().unwrap() < b["ci_high"].as_f64().unwrap());
+}
+
+#[test]
+fn regress_errors() {
+    let path = trial24();
+    let p = path.to_str().unwrap();
+    // Not 0/1.
+    let o = run(&[
+        "regress",
+        "--data",
+        p,
+        "--formula",
+        "y ~ arm",
+        "--family",
+        "binomial",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("error: the outcome must be coded 0/1, but row 1 is 16.65"),
+        "{}",
+        stderr(&o)
+    );
+    // Usage: bootstrap without --test, clustered vcov without --cluster.
+    let o = run(&[
+        "regress",
+        "--data",
+        p,
+        "--formula",
+        "y ~ arm",
+        "--cluster",
+        "site",
+        "--wild-bootstrap",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "regress",
+        "--data",
+        p,
+        "--formula",
+        "y ~ arm",
+        "--vcov",
+        "cr2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    // A bootstrap term not in the model.
+    let o = run(&[
+        "regress",
+        "--data",
+        p,
+        "--formula",
+        "y ~ arm",
+        "--cluster",
+        "site",
+        "--wild-bootstrap",
+        "--test",
+        "female",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`female` is not a term of the model"),
+        "{}",
+        stderr(&o)
+    );
+    // Separation: `sep` = 1 exactly when the outcome is 1.
+    let sep = write_temp(
+        "sep.csv",
+        "y,sep,x\n0,0,1\n0,0,2\n1,1,3\n1,1,1\n0,0,5\n1,1,2\n",
+    );
+    let o = run(&[
+        "regress",
+        "--data",
+        sep.to_str().unwrap(),
+        "--formula",
+        "y ~ sep + x",
+        "--family",
+        "binomial",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("error: separation: `sep` > 0 predicts y = 1 perfectly"),
+        "{}",
+        stderr(&o)
+    );
+}

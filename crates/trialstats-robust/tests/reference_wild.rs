@@ -104,7 +104,12 @@ fn enumerated_p_values_match_wildboottest() {
     );
     // WCU: every t* is centred at β̂, the all-ones vector gives t* = 0: p = 0.
     let r = boot(false).test(&fit, &site, "base").unwrap();
-    assert_eq!((r.p_value * 4096.0).round() as i64, 0, "WCU base p = {}", r.p_value);
+    assert_eq!(
+        (r.p_value * 4096.0).round() as i64,
+        0,
+        "WCU base p = {}",
+        r.p_value
+    );
 }
 
 #[test]

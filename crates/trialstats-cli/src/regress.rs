@@ -1,0 +1,397 @@
+//! `trialstats regress`: OLS or logit with iid, HC or cluster-robust covariance, and the wild
+//! cluster bootstrap.
+
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+use trialstats_core::{Inference, Table};
+use trialstats_data::{Formula, FrameOptions, ModelFrame, Response};
+use trialstats_robust::{
+    CrType, HcType, Logit, Ols, Vcov, WildClusterBootstrap, WildWeights, wild::BootTest,
+};
+
+use crate::commands::read_table;
+use crate::error::CliError;
+use crate::output::{Format, render_json, render_table};
+use crate::progress::Progress;
+
+/// Options of `trialstats regress`.
+#[derive(Debug, Args)]
+pub struct RegressArgs {
+    /// CSV file with a header row (empty cell or NA = missing).
+    #[arg(long)]
+    pub data: String,
+    /// Model formula, e.g. "y ~ arm + baseline".
+    #[arg(long)]
+    pub formula: String,
+    /// gaussian (OLS) or binomial (logit; the outcome coded 0/1 or with two text levels).
+    #[arg(long, value_enum, default_value_t = Family::Gaussian)]
+    pub family: Family,
+    /// Covariance: default iid, or cr1 when --cluster is given.
+    #[arg(long, value_enum)]
+    pub vcov: Option<VcovArg>,
+    /// With --vcov cr3: multiply by (G−1)/G (the cluster jackknife).
+    #[arg(long)]
+    pub jackknife: bool,
+    /// With two --cluster options: give the intersection term no small-sample factor (R sandwich
+    /// multi0 = TRUE).
+    #[arg(long)]
+    pub multi0: bool,
+    /// Cluster column (twice for two-way clustering).
+    #[arg(long)]
+    pub cluster: Vec<String>,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Run the wild cluster bootstrap for the coefficient named by --test (OLS, one cluster).
+    #[arg(long)]
+    pub wild_bootstrap: bool,
+    /// The coefficient to bootstrap (its term name, e.g. `arm` or `tempwarm`).
+    #[arg(long)]
+    pub test: Option<String>,
+    /// Bootstrap replicates (all 2^G sign vectors are enumerated when 2^G ≤ reps and the weights
+    /// are Rademacher).
+    #[arg(long, default_value_t = 9999)]
+    pub reps: usize,
+    /// Bootstrap weights.
+    #[arg(long, value_enum, default_value_t = WeightsArg::Rademacher)]
+    pub weights: WeightsArg,
+    /// Bootstrap seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Do not impose the null in the bootstrap (WCU instead of WCR).
+    #[arg(long)]
+    pub unrestricted: bool,
+}
+
+/// Model family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Family {
+    /// Linear regression by least squares.
+    Gaussian,
+    /// Logistic regression.
+    Binomial,
+}
+
+/// Covariance choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VcovArg {
+    /// Classical.
+    Iid,
+    /// White.
+    Hc0,
+    /// Stata's vce(robust).
+    Hc1,
+    /// Leverage-adjusted 1/√(1−h).
+    Hc2,
+    /// Leverage-adjusted 1/(1−h).
+    Hc3,
+    /// Clustered, no factor.
+    Cr0,
+    /// Clustered, Stata's factor.
+    Cr1,
+    /// Bell–McCaffrey with Satterthwaite df.
+    Cr2,
+    /// Clustered, (I − H_gg)⁻¹ adjustment.
+    Cr3,
+}
+
+/// Bootstrap weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WeightsArg {
+    /// ±1.
+    Rademacher,
+    /// Six-point.
+    Webb,
+    /// Two-point asymmetric.
+    Mammen,
+}
+
+/// Runs `trialstats regress`.
+pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
+    if args.cluster.len() > 2 {
+        return Err(CliError::Usage(format!(
+            "--cluster may be given once or twice, not {} times",
+            args.cluster.len()
+        )));
+    }
+    let vcov_arg = args.vcov.unwrap_or(if args.cluster.is_empty() {
+        VcovArg::Iid
+    } else {
+        VcovArg::Cr1
+    });
+    let clustered = matches!(
+        vcov_arg,
+        VcovArg::Cr0 | VcovArg::Cr1 | VcovArg::Cr2 | VcovArg::Cr3
+    );
+    if clustered && args.cluster.is_empty() {
+        return Err(CliError::Usage(format!(
+            "--vcov {} needs --cluster COL",
+            label(vcov_arg)
+        )));
+    }
+    if !clustered && !args.cluster.is_empty() {
+        return Err(CliError::Usage(format!(
+            "--vcov {} does not use --cluster; drop it or choose cr0–cr3",
+            label(vcov_arg)
+        )));
+    }
+    if args.cluster.len() == 2 && !matches!(vcov_arg, VcovArg::Cr0 | VcovArg::Cr1) {
+        return Err(CliError::Usage(
+            "two-way clustering is available for cr0 and cr1".into(),
+        ));
+    }
+    if args.wild_bootstrap {
+        if args.test.is_none() {
+            return Err(CliError::Usage("--wild-bootstrap needs --test TERM".into()));
+        }
+        if args.family != Family::Gaussian || args.cluster.len() != 1 {
+            return Err(CliError::Usage(
+                "--wild-bootstrap needs --family gaussian and exactly one --cluster".into(),
+            ));
+        }
+    }
+    let table = read_table(&args.data)?;
+    let formula = Formula::parse(&args.formula)?;
+    let mf = ModelFrame::new(
+        &table,
+        &formula,
+        &FrameOptions {
+            clusters: args.cluster.clone(),
+            check_rank: false,
+        },
+    )?;
+    let how = match (vcov_arg, mf.clusters.as_slice()) {
+        (VcovArg::Iid, _) => Vcov::Iid,
+        (VcovArg::Hc0, _) => Vcov::Hc(HcType::Hc0),
+        (VcovArg::Hc1, _) => Vcov::Hc(HcType::Hc1),
+        (VcovArg::Hc2, _) => Vcov::Hc(HcType::Hc2),
+        (VcovArg::Hc3, _) => Vcov::Hc(HcType::Hc3),
+        (v, [a, b]) => Vcov::TwoWay {
+            first: a.clone(),
+            second: b.clone(),
+            kind: if v == VcovArg::Cr0 {
+                CrType::Cr0
+            } else {
+                CrType::Cr1
+            },
+            intersection_hc0: args.multi0,
+        },
+        (v, [a]) => Vcov::Cluster {
+            clusters: a.clone(),
+            kind: match v {
+                VcovArg::Cr0 => CrType::Cr0,
+                VcovArg::Cr1 => CrType::Cr1,
+                VcovArg::Cr2 => CrType::Cr2,
+                _ => CrType::Cr3 {
+                    jackknife: args.jackknife,
+                },
+            },
+        },
+        _ => {
+            return Err(CliError::Usage(
+                "a clustered covariance needs --cluster".into(),
+            ));
+        }
+    };
+    let (model, inference, extra, boot) = match args.family {
+        Family::Gaussian => {
+            let y = mf.y()?;
+            let fit = Ols::new(&mf.x, y)?.names(&mf.column_names)?.fit()?;
+            let inf = fit.infer(&how, args.level)?;
+            let boot = if args.wild_bootstrap {
+                let spec = WildClusterBootstrap {
+                    reps: args.reps,
+                    weights: match args.weights {
+                        WeightsArg::Rademacher => WildWeights::Rademacher,
+                        WeightsArg::Webb => WildWeights::Webb,
+                        WeightsArg::Mammen => WildWeights::Mammen,
+                    },
+                    impose_null: !args.unrestricted,
+                    seed: args.seed,
+                    null: 0.0,
+                    level: Some(args.level),
+                };
+                let mut bar = Progress::new("wild bootstrap");
+                let term = args.test.as_deref().unwrap_or_default();
+                Some(
+                    spec.test_with_progress(&fit, &mf.clusters[0], term, &mut |d, t| {
+                        bar.update(d, t)
+                    })?,
+                )
+            } else {
+                None
+            };
+            ("ols", inf, json!({"r_squared": fit.r_squared()}), boot)
+        }
+        Family::Binomial => {
+            let y: Vec<f64> = match &mf.response {
+                Response::Numeric(v) => v.clone(),
+                Response::Categorical { codes, levels } if levels.len() == 2 => {
+                    codes.iter().map(|&c| c as f64).collect()
+                }
+                Response::Categorical { levels, .. } => {
+                    return Err(CliError::Usage(format!(
+                        "--family binomial needs an outcome with two levels; `{}` has {}: {}",
+                        mf.response_name,
+                        levels.len(),
+                        levels.join(", ")
+                    )));
+                }
+            };
+            let fit = Logit::new(&mf.x, &y)?.names(&mf.column_names)?.fit()?;
+            let inf = fit.infer(&how, args.level)?;
+            ("logit", inf, json!({"loglik": fit.loglik()}), None)
+        }
+    };
+    let mut warnings = mf.warnings.clone();
+    warnings.extend(inference.notes.iter().cloned());
+    Ok(match format {
+        Format::Json => render_json(&to_json(
+            model,
+            &args.formula,
+            &mf,
+            &inference,
+            &how,
+            extra,
+            boot.as_ref(),
+            &warnings,
+        )),
+        _ => {
+            let mut t: Table = inference.summary();
+            t.title = Some(format!(
+                "{} {}: {} rows used ({} dropped){}",
+                model.to_uppercase(),
+                args.formula,
+                mf.nobs(),
+                mf.dropped.count(),
+                t.title
+                    .as_deref()
+                    .map(|s| format!("; {s}"))
+                    .unwrap_or_default()
+            ));
+            t.notes.extend(mf.warnings.iter().cloned());
+            if let Some(b) = &boot {
+                t.notes.push(boot_note(b));
+            }
+            render_table(&t, format)
+        }
+    })
+}
+
+fn label(v: VcovArg) -> &'static str {
+    match v {
+        VcovArg::Iid => "iid",
+        VcovArg::Hc0 => "hc0",
+        VcovArg::Hc1 => "hc1",
+        VcovArg::Hc2 => "hc2",
+        VcovArg::Hc3 => "hc3",
+        VcovArg::Cr0 => "cr0",
+        VcovArg::Cr1 => "cr1",
+        VcovArg::Cr2 => "cr2",
+        VcovArg::Cr3 => "cr3",
+    }
+}
+
+fn boot_note(b: &BootTest) -> String {
+    let ci =
+        b.ci.map(|(lo, hi)| {
+            format!(
+                ", {:.0}% CI [{lo:.6}, {hi:.6}]",
+                100.0 * b.level.unwrap_or(0.95)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "Wild cluster bootstrap ({}, {} weights, {} {}, seed {}): t = {:.4}, p = {:.4}{ci}",
+        if b.impose_null { "WCR" } else { "WCU" },
+        b.weights.name(),
+        b.reps,
+        if b.enumerated {
+            "sign vectors enumerated"
+        } else {
+            "replicates"
+        },
+        b.seed,
+        b.statistic,
+        b.p_value
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn to_json(
+    model: &str,
+    formula: &str,
+    mf: &ModelFrame,
+    inf: &Inference,
+    how: &Vcov,
+    extra: Value,
+    boot: Option<&BootTest>,
+    warnings: &[String],
+) -> Value {
+    let coefficients: Vec<Value> = inf
+        .coefficients
+        .iter()
+        .map(|c| {
+            json!({"term": c.term, "estimate": c.estimate, "std_error": c.std_error, "statistic": c.statistic,
+                   "df": c.df, "p_value": c.p_value, "ci_low": c.ci_low, "ci_high": c.ci_high})
+        })
+        .collect();
+    let vcov_type = match how {
+        Vcov::Iid => "iid".to_string(),
+        Vcov::Hc(h) => format!("{h:?}").to_lowercase(),
+        Vcov::Cluster { kind, .. } | Vcov::TwoWay { kind, .. } => match kind {
+            CrType::Cr0 => "cr0".into(),
+            CrType::Cr1 => "cr1".into(),
+            CrType::Cr2 => "cr2".into(),
+            _ => "cr3".into(),
+        },
+        _ => how.label(),
+    };
+    let mut vcov = json!({
+        "type": vcov_type,
+        "clusters": inf.covariance.cluster_vars,
+        "df": if vcov_type == "cr2" { None } else { inf.covariance.reference.df() },
+        "description": inf.covariance.description,
+        "factor": inf.covariance.factor,
+    });
+    if let Vcov::Cluster {
+        kind: CrType::Cr3 { jackknife },
+        ..
+    } = how
+    {
+        vcov["jackknife"] = json!(jackknife);
+    }
+    if let Vcov::TwoWay {
+        intersection_hc0, ..
+    } = how
+    {
+        vcov["multi0"] = json!(intersection_hc0);
+    }
+    let terms: Vec<&str> = inf.coefficients.iter().map(|c| c.term.as_str()).collect();
+    let matrix: Vec<Vec<f64>> = inf
+        .vcov
+        .row_iter()
+        .map(|r| r.iter().copied().collect())
+        .collect();
+    let mut out = json!({
+        "model": model,
+        "formula": formula,
+        "nobs": mf.nobs(),
+        "nobs_dropped": mf.dropped.count(),
+        "n_clusters": inf.n_clusters,
+        "vcov": vcov,
+        "coefficients": coefficients,
+        "covariance_matrix": {"terms": terms, "matrix": matrix},
+        "convergence": inf.convergence.as_ref().map(|c| json!({"iterations": c.iterations, "max_abs_gradient": c.max_abs_gradient, "converged": c.converged()})),
+        "warnings": warnings,
+    });
+    if let (Value::Object(o), Value::Object(e)) = (&mut out, extra) {
+        o.extend(e);
+    }
+    if let Some(b) = boot {
+        out["bootstrap"] = json!({"term": b.term, "statistic": b.statistic, "p_value": b.p_value, "reps": b.reps,
+            "enumerated": b.enumerated, "weights": b.weights.name(), "impose_null": b.impose_null, "seed": b.seed,
+            "ci_low": b.ci.map(|c| c.0), "ci_high": b.ci.map(|c| c.1), "level": b.level});
+    }
+    out
+}
