@@ -6,7 +6,7 @@
 //! systems go through Cholesky ([`Spd`]). Explicit inverses are formed only where an estimator
 //! needs the matrix itself (a covariance), never to solve a system.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DMatrixView, DVector};
 
 use crate::cluster::Clusters;
 use crate::error::{InputError, LinalgError};
@@ -36,8 +36,208 @@ pub fn check_finite(what: &str, m: &DMatrix<f64>) -> Result<(), LinalgError> {
 /// ```text
 /// (XᵀX)_jl = Σᵢ x_ij x_il
 /// ```
+///
+/// Computed as one BLAS-3 product `Xᵀ·X` on a transposed *view* of X (no copy), which nalgebra
+/// hands to `matrixmultiply`'s packed, vectorised kernel.
 pub fn crossprod(x: &DMatrix<f64>) -> DMatrix<f64> {
-    x.tr_mul(x)
+    let (n, k) = x.shape();
+    let mut c = DMatrix::zeros(k, k);
+    if n == 0 || k == 0 {
+        return c;
+    }
+    syrk_acc(&mut c, x.as_slice(), n, k, n);
+    c
+}
+
+/// `C += AᵀB` for m × k column-major blocks A and B stored in `a` and `b` with column strides
+/// `a_cs` and `b_cs` (A[i, j] = a[i + j·a_cs]).
+///
+/// Large blocks go to nalgebra's BLAS-3 product on strided views (matrixmultiply's packed
+/// kernels); blocks with k ≤ 5 or m ≤ 5 use dot products, because nalgebra's small-matrix
+/// fallback mis-indexes strided views (its `axcpy` iterates over the underlying slice length).
+fn gemm_tn_acc(
+    c: &mut DMatrix<f64>,
+    a: &[f64],
+    a_cs: usize,
+    b: &[f64],
+    b_cs: usize,
+    m: usize,
+    k: usize,
+) {
+    if m == 0 || k == 0 {
+        return;
+    }
+    if k > 5 && m > 5 {
+        let at = DMatrixView::from_slice_with_strides(a, k, m, a_cs, 1);
+        let bv = DMatrixView::from_slice_with_strides(b, m, k, 1, b_cs);
+        c.gemm(1.0, &at, &bv, 1.0);
+        return;
+    }
+    for j in 0..k {
+        let aj = &a[j * a_cs..j * a_cs + m];
+        for l in 0..k {
+            c[(j, l)] += dot(aj, &b[l * b_cs..l * b_cs + m]);
+        }
+    }
+}
+
+/// `C += BᵀB` for one m × k column-major block (see [`gemm_tn_acc`]).
+fn syrk_acc(c: &mut DMatrix<f64>, data: &[f64], m: usize, k: usize, cstride: usize) {
+    gemm_tn_acc(c, data, cstride, data, cstride, m, k);
+}
+
+/// Rows per block in the one-pass kernels: a block of 4096 rows × k columns (k ≤ 32) stays in
+/// the L2 cache while it is used twice.
+pub const BLOCK_ROWS: usize = 4096;
+
+/// `XᵀX` and `Xᵀy` in one pass over X: each block of rows feeds a BLAS-3 update of XᵀX and, while
+/// it is still in cache, the dot products of Xᵀy.
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if `y` does not have one entry per row of `x`.
+pub fn crossprod_with(
+    x: &DMatrix<f64>,
+    y: &[f64],
+) -> Result<(DMatrix<f64>, DVector<f64>), LinalgError> {
+    let (n, k) = x.shape();
+    if y.len() != n {
+        return Err(dim_error("X'X and X'y", n, y.len()));
+    }
+    let mut c = DMatrix::zeros(k, k);
+    let mut xty = DVector::zeros(k);
+    if n == 0 || k == 0 {
+        return Ok((c, xty));
+    }
+    let data = x.as_slice();
+    let mut i0 = 0;
+    while i0 < n {
+        let m = BLOCK_ROWS.min(n - i0);
+        syrk_acc(&mut c, &data[i0..], m, k, n);
+        let yb = &y[i0..i0 + m];
+        for j in 0..k {
+            xty[j] += dot(&data[j * n + i0..j * n + i0 + m], yb);
+        }
+        i0 += m;
+    }
+    Ok((c, xty))
+}
+
+/// Dot product with four independent accumulators (vectorises without reassociating a single
+/// running sum).
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let ca = a.chunks_exact(4);
+    let cb = b.chunks_exact(4);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        acc[0] += x[0] * y[0];
+        acc[1] += x[1] * y[1];
+        acc[2] += x[2] * y[2];
+        acc[3] += x[3] * y[3];
+    }
+    let mut tail = 0.0;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// `e = y − Xβ` and `eᵀe` in one blocked pass over X.
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if the shapes do not fit.
+pub fn residuals(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    beta: &DVector<f64>,
+) -> Result<(DVector<f64>, f64), LinalgError> {
+    let (n, k) = x.shape();
+    if y.len() != n || beta.len() != k {
+        return Err(dim_error("residuals", n, y.len()));
+    }
+    Ok(residuals_of(x, y, beta))
+}
+
+/// The kernel of [`residuals`] for callers that have checked the shapes (y of length n, β of
+/// length k): it never panics, and with other lengths it uses the common prefix.
+pub fn residuals_of(x: &DMatrix<f64>, y: &[f64], beta: &DVector<f64>) -> (DVector<f64>, f64) {
+    let (stride, k) = x.shape();
+    let n = stride.min(y.len());
+    let mut e = DVector::from_column_slice(&y[..n]);
+    let data = x.as_slice();
+    let mut rss = 0.0;
+    let mut i0 = 0;
+    while i0 < n {
+        let m = BLOCK_ROWS.min(n - i0);
+        let eb = &mut e.as_mut_slice()[i0..i0 + m];
+        for (j, b) in beta.iter().take(k).enumerate() {
+            let col = &data[j * stride + i0..j * stride + i0 + m];
+            eb.iter_mut().zip(col).for_each(|(ei, v)| *ei -= b * v);
+        }
+        rss += dot(eb, eb);
+        i0 += m;
+    }
+    (e, rss)
+}
+
+/// `e = y − Xβ`, `eᵀe` and the per-cluster score sums `s_g = Σ_{i∈g} xᵢeᵢ` (G × k) in one
+/// blocked pass over X: what a cluster-robust covariance of OLS needs, at the cost of reading X
+/// once.
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if the shapes do not fit.
+pub fn residuals_and_cluster_scores(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    beta: &DVector<f64>,
+    clusters: &Clusters,
+) -> Result<(DVector<f64>, f64, DMatrix<f64>), LinalgError> {
+    let (n, k) = x.shape();
+    if y.len() != n || beta.len() != k || clusters.len() != n {
+        return Err(dim_error(
+            "residuals and cluster scores",
+            n,
+            y.len().min(clusters.len()),
+        ));
+    }
+    let g = clusters.n_clusters();
+    let mut e = DVector::from_column_slice(y);
+    let mut acc = vec![0.0; g * k];
+    let data = x.as_slice();
+    let codes = clusters.codes();
+    let mut rss = 0.0;
+    let mut i0 = 0;
+    while i0 < n {
+        let m = BLOCK_ROWS.min(n - i0);
+        let eb = &mut e.as_mut_slice()[i0..i0 + m];
+        for (j, b) in beta.iter().enumerate() {
+            let col = &data[j * n + i0..j * n + i0 + m];
+            eb.iter_mut().zip(col).for_each(|(ei, v)| *ei -= b * v);
+        }
+        rss += dot(eb, eb);
+        accumulate_cluster_rows(data, n, k, i0, eb, &codes[i0..i0 + m], &mut acc);
+        i0 += m;
+    }
+    Ok((e, rss, DMatrix::from_row_slice(g, k, &acc)))
+}
+
+/// `acc[c·k + j] += x_ij wᵢ` for the rows i0..i0+m (w and codes given for those rows): row by
+/// row, so that the k updates of one row go to one contiguous accumulator row.
+fn accumulate_cluster_rows(
+    data: &[f64],
+    n: usize,
+    k: usize,
+    i0: usize,
+    w: &[f64],
+    codes: &[usize],
+    acc: &mut [f64],
+) {
+    for (r, (&wi, &c)) in w.iter().zip(codes).enumerate() {
+        let row = &mut acc[c * k..(c + 1) * k];
+        for (j, a) in row.iter_mut().enumerate() {
+            *a += data[j * n + i0 + r] * wi;
+        }
+    }
 }
 
 /// The cross-product `Xᵀy` (length k).
@@ -48,7 +248,12 @@ pub fn crossprod_vec(x: &DMatrix<f64>, y: &DVector<f64>) -> Result<DVector<f64>,
     if x.nrows() != y.len() {
         return Err(dim_error("X'y", x.nrows(), y.len()));
     }
-    Ok(x.tr_mul(y))
+    let n = x.nrows();
+    let data = x.as_slice();
+    Ok(DVector::from_iterator(
+        x.ncols(),
+        (0..x.ncols()).map(|j| dot(&data[j * n..(j + 1) * n], y.as_slice())),
+    ))
 }
 
 /// The weighted cross-product `Xᵀ diag(w) X` (k × k, symmetric).
@@ -61,16 +266,33 @@ pub fn crossprod_vec(x: &DMatrix<f64>, y: &DVector<f64>) -> Result<DVector<f64>,
 /// # Errors
 /// [`LinalgError::Dimension`] if `w` does not have one entry per row of `x`.
 pub fn weighted_crossprod(x: &DMatrix<f64>, w: &[f64]) -> Result<DMatrix<f64>, LinalgError> {
-    if x.nrows() != w.len() {
-        return Err(dim_error("X'WX", x.nrows(), w.len()));
+    let (n, k) = x.shape();
+    if n != w.len() {
+        return Err(dim_error("X'WX", n, w.len()));
     }
-    let mut xw = x.clone();
-    for mut col in xw.column_iter_mut() {
-        for (v, wi) in col.iter_mut().zip(w) {
-            *v *= wi;
+    let mut c = DMatrix::zeros(k, k);
+    if n == 0 || k == 0 {
+        return Ok(c);
+    }
+    // Block by rows: scale a cached block by w, then one BLAS-3 update (no n × k copy).
+    let data = x.as_slice();
+    let mut scaled = DMatrix::zeros(BLOCK_ROWS.min(n), k);
+    let mut i0 = 0;
+    while i0 < n {
+        let m = BLOCK_ROWS.min(n - i0);
+        if m != scaled.nrows() {
+            scaled = DMatrix::zeros(m, k);
         }
+        for (j, mut col) in scaled.column_iter_mut().enumerate() {
+            let src = &data[j * n + i0..j * n + i0 + m];
+            for ((d, v), wi) in col.iter_mut().zip(src).zip(&w[i0..i0 + m]) {
+                *d = v * wi;
+            }
+        }
+        gemm_tn_acc(&mut c, &data[i0..], n, scaled.as_slice(), m, m, k);
+        i0 += m;
     }
-    Ok(xw.tr_mul(x))
+    Ok(c)
 }
 
 /// Per-cluster column sums of `m` (n × k): a G × k matrix whose row g is `Σ_{i∈g} mᵢ`.
@@ -113,54 +335,111 @@ pub fn weighted_cluster_sums(
             clusters.len(),
         ));
     }
+    let (n, k) = x.shape();
     let g = clusters.n_clusters();
-    let mut out = DMatrix::zeros(g, x.ncols());
-    let mut acc = vec![0.0; g];
-    for (j, col) in x.column_iter().enumerate() {
-        acc.iter_mut().for_each(|a| *a = 0.0);
-        for ((v, wi), &c) in col.iter().zip(w).zip(clusters.codes()) {
-            acc[c] += v * wi;
-        }
-        out.column_mut(j).copy_from_slice(&acc);
+    // Row-major G × k accumulator; rows visited in blocks so that w and the codes are read once.
+    let mut acc = vec![0.0; g * k];
+    let data = x.as_slice();
+    let codes = clusters.codes();
+    let mut i0 = 0;
+    while i0 < n {
+        let m = BLOCK_ROWS.min(n - i0);
+        accumulate_cluster_rows(data, n, k, i0, &w[i0..i0 + m], &codes[i0..i0 + m], &mut acc);
+        i0 += m;
     }
-    Ok(out)
+    Ok(DMatrix::from_row_slice(g, k, &acc))
 }
 
-/// Per-cluster weighted cross-products `X_gᵀ W_g X_g` (one k × k matrix per cluster), from one
-/// pass that gathers each cluster's rows.
+/// Per-cluster cross-products of a row-scaled design, `(DX)_gᵀ(DX)_g = Σ_{i∈g} dᵢ² xᵢxᵢᵀ` with
+/// D = diag(`scale`) (D = I when `scale` is None): one k × k matrix per cluster.
 ///
-/// # Formula
-/// ```text
-/// (X_gᵀW_gX_g)_jl = Σ_{i∈g} wᵢ x_ij x_il        (wᵢ = 1 when `w` is None)
-/// ```
+/// One sequential pass over X in blocks of rows; within a block the rows are counting-sorted by
+/// cluster into a cached buffer and each cluster's segment feeds a BLAS-3 update. The block
+/// holds about 256 rows per cluster on average, so segments are long enough for the packed kernel.
 ///
 /// # Errors
-/// [`LinalgError::Dimension`] if `w` or `clusters` do not have one entry per row of `x`.
+/// [`LinalgError::Dimension`] if `scale` or `clusters` do not have one entry per row of `x`.
 pub fn cluster_crossprods(
     x: &DMatrix<f64>,
-    w: Option<&[f64]>,
+    scale: Option<&[f64]>,
     clusters: &Clusters,
 ) -> Result<Vec<DMatrix<f64>>, LinalgError> {
-    let (n, k) = x.shape();
+    cluster_crossprods_with(x, None, scale, clusters)
+}
+
+/// As [`cluster_crossprods`] for the augmented design `[X y]` when `y` is given: each cluster's
+/// (k+1) × (k+1) matrix holds `X_gᵀX_g`, `X_gᵀy_g` (last column) and `y_gᵀy_g` (corner) — the
+/// sufficient statistics of least squares and of every cluster-robust covariance, from one pass.
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if `y`, `scale` or `clusters` do not have one entry per row of `x`.
+pub fn cluster_crossprods_with(
+    x: &DMatrix<f64>,
+    y: Option<&[f64]>,
+    scale: Option<&[f64]>,
+    clusters: &Clusters,
+) -> Result<Vec<DMatrix<f64>>, LinalgError> {
+    let (n, kx) = x.shape();
     if n != clusters.len() {
         return Err(dim_error("cluster cross-products", n, clusters.len()));
     }
-    if let Some(w) = w {
-        if w.len() != n {
-            return Err(dim_error("cluster cross-products", n, w.len()));
+    for v in [scale, y].into_iter().flatten() {
+        if v.len() != n {
+            return Err(dim_error("cluster cross-products", n, v.len()));
         }
     }
-    let members = cluster_members(clusters);
-    let mut out = Vec::with_capacity(members.len());
-    for rows in &members {
-        let xg = DMatrix::from_fn(rows.len(), k, |r, j| x[(rows[r], j)]);
-        match w {
-            None => out.push(xg.tr_mul(&xg)),
-            Some(w) => {
-                let wg: Vec<f64> = rows.iter().map(|&i| w[i]).collect();
-                out.push(weighted_crossprod(&xg, &wg)?);
+    let k = kx + usize::from(y.is_some());
+    let g = clusters.n_clusters();
+    let mut out = vec![DMatrix::zeros(k, k); g];
+    if n == 0 || k == 0 {
+        return Ok(out);
+    }
+    let block = (256 * g).clamp(BLOCK_ROWS, 1 << 18).min(n);
+    let mut buf = vec![0.0; block * k];
+    let mut starts = vec![0usize; g + 1];
+    let mut order = vec![0usize; block];
+    let data = x.as_slice();
+    let codes = clusters.codes();
+    let mut i0 = 0;
+    while i0 < n {
+        let m = block.min(n - i0);
+        starts.iter_mut().for_each(|v| *v = 0);
+        for &c in &codes[i0..i0 + m] {
+            starts[c + 1] += 1;
+        }
+        for c in 0..g {
+            starts[c + 1] += starts[c];
+        }
+        let mut pos = starts.clone();
+        for (r, &c) in codes[i0..i0 + m].iter().enumerate() {
+            order[pos[c]] = i0 + r;
+            pos[c] += 1;
+        }
+        for j in 0..k {
+            let col = if j < kx {
+                &data[j * n..(j + 1) * n]
+            } else {
+                y.unwrap_or(&[])
+            };
+            let dst = &mut buf[j * m..(j + 1) * m];
+            match scale {
+                None => dst
+                    .iter_mut()
+                    .zip(&order[..m])
+                    .for_each(|(d, &i)| *d = col[i]),
+                Some(s) => dst
+                    .iter_mut()
+                    .zip(&order[..m])
+                    .for_each(|(d, &i)| *d = col[i] * s[i]),
             }
         }
+        for (c, acc) in out.iter_mut().enumerate() {
+            let (s0, s1) = (starts[c], starts[c + 1]);
+            if s1 > s0 {
+                syrk_acc(acc, &buf[s0..], s1 - s0, k, m);
+            }
+        }
+        i0 += m;
     }
     Ok(out)
 }
@@ -748,6 +1027,85 @@ mod tests {
                 dim: 2
             }
         );
+    }
+
+    /// A deterministic n × k design with an intercept, for the blocked kernels.
+    fn wide(n: usize, k: usize) -> (DMatrix<f64>, Vec<f64>, Clusters) {
+        let mut state = 99u64;
+        let mut u =
+            || (crate::rng::splitmix64(&mut state) >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        let x = DMatrix::from_fn(n, k, |_, j| if j == 0 { 1.0 } else { u() });
+        let y: Vec<f64> = (0..n).map(|_| u()).collect();
+        let labels: Vec<usize> = (0..n).map(|i| (i * 7 + i / 3) % 13).collect();
+        (x, y, Clusters::from_labels("g", &labels).unwrap())
+    }
+
+    #[test]
+    fn blocked_kernels_match_naive_algebra() {
+        // Sizes cover the dot-product path (k ≤ 5), the BLAS-3 path, and several row blocks.
+        for (n, k) in [(7, 2), (300, 4), (9_001, 8), (5_000, 12)] {
+            let (x, y, cl) = wide(n, k);
+            let yv = DVector::from_column_slice(&y);
+            let xtx = x.transpose() * &x;
+            let (c, xty) = crossprod_with(&x, &y).unwrap();
+            Tol::rel(1e-12)
+                .check_slice("X'X", c.as_slice(), xtx.as_slice())
+                .unwrap();
+            Tol::rel(1e-12)
+                .check_slice("crossprod", crossprod(&x).as_slice(), xtx.as_slice())
+                .unwrap();
+            // Sums with cancellation: absolute tolerance on the scale of the terms.
+            Tol {
+                abs: 1e-11,
+                rel: 1e-12,
+            }
+            .check_slice("X'y", xty.as_slice(), (x.transpose() * &yv).as_slice())
+            .unwrap();
+            let beta = DVector::from_fn(k, |j, _| 0.1 * j as f64 - 0.2);
+            let e_naive = &yv - &x * &beta;
+            let (e, rss, s) = residuals_and_cluster_scores(&x, &y, &beta, &cl).unwrap();
+            Tol::abs(1e-14)
+                .check_slice("e", e.as_slice(), e_naive.as_slice())
+                .unwrap();
+            Tol::rel(1e-12)
+                .check("rss", rss, e_naive.dot(&e_naive))
+                .unwrap();
+            let (e2, rss2) = residuals(&x, &y, &beta).unwrap();
+            Tol::abs(0.0)
+                .check_slice("e2", e2.as_slice(), e.as_slice())
+                .unwrap();
+            Tol::abs(0.0).check("rss2", rss2, rss).unwrap();
+            let s2 = weighted_cluster_sums(&x, e.as_slice(), &cl).unwrap();
+            let mut s3 = DMatrix::zeros(cl.n_clusters(), k);
+            for i in 0..n {
+                for j in 0..k {
+                    s3[(cl.codes()[i], j)] += x[(i, j)] * e[i];
+                }
+            }
+            Tol::abs(1e-12)
+                .check_slice("S", s.as_slice(), s3.as_slice())
+                .unwrap();
+            Tol::abs(1e-12)
+                .check_slice("S2", s2.as_slice(), s3.as_slice())
+                .unwrap();
+            let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 5) as f64).collect();
+            let xw = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * w[i]);
+            Tol::rel(1e-12)
+                .check_slice(
+                    "X'WX",
+                    weighted_crossprod(&x, &w).unwrap().as_slice(),
+                    (xw.transpose() * &x).as_slice(),
+                )
+                .unwrap();
+            let per = cluster_crossprods(&x, Some(&w), &cl).unwrap();
+            for (g, m) in per.iter().enumerate() {
+                let rows: Vec<usize> = (0..n).filter(|&i| cl.codes()[i] == g).collect();
+                let xg = DMatrix::from_fn(rows.len(), k, |r, j| x[(rows[r], j)] * w[rows[r]]);
+                Tol::rel(1e-12)
+                    .check_slice("X_g'W²X_g", m.as_slice(), (xg.transpose() * &xg).as_slice())
+                    .unwrap();
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! estimators (HC2, HC3, CR2, CR3) need. Leverage-adjusted cluster estimators work from the
 //! per-cluster k × k matrices X̃_gᵀX̃_g and k-vectors X̃_gᵀẽ_g only, never from n_g × n_g blocks.
 
+use std::borrow::Cow;
+
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::dist::chisq_sf;
@@ -20,13 +22,11 @@ use crate::error::RobustError;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ModelKind {
-    /// Least squares: iid covariance σ̂²B with σ̂² = RSS/(N−K); t inference; Stata's `regress`
-    /// factors.
+    /// Least squares: iid covariance σ̂²B with σ̂² = RSS/(N−K) (see
+    /// [`EstimatingEquations::sigma2`]); t inference; Stata's `regress` factors.
     Linear {
         /// Residual degrees of freedom N − K.
         df_resid: usize,
-        /// σ̂² = RSS/(N−K).
-        sigma2: f64,
     },
     /// Maximum likelihood: B is the inverse observed information; z inference; Stata's ML factors.
     Likelihood,
@@ -40,7 +40,7 @@ pub struct WorkingRegression<'a> {
     /// √wᵢ, the square roots of the working weights (`None`: all 1, as OLS).
     pub sqrt_w: Option<Vec<f64>>,
     /// Working residuals ẽᵢ (OLS: the residuals; logit: (yᵢ − pᵢ)/√wᵢ).
-    pub residuals: Vec<f64>,
+    pub residuals: Cow<'a, [f64]>,
 }
 
 /// What a fitted model supplies so that every covariance of [`Vcov`] can be computed for it
@@ -68,6 +68,26 @@ pub trait EstimatingEquations {
     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
         None
     }
+    /// σ̂² of a linear model's iid covariance (RSS/(N−K)); 1 for likelihood models.
+    fn sigma2(&self) -> f64 {
+        1.0
+    }
+    /// Per-cluster statistics already computed for `clusters` during the fit (see
+    /// [`crate::Ols::clusters`]), if any; the generic path computes what it needs otherwise.
+    fn cached_cluster_statistics(&self, clusters: &Clusters) -> Option<ClusterStatistics<'_>> {
+        let _ = clusters;
+        None
+    }
+}
+
+/// Per-cluster statistics of a single-index model: X̃_gᵀX̃_g (k × k each) and the score sums
+/// X̃_gᵀẽ_g (a G × k matrix).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterStatistics<'a> {
+    /// X̃_gᵀX̃_g, one per cluster.
+    pub xtx: Cow<'a, [DMatrix<f64>]>,
+    /// Row g is X̃_gᵀẽ_g.
+    pub scores: Cow<'a, DMatrix<f64>>,
 }
 
 /// Heteroskedasticity-consistent covariance types (one observation per cluster).
@@ -186,8 +206,8 @@ pub fn vcov<M: EstimatingEquations + ?Sized>(m: &M, how: &Vcov) -> Result<Covari
     match how {
         Vcov::Iid => {
             let (matrix, reference, description) = match kind {
-                ModelKind::Linear { df_resid, sigma2 } => (
-                    b * sigma2,
+                ModelKind::Linear { df_resid } => (
+                    b * m.sigma2(),
                     linear_t(df_resid),
                     "Classical standard errors: homoskedastic, independent errors.".to_string(),
                 ),
@@ -246,9 +266,31 @@ pub fn vcov<M: EstimatingEquations + ?Sized>(m: &M, how: &Vcov) -> Result<Covari
             let (sums, df) = match cr {
                 CrType::Cr0 | CrType::Cr1 => (score_sums(m, clusters)?, None),
                 CrType::Cr2 | CrType::Cr3 { .. } => {
-                    let wr = working(m, &how.label())?;
+                    let stats = match m.cached_cluster_statistics(clusters) {
+                        Some(st) => st,
+                        None => {
+                            let wr = working(m, &how.label())?;
+                            let xe_w: Vec<f64> = match &wr.sqrt_w {
+                                None => wr.residuals.to_vec(),
+                                Some(s) => s
+                                    .iter()
+                                    .zip(wr.residuals.iter())
+                                    .map(|(a, e)| a * e)
+                                    .collect(),
+                            };
+                            // X̃ = W^½X: the scale of the cross-products is √w.
+                            ClusterStatistics {
+                                xtx: Cow::Owned(cluster_crossprods(
+                                    wr.x,
+                                    wr.sqrt_w.as_deref(),
+                                    clusters,
+                                )?),
+                                scores: Cow::Owned(weighted_cluster_sums(wr.x, &xe_w, clusters)?),
+                            }
+                        }
+                    };
                     adjusted_sums(
-                        &wr,
+                        &stats,
                         b,
                         clusters,
                         *cr,
@@ -378,7 +420,7 @@ fn cluster_description(cr: CrType, name: &str, g: usize, kind: ModelKind) -> Str
                 .to_string()
         }
         (CrType::Cr2, ModelKind::Likelihood) => {
-            "CR2 (Bell–McCaffrey) on the working regression".to_string()
+            "CR2 (Bell–McCaffrey) on the working regression W^½X; clubSandwich's glm CR2 targets the working covariance instead and differs".to_string()
         }
         (CrType::Cr3 { jackknife: false }, _) => {
             "CR3, residuals adjusted by (I − H_gg)⁻¹".to_string()
@@ -441,11 +483,18 @@ fn score_sums<M: EstimatingEquations + ?Sized>(
     m: &M,
     clusters: &Clusters,
 ) -> Result<DMatrix<f64>, RobustError> {
+    if let Some(st) = m.cached_cluster_statistics(clusters) {
+        return Ok(st.scores.into_owned());
+    }
     match m.working_regression() {
         Some(wr) => {
             let w: Vec<f64> = match &wr.sqrt_w {
-                None => wr.residuals.clone(),
-                Some(s) => s.iter().zip(&wr.residuals).map(|(a, e)| a * e).collect(),
+                None => wr.residuals.to_vec(),
+                Some(s) => s
+                    .iter()
+                    .zip(wr.residuals.iter())
+                    .map(|(a, e)| a * e)
+                    .collect(),
             };
             Ok(weighted_cluster_sums(wr.x, &w, clusters)?)
         }
@@ -507,24 +556,16 @@ fn hc_adjusted_meat(
 /// ν_j = (tr Ω)² / ‖Ω‖²_F,   ‖Ω‖²_F = Σd_g² − 2Σd_g w_gᵀBw_g + tr(BCBC),   C = WWᵀ
 /// ```
 fn adjusted_sums(
-    wr: &WorkingRegression<'_>,
+    stats: &ClusterStatistics<'_>,
     b: &DMatrix<f64>,
     clusters: &Clusters,
     cr: CrType,
     satterthwaite: bool,
 ) -> Result<(DMatrix<f64>, Option<Vec<f64>>), RobustError> {
-    let k = wr.x.ncols();
+    let k = b.nrows();
     let g = clusters.n_clusters();
-    let w2: Option<Vec<f64>> = wr
-        .sqrt_w
-        .as_ref()
-        .map(|s| s.iter().map(|v| v * v).collect());
-    let s_g = cluster_crossprods(wr.x, w2.as_deref(), clusters)?;
-    let xe_w: Vec<f64> = match &wr.sqrt_w {
-        None => wr.residuals.clone(),
-        Some(s) => s.iter().zip(&wr.residuals).map(|(a, e)| a * e).collect(),
-    };
-    let xe = weighted_cluster_sums(wr.x, &xe_w, clusters)?;
+    let s_g: &[DMatrix<f64>] = &stats.xtx;
+    let xe: &DMatrix<f64> = &stats.scores;
     let want_df = satterthwaite && cr == CrType::Cr2;
     let mut sums = DMatrix::zeros(g, k);
     // For the df: M1_g = S_g + T f Tᵀ and M2_g = S_g + T [λ/(1−λ)] Tᵀ.

@@ -31,7 +31,7 @@
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
-use trialstats_core::linalg::{Qr, weighted_cluster_sums};
+use trialstats_core::linalg::Spd;
 use trialstats_core::rng::Rng;
 use trialstats_core::{Clusters, InputError};
 
@@ -233,50 +233,63 @@ impl WildClusterBootstrap {
                 got: g,
             });
         }
-        let x = fit.design();
+        let k = fit.coefficients().len();
         let b = fit.bread();
         let a: DVector<f64> = b.column(j).into_owned();
         let beta_j = fit.coefficients()[j];
-        // q_h = X_hᵀX_h a = Σ_{i∈h} xᵢ (xᵢᵀa).
-        let xa: Vec<f64> = (x * &a).iter().copied().collect();
-        let q = weighted_cluster_sums(x, &xa, clusters)?; // G × k
+        // Everything below comes from the per-cluster statistics M_g = X_gᵀX_g and X_gᵀê_g
+        // (kept by the fit, or computed in one pass): O(Gk²) after that pass.
+        let stats = fit.cluster_statistics(clusters)?;
+        let m_g: &[DMatrix<f64>] = &stats.xtx;
+        let s_hat: &DMatrix<f64> = &stats.scores;
+        // q_h = X_hᵀX_h a.
+        let mut q = DMatrix::zeros(g, k);
+        for (h, m) in m_g.iter().enumerate() {
+            q.row_mut(h).copy_from(&(m * &a).transpose());
+        }
         // The observed SE on the CR0 scale (the scale of every t*; the factor c cancels in the
         // p-value), and the reported CR1 SE with Stata's regress factor.
-        let k = x.ncols();
         let c = (g as f64 / (g as f64 - 1.0)) * ((n as f64 - 1.0) / (n as f64 - k as f64));
-        let e: Vec<f64> = fit.residuals().iter().copied().collect();
-        let s_hat = weighted_cluster_sums(x, &e, clusters)?;
-        let se0 = (&s_hat * &a).iter().map(|v| v * v).sum::<f64>().sqrt();
+        let se0 = (s_hat * &a).iter().map(|v| v * v).sum::<f64>().sqrt();
         let se = c.sqrt() * se0;
         let draws = Draws::new(self, g);
-        // Residuals under H₀ as ũ(β₀) = u0 − β₀ m (WCR), or ê (WCU).
+        // Under H₀ the residuals are ũ(β₀) = y − X_rγ(β₀) − β₀x_j with γ(β₀) = γ₀ − β₀γ_m, so
+        // X_gᵀũ_g = s0_g − β₀ sm_g with s0_g = X_gᵀy_g − M_g[:, r]γ₀ and sm_g = M_g[:, j] − M_g[:, r]γ_m.
         let (s0, sm) = if self.impose_null {
-            let y: Vec<f64> = (x * fit.coefficients() + fit.residuals())
+            let rest: Vec<usize> = (0..k).filter(|&jj| jj != j).collect();
+            let beta = fit.coefficients();
+            let xty_g: Vec<DVector<f64>> = m_g
                 .iter()
-                .copied()
+                .enumerate()
+                .map(|(h, m)| s_hat.row(h).transpose() + m * beta)
                 .collect();
-            let mut xr = DMatrix::zeros(n, k - 1);
-            let mut col = 0;
-            for jj in 0..k {
-                if jj != j {
-                    xr.column_mut(col).copy_from(&x.column(jj));
-                    col += 1;
-                }
+            let mut m_sum = DMatrix::zeros(k, k);
+            let mut xty = DVector::zeros(k);
+            for (m, v) in m_g.iter().zip(&xty_g) {
+                m_sum += m;
+                xty += v;
             }
-            let (u0, m): (Vec<f64>, Vec<f64>) = if k == 1 {
-                (y.clone(), x.column(j).iter().copied().collect())
+            let (gamma0, gamma_m) = if rest.is_empty() {
+                (DVector::zeros(0), DVector::zeros(0))
             } else {
-                let qr = Qr::new(&xr)?;
-                let u0 = qr.least_squares(&DVector::from_column_slice(&y))?.residuals;
-                let m = qr.least_squares(&x.column(j).into_owned())?.residuals;
-                (u0.iter().copied().collect(), m.iter().copied().collect())
+                let mrr = m_sum.select_rows(&rest).select_columns(&rest);
+                let spd = Spd::new(mrr, "X_r'X_r")?;
+                (
+                    spd.solve(&xty.select_rows(&rest))?,
+                    spd.solve(&m_sum.column(j).select_rows(&rest))?,
+                )
             };
-            (
-                weighted_cluster_sums(x, &u0, clusters)?,
-                Some(weighted_cluster_sums(x, &m, clusters)?),
-            )
+            let mut s0 = DMatrix::zeros(g, k);
+            let mut sm = DMatrix::zeros(g, k);
+            for (h, (m, v)) in m_g.iter().zip(&xty_g).enumerate() {
+                let mr = m.select_columns(&rest);
+                s0.row_mut(h).copy_from(&(v - &mr * &gamma0).transpose());
+                sm.row_mut(h)
+                    .copy_from(&(m.column(j) - &mr * &gamma_m).transpose());
+            }
+            (s0, Some(sm))
         } else {
-            (s_hat, None)
+            (s_hat.clone(), None)
         };
         let setup = |beta0: f64| -> Setup {
             let s = match &sm {

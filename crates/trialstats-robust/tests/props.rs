@@ -113,3 +113,32 @@ proptest! {
         prop_assert!(a.p_value * a.reps as f64 >= 2.0 - 1e-9, "the two exact-tie vectors always count");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// The one-pass fit with clusters (sufficient statistics) and the plain fit agree.
+    #[test]
+    fn cluster_statistics_path_agrees(c in case(20..150, 2..12)) {
+        let cl = Clusters::from_labels("g", &c.cl).unwrap();
+        let plain = Ols::new(&c.x, &c.y).unwrap().fit().unwrap();
+        let fast = Ols::new(&c.x, &c.y).unwrap().clusters(&cl).unwrap().fit().unwrap();
+        prop_assert!(max_rel_diff(fast.coefficients().as_slice(), plain.coefficients().as_slice()) < 1e-10);
+        for kind in [CrType::Cr0, CrType::Cr1, CrType::Cr2, CrType::Cr3 { jackknife: true }] {
+            let how = Vcov::Cluster { clusters: cl.clone(), kind };
+            let a = fast.vcov(&how).unwrap();
+            let b = plain.vcov(&how).unwrap();
+            let scale = b.matrix.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let diff = a.matrix.iter().zip(b.matrix.iter()).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+            prop_assert!(diff <= 1e-9 * scale, "{kind:?}: {diff} vs {scale}");
+        }
+        let spec = WildClusterBootstrap { reps: 199, level: None, ..WildClusterBootstrap::default() };
+        let names = ["x1", "x2", "x3"];
+        let fast = Ols::new(&c.x, &c.y).unwrap().names(&names).unwrap().clusters(&cl).unwrap().fit().unwrap();
+        let plain = Ols::new(&c.x, &c.y).unwrap().names(&names).unwrap().fit().unwrap();
+        let a = spec.test(&fast, &cl, "x2").unwrap();
+        let b = spec.test(&plain, &cl, "x2").unwrap();
+        prop_assert!((a.statistic - b.statistic).abs() <= 1e-9 * b.statistic.abs().max(1.0));
+        prop_assert!((a.p_value - b.p_value).abs() <= 2.0 / 199.0, "{} vs {}", a.p_value, b.p_value);
+    }
+}

@@ -26,7 +26,7 @@ use trialstats_data::{Formula, FrameOptions, ModelFrame, datasets};
 use trialstats_robust::{CrType, HcType, Ols, OlsFit, Vcov};
 
 struct Case {
-    fit: OlsFit,
+    fit: OlsFit<'static>,
     firm: Clusters,
     year: Clusters,
 }
@@ -49,7 +49,8 @@ fn case() -> Case {
         .names(&mf.column_names)
         .unwrap()
         .fit()
-        .unwrap();
+        .unwrap()
+        .into_owned();
     Case {
         fit,
         firm: mf.clusters[0].clone(),

@@ -46,7 +46,10 @@ fn frame(formula: &str) -> ModelFrame {
     .unwrap()
 }
 
-fn ols() -> (trialstats_robust::OlsFit, trialstats_core::Clusters) {
+fn ols() -> (
+    trialstats_robust::OlsFit<'static>,
+    trialstats_core::Clusters,
+) {
     let mf = frame("y ~ arm + base + female");
     let y = mf.y().unwrap().to_vec();
     let fit = Ols::new(&mf.x, &y)
@@ -54,7 +57,8 @@ fn ols() -> (trialstats_robust::OlsFit, trialstats_core::Clusters) {
         .names(&mf.column_names)
         .unwrap()
         .fit()
-        .unwrap();
+        .unwrap()
+        .into_owned();
     (fit, mf.clusters[0].clone())
 }
 
@@ -307,5 +311,43 @@ fn logit_matches_glm_and_stata_cluster_convention() {
     let or = inf.coefficients[1].exponentiated();
     Tol::rel(1e-9)
         .check("OR arm", or.estimate, (-0.456286609605346394f64).exp())
+        .unwrap();
+}
+
+#[test]
+fn logit_cr3_matches_clubsandwich() {
+    // clubSandwich 0.5.8: vcovCR(gm, cluster = d$site, type = "CR3") on the tightly converged glm.
+    // (Its glm CR2 uses the model's working covariance as target and is not the Bell–McCaffrey
+    // adjustment of the working regression that we compute; CR3 does not depend on the target.)
+    let mf = frame("hba1c_high ~ arm + base");
+    let y = mf.y().unwrap().to_vec();
+    let fit = Logit::new(&mf.x, &y)
+        .unwrap()
+        .names(&mf.column_names)
+        .unwrap()
+        .fit()
+        .unwrap();
+    let v = fit
+        .vcov(&Vcov::Cluster {
+            clusters: mf.clusters[0].clone(),
+            kind: CrType::Cr3 { jackknife: false },
+        })
+        .unwrap();
+    Tol::rel(1e-9)
+        .check_slice(
+            "logit CR3",
+            v.matrix.as_slice(),
+            &[
+                0.38214053740868758613,
+                -0.22761720714319519376,
+                -0.00876465829670565640,
+                -0.22761720714319530479,
+                0.38374410861412755480,
+                0.00128070640808871012,
+                -0.00876465829670572925,
+                0.00128070640808869689,
+                0.00042240882236008903,
+            ],
+        )
         .unwrap();
 }

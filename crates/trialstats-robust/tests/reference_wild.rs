@@ -21,7 +21,7 @@ use trialstats_robust::{CrType, Ols, OlsFit, Vcov, WildClusterBootstrap, WildWei
 
 const TRIAL24: &str = include_str!("../data/trial24.csv");
 
-fn trial12() -> (OlsFit, Clusters) {
+fn trial12() -> (OlsFit<'static>, Clusters) {
     let t = DataTable::from_csv_str("trial24", TRIAL24).unwrap();
     // Keep sites 1..12 by building the table from the filtered CSV text.
     let mut text = String::new();
@@ -50,7 +50,8 @@ fn trial12() -> (OlsFit, Clusters) {
         .names(&mf.column_names)
         .unwrap()
         .fit()
-        .unwrap();
+        .unwrap()
+        .into_owned();
     (fit, mf.clusters[0].clone())
 }
 
