@@ -180,6 +180,66 @@ pub fn residuals_of(x: &DMatrix<f64>, y: &[f64], beta: &DVector<f64>) -> (DVecto
     (e, rss)
 }
 
+/// One blocked pass of a generalized linear model's Newton step: for each block of rows the
+/// linear predictor η = Xβ is formed, `rows(i0, η_block, w_block, r_block)` fills the working
+/// weights w and score residuals r of those rows and returns their contribution to the objective,
+/// and `XᵀWX` (when `hessian`) and `Xᵀr` are accumulated while the block is in cache.
+///
+/// Returns (Σ objective, Xᵀr, XᵀWX or an empty matrix).
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if β does not have one entry per column of X.
+pub fn glm_pass<F>(
+    x: &DMatrix<f64>,
+    beta: &DVector<f64>,
+    hessian: bool,
+    mut rows: F,
+) -> Result<(f64, DVector<f64>, DMatrix<f64>), LinalgError>
+where
+    F: FnMut(usize, &[f64], &mut [f64], &mut [f64]) -> f64,
+{
+    let (n, k) = x.shape();
+    if beta.len() != k {
+        return Err(dim_error("linear predictor", k, beta.len()));
+    }
+    let data = x.as_slice();
+    let block = BLOCK_ROWS.min(n.max(1));
+    let mut eta = vec![0.0; block];
+    let mut w = vec![0.0; block];
+    let mut r = vec![0.0; block];
+    let mut scaled = vec![0.0; if hessian { block * k } else { 0 }];
+    let mut grad = DVector::zeros(k);
+    let mut h = DMatrix::zeros(if hessian { k } else { 0 }, if hessian { k } else { 0 });
+    let mut value = 0.0;
+    let mut i0 = 0;
+    while i0 < n {
+        let m = block.min(n - i0);
+        let eb = &mut eta[..m];
+        eb.iter_mut().for_each(|v| *v = 0.0);
+        for (j, b) in beta.iter().enumerate() {
+            let col = &data[j * n + i0..j * n + i0 + m];
+            eb.iter_mut().zip(col).for_each(|(e, v)| *e += b * v);
+        }
+        value += rows(i0, eb, &mut w[..m], &mut r[..m]);
+        for j in 0..k {
+            grad[j] += dot(&data[j * n + i0..j * n + i0 + m], &r[..m]);
+        }
+        if hessian {
+            for j in 0..k {
+                let col = &data[j * n + i0..j * n + i0 + m];
+                let dst = &mut scaled[j * m..(j + 1) * m];
+                dst.iter_mut()
+                    .zip(col)
+                    .zip(&w[..m])
+                    .for_each(|((d, v), wi)| *d = v * wi);
+            }
+            gemm_tn_acc(&mut h, &data[i0..], n, &scaled, m, m, k);
+        }
+        i0 += m;
+    }
+    Ok((value, grad, h))
+}
+
 /// `e = y − Xβ`, `eᵀe` and the per-cluster score sums `s_g = Σ_{i∈g} xᵢeᵢ` (G × k) in one
 /// blocked pass over X: what a cluster-robust covariance of OLS needs, at the cost of reading X
 /// once.
@@ -583,6 +643,32 @@ impl Spd {
 /// As [`Spd::new`].
 pub fn ln_det_spd(a: &DMatrix<f64>) -> Result<f64, LinalgError> {
     Ok(Spd::new(a.clone(), "matrix")?.ln_det())
+}
+
+/// Checks that X has full column rank, naming the aliased columns if not.
+///
+/// Fast path: the column-equilibrated XᵀX (one BLAS-3 pass) with condition number below 10¹²
+/// proves full rank (κ(X) < 10⁶, far from R's aliasing tolerance of 10⁻⁷). Otherwise the Householder
+/// QR with R's rule decides and names the aliased columns.
+///
+/// # Errors
+/// [`LinalgError::Aliased`] naming the aliased columns; [`LinalgError::NonFinite`].
+pub fn check_full_rank(x: &DMatrix<f64>, names: &[String]) -> Result<(), LinalgError> {
+    let xtx = crossprod(x);
+    let k = xtx.nrows();
+    let d: Vec<f64> = xtx
+        .diagonal()
+        .iter()
+        .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
+        .collect();
+    if k > 0 && d.iter().all(|&v| v > 0.0) {
+        let a = DMatrix::from_fn(k, k, |i, j| xtx[(i, j)] * d[i] * d[j]);
+        let (lambda, _) = sym_eigen(&a, "scaled X'X")?;
+        if lambda[k - 1] > 1e-12 * lambda[0] {
+            return Ok(());
+        }
+    }
+    Qr::new(x)?.require_full_rank(names)
 }
 
 /// Householder QR factorisation `X P = Q R` with R's limited column pivoting.

@@ -136,8 +136,23 @@ pub fn newton<O: Objective>(
     start: DVector<f64>,
     control: &Control,
 ) -> Result<Minimum, O::Error> {
+    let eval = objective.evaluate(&start)?;
+    newton_from(objective, start, eval, control)
+}
+
+/// As [`newton`], from a start whose evaluation the caller already has (for example because it
+/// inspected the starting Hessian), saving one evaluation.
+///
+/// # Errors
+/// As [`newton`].
+pub fn newton_from<O: Objective>(
+    objective: &O,
+    start: DVector<f64>,
+    start_eval: Evaluation,
+    control: &Control,
+) -> Result<Minimum, O::Error> {
     let mut theta = start;
-    let mut eval = objective.evaluate(&theta)?;
+    let mut eval = start_eval;
     check_eval(&eval)?;
     let mut iterations = 0u32;
     let status = loop {
@@ -150,18 +165,26 @@ pub fn newton<O: Objective>(
         let step = newton_step(&eval);
         let mut scale = 1.0;
         let tolerance = 64.0 * f64::EPSILON * (1.0 + eval.value.abs());
+        // The full step is evaluated with its derivatives at once (the common case: accepted, so
+        // the evaluation is reused); shorter steps are screened by value only.
         let mut accepted = None;
-        for halvings in 0..=control.max_halvings {
-            let trial = &theta + &step * scale;
-            let v = objective.value(&trial)?;
-            if v.is_finite() && v <= eval.value + tolerance {
-                accepted = Some((trial, halvings));
-                break;
+        let full = &theta + &step;
+        let full_eval = objective.evaluate(&full)?;
+        if full_eval.value.is_finite() && full_eval.value <= eval.value + tolerance {
+            accepted = Some((full, 0, Some(full_eval)));
+        } else {
+            for halvings in 1..=control.max_halvings {
+                scale *= 0.5;
+                let trial = &theta + &step * scale;
+                let v = objective.value(&trial)?;
+                if v.is_finite() && v <= eval.value + tolerance {
+                    accepted = Some((trial, halvings, None));
+                    break;
+                }
             }
-            scale *= 0.5;
         }
         iterations += 1;
-        let Some((next, halvings)) = accepted else {
+        let Some((next, halvings, next_eval)) = accepted else {
             break Termination::StepHalvingFailed;
         };
         let small_step = halvings == 0
@@ -170,7 +193,10 @@ pub fn newton<O: Objective>(
                 .zip(theta.iter())
                 .all(|(d, t)| d.abs() <= control.step_tol * (1.0 + t.abs()));
         theta = next;
-        eval = objective.evaluate(&theta)?;
+        eval = match next_eval {
+            Some(e) => e,
+            None => objective.evaluate(&theta)?,
+        };
         check_eval(&eval)?;
         if small_step {
             break Termination::Converged;

@@ -2,8 +2,10 @@
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
-use trialstats_core::linalg::{Spd, weighted_crossprod};
-use trialstats_core::optim::{Evaluation, Objective, newton};
+use std::borrow::Cow;
+
+use trialstats_core::linalg::{Spd, check_full_rank, glm_pass};
+use trialstats_core::optim::{Evaluation, Objective, newton_from};
 use trialstats_core::{Control, Convergence, Inference, InputError};
 
 use crate::error::RobustError;
@@ -129,21 +131,32 @@ impl<'a> Logit<'a> {
     /// Fits by Newton–Raphson.
     ///
     /// # Errors
-    /// [`RobustError::TooFewObservations`], [`trialstats_core::LinalgError::Aliased`] (rank check by
-    /// QR, as OLS),
+    /// [`RobustError::TooFewObservations`], [`trialstats_core::LinalgError::Aliased`] (R's rule,
+    /// as OLS),
     /// [`RobustError::Separation`], [`RobustError::NotConverged`].
-    pub fn fit(&self) -> Result<LogitFit, RobustError> {
+    pub fn fit(&self) -> Result<LogitFit<'a>, RobustError> {
         let (n, k) = self.x.shape();
         if n <= k {
             return Err(RobustError::TooFewObservations { nobs: n, k });
         }
-        trialstats_core::linalg::Qr::new(self.x)?.require_full_rank(&self.names)?;
         self.check_univariate_separation()?;
         let objective = NegLogLik {
             x: self.x,
             y: self.y,
         };
-        let min = newton(&objective, DVector::zeros(k), &self.control)?;
+        // Start at β = 0 with the intercept (if any) at logit(ȳ): the fitted probabilities are
+        // then constant, so the first Hessian is p(1 − p)·XᵀX and its conditioning is that of X:
+        // a near-singular one sends the rank check to QR, which names the aliased columns.
+        let mut start = DVector::zeros(k);
+        if let Some(j) = (0..k).find(|&j| self.x.column(j).iter().all(|v| (v - 1.0).abs() == 0.0)) {
+            let ybar = self.y.iter().sum::<f64>() / n as f64;
+            start[j] = (ybar / (1.0 - ybar)).ln();
+        }
+        let start_eval = objective.evaluate(&start)?;
+        if !well_conditioned(&start_eval.hessian) {
+            check_full_rank(self.x, &self.names)?;
+        }
+        let min = newton_from(&objective, start, start_eval, &self.control)?;
         let beta = min.theta;
         let eta = self.x * &beta;
         if let Some(row) = eta.iter().position(|e| e.abs() > ETA_SEPARATION) {
@@ -174,14 +187,14 @@ impl<'a> Logit<'a> {
             });
         }
         let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
-        let w: Vec<f64> = p.iter().map(|&pi| pi * (1.0 - pi)).collect();
-        let bread = Spd::new(weighted_crossprod(self.x, &w)?, "X'WX")?.inverse();
+        // The Hessian at β̂ is XᵀWX: the bread, without another pass.
+        let bread = Spd::new(min.hessian, "X'WX")?.inverse();
         let loglik = -min.value;
         Ok(LogitFit {
             names: self.names.clone(),
             coefficients: beta,
-            x: self.x.clone(),
-            y: self.y.to_vec(),
+            x: Cow::Borrowed(self.x),
+            y: Cow::Borrowed(self.y),
             p,
             bread,
             loglik,
@@ -241,6 +254,25 @@ impl<'a> Logit<'a> {
     }
 }
 
+/// Whether the column-equilibrated matrix has condition number below 10¹² (see
+/// [`trialstats_core::linalg::check_full_rank`]).
+fn well_conditioned(h: &DMatrix<f64>) -> bool {
+    let k = h.nrows();
+    let d: Vec<f64> = h
+        .diagonal()
+        .iter()
+        .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
+        .collect();
+    if k == 0 || d.iter().any(|&v| v <= 0.0) {
+        return false;
+    }
+    let a = DMatrix::from_fn(k, k, |i, j| h[(i, j)] * d[i] * d[j]);
+    match trialstats_core::linalg::sym_eigen(&a, "scaled X'WX") {
+        Ok((lambda, _)) => lambda[k - 1] > 1e-12 * lambda[0],
+        Err(_) => false,
+    }
+}
+
 fn is_zero(v: f64) -> bool {
     v.abs() == 0.0
 }
@@ -276,24 +308,32 @@ struct NegLogLik<'a> {
 }
 
 impl NegLogLik<'_> {
-    fn value_at(&self, eta: &DVector<f64>) -> f64 {
-        eta.iter()
-            .zip(self.y)
-            .map(|(&e, &yi)| log1p_exp(e) - yi * e)
-            .sum()
+    /// −ℓ, its gradient Xᵀ(p − y) and (when `hessian`) XᵀWX, in one blocked pass over X.
+    fn pass(
+        &self,
+        beta: &DVector<f64>,
+        hessian: bool,
+    ) -> Result<(f64, DVector<f64>, DMatrix<f64>), RobustError> {
+        let y = self.y;
+        Ok(glm_pass(self.x, beta, hessian, |i0, eta, w, r| {
+            let mut value = 0.0;
+            for (((&e, wi), ri), &yi) in
+                eta.iter().zip(w.iter_mut()).zip(r.iter_mut()).zip(&y[i0..])
+            {
+                let p = sigmoid(e);
+                value += log1p_exp(e) - yi * e;
+                *wi = p * (1.0 - p);
+                *ri = p - yi;
+            }
+            value
+        })?)
     }
 }
 
 impl Objective for NegLogLik<'_> {
     type Error = RobustError;
     fn evaluate(&self, beta: &DVector<f64>) -> Result<Evaluation, RobustError> {
-        let eta = self.x * beta;
-        let value = self.value_at(&eta);
-        let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
-        let resid = DVector::from_iterator(p.len(), self.y.iter().zip(&p).map(|(yi, pi)| pi - yi));
-        let gradient = self.x.tr_mul(&resid);
-        let w: Vec<f64> = p.iter().map(|&pi| pi * (1.0 - pi)).collect();
-        let hessian = weighted_crossprod(self.x, &w)?;
+        let (value, gradient, hessian) = self.pass(beta, true)?;
         Ok(Evaluation {
             value,
             gradient,
@@ -301,24 +341,33 @@ impl Objective for NegLogLik<'_> {
         })
     }
     fn value(&self, beta: &DVector<f64>) -> Result<f64, RobustError> {
-        Ok(self.value_at(&(self.x * beta)))
+        Ok(self.pass(beta, false)?.0)
     }
 }
 
-/// A fitted logistic regression.
+/// A fitted logistic regression. It borrows the data it was fitted on (no copy); see
+/// [`LogitFit::into_owned`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogitFit {
+pub struct LogitFit<'a> {
     names: Vec<String>,
     coefficients: DVector<f64>,
-    x: DMatrix<f64>,
-    y: Vec<f64>,
+    x: Cow<'a, DMatrix<f64>>,
+    y: Cow<'a, [f64]>,
     p: Vec<f64>,
     bread: DMatrix<f64>,
     loglik: f64,
     convergence: Convergence,
 }
 
-impl LogitFit {
+impl LogitFit<'_> {
+    /// The fit with its own copy of the data.
+    pub fn into_owned(self) -> LogitFit<'static> {
+        LogitFit {
+            x: Cow::Owned(self.x.into_owned()),
+            y: Cow::Owned(self.y.into_owned()),
+            ..self
+        }
+    }
     /// β̂ (log odds ratios).
     pub fn coefficients(&self) -> &DVector<f64> {
         &self.coefficients
@@ -358,7 +407,7 @@ impl LogitFit {
     }
 }
 
-impl EstimatingEquations for LogitFit {
+impl EstimatingEquations for LogitFit<'_> {
     fn model_name(&self) -> &str {
         "logit"
     }
@@ -376,7 +425,7 @@ impl EstimatingEquations for LogitFit {
     }
     /// ψᵢ = xᵢ(yᵢ − pᵢ).
     fn estfun(&self) -> DMatrix<f64> {
-        let mut psi = self.x.clone();
+        let mut psi = self.x.clone().into_owned();
         for mut col in psi.column_iter_mut() {
             col.iter_mut()
                 .zip(self.y.iter().zip(&self.p))
@@ -394,7 +443,7 @@ impl EstimatingEquations for LogitFit {
     /// X̃ = W^½X, ẽᵢ = (yᵢ − pᵢ)/√wᵢ.
     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
         let sqrt_w: Vec<f64> = self.p.iter().map(|&p| (p * (1.0 - p)).sqrt()).collect();
-        let residuals = self
+        let residuals: Vec<f64> = self
             .y
             .iter()
             .zip(&self.p)
@@ -402,9 +451,9 @@ impl EstimatingEquations for LogitFit {
             .map(|((y, p), s)| (y - p) / s)
             .collect();
         Some(WorkingRegression {
-            x: &self.x,
+            x: self.x.as_ref(),
             sqrt_w: Some(sqrt_w),
-            residuals,
+            residuals: Cow::Owned(residuals),
         })
     }
 }
