@@ -568,6 +568,26 @@ fn adjusted_sums(
     let xe: &DMatrix<f64> = &stats.scores;
     let want_df = satterthwaite && cr == CrType::Cr2;
     let mut sums = DMatrix::zeros(g, k);
+    if matches!(cr, CrType::Cr3 { .. }) {
+        // CR3 by Woodbury: (I − X_gBX_gᵀ)⁻¹ = I + X_g(B⁻¹ − S_g)⁻¹X_gᵀ, and B⁻¹ − S_g is the
+        // leave-cluster-out X₍₋g₎ᵀX₍₋g₎: one Cholesky solve per cluster (the cluster jackknife),
+        // singular exactly when I − H_gg is.
+        let mut total = DMatrix::zeros(k, k);
+        for m in s_g {
+            total += m;
+        }
+        for (gi, sg) in s_g.iter().enumerate() {
+            let xeg: DVector<f64> = xe.row(gi).transpose();
+            let loo = Spd::new(&total - sg, "X_(-g)'X_(-g)").map_err(|_| RobustError::LeverageOne {
+                what: "cluster".into(),
+                label: clusters.labels().get(gi).cloned().unwrap_or_default(),
+                vcov: cr_label(cr).to_uppercase(),
+            })?;
+            let a = &xeg + sg * loo.solve(&xeg)?;
+            sums.row_mut(gi).copy_from(&a.transpose());
+        }
+        return Ok((sums, None));
+    }
     // For the df: M1_g = S_g + T f Tᵀ and M2_g = S_g + T [λ/(1−λ)] Tᵀ.
     let mut m1: Vec<DMatrix<f64>> = Vec::new();
     let mut m2: Vec<DMatrix<f64>> = Vec::new();

@@ -1,0 +1,107 @@
+//! The `clus` family of the shared benchmark data sets, regenerated bit for bit from its
+//! specification (SplitMix64 streams, Irwin–Hall normals; the project's `bench/DATASETS.md`), so
+//! that the Rust benches and the Python/R peers time the same data.
+
+/// SplitMix64's increment (the golden ratio in 64 bits).
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn key(family: u64, stream: u64) -> u64 {
+    mix(family.wrapping_mul(GOLDEN).wrapping_add(stream))
+}
+
+fn uniform(key: u64, i: u64) -> f64 {
+    let raw = mix(key.wrapping_add((i + 1).wrapping_mul(GOLDEN)));
+    ((raw >> 12) as f64 + 0.5) * 2f64.powi(-52)
+}
+
+fn normal(key: u64, i: u64) -> f64 {
+    let u = |j: u64| uniform(key, j);
+    ((((u(4 * i) + u(4 * i + 1)) + u(4 * i + 2)) + u(4 * i + 3)) - 2.0) * 1.7320508075688772
+}
+
+fn cluster(key: u64, i: u64, g: usize) -> usize {
+    (uniform(key, i) * g as f64).floor() as usize
+}
+
+/// One `clus_n{N}_k{k}` data set, column by column.
+pub struct Clus {
+    /// Continuous outcome.
+    pub y: Vec<f64>,
+    /// Binary outcome.
+    pub ybin: Vec<f64>,
+    /// x1 (treatment, constant within g24) … xk, each of length N.
+    pub x: Vec<Vec<f64>>,
+    /// Cluster ids with G = 24.
+    pub g24: Vec<usize>,
+    /// Cluster ids with G = 1000.
+    pub g1000: Vec<usize>,
+}
+
+/// Generates `clus_n{n}_k{k}` exactly as specified.
+pub fn generate(n: usize, k: usize) -> Clus {
+    let n10 = n / 10;
+    let g24: Vec<usize> = (0..n as u64).map(|i| cluster(key(1, 1), i, 24)).collect();
+    let g1000: Vec<usize> = (0..n as u64).map(|i| cluster(key(1, 2), i, 1000)).collect();
+    let gn10: Vec<usize> = (0..n as u64).map(|i| cluster(key(1, 3), i, n10)).collect();
+    let a24: Vec<f64> = (0..24).map(|i| normal(key(1, 10), i)).collect();
+    let a1000: Vec<f64> = (0..1000).map(|i| normal(key(1, 11), i)).collect();
+    let an10: Vec<f64> = (0..n10 as u64).map(|i| normal(key(1, 12), i)).collect();
+    let mut x = vec![g24.iter().map(|&g| if g < 12 { 1.0 } else { 0.0 }).collect::<Vec<f64>>()];
+    for j in 2..=k as u64 {
+        x.push((0..n as u64).map(|i| normal(key(1, 100 + j), i)).collect());
+    }
+    let mut y = Vec::with_capacity(n);
+    let mut ybin = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut lp = 1.0;
+        lp += 0.5 * x[0][i];
+        for j in 2..=k {
+            lp += (1.0 / j as f64) * x[j - 1][i];
+        }
+        lp += 0.3 * a24[g24[i]];
+        lp += 0.3 * a1000[g1000[i]];
+        lp += 0.3 * an10[gn10[i]];
+        y.push(lp + normal(key(1, 20), i as u64));
+        let eta = 0.5 * (lp - 1.0) - 0.5;
+        let p = 1.0 / (1.0 + (-eta).exp());
+        ybin.push(if uniform(key(1, 21), i as u64) < p { 1.0 } else { 0.0 });
+    }
+    Clus { y, ybin, x, g24, g1000 }
+}
+
+/// Checks the generator against the shared manifest's checksums of `clus_n1000_k5` (exact
+/// integers, and sums to the last bits of `math.fsum`).
+pub fn verify() -> Result<(), String> {
+    let d = generate(1000, 5);
+    let fsum = |v: &[f64]| -> f64 {
+        // Kahan–Babuška summation: close enough to math.fsum for a 1e-12 check.
+        let (mut s, mut c) = (0.0f64, 0.0f64);
+        for &x in v {
+            let t = s + x;
+            c += if s.abs() >= x.abs() { (s - t) + x } else { (x - t) + s };
+            s = t;
+        }
+        s + c
+    };
+    let checks = [
+        ("y", fsum(&d.y), 1160.5004870379614),
+        ("ybin", fsum(&d.ybin), 411.0),
+        ("x1", fsum(&d.x[0]), 495.0),
+        ("x2", fsum(&d.x[1]), 18.83987759364285),
+        ("x5", fsum(&d.x[4]), -22.70748453843838),
+        ("g24", d.g24.iter().sum::<usize>() as f64, 11569.0),
+        ("g1000", d.g1000.iter().sum::<usize>() as f64, 497995.0),
+    ];
+    for (name, got, want) in checks {
+        if (got - want).abs() > 1e-12 * want.abs().max(1.0) {
+            return Err(format!("clus_n1000_k5 column {name}: sum {got} differs from the manifest's {want}"));
+        }
+    }
+    Ok(())
+}
