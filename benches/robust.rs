@@ -65,26 +65,95 @@ fn robust(c: &mut Criterion) {
         group.measurement_time(Duration::from_secs(if large { 8 } else { 3 }));
         group.bench_with_input(BenchmarkId::new("ols_cr1", &case.name), case, |b, c| {
             b.iter(|| {
-                let fit = Ols::new(&c.x, &c.y).unwrap().names(&c.names).unwrap().clusters(&c.clusters).unwrap().fit().unwrap();
-                black_box(fit.vcov(&Vcov::Cluster { clusters: c.clusters.clone(), kind: CrType::Cr1 }).unwrap())
+                let fit = Ols::new(&c.x, &c.y)
+                    .unwrap()
+                    .names(&c.names)
+                    .unwrap()
+                    .clusters(&c.clusters)
+                    .unwrap()
+                    .fit()
+                    .unwrap();
+                black_box(
+                    fit.vcov(&Vcov::Cluster {
+                        clusters: c.clusters.clone(),
+                        kind: CrType::Cr1,
+                    })
+                    .unwrap(),
+                )
             })
         });
         group.bench_with_input(BenchmarkId::new("ols_cr3", &case.name), case, |b, c| {
             b.iter(|| {
-                let fit = Ols::new(&c.x, &c.y).unwrap().names(&c.names).unwrap().clusters(&c.clusters).unwrap().fit().unwrap();
-                black_box(fit.vcov(&Vcov::Cluster { clusters: c.clusters.clone(), kind: CrType::Cr3 { jackknife: true } }).unwrap())
+                let fit = Ols::new(&c.x, &c.y)
+                    .unwrap()
+                    .names(&c.names)
+                    .unwrap()
+                    .clusters(&c.clusters)
+                    .unwrap()
+                    .fit()
+                    .unwrap();
+                black_box(
+                    fit.vcov(&Vcov::Cluster {
+                        clusters: c.clusters.clone(),
+                        kind: CrType::Cr3 { jackknife: true },
+                    })
+                    .unwrap(),
+                )
             })
         });
         group.bench_with_input(BenchmarkId::new("logit_cr1", &case.name), case, |b, c| {
             b.iter(|| {
-                let fit = Logit::new(&c.x, &c.ybin).unwrap().names(&c.names).unwrap().fit().unwrap();
-                black_box(fit.vcov(&Vcov::Cluster { clusters: c.clusters.clone(), kind: CrType::Cr1 }).unwrap())
+                let fit = Logit::new(&c.x, &c.ybin)
+                    .unwrap()
+                    .names(&c.names)
+                    .unwrap()
+                    .fit()
+                    .unwrap();
+                black_box(
+                    fit.vcov(&Vcov::Cluster {
+                        clusters: c.clusters.clone(),
+                        kind: CrType::Cr1,
+                    })
+                    .unwrap(),
+                )
             })
         });
+        group.bench_with_input(
+            BenchmarkId::new("wild_b9999_given_fit", &case.name),
+            case,
+            |b, c| {
+                // As pyfixest's Feols.wildboottest: the fit is made once, outside the timer.
+                let spec = WildClusterBootstrap {
+                    reps: 9_999,
+                    level: None,
+                    ..WildClusterBootstrap::default()
+                };
+                let fit = Ols::new(&c.x, &c.y)
+                    .unwrap()
+                    .names(&c.names)
+                    .unwrap()
+                    .clusters(&c.clusters)
+                    .unwrap()
+                    .fit()
+                    .unwrap();
+                b.iter(|| black_box(spec.test(&fit, &c.clusters, "x1").unwrap()))
+            },
+        );
         group.bench_with_input(BenchmarkId::new("wild_b9999", &case.name), case, |b, c| {
-            let spec = WildClusterBootstrap { reps: 9_999, level: None, ..WildClusterBootstrap::default() };
+            let spec = WildClusterBootstrap {
+                reps: 9_999,
+                level: None,
+                ..WildClusterBootstrap::default()
+            };
             b.iter(|| {
-                let fit = Ols::new(&c.x, &c.y).unwrap().names(&c.names).unwrap().clusters(&c.clusters).unwrap().fit().unwrap();
+                let fit = Ols::new(&c.x, &c.y)
+                    .unwrap()
+                    .names(&c.names)
+                    .unwrap()
+                    .clusters(&c.clusters)
+                    .unwrap()
+                    .fit()
+                    .unwrap();
                 black_box(spec.test(&fit, &c.clusters, "x1").unwrap())
             })
         });

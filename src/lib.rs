@@ -2,8 +2,27 @@
 //!
 //! This facade only re-exports the workspace's crates:
 //! - [`core`]: shared numerics, inference types, tables (`trialstats-core`);
-//! - [`data`]: data tables, CSV, formulas and embedded datasets (`trialstats-data`).
-//! - [`robust`]: OLS with HC and cluster-robust covariances (`trialstats-robust`).
+//! - [`data`]: data tables, CSV, formulas and embedded datasets (`trialstats-data`);
+//! - [`robust`]: OLS and logit with HC and cluster-robust covariances, the wild cluster
+//!   bootstrap (`trialstats-robust`).
+//!
+//! # Example: Stata's `regress y x, vce(cluster firm)` on Petersen's data
+//! ```
+//! use trialstats::data::{datasets, Formula, FrameOptions, ModelFrame};
+//! use trialstats::robust::{CrType, Ols, Vcov};
+//!
+//! let petersen = datasets::petersen()?;
+//! let f = Formula::parse("y ~ x")?;
+//! let opts = FrameOptions { clusters: vec!["firm".into()], ..FrameOptions::default() };
+//! let mf = ModelFrame::new(&petersen, &f, &opts)?;
+//! let firm = &mf.clusters[0];
+//! let fit = Ols::new(&mf.x, mf.y()?)?.names(&mf.column_names)?.clusters(firm)?.fit()?;
+//! let inf = fit.infer(&Vcov::Cluster { clusters: firm.clone(), kind: CrType::Cr1 }, 0.95)?;
+//! let x = inf.coef("x").expect("x is in the model");
+//! assert!((x.std_error - 0.0506).abs() < 5e-5);   // Petersen's published Stata SE
+//! assert_eq!(x.df, Some(499.0));                   // t with G − 1 df
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub use trialstats_core as core;

@@ -52,7 +52,11 @@ pub fn generate(n: usize, k: usize) -> Clus {
     let a24: Vec<f64> = (0..24).map(|i| normal(key(1, 10), i)).collect();
     let a1000: Vec<f64> = (0..1000).map(|i| normal(key(1, 11), i)).collect();
     let an10: Vec<f64> = (0..n10 as u64).map(|i| normal(key(1, 12), i)).collect();
-    let mut x = vec![g24.iter().map(|&g| if g < 12 { 1.0 } else { 0.0 }).collect::<Vec<f64>>()];
+    let mut x = vec![
+        g24.iter()
+            .map(|&g| if g < 12 { 1.0 } else { 0.0 })
+            .collect::<Vec<f64>>(),
+    ];
     for j in 2..=k as u64 {
         x.push((0..n as u64).map(|i| normal(key(1, 100 + j), i)).collect());
     }
@@ -70,9 +74,19 @@ pub fn generate(n: usize, k: usize) -> Clus {
         y.push(lp + normal(key(1, 20), i as u64));
         let eta = 0.5 * (lp - 1.0) - 0.5;
         let p = 1.0 / (1.0 + (-eta).exp());
-        ybin.push(if uniform(key(1, 21), i as u64) < p { 1.0 } else { 0.0 });
+        ybin.push(if uniform(key(1, 21), i as u64) < p {
+            1.0
+        } else {
+            0.0
+        });
     }
-    Clus { y, ybin, x, g24, g1000 }
+    Clus {
+        y,
+        ybin,
+        x,
+        g24,
+        g1000,
+    }
 }
 
 /// Checks the generator against the shared manifest's checksums of `clus_n1000_k5` (exact
@@ -84,7 +98,11 @@ pub fn verify() -> Result<(), String> {
         let (mut s, mut c) = (0.0f64, 0.0f64);
         for &x in v {
             let t = s + x;
-            c += if s.abs() >= x.abs() { (s - t) + x } else { (x - t) + s };
+            c += if s.abs() >= x.abs() {
+                (s - t) + x
+            } else {
+                (x - t) + s
+            };
             s = t;
         }
         s + c
@@ -100,7 +118,9 @@ pub fn verify() -> Result<(), String> {
     ];
     for (name, got, want) in checks {
         if (got - want).abs() > 1e-12 * want.abs().max(1.0) {
-            return Err(format!("clus_n1000_k5 column {name}: sum {got} differs from the manifest's {want}"));
+            return Err(format!(
+                "clus_n1000_k5 column {name}: sum {got} differs from the manifest's {want}"
+            ));
         }
     }
     Ok(())

@@ -240,7 +240,20 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
             };
             let fit = Logit::new(&mf.x, &y)?.names(&mf.column_names)?.fit()?;
             let inf = fit.infer(&how, args.level)?;
-            ("logit", inf, json!({"loglik": fit.loglik()}), None)
+            let odds_ratios: Vec<Value> = inf
+                .coefficients
+                .iter()
+                .map(|c| {
+                    let or = c.exponentiated();
+                    json!({"term": or.term, "odds_ratio": or.estimate, "ci_low": or.ci_low, "ci_high": or.ci_high})
+                })
+                .collect();
+            (
+                "logit",
+                inf,
+                json!({"loglik": fit.loglik(), "odds_ratios": odds_ratios}),
+                None,
+            )
         }
     };
     let mut warnings = mf.warnings.clone();

@@ -260,6 +260,10 @@ fn regress_logit_and_wild_bootstrap() {
     assert!(v["coefficients"][1]["df"].is_null(), "z inference");
     assert_eq!(v["convergence"]["converged"], true);
     assert!(v["loglik"].as_f64().unwrap() < 0.0);
+    let or = &v["odds_ratios"][1];
+    assert_eq!(or["term"], "arm");
+    let b = v["coefficients"][1]["estimate"].as_f64().unwrap();
+    assert!((or["odds_ratio"].as_f64().unwrap() - b.exp()).abs() < 1e-12);
     let v = json(&run(&[
         "regress",
         "--data",

@@ -578,11 +578,12 @@ fn adjusted_sums(
         }
         for (gi, sg) in s_g.iter().enumerate() {
             let xeg: DVector<f64> = xe.row(gi).transpose();
-            let loo = Spd::new(&total - sg, "X_(-g)'X_(-g)").map_err(|_| RobustError::LeverageOne {
-                what: "cluster".into(),
-                label: clusters.labels().get(gi).cloned().unwrap_or_default(),
-                vcov: cr_label(cr).to_uppercase(),
-            })?;
+            let loo =
+                Spd::new(&total - sg, "X_(-g)'X_(-g)").map_err(|_| RobustError::LeverageOne {
+                    what: "cluster".into(),
+                    label: clusters.labels().get(gi).cloned().unwrap_or_default(),
+                    vcov: cr_label(cr).to_uppercase(),
+                })?;
             let a = &xeg + sg * loo.solve(&xeg)?;
             sums.row_mut(gi).copy_from(&a.transpose());
         }

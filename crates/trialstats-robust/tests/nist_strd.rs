@@ -29,11 +29,17 @@ fn lre(got: f64, want: f64) -> f64 {
 
 #[test]
 fn longley() {
-    let t = DataTable::from_csv_str("nist_longley", include_str!("../data/nist_longley.csv")).unwrap();
+    let t =
+        DataTable::from_csv_str("nist_longley", include_str!("../data/nist_longley.csv")).unwrap();
     let f = Formula::parse("y ~ x1 + x2 + x3 + x4 + x5 + x6").unwrap();
     let mf = ModelFrame::new(&t, &f, &FrameOptions::default()).unwrap();
     let y = mf.y().unwrap().to_vec();
-    let fit = Ols::new(&mf.x, &y).unwrap().names(&mf.column_names).unwrap().fit().unwrap();
+    let fit = Ols::new(&mf.x, &y)
+        .unwrap()
+        .names(&mf.column_names)
+        .unwrap()
+        .fit()
+        .unwrap();
     let beta = [
         -3482258.63459582,
         15.0618722713733,
@@ -56,7 +62,12 @@ fn longley() {
     for j in 0..7 {
         let b = lre(fit.coefficients()[j], beta[j]);
         let s = lre(inf.coefficients[j].std_error, se[j]);
-        assert!(b >= 10.0, "β{j}: {} vs {} (LRE {b:.1})", fit.coefficients()[j], beta[j]);
+        assert!(
+            b >= 10.0,
+            "β{j}: {} vs {} (LRE {b:.1})",
+            fit.coefficients()[j],
+            beta[j]
+        );
         assert!(s >= 10.0, "SE{j}: LRE {s:.1}");
     }
     assert!(lre(fit.sigma2().sqrt(), 304.854073561965) >= 10.0);
@@ -65,7 +76,9 @@ fn longley() {
 
 fn wampler(coef: [f64; 6]) -> (DMatrix<f64>, Vec<f64>) {
     let x = DMatrix::from_fn(21, 6, |i, j| (i as f64).powi(j as i32));
-    let y = (0..21).map(|i| (0..6).map(|j| coef[j] * (i as f64).powi(j as i32)).sum()).collect();
+    let y = (0..21)
+        .map(|i| (0..6).map(|j| coef[j] * (i as f64).powi(j as i32)).sum())
+        .collect();
     (x, y)
 }
 
@@ -77,11 +90,13 @@ fn wampler1_and_2() {
         // κ(X) ≈ 6.4e6: a backward-stable solver can promise about 16 − log10 κ ≈ 9 digits.
         // Require 15 − log10 κ (one digit of slack), and never fewer than 8.
         let want = (15.0 - fit.condition_number().log10()).max(8.0);
-        for j in 0..6 {
-            let d = lre(fit.coefficients()[j], coef[j]);
-            assert!(d >= want, "β{j}: {} (LRE {d:.1} < {want:.1})", fit.coefficients()[j]);
+        for (j, (&got, &c)) in fit.coefficients().iter().zip(&coef).enumerate() {
+            let d = lre(got, c);
+            assert!(d >= want, "β{j}: {got} (LRE {d:.1} < {want:.1})");
         }
         // Certified residual SD is 0: the fit is exact up to rounding of y.
-        Tol::abs(1e-6).check("residual sd", fit.sigma2().sqrt(), 0.0).unwrap();
+        Tol::abs(1e-6)
+            .check("residual sd", fit.sigma2().sqrt(), 0.0)
+            .unwrap();
     }
 }
