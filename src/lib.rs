@@ -4,7 +4,8 @@
 //! - [`core`]: shared numerics, inference types, tables (`trialstats-core`);
 //! - [`data`]: data tables, CSV, formulas and embedded datasets (`trialstats-data`);
 //! - [`robust`]: OLS and logit with HC and cluster-robust covariances, the wild cluster
-//!   bootstrap (`trialstats-robust`).
+//!   bootstrap (`trialstats-robust`);
+//! - [`ordinal`]: cumulative link models (`trialstats-ordinal`).
 //!
 //! # Example: Stata's `regress y x, vce(cluster firm)` on Petersen's data
 //! ```
@@ -27,4 +28,5 @@
 
 pub use trialstats_core as core;
 pub use trialstats_data as data;
+pub use trialstats_ordinal as ordinal;
 pub use trialstats_robust as robust;

@@ -18,6 +18,8 @@ pub enum Command {
     /// Linear or logistic regression with iid, HC or cluster-robust standard errors, and the wild
     /// cluster bootstrap.
     Regress(crate::regress::RegressArgs),
+    /// Ordered logistic (probit, cloglog) regression: a cumulative link model.
+    Ordinal(crate::ordinal::OrdinalArgs),
     /// Show the design matrix a formula makes: term names, rows used and dropped, clusters.
     Design {
         /// CSV file with a header row (empty cell or NA = missing).
@@ -58,6 +60,7 @@ pub enum DatasetName {
 pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
     match command {
         Command::Regress(args) => crate::regress::run(args, format),
+        Command::Ordinal(args) => crate::ordinal::run(args, format),
         Command::Design {
             data,
             formula,

@@ -1,6 +1,7 @@
 //! Errors of the command line and their exit codes.
 
 use trialstats_data::DataError;
+use trialstats_ordinal::OrdinalError;
 use trialstats_robust::RobustError;
 
 /// Everything a subcommand can fail with.
@@ -12,6 +13,9 @@ pub enum CliError {
     /// The model could not be fitted (exit code 1).
     #[error(transparent)]
     Model(#[from] RobustError),
+    /// The ordinal model could not be fitted (exit code 1).
+    #[error(transparent)]
+    Ordinal(#[from] OrdinalError),
     /// A file could not be read or written (exit code 1).
     #[error("cannot {action} `{path}`: {message}")]
     Io {
@@ -32,7 +36,9 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
-            CliError::Data(_) | CliError::Model(_) | CliError::Io { .. } => 1,
+            CliError::Data(_) | CliError::Model(_) | CliError::Ordinal(_) | CliError::Io { .. } => {
+                1
+            }
         }
     }
 }

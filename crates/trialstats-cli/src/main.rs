@@ -9,6 +9,7 @@
 
 mod commands;
 mod error;
+mod ordinal;
 mod output;
 mod progress;
 mod regress;

@@ -375,3 +375,59 @@ fn regress_errors() {
         stderr(&o)
     );
 }
+
+#[test]
+fn ordinal_json_matches_r_ordinal_on_wine() {
+    let wine = run(&["dataset", "wine"]);
+    let path = write_temp("wine-ordinal.csv", &stdout(&wine));
+    let p = path.to_str().unwrap();
+    let v = json(&run(&[
+        "ordinal",
+        "--data",
+        p,
+        "--formula",
+        "rating ~ temp + contact",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["model"], "clm");
+    // R ordinal 2022.11.16: tempwarm 2.5031020078995598; θ₁ −1.3443834112650246; logLik −86.491923365649086.
+    assert!((v["coefficients"][0]["estimate"].as_f64().unwrap() - 2.5031020078995598).abs() < 1e-8);
+    assert!((v["thresholds"][0]["estimate"].as_f64().unwrap() + 1.3443834112650246).abs() < 1e-8);
+    assert!((v["loglik"].as_f64().unwrap() + 86.491923365649086).abs() < 1e-9);
+    assert_eq!(v["thresholds"][3]["term"], "4|5");
+    assert_eq!(v["covariance_matrix"]["terms"][4], "tempwarm");
+    assert!(v["coefficients"][0]["df"].is_null());
+    let v = json(&run(&[
+        "ordinal",
+        "--data",
+        p,
+        "--formula",
+        "rating ~ temp + contact",
+        "--cluster",
+        "judge",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        (v["vcov"]["type"].as_str(), v["n_clusters"].as_u64()),
+        (Some("cr1"), Some(9))
+    );
+    // Errors: text outcome (usage), non-integer codes (usage).
+    let o = run(&["ordinal", "--data", p, "--formula", "temp ~ contact"]);
+    assert_eq!(o.status.code(), Some(2));
+    let bad = write_temp("bad-ord.csv", "y,x\n1,0.5\n2.5,0.1\n3,0.7\n");
+    let o = run(&[
+        "ordinal",
+        "--data",
+        bad.to_str().unwrap(),
+        "--formula",
+        "y ~ x",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("non-negative integer category codes, but row 2"),
+        "{}",
+        stderr(&o)
+    );
+}

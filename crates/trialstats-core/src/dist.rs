@@ -177,6 +177,13 @@ pub fn normal_sf(x: f64) -> f64 {
     if x.is_infinite() {
         return if x > 0.0 { 0.0 } else { 1.0 };
     }
+    // statrs' Q(a, x) rejects x = 0, and x² overflows far beyond where Φ underflows anyway.
+    if x == 0.0 {
+        return 0.5;
+    }
+    if x.abs() > 40.0 {
+        return if x > 0.0 { 0.0 } else { 1.0 };
+    }
     let half_tail = 0.5 * gamma_ur(0.5, 0.5 * x * x);
     if x >= 0.0 { half_tail } else { 1.0 - half_tail }
 }
@@ -345,6 +352,30 @@ mod tests {
             .p_value(20.45, Alternative::TwoSided)
             .unwrap();
         assert!(pt > 0.0 && pt < 1e-60, "{pt}");
+    }
+
+    #[test]
+    fn centre_and_far_tails() {
+        Tol::abs(0.0)
+            .check("sf(0)", Reference::Normal.sf(0.0).unwrap(), 0.5)
+            .unwrap();
+        Tol::abs(0.0)
+            .check("sf(-0)", Reference::Normal.sf(-0.0).unwrap(), 0.5)
+            .unwrap();
+        Tol::abs(0.0)
+            .check("sf(1e200)", Reference::Normal.sf(1e200).unwrap(), 0.0)
+            .unwrap();
+        Tol::abs(0.0)
+            .check("cdf(1e200)", Reference::Normal.cdf(1e200).unwrap(), 1.0)
+            .unwrap();
+        // R 4.2.2: pnorm(-30) = 4.906713927148187e-198.
+        Tol::rel(1e-12)
+            .check(
+                "sf(30)",
+                Reference::Normal.sf(30.0).unwrap(),
+                4.906713927148187e-198,
+            )
+            .unwrap();
     }
 
     #[test]

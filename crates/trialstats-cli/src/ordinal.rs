@@ -1,0 +1,200 @@
+//! `trialstats ordinal`: cumulative link models with observed-information or cluster-robust
+//! standard errors.
+
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+use trialstats_data::{Formula, FrameOptions, ModelFrame, Response};
+use trialstats_ordinal::{Clm, Link};
+use trialstats_robust::{CrType, Vcov};
+
+use crate::commands::read_table;
+use crate::error::CliError;
+use crate::output::{Format, render_json, render_table};
+
+/// Options of `trialstats ordinal`.
+#[derive(Debug, Args)]
+pub struct OrdinalArgs {
+    /// CSV file with a header row (empty cell or NA = missing).
+    #[arg(long)]
+    pub data: String,
+    /// Model formula; the outcome holds integer category codes in their order (e.g. 1–5).
+    #[arg(long)]
+    pub formula: String,
+    /// Link function.
+    #[arg(long, value_enum, default_value_t = LinkArg::Logit)]
+    pub link: LinkArg,
+    /// Covariance: observed information (oim), or cr1 clustered (Stata's G/(G−1), z inference).
+    #[arg(long, value_enum)]
+    pub vcov: Option<OrdVcov>,
+    /// Cluster column (implies --vcov cr1).
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+}
+
+/// Link choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LinkArg {
+    /// Proportional odds.
+    Logit,
+    /// Normal latent errors.
+    Probit,
+    /// Complementary log-log.
+    Cloglog,
+}
+
+/// Covariance choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrdVcov {
+    /// Inverse observed information.
+    Oim,
+    /// Cluster-robust, Stata's G/(G−1).
+    Cr1,
+}
+
+/// Runs `trialstats ordinal`.
+pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
+    let vcov_arg = args.vcov.unwrap_or(if args.cluster.is_some() {
+        OrdVcov::Cr1
+    } else {
+        OrdVcov::Oim
+    });
+    if vcov_arg == OrdVcov::Cr1 && args.cluster.is_none() {
+        return Err(CliError::Usage("--vcov cr1 needs --cluster COL".into()));
+    }
+    if vcov_arg == OrdVcov::Oim && args.cluster.is_some() {
+        return Err(CliError::Usage(
+            "--vcov oim does not use --cluster; drop it or use --vcov cr1".into(),
+        ));
+    }
+    let table = read_table(&args.data)?;
+    let formula = Formula::parse(&args.formula)?;
+    let clusters: Vec<String> = args.cluster.iter().cloned().collect();
+    let mf = ModelFrame::new(
+        &table,
+        &formula,
+        &FrameOptions {
+            clusters,
+            check_rank: false,
+        },
+    )?;
+    let values = match &mf.response {
+        Response::Numeric(v) => v.clone(),
+        Response::Categorical { levels, .. } => {
+            return Err(CliError::Usage(format!(
+                "the ordinal outcome `{}` holds text ({}); code its categories as integers in their order (1, 2, …)",
+                mf.response_name,
+                levels.join(", ")
+            )));
+        }
+    };
+    // Category codes: non-negative integers; categories are the distinct values in order.
+    if let Some((row, v)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.fract() != 0.0 || **v < 0.0)
+    {
+        return Err(CliError::Usage(format!(
+            "{}: the ordinal outcome `{}` must hold non-negative integer category codes, but row {} of the data used is {v}",
+            args.data,
+            mf.response_name,
+            row + 1
+        )));
+    }
+    let max = values.iter().fold(0.0f64, |m, v| m.max(*v)) as usize;
+    let min = values.iter().fold(f64::INFINITY, |m, v| m.min(*v)) as usize;
+    let levels: Vec<String> = (min..=max).map(|c| c.to_string()).collect();
+    let y: Vec<usize> = values.iter().map(|v| *v as usize - min).collect();
+    // clm has no intercept: drop the design's intercept column if present.
+    let (x, names) = if mf.column_names.first().map(String::as_str) == Some("(Intercept)") {
+        (
+            mf.x.columns(1, mf.x.ncols() - 1).into_owned(),
+            mf.column_names[1..].to_vec(),
+        )
+    } else {
+        (mf.x.clone(), mf.column_names.clone())
+    };
+    let link = match args.link {
+        LinkArg::Logit => Link::Logit,
+        LinkArg::Probit => Link::Probit,
+        LinkArg::Cloglog => Link::Cloglog,
+    };
+    let fit = Clm::with_levels(&y, &levels, &x)?
+        .names(&names)?
+        .link(link)
+        .fit()?;
+    let how = match (vcov_arg, mf.clusters.first()) {
+        (OrdVcov::Cr1, Some(c)) => Vcov::Cluster {
+            clusters: c.clone(),
+            kind: CrType::Cr1,
+        },
+        _ => Vcov::Iid,
+    };
+    let inf = fit.infer(&how, args.level)?;
+    let mut warnings = mf.warnings.clone();
+    warnings.extend(fit.warnings().iter().cloned());
+    let nt = fit.thresholds().len();
+    Ok(match format {
+        Format::Json => {
+            let coefficients: Vec<Value> = inf.coefficients[nt..]
+                .iter()
+                .map(|c| json!({"term": c.term, "estimate": c.estimate, "std_error": c.std_error, "statistic": c.statistic,
+                                "df": c.df, "p_value": c.p_value, "ci_low": c.ci_low, "ci_high": c.ci_high}))
+                .collect();
+            let thresholds: Vec<Value> = inf.coefficients[..nt]
+                .iter()
+                .map(|c| json!({"term": c.term, "estimate": c.estimate, "std_error": c.std_error}))
+                .collect();
+            let odds_ratios: Vec<Value> = inf.coefficients[nt..]
+                .iter()
+                .map(|c| {
+                    let or = c.exponentiated();
+                    json!({"term": or.term, "odds_ratio": or.estimate, "ci_low": or.ci_low, "ci_high": or.ci_high})
+                })
+                .collect();
+            let terms: Vec<&str> = inf.coefficients.iter().map(|c| c.term.as_str()).collect();
+            let matrix: Vec<Vec<f64>> = inf
+                .vcov
+                .row_iter()
+                .map(|r| r.iter().copied().collect())
+                .collect();
+            let conv = fit.convergence();
+            render_json(&json!({
+                "model": "clm",
+                "link": link.name(),
+                "formula": args.formula,
+                "nobs": mf.nobs(),
+                "nobs_dropped": mf.dropped.count(),
+                "n_clusters": inf.n_clusters,
+                "vcov": {"type": if vcov_arg == OrdVcov::Cr1 { "cr1" } else { "oim" }, "clusters": inf.covariance.cluster_vars,
+                         "df": null, "description": inf.covariance.description, "factor": inf.covariance.factor},
+                "coefficients": coefficients,
+                "thresholds": thresholds,
+                "odds_ratios": if link == Link::Logit { json!(odds_ratios) } else { Value::Null },
+                "loglik": fit.loglik(),
+                "covariance_matrix": {"terms": terms, "matrix": matrix},
+                "convergence": {"iterations": conv.iterations, "max_abs_gradient": conv.max_abs_gradient, "converged": conv.converged()},
+                "warnings": warnings,
+            }))
+        }
+        _ => {
+            let mut t = inf.summary();
+            t.title = Some(format!(
+                "CLM ({}) {}: {} rows used ({} dropped); log-likelihood {:.4}{}",
+                link.name(),
+                args.formula,
+                mf.nobs(),
+                mf.dropped.count(),
+                fit.loglik(),
+                t.title
+                    .as_deref()
+                    .map(|s| format!("; {s}"))
+                    .unwrap_or_default()
+            ));
+            t.notes.extend(mf.warnings.iter().cloned());
+            render_table(&t, format)
+        }
+    })
+}

@@ -1,0 +1,604 @@
+//! Cumulative link models (R `ordinal::clm`, Stata `ologit`/`oprobit`).
+
+use std::borrow::Cow;
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+use trialstats_core::linalg::{Spd, check_full_rank};
+use trialstats_core::optim::{Evaluation, Objective, newton};
+use trialstats_core::{Control, Convergence, Inference, InputError};
+use trialstats_robust::{Covariance, EstimatingEquations, ModelKind, Vcov, inference, vcov};
+
+use crate::error::OrdinalError;
+use crate::link::Link;
+
+/// A cumulative link model for an ordered outcome with J categories.
+///
+/// # Formula
+/// ```text
+/// P(Yᵢ ≤ j | xᵢ) = F(θ_j − xᵢᵀβ),   j = 1, …, J − 1,   θ₁ < θ₂ < … < θ_{J−1}
+/// ℓ(θ, β) = Σᵢ ln[F(θ_{yᵢ} − ηᵢ) − F(θ_{yᵢ−1} − ηᵢ)],   θ₀ = −∞, θ_J = +∞,   ηᵢ = xᵢᵀβ
+/// ```
+/// the parameterisation of R `clm`/`polr` and Stata's `ologit` cut points (a positive β_k raises
+/// the odds of higher categories). X has no intercept: the thresholds take its place. ℓ is
+/// maximised by core's Newton method with analytic gradient and Hessian, from thresholds at
+/// F⁻¹ of the cumulative proportions and β = 0; a step that would disorder the thresholds has
+/// ℓ = −∞ and is halved. Standard errors come from the observed information; cluster-robust ones
+/// from [`trialstats_robust::vcov`] through [`EstimatingEquations`] (CR1 with Stata's G/(G−1)).
+///
+/// # References
+/// McCullagh (1980), "Regression models for ordinal data", JRSS B 42(2):109–142,
+/// doi:10.1111/j.2517-6161.1980.tb01109.x. Christensen (2019), `ordinal`: regression models for
+/// ordinal data, R package, <https://CRAN.R-project.org/package=ordinal>.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::nalgebra::DMatrix;
+/// use trialstats_ordinal::{Clm, Link};
+/// let y = [0, 0, 1, 1, 2, 2, 1, 0, 2, 1];
+/// let x = DMatrix::from_column_slice(10, 1, &[0., 1., 0., 1., 1., 1., 0., 0., 1., 0.]);
+/// let fit = Clm::new(&y, 3, &x).unwrap().names(&["treated"]).unwrap().link(Link::Logit).fit().unwrap();
+/// assert_eq!(fit.threshold_names(), ["1|2", "2|3"]);
+/// assert!(fit.thresholds()[0] < fit.thresholds()[1]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clm<'a> {
+    y: Cow<'a, [usize]>,
+    j: usize,
+    x: &'a DMatrix<f64>,
+    names: Vec<String>,
+    levels: Vec<String>,
+    link: Link,
+    control: Control,
+    warnings: Vec<String>,
+}
+
+impl<'a> Clm<'a> {
+    /// A specification: category codes `y` in `0..n_categories` (in order), and X without an
+    /// intercept column. Categories with no observation are dropped (thresholds then refer to the
+    /// remaining adjacent categories) and reported in the fit's warnings.
+    ///
+    /// # Errors
+    /// [`InputError::Length`]; [`OrdinalError::BadCode`] for a code ≥ `n_categories`;
+    /// [`OrdinalError::TooFewCategories`]; [`InputError::NonFinite`] for NaN or ∞ in X.
+    pub fn new(
+        y: &'a [usize],
+        n_categories: usize,
+        x: &'a DMatrix<f64>,
+    ) -> Result<Self, OrdinalError> {
+        let levels: Vec<String> = (1..=n_categories).map(|j| j.to_string()).collect();
+        Self::with_levels(y, &levels, x)
+    }
+
+    /// As [`Clm::new`], naming the categories (thresholds are named `"a|b"` from them).
+    ///
+    /// # Errors
+    /// As [`Clm::new`].
+    pub fn with_levels<S: AsRef<str>>(
+        y: &'a [usize],
+        levels: &[S],
+        x: &'a DMatrix<f64>,
+    ) -> Result<Self, OrdinalError> {
+        let n_categories = levels.len();
+        if y.len() != x.nrows() {
+            return Err(InputError::Length {
+                field: "y".into(),
+                got: y.len(),
+                reference: "X".into(),
+                expected: x.nrows(),
+            }
+            .into());
+        }
+        if let Some((row, &code)) = y.iter().enumerate().find(|(_, c)| **c >= n_categories) {
+            return Err(OrdinalError::BadCode {
+                row,
+                code,
+                n_categories,
+            });
+        }
+        let n = x.nrows().max(1);
+        if let Some(pos) = x.as_slice().iter().position(|v| !v.is_finite()) {
+            return Err(InputError::NonFinite {
+                field: format!("X column {}", pos / n + 1),
+                row: pos % n,
+                value: x.as_slice()[pos],
+            }
+            .into());
+        }
+        let mut counts = vec![0usize; n_categories];
+        for &c in y {
+            counts[c] += 1;
+        }
+        let observed: Vec<usize> = (0..n_categories).filter(|&c| counts[c] > 0).collect();
+        let labels: Vec<String> = levels.iter().map(|l| l.as_ref().to_owned()).collect();
+        if observed.len() < 2 {
+            return Err(OrdinalError::TooFewCategories {
+                observed: observed.len(),
+                labels: observed.iter().map(|&c| labels[c].clone()).collect(),
+            });
+        }
+        let mut warnings = Vec::new();
+        let y: Cow<'a, [usize]> = if observed.len() < n_categories {
+            let empty: Vec<String> = (0..n_categories)
+                .filter(|c| counts[*c] == 0)
+                .map(|c| format!("`{}`", labels[c]))
+                .collect();
+            warnings.push(format!(
+                "categor{} {} of the outcome {} no observations and {} dropped; the thresholds refer to the observed categories",
+                if empty.len() == 1 { "y" } else { "ies" },
+                empty.join(", "),
+                if empty.len() == 1 { "has" } else { "have" },
+                if empty.len() == 1 { "was" } else { "were" },
+            ));
+            let mut map = vec![0usize; n_categories];
+            for (new, &old) in observed.iter().enumerate() {
+                map[old] = new;
+            }
+            Cow::Owned(y.iter().map(|&c| map[c]).collect())
+        } else {
+            Cow::Borrowed(y)
+        };
+        let names = (1..=x.ncols()).map(|j| format!("x{j}")).collect();
+        Ok(Self {
+            y,
+            j: observed.len(),
+            x,
+            names,
+            levels: observed.iter().map(|&c| labels[c].clone()).collect(),
+            link: Link::Logit,
+            control: Control::default(),
+            warnings,
+        })
+    }
+
+    /// Names the coefficients (default `x1`, `x2`, …).
+    ///
+    /// # Errors
+    /// [`InputError::Length`] if there is not one name per column of X.
+    pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self, OrdinalError> {
+        if names.len() != self.x.ncols() {
+            return Err(InputError::Length {
+                field: "names".into(),
+                got: names.len(),
+                reference: "columns of X".into(),
+                expected: self.x.ncols(),
+            }
+            .into());
+        }
+        self.names = names.iter().map(|s| s.as_ref().to_owned()).collect();
+        Ok(self)
+    }
+
+    /// The link (default logit).
+    pub fn link(mut self, link: Link) -> Self {
+        self.link = link;
+        self
+    }
+
+    /// The optimiser's tolerances (default [`Control::default`]).
+    pub fn control(mut self, control: Control) -> Self {
+        self.control = control;
+        self
+    }
+
+    /// Fits by maximum likelihood.
+    ///
+    /// # Errors
+    /// [`trialstats_core::LinalgError::Aliased`] for an aliased column of X (an intercept
+    /// column is aliased with the thresholds); [`OrdinalError::Separation`] when parameters run
+    /// off; [`OrdinalError::NotConverged`].
+    pub fn fit(&self) -> Result<ClmFit<'a>, OrdinalError> {
+        let (n, k) = self.x.shape();
+        if k > 0 {
+            let mut with_one = DMatrix::from_element(n, k + 1, 1.0);
+            with_one.columns_mut(1, k).copy_from(self.x);
+            let mut names = vec!["thresholds".to_string()];
+            names.extend(self.names.iter().cloned());
+            check_full_rank(&with_one, &names)?;
+        }
+        let nt = self.j - 1;
+        let mut counts = vec![0usize; self.j];
+        for &c in self.y.iter() {
+            counts[c] += 1;
+        }
+        let mut start = DVector::zeros(nt + k);
+        let mut cum = 0usize;
+        for t in 0..nt {
+            cum += counts[t];
+            start[t] = self.link.quantile(cum as f64 / n as f64);
+        }
+        let objective = NegLogLik {
+            y: &self.y,
+            x: self.x,
+            nt,
+            link: self.link,
+        };
+        let min = newton(&objective, start, &self.control)?;
+        let theta = min.theta;
+        let param_names = self.param_names();
+        // Separation: the likelihood approaches its supremum only as parameters diverge.
+        let runaway: Vec<String> = (0..nt + k)
+            .filter(|&p| {
+                let scale = if p < nt {
+                    1.0
+                } else {
+                    column_sd(self.x, p - nt)
+                };
+                (theta[p] * scale).abs() > 25.0
+            })
+            .map(|p| param_names[p].clone())
+            .collect();
+        if !runaway.is_empty() || (!min.convergence.converged() && min.value < 1e-6 * n as f64) {
+            return Err(OrdinalError::Separation {
+                terms: runaway,
+                detail: format!(
+                    "the log-likelihood approaches {:.3e} with estimates of magnitude up to {:.1e}",
+                    -min.value,
+                    theta.iter().fold(0.0f64, |m, v| m.max(v.abs()))
+                ),
+            });
+        }
+        if !min.convergence.converged() {
+            return Err(OrdinalError::NotConverged {
+                model: "clm".into(),
+                convergence: min.convergence,
+            });
+        }
+        let bread = Spd::new(min.hessian, "the observed information")?.inverse();
+        Ok(ClmFit {
+            names: param_names,
+            nt,
+            levels: self.levels.clone(),
+            estimates: theta,
+            x: Cow::Borrowed(self.x),
+            y: self.y.clone(),
+            link: self.link,
+            bread,
+            loglik: -min.value,
+            convergence: min.convergence,
+            warnings: self.warnings.clone(),
+        })
+    }
+
+    fn param_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = (0..self.j - 1)
+            .map(|t| format!("{}|{}", self.levels[t], self.levels[t + 1]))
+            .collect();
+        out.extend(self.names.iter().cloned());
+        out
+    }
+}
+
+fn column_sd(x: &DMatrix<f64>, j: usize) -> f64 {
+    let c = x.column(j);
+    let n = c.len() as f64;
+    let mean = c.sum() / n;
+    (c.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+}
+
+/// −ℓ and its derivatives.
+struct NegLogLik<'b> {
+    y: &'b [usize],
+    x: &'b DMatrix<f64>,
+    nt: usize,
+    link: Link,
+}
+
+/// Per-observation pieces: probability, dp/dθ (upper, lower) and dp/dη, and second derivatives.
+struct Obs {
+    p: f64,
+    f1: f64,
+    f0: f64,
+    d1: f64,
+    d0: f64,
+}
+
+impl NegLogLik<'_> {
+    fn ordered(&self, theta: &DVector<f64>) -> bool {
+        (1..self.nt).all(|t| theta[t] > theta[t - 1]) && theta.iter().all(|v| v.is_finite())
+    }
+
+    fn obs(&self, theta: &DVector<f64>, c: usize, eta: f64) -> Obs {
+        let z1 = if c < self.nt {
+            theta[c] - eta
+        } else {
+            f64::INFINITY
+        };
+        let z0 = if c > 0 {
+            theta[c - 1] - eta
+        } else {
+            f64::NEG_INFINITY
+        };
+        Obs {
+            p: self.link.interval(z0, z1),
+            f1: self.link.pdf(z1),
+            f0: self.link.pdf(z0),
+            d1: self.link.dpdf(z1),
+            d0: self.link.dpdf(z0),
+        }
+    }
+}
+
+impl Objective for NegLogLik<'_> {
+    type Error = OrdinalError;
+
+    fn evaluate(&self, theta: &DVector<f64>) -> Result<Evaluation, OrdinalError> {
+        let (n, k) = self.x.shape();
+        let np = self.nt + k;
+        if !self.ordered(theta) {
+            return Ok(Evaluation {
+                value: f64::INFINITY,
+                gradient: DVector::zeros(np),
+                hessian: DMatrix::zeros(np, np),
+            });
+        }
+        let beta = theta.rows(self.nt, k);
+        let eta = self.x * beta;
+        let mut value = 0.0;
+        let mut grad = DVector::zeros(np);
+        let mut hess = DMatrix::zeros(np, np);
+        let mut dp = DVector::zeros(np);
+        for i in 0..n {
+            let c = self.y[i];
+            let o = self.obs(theta, c, eta[i]);
+            if o.p <= 0.0 {
+                return Ok(Evaluation {
+                    value: f64::INFINITY,
+                    gradient: grad,
+                    hessian: hess,
+                });
+            }
+            value -= o.p.ln();
+            // dp: ∂p/∂θ_c = f1, ∂p/∂θ_{c−1} = −f0, ∂p/∂β = −(f1 − f0) x.
+            dp.fill(0.0);
+            if c < self.nt {
+                dp[c] = o.f1;
+            }
+            if c > 0 {
+                dp[c - 1] = -o.f0;
+            }
+            let xi = self.x.row(i);
+            for j in 0..k {
+                dp[self.nt + j] = -(o.f1 - o.f0) * xi[j];
+            }
+            // −∇²ℓ = −(∇²p)/p + dp dpᵀ/p².
+            let inv_p = 1.0 / o.p;
+            grad.axpy(-inv_p, &dp, 1.0);
+            hess.ger(inv_p * inv_p, &dp, &dp, 1.0);
+            // ∇²p: θ_c θ_c: d1; θ_{c−1}θ_{c−1}: −d0; θ_c β: −d1 x; θ_{c−1} β: d0 x; ββ: (d1 − d0) x xᵀ.
+            if c < self.nt {
+                hess[(c, c)] -= o.d1 * inv_p;
+                for j in 0..k {
+                    let v = o.d1 * xi[j] * inv_p;
+                    hess[(c, self.nt + j)] += v;
+                    hess[(self.nt + j, c)] += v;
+                }
+            }
+            if c > 0 {
+                hess[(c - 1, c - 1)] += o.d0 * inv_p;
+                for j in 0..k {
+                    let v = o.d0 * xi[j] * inv_p;
+                    hess[(c - 1, self.nt + j)] -= v;
+                    hess[(self.nt + j, c - 1)] -= v;
+                }
+            }
+            let dd = (o.d1 - o.d0) * inv_p;
+            for a in 0..k {
+                for b in 0..k {
+                    hess[(self.nt + a, self.nt + b)] -= dd * xi[a] * xi[b];
+                }
+            }
+        }
+        Ok(Evaluation {
+            value,
+            gradient: grad,
+            hessian: hess,
+        })
+    }
+
+    fn value(&self, theta: &DVector<f64>) -> Result<f64, OrdinalError> {
+        if !self.ordered(theta) {
+            return Ok(f64::INFINITY);
+        }
+        let k = self.x.ncols();
+        let eta = self.x * theta.rows(self.nt, k);
+        let mut value = 0.0;
+        for (i, &c) in self.y.iter().enumerate() {
+            let z1 = if c < self.nt {
+                theta[c] - eta[i]
+            } else {
+                f64::INFINITY
+            };
+            let z0 = if c > 0 {
+                theta[c - 1] - eta[i]
+            } else {
+                f64::NEG_INFINITY
+            };
+            let p = self.link.interval(z0, z1);
+            if p <= 0.0 {
+                return Ok(f64::INFINITY);
+            }
+            value -= p.ln();
+        }
+        Ok(value)
+    }
+}
+
+/// A fitted cumulative link model. It borrows X (no copy); see [`ClmFit::into_owned`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClmFit<'a> {
+    names: Vec<String>,
+    nt: usize,
+    levels: Vec<String>,
+    estimates: DVector<f64>,
+    x: Cow<'a, DMatrix<f64>>,
+    y: Cow<'a, [usize]>,
+    link: Link,
+    bread: DMatrix<f64>,
+    loglik: f64,
+    convergence: Convergence,
+    warnings: Vec<String>,
+}
+
+impl ClmFit<'_> {
+    /// The fit with its own copy of the data.
+    pub fn into_owned(self) -> ClmFit<'static> {
+        ClmFit {
+            x: Cow::Owned(self.x.into_owned()),
+            y: Cow::Owned(self.y.into_owned()),
+            ..self
+        }
+    }
+    /// The thresholds θ₁ < … < θ_{J−1}.
+    pub fn thresholds(&self) -> &[f64] {
+        &self.estimates.as_slice()[..self.nt]
+    }
+    /// Threshold names, `"1|2"`, `"2|3"`, … (from the category labels).
+    pub fn threshold_names(&self) -> &[String] {
+        &self.names[..self.nt]
+    }
+    /// The regression coefficients β.
+    pub fn beta(&self) -> &[f64] {
+        &self.estimates.as_slice()[self.nt..]
+    }
+    /// Coefficient names (without the thresholds).
+    pub fn beta_names(&self) -> &[String] {
+        &self.names[self.nt..]
+    }
+    /// The observed categories' labels.
+    pub fn levels(&self) -> &[String] {
+        &self.levels
+    }
+    /// The maximised log-likelihood.
+    pub fn loglik(&self) -> f64 {
+        self.loglik
+    }
+    /// The link.
+    pub fn link(&self) -> Link {
+        self.link
+    }
+    /// The optimiser's report.
+    pub fn convergence(&self) -> &Convergence {
+        &self.convergence
+    }
+    /// Warnings (dropped empty categories).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Category probabilities P(Y = j | x) for each row of `x` (n × J); each row sums to 1.
+    ///
+    /// # Errors
+    /// [`InputError::Length`] if `x` does not have the fit's number of columns.
+    pub fn predict(&self, x: &DMatrix<f64>) -> Result<DMatrix<f64>, OrdinalError> {
+        let k = self.beta().len();
+        if x.ncols() != k {
+            return Err(InputError::Length {
+                field: "columns of x".into(),
+                got: x.ncols(),
+                reference: "β".into(),
+                expected: k,
+            }
+            .into());
+        }
+        let eta = x * DVector::from_column_slice(self.beta());
+        let j = self.nt + 1;
+        let th = self.thresholds();
+        Ok(DMatrix::from_fn(x.nrows(), j, |i, c| {
+            let z1 = if c < self.nt {
+                th[c] - eta[i]
+            } else {
+                f64::INFINITY
+            };
+            let z0 = if c > 0 {
+                th[c - 1] - eta[i]
+            } else {
+                f64::NEG_INFINITY
+            };
+            self.link.interval(z0, z1)
+        }))
+    }
+
+    /// The covariance of (θ, β) (see [`trialstats_robust::vcov`]): `Vcov::Iid` is the inverse
+    /// observed information; CR0/CR1 and HC0/HC1 use the per-observation scores (CR1 with Stata's
+    /// G/(G−1)). Leverage-adjusted types are not available.
+    ///
+    /// # Errors
+    /// As [`trialstats_robust::vcov`].
+    pub fn vcov(&self, how: &Vcov) -> Result<Covariance, OrdinalError> {
+        Ok(vcov(self, how)?)
+    }
+
+    /// Wald tests (z) and confidence intervals for thresholds and coefficients, in that order.
+    ///
+    /// # Errors
+    /// As [`ClmFit::vcov`].
+    pub fn infer(&self, how: &Vcov, level: f64) -> Result<Inference, OrdinalError> {
+        let mut inf = inference(self, how, level)?;
+        inf.convergence = Some(self.convergence.clone());
+        inf.notes.extend(self.warnings.iter().cloned());
+        Ok(inf)
+    }
+
+    /// The per-observation scores ∂ℓᵢ/∂(θ, β) (n × (J − 1 + k)).
+    fn scores(&self) -> DMatrix<f64> {
+        let (n, k) = self.x.shape();
+        let np = self.nt + k;
+        let beta = DVector::from_column_slice(self.beta());
+        let eta = self.x.as_ref() * &beta;
+        let th = self.thresholds();
+        let mut out = DMatrix::zeros(n, np);
+        for i in 0..n {
+            let c = self.y[i];
+            let z1 = if c < self.nt {
+                th[c] - eta[i]
+            } else {
+                f64::INFINITY
+            };
+            let z0 = if c > 0 {
+                th[c - 1] - eta[i]
+            } else {
+                f64::NEG_INFINITY
+            };
+            let p = self.link.interval(z0, z1);
+            let (f1, f0) = (self.link.pdf(z1), self.link.pdf(z0));
+            if c < self.nt {
+                out[(i, c)] = f1 / p;
+            }
+            if c > 0 {
+                out[(i, c - 1)] = -f0 / p;
+            }
+            for j in 0..k {
+                out[(i, self.nt + j)] = -(f1 - f0) / p * self.x[(i, j)];
+            }
+        }
+        out
+    }
+}
+
+impl EstimatingEquations for ClmFit<'_> {
+    fn model_name(&self) -> &str {
+        "clm"
+    }
+    fn param_names(&self) -> &[String] {
+        &self.names
+    }
+    fn estimates(&self) -> &DVector<f64> {
+        &self.estimates
+    }
+    fn nobs(&self) -> usize {
+        self.y.len()
+    }
+    fn n_params(&self) -> usize {
+        self.estimates.len()
+    }
+    fn estfun(&self) -> DMatrix<f64> {
+        self.scores()
+    }
+    fn bread(&self) -> &DMatrix<f64> {
+        &self.bread
+    }
+    fn kind(&self) -> ModelKind {
+        ModelKind::Likelihood
+    }
+}

@@ -1,0 +1,148 @@
+//! Invariants of cumulative link models and bad input.
+
+// Test code: a failed unwrap is a failed test, reported with its value.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use proptest::prelude::*;
+use trialstats_core::nalgebra::DMatrix;
+use trialstats_core::testing::max_rel_diff;
+use trialstats_ordinal::{Clm, Link, OrdinalError};
+
+/// An ordinal outcome generated from a latent logistic model with 4 categories.
+fn case() -> impl Strategy<Value = (Vec<usize>, DMatrix<f64>)> {
+    (60usize..200).prop_flat_map(|n| {
+        (
+            proptest::collection::vec(-2.0f64..2.0, n),
+            proptest::collection::vec(0.0f64..1.0, n),
+            proptest::collection::vec(0.001f64..0.999, n),
+        )
+            .prop_map(move |(x1, x2, u)| {
+                let x = DMatrix::from_fn(n, 2, |i, j| {
+                    if j == 0 {
+                        x1[i]
+                    } else {
+                        (x2[i] > 0.5) as u8 as f64
+                    }
+                });
+                let y = (0..n)
+                    .map(|i| {
+                        let ys = 0.8 * x1[i] - 0.5 * x[(i, 1)] + (u[i] / (1.0 - u[i])).ln();
+                        [-1.0, 0.2, 1.2].iter().filter(|&&c| ys > c).count()
+                    })
+                    .collect();
+                (y, x)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn probabilities_sum_to_one_and_thresholds_increase((y, x) in case()) {
+        prop_assume!((0..4).all(|c| y.iter().filter(|&&v| v == c).count() >= 3));
+        for link in [Link::Logit, Link::Probit, Link::Cloglog] {
+            let m = Clm::new(&y, 4, &x).unwrap().link(link).fit().unwrap();
+            prop_assert!(m.thresholds().windows(2).all(|w| w[0] < w[1]));
+            let p = m.predict(&x).unwrap();
+            for i in 0..p.nrows() {
+                prop_assert!((p.row(i).sum() - 1.0).abs() < 1e-12);
+                prop_assert!(p.row(i).iter().all(|&v| (0.0..=1.0).contains(&v)));
+            }
+        }
+    }
+
+    #[test]
+    fn reversing_categories_flips_beta((y, x) in case()) {
+        prop_assume!((0..4).all(|c| y.iter().filter(|&&v| v == c).count() >= 3));
+        let a = Clm::new(&y, 4, &x).unwrap().fit().unwrap();
+        let rev: Vec<usize> = y.iter().map(|&c| 3 - c).collect();
+        let b = Clm::new(&rev, 4, &x).unwrap().fit().unwrap();
+        let neg: Vec<f64> = b.beta().iter().map(|v| -v).collect();
+        prop_assert!(max_rel_diff(a.beta(), &neg) < 1e-7, "{:?} vs {:?}", a.beta(), neg);
+        // Thresholds reverse and change sign (logit is symmetric).
+        let th: Vec<f64> = b.thresholds().iter().rev().map(|v| -v).collect();
+        prop_assert!(max_rel_diff(a.thresholds(), &th) < 1e-7);
+        prop_assert!((a.loglik() - b.loglik()).abs() < 1e-9 * a.loglik().abs());
+    }
+}
+
+#[test]
+fn fewer_than_two_categories() {
+    let x = DMatrix::from_element(5, 1, 0.5);
+    let e = Clm::new(&[2, 2, 2, 2, 2], 4, &x).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the outcome has 1 observed category (3); an ordinal model needs at least two"
+    );
+}
+
+#[test]
+fn code_out_of_range() {
+    let x = DMatrix::from_element(3, 1, 0.5);
+    let e = Clm::new(&[0, 1, 5], 3, &x).unwrap_err();
+    assert_eq!(
+        e,
+        OrdinalError::BadCode {
+            row: 2,
+            code: 5,
+            n_categories: 3
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "row 3 has category code 5, but the outcome has 3 categories (codes 0 to 2)"
+    );
+}
+
+#[test]
+fn empty_middle_category_is_dropped_and_reported() {
+    let x = DMatrix::from_column_slice(8, 1, &[0.1, 0.5, -0.3, 0.8, -1.0, 0.2, 0.9, -0.4]);
+    let y = [0, 0, 3, 3, 0, 3, 1, 1];
+    let m = Clm::with_levels(&y, &["none", "mild", "moderate", "severe"], &x)
+        .unwrap()
+        .fit()
+        .unwrap();
+    assert_eq!(m.levels(), ["none", "mild", "severe"]);
+    assert_eq!(m.threshold_names(), ["none|mild", "mild|severe"]);
+    assert_eq!(
+        m.warnings()[0],
+        "category `moderate` of the outcome has no observations and was dropped; the thresholds refer to the observed categories"
+    );
+}
+
+#[test]
+fn intercept_column_is_aliased_with_thresholds() {
+    let x = DMatrix::from_fn(6, 2, |i, j| if j == 0 { 1.0 } else { i as f64 });
+    let e = Clm::new(&[0, 1, 0, 1, 2, 2], 3, &x)
+        .unwrap()
+        .names(&["(Intercept)", "dose"])
+        .unwrap()
+        .fit()
+        .unwrap_err();
+    assert!(e.to_string().contains("`(Intercept)` is aliased"), "{e}");
+}
+
+#[test]
+fn separation_is_an_error() {
+    // y increases exactly with x: β runs off.
+    let x = DMatrix::from_column_slice(9, 1, &[1., 2., 3., 4., 5., 6., 7., 8., 9.]);
+    let y = [0, 0, 0, 1, 1, 1, 2, 2, 2];
+    let e = Clm::new(&y, 3, &x)
+        .unwrap()
+        .names(&["dose"])
+        .unwrap()
+        .fit()
+        .unwrap_err();
+    assert!(matches!(&e, OrdinalError::Separation { .. }), "{e:?}");
+    assert!(e.to_string().starts_with("separation:"), "{e}");
+}
+
+#[test]
+fn non_finite_x() {
+    let x = DMatrix::from_column_slice(3, 1, &[0.1, f64::NAN, 0.3]);
+    assert!(matches!(
+        Clm::new(&[0, 1, 1], 2, &x),
+        Err(OrdinalError::Input(_))
+    ));
+}
