@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use trialstats_data::{Formula, FrameOptions, ModelFrame, Response};
-use trialstats_ordinal::{Clm, Link};
+use trialstats_ordinal::{Clm, Clmm, ClmmFit, Link, Quadrature};
 use trialstats_robust::{CrType, Vcov};
 
 use crate::commands::read_table;
@@ -29,6 +29,13 @@ pub struct OrdinalArgs {
     /// Cluster column (implies --vcov cr1).
     #[arg(long)]
     pub cluster: Option<String>,
+    /// Fit a random intercept per level of this column (R clmm, Stata meologit).
+    #[arg(long)]
+    pub random_intercept: Option<String>,
+    /// Quadrature nodes for the random intercept: 1 = Laplace (default), ≥ 2 adaptive
+    /// Gauss–Hermite.
+    #[arg(long, default_value_t = 1)]
+    pub nagq: usize,
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub level: f64,
@@ -69,9 +76,22 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
             "--vcov oim does not use --cluster; drop it or use --vcov cr1".into(),
         ));
     }
+    if args.random_intercept.is_some() && args.cluster.is_some() {
+        return Err(CliError::Usage("--random-intercept and --cluster cannot be combined (the clmm uses model-based standard errors)".into()));
+    }
+    if args.nagq == 0 {
+        return Err(CliError::Usage(
+            "--nagq must be at least 1 (1 = Laplace)".into(),
+        ));
+    }
     let table = read_table(&args.data)?;
     let formula = Formula::parse(&args.formula)?;
-    let clusters: Vec<String> = args.cluster.iter().cloned().collect();
+    let clusters: Vec<String> = args
+        .cluster
+        .iter()
+        .chain(&args.random_intercept)
+        .cloned()
+        .collect();
     let mf = ModelFrame::new(
         &table,
         &formula,
@@ -121,6 +141,19 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
         LinkArg::Probit => Link::Probit,
         LinkArg::Cloglog => Link::Cloglog,
     };
+    if let (Some(group), Some(cl)) = (&args.random_intercept, mf.clusters.first()) {
+        let q = if args.nagq == 1 {
+            Quadrature::Laplace
+        } else {
+            Quadrature::Adaptive { nodes: args.nagq }
+        };
+        let fit = Clmm::new(&y, &levels, &x, cl)?
+            .names(&names)?
+            .link(link)
+            .quadrature(q)
+            .fit()?;
+        return clmm_output(args, format, &mf, &fit, group, link);
+    }
     let fit = Clm::with_levels(&y, &levels, &x)?
         .names(&names)?
         .link(link)
@@ -192,6 +225,98 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
                     .as_deref()
                     .map(|s| format!("; {s}"))
                     .unwrap_or_default()
+            ));
+            t.notes.extend(mf.warnings.iter().cloned());
+            render_table(&t, format)
+        }
+    })
+}
+
+fn clmm_output(
+    args: &OrdinalArgs,
+    format: Format,
+    mf: &ModelFrame,
+    fit: &ClmmFit,
+    group: &str,
+    link: Link,
+) -> Result<String, CliError> {
+    let coefs = fit.coefficients(args.level)?;
+    let nt = fit.thresholds().len();
+    let nb = fit.beta().len();
+    let (lr, lr_p) = fit.lr_test()?;
+    let conv = fit.convergence();
+    Ok(match format {
+        Format::Json => {
+            let row = |c: &trialstats_core::Coef| {
+                json!({"term": c.term, "estimate": c.estimate, "std_error": c.std_error, "statistic": c.statistic,
+                       "df": c.df, "p_value": c.p_value, "ci_low": c.ci_low, "ci_high": c.ci_high})
+            };
+            let matrix: Vec<Vec<f64>> = fit
+                .vcov()
+                .row_iter()
+                .map(|r| r.iter().copied().collect())
+                .collect();
+            render_json(&json!({
+                "model": "clmm",
+                "link": link.name(),
+                "formula": args.formula,
+                "nobs": mf.nobs(),
+                "nobs_dropped": mf.dropped.count(),
+                "n_clusters": fit.cluster_labels().len(),
+                "nagq": args.nagq,
+                "vcov": {"type": "oim", "clusters": [], "df": null},
+                "coefficients": coefs[nt..nt + nb].iter().map(row).collect::<Vec<_>>(),
+                "thresholds": coefs[..nt].iter().map(|c| json!({"term": c.term, "estimate": c.estimate, "std_error": c.std_error})).collect::<Vec<_>>(),
+                "random_effects": {"group": group, "variance": fit.variance(), "sd": fit.sigma(),
+                                   "log_sd": coefs[nt + nb].estimate, "log_sd_std_error": coefs[nt + nb].std_error,
+                                   "lr_test_vs_clm": {"statistic": lr, "p_value": lr_p}},
+                "loglik": fit.loglik(),
+                "covariance_matrix": {"terms": fit.names(), "matrix": matrix},
+                "convergence": {"iterations": conv.iterations, "max_abs_gradient": conv.max_abs_gradient, "converged": conv.converged()},
+                "warnings": mf.warnings,
+            }))
+        }
+        _ => {
+            let mut t = trialstats_core::Table::new(&[
+                "term",
+                "estimate",
+                "std. error",
+                "z",
+                "p",
+                "CI low",
+                "CI high",
+            ]);
+            t.set_align(0, trialstats_core::Align::Left);
+            for c in &coefs {
+                t.push_row(vec![
+                    c.term.clone(),
+                    trialstats_core::table::fmt_num(c.estimate, 6),
+                    trialstats_core::table::fmt_num(c.std_error, 6),
+                    trialstats_core::table::fmt_num(c.statistic, 4),
+                    trialstats_core::table::fmt_p(c.p_value),
+                    trialstats_core::table::fmt_num(c.ci_low, 6),
+                    trialstats_core::table::fmt_num(c.ci_high, 6),
+                ]);
+            }
+            t.title = Some(format!(
+                "CLMM ({}, {}) {} + (1|{group}): {} rows, {} clusters; log-likelihood {:.4}",
+                link.name(),
+                if args.nagq == 1 {
+                    "Laplace".to_string()
+                } else {
+                    format!("AGQ {}", args.nagq)
+                },
+                args.formula,
+                mf.nobs(),
+                fit.cluster_labels().len(),
+                fit.loglik()
+            ));
+            t.notes.push(format!(
+                "Random intercept {group}: variance {:.6}, sd {:.6}; LR test against the model without it {:.4}, p = {} (boundary-corrected)",
+                fit.variance(),
+                fit.sigma(),
+                lr,
+                trialstats_core::table::fmt_p(lr_p)
             ));
             t.notes.extend(mf.warnings.iter().cloned());
             render_table(&t, format)

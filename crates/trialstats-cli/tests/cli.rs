@@ -431,3 +431,41 @@ fn ordinal_json_matches_r_ordinal_on_wine() {
         stderr(&o)
     );
 }
+
+#[test]
+fn ordinal_random_intercept() {
+    let wine = run(&["dataset", "wine"]);
+    let path = write_temp("wine-clmm.csv", &stdout(&wine));
+    let p = path.to_str().unwrap();
+    let v = json(&run(&[
+        "ordinal",
+        "--data",
+        p,
+        "--formula",
+        "rating ~ temp + contact",
+        "--random-intercept",
+        "judge",
+        "--nagq",
+        "10",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["model"], "clmm");
+    // R ordinal clmm(nAGQ = 10): tempwarm 3.0618909923846043, σ 1.1347832978256818.
+    assert!((v["coefficients"][0]["estimate"].as_f64().unwrap() - 3.0618909923846043).abs() < 1e-3);
+    assert!((v["random_effects"]["sd"].as_f64().unwrap() - 1.1347832978256818).abs() < 1e-3);
+    assert_eq!(v["random_effects"]["group"], "judge");
+    assert_eq!(v["covariance_matrix"]["terms"][6], "log sd(judge)");
+    let o = run(&[
+        "ordinal",
+        "--data",
+        p,
+        "--formula",
+        "rating ~ temp",
+        "--random-intercept",
+        "judge",
+        "--cluster",
+        "judge",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -260,6 +260,16 @@ impl<'a> Clm<'a> {
         })
     }
 
+    /// The category codes (after dropping empty categories).
+    pub(crate) fn codes(&self) -> &[usize] {
+        &self.y
+    }
+
+    /// The design X.
+    pub(crate) fn design(&self) -> &'a DMatrix<f64> {
+        self.x
+    }
+
     fn param_names(&self) -> Vec<String> {
         let mut out: Vec<String> = (0..self.j - 1)
             .map(|t| format!("{}|{}", self.levels[t], self.levels[t + 1]))

@@ -3,13 +3,18 @@
 //! - [`Clm`]: logit, probit and cloglog links, parameterised as `P(Y ≤ j) = F(θ_j − xᵀβ)`;
 //!   Newton with analytic gradient and Hessian (core's optimiser); observed-information and
 //!   cluster-robust standard errors through `trialstats-robust`'s estimating-equations trait;
-//!   predicted category probabilities; odds ratios via [`trialstats_core::Coef::exponentiated`].
+//!   predicted category probabilities; odds ratios via [`trialstats_core::Coef::exponentiated`];
+//! - [`Clmm`]: a normal random intercept per cluster (R `clmm`, Stata `meologit`), by the Laplace
+//!   approximation or adaptive Gauss–Hermite quadrature; σ, conditional modes, the boundary LR
+//!   test against [`Clm`].
 #![forbid(unsafe_code)]
 
 pub mod clm;
+pub mod clmm;
 pub mod error;
 pub mod link;
 
 pub use clm::{Clm, ClmFit};
+pub use clmm::{Clmm, ClmmFit, Quadrature};
 pub use error::OrdinalError;
 pub use link::Link;
