@@ -1,6 +1,7 @@
-//! The `clus` family of the shared benchmark data sets, regenerated bit for bit from its
-//! specification (SplitMix64 streams, Irwin–Hall normals; the project's `bench/DATASETS.md`), so
-//! that the Rust benches and the Python/R peers time the same data.
+//! The `clus` and `ord` families of the shared benchmark data sets, regenerated bit for bit from
+//! their specification (SplitMix64 streams, Irwin–Hall normals; the project's
+//! `bench/DATASETS.md`), so that the Rust benches and the Python/R peers time the same data.
+#![allow(dead_code)]
 
 /// SplitMix64's increment (the golden ratio in 64 bits).
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -122,6 +123,59 @@ pub fn verify() -> Result<(), String> {
                 "clus_n1000_k5 column {name}: sum {got} differs from the manifest's {want}"
             ));
         }
+    }
+    Ok(())
+}
+
+/// One `ord_n{N}_g{G}` data set: categories 0..=4 (the file's 1..=5 minus one), x1..x5, clusters.
+pub struct Ord {
+    /// Category codes 0..=4.
+    pub y: Vec<usize>,
+    /// x1 (cluster-level treatment) … x5.
+    pub x: Vec<Vec<f64>>,
+    /// Cluster ids in 0..G.
+    pub g: Vec<usize>,
+}
+
+/// Generates `ord_n{n}_g{g}` exactly as specified.
+pub fn generate_ord(n: usize, g: usize) -> Ord {
+    let gid: Vec<usize> = (0..n as u64).map(|i| cluster(key(3, 1), i, g)).collect();
+    let a: Vec<f64> = (0..g as u64).map(|i| normal(key(3, 10), i)).collect();
+    let mut x = vec![
+        gid.iter()
+            .map(|&c| if c < g / 2 { 1.0 } else { 0.0 })
+            .collect::<Vec<f64>>(),
+    ];
+    for j in 2..=5u64 {
+        x.push((0..n as u64).map(|i| normal(key(3, 100 + j), i)).collect());
+    }
+    let y = (0..n)
+        .map(|i| {
+            let mut lp = 0.5 * x[0][i];
+            for j in 2..=5usize {
+                lp += (1.0 / j as f64) * x[j - 1][i];
+            }
+            lp += 0.8 * a[gid[i]];
+            let u = uniform(key(3, 20), i as u64);
+            let ys = lp + (u / (1.0 - u)).ln();
+            [-1.5, -0.5, 0.5, 1.5].iter().filter(|&&c| ys > c).count()
+        })
+        .collect();
+    Ord { y, x, g: gid }
+}
+
+/// Checks `ord_n1000_g24` against the shared manifest's checksums.
+pub fn verify_ord() -> Result<(), String> {
+    let d = generate_ord(1000, 24);
+    let y: usize = d.y.iter().map(|c| c + 1).sum();
+    let g: usize = d.g.iter().sum();
+    let x1: f64 = d.x[0].iter().sum();
+    let x2: f64 = d.x[1].iter().sum();
+    if y != 3173 || g != 11344 || (x1 - 503.0).abs() > 0.0 || (x2 - -8.923347320967311).abs() > 1e-9
+    {
+        return Err(format!(
+            "ord_n1000_g24 differs from the manifest: y {y}, g {g}, x1 {x1}, x2 {x2}"
+        ));
     }
     Ok(())
 }

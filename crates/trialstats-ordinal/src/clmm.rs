@@ -38,8 +38,9 @@ pub enum Quadrature {
 /// gradient and Hessian of the quadrature at nodes placed at the current estimate (the nodes'
 /// own dependence on the parameters is ignored in the step, which moves the optimum by far less
 /// than the quadrature error with several nodes; with the Laplace approximation, where it is not
-/// negligible, the gradient is the central difference of the exact Laplace likelihood). Standard
-/// errors come from the inverse of that Hessian. Start values: [`Clm`] and σ = 1.
+/// negligible, the result is polished by steps along the central-difference gradient of the exact
+/// Laplace likelihood, and the covariance is the inverse of its central-difference Hessian).
+/// Start values: [`Clm`] and σ = 1.
 ///
 /// # References
 /// Pinheiro & Bates (1995), "Approximations to the log-likelihood function in the nonlinear
@@ -145,27 +146,83 @@ impl<'a> Clmm<'a> {
             nodes,
             weights,
         };
-        // Laplace: the nodes' dependence on the parameters matters, so the step uses the
-        // central-difference gradient of the exact Laplace likelihood (with the fixed-node
-        // Hessian as metric); with quadrature the fixed-node gradient is used.
-        let min = match self.quadrature {
-            Quadrature::Laplace => newton(&ExactGradient(&objective), start, &self.control)?,
-            Quadrature::Adaptive { .. } => newton(&objective, start, &self.control)?,
+        // Laplace: the nodes' dependence on the parameters is not negligible with one node, so the
+        // Newton stage runs on 10-node quadrature (consistent, and close), and the result is then
+        // polished on the exact Laplace likelihood below.
+        let (stage_nodes, stage_weights) = match self.quadrature {
+            Quadrature::Laplace => gauss_hermite(10)?,
+            Quadrature::Adaptive { .. } => (objective.nodes.clone(), objective.weights.clone()),
         };
-        let theta = min.theta;
-        let convergence = min.convergence;
-        // The observed information of the likelihood that was maximised: for Laplace by
-        // second-order central differences of the exact value (R clmm does the same numerically).
-        let hessian = match self.quadrature {
-            Quadrature::Laplace => objective.numerical_hessian(&theta)?,
-            Quadrature::Adaptive { .. } => min.hessian,
+        let stage = Marginal {
+            nodes: stage_nodes,
+            weights: stage_weights,
+            members: objective.members.clone(),
+            ..objective
         };
+        let min = newton(&stage, start, &self.control)?;
+        let mut theta = min.theta;
+        let mut convergence = min.convergence;
         if !convergence.converged() {
             return Err(OrdinalError::NotConverged {
                 model: "clmm".into(),
                 convergence,
             });
         }
+        // Laplace: polish on the exact Laplace likelihood with central-difference gradients,
+        // using the 10-node quadrature Hessian as the metric.
+        if self.quadrature == Quadrature::Laplace {
+            let metric = Spd::new(min.hessian.clone(), "the quadrature Hessian")?;
+            let mut value = objective.value(&theta)?;
+            let mut converged = false;
+            for _ in 0..50 {
+                let g = objective.numerical_gradient(&theta)?;
+                let step = metric.solve(&g)?;
+                let small = step
+                    .iter()
+                    .zip(theta.iter())
+                    .all(|(d, t)| d.abs() <= 1e-7 * (1.0 + t.abs()));
+                // Step-halving on the exact value; a step lost in the gradient's rounding noise
+                // (the value no longer decreases at a tiny step) ends the polish.
+                let mut scale = 1.0;
+                let mut accepted = false;
+                for _ in 0..20 {
+                    let trial = &theta - &step * scale;
+                    let v = objective.value(&trial)?;
+                    if v <= value {
+                        theta = trial;
+                        value = v;
+                        accepted = true;
+                        break;
+                    }
+                    scale *= 0.5;
+                }
+                if small || !accepted {
+                    converged = small
+                        || step
+                            .iter()
+                            .zip(theta.iter())
+                            .all(|(d, t)| d.abs() <= 1e-5 * (1.0 + t.abs()));
+                    break;
+                }
+            }
+            convergence.max_abs_gradient = objective
+                .numerical_gradient(&theta)?
+                .iter()
+                .fold(0.0f64, |m, v| m.max(v.abs()));
+            if !converged {
+                convergence.status = trialstats_core::Termination::MaxIterations;
+                return Err(OrdinalError::NotConverged {
+                    model: "clmm (Laplace)".into(),
+                    convergence,
+                });
+            }
+        }
+        // The observed information of the likelihood that was maximised: for Laplace by
+        // second-order central differences of the exact value (R clmm does the same numerically).
+        let hessian = match self.quadrature {
+            Quadrature::Laplace => objective.numerical_hessian(&theta)?,
+            Quadrature::Adaptive { .. } => min.hessian,
+        };
         let value = objective.value(&theta)?;
         let modes = objective.modes(&theta)?;
         let vcov = Spd::new(hessian, "the observed information")?.inverse();
@@ -495,23 +552,6 @@ impl Objective for Marginal<'_> {
             value -= m + total.ln() + (std::f64::consts::SQRT_2 * s).ln();
         }
         Ok(value)
-    }
-}
-
-/// The marginal objective with a central-difference gradient of its exact value.
-struct ExactGradient<'c, 'b>(&'c Marginal<'b>);
-
-impl Objective for ExactGradient<'_, '_> {
-    type Error = OrdinalError;
-    fn evaluate(&self, psi: &DVector<f64>) -> Result<Evaluation, OrdinalError> {
-        let mut e = self.0.evaluate(psi)?;
-        if e.value.is_finite() {
-            e.gradient = self.0.numerical_gradient(psi)?;
-        }
-        Ok(e)
-    }
-    fn value(&self, psi: &DVector<f64>) -> Result<f64, OrdinalError> {
-        self.0.value(psi)
     }
 }
 
