@@ -284,7 +284,7 @@ impl Marginal<'_> {
         (1..self.nt).all(|t| psi[t] > psi[t - 1]) && psi.iter().all(|v| v.is_finite())
     }
 
-    /// p, f1, f0, d1, d0 for one observation at total predictor ζ.
+    /// p, f1, f0, d1, d0 for one observation at total predictor ζ (two link evaluations).
     fn obs(&self, psi: &DVector<f64>, c: usize, zeta: f64) -> (f64, f64, f64, f64, f64) {
         let z1 = if c < self.nt {
             psi[c] - zeta
@@ -296,13 +296,8 @@ impl Marginal<'_> {
         } else {
             f64::NEG_INFINITY
         };
-        (
-            self.link.interval(z0, z1),
-            self.link.pdf(z1),
-            self.link.pdf(z0),
-            self.link.dpdf(z1),
-            self.link.dpdf(z0),
-        )
+        let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
+        (e0.interval_to(&e1), e1.pdf, e0.pdf, e1.dpdf, e0.dpdf)
     }
 
     /// h(b), h′(b), h″(b) for one cluster.
@@ -443,8 +438,7 @@ impl Objective for Marginal<'_> {
             let (bhat, s) = self.mode(psi, rows, &eta, sigma);
             for q in 0..nq {
                 let b = bhat + std::f64::consts::SQRT_2 * s * self.nodes[q];
-                let (hv, _, _) = self.h(psi, rows, &eta, sigma, b);
-                logw[q] = self.weights[q].ln() + self.nodes[q] * self.nodes[q] + hv;
+                let mut hv = -0.5 * b * b - LN_SQRT_2PI;
                 gq[q].fill(0.0);
                 hq[q].fill(0.0);
                 let u = sigma * b;
@@ -452,9 +446,10 @@ impl Objective for Marginal<'_> {
                     let c = self.y[i];
                     let (p, f1, f0, d1, d0) = self.obs(psi, c, eta[i] + u);
                     if p <= 0.0 {
-                        logw[q] = f64::NEG_INFINITY;
+                        hv = f64::NEG_INFINITY;
                         continue;
                     }
+                    hv += p.ln();
                     let xi = self.x.row(i);
                     dp.fill(0.0);
                     if c < self.nt {
@@ -499,6 +494,7 @@ impl Objective for Marginal<'_> {
                     }
                     add(np - 1, np - 1, (d1 - d0) * u * u - (f1 - f0) * u);
                 }
+                logw[q] = self.weights[q].ln() + self.nodes[q] * self.nodes[q] + hv;
             }
             let m = logw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             if !m.is_finite() {

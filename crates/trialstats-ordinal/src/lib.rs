@@ -17,4 +17,4 @@ pub mod link;
 pub use clm::{Clm, ClmFit};
 pub use clmm::{Clmm, ClmmFit, Quadrature};
 pub use error::OrdinalError;
-pub use link::Link;
+pub use link::{Eval, Link};

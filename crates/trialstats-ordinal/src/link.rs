@@ -57,31 +57,21 @@ impl Link {
 
     /// The density f = F′; 0 at ±∞.
     pub fn pdf(&self, z: f64) -> f64 {
-        if z.is_infinite() {
-            return 0.0;
-        }
         match self {
-            Link::Logit => {
-                let p = self.cdf(z);
-                p * (1.0 - p)
+            Link::Probit if z.is_finite() => {
+                (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
             }
-            Link::Probit => (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt(),
-            Link::Cloglog => (z - z.exp()).exp(),
+            Link::Probit => 0.0,
+            _ => self.eval(z).pdf,
         }
     }
 
     /// f′; 0 at ±∞.
     pub fn dpdf(&self, z: f64) -> f64 {
-        if z.is_infinite() {
-            return 0.0;
-        }
         match self {
-            Link::Logit => {
-                let p = self.cdf(z);
-                p * (1.0 - p) * (1.0 - 2.0 * p)
-            }
-            Link::Probit => -z * self.pdf(z),
-            Link::Cloglog => self.pdf(z) * (1.0 - z.exp()),
+            Link::Probit if z.is_finite() => -z * self.pdf(z),
+            Link::Probit => 0.0,
+            _ => self.eval(z).dpdf,
         }
     }
 
@@ -94,12 +84,96 @@ impl Link {
         }
     }
 
+    /// (F(z), 1 − F(z), f(z), f′(z)) with one exponential for the logit and cloglog links.
+    pub fn eval(&self, z: f64) -> Eval {
+        if z.is_infinite() {
+            return if z > 0.0 {
+                Eval {
+                    cdf: 1.0,
+                    sf: 0.0,
+                    pdf: 0.0,
+                    dpdf: 0.0,
+                }
+            } else {
+                Eval {
+                    cdf: 0.0,
+                    sf: 1.0,
+                    pdf: 0.0,
+                    dpdf: 0.0,
+                }
+            };
+        }
+        match self {
+            Link::Logit => {
+                let e = (-z.abs()).exp();
+                let (small, large) = (e / (1.0 + e), 1.0 / (1.0 + e));
+                let (cdf, sf) = if z >= 0.0 {
+                    (large, small)
+                } else {
+                    (small, large)
+                };
+                let pdf = cdf * sf;
+                Eval {
+                    cdf,
+                    sf,
+                    pdf,
+                    dpdf: pdf * (sf - cdf),
+                }
+            }
+            Link::Probit => {
+                let pdf = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                Eval {
+                    cdf: self.cdf(z),
+                    sf: self.sf(z),
+                    pdf,
+                    dpdf: -z * pdf,
+                }
+            }
+            Link::Cloglog => {
+                let ez = z.exp();
+                let sf = (-ez).exp();
+                let pdf = ez * sf;
+                Eval {
+                    cdf: -(-ez).exp_m1(),
+                    sf,
+                    pdf,
+                    dpdf: pdf * (1.0 - ez),
+                }
+            }
+        }
+    }
+
     /// F(z1) − F(z0) for z0 < z1, computed on whichever tail avoids cancellation.
     pub fn interval(&self, z0: f64, z1: f64) -> f64 {
         if z0 > 0.0 {
             self.sf(z0) - self.sf(z1)
         } else {
             self.cdf(z1) - self.cdf(z0)
+        }
+    }
+}
+
+/// The link's distribution at one point (see [`Link::eval`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Eval {
+    /// F(z).
+    pub cdf: f64,
+    /// 1 − F(z).
+    pub sf: f64,
+    /// f(z).
+    pub pdf: f64,
+    /// f′(z).
+    pub dpdf: f64,
+}
+
+impl Eval {
+    /// P(z0 < Z ≤ z1) from the evaluations at z0 (`self`) and z1, on the tail that avoids
+    /// cancellation.
+    pub fn interval_to(&self, upper: &Eval) -> f64 {
+        if self.cdf > 0.5 {
+            self.sf - upper.sf
+        } else {
+            upper.cdf - self.cdf
         }
     }
 }
@@ -150,6 +224,32 @@ mod tests {
                 link.cdf(f64::NEG_INFINITY) < 1e-300
                     && (link.cdf(f64::INFINITY) - 1.0).abs() < 1e-15
             );
+        }
+    }
+
+    #[test]
+    fn eval_agrees_with_the_separate_functions() {
+        for link in [Link::Logit, Link::Probit, Link::Cloglog] {
+            for z in [-40.0, -3.0, -0.2, 0.0, 0.7, 4.0, 35.0] {
+                let e = link.eval(z);
+                let t = Tol {
+                    abs: 1e-300,
+                    rel: 1e-14,
+                };
+                t.check("cdf", e.cdf, link.cdf(z)).unwrap();
+                t.check("sf", e.sf, link.sf(z)).unwrap();
+                t.check("pdf", e.pdf, link.pdf(z)).unwrap();
+                Tol {
+                    abs: 1e-300,
+                    rel: 1e-12,
+                }
+                .check("dpdf", e.dpdf, link.dpdf(z))
+                .unwrap();
+            }
+            let (a, b) = (link.eval(1.0), link.eval(2.5));
+            Tol::rel(1e-14)
+                .check("interval", a.interval_to(&b), link.interval(1.0, 2.5))
+                .unwrap();
         }
     }
 
