@@ -146,3 +146,26 @@ fn non_finite_x() {
         Err(OrdinalError::Input(_))
     ));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Relabelling and reordering clusters changes nothing in a clmm.
+    #[test]
+    fn clmm_ignores_cluster_labels((y, x) in case(), perm in 0u64..1000) {
+        prop_assume!((0..4).all(|c| y.iter().filter(|&&v| v == c).count() >= 3));
+        use trialstats_core::Clusters;
+        use trialstats_ordinal::{Clmm, Quadrature};
+        let n = y.len();
+        let labels: Vec<usize> = (0..n).map(|i| i % 6).collect();
+        let renamed: Vec<usize> = labels.iter().map(|&g| (g * 7 + perm as usize) % 1000 + 10_000).collect();
+        let a = Clusters::from_labels("g", &labels).unwrap();
+        let b = Clusters::from_labels("g", &renamed).unwrap();
+        let lv = ["1", "2", "3", "4"];
+        let q = Quadrature::Adaptive { nodes: 7 };
+        let fa = Clmm::new(&y, &lv, &x, &a).unwrap().quadrature(q).fit().unwrap();
+        let fb = Clmm::new(&y, &lv, &x, &b).unwrap().quadrature(q).fit().unwrap();
+        prop_assert!((fa.loglik() - fb.loglik()).abs() < 1e-9 * fa.loglik().abs());
+        prop_assert!(max_rel_diff(fa.beta(), fb.beta()) < 1e-7);
+    }
+}
