@@ -39,6 +39,9 @@ pub struct OrdinalArgs {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub level: f64,
+    /// Add the likelihood-ratio test of proportional odds for each term (R `nominal_test`).
+    #[arg(long)]
+    pub nominal_test: bool,
 }
 
 /// Link choice.
@@ -166,6 +169,24 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
         _ => Vcov::Iid,
     };
     let inf = fit.infer(&how, args.level)?;
+    let nominal = if args.nominal_test {
+        // Design columns of each term, without the dropped intercept column.
+        let shift = usize::from(mf.column_names.first().map(String::as_str) == Some("(Intercept)"));
+        let terms: Vec<(String, Vec<usize>)> = mf
+            .terms
+            .iter()
+            .filter(|t| t.label != "(Intercept)")
+            .map(|t| {
+                (
+                    t.label.clone(),
+                    (t.start - shift..t.start - shift + t.len).collect(),
+                )
+            })
+            .collect();
+        fit.nominal_test(&terms)?
+    } else {
+        Vec::new()
+    };
     let mut warnings = mf.warnings.clone();
     warnings.extend(fit.warnings().iter().cloned());
     let nt = fit.thresholds().len();
@@ -209,6 +230,9 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
                 "loglik": fit.loglik(),
                 "covariance_matrix": {"terms": terms, "matrix": matrix},
                 "convergence": {"iterations": conv.iterations, "max_abs_gradient": conv.max_abs_gradient, "converged": conv.converged()},
+                "nominal_test": if args.nominal_test {
+                    json!(nominal.iter().map(|t| json!({"term": t.term, "df": t.df, "loglik": t.loglik, "statistic": t.statistic, "p_value": t.p_value})).collect::<Vec<_>>())
+                } else { Value::Null },
                 "warnings": warnings,
             }))
         }
@@ -227,6 +251,16 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
                     .unwrap_or_default()
             ));
             t.notes.extend(mf.warnings.iter().cloned());
+            for n in &nominal {
+                t.notes.push(format!(
+                    "Proportional odds for {}: LR {:.4} on {} df, p = {} (nominal effect log-likelihood {:.4})",
+                    n.term,
+                    n.statistic,
+                    n.df,
+                    trialstats_core::table::fmt_p(n.p_value),
+                    n.loglik
+                ));
+            }
             render_table(&t, format)
         }
     })

@@ -398,6 +398,19 @@ fn ordinal_json_matches_r_ordinal_on_wine() {
     assert_eq!(v["thresholds"][3]["term"], "4|5");
     assert_eq!(v["covariance_matrix"]["terms"][4], "tempwarm");
     assert!(v["coefficients"][0]["df"].is_null());
+    let nt = json(&run(&[
+        "ordinal",
+        "--data",
+        p,
+        "--formula",
+        "rating ~ temp + contact",
+        "--nominal-test",
+        "--format",
+        "json",
+    ]));
+    // R nominal_test: temp LRT 3.17497709974728 on 3 df.
+    assert_eq!(nt["nominal_test"][0]["term"], "temp");
+    assert!((nt["nominal_test"][0]["statistic"].as_f64().unwrap() - 3.17497709974728).abs() < 1e-4);
     let v = json(&run(&[
         "ordinal",
         "--data",

@@ -261,6 +261,7 @@ impl<'a> Clm<'a> {
     }
 
     /// The category codes (after dropping empty categories).
+    #[allow(dead_code)]
     pub(crate) fn codes(&self) -> &[usize] {
         &self.y
     }
@@ -451,6 +452,14 @@ pub struct ClmFit<'a> {
 }
 
 impl ClmFit<'_> {
+    /// The design X the model was fitted on.
+    pub fn design(&self) -> &DMatrix<f64> {
+        &self.x
+    }
+    /// The category codes of the observed categories.
+    pub fn codes(&self) -> &[usize] {
+        &self.y
+    }
     /// The fit with its own copy of the data.
     pub fn into_owned(self) -> ClmFit<'static> {
         ClmFit {

@@ -13,8 +13,10 @@ pub mod clm;
 pub mod clmm;
 pub mod error;
 pub mod link;
+pub mod nominal;
 
 pub use clm::{Clm, ClmFit};
 pub use clmm::{Clmm, ClmmFit, Quadrature};
 pub use error::OrdinalError;
 pub use link::{Eval, Link};
+pub use nominal::NominalTest;

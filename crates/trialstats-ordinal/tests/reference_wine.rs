@@ -272,3 +272,34 @@ fn cluster_robust_by_judge_uses_stata_factor() {
         "{e}"
     );
 }
+
+#[test]
+fn nominal_test_matches_r_ordinal() {
+    // R 4.2.2, ordinal 2022.11.16: nominal_test(clm(rating ~ temp + contact, data = w)):
+    //   temp    Df 3  logLik -84.9044348157754  LRT 3.17497709974728  Pr(>Chi) 0.36543
+    //   contact Df 3  logLik -86.2085532314582  LRT 0.56674026838184  Pr(>Chi) 0.90400
+    // R's default clm convergence (gradTol 1e-6): rtol 1e-7 on the log-likelihoods.
+    let m = fit(Link::Logit);
+    let t = m
+        .nominal_test(&[("temp".into(), vec![0]), ("contact".into(), vec![1])])
+        .unwrap();
+    assert_eq!((t[0].df, t[1].df), (3, 3));
+    Tol::rel(1e-7)
+        .check("ll temp", t[0].loglik, -84.9044348157754)
+        .unwrap();
+    Tol::rel(1e-7)
+        .check("ll contact", t[1].loglik, -86.2085532314582)
+        .unwrap();
+    Tol::rel(1e-5)
+        .check("LRT temp", t[0].statistic, 3.17497709974728)
+        .unwrap();
+    Tol::rel(1e-4)
+        .check("LRT contact", t[1].statistic, 0.56674026838184)
+        .unwrap();
+    Tol::decimals(5)
+        .check("p temp", t[0].p_value, 0.36543)
+        .unwrap();
+    Tol::decimals(5)
+        .check("p contact", t[1].p_value, 0.90400)
+        .unwrap();
+}
