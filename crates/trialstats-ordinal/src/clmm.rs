@@ -145,6 +145,7 @@ impl<'a> Clmm<'a> {
             link: start_fit.link(),
             nodes,
             weights,
+            warm: std::cell::RefCell::new(vec![0.0; self.clusters.n_clusters()]),
         };
         // Laplace: the nodes' dependence on the parameters is not negligible with one node, so the
         // Newton stage runs on 10-node quadrature (consistent, and close), and the result is then
@@ -154,10 +155,14 @@ impl<'a> Clmm<'a> {
             Quadrature::Adaptive { .. } => (objective.nodes.clone(), objective.weights.clone()),
         };
         let stage = Marginal {
+            y: objective.y,
+            x: objective.x,
+            members: objective.members.clone(),
+            nt,
+            link: objective.link,
             nodes: stage_nodes,
             weights: stage_weights,
-            members: objective.members.clone(),
-            ..objective
+            warm: std::cell::RefCell::new(vec![0.0; self.clusters.n_clusters()]),
         };
         let min = newton(&stage, start, &self.control)?;
         let mut theta = min.theta;
@@ -275,6 +280,9 @@ struct Marginal<'b> {
     link: Link,
     nodes: Vec<f64>,
     weights: Vec<f64>,
+    /// The last mode found for each cluster: the next search starts there (the modes move
+    /// little between evaluations), which saves most of the inner Newton steps.
+    warm: std::cell::RefCell<Vec<f64>>,
 }
 
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
@@ -323,15 +331,22 @@ impl Marginal<'_> {
         (h, h1, h2)
     }
 
-    /// The mode b̂ and ŝ of one cluster's integrand (Newton with step-halving).
+    /// The mode b̂ and ŝ of cluster `g`'s integrand (Newton with step-halving from the last mode).
     fn mode(
         &self,
         psi: &DVector<f64>,
+        g: usize,
         rows: &[usize],
         eta: &DVector<f64>,
         sigma: f64,
     ) -> (f64, f64) {
-        let mut b = 0.0;
+        let mut b = self
+            .warm
+            .borrow()
+            .get(g)
+            .copied()
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0);
         let (mut hv, mut h1, mut h2) = self.h(psi, rows, eta, sigma, b);
         for _ in 0..100 {
             if h1.abs() < 1e-12 {
@@ -351,6 +366,9 @@ impl Marginal<'_> {
                 t *= 0.5;
             }
         }
+        if let Some(slot) = self.warm.borrow_mut().get_mut(g) {
+            *slot = b;
+        }
         (b, 1.0 / (-h2).max(1e-300).sqrt())
     }
 
@@ -359,7 +377,8 @@ impl Marginal<'_> {
         Ok(self
             .members
             .iter()
-            .map(|rows| self.mode(psi, rows, &eta, sigma).0)
+            .enumerate()
+            .map(|(g, rows)| self.mode(psi, g, rows, &eta, sigma).0)
             .collect())
     }
 
@@ -434,8 +453,8 @@ impl Objective for Marginal<'_> {
         let mut hq = vec![DMatrix::zeros(np, np); nq];
         let mut logw = vec![0.0; nq];
         let mut dp = DVector::zeros(np);
-        for rows in &self.members {
-            let (bhat, s) = self.mode(psi, rows, &eta, sigma);
+        for (g, rows) in self.members.iter().enumerate() {
+            let (bhat, s) = self.mode(psi, g, rows, &eta, sigma);
             for q in 0..nq {
                 let b = bhat + std::f64::consts::SQRT_2 * s * self.nodes[q];
                 let mut hv = -0.5 * b * b - LN_SQRT_2PI;
@@ -532,8 +551,8 @@ impl Objective for Marginal<'_> {
         let (eta, sigma) = self.predictor(psi);
         let mut value = 0.0;
         let mut logw = vec![0.0; self.nodes.len()];
-        for rows in &self.members {
-            let (bhat, s) = self.mode(psi, rows, &eta, sigma);
+        for (g, rows) in self.members.iter().enumerate() {
+            let (bhat, s) = self.mode(psi, g, rows, &eta, sigma);
             for (q, lw) in logw.iter_mut().enumerate() {
                 let b = bhat + std::f64::consts::SQRT_2 * s * self.nodes[q];
                 *lw = self.weights[q].ln()
