@@ -196,7 +196,12 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
     let (model, inference, extra, boot) = match args.family {
         Family::Gaussian => {
             let y = mf.y()?;
-            let fit = Ols::new(&mf.x, y)?.names(&mf.column_names)?.fit()?;
+            let mut spec = Ols::new(&mf.x, y)?.names(&mf.column_names)?;
+            if let [one] = mf.clusters.as_slice() {
+                // One pass keeps the per-cluster statistics for CR0–CR3 and the bootstrap.
+                spec = spec.clusters(one)?;
+            }
+            let fit = spec.fit()?;
             let inf = fit.infer(&how, args.level)?;
             let boot = if args.wild_bootstrap {
                 let spec = WildClusterBootstrap {
