@@ -320,12 +320,13 @@ impl NegLogLik<'_> {
         } else {
             f64::NEG_INFINITY
         };
+        let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
         Obs {
-            p: self.link.interval(z0, z1),
-            f1: self.link.pdf(z1),
-            f0: self.link.pdf(z0),
-            d1: self.link.dpdf(z1),
-            d0: self.link.dpdf(z0),
+            p: e0.interval_to(&e1),
+            f1: e1.pdf,
+            f0: e0.pdf,
+            d1: e1.dpdf,
+            d0: e0.dpdf,
         }
     }
 }
