@@ -645,6 +645,71 @@ pub fn ln_det_spd(a: &DMatrix<f64>) -> Result<f64, LinalgError> {
     Ok(Spd::new(a.clone(), "matrix")?.ln_det())
 }
 
+/// Checks that a response has one finite value per row of the design X.
+///
+/// # Errors
+/// [`InputError::Length`] naming `field` and `X`; [`InputError::NonFinite`] naming the first NaN
+/// or infinite value of `y` (field `field`) or of X (field `X column j`, 1-based).
+pub fn check_data(
+    field: &str,
+    y_len: usize,
+    y: impl Iterator<Item = f64>,
+    x: &DMatrix<f64>,
+) -> Result<(), InputError> {
+    if y_len != x.nrows() {
+        return Err(InputError::Length {
+            field: field.to_owned(),
+            got: y_len,
+            reference: "X".into(),
+            expected: x.nrows(),
+        });
+    }
+    for (row, v) in y.enumerate() {
+        if !v.is_finite() {
+            return Err(InputError::NonFinite {
+                field: field.to_owned(),
+                row,
+                value: v,
+            });
+        }
+    }
+    let n = x.nrows().max(1);
+    if let Some(pos) = x.as_slice().iter().position(|v| !v.is_finite()) {
+        return Err(InputError::NonFinite {
+            field: format!("X column {}", pos / n + 1),
+            row: pos % n,
+            value: x.as_slice()[pos],
+        });
+    }
+    Ok(())
+}
+
+/// The column-equilibrated matrix `D A D` with `D = diag(1/√A_jj)` and its 2-norm condition
+/// number (ratio of extreme eigenvalues), for a symmetric positive semi-definite `A` such as XᵀX:
+/// `None` when a diagonal entry is not positive or the eigenvalues cannot be computed. The square
+/// root of the condition number is that of the column-scaled X (van der Sluis 1969: within a
+/// factor √k of the best column scaling).
+pub fn equilibrated(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>, f64)> {
+    let k = a.nrows();
+    let d: Vec<f64> = a
+        .diagonal()
+        .iter()
+        .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
+        .collect();
+    if k == 0 || d.iter().any(|&v| v <= 0.0) {
+        return None;
+    }
+    let scaled = DMatrix::from_fn(k, k, |i, j| a[(i, j)] * d[i] * d[j]);
+    let (lambda, _) = sym_eigen(&scaled, "equilibrated matrix").ok()?;
+    let (lmax, lmin) = (lambda[0], lambda[k - 1]);
+    let kappa = if lmin > 0.0 {
+        lmax / lmin
+    } else {
+        f64::INFINITY
+    };
+    Some((scaled, d, kappa))
+}
+
 /// Checks that X has full column rank, naming the aliased columns if not.
 ///
 /// Fast path: the column-equilibrated XᵀX (one BLAS-3 pass) with condition number below 10¹²
@@ -654,19 +719,8 @@ pub fn ln_det_spd(a: &DMatrix<f64>) -> Result<f64, LinalgError> {
 /// # Errors
 /// [`LinalgError::Aliased`] naming the aliased columns; [`LinalgError::NonFinite`].
 pub fn check_full_rank(x: &DMatrix<f64>, names: &[String]) -> Result<(), LinalgError> {
-    let xtx = crossprod(x);
-    let k = xtx.nrows();
-    let d: Vec<f64> = xtx
-        .diagonal()
-        .iter()
-        .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
-        .collect();
-    if k > 0 && d.iter().all(|&v| v > 0.0) {
-        let a = DMatrix::from_fn(k, k, |i, j| xtx[(i, j)] * d[i] * d[j]);
-        let (lambda, _) = sym_eigen(&a, "scaled X'X")?;
-        if lambda[k - 1] > 1e-12 * lambda[0] {
-            return Ok(());
-        }
+    if matches!(equilibrated(&crossprod(x)), Some((_, _, kappa)) if kappa < 1e12) {
+        return Ok(());
     }
     Qr::new(x)?.require_full_rank(names)
 }

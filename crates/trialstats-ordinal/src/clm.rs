@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
-use trialstats_core::linalg::{Spd, check_full_rank};
+use trialstats_core::linalg::{Spd, check_data, check_full_rank};
 use trialstats_core::optim::{Evaluation, Objective, newton};
 use trialstats_core::{Control, Convergence, Inference, InputError};
 use trialstats_robust::{Covariance, EstimatingEquations, ModelKind, Vcov, inference, vcov};
@@ -80,30 +80,13 @@ impl<'a> Clm<'a> {
         x: &'a DMatrix<f64>,
     ) -> Result<Self, OrdinalError> {
         let n_categories = levels.len();
-        if y.len() != x.nrows() {
-            return Err(InputError::Length {
-                field: "y".into(),
-                got: y.len(),
-                reference: "X".into(),
-                expected: x.nrows(),
-            }
-            .into());
-        }
+        check_data("y", y.len(), std::iter::empty(), x)?;
         if let Some((row, &code)) = y.iter().enumerate().find(|(_, c)| **c >= n_categories) {
             return Err(OrdinalError::BadCode {
                 row,
                 code,
                 n_categories,
             });
-        }
-        let n = x.nrows().max(1);
-        if let Some(pos) = x.as_slice().iter().position(|v| !v.is_finite()) {
-            return Err(InputError::NonFinite {
-                field: format!("X column {}", pos / n + 1),
-                row: pos % n,
-                value: x.as_slice()[pos],
-            }
-            .into());
         }
         let mut counts = vec![0usize; n_categories];
         for &c in y {

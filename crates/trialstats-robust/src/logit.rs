@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-use trialstats_core::linalg::{Spd, check_full_rank, glm_pass};
+use trialstats_core::linalg::{Spd, check_data, check_full_rank, equilibrated, glm_pass};
 use trialstats_core::optim::{Evaluation, Objective, newton_from};
 use trialstats_core::{Control, Convergence, Inference, InputError};
 
@@ -59,23 +59,7 @@ impl<'a> Logit<'a> {
     /// [`InputError::Length`], [`InputError::NonFinite`], [`RobustError::NotBinary`] naming the
     /// first value that is not 0 or 1, [`RobustError::ConstantOutcome`].
     pub fn new(x: &'a DMatrix<f64>, y: &'a [f64]) -> Result<Self, RobustError> {
-        if y.len() != x.nrows() {
-            return Err(InputError::Length {
-                field: "y".into(),
-                got: y.len(),
-                reference: "X".into(),
-                expected: x.nrows(),
-            }
-            .into());
-        }
-        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
-            return Err(InputError::NonFinite {
-                field: "y".into(),
-                row,
-                value: y[row],
-            }
-            .into());
-        }
+        check_data("y", y.len(), y.iter().copied(), x)?;
         if let Some(row) = y.iter().position(|&v| !(is_zero(v) || is_one(v))) {
             return Err(RobustError::NotBinary { row, value: y[row] });
         }
@@ -85,15 +69,6 @@ impl<'a> Logit<'a> {
                 value: if ones == 0 { 0.0 } else { 1.0 },
                 n: y.len(),
             });
-        }
-        let n = x.nrows().max(1);
-        if let Some(pos) = x.as_slice().iter().position(|v| !v.is_finite()) {
-            return Err(InputError::NonFinite {
-                field: format!("X column {}", pos / n + 1),
-                row: pos % n,
-                value: x.as_slice()[pos],
-            }
-            .into());
         }
         let names = (1..=x.ncols()).map(|j| format!("x{j}")).collect();
         Ok(Self {
@@ -257,20 +232,7 @@ impl<'a> Logit<'a> {
 /// Whether the column-equilibrated matrix has condition number below 10¹² (see
 /// [`trialstats_core::linalg::check_full_rank`]).
 fn well_conditioned(h: &DMatrix<f64>) -> bool {
-    let k = h.nrows();
-    let d: Vec<f64> = h
-        .diagonal()
-        .iter()
-        .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
-        .collect();
-    if k == 0 || d.iter().any(|&v| v <= 0.0) {
-        return false;
-    }
-    let a = DMatrix::from_fn(k, k, |i, j| h[(i, j)] * d[i] * d[j]);
-    match trialstats_core::linalg::sym_eigen(&a, "scaled X'WX") {
-        Ok((lambda, _)) => lambda[k - 1] > 1e-12 * lambda[0],
-        Err(_) => false,
-    }
+    matches!(equilibrated(h), Some((_, _, kappa)) if kappa < 1e12)
 }
 
 fn is_zero(v: f64) -> bool {

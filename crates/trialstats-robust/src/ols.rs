@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{
-    Qr, Spd, cluster_crossprods_with, condition_number, crossprod_with, dot, residuals_of,
-    sym_eigen,
+    Qr, Spd, check_data, cluster_crossprods_with, condition_number, crossprod_with, dot,
+    equilibrated, residuals_of,
 };
 use trialstats_core::{Clusters, Inference, InputError};
 
@@ -78,32 +78,7 @@ impl<'a> Ols<'a> {
     /// [`InputError::Length`] if `y` does not have one value per row of `x`;
     /// [`InputError::NonFinite`] naming the first NaN or infinite value of `y` or `x`.
     pub fn new(x: &'a DMatrix<f64>, y: &'a [f64]) -> Result<Self, RobustError> {
-        if y.len() != x.nrows() {
-            return Err(InputError::Length {
-                field: "y".into(),
-                got: y.len(),
-                reference: "X".into(),
-                expected: x.nrows(),
-            }
-            .into());
-        }
-        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
-            return Err(InputError::NonFinite {
-                field: "y".into(),
-                row,
-                value: y[row],
-            }
-            .into());
-        }
-        let n = x.nrows().max(1);
-        if let Some(pos) = x.as_slice().iter().position(|v| !v.is_finite()) {
-            return Err(InputError::NonFinite {
-                field: format!("X column {}", pos / n + 1),
-                row: pos % n,
-                value: x.as_slice()[pos],
-            }
-            .into());
-        }
+        check_data("y", y.len(), y.iter().copied(), x)?;
         let names = (1..=x.ncols()).map(|j| format!("x{j}")).collect();
         Ok(Self {
             x,
@@ -255,19 +230,10 @@ fn normal_equations(
     xty: &DVector<f64>,
 ) -> Result<Option<Solution>, RobustError> {
     let k = xtx.nrows();
-    let d: Vec<f64> = xtx
-        .diagonal()
-        .iter()
-        .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 0.0 })
-        .collect();
-    if d.iter().any(|&v| v <= 0.0) {
+    let Some((a, d, kappa2)) = equilibrated(xtx) else {
         return Ok(None);
-    }
-    let a = DMatrix::from_fn(k, k, |i, j| xtx[(i, j)] * d[i] * d[j]);
-    let (lambda, _) = sym_eigen(&a, "scaled X'X")?;
-    let (lmax, lmin) = (lambda[0], lambda[k - 1]);
-    if lmin <= 0.0 || lmax / lmin > NORMAL_EQUATIONS_MAX_CONDITION * NORMAL_EQUATIONS_MAX_CONDITION
-    {
+    };
+    if kappa2 > NORMAL_EQUATIONS_MAX_CONDITION * NORMAL_EQUATIONS_MAX_CONDITION {
         return Ok(None);
     }
     let Ok(spd) = Spd::new(a, "scaled X'X") else {
@@ -279,7 +245,7 @@ fn normal_equations(
     Ok(Some((
         beta,
         bread,
-        (lmax / lmin).sqrt(),
+        kappa2.sqrt(),
         LsMethod::NormalEquations,
     )))
 }
