@@ -5,7 +5,8 @@
 //! - [`data`]: data tables, CSV, formulas and embedded datasets (`trialstats-data`);
 //! - [`robust`]: OLS and logit with HC and cluster-robust covariances, the wild cluster
 //!   bootstrap (`trialstats-robust`);
-//! - [`ordinal`]: cumulative link models (`trialstats-ordinal`).
+//! - [`ordinal`]: cumulative link models (`trialstats-ordinal`);
+//! - [`ukpds`]: the UKPDS 56/60 risk equations (`trialstats-ukpds`).
 //!
 //! # Example: Stata's `regress y x, vce(cluster firm)` on Petersen's data
 //! ```
@@ -30,3 +31,4 @@ pub use trialstats_core as core;
 pub use trialstats_data as data;
 pub use trialstats_ordinal as ordinal;
 pub use trialstats_robust as robust;
+pub use trialstats_ukpds as ukpds;

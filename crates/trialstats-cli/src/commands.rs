@@ -18,6 +18,8 @@ pub enum Command {
     /// Linear or logistic regression with iid, HC or cluster-robust standard errors, and the wild
     /// cluster bootstrap.
     Regress(crate::regress::RegressArgs),
+    /// UKPDS 56 (CHD) or 60 (stroke) risk for every row.
+    Ukpds(crate::ukpds::UkpdsArgs),
     /// Ordered logistic (probit, cloglog) regression: a cumulative link model.
     Ordinal(crate::ordinal::OrdinalArgs),
     /// Show the design matrix a formula makes: term names, rows used and dropped, clusters.
@@ -61,6 +63,7 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
     match command {
         Command::Regress(args) => crate::regress::run(args, format),
         Command::Ordinal(args) => crate::ordinal::run(args, format),
+        Command::Ukpds(args) => crate::ukpds::run(args, format),
         Command::Design {
             data,
             formula,

@@ -13,6 +13,7 @@ mod ordinal;
 mod output;
 mod progress;
 mod regress;
+mod ukpds;
 
 use std::io::Write;
 use std::process::ExitCode;

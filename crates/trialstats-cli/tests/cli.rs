@@ -482,3 +482,35 @@ fn ordinal_random_intercept() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn ukpds_scores_every_row_and_reports_bad_ones() {
+    let path = write_temp(
+        "ukpds.csv",
+        "age_at_diagnosis,duration,female,afro_caribbean,smoker,hba1c,sbp,tc_hdl\n45,0,0,0,0,7.5,160,4.9\n45,0,0,0,0,53,160,4.9\n",
+    );
+    let p = path.to_str().unwrap();
+    let o = run(&["ukpds", "--data", p, "--horizon", "20", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "age_at_diagnosis,duration,female,afro_caribbean,smoker,hba1c,sbp,tc_hdl,risk,warning,error"
+    );
+    // UKPDS 56 worked example: 20-year CHD risk 0.3263.
+    let risk: f64 = lines[1].split(',').nth(8).unwrap().parse().unwrap();
+    assert!((risk - 0.3263).abs() < 5e-5);
+    assert!(
+        lines[2].contains("`hba1c` = 53 is impossible or in the wrong unit"),
+        "{}",
+        lines[2]
+    );
+    let v = json(&run(&["ukpds", "--data", p, "--format", "json"]));
+    assert!(v[0]["risk"].as_f64().unwrap() > 0.0);
+    assert!(v[1]["risk"].is_null());
+    // The stroke equation needs an `af` column.
+    let o = run(&["ukpds", "--data", p, "--equation", "stroke"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no column `af`"), "{}", stderr(&o));
+}

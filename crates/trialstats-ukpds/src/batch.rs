@@ -1,0 +1,68 @@
+//! Evaluation over columns of a data table, one result (or error) per row.
+
+use crate::equation::{Equation, Risk};
+use crate::error::UkpdsError;
+use crate::profile::ProfileBuilder;
+
+/// Columns of inputs, one entry per person; `None` is missing. `af` is needed only for the stroke
+/// equation (missing counts as an error there) and `afro_caribbean`/`hba1c` only for CHD.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchInput<'a> {
+    /// Age at diagnosis.
+    pub age_at_diagnosis: &'a [Option<f64>],
+    /// Years since diagnosis.
+    pub duration: &'a [Option<f64>],
+    /// 0/1.
+    pub female: &'a [Option<f64>],
+    /// 0/1.
+    pub afro_caribbean: &'a [Option<f64>],
+    /// 0/1.
+    pub smoker: &'a [Option<f64>],
+    /// HbA1c (%).
+    pub hba1c: &'a [Option<f64>],
+    /// SBP (mmHg).
+    pub sbp: &'a [Option<f64>],
+    /// TC/HDL.
+    pub tc_hdl: &'a [Option<f64>],
+    /// 0/1 atrial fibrillation (may be empty for CHD).
+    pub af: &'a [Option<f64>],
+}
+
+/// Evaluates `equation` at `horizon` for every row; a row that cannot be evaluated gets its error
+/// (naming the field and value) and the others go on.
+pub fn evaluate_batch(
+    input: &BatchInput<'_>,
+    equation: Equation,
+    horizon: f64,
+) -> Vec<Result<Risk, UkpdsError>> {
+    let n = input.age_at_diagnosis.len();
+    (0..n)
+        .map(|i| {
+            let get = |field: &'static str,
+                       col: &[Option<f64>],
+                       needed: bool,
+                       default: f64|
+             -> Result<f64, UkpdsError> {
+                match col.get(i).copied().flatten() {
+                    Some(v) => Ok(v),
+                    None if needed => Err(UkpdsError::Missing { field }),
+                    None => Ok(default),
+                }
+            };
+            let chd = equation == Equation::Chd;
+            let profile = ProfileBuilder {
+                age_at_diagnosis: get("age_at_diagnosis", input.age_at_diagnosis, true, 0.0)?,
+                duration: get("duration", input.duration, true, 0.0)?,
+                female: get("female", input.female, true, 0.0)?,
+                afro_caribbean: get("afro_caribbean", input.afro_caribbean, chd, 0.0)?,
+                smoker: get("smoker", input.smoker, true, 0.0)?,
+                hba1c: get("hba1c", input.hba1c, chd, 6.72)?,
+                sbp: get("sbp", input.sbp, true, 0.0)?,
+                tc_hdl: get("tc_hdl", input.tc_hdl, true, 0.0)?,
+                atrial_fibrillation: get("af", input.af, !chd, 0.0)?,
+            }
+            .build()?;
+            equation.risk(&profile, horizon)
+        })
+        .collect()
+}

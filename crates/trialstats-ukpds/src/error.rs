@@ -1,0 +1,39 @@
+//! The one error type of `trialstats-ukpds`.
+
+/// An input that cannot be evaluated: impossible, a unit mistake, or missing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UkpdsError {
+    /// A value is NaN or infinite.
+    #[error("`{field}` is not a finite number ({value})")]
+    NonFinite {
+        /// The input.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A value is outside its hard limits (project policy, spec §6).
+    #[error("`{field}` = {value} is impossible or in the wrong unit; expected {expected}")]
+    OutOfRange {
+        /// The input.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+        /// The allowed range, in words.
+        expected: &'static str,
+    },
+    /// A 0/1 flag has another value.
+    #[error("`{field}` = {value} must be 0 or 1")]
+    NotBinary {
+        /// The input.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A required input is missing.
+    #[error("`{field}` is missing")]
+    Missing {
+        /// The input.
+        field: &'static str,
+    },
+}

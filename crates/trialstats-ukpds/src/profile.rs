@@ -1,0 +1,211 @@
+//! Typed, validated clinical inputs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::UkpdsError;
+
+/// HbA1c as a percentage (NGSP/DCCT-aligned).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Hba1c(f64);
+
+impl Hba1c {
+    /// From a percentage (NGSP/DCCT), 2 ≤ x ≤ 25.
+    ///
+    /// # Errors
+    /// [`UkpdsError::NonFinite`]; [`UkpdsError::OutOfRange`] (a value such as 53 is an IFCC
+    /// mmol/mol value entered as a percentage).
+    pub fn percent(x: f64) -> Result<Self, UkpdsError> {
+        finite("hba1c", x)?;
+        if !(2.0..=25.0).contains(&x) {
+            return Err(UkpdsError::OutOfRange {
+                field: "hba1c",
+                value: x,
+                expected: "2 to 25 % (NGSP); use Hba1c::mmol_per_mol for IFCC values",
+            });
+        }
+        Ok(Self(x))
+    }
+
+    /// From IFCC mmol/mol: % = 0.09148 · mmol/mol + 2.152 (the IFCC–NGSP master equation).
+    ///
+    /// # Errors
+    /// As [`Hba1c::percent`] after conversion.
+    pub fn mmol_per_mol(x: f64) -> Result<Self, UkpdsError> {
+        finite("hba1c", x)?;
+        Self::percent(0.09148 * x + 2.152)
+    }
+
+    /// The value in %.
+    pub fn percent_value(&self) -> f64 {
+        self.0
+    }
+}
+
+/// A person's risk factors, validated once (spec §6 of the project).
+///
+/// Hard limits reject impossible values and unit mistakes; values outside the UKPDS derivation
+/// ranges are accepted with a warning (extrapolation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Age at diagnosis of diabetes (years), 0 < x ≤ 110.
+    pub age_at_diagnosis: f64,
+    /// Years since diagnosis, 0 ≤ D ≤ 80, with age at diagnosis + D ≤ 120.
+    pub duration: f64,
+    /// Female sex.
+    pub female: bool,
+    /// Afro-Caribbean ethnicity (UKPDS 56 only).
+    pub afro_caribbean: bool,
+    /// Current smoker (ex-smokers are non-smokers).
+    pub smoker: bool,
+    /// HbA1c (UKPDS 56 only).
+    pub hba1c: Hba1c,
+    /// Systolic blood pressure (mmHg), 50 ≤ x ≤ 300.
+    pub sbp: f64,
+    /// Total/HDL cholesterol ratio (same units), 0 < x ≤ 30.
+    pub tc_hdl: f64,
+    /// Atrial fibrillation (UKPDS 60 only).
+    pub atrial_fibrillation: bool,
+    /// Extrapolation warnings (values outside the derivation ranges).
+    pub warnings: Vec<String>,
+}
+
+/// Builds a [`Profile`] from raw numbers (flags as 0/1), checking every field.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ProfileBuilder {
+    /// Age at diagnosis (years).
+    pub age_at_diagnosis: f64,
+    /// Years since diagnosis.
+    pub duration: f64,
+    /// 1 = female, 0 = male.
+    pub female: f64,
+    /// 1 = Afro-Caribbean, 0 = other.
+    pub afro_caribbean: f64,
+    /// 1 = current smoker, 0 = not.
+    pub smoker: f64,
+    /// HbA1c (%, NGSP).
+    pub hba1c: f64,
+    /// SBP (mmHg).
+    pub sbp: f64,
+    /// TC/HDL ratio.
+    pub tc_hdl: f64,
+    /// 1 = atrial fibrillation, 0 = none.
+    pub atrial_fibrillation: f64,
+}
+
+impl ProfileBuilder {
+    /// Validates and builds the profile.
+    ///
+    /// # Errors
+    /// [`UkpdsError::NonFinite`], [`UkpdsError::OutOfRange`] or [`UkpdsError::NotBinary`] naming
+    /// the first field that fails.
+    pub fn build(&self) -> Result<Profile, UkpdsError> {
+        let age = finite("age_at_diagnosis", self.age_at_diagnosis)?;
+        if !(age > 0.0 && age <= 110.0) {
+            return Err(UkpdsError::OutOfRange {
+                field: "age_at_diagnosis",
+                value: age,
+                expected: "0 < age ≤ 110 years",
+            });
+        }
+        let dur = finite("duration", self.duration)?;
+        if !(0.0..=80.0).contains(&dur) {
+            return Err(UkpdsError::OutOfRange {
+                field: "duration",
+                value: dur,
+                expected: "0 to 80 years since diagnosis",
+            });
+        }
+        if age + dur > 120.0 {
+            return Err(UkpdsError::OutOfRange {
+                field: "duration",
+                value: dur,
+                expected: "a current age (age at diagnosis + duration) of at most 120",
+            });
+        }
+        let female = flag("female", self.female)?;
+        let afro_caribbean = flag("afro_caribbean", self.afro_caribbean)?;
+        let smoker = flag("smoker", self.smoker)?;
+        let atrial_fibrillation = flag("af", self.atrial_fibrillation)?;
+        let hba1c = Hba1c::percent(self.hba1c)?;
+        let sbp = finite("sbp", self.sbp)?;
+        if !(50.0..=300.0).contains(&sbp) {
+            return Err(UkpdsError::OutOfRange {
+                field: "sbp",
+                value: sbp,
+                expected: "50 to 300 mmHg",
+            });
+        }
+        let tc_hdl = finite("tc_hdl", self.tc_hdl)?;
+        if !(tc_hdl > 0.0 && tc_hdl <= 30.0) {
+            return Err(UkpdsError::OutOfRange {
+                field: "tc_hdl",
+                value: tc_hdl,
+                expected: "0 < TC/HDL ≤ 30",
+            });
+        }
+        let mut warnings = Vec::new();
+        if !(25.0..=65.0).contains(&age) {
+            warnings.push(format!(
+                "age at diagnosis {age} is outside the UKPDS derivation range 25–65: extrapolation"
+            ));
+        }
+        if dur > 20.0 {
+            warnings.push(format!(
+                "duration {dur} years is beyond the UKPDS follow-up (about 20 years): extrapolation"
+            ));
+        }
+        Ok(Profile {
+            age_at_diagnosis: age,
+            duration: dur,
+            female,
+            afro_caribbean,
+            smoker,
+            hba1c,
+            sbp,
+            tc_hdl,
+            atrial_fibrillation,
+            warnings,
+        })
+    }
+}
+
+impl Profile {
+    /// The same person one year later with unchanged risk factors: duration + 1, age at diagnosis
+    /// fixed (see the crate docs).
+    ///
+    /// # Errors
+    /// [`UkpdsError::OutOfRange`] if the new duration exceeds the limits.
+    pub fn one_year_later(&self) -> Result<Profile, UkpdsError> {
+        ProfileBuilder {
+            age_at_diagnosis: self.age_at_diagnosis,
+            duration: self.duration + 1.0,
+            female: f64::from(u8::from(self.female)),
+            afro_caribbean: f64::from(u8::from(self.afro_caribbean)),
+            smoker: f64::from(u8::from(self.smoker)),
+            hba1c: self.hba1c.percent_value(),
+            sbp: self.sbp,
+            tc_hdl: self.tc_hdl,
+            atrial_fibrillation: f64::from(u8::from(self.atrial_fibrillation)),
+        }
+        .build()
+    }
+}
+
+pub(crate) fn finite(field: &'static str, x: f64) -> Result<f64, UkpdsError> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(UkpdsError::NonFinite { field, value: x })
+    }
+}
+
+fn flag(field: &'static str, x: f64) -> Result<bool, UkpdsError> {
+    finite(field, x)?;
+    if x == 0.0 {
+        Ok(false)
+    } else if (x - 1.0).abs() == 0.0 {
+        Ok(true)
+    } else {
+        Err(UkpdsError::NotBinary { field, value: x })
+    }
+}
