@@ -93,6 +93,25 @@ pub struct ProfileBuilder {
 }
 
 impl ProfileBuilder {
+    /// Sets the lipid ratio from total and HDL cholesterol in the same unit (mmol/L or mg/dL).
+    ///
+    /// # Errors
+    /// [`UkpdsError::NonFinite`]; [`UkpdsError::OutOfRange`] unless both are positive.
+    pub fn cholesterol(mut self, total: f64, hdl: f64) -> Result<Self, UkpdsError> {
+        for (field, v) in [("total_cholesterol", total), ("hdl_cholesterol", hdl)] {
+            finite(field, v)?;
+            if v <= 0.0 {
+                return Err(UkpdsError::OutOfRange {
+                    field,
+                    value: v,
+                    expected: "a positive concentration",
+                });
+            }
+        }
+        self.tc_hdl = total / hdl;
+        Ok(self)
+    }
+
     /// Validates and builds the profile.
     ///
     /// # Errors
