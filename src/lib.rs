@@ -6,7 +6,8 @@
 //! - [`robust`]: OLS and logit with HC and cluster-robust covariances, the wild cluster
 //!   bootstrap (`trialstats-robust`);
 //! - [`ordinal`]: cumulative link models (`trialstats-ordinal`);
-//! - [`ukpds`]: the UKPDS 56/60 risk equations (`trialstats-ukpds`).
+//! - [`ukpds`]: the UKPDS 56/60 risk equations (`trialstats-ukpds`);
+//! - [`twosample`]: t, Wilcoxon, chi-square and Fisher tests (`trialstats-twosample`).
 //!
 //! # Example: Stata's `regress y x, vce(cluster firm)` on Petersen's data
 //! ```
@@ -31,4 +32,5 @@ pub use trialstats_core as core;
 pub use trialstats_data as data;
 pub use trialstats_ordinal as ordinal;
 pub use trialstats_robust as robust;
+pub use trialstats_twosample as twosample;
 pub use trialstats_ukpds as ukpds;

@@ -1,0 +1,53 @@
+//! The one error type of `trialstats-twosample`.
+
+use trialstats_core::InputError;
+
+/// What makes a test impossible.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TwoSampleError {
+    /// Invalid numbers (NaN, ∞, a level outside (0, 1)).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// A group has too few observations.
+    #[error("group `{group}` has {n} observation(s); the test needs at least {needed}")]
+    TooFew {
+        /// `x` or `y`.
+        group: &'static str,
+        /// Its size.
+        n: usize,
+        /// The minimum.
+        needed: usize,
+    },
+    /// Both groups are constant: the t statistic is undefined.
+    #[error("both groups are constant (zero variance): the t statistic is undefined")]
+    ZeroVariance,
+    /// A contingency table has an empty row or column.
+    #[error("the table's {what} {index} sums to zero; drop it before testing")]
+    EmptyMargin {
+        /// `row` or `column`.
+        what: &'static str,
+        /// 1-based index.
+        index: usize,
+    },
+    /// A count is negative or not a whole number.
+    #[error("cell ({row}, {col}) = {value} is not a non-negative whole count")]
+    BadCount {
+        /// 1-based row.
+        row: usize,
+        /// 1-based column.
+        col: usize,
+        /// The value.
+        value: f64,
+    },
+    /// The exact test is not available for this table shape.
+    #[error(
+        "Fisher's exact test is implemented for 2 × c and r × 2 tables; this table is {rows} × {cols}"
+    )]
+    NotFeasible {
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+    },
+}

@@ -1,0 +1,16 @@
+//! Two-sample tests for baseline comparisons, computed as R does: `t.test` (Welch and Student),
+//! `wilcox.test` (exact or normal approximation with tie and continuity corrections),
+//! `chisq.test` (Yates' correction on 2 × 2) and `fisher.test` (2 × 2 with the conditional MLE
+//! of the odds ratio and its interval; 2 × c by enumeration).
+//!
+//! Every test returns a [`TestResult`] with the statistic, df, p-value, estimate, interval and a
+//! method sentence.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod table;
+pub mod tests;
+
+pub use error::TwoSampleError;
+pub use table::{chisq_test, fisher_test};
+pub use tests::{TestResult, t_test, wilcox_test};

@@ -1,0 +1,95 @@
+//! Invariants and bad input.
+
+// Test code: a failed unwrap is a failed test, reported with its value.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use proptest::prelude::*;
+use trialstats_twosample::{TwoSampleError, chisq_test, fisher_test, t_test, wilcox_test};
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn swapping_groups_negates_the_statistic(
+        x in proptest::collection::vec(-10.0f64..10.0, 3..30),
+        y in proptest::collection::vec(-10.0f64..10.0, 3..30),
+    ) {
+        for var_equal in [false, true] {
+            let a = t_test(&x, &y, var_equal, 0.95).unwrap();
+            let b = t_test(&y, &x, var_equal, 0.95).unwrap();
+            prop_assert!((a.statistic.unwrap() + b.statistic.unwrap()).abs() < 1e-9);
+            prop_assert!((a.p_value - b.p_value).abs() < 1e-12);
+            prop_assert!((0.0..=1.0).contains(&a.p_value));
+        }
+        let a = wilcox_test(&x, &y, None, true).unwrap();
+        let b = wilcox_test(&y, &x, None, true).unwrap();
+        // W_x + W_y = n_x n_y; the two-sided p is symmetric.
+        prop_assert!((a.statistic.unwrap() + b.statistic.unwrap() - (x.len() * y.len()) as f64).abs() < 1e-9);
+        prop_assert!((a.p_value - b.p_value).abs() < 1e-12);
+        prop_assert!((0.0..=1.0).contains(&a.p_value));
+    }
+}
+
+#[test]
+fn exact_and_normal_wilcoxon_converge() {
+    // Untied samples of growing size: |p_exact − p_normal| becomes small.
+    let mut last = f64::INFINITY;
+    for n in [6usize, 12, 24, 45] {
+        let x: Vec<f64> = (0..n)
+            .map(|i| (i as f64 * 1.37).sin() * 10.0 + 0.3)
+            .collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| (i as f64 * 2.11).cos() * 10.0 + 1.1)
+            .collect();
+        let e = wilcox_test(&x, &y, Some(true), true).unwrap().p_value;
+        let a = wilcox_test(&x, &y, Some(false), true).unwrap().p_value;
+        let d = (e - a).abs();
+        assert!(d < 0.05, "n = {n}: {d}");
+        last = d;
+    }
+    assert!(last < 0.01, "{last}");
+}
+
+#[test]
+fn bad_input_is_typed() {
+    assert_eq!(
+        t_test(&[1.0], &[1.0, 2.0], false, 0.95).unwrap_err(),
+        TwoSampleError::TooFew {
+            group: "x",
+            n: 1,
+            needed: 2
+        }
+    );
+    assert_eq!(
+        t_test(&[2.0, 2.0], &[2.0, 2.0, 2.0], false, 0.95).unwrap_err(),
+        TwoSampleError::ZeroVariance
+    );
+    assert!(t_test(&[1.0, f64::NAN], &[1.0, 2.0], false, 0.95).is_err());
+    let e = chisq_test(&[vec![0.0, 0.0], vec![3.0, 4.0]], true).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the table's row 1 sums to zero; drop it before testing"
+    );
+    let e = fisher_test(&[vec![1.0, -2.0], vec![3.0, 4.0]], 0.95).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cell (1, 2) = -2 is not a non-negative whole count"
+    );
+    assert!(matches!(
+        chisq_test(&[vec![1.0, 0.0], vec![3.0, 0.0]], true),
+        Err(TwoSampleError::EmptyMargin {
+            what: "column",
+            index: 2
+        })
+    ));
+    let big = vec![
+        vec![1.0, 2.0, 3.0],
+        vec![2.0, 1.0, 2.0],
+        vec![3.0, 1.0, 1.0],
+    ];
+    assert!(matches!(
+        fisher_test(&big, 0.95),
+        Err(TwoSampleError::NotFeasible { rows: 3, cols: 3 })
+    ));
+    assert!(wilcox_test(&[], &[1.0], None, true).is_err());
+}
