@@ -18,6 +18,10 @@ pub enum Command {
     /// Linear or logistic regression with iid, HC or cluster-robust standard errors, and the wild
     /// cluster bootstrap.
     Regress(crate::regress::RegressArgs),
+    /// A two-sample test of one variable between the two levels of a grouping column.
+    Test(crate::twosample::TestArgs),
+    /// Table 1: baseline characteristics by group, with tests.
+    Table1(crate::twosample::Table1Args),
     /// UKPDS 56 (CHD) or 60 (stroke) risk for every row.
     Ukpds(crate::ukpds::UkpdsArgs),
     /// Ordered logistic (probit, cloglog) regression: a cumulative link model.
@@ -64,6 +68,8 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
         Command::Regress(args) => crate::regress::run(args, format),
         Command::Ordinal(args) => crate::ordinal::run(args, format),
         Command::Ukpds(args) => crate::ukpds::run(args, format),
+        Command::Test(args) => crate::twosample::run_test(args, format),
+        Command::Table1(args) => crate::twosample::run_table1(args, format),
         Command::Design {
             data,
             formula,

@@ -3,6 +3,7 @@
 use trialstats_data::DataError;
 use trialstats_ordinal::OrdinalError;
 use trialstats_robust::RobustError;
+use trialstats_twosample::TwoSampleError;
 
 /// Everything a subcommand can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,9 @@ pub enum CliError {
     /// The ordinal model could not be fitted (exit code 1).
     #[error(transparent)]
     Ordinal(#[from] OrdinalError),
+    /// A test could not be computed (exit code 1).
+    #[error(transparent)]
+    Test(#[from] TwoSampleError),
     /// A file could not be read or written (exit code 1).
     #[error("cannot {action} `{path}`: {message}")]
     Io {
@@ -36,9 +40,11 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
-            CliError::Data(_) | CliError::Model(_) | CliError::Ordinal(_) | CliError::Io { .. } => {
-                1
-            }
+            CliError::Data(_)
+            | CliError::Model(_)
+            | CliError::Ordinal(_)
+            | CliError::Test(_)
+            | CliError::Io { .. } => 1,
         }
     }
 }

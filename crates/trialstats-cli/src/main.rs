@@ -13,6 +13,7 @@ mod ordinal;
 mod output;
 mod progress;
 mod regress;
+mod twosample;
 mod ukpds;
 
 use std::io::Write;

@@ -514,3 +514,47 @@ fn ukpds_scores_every_row_and_reports_bad_ones() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no column `af`"), "{}", stderr(&o));
 }
+
+#[test]
+fn two_sample_test_and_table1() {
+    let path = write_temp(
+        "ttest.csv",
+        "y,g\n5.1,a\n4.9,a\n6.2,a\n5.8,a\n6.0,a\n5.5,a\n5.3,a\n6.6,a\n6.5,b\n6.1,b\n7.0,b\n5.9,b\n6.8,b\n7.2,b\n6.4,b\n",
+    );
+    let p = path.to_str().unwrap();
+    // R 4.2.2: t.test(x1, y1): t = -3.2452278099932621, df 12.950969098375564, p 0.0064147024241774601.
+    let v = json(&run(&[
+        "test", "welch", "--data", p, "--var", "y", "--by", "g", "--format", "json",
+    ]));
+    assert_eq!(v["test"], "welch");
+    assert!((v["statistic"].as_f64().unwrap() + 3.2452278099932621).abs() < 1e-9);
+    assert!((v["p_value"].as_f64().unwrap() - 0.0064147024241774601).abs() < 1e-12);
+    // wilcox.test(x1, y1): W = 7, exact p = 0.013986013986013986.
+    let v = json(&run(&[
+        "test", "wilcoxon", "--data", p, "--var", "y", "--by", "g", "--format", "json",
+    ]));
+    assert!((v["p_value"].as_f64().unwrap() - 0.013986013986013986).abs() < 1e-12);
+    let three = write_temp("three.csv", "y,g\n1,a\n2,b\n3,c\n");
+    let o = run(&[
+        "test",
+        "welch",
+        "--data",
+        three.to_str().unwrap(),
+        "--var",
+        "y",
+        "--by",
+        "g",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let t = run(&["table1", "--data", p, "--by", "g", "--format", "csv"]);
+    assert!(t.status.success(), "{}", stderr(&t));
+    let text = stdout(&t);
+    assert!(
+        text.starts_with("variable,a (n = 8),b (n = 7),test,p\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("y,5.7 (0.6),6.6 (0.5),Welch Two Sample t-test,0.006415"),
+        "{text}"
+    );
+}

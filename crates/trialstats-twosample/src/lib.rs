@@ -7,10 +7,12 @@
 //! method sentence.
 #![forbid(unsafe_code)]
 
+pub mod describe;
 pub mod error;
 pub mod table;
 pub mod tests;
 
+pub use describe::{Continuous, Numeric, Table1Variable, describe, quantile7, table1};
 pub use error::TwoSampleError;
 pub use table::{chisq_test, fisher_test};
 pub use tests::{TestResult, t_test, wilcox_test};

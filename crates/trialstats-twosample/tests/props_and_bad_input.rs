@@ -93,3 +93,29 @@ fn bad_input_is_typed() {
     ));
     assert!(wilcox_test(&[], &[1.0], None, true).is_err());
 }
+
+#[test]
+fn describe_matches_r_quantiles() {
+    // R 4.2.2: quantile(c(2, 3, 3, 5, 7, 7, 8, 9, 10, 3)) -> 2, 3, 6, 7.75, 10; sd 2.8693785622209790
+    let d = trialstats_twosample::describe(&[
+        Some(2.),
+        Some(3.),
+        Some(3.),
+        Some(5.),
+        Some(7.),
+        None,
+        Some(7.),
+        Some(8.),
+        Some(9.),
+        Some(10.),
+        Some(3.),
+    ])
+    .unwrap();
+    assert_eq!((d.n, d.missing), (10, 1));
+    let t = trialstats_core::testing::Tol::rel(1e-14);
+    t.check("q1", d.q1, 3.0).unwrap();
+    t.check("median", d.median, 6.0).unwrap();
+    t.check("q3", d.q3, 7.75).unwrap();
+    t.check("mean", d.mean, 5.7).unwrap();
+    t.check("sd", d.sd, 2.8693785622209790).unwrap();
+}
