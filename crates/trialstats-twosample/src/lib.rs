@@ -15,4 +15,4 @@ pub mod tests;
 pub use describe::{Continuous, Numeric, Table1Variable, describe, quantile7, table1};
 pub use error::TwoSampleError;
 pub use table::{chisq_test, fisher_test};
-pub use tests::{TestResult, t_test, wilcox_test};
+pub use tests::{TestResult, hodges_lehmann, prop_test, pwilcox, t_test, wilcox_test};

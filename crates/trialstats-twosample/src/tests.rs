@@ -250,3 +250,164 @@ pub fn wilcox_test(
         method,
     })
 }
+
+/// The Hodges–Lehmann estimate of the location shift x − y and its `level` confidence interval,
+/// as R's `wilcox.test(x, y, conf.int = TRUE)` computes them.
+///
+/// Exact case (same rule as [`wilcox_test`]): the estimate is the median of the n_x·n_y
+/// differences xᵢ − yⱼ and the interval runs from the q-th smallest to the (n_x n_y − q + 1)-th,
+/// with q the α/2 quantile of the Mann–Whitney distribution (Bauer 1972). Otherwise: the shifts d
+/// at which the normal-approximation statistic of x − d against y equals 0 and ±z_{α/2}, found by
+/// bisection to 1e−12 (R uses `uniroot` with tolerance 1e−4, so its values can differ by that).
+///
+/// # References
+/// Hodges & Lehmann (1963), Ann. Math. Statist. 34(2):598–611, doi:10.1214/aoms/1177704172.
+/// Bauer (1972), JASA 67(339):687–690, doi:10.1080/01621459.1972.10481279.
+///
+/// # Errors
+/// As [`wilcox_test`]; [`InputError::OutOfRange`] for a `level` outside (0, 1).
+pub fn hodges_lehmann(
+    x: &[f64],
+    y: &[f64],
+    level: f64,
+    exact: Option<bool>,
+    correct: bool,
+) -> Result<(f64, (f64, f64)), TwoSampleError> {
+    check("x", x, 1)?;
+    check("y", y, 1)?;
+    if !(level > 0.0 && level < 1.0) {
+        return Err(InputError::OutOfRange {
+            field: "level".into(),
+            value: level,
+            expected: "0 < level < 1".into(),
+        }
+        .into());
+    }
+    let (nx, ny) = (x.len(), y.len());
+    let all: Vec<f64> = x.iter().chain(y).copied().collect();
+    let (_, ties) = ranks(&all);
+    let alpha = 1.0 - level;
+    if exact.unwrap_or(nx < 50 && ny < 50) && ties == 0.0 {
+        let mut diffs: Vec<f64> = x
+            .iter()
+            .flat_map(|a| y.iter().map(move |b| a - b))
+            .collect();
+        diffs.sort_by(f64::total_cmp);
+        let m = diffs.len();
+        let median = if m % 2 == 1 {
+            diffs[m / 2]
+        } else {
+            0.5 * (diffs[m / 2 - 1] + diffs[m / 2])
+        };
+        // qwilcox(α/2): the smallest q with P(W ≤ q) ≥ α/2.
+        let mut qu = (0..=m)
+            .find(|&q| pwilcox(q as f64, nx, ny) >= alpha / 2.0)
+            .unwrap_or(0);
+        if qu == 0 {
+            qu = 1;
+        }
+        let ql = m - qu;
+        return Ok((median, (diffs[qu - 1], diffs[ql.min(m - 1)])));
+    }
+    let (fx, fy) = (nx as f64, ny as f64);
+    // Standardised statistic of (x − d, y), R's `wdiff`.
+    let wdiff = |d: f64, zq: f64| -> f64 {
+        let shifted: Vec<f64> = x.iter().map(|v| v - d).chain(y.iter().copied()).collect();
+        let (r, t) = ranks(&shifted);
+        let dz = r[..nx].iter().sum::<f64>() - fx * (fx + 1.0) / 2.0 - fx * fy / 2.0;
+        let corr = if correct { 0.5 * dz.signum() } else { 0.0 };
+        let sigma =
+            ((fx * fy / 12.0) * ((fx + fy + 1.0) - t / ((fx + fy) * (fx + fy - 1.0)))).sqrt();
+        (dz - corr) / sigma - zq
+    };
+    let xmin = x.iter().copied().fold(f64::INFINITY, f64::min);
+    let xmax = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let ymin = y.iter().copied().fold(f64::INFINITY, f64::min);
+    let ymax = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (mumin, mumax) = (xmin - ymax, xmax - ymin);
+    // wdiff decreases in d: bisect for its sign change.
+    let root = |zq: f64| -> f64 {
+        if wdiff(mumin, zq) <= 0.0 {
+            return mumin;
+        }
+        if wdiff(mumax, zq) >= 0.0 {
+            return mumax;
+        }
+        let (mut a, mut b) = (mumin, mumax);
+        for _ in 0..200 {
+            let mid = 0.5 * (a + b);
+            if wdiff(mid, zq) > 0.0 {
+                a = mid;
+            } else {
+                b = mid;
+            }
+            if b - a <= 1e-12 * (1.0 + a.abs().max(b.abs())) {
+                break;
+            }
+        }
+        0.5 * (a + b)
+    };
+    let z = Reference::Normal.quantile(1.0 - alpha / 2.0)?;
+    Ok((root(0.0), (root(z), root(-z))))
+}
+
+/// Test of equal proportions in two groups (R `prop.test(x, n, correct)`): the chi-square
+/// statistic on 1 df (with Yates' correction when `correct`), the difference p₁ − p₂ and its
+/// Wald interval (with R's continuity term when `correct`).
+///
+/// # Formula
+/// ```text
+/// CI = (p₁ − p₂) ± [z √(Σ pᵢ(1 − pᵢ)/nᵢ) + Y Σ 1/nᵢ],   Y = min(½, |p₁ − p₂| / Σ 1/nᵢ)
+/// ```
+///
+/// # Errors
+/// [`TwoSampleError::BadCount`] for counts outside 0 ≤ x ≤ n or non-integers; as
+/// [`crate::chisq_test`].
+pub fn prop_test(
+    successes: [f64; 2],
+    totals: [f64; 2],
+    correct: bool,
+    level: f64,
+) -> Result<TestResult, TwoSampleError> {
+    for (i, (&s, &n)) in successes.iter().zip(&totals).enumerate() {
+        if !(s >= 0.0 && s <= n && s.fract() == 0.0 && n.fract() == 0.0 && n > 0.0) {
+            return Err(TwoSampleError::BadCount {
+                row: i + 1,
+                col: 1,
+                value: s,
+            });
+        }
+    }
+    let table = vec![
+        vec![successes[0], totals[0] - successes[0]],
+        vec![successes[1], totals[1] - successes[1]],
+    ];
+    let chi = crate::table::chisq_test(&table, correct)?;
+    let p = [successes[0] / totals[0], successes[1] / totals[1]];
+    let delta = p[0] - p[1];
+    let inv: f64 = totals.iter().map(|n| 1.0 / n).sum();
+    let yates = if correct {
+        (delta.abs() / inv).min(0.5)
+    } else {
+        0.0
+    };
+    let z = Reference::Normal.quantile(0.5 + level / 2.0)?;
+    let width = z * (p[0] * (1.0 - p[0]) / totals[0] + p[1] * (1.0 - p[1]) / totals[1]).sqrt()
+        + yates * inv;
+    Ok(TestResult {
+        test: "prop".into(),
+        statistic: chi.statistic,
+        df: chi.df,
+        p_value: chi.p_value,
+        estimate: Some(delta),
+        ci: Some(((delta - width).max(-1.0), (delta + width).min(1.0))),
+        method: format!(
+            "2-sample test for equality of proportions{}",
+            if correct {
+                " with continuity correction"
+            } else {
+                " without continuity correction"
+            }
+        ),
+    })
+}

@@ -239,3 +239,38 @@ fn chisq_and_fisher_match_r() {
         0.00041230357416628216,
     );
 }
+
+#[test]
+fn hodges_lehmann_and_prop_test_match_r() {
+    use trialstats_twosample::{hodges_lehmann, prop_test};
+    // R 4.2.2: wilcox.test(x1, y1, conf.int = TRUE): estimate −0.95, CI (−1.5, −0.2) — exact.
+    let (e, (lo, hi)) = hodges_lehmann(&X1, &Y1, 0.95, None, true).unwrap();
+    Tol::abs(1e-12)
+        .check_slice("HL exact", &[e, lo, hi], &[-0.95, -1.5, -0.2])
+        .unwrap();
+    // wilcox.test(x2, y2, conf.int = TRUE) (ties, normal): −3, (−6.9999940088300967,
+    // −6.5421074904306711e-05); R's uniroot stops 1e−4 short of the step boundaries −7 and 0.
+    let (e, (lo, hi)) = hodges_lehmann(&X2, &Y2, 0.95, None, true).unwrap();
+    Tol::abs(1e-3)
+        .check_slice(
+            "HL normal",
+            &[e, lo, hi],
+            &[-3.0, -6.9999940088300967, -6.5421074904306711e-05],
+        )
+        .unwrap();
+    // prop.test(c(15, 25), c(50, 50)): X² 3.375, p 0.0661925797221933898, CI (−0.4079931412322958528,
+    // 0.0079931412322958306); correct = FALSE: X² 4.166666666666666963, p 0.041226833337163572,
+    // CI (−0.387993141232295891, −0.012006858767704159).
+    let r = prop_test([15.0, 25.0], [50.0, 50.0], true, 0.95).unwrap();
+    close("X2", r.statistic.unwrap(), 3.375);
+    close("p", r.p_value, 0.0661925797221933898);
+    let (lo, hi) = r.ci.unwrap();
+    close("lo", lo, -0.4079931412322958528);
+    close("hi", hi, 0.0079931412322958306);
+    let r = prop_test([15.0, 25.0], [50.0, 50.0], false, 0.95).unwrap();
+    close("X2 nc", r.statistic.unwrap(), 4.166666666666666963);
+    close("p nc", r.p_value, 0.041226833337163572);
+    let (lo, hi) = r.ci.unwrap();
+    close("lo nc", lo, -0.387993141232295891);
+    close("hi nc", hi, -0.012006858767704159);
+}
