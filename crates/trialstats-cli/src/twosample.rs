@@ -4,7 +4,8 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use trialstats_data::{ColumnData, DataTable};
 use trialstats_twosample::{
-    Continuous, Table1Variable, TestResult, chisq_test, fisher_test, t_test, table1, wilcox_test,
+    Continuous, Table1Variable, TestResult, chisq_test, fisher_test, hodges_lehmann, t_test,
+    table1, wilcox_test,
 };
 
 use crate::commands::read_table;
@@ -135,12 +136,14 @@ pub fn run_test(args: &TestArgs, format: Format) -> Result<String, CliError> {
             let v = table.numeric(&args.var)?;
             let (x, y) = (split(v, &g, 0), split(v, &g, 1));
             match args.test {
-                TestKind::Wilcoxon => wilcox_test(
-                    &x,
-                    &y,
-                    if args.exact { Some(true) } else { None },
-                    !args.no_correct,
-                )?,
+                TestKind::Wilcoxon => {
+                    let exact = if args.exact { Some(true) } else { None };
+                    let mut r = wilcox_test(&x, &y, exact, !args.no_correct)?;
+                    let (est, ci) = hodges_lehmann(&x, &y, 0.95, exact, !args.no_correct)?;
+                    r.estimate = Some(est);
+                    r.ci = Some(ci);
+                    r
+                }
                 k => t_test(&x, &y, k == TestKind::Ttest, 0.95)?,
             }
         }

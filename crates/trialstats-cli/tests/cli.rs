@@ -534,6 +534,9 @@ fn two_sample_test_and_table1() {
         "test", "wilcoxon", "--data", p, "--var", "y", "--by", "g", "--format", "json",
     ]));
     assert!((v["p_value"].as_f64().unwrap() - 0.013986013986013986).abs() < 1e-12);
+    // Hodges–Lehmann (wilcox.test(conf.int = TRUE)): −0.95, CI (−1.5, −0.2).
+    assert!((v["estimate"].as_f64().unwrap() + 0.95).abs() < 1e-12);
+    assert!((v["ci_low"].as_f64().unwrap() + 1.5).abs() < 1e-12);
     let three = write_temp("three.csv", "y,g\n1,a\n2,b\n3,c\n");
     let o = run(&[
         "test",
