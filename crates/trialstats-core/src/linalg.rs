@@ -700,8 +700,13 @@ pub fn equilibrated(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>, f64)> {
         return None;
     }
     let scaled = DMatrix::from_fn(k, k, |i, j| a[(i, j)] * d[i] * d[j]);
-    let (lambda, _) = sym_eigen(&scaled, "equilibrated matrix").ok()?;
-    let (lmax, lmin) = (lambda[0], lambda[k - 1]);
+    if scaled.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    // Eigenvalues only (no eigenvectors): this runs on every OLS fit.
+    let lambda = scaled.clone().symmetric_eigenvalues();
+    let lmax = lambda.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lmin = lambda.iter().copied().fold(f64::INFINITY, f64::min);
     let kappa = if lmin > 0.0 {
         lmax / lmin
     } else {
