@@ -7,7 +7,8 @@
 //!   bootstrap (`trialstats-robust`);
 //! - [`ordinal`]: cumulative link models (`trialstats-ordinal`);
 //! - [`ukpds`]: the UKPDS 56/60 risk equations (`trialstats-ukpds`);
-//! - [`twosample`]: t, Wilcoxon, chi-square and Fisher tests (`trialstats-twosample`).
+//! - [`twosample`]: t, Wilcoxon, chi-square and Fisher tests (`trialstats-twosample`);
+//! - [`mi`]: pooling by Rubin's rules (`trialstats-mi`).
 //!
 //! # Example: Stata's `regress y x, vce(cluster firm)` on Petersen's data
 //! ```
@@ -30,6 +31,7 @@
 
 pub use trialstats_core as core;
 pub use trialstats_data as data;
+pub use trialstats_mi as mi;
 pub use trialstats_ordinal as ordinal;
 pub use trialstats_robust as robust;
 pub use trialstats_twosample as twosample;

@@ -1,0 +1,249 @@
+//! Rubin's rules.
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+use trialstats_core::{InputError, Reference};
+
+/// What pooling can fail with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MiError {
+    /// Invalid input.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Fewer than two completed-data analyses.
+    #[error("pooling needs at least 2 imputations; got {0}")]
+    TooFewImputations(usize),
+    /// The analyses do not have the same parameters.
+    #[error("imputation {imputation} has parameters {got:?}, but the first has {expected:?}")]
+    Mismatch {
+        /// 1-based imputation.
+        imputation: usize,
+        /// Its names.
+        got: Vec<String>,
+        /// The first's names.
+        expected: Vec<String>,
+    },
+}
+
+/// An estimator's output that can be pooled: estimates, their covariance and names.
+pub trait Estimates {
+    /// Parameter names.
+    fn names(&self) -> Vec<String>;
+    /// Estimates q̂.
+    fn estimates(&self) -> DVector<f64>;
+    /// Covariance of q̂ (only the diagonal is used by the scalar rules).
+    fn covariance(&self) -> DMatrix<f64>;
+}
+
+impl Estimates for trialstats_core::Inference {
+    fn names(&self) -> Vec<String> {
+        self.coefficients.iter().map(|c| c.term.clone()).collect()
+    }
+    fn estimates(&self) -> DVector<f64> {
+        DVector::from_iterator(
+            self.coefficients.len(),
+            self.coefficients.iter().map(|c| c.estimate),
+        )
+    }
+    fn covariance(&self) -> DMatrix<f64> {
+        self.vcov.clone()
+    }
+}
+
+/// One pooled parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PooledTerm {
+    /// Name.
+    pub term: String,
+    /// q̄, the mean of the estimates.
+    pub estimate: f64,
+    /// √t.
+    pub std_error: f64,
+    /// Degrees of freedom: Barnard–Rubin when the complete-data df is finite, Rubin's otherwise.
+    pub df: f64,
+    /// Rubin's (1987) df, (m − 1)/λ².
+    pub df_rubin: f64,
+    /// q̄/√t.
+    pub statistic: f64,
+    /// Two-sided p from t(df).
+    pub p_value: f64,
+    /// Lower limit.
+    pub ci_low: f64,
+    /// Upper limit.
+    pub ci_high: f64,
+    /// ū, the mean within-imputation variance.
+    pub ubar: f64,
+    /// b, the between-imputation variance.
+    pub b: f64,
+    /// t = ū + (1 + 1/m) b.
+    pub t: f64,
+    /// Relative increase in variance r = (1 + 1/m) b/ū.
+    pub riv: f64,
+    /// λ = (1 + 1/m) b/t.
+    pub lambda: f64,
+    /// Fraction of missing information (r + 2/(df + 3))/(1 + r).
+    pub fmi: f64,
+}
+
+/// The pooled analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pooled {
+    /// Number of imputations m.
+    pub m: usize,
+    /// The complete-data df used (∞ for large-sample models).
+    pub df_complete: f64,
+    /// One row per parameter.
+    pub terms: Vec<PooledTerm>,
+}
+
+/// Rubin's rules for one scalar parameter.
+///
+/// # Formula
+/// ```text
+/// q̄ = Σq/m,  ū = Σu/m,  b = Σ(q − q̄)²/(m − 1),  t = ū + (1 + 1/m) b
+/// r = (1 + 1/m) b/ū,  λ = (1 + 1/m) b/t,  ν_old = (m − 1)/λ²
+/// ν_obs = (ν_com + 1)/(ν_com + 3) · ν_com (1 − λ),  ν = ν_old ν_obs/(ν_old + ν_obs)  (ν = ν_old if ν_com = ∞)
+/// fmi = (r + 2/(ν + 3))/(1 + r)
+/// ```
+/// As R mice (3.15), λ is floored at 10⁻⁴ in the df, so that b = 0 (identical imputations) gives
+/// a finite df and never NaN.
+///
+/// # References
+/// Rubin (1987), *Multiple Imputation for Nonresponse in Surveys*, Wiley. Barnard & Rubin (1999),
+/// Biometrika 86(4):948–955, doi:10.1093/biomet/86.4.948. van Buuren (2018), *Flexible Imputation
+/// of Missing Data*, 2nd ed., §2.3.
+///
+/// # Errors
+/// [`MiError::TooFewImputations`]; [`InputError::Length`]; [`InputError::NonFinite`] or
+/// [`InputError::OutOfRange`] for negative variances.
+pub fn pool_scalar(
+    term: &str,
+    estimates: &[f64],
+    variances: &[f64],
+    df_complete: f64,
+    level: f64,
+) -> Result<PooledTerm, MiError> {
+    let m = estimates.len();
+    if m < 2 {
+        return Err(MiError::TooFewImputations(m));
+    }
+    if variances.len() != m {
+        return Err(InputError::Length {
+            field: "variances".into(),
+            got: variances.len(),
+            reference: "estimates".into(),
+            expected: m,
+        }
+        .into());
+    }
+    for (row, (&q, &u)) in estimates.iter().zip(variances).enumerate() {
+        if !q.is_finite() || !u.is_finite() {
+            return Err(InputError::NonFinite {
+                field: format!("imputation {} of {term}", row + 1),
+                row,
+                value: if q.is_finite() { u } else { q },
+            }
+            .into());
+        }
+        if u < 0.0 {
+            return Err(InputError::OutOfRange {
+                field: format!("variance of {term}"),
+                value: u,
+                expected: "≥ 0".into(),
+            }
+            .into());
+        }
+    }
+    if df_complete.is_nan() || df_complete <= 0.0 {
+        return Err(InputError::OutOfRange {
+            field: "df_complete".into(),
+            value: df_complete,
+            expected: "> 0 (or infinite)".into(),
+        }
+        .into());
+    }
+    let mf = m as f64;
+    let qbar = estimates.iter().sum::<f64>() / mf;
+    let ubar = variances.iter().sum::<f64>() / mf;
+    let b = estimates
+        .iter()
+        .map(|q| (q - qbar) * (q - qbar))
+        .sum::<f64>()
+        / (mf - 1.0);
+    let t = ubar + (1.0 + 1.0 / mf) * b;
+    let riv = (1.0 + 1.0 / mf) * b / ubar;
+    let lambda = (1.0 + 1.0 / mf) * b / t;
+    let lam = lambda.max(1e-4);
+    let df_rubin = (mf - 1.0) / (lam * lam);
+    let df = if df_complete.is_infinite() {
+        df_rubin
+    } else {
+        let dfobs = (df_complete + 1.0) / (df_complete + 3.0) * df_complete * (1.0 - lam);
+        df_rubin * dfobs / (df_rubin + dfobs)
+    };
+    let fmi = (riv + 2.0 / (df + 3.0)) / (1.0 + riv);
+    let se = t.sqrt();
+    let reference = Reference::StudentT { df };
+    let statistic = qbar / se;
+    let p_value = reference.p_value(statistic, trialstats_core::Alternative::TwoSided)?;
+    let q = reference.quantile(0.5 + level / 2.0)?;
+    Ok(PooledTerm {
+        term: term.to_owned(),
+        estimate: qbar,
+        std_error: se,
+        df,
+        df_rubin,
+        statistic,
+        p_value,
+        ci_low: qbar - q * se,
+        ci_high: qbar + q * se,
+        ubar,
+        b,
+        t,
+        riv,
+        lambda,
+        fmi,
+    })
+}
+
+/// Pools completed-data analyses by Rubin's rules, parameter by parameter (`df_complete`: the
+/// complete-data residual df, `f64::INFINITY` for large-sample models).
+///
+/// # Errors
+/// [`MiError::TooFewImputations`]; [`MiError::Mismatch`] if the analyses differ in their
+/// parameters; as [`pool_scalar`].
+pub fn pool<E: Estimates>(fits: &[E], df_complete: f64, level: f64) -> Result<Pooled, MiError> {
+    if fits.len() < 2 {
+        return Err(MiError::TooFewImputations(fits.len()));
+    }
+    let names = fits[0].names();
+    let mut q = Vec::with_capacity(fits.len());
+    let mut u = Vec::with_capacity(fits.len());
+    for (i, f) in fits.iter().enumerate() {
+        let n = f.names();
+        if n != names {
+            return Err(MiError::Mismatch {
+                imputation: i + 1,
+                got: n,
+                expected: names,
+            });
+        }
+        q.push(f.estimates());
+        u.push(f.covariance().diagonal());
+    }
+    let terms = names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let qs: Vec<f64> = q.iter().map(|v| v[j]).collect();
+            let us: Vec<f64> = u.iter().map(|v| v[j]).collect();
+            pool_scalar(name, &qs, &us, df_complete, level)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Pooled {
+        m: fits.len(),
+        df_complete,
+        terms,
+    })
+}
