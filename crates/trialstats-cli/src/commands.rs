@@ -22,6 +22,8 @@ pub enum Command {
     Test(crate::twosample::TestArgs),
     /// Table 1: baseline characteristics by group, with tests.
     Table1(crate::twosample::Table1Args),
+    /// Pool completed-data results by Rubin's rules (long CSV: imputation, term, estimate, std_error).
+    Pool(crate::pool::PoolArgs),
     /// UKPDS 56 (CHD) or 60 (stroke) risk for every row.
     Ukpds(crate::ukpds::UkpdsArgs),
     /// Ordered logistic (probit, cloglog) regression: a cumulative link model.
@@ -68,6 +70,7 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
         Command::Regress(args) => crate::regress::run(args, format),
         Command::Ordinal(args) => crate::ordinal::run(args, format),
         Command::Ukpds(args) => crate::ukpds::run(args, format),
+        Command::Pool(args) => crate::pool::run(args, format),
         Command::Test(args) => crate::twosample::run_test(args, format),
         Command::Table1(args) => crate::twosample::run_table1(args, format),
         Command::Design {

@@ -1,6 +1,7 @@
 //! Errors of the command line and their exit codes.
 
 use trialstats_data::DataError;
+use trialstats_mi::MiError;
 use trialstats_ordinal::OrdinalError;
 use trialstats_robust::RobustError;
 use trialstats_twosample::TwoSampleError;
@@ -17,6 +18,9 @@ pub enum CliError {
     /// The ordinal model could not be fitted (exit code 1).
     #[error(transparent)]
     Ordinal(#[from] OrdinalError),
+    /// Pooling failed (exit code 1).
+    #[error(transparent)]
+    Pool(#[from] MiError),
     /// A test could not be computed (exit code 1).
     #[error(transparent)]
     Test(#[from] TwoSampleError),
@@ -44,6 +48,7 @@ impl CliError {
             | CliError::Model(_)
             | CliError::Ordinal(_)
             | CliError::Test(_)
+            | CliError::Pool(_)
             | CliError::Io { .. } => 1,
         }
     }

@@ -11,6 +11,7 @@ mod commands;
 mod error;
 mod ordinal;
 mod output;
+mod pool;
 mod progress;
 mod regress;
 mod twosample;

@@ -561,3 +561,27 @@ fn two_sample_test_and_table1() {
         "{text}"
     );
 }
+
+#[test]
+fn pool_matches_mice() {
+    let path = write_temp(
+        "mice_fits.csv",
+        include_str!("../../trialstats-mi/tests/nhanes_mice_fits.csv"),
+    );
+    let v = json(&run(&[
+        "pool",
+        "--data",
+        path.to_str().unwrap(),
+        "--df-complete",
+        "22",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["m"], 5);
+    // mice 3.15.0 pool(): age estimate 34.3968029374965241, df 17.339535168233692, fmi 0.19071493077768237.
+    let age = &v["terms"][1];
+    assert_eq!(age["term"], "age");
+    assert!((age["estimate"].as_f64().unwrap() - 34.3968029374965241).abs() < 1e-10);
+    assert!((age["df"].as_f64().unwrap() - 17.339535168233692).abs() < 1e-9);
+    assert!((age["fmi"].as_f64().unwrap() - 0.19071493077768237).abs() < 1e-11);
+}

@@ -1,0 +1,102 @@
+//! `trialstats pool`: Rubin's rules over completed-data results in a long CSV.
+
+use clap::Args;
+use serde_json::json;
+use trialstats_core::Table;
+use trialstats_mi::pool_scalar;
+
+use crate::commands::read_table;
+use crate::error::CliError;
+use crate::output::{Format, render_json, render_table};
+
+/// Options of `trialstats pool`.
+#[derive(Debug, Args)]
+pub struct PoolArgs {
+    /// Long CSV with columns imputation, term, estimate, std_error.
+    #[arg(long)]
+    pub data: String,
+    /// Complete-data degrees of freedom (residual df of the analysis model); omit for
+    /// large-sample models.
+    #[arg(long)]
+    pub df_complete: Option<f64>,
+    /// Confidence level.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+}
+
+/// One completed-data result: (estimate, variance).
+type Completed = (f64, f64);
+
+/// Runs `trialstats pool`.
+pub fn run(args: &PoolArgs, format: Format) -> Result<String, CliError> {
+    let table = read_table(&args.data)?;
+    let imp = table.numeric("imputation")?;
+    let est = table.numeric("estimate")?;
+    let se = table.numeric("std_error")?;
+    let term_col = table.column("term")?;
+    // Terms in order of first appearance, each with its (estimate, variance) per imputation.
+    let mut terms: Vec<(String, Vec<Completed>)> = Vec::new();
+    for i in 0..table.nrows() {
+        let (Some(_), Some(q), Some(s), Some(t)) = (imp[i], est[i], se[i], term_col.data.text(i))
+        else {
+            return Err(CliError::Usage(format!(
+                "{}: row {} has a missing value; every row needs imputation, term, estimate and std_error",
+                args.data,
+                i + 1
+            )));
+        };
+        match terms.iter_mut().find(|(n, _)| *n == t) {
+            Some((_, v)) => v.push((q, s * s)),
+            None => terms.push((t, vec![(q, s * s)])),
+        }
+    }
+    let df_complete = args.df_complete.unwrap_or(f64::INFINITY);
+    let mut pooled = Vec::with_capacity(terms.len());
+    let mut m = 0;
+    for (name, rows) in &terms {
+        let q: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        let u: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        m = q.len();
+        pooled.push(pool_scalar(name, &q, &u, df_complete, args.level)?);
+    }
+    Ok(match format {
+        Format::Json => render_json(&json!({
+            "terms": pooled.iter().map(|p| json!({
+                "term": p.term, "estimate": p.estimate, "std_error": p.std_error, "df": p.df, "p_value": p.p_value,
+                "ci_low": p.ci_low, "ci_high": p.ci_high, "riv": p.riv, "lambda": p.lambda, "fmi": p.fmi,
+                "ubar": p.ubar, "b": p.b, "t": p.t,
+            })).collect::<Vec<_>>(),
+            "m": m,
+        })),
+        _ => {
+            let mut t = Table::new(&[
+                "term",
+                "estimate",
+                "std. error",
+                "df",
+                "p",
+                "CI low",
+                "CI high",
+                "fmi",
+            ]);
+            t.set_align(0, trialstats_core::Align::Left);
+            let f = |v: f64| trialstats_core::table::fmt_num(v, 6);
+            for p in &pooled {
+                t.push_row(vec![
+                    p.term.clone(),
+                    f(p.estimate),
+                    f(p.std_error),
+                    f(p.df),
+                    trialstats_core::table::fmt_p(p.p_value),
+                    f(p.ci_low),
+                    f(p.ci_high),
+                    f(p.fmi),
+                ]);
+            }
+            t.title = Some(format!(
+                "Pooled over m = {m} imputations (Rubin's rules; Barnard–Rubin df)"
+            ));
+            render_table(&t, format)
+        }
+    })
+}
