@@ -684,6 +684,25 @@ pub fn check_data(
     Ok(())
 }
 
+/// One name per column of X, as owned strings.
+///
+/// # Errors
+/// [`InputError::Length`] if there is not one name per column.
+pub fn column_names<S: AsRef<str>>(
+    names: &[S],
+    x: &DMatrix<f64>,
+) -> Result<Vec<String>, InputError> {
+    if names.len() != x.ncols() {
+        return Err(InputError::Length {
+            field: "names".into(),
+            got: names.len(),
+            reference: "columns of X".into(),
+            expected: x.ncols(),
+        });
+    }
+    Ok(names.iter().map(|s| s.as_ref().to_owned()).collect())
+}
+
 /// The column-equilibrated matrix `D A D` with `D = diag(1/√A_jj)` and its 2-norm condition
 /// number (ratio of extreme eigenvalues), for a symmetric positive semi-definite `A` such as XᵀX:
 /// `None` when a diagonal entry is not positive or the eigenvalues cannot be computed. The square

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use trialstats_core::linalg::{Spd, check_data, check_full_rank, equilibrated, glm_pass};
 use trialstats_core::optim::{Evaluation, Objective, newton_from};
-use trialstats_core::{Control, Convergence, Inference, InputError};
+use trialstats_core::{Control, Convergence, Inference};
 
 use crate::error::RobustError;
 use crate::vcov::{
@@ -56,7 +56,7 @@ impl<'a> Logit<'a> {
     /// A specification; checks shapes, finiteness and that y is 0/1 and not constant.
     ///
     /// # Errors
-    /// [`InputError::Length`], [`InputError::NonFinite`], [`RobustError::NotBinary`] naming the
+    /// [`trialstats_core::InputError::Length`], [`trialstats_core::InputError::NonFinite`], [`RobustError::NotBinary`] naming the
     /// first value that is not 0 or 1, [`RobustError::ConstantOutcome`].
     pub fn new(x: &'a DMatrix<f64>, y: &'a [f64]) -> Result<Self, RobustError> {
         check_data("y", y.len(), y.iter().copied(), x)?;
@@ -82,18 +82,9 @@ impl<'a> Logit<'a> {
     /// Names the coefficients (default `x1`, `x2`, …).
     ///
     /// # Errors
-    /// [`InputError::Length`] if there is not one name per column of X.
+    /// [`trialstats_core::InputError::Length`] if there is not one name per column of X.
     pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self, RobustError> {
-        if names.len() != self.x.ncols() {
-            return Err(InputError::Length {
-                field: "names".into(),
-                got: names.len(),
-                reference: "columns of X".into(),
-                expected: self.x.ncols(),
-            }
-            .into());
-        }
-        self.names = names.iter().map(|s| s.as_ref().to_owned()).collect();
+        self.names = trialstats_core::linalg::column_names(names, self.x)?;
         Ok(self)
     }
 

@@ -93,16 +93,7 @@ impl<'a> Ols<'a> {
     /// # Errors
     /// [`InputError::Length`] if there is not one name per column of X.
     pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self, RobustError> {
-        if names.len() != self.x.ncols() {
-            return Err(InputError::Length {
-                field: "names".into(),
-                got: names.len(),
-                reference: "columns of X".into(),
-                expected: self.x.ncols(),
-            }
-            .into());
-        }
-        self.names = names.iter().map(|s| s.as_ref().to_owned()).collect();
+        self.names = trialstats_core::linalg::column_names(names, self.x)?;
         Ok(self)
     }
 
