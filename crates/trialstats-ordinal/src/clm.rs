@@ -284,16 +284,7 @@ impl NegLogLik<'_> {
     }
 
     fn obs(&self, theta: &DVector<f64>, c: usize, eta: f64) -> Obs {
-        let z1 = if c < self.nt {
-            theta[c] - eta
-        } else {
-            f64::INFINITY
-        };
-        let z0 = if c > 0 {
-            theta[c - 1] - eta
-        } else {
-            f64::NEG_INFINITY
-        };
+        let (z0, z1) = crate::link::category_bounds(&theta.as_slice()[..self.nt], c, eta);
         let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
         Obs {
             p: e0.interval_to(&e1),
@@ -390,16 +381,7 @@ impl Objective for NegLogLik<'_> {
         let eta = self.x * theta.rows(self.nt, k);
         let mut value = 0.0;
         for (i, &c) in self.y.iter().enumerate() {
-            let z1 = if c < self.nt {
-                theta[c] - eta[i]
-            } else {
-                f64::INFINITY
-            };
-            let z0 = if c > 0 {
-                theta[c - 1] - eta[i]
-            } else {
-                f64::NEG_INFINITY
-            };
+            let (z0, z1) = crate::link::category_bounds(&theta.as_slice()[..self.nt], c, eta[i]);
             let p = self.link.interval(z0, z1);
             if p <= 0.0 {
                 return Ok(f64::INFINITY);
@@ -499,16 +481,7 @@ impl ClmFit<'_> {
         let j = self.nt + 1;
         let th = self.thresholds();
         Ok(DMatrix::from_fn(x.nrows(), j, |i, c| {
-            let z1 = if c < self.nt {
-                th[c] - eta[i]
-            } else {
-                f64::INFINITY
-            };
-            let z0 = if c > 0 {
-                th[c - 1] - eta[i]
-            } else {
-                f64::NEG_INFINITY
-            };
+            let (z0, z1) = crate::link::category_bounds(&th[..self.nt], c, eta[i]);
             self.link.interval(z0, z1)
         }))
     }
@@ -544,16 +517,7 @@ impl ClmFit<'_> {
         let mut out = DMatrix::zeros(n, np);
         for i in 0..n {
             let c = self.y[i];
-            let z1 = if c < self.nt {
-                th[c] - eta[i]
-            } else {
-                f64::INFINITY
-            };
-            let z0 = if c > 0 {
-                th[c - 1] - eta[i]
-            } else {
-                f64::NEG_INFINITY
-            };
+            let (z0, z1) = crate::link::category_bounds(&th[..self.nt], c, eta[i]);
             let p = self.link.interval(z0, z1);
             let (f1, f0) = (self.link.pdf(z1), self.link.pdf(z0));
             if c < self.nt {

@@ -294,16 +294,7 @@ impl Marginal<'_> {
 
     /// p, f1, f0, d1, d0 for one observation at total predictor ζ (two link evaluations).
     fn obs(&self, psi: &DVector<f64>, c: usize, zeta: f64) -> (f64, f64, f64, f64, f64) {
-        let z1 = if c < self.nt {
-            psi[c] - zeta
-        } else {
-            f64::INFINITY
-        };
-        let z0 = if c > 0 {
-            psi[c - 1] - zeta
-        } else {
-            f64::NEG_INFINITY
-        };
+        let (z0, z1) = crate::link::category_bounds(&psi.as_slice()[..self.nt], c, zeta);
         let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
         (e0.interval_to(&e1), e1.pdf, e0.pdf, e1.dpdf, e0.dpdf)
     }

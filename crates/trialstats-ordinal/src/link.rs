@@ -153,6 +153,18 @@ impl Link {
     }
 }
 
+/// The latent-scale bounds (z₀, z₁) = (θ_{c−1} − η, θ_c − η) of category `c` (0-based) for
+/// thresholds θ (θ₋₁ = −∞, θ_J = +∞).
+pub fn category_bounds(thresholds: &[f64], c: usize, eta: f64) -> (f64, f64) {
+    let z1 = thresholds.get(c).map_or(f64::INFINITY, |t| t - eta);
+    let z0 = if c == 0 {
+        f64::NEG_INFINITY
+    } else {
+        thresholds.get(c - 1).map_or(f64::INFINITY, |t| t - eta)
+    };
+    (z0, z1)
+}
+
 /// The link's distribution at one point (see [`Link::eval`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Eval {
