@@ -16,8 +16,8 @@ pub struct Numeric {
     pub missing: usize,
     /// Mean.
     pub mean: f64,
-    /// Standard deviation (n − 1).
-    pub sd: f64,
+    /// Standard deviation (n − 1); `None` for a single value.
+    pub sd: Option<f64>,
     /// Median.
     pub median: f64,
     /// First quartile (R's default quantile type 7).
@@ -30,16 +30,17 @@ pub struct Numeric {
     pub max: f64,
 }
 
-/// Quantile of sorted values by R's default definition (type 7): x[(n−1)p] interpolated.
-pub fn quantile7(sorted: &[f64], p: f64) -> f64 {
+/// Quantile of sorted values by R's default definition (type 7): x[(n−1)p] interpolated;
+/// `None` for no values or p outside [0, 1].
+pub fn quantile7(sorted: &[f64], p: f64) -> Option<f64> {
     let n = sorted.len();
-    if n == 0 {
-        return f64::NAN;
+    if n == 0 || !(0.0..=1.0).contains(&p) {
+        return None;
     }
     let h = (n - 1) as f64 * p;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(n - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
 /// Describes a numeric variable (missing values counted, not used).
@@ -58,19 +59,16 @@ pub fn describe(values: &[Option<f64>]) -> Result<Numeric, TwoSampleError> {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     let mean = v.iter().sum::<f64>() / n as f64;
-    let sd = if n > 1 {
-        (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
-    } else {
-        f64::NAN
-    };
+    let sd = (n > 1)
+        .then(|| (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt());
     Ok(Numeric {
         n,
         missing: values.len() - n,
         mean,
         sd,
-        median: quantile7(&v, 0.5),
-        q1: quantile7(&v, 0.25),
-        q3: quantile7(&v, 0.75),
+        median: quantile7(&v, 0.5).unwrap_or(v[0]),
+        q1: quantile7(&v, 0.25).unwrap_or(v[0]),
+        q3: quantile7(&v, 0.75).unwrap_or(v[0]),
         min: v[0],
         max: v[n - 1],
     })
@@ -155,7 +153,10 @@ pub fn table1(
                     if median {
                         format!("{:.1} [{:.1}, {:.1}]", d.median, d.q1, d.q3)
                     } else {
-                        format!("{:.1} ({:.1})", d.mean, d.sd)
+                        match d.sd {
+                            Some(sd) => format!("{:.1} ({sd:.1})", d.mean),
+                            None => format!("{:.1} (–)", d.mean),
+                        }
                     }
                 };
                 let r = match kind {

@@ -123,6 +123,21 @@ pub fn t_test(
     })
 }
 
+/// The exact Mann–Whitney distribution needs O((n_x n_y)²) work: refuse it beyond 10⁶ pairs
+/// rather than run for hours (the normal approximation is then excellent).
+fn check_exact_size(exact: bool, nx: usize, ny: usize) -> Result<(), TwoSampleError> {
+    let pairs = (nx * ny) as f64;
+    if exact && pairs > 1e6 {
+        return Err(InputError::OutOfRange {
+            field: "exact Wilcoxon n_x·n_y".into(),
+            value: pairs,
+            expected: "≤ 1e6; use the normal approximation".into(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Average ranks of `v` (ties get the mean of their ranks), and Σ(t³ − t) over tie groups.
 fn ranks(v: &[f64]) -> (Vec<f64>, f64) {
     let mut idx: Vec<usize> = (0..v.len()).collect();
@@ -210,6 +225,7 @@ pub fn wilcox_test(
     let (r, ties) = ranks(&all);
     let w = r[..nx].iter().sum::<f64>() - (nx * (nx + 1)) as f64 / 2.0;
     let exact = exact.unwrap_or(nx < 50 && ny < 50) && ties == 0.0;
+    check_exact_size(exact, nx, ny)?;
     let (p, method) = if exact {
         let p = if w > (nx * ny) as f64 / 2.0 {
             1.0 - pwilcox(w - 1.0, nx, ny)
@@ -288,6 +304,7 @@ pub fn hodges_lehmann(
     let (_, ties) = ranks(&all);
     let alpha = 1.0 - level;
     if exact.unwrap_or(nx < 50 && ny < 50) && ties == 0.0 {
+        check_exact_size(true, nx, ny)?;
         let mut diffs: Vec<f64> = x
             .iter()
             .flat_map(|a| y.iter().map(move |b| a - b))

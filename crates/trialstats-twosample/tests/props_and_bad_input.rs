@@ -92,6 +92,15 @@ fn bad_input_is_typed() {
         Err(TwoSampleError::NotFeasible { rows: 3, cols: 3 })
     ));
     assert!(wilcox_test(&[], &[1.0], None, true).is_err());
+    // A forced exact test on 1100 × 1000 pairs is refused, not run for hours.
+    let x: Vec<f64> = (0..1100).map(|i| i as f64 * 0.5).collect();
+    let y: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5 + 0.25).collect();
+    assert!(
+        wilcox_test(&x, &y, Some(true), true)
+            .unwrap_err()
+            .to_string()
+            .contains("exact Wilcoxon")
+    );
 }
 
 #[test]
@@ -117,5 +126,12 @@ fn describe_matches_r_quantiles() {
     t.check("median", d.median, 6.0).unwrap();
     t.check("q3", d.q3, 7.75).unwrap();
     t.check("mean", d.mean, 5.7).unwrap();
-    t.check("sd", d.sd, 2.8693785622209790).unwrap();
+    t.check("sd", d.sd.unwrap(), 2.8693785622209790).unwrap();
+    assert_eq!(
+        trialstats_twosample::describe(&[Some(4.0), None])
+            .unwrap()
+            .sd,
+        None
+    );
+    assert_eq!(trialstats_twosample::quantile7(&[], 0.5), None);
 }
