@@ -9,6 +9,8 @@
 //! - [`ukpds`]: the UKPDS 56/60 risk equations (`trialstats-ukpds`);
 //! - [`twosample`]: t, Wilcoxon, chi-square and Fisher tests (`trialstats-twosample`);
 //! - [`mi`]: pooling by Rubin's rules (`trialstats-mi`).
+//! - [`instruments`]: scoring of PHQ-9, DDS, EQ-5D, SDSCA and (feature `mmas8`) MMAS-8
+//!   (`trialstats-instruments`).
 //!
 //! # Example: Stata's `regress y x, vce(cluster firm)` on Petersen's data
 //! ```
@@ -31,6 +33,7 @@
 
 pub use trialstats_core as core;
 pub use trialstats_data as data;
+pub use trialstats_instruments as instruments;
 pub use trialstats_mi as mi;
 pub use trialstats_ordinal as ordinal;
 pub use trialstats_robust as robust;

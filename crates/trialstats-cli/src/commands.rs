@@ -26,6 +26,8 @@ pub enum Command {
     Pool(crate::pool::PoolArgs),
     /// UKPDS 56 (CHD) or 60 (stroke) risk for every row.
     Ukpds(crate::ukpds::UkpdsArgs),
+    /// Score a survey instrument for every row (PHQ-9, DDS, EQ-5D, MMAS-8, SDSCA).
+    Score(crate::score::ScoreArgs),
     /// Ordered logistic (probit, cloglog) regression: a cumulative link model.
     Ordinal(crate::ordinal::OrdinalArgs),
     /// Show the design matrix a formula makes: term names, rows used and dropped, clusters.
@@ -70,6 +72,7 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
         Command::Regress(args) => crate::regress::run(args, format),
         Command::Ordinal(args) => crate::ordinal::run(args, format),
         Command::Ukpds(args) => crate::ukpds::run(args, format),
+        Command::Score(args) => crate::score::run(args, format),
         Command::Pool(args) => crate::pool::run(args, format),
         Command::Test(args) => crate::twosample::run_test(args, format),
         Command::Table1(args) => crate::twosample::run_table1(args, format),

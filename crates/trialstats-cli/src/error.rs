@@ -34,6 +34,19 @@ pub enum CliError {
         /// The operating system's message.
         message: String,
     },
+    /// An instrument setting is invalid, e.g. an unknown value set (exit code 1).
+    #[error(transparent)]
+    Score(#[from] trialstats_instruments::ScoreError),
+    /// The input lacks columns a command needs (exit code 1).
+    #[error("`{path}` lacks the column(s) {missing}; {hint}")]
+    MissingColumns {
+        /// The file.
+        path: String,
+        /// Every missing column, comma-separated.
+        missing: String,
+        /// What the command expects.
+        hint: String,
+    },
     /// The options do not fit together (exit code 2).
     #[error("{0}")]
     Usage(String),
@@ -49,6 +62,8 @@ impl CliError {
             | CliError::Ordinal(_)
             | CliError::Test(_)
             | CliError::Pool(_)
+            | CliError::Score(_)
+            | CliError::MissingColumns { .. }
             | CliError::Io { .. } => 1,
         }
     }

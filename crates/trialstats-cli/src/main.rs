@@ -14,6 +14,7 @@ mod output;
 mod pool;
 mod progress;
 mod regress;
+mod score;
 mod twosample;
 mod ukpds;
 

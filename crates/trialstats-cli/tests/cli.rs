@@ -585,3 +585,128 @@ fn pool_matches_mice() {
     assert!((age["df"].as_f64().unwrap() - 17.339535168233692).abs() < 1e-9);
     assert!((age["fmi"].as_f64().unwrap() - 0.19071493077768237).abs() < 1e-11);
 }
+
+#[test]
+fn score_phq9_keeps_going_past_a_bad_row() {
+    let path = write_temp(
+        "phq.csv",
+        "id,phq1,phq2,phq3,phq4,phq5,phq6,phq7,phq8,phq9\n1,3,3,2,2,2,0,0,0,0\n2,1,7,0,0,0,0,0,0,0\n3,1,1,1,1,1,1,1,,\n",
+    );
+    let o = run(&[
+        "score",
+        "phq9",
+        "--data",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["phq9_total"], 12.0);
+    assert_eq!(v[0]["phq9_severity"], "moderate");
+    assert_eq!(v[0]["phq9_syndrome"], "major depressive");
+    assert!(v[1]["phq9_total"].is_null());
+    assert_eq!(
+        v[1]["error"],
+        "row 2: PHQ-9 item 2: \"7\" is not an allowed answer (allowed: 0, 1, 2 or 3)"
+    );
+    assert!(v[2]["phq9_total"].is_null());
+    let o = run(&[
+        "score",
+        "phq9",
+        "--data",
+        path.to_str().unwrap(),
+        "--prorate",
+        "2",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stdout(&o).lines().nth(3).unwrap().contains(",9,mild,"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn score_eq5d_value_sets_and_errors() {
+    let path = write_temp(
+        "eq.csv",
+        "mo,sc,ua,pd,ad\n1,1,2,2,1\n3,3,3,3,3\n1,1,1,1,9\n1,1,4,1,1\n",
+    );
+    let p = path.to_str().unwrap();
+    let o = run(&[
+        "score",
+        "eq5d3l",
+        "--data",
+        p,
+        "--value-set",
+        "eq5d3l_uk_dolan1997",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!((v[0]["eq5d_index"].as_f64().unwrap() - 0.760).abs() < 1e-12);
+    assert!((v[1]["eq5d_index"].as_f64().unwrap() + 0.594).abs() < 1e-12);
+    assert!(v[2]["eq5d_index"].is_null() && v[2].get("error").is_none());
+    assert!(v[3]["error"].as_str().unwrap().contains("is a 5L state"));
+    // The trial's default: the Australian 3L table.
+    let o = run(&["score", "eq5d3l", "--data", p, "--format", "csv"]);
+    assert!(
+        stdout(&o)
+            .lines()
+            .nth(2)
+            .unwrap()
+            .contains(",33333,-0.217,"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "score",
+        "eq5d3l",
+        "--data",
+        p,
+        "--value-set",
+        "eq5d5l_en_devlin2018",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["score", "eq5d3l", "--data", p, "--value-set", "nowhere"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("unknown EQ-5D value set \"nowhere\""));
+    let state = write_temp("state.csv", "state\n55555\n");
+    let o = run(&[
+        "score",
+        "eq5d5l",
+        "--data",
+        state.to_str().unwrap(),
+        "--value-set",
+        "eq5d5l_cw_uk",
+        "--format",
+        "csv",
+    ]);
+    assert!(stdout(&o).contains("55555,-0.594,"), "{}", stdout(&o));
+}
+
+#[test]
+fn score_names_every_missing_column_and_mmas8_prints_its_notice() {
+    let path = write_temp("few.csv", "mmas1,mmas2\nno,no\n");
+    let o = run(&["score", "mmas8", "--data", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("licensed by its owner"), "{e}");
+    assert!(
+        e.contains("lacks the column(s) mmas3, mmas4, mmas5, mmas6, mmas7, mmas8"),
+        "{e}"
+    );
+    assert!(stdout(&o).is_empty());
+    let o = run(&[
+        "score",
+        "sdsca",
+        "--data",
+        path.to_str().unwrap(),
+        "--prorate",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
