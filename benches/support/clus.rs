@@ -179,3 +179,77 @@ pub fn verify_ord() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The `mice_n{N}` family: y, treat, z1…z6 and g, with about 20 % of y, z1…z4 missing at random
+/// (driven by the always-observed z5, z6). Columns in file order; `None` = missing.
+pub fn generate_mice(n: usize) -> Vec<(&'static str, Vec<Option<f64>>)> {
+    let g: Vec<usize> = (0..n as u64).map(|i| cluster(key(4, 1), i, 24)).collect();
+    let a: Vec<f64> = (0..24).map(|i| normal(key(4, 10), i)).collect();
+    let treat: Vec<f64> = g.iter().map(|&g| if g < 12 { 1.0 } else { 0.0 }).collect();
+    let c: Vec<f64> = (0..n as u64).map(|i| normal(key(4, 11), i)).collect();
+    let z: Vec<Vec<f64>> = (1..=6u64)
+        .map(|j| {
+            (0..n as u64)
+                .map(|i| 0.6 * c[i as usize] + 0.8 * normal(key(4, 100 + j), i))
+                .collect()
+        })
+        .collect();
+    let b = [0.5, 0.4, -0.3, 0.2, 0.2, 0.1];
+    let y: Vec<f64> = (0..n)
+        .map(|i| {
+            let mut y = 1.0;
+            y += 0.5 * treat[i];
+            for j in 0..6 {
+                y += b[j] * z[j][i];
+            }
+            y += 0.3 * a[g[i]];
+            y + normal(key(4, 20), i as u64)
+        })
+        .collect();
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let mut cols: Vec<(&'static str, Vec<Option<f64>>)> = vec![
+        ("y", y.into_iter().map(Some).collect()),
+        ("treat", treat.into_iter().map(Some).collect()),
+    ];
+    let names = ["z1", "z2", "z3", "z4", "z5", "z6"];
+    for (j, name) in names.iter().enumerate() {
+        cols.push((name, z[j].iter().map(|&v| Some(v)).collect()));
+    }
+    cols.push(("g", g.iter().map(|&v| Some(v as f64)).collect()));
+    // (var, driver, stream): var is missing where uniform < sigmoid(−1.5 + 0.8 · driver).
+    for (var, driver, stream) in [(0, 6, 30), (2, 7, 31), (3, 6, 32), (4, 7, 33), (5, 6, 34)] {
+        let d: Vec<f64> = cols[driver].1.iter().map(|v| v.unwrap_or(0.0)).collect();
+        for (i, v) in cols[var].1.iter_mut().enumerate() {
+            if uniform(key(4, stream), i as u64) < sigmoid(-1.5 + 0.8 * d[i]) {
+                *v = None;
+            }
+        }
+    }
+    cols
+}
+
+/// Checks `mice_n1000` against the shared manifest (missing counts and sums of observed values).
+pub fn verify_mice() -> Result<(), String> {
+    let d = generate_mice(1000);
+    let want = [
+        ("y", 232, 818.6392680069512),
+        ("treat", 0, 515.0),
+        ("z1", 219, -72.79993748788009),
+        ("z2", 230, 5.272733143763521),
+        ("z3", 227, -28.73642275443703),
+        ("z4", 204, 16.707041674490227),
+        ("z5", 0, 44.863250441045814),
+        ("z6", 0, 36.2176932756947),
+        ("g", 0, 11172.0),
+    ];
+    for ((name, col), (wname, miss, sum)) in d.iter().zip(want) {
+        let m = col.iter().filter(|v| v.is_none()).count();
+        let s: f64 = col.iter().flatten().sum();
+        if *name != wname || m != miss || (s - sum).abs() > 1e-9 * sum.abs().max(1.0) {
+            return Err(format!(
+                "mice_n1000 column {name}: {m} missing, sum {s}; the manifest says {miss}, {sum}"
+            ));
+        }
+    }
+    Ok(())
+}

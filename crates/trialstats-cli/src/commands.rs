@@ -24,6 +24,8 @@ pub enum Command {
     Table1(crate::twosample::Table1Args),
     /// Pool completed-data results by Rubin's rules (long CSV: imputation, term, estimate, std_error).
     Pool(crate::pool::PoolArgs),
+    /// Multiple imputation by chained equations; completed data sets and a pooled linear model.
+    Impute(crate::impute::ImputeArgs),
     /// UKPDS 56 (CHD) or 60 (stroke) risk for every row.
     Ukpds(crate::ukpds::UkpdsArgs),
     /// Score a survey instrument for every row (PHQ-9, DDS, EQ-5D, MMAS-8, SDSCA).
@@ -74,6 +76,7 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
         Command::Ukpds(args) => crate::ukpds::run(args, format),
         Command::Score(args) => crate::score::run(args, format),
         Command::Pool(args) => crate::pool::run(args, format),
+        Command::Impute(args) => crate::impute::run(args, format),
         Command::Test(args) => crate::twosample::run_test(args, format),
         Command::Table1(args) => crate::twosample::run_table1(args, format),
         Command::Design {

@@ -9,6 +9,7 @@
 
 mod commands;
 mod error;
+mod impute;
 mod ordinal;
 mod output;
 mod pool;

@@ -710,3 +710,78 @@ fn score_names_every_missing_column_and_mmas8_prints_its_notice() {
     ]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn impute_writes_completed_data_and_pools_a_model() {
+    let nh = run(&["dataset", "nhanes"]);
+    let path = write_temp("nhanes.csv", &stdout(&nh));
+    let out = path.with_file_name("nhanes_imputed.csv");
+    let args = [
+        "impute",
+        "--data",
+        path.to_str().unwrap(),
+        "--m",
+        "5",
+        "--seed",
+        "11",
+        "--formula",
+        "chl ~ age + bmi",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["imputation"]["m"], 5);
+    assert_eq!(v["imputation"]["seed"], 11);
+    assert_eq!(v["terms"][1]["term"], "age");
+    assert!(v["terms"][1]["fmi"].as_f64().unwrap() >= 0.0);
+    let long = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(long.lines().count(), 1 + 5 * 25);
+    assert!(long.starts_with("imputation,age,bmi,hyp,chl\n1,"));
+    assert!(
+        !long
+            .lines()
+            .skip(1)
+            .any(|l| l.contains(",,") || l.ends_with(','))
+    );
+    // Same seed, same bytes.
+    let again = run(&args);
+    assert_eq!(stdout(&o), stdout(&again));
+    let e = run(&[
+        "impute",
+        "--data",
+        path.to_str().unwrap(),
+        "--method",
+        "age=logreg",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(
+        stderr(&e).contains("logistic regression needs a binary column, and it has 3 distinct")
+    );
+    let e = run(&[
+        "impute",
+        "--data",
+        path.to_str().unwrap(),
+        "--method",
+        "bmi",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(e.status.code(), Some(2));
+    let e = run(&[
+        "impute",
+        "--data",
+        path.to_str().unwrap(),
+        "--m",
+        "1",
+        "--formula",
+        "chl ~ age",
+    ]);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(stderr(&e).contains("m ≥ 2"));
+}

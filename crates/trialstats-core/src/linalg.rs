@@ -625,6 +625,11 @@ impl Spd {
         self.chol.inverse()
     }
 
+    /// The lower-triangular factor `L` of `A = LLᵀ` (to draw from N(0, A) as `L z`).
+    pub fn l(&self) -> DMatrix<f64> {
+        self.chol.l()
+    }
+
     /// `ln det A = 2 Σⱼ ln L_jj`, computed without overflow.
     pub fn ln_det(&self) -> f64 {
         2.0 * self

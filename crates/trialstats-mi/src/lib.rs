@@ -2,9 +2,13 @@
 //! covariance ([`Estimates`]), with Rubin's (1987) and Barnard–Rubin's (1999) degrees of freedom,
 //! as R mice's `pool()`.
 //!
-//! The chained-equations imputation itself (MICE) is not implemented yet.
+//! Imputation by chained equations ([`Mice`]: pmm, norm, logreg, polr; predictor matrix, visit
+//! sequence, cluster terms, convergence trace), and one call that imputes, analyses every
+//! completed data set and pools ([`Imputed::analyse`]).
 #![forbid(unsafe_code)]
 
+pub mod mice;
 pub mod pool;
 
+pub use mice::{ClusterTerm, Imputed, Method, Mice, Progress, TracePoint};
 pub use pool::{Estimates, MiError, Pooled, PooledTerm, pool, pool_scalar};

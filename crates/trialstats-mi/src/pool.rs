@@ -24,6 +24,29 @@ pub enum MiError {
         /// The first's names.
         expected: Vec<String>,
     },
+    /// An imputation specification that cannot be run (the message names the column).
+    #[error("{0}")]
+    Spec(String),
+    /// An imputation model could not be fitted.
+    #[error("imputing `{column}` (chain {chain}, iteration {iteration}): {detail}")]
+    Imputation {
+        /// Column being imputed.
+        column: String,
+        /// Iteration, 1-based.
+        iteration: usize,
+        /// Chain, 1-based.
+        chain: usize,
+        /// What failed.
+        detail: String,
+    },
+    /// The analysis of a completed data set failed.
+    #[error("analysis of imputation {imputation}: {detail}")]
+    Analysis {
+        /// Imputation, 1-based.
+        imputation: usize,
+        /// What failed.
+        detail: String,
+    },
 }
 
 /// An estimator's output that can be pooled: estimates, their covariance and names.

@@ -1,0 +1,864 @@
+//! Multiple imputation by chained equations (MICE), as R's mice (van Buuren & Groothuis-Oudshoorn
+//! 2011) does it.
+//!
+//! # Algorithm
+//! Each of the `m` chains starts by filling every missing value with a random draw from the
+//! column's observed values. Then, `maxit` times, each incomplete column `y` in the visit sequence
+//! is imputed from a model of `y` on its predictors (an intercept, the current values of the other
+//! columns the predictor matrix names — categorical ones as treatment dummies — and, optionally,
+//! the cluster) fitted on the rows where `y` is observed:
+//!
+//! - **norm** (Bayesian linear regression; mice's `.norm.draw`): with V = (X'X + κ·diag(X'X))⁻¹,
+//!   κ = 1e−5, β̂ = V X'y, σ*² = RSS / χ²(n_obs − p), β* = β̂ + σ* L z (L Lᵀ = V, z ~ N(0, I));
+//!   imputations x'β* + σ* ε.
+//! - **pmm** (predictive mean matching, type-1 matching as mice's default): the same β̂ and β*;
+//!   for each missing row, the `donors` observed rows whose x'β̂ is closest to its x'β* are the
+//!   donors, and one of them, at random, gives its observed value.
+//! - **logreg** (binary): the logistic regression fitted by Newton (with the same tiny ridge, so
+//!   separated data give finite estimates), β* ~ N(β̂, V̂), imputation 1 with probability
+//!   expit(x'β*).
+//! - **polr** (ordered categories): the proportional-odds model fitted by trialstats-ordinal's
+//!   `Clm`, categories drawn from its predicted probabilities (as mice's `polr`, without a draw
+//!   of the parameters).
+//!
+//! Defaults: pmm with 5 donors for numeric columns, logreg for two-level categorical columns,
+//! polr for categorical columns with more levels (levels in sorted order); every other column
+//! predicts; the visit sequence is column order. Chains are independent and each is seeded from
+//! (`seed`, chain), so results are reproducible and do not depend on how chains are scheduled.
+//!
+//! # Clusters
+//! A cluster column (complete) can enter every imputation model as cluster indicators (fixed
+//! effects) or as the cluster means of each numeric predictor, so that imputations respect the
+//! trial's design; it is not imputed and not used as an ordinary predictor.
+//!
+//! # References
+//! van Buuren S, Groothuis-Oudshoorn K. mice: Multivariate Imputation by Chained Equations in R.
+//! J Stat Softw 2011;45(3):1–67, doi:10.18637/jss.v045.i03.
+//! van Buuren S. Flexible Imputation of Missing Data, 2nd ed. CRC Press 2018, §3.2 (norm) and
+//! §3.4 (pmm), doi:10.1201/9780429492259.
+//! Little RJA. Missing-data adjustments in large surveys. J Bus Econ Stat 1988;6:287–96 (pmm).
+
+use nalgebra::{DMatrix, DVector};
+use serde::Serialize;
+use trialstats_core::linalg::Spd;
+use trialstats_core::rng::{Rng, splitmix64};
+use trialstats_data::{Column, ColumnData, DataTable};
+use trialstats_ordinal::Clm;
+
+use crate::pool::{Estimates, MiError, Pooled, pool};
+
+/// How a column is imputed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Not imputed (complete columns, or columns left as they are).
+    None,
+    /// Predictive mean matching with `donors` candidates (mice default 5).
+    Pmm {
+        /// Number of donors.
+        donors: usize,
+    },
+    /// Bayesian linear regression.
+    Norm,
+    /// Logistic regression (binary columns).
+    LogReg,
+    /// Proportional-odds model (ordered categorical columns).
+    Polr,
+}
+
+impl Method {
+    /// The method's name as mice spells it (`pmm`, `norm`, `logreg`, `polr`, `none`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::None => "none",
+            Method::Pmm { .. } => "pmm",
+            Method::Norm => "norm",
+            Method::LogReg => "logreg",
+            Method::Polr => "polr",
+        }
+    }
+}
+
+/// How the cluster enters the imputation models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterTerm {
+    /// One indicator per cluster but the first.
+    Indicators,
+    /// The cluster mean of each numeric predictor (current completed values).
+    Means,
+}
+
+/// Progress of a run, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Iterations done, over all chains.
+    pub done: usize,
+    /// Iterations in all (m × maxit).
+    pub total: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Numeric,
+    Categorical(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+struct Var {
+    name: String,
+    kind: Kind,
+    /// Values (category codes as numbers); missing entries hold the initial 0.
+    values: Vec<f64>,
+    observed: Vec<bool>,
+}
+
+impl Var {
+    fn n_missing(&self) -> usize {
+        self.observed.iter().filter(|o| !**o).count()
+    }
+}
+
+/// A MICE specification over a data table.
+#[derive(Debug, Clone)]
+pub struct Mice {
+    vars: Vec<Var>,
+    methods: Vec<Method>,
+    predictors: Vec<Vec<bool>>,
+    visit: Vec<usize>,
+    m: usize,
+    maxit: usize,
+    seed: u64,
+    cluster: Option<(usize, ClusterTerm, Vec<usize>)>,
+    source: String,
+}
+
+fn input_error(detail: String) -> MiError {
+    MiError::Spec(detail)
+}
+
+impl Mice {
+    /// A specification with mice's defaults (m = 5, maxit = 5, seed 1; methods and predictor
+    /// matrix as in the module docs).
+    ///
+    /// # Errors
+    /// [`MiError::Spec`] for a column that is entirely missing or that mixes numbers and text.
+    pub fn new(table: &DataTable) -> Result<Self, MiError> {
+        let mut vars = Vec::with_capacity(table.ncols());
+        for col in table.columns() {
+            let (kind, values, observed) = match &col.data {
+                ColumnData::Numeric(v) => (
+                    Kind::Numeric,
+                    v.iter().map(|x| x.unwrap_or(0.0)).collect::<Vec<_>>(),
+                    v.iter().map(Option::is_some).collect::<Vec<_>>(),
+                ),
+                ColumnData::Categorical { codes, levels } => (
+                    Kind::Categorical(levels.clone()),
+                    codes.iter().map(|c| c.map_or(0.0, f64::from)).collect(),
+                    codes.iter().map(Option::is_some).collect(),
+                ),
+                _ => {
+                    return Err(input_error(format!(
+                        "column `{}` of `{}` mixes numbers and text; make it numeric or categorical before imputing",
+                        col.name,
+                        table.source()
+                    )));
+                }
+            };
+            if !observed.iter().any(|o| *o) {
+                return Err(input_error(format!(
+                    "column `{}` of `{}` is entirely missing: there is nothing to impute it from; drop it",
+                    col.name,
+                    table.source()
+                )));
+            }
+            vars.push(Var {
+                name: col.name.clone(),
+                kind,
+                values,
+                observed,
+            });
+        }
+        let p = vars.len();
+        let methods = vars
+            .iter()
+            .map(|v| match (&v.kind, v.n_missing()) {
+                (_, 0) => Method::None,
+                (Kind::Numeric, _) => Method::Pmm { donors: 5 },
+                (Kind::Categorical(l), _) if l.len() <= 2 => Method::LogReg,
+                (Kind::Categorical(_), _) => Method::Polr,
+            })
+            .collect();
+        let predictors = (0..p).map(|j| (0..p).map(|k| k != j).collect()).collect();
+        Ok(Self {
+            vars,
+            methods,
+            predictors,
+            visit: (0..p).collect(),
+            m: 5,
+            maxit: 5,
+            seed: 1,
+            cluster: None,
+            source: table.source().to_string(),
+        })
+    }
+
+    fn index(&self, name: &str) -> Result<usize, MiError> {
+        self.vars
+            .iter()
+            .position(|v| v.name == name)
+            .ok_or_else(|| {
+                input_error(format!(
+                    "no column `{name}` in `{}` (columns: {})",
+                    self.source,
+                    self.vars
+                        .iter()
+                        .map(|v| v.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
+    }
+
+    /// Sets a column's method.
+    ///
+    /// # Errors
+    /// [`MiError::Spec`] for an unknown column or a method that does not fit the column: logreg
+    /// needs exactly two distinct observed values, polr a categorical column, pmm/norm a numeric
+    /// one, pmm at least one donor.
+    pub fn method(mut self, column: &str, method: Method) -> Result<Self, MiError> {
+        let j = self.index(column)?;
+        let v = &self.vars[j];
+        let distinct = {
+            let mut d: Vec<f64> = v
+                .values
+                .iter()
+                .zip(&v.observed)
+                .filter(|(_, o)| **o)
+                .map(|(x, _)| *x)
+                .collect();
+            d.sort_by(f64::total_cmp);
+            d.dedup();
+            d.len()
+        };
+        let bad = |why: String| {
+            Err(input_error(format!(
+                "method {} does not fit column `{column}`: {why}",
+                method.name()
+            )))
+        };
+        match (method, &v.kind) {
+            (Method::LogReg, _) if distinct != 2 => {
+                return bad(format!(
+                    "logistic regression needs a binary column, and it has {distinct} distinct observed values"
+                ));
+            }
+            (Method::LogReg, Kind::Numeric) => {
+                // Recode to 0/1 on use: the lower value is 0.
+            }
+            (Method::Polr, Kind::Numeric) => {
+                return bad("polr needs a categorical column (use factor codes)".into());
+            }
+            (Method::Pmm { .. } | Method::Norm, Kind::Categorical(_)) => {
+                return bad("pmm and norm impute numeric columns".into());
+            }
+            (Method::Pmm { donors: 0 }, _) => return bad("pmm needs at least 1 donor".into()),
+            _ => {}
+        }
+        self.methods[j] = method;
+        Ok(self)
+    }
+
+    /// Sets which columns predict `column` (the rest do not).
+    ///
+    /// # Errors
+    /// [`MiError::Spec`] for an unknown column or a column that would predict itself.
+    pub fn predictors(mut self, column: &str, predictors: &[&str]) -> Result<Self, MiError> {
+        let j = self.index(column)?;
+        let mut row = vec![false; self.vars.len()];
+        for p in predictors {
+            let k = self.index(p)?;
+            if k == j {
+                return Err(input_error(format!(
+                    "column `{column}` cannot predict itself in the predictor matrix"
+                )));
+            }
+            row[k] = true;
+        }
+        self.predictors[j] = row;
+        Ok(self)
+    }
+
+    /// Sets the whole predictor matrix: `matrix[j][k]` = column k predicts column j.
+    ///
+    /// # Errors
+    /// [`MiError::Spec`] for a wrong shape or a `true` on the diagonal.
+    pub fn predictor_matrix(mut self, matrix: Vec<Vec<bool>>) -> Result<Self, MiError> {
+        let p = self.vars.len();
+        if matrix.len() != p || matrix.iter().any(|r| r.len() != p) {
+            return Err(input_error(format!(
+                "the predictor matrix must be {p} × {p} (one row and column per column of the data)"
+            )));
+        }
+        if let Some(j) = (0..p).find(|&j| matrix[j][j]) {
+            return Err(input_error(format!(
+                "the predictor matrix makes column `{}` predict itself (diagonal entry {j} is true)",
+                self.vars[j].name
+            )));
+        }
+        self.predictors = matrix;
+        Ok(self)
+    }
+
+    /// Sets the visit sequence (column names, each at most once).
+    ///
+    /// # Errors
+    /// [`MiError::Spec`] for an unknown or repeated column.
+    pub fn visit_sequence(mut self, columns: &[&str]) -> Result<Self, MiError> {
+        let mut seq = Vec::with_capacity(columns.len());
+        for c in columns {
+            let j = self.index(c)?;
+            if seq.contains(&j) {
+                return Err(input_error(format!(
+                    "column `{c}` appears twice in the visit sequence"
+                )));
+            }
+            seq.push(j);
+        }
+        self.visit = seq;
+        Ok(self)
+    }
+
+    /// Number of imputations (default 5).
+    pub fn m(mut self, m: usize) -> Self {
+        self.m = m;
+        self
+    }
+
+    /// Iterations per chain (default 5).
+    pub fn maxit(mut self, maxit: usize) -> Self {
+        self.maxit = maxit;
+        self
+    }
+
+    /// Seed (default 1); recorded in the result.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Uses the complete column `column` as the cluster in every imputation model.
+    ///
+    /// # Errors
+    /// [`MiError::Spec`] for an unknown column or one with missing ids.
+    pub fn cluster(mut self, column: &str, term: ClusterTerm) -> Result<Self, MiError> {
+        let j = self.index(column)?;
+        let v = &self.vars[j];
+        if let Some(row) = v.observed.iter().position(|o| !o) {
+            return Err(input_error(format!(
+                "cluster column `{column}` is missing at row {}; clusters must be complete",
+                row + 1
+            )));
+        }
+        let mut ids: Vec<f64> = v.values.clone();
+        ids.sort_by(f64::total_cmp);
+        ids.dedup();
+        let map: Vec<usize> = v
+            .values
+            .iter()
+            .map(|x| ids.partition_point(|y| y < x))
+            .collect();
+        self.methods[j] = Method::None;
+        for row in &mut self.predictors {
+            row[j] = false;
+        }
+        self.cluster = Some((j, term, map));
+        Ok(self)
+    }
+
+    /// The method of each column, by name.
+    pub fn methods(&self) -> Vec<(String, Method)> {
+        self.vars
+            .iter()
+            .zip(&self.methods)
+            .map(|(v, m)| (v.name.clone(), *m))
+            .collect()
+    }
+
+    /// Runs the `m` chains.
+    ///
+    /// # Errors
+    /// [`MiError::Spec`] for m < 2 or maxit = 0; [`MiError::Imputation`] when a model cannot be
+    /// fitted (the column and iteration are named).
+    pub fn run(&self, mut progress: Option<&mut dyn FnMut(Progress)>) -> Result<Imputed, MiError> {
+        if self.m < 2 {
+            return Err(input_error(format!(
+                "multiple imputation needs m ≥ 2 imputations; got {}",
+                self.m
+            )));
+        }
+        if self.maxit == 0 {
+            return Err(input_error("maxit must be at least 1".into()));
+        }
+        let total = self.m * self.maxit;
+        let mut chains = Vec::with_capacity(self.m);
+        let mut trace = Vec::new();
+        for c in 0..self.m {
+            let mut state = self.seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let mut rng = Rng::seed_from(splitmix64(&mut state));
+            let (vars, tr) = self.chain(c, &mut rng, &mut |it| {
+                if let Some(p) = progress.as_mut() {
+                    p(Progress {
+                        done: c * self.maxit + it,
+                        total,
+                    });
+                }
+            })?;
+            trace.extend(tr);
+            chains.push(vars);
+        }
+        Ok(Imputed {
+            names: self.vars.iter().map(|v| v.name.clone()).collect(),
+            kinds: self.vars.iter().map(|v| v.kind.clone()).collect(),
+            observed: self.vars.iter().map(|v| v.observed.clone()).collect(),
+            chains,
+            trace,
+            methods: self.methods(),
+            m: self.m,
+            maxit: self.maxit,
+            seed: self.seed,
+            source: self.source.clone(),
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn chain(
+        &self,
+        chain: usize,
+        rng: &mut Rng,
+        tick: &mut dyn FnMut(usize),
+    ) -> Result<(Vec<Vec<f64>>, Vec<TracePoint>), MiError> {
+        let mut cur: Vec<Vec<f64>> = self.vars.iter().map(|v| v.values.clone()).collect();
+        // Initial values: random draws from the observed values (mice's default).
+        for (j, v) in self.vars.iter().enumerate() {
+            if self.methods[j] == Method::None {
+                continue;
+            }
+            let obs: Vec<f64> = v
+                .values
+                .iter()
+                .zip(&v.observed)
+                .filter(|(_, o)| **o)
+                .map(|(x, _)| *x)
+                .collect();
+            for (slot, observed) in cur[j].iter_mut().zip(&v.observed) {
+                if !observed {
+                    *slot = obs[rng.below(obs.len() as u64) as usize];
+                }
+            }
+        }
+        let mut trace = Vec::new();
+        for it in 0..self.maxit {
+            for &j in &self.visit {
+                let method = self.methods[j];
+                if method == Method::None {
+                    continue;
+                }
+                let x = self.design(j, &cur);
+                let imputed = self.impute(j, method, &x, &cur[j], rng).map_err(|detail| {
+                    MiError::Imputation {
+                        column: self.vars[j].name.clone(),
+                        iteration: it + 1,
+                        chain: chain + 1,
+                        detail,
+                    }
+                })?;
+                let mut k = 0;
+                for i in 0..cur[j].len() {
+                    if !self.vars[j].observed[i] {
+                        cur[j][i] = imputed[k];
+                        k += 1;
+                    }
+                }
+                let n = imputed.len() as f64;
+                let mean = imputed.iter().sum::<f64>() / n;
+                let sd = if imputed.len() > 1 {
+                    (imputed.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+                } else {
+                    0.0
+                };
+                trace.push(TracePoint {
+                    column: self.vars[j].name.clone(),
+                    chain: chain + 1,
+                    iteration: it + 1,
+                    mean,
+                    sd: (imputed.len() > 1).then_some(sd),
+                });
+            }
+            tick(it + 1);
+        }
+        Ok((cur, trace))
+    }
+
+    /// The design of the imputation model for column `j`: intercept, predictors, cluster terms.
+    fn design(&self, j: usize, cur: &[Vec<f64>]) -> DMatrix<f64> {
+        let n = cur[j].len();
+        let mut cols: Vec<Vec<f64>> = vec![vec![1.0; n]];
+        let mut numeric: Vec<usize> = Vec::new();
+        for (k, v) in self.vars.iter().enumerate() {
+            if !self.predictors[j][k] {
+                continue;
+            }
+            match &v.kind {
+                Kind::Numeric => {
+                    numeric.push(cols.len());
+                    cols.push(cur[k].clone());
+                }
+                Kind::Categorical(levels) => {
+                    for l in 1..levels.len() {
+                        cols.push(
+                            cur[k]
+                                .iter()
+                                .map(|&c| if c as usize == l { 1.0 } else { 0.0 })
+                                .collect(),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some((_, term, map)) = &self.cluster {
+            let g = map.iter().copied().max().map_or(0, |x| x + 1);
+            match term {
+                ClusterTerm::Indicators => {
+                    for c in 1..g {
+                        cols.push(
+                            map.iter()
+                                .map(|&m| if m == c { 1.0 } else { 0.0 })
+                                .collect(),
+                        );
+                    }
+                }
+                ClusterTerm::Means => {
+                    let mut counts = vec![0.0; g];
+                    for &m in map {
+                        counts[m] += 1.0;
+                    }
+                    for &c in &numeric {
+                        let mut sums = vec![0.0; g];
+                        for (i, &m) in map.iter().enumerate() {
+                            sums[m] += cols[c][i];
+                        }
+                        let col = map.iter().map(|&m| sums[m] / counts[m]).collect();
+                        cols.push(col);
+                    }
+                }
+            }
+        }
+        DMatrix::from_fn(n, cols.len(), |i, c| cols[c][i])
+    }
+
+    fn impute(
+        &self,
+        j: usize,
+        method: Method,
+        x: &DMatrix<f64>,
+        y: &[f64],
+        rng: &mut Rng,
+    ) -> Result<Vec<f64>, String> {
+        let obs: Vec<usize> = (0..y.len()).filter(|&i| self.vars[j].observed[i]).collect();
+        let mis: Vec<usize> = (0..y.len())
+            .filter(|&i| !self.vars[j].observed[i])
+            .collect();
+        let xo = x.select_rows(&obs);
+        let xm = x.select_rows(&mis);
+        let yo: Vec<f64> = obs.iter().map(|&i| y[i]).collect();
+        match method {
+            Method::Norm | Method::Pmm { .. } => {
+                let (beta_hat, beta_star, sigma) = norm_draw(&xo, &yo, rng)?;
+                if method == Method::Norm {
+                    let eta = &xm * &beta_star;
+                    return Ok(eta.iter().map(|e| e + sigma * rng.normal()).collect());
+                }
+                let donors = match method {
+                    Method::Pmm { donors } => donors.min(yo.len()),
+                    _ => 1,
+                };
+                let yhat_obs = &xo * &beta_hat;
+                let yhat_mis = &xm * &beta_star;
+                Ok(pmm_match(&yhat_obs, &yhat_mis, &yo, donors, rng))
+            }
+            Method::LogReg => {
+                let lo = yo.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = yo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let y01: Vec<f64> = yo.iter().map(|&v| if v > lo { 1.0 } else { 0.0 }).collect();
+                let (beta, cov) = logistic(&xo, &y01)?;
+                let l = Spd::new(cov, "covariance of the logistic fit")
+                    .map_err(|e| e.to_string())?
+                    .l();
+                let z = DVector::from_fn(beta.len(), |_, _| rng.normal());
+                let beta_star = &beta + &l * z;
+                let eta = &xm * &beta_star;
+                Ok(eta
+                    .iter()
+                    .map(|e| {
+                        let p = 1.0 / (1.0 + (-e).exp());
+                        if rng.uniform() < p { hi } else { lo }
+                    })
+                    .collect())
+            }
+            Method::Polr => {
+                let Kind::Categorical(levels) = &self.vars[j].kind else {
+                    return Err("polr needs a categorical column".into());
+                };
+                let codes: Vec<usize> = yo.iter().map(|&v| v as usize).collect();
+                // Clm has no intercept: drop the design's first column.
+                let xo1 = xo.columns(1, xo.ncols() - 1).into_owned();
+                let xm1 = xm.columns(1, xm.ncols() - 1).into_owned();
+                let labels: Vec<String> = (0..levels.len()).map(|c| c.to_string()).collect();
+                let fit = Clm::with_levels(&codes, &labels, &xo1)
+                    .and_then(|c| c.fit())
+                    .map_err(|e| e.to_string())?;
+                let probs = fit.predict(&xm1).map_err(|e| e.to_string())?;
+                let kept: Vec<f64> = fit
+                    .levels()
+                    .iter()
+                    .map(|l| l.parse::<f64>().unwrap_or(0.0))
+                    .collect();
+                Ok((0..xm1.nrows())
+                    .map(|i| {
+                        let u = rng.uniform();
+                        let mut acc = 0.0;
+                        for (c, &code) in kept.iter().enumerate() {
+                            acc += probs[(i, c)];
+                            if u < acc {
+                                return code;
+                            }
+                        }
+                        kept[kept.len() - 1]
+                    })
+                    .collect())
+            }
+            Method::None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// mice's `.norm.draw`: β̂, a posterior draw β*, and σ*.
+fn norm_draw(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    rng: &mut Rng,
+) -> Result<(DVector<f64>, DVector<f64>, f64), String> {
+    const RIDGE: f64 = 1e-5;
+    let n = x.nrows();
+    let p = x.ncols();
+    let mut xtx = x.transpose() * x;
+    for d in 0..p {
+        xtx[(d, d)] += RIDGE * xtx[(d, d)];
+    }
+    let spd = Spd::new(xtx, "X'X of the imputation model").map_err(|e| e.to_string())?;
+    let yv = DVector::from_column_slice(y);
+    let beta_hat = spd
+        .solve(&(x.transpose() * &yv))
+        .map_err(|e| e.to_string())?;
+    let resid = &yv - x * &beta_hat;
+    let rss = resid.dot(&resid);
+    let df = (n as f64 - p as f64).max(1.0);
+    let sigma = (rss / rng.chi_square(df)).sqrt();
+    let v = spd.inverse();
+    let l = Spd::new(v, "(X'X)⁻¹ of the imputation model")
+        .map_err(|e| e.to_string())?
+        .l();
+    let z = DVector::from_fn(p, |_, _| rng.normal());
+    let beta_star = &beta_hat + (&l * z) * sigma;
+    Ok((beta_hat, beta_star, sigma))
+}
+
+/// Type-1 predictive mean matching: for each missing row, a random one of the `donors` observed
+/// rows with the closest predicted mean gives its observed value.
+fn pmm_match(
+    yhat_obs: &DVector<f64>,
+    yhat_mis: &DVector<f64>,
+    y_obs: &[f64],
+    donors: usize,
+    rng: &mut Rng,
+) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..yhat_obs.len()).collect();
+    order.sort_by(|&a, &b| yhat_obs[a].total_cmp(&yhat_obs[b]));
+    let sorted: Vec<f64> = order.iter().map(|&i| yhat_obs[i]).collect();
+    let n = sorted.len();
+    yhat_mis
+        .iter()
+        .map(|&t| {
+            // The `donors` nearest in sorted order: grow a window around the insertion point.
+            let pos = sorted.partition_point(|&v| v < t);
+            let (mut lo, mut hi) = (pos, pos);
+            while hi - lo < donors {
+                let take_left = if lo == 0 {
+                    false
+                } else if hi == n {
+                    true
+                } else {
+                    (t - sorted[lo - 1]) <= (sorted[hi] - t)
+                };
+                if take_left {
+                    lo -= 1;
+                } else {
+                    hi += 1;
+                }
+            }
+            let pick = lo + rng.below((hi - lo) as u64) as usize;
+            y_obs[order[pick]]
+        })
+        .collect()
+}
+
+/// Logistic regression by Newton with a tiny ridge (finite under separation); returns β̂ and the
+/// inverse of the penalised information.
+fn logistic(x: &DMatrix<f64>, y: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>), String> {
+    const RIDGE: f64 = 1e-5;
+    let p = x.ncols();
+    let mut beta = DVector::zeros(p);
+    let scale: Vec<f64> = (0..p)
+        .map(|d| x.column(d).iter().map(|v| v * v).sum::<f64>().max(1.0))
+        .collect();
+    for _ in 0..50 {
+        let eta = x * &beta;
+        let mut grad = DVector::zeros(p);
+        let mut info = DMatrix::zeros(p, p);
+        for i in 0..x.nrows() {
+            let mu = 1.0 / (1.0 + (-eta[i]).exp());
+            let w = (mu * (1.0 - mu)).max(1e-10);
+            let xi = x.row(i);
+            for a in 0..p {
+                grad[a] += xi[a] * (y[i] - mu);
+                for b in 0..=a {
+                    info[(a, b)] += w * xi[a] * xi[b];
+                }
+            }
+        }
+        for a in 0..p {
+            grad[a] -= RIDGE * scale[a] * beta[a];
+            info[(a, a)] += RIDGE * scale[a];
+            for b in 0..a {
+                info[(b, a)] = info[(a, b)];
+            }
+        }
+        let spd = Spd::new(info, "information of the logistic imputation model")
+            .map_err(|e| e.to_string())?;
+        let step = spd.solve(&grad).map_err(|e| e.to_string())?;
+        beta += &step;
+        if step.amax() < 1e-10 {
+            return Ok((beta, spd.inverse()));
+        }
+    }
+    Err("the logistic imputation model did not converge in 50 Newton steps".into())
+}
+
+/// Mean and SD of one column's imputed values at one iteration of one chain (the convergence
+/// trace: chains should mix and show no trend).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TracePoint {
+    /// Column.
+    pub column: String,
+    /// Chain, 1-based.
+    pub chain: usize,
+    /// Iteration, 1-based.
+    pub iteration: usize,
+    /// Mean of the imputed values.
+    pub mean: f64,
+    /// Their SD (`None` with one missing value).
+    pub sd: Option<f64>,
+}
+
+/// The result of [`Mice::run`]: `m` completed data sets, the trace, and the settings.
+#[derive(Debug, Clone)]
+pub struct Imputed {
+    names: Vec<String>,
+    kinds: Vec<Kind>,
+    observed: Vec<Vec<bool>>,
+    chains: Vec<Vec<Vec<f64>>>,
+    /// The convergence trace.
+    pub trace: Vec<TracePoint>,
+    /// Method per column.
+    pub methods: Vec<(String, Method)>,
+    /// Imputations.
+    pub m: usize,
+    /// Iterations per chain.
+    pub maxit: usize,
+    /// The seed.
+    pub seed: u64,
+    source: String,
+}
+
+impl Imputed {
+    /// The `i`-th completed data set (0-based), as a data table with the original columns.
+    ///
+    /// # Errors
+    /// [`MiError::Spec`] for `i ≥ m`.
+    pub fn complete(&self, i: usize) -> Result<DataTable, MiError> {
+        let chain = self.chains.get(i).ok_or_else(|| {
+            input_error(format!("imputation {i} does not exist (m = {})", self.m))
+        })?;
+        let columns = self
+            .names
+            .iter()
+            .zip(&self.kinds)
+            .zip(chain)
+            .map(|((name, kind), vals)| match kind {
+                Kind::Numeric => Column::numeric(name, vals.iter().map(|v| Some(*v)).collect()),
+                Kind::Categorical(levels) => Column {
+                    name: name.clone(),
+                    data: ColumnData::Categorical {
+                        codes: vals.iter().map(|v| Some(*v as u32)).collect(),
+                        levels: levels.clone(),
+                    },
+                },
+            })
+            .collect();
+        DataTable::new(&format!("{} (imputation {})", self.source, i + 1), columns)
+            .map_err(|e| input_error(e.to_string()))
+    }
+
+    /// The imputed values of `column` in imputation `i` (missing rows in row order).
+    pub fn imputed_values(&self, column: &str, i: usize) -> Option<Vec<f64>> {
+        let j = self.names.iter().position(|n| n == column)?;
+        let chain = self.chains.get(i)?;
+        Some(
+            chain[j]
+                .iter()
+                .zip(&self.observed[j])
+                .filter(|(_, o)| !**o)
+                .map(|(v, _)| *v)
+                .collect(),
+        )
+    }
+
+    /// Fits `analysis` on every completed data set and pools the results by Rubin's rules.
+    ///
+    /// # Errors
+    /// The first analysis error (with its imputation), or a pooling error.
+    ///
+    /// `df_complete` is the complete-data residual df (`f64::INFINITY` for large-sample models);
+    /// `level` the confidence level of the pooled intervals.
+    pub fn analyse<E, F>(
+        &self,
+        df_complete: f64,
+        level: f64,
+        mut analysis: F,
+    ) -> Result<Pooled, MiError>
+    where
+        E: Estimates,
+        F: FnMut(&DataTable) -> Result<E, String>,
+    {
+        let mut fits = Vec::with_capacity(self.m);
+        for i in 0..self.m {
+            let table = self.complete(i)?;
+            fits.push(analysis(&table).map_err(|detail| MiError::Analysis {
+                imputation: i + 1,
+                detail,
+            })?);
+        }
+        pool(&fits, df_complete, level)
+    }
+}

@@ -1,0 +1,360 @@
+//! MICE end to end, and its bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use trialstats_core::Inference;
+use trialstats_data::{Column, DataTable, Formula, FrameOptions, ModelFrame, datasets};
+use trialstats_mi::{ClusterTerm, Method, MiError, Mice, Pooled};
+use trialstats_robust::{Ols, Vcov};
+
+fn lm(table: &DataTable, formula: &str) -> Result<Inference, String> {
+    let f = Formula::parse(formula).map_err(|e| e.to_string())?;
+    let mf = ModelFrame::new(table, &f, &FrameOptions::default()).map_err(|e| e.to_string())?;
+    let fit = Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
+        .and_then(|o| o.names(&mf.column_names))
+        .and_then(|o| o.fit())
+        .map_err(|e| e.to_string())?;
+    fit.infer(&Vcov::Iid, 0.95).map_err(|e| e.to_string())
+}
+
+fn pooled(seed: u64, m: usize) -> Pooled {
+    let nhanes = datasets::nhanes().unwrap();
+    let imp = Mice::new(&nhanes)
+        .unwrap()
+        .m(m)
+        .maxit(5)
+        .seed(seed)
+        .run(None)
+        .unwrap();
+    imp.analyse(22.0, 0.95, |t| lm(t, "chl ~ age + bmi"))
+        .unwrap()
+}
+
+#[test]
+fn same_seed_same_imputations_and_the_trace_is_complete() {
+    let nhanes = datasets::nhanes().unwrap();
+    let spec = Mice::new(&nhanes).unwrap().m(3).maxit(4).seed(7);
+    let a = spec.run(None).unwrap();
+    let b = spec.run(None).unwrap();
+    for i in 0..3 {
+        assert_eq!(
+            a.complete(i).unwrap().to_csv(),
+            b.complete(i).unwrap().to_csv()
+        );
+    }
+    let c = spec.clone().seed(8).run(None).unwrap();
+    assert_ne!(
+        a.complete(0).unwrap().to_csv(),
+        c.complete(0).unwrap().to_csv()
+    );
+    // bmi, hyp and chl are incomplete: 3 columns × 3 chains × 4 iterations.
+    assert_eq!(a.trace.len(), 36);
+    assert_eq!((a.m, a.maxit, a.seed), (3, 4, 7));
+    // pmm imputes observed values only, and fills every hole.
+    let observed_bmi: Vec<f64> = nhanes
+        .numeric("bmi")
+        .unwrap()
+        .iter()
+        .flatten()
+        .copied()
+        .collect();
+    for v in a.imputed_values("bmi", 0).unwrap() {
+        assert!(observed_bmi.contains(&v));
+    }
+    assert_eq!(a.imputed_values("bmi", 0).unwrap().len(), 9);
+    assert!(
+        a.complete(0)
+            .unwrap()
+            .numeric("chl")
+            .unwrap()
+            .iter()
+            .all(Option::is_some)
+    );
+    // The progress callback sees every iteration.
+    let mut seen = Vec::new();
+    spec.run(Some(&mut |p: trialstats_mi::Progress| {
+        seen.push((p.done, p.total))
+    }))
+    .unwrap();
+    assert_eq!(seen.last(), Some(&(12, 12)));
+}
+
+#[test]
+fn nhanes_pooled_estimates_agree_with_mice_in_distribution() {
+    // Reference: R 4.2.2, mice 3.15.0, over seeds s = 1..200:
+    //   imp <- mice(nhanes, m = 50, maxit = 5, seed = s, printFlag = FALSE)
+    //   p <- summary(pool(with(imp, lm(chl ~ age + bmi))))
+    // mean and SD over the 200 seeds of the pooled estimates and standard errors
+    // ((Intercept), age, bmi). Imputations are random, so the comparison is in distribution: our
+    // mean over S seeds must lie within 4 Monte Carlo standard errors of R's mean.
+    const R_MEAN: [f64; 6] = [
+        -12.727004535,
+        32.754353714,
+        5.575154089,
+        68.337122110,
+        11.232082026,
+        2.122132916,
+    ];
+    const R_SD: [f64; 6] = [
+        5.69495912675,
+        1.02575883237,
+        0.16670280911,
+        2.49545508668,
+        0.47940019730,
+        0.07325624152,
+    ];
+    let s = 60;
+    let mut sums = [0.0; 6];
+    for seed in 1..=s {
+        let p = pooled(seed, 50);
+        for (k, t) in p.terms.iter().enumerate() {
+            sums[k] += t.estimate;
+            sums[3 + k] += t.std_error;
+        }
+    }
+    for k in 0..6 {
+        let ours = sums[k] / s as f64;
+        let mc = R_SD[k] * (1.0 / s as f64 + 1.0 / 200.0).sqrt();
+        assert!(
+            (ours - R_MEAN[k]).abs() < 4.0 * mc,
+            "quantity {k}: ours {ours}, mice {} (Monte Carlo SE {mc})",
+            R_MEAN[k]
+        );
+    }
+}
+
+fn table(cols: Vec<Column>) -> DataTable {
+    DataTable::new("test.csv", cols).unwrap()
+}
+
+#[test]
+fn bad_specifications_are_typed_errors_that_name_the_column() {
+    let t = table(vec![
+        Column::numeric("x", vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0)]),
+        Column::numeric("gone", vec![None, None, None, None]),
+    ]);
+    let e = Mice::new(&t).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("column `gone` of `test.csv` is entirely missing"),
+        "{e}"
+    );
+
+    let nhanes = datasets::nhanes().unwrap();
+    let e = Mice::new(&nhanes)
+        .unwrap()
+        .predictors("bmi", &["age", "bmi"])
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "column `bmi` cannot predict itself in the predictor matrix"
+    );
+    let mut pm = vec![vec![false; 4]; 4];
+    pm[2][2] = true;
+    let e = Mice::new(&nhanes)
+        .unwrap()
+        .predictor_matrix(pm)
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("makes column `hyp` predict itself"),
+        "{e}"
+    );
+    let e = Mice::new(&nhanes).unwrap().m(1).run(None).unwrap_err();
+    assert!(matches!(e, MiError::Spec(_)));
+    assert!(e.to_string().contains("m ≥ 2"));
+    // logistic regression on a numeric column with 7 levels.
+    let seven = table(vec![
+        Column::numeric("x", (0..8).map(|i| Some(f64::from(i))).collect()),
+        Column::numeric(
+            "y",
+            vec![
+                Some(1.),
+                Some(2.),
+                Some(3.),
+                Some(4.),
+                Some(5.),
+                Some(6.),
+                Some(7.),
+                None,
+            ],
+        ),
+    ]);
+    let e = Mice::new(&seven)
+        .unwrap()
+        .method("y", Method::LogReg)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "method logreg does not fit column `y`: logistic regression needs a binary column, and it has 7 distinct observed values"
+    );
+    let e = Mice::new(&seven)
+        .unwrap()
+        .method("z", Method::Norm)
+        .unwrap_err();
+    assert!(e.to_string().contains("no column `z`"));
+    let e = Mice::new(&seven)
+        .unwrap()
+        .cluster("y", ClusterTerm::Indicators)
+        .unwrap_err();
+    assert!(e.to_string().contains("missing at row 8"), "{e}");
+}
+
+#[test]
+fn categorical_columns_get_logreg_and_polr_and_stay_in_their_levels() {
+    let nhanes2 = datasets::nhanes2().unwrap();
+    let spec = Mice::new(&nhanes2).unwrap();
+    let methods = spec.methods();
+    assert_eq!(methods[2], ("hyp".to_string(), Method::LogReg));
+    assert_eq!(methods[1], ("bmi".to_string(), Method::Pmm { donors: 5 }));
+    let imp = spec.clone().m(5).seed(3).run(None).unwrap();
+    for i in 0..5 {
+        let done = imp.complete(i).unwrap();
+        assert!(done.column("hyp").unwrap().data.text(0).is_some());
+        for r in 0..done.nrows() {
+            let v = done.column("hyp").unwrap().data.text(r).unwrap();
+            assert!(v == "no" || v == "yes");
+        }
+    }
+    // age (3 levels) made incomplete and imputed by the proportional-odds model.
+    let age: Vec<Option<String>> = (0..nhanes2.nrows())
+        .map(|r| {
+            let v = nhanes2.column("age").unwrap().data.text(r);
+            if r % 6 == 5 { None } else { v }
+        })
+        .collect();
+    let mut cols: Vec<Column> = nhanes2.columns().to_vec();
+    cols[0] = Column::categorical("age", &age);
+    let t = table(cols);
+    let spec = Mice::new(&t).unwrap();
+    assert_eq!(spec.methods()[0].1, Method::Polr);
+    let imp = spec.m(3).seed(5).run(None).unwrap();
+    let vals = imp.imputed_values("age", 0).unwrap();
+    assert_eq!(vals.len(), 4);
+    assert!(vals.iter().all(|v| [0.0, 1.0, 2.0].contains(v)));
+}
+
+#[test]
+fn norm_and_cluster_terms_recover_a_known_slope() {
+    // y = 1 + 2x + cluster effect + N(0, 1), 30 % of y missing completely at random; the pooled
+    // slope of y ~ x should be near 2 (within 4 pooled SEs), with and without cluster indicators.
+    let mut rng = trialstats_core::rng::Rng::seed_from(99);
+    let n = 400;
+    let (mut x, mut y, mut g) = (Vec::new(), Vec::new(), Vec::new());
+    let effects: Vec<f64> = (0..20).map(|_| rng.normal()).collect();
+    for i in 0..n {
+        let xi = rng.normal();
+        let gi = i % 20;
+        let yi = 1.0 + 2.0 * xi + effects[gi] + rng.normal();
+        x.push(Some(xi));
+        y.push(if rng.uniform() < 0.3 { None } else { Some(yi) });
+        g.push(Some(gi as f64));
+    }
+    let t = table(vec![
+        Column::numeric("x", x),
+        Column::numeric("y", y),
+        Column::numeric("g", g),
+    ]);
+    for term in [
+        None,
+        Some(ClusterTerm::Indicators),
+        Some(ClusterTerm::Means),
+    ] {
+        let mut spec = Mice::new(&t)
+            .unwrap()
+            .method("y", Method::Norm)
+            .unwrap()
+            .m(10)
+            .seed(1);
+        spec = match term {
+            Some(term) => spec.cluster("g", term).unwrap(),
+            None => spec.predictors("y", &["x"]).unwrap(),
+        };
+        let p = spec
+            .run(None)
+            .unwrap()
+            .analyse(f64::INFINITY, 0.95, |d| lm(d, "y ~ x"))
+            .unwrap();
+        let slope = &p.terms[1];
+        assert!(
+            (slope.estimate - 2.0).abs() < 4.0 * slope.std_error,
+            "{term:?}: {slope:?}"
+        );
+    }
+}
+
+/// One replication of the MAR simulation: returns (pooled estimate of E[y], CI covers 1?,
+/// complete-case mean).
+fn mar_replication(seed: u64) -> (f64, bool, f64) {
+    // x ~ N(0, 1), y = 1 + 2x + N(0, 1), so E[y] = 1; y is missing with probability
+    // expit(−1 + 1.5x) (MAR given the always observed x): the complete-case mean is biased down.
+    // Imputed by norm, the correct model. (pmm is biased here, about −0.07: the missing values
+    // sit where donors are scarce, a known limit of matching — van Buuren 2018, §3.4.3.)
+    let mut rng = trialstats_core::rng::Rng::seed_from(seed);
+    let n = 200;
+    let (mut x, mut y) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let xi = rng.normal();
+        let yi = 1.0 + 2.0 * xi + rng.normal();
+        let miss = rng.uniform() < 1.0 / (1.0 + (1.0 - 1.5 * xi).exp());
+        x.push(Some(xi));
+        y.push((!miss).then_some(yi));
+    }
+    let cc: Vec<f64> = y.iter().flatten().copied().collect();
+    let cc_mean = cc.iter().sum::<f64>() / cc.len() as f64;
+    let t = table(vec![Column::numeric("x", x), Column::numeric("y", y)]);
+    let p = Mice::new(&t)
+        .unwrap()
+        .method("y", Method::Norm)
+        .unwrap()
+        .m(10)
+        .maxit(5)
+        .seed(seed)
+        .run(None)
+        .unwrap()
+        .analyse((n - 1) as f64, 0.95, |d| lm(d, "y ~ 1"))
+        .unwrap();
+    let est = &p.terms[0];
+    (
+        est.estimate,
+        est.ci_low <= 1.0 && 1.0 <= est.ci_high,
+        cc_mean,
+    )
+}
+
+fn mar_simulation(reps: u64) -> (f64, f64, f64, f64) {
+    let (mut s, mut s2, mut cover, mut cc) = (0.0, 0.0, 0usize, 0.0);
+    for seed in 0..reps {
+        let (e, c, m) = mar_replication(1000 + seed);
+        s += e;
+        s2 += e * e;
+        cover += usize::from(c);
+        cc += m;
+    }
+    let r = reps as f64;
+    let mean = s / r;
+    let sd = (s2 / r - mean * mean).sqrt();
+    (mean, sd / r.sqrt(), cover as f64 / r, cc / r)
+}
+
+#[test]
+fn mar_simulation_is_unbiased_and_covers() {
+    // 200 seeded replications (a few seconds): the pooled mean within 4 Monte Carlo SEs of the
+    // truth, and 95 % intervals covering in 90–99 % of replications (binomial SD 1.5 % at 200
+    // replications: a correct method fails this with probability about 0.005). The
+    // complete-case mean, for contrast, is clearly biased.
+    let (mean, mc_se, coverage, cc) = mar_simulation(200);
+    assert!(
+        (mean - 1.0).abs() < 4.0 * mc_se,
+        "mean {mean} (MC SE {mc_se})"
+    );
+    assert!((0.90..=0.99).contains(&coverage), "coverage {coverage}");
+    assert!(cc < 0.8, "complete-case mean {cc}");
+}
+
+#[test]
+#[ignore = "larger run (2000 replications, about a minute in release): cargo test --release -- --ignored"]
+fn mar_simulation_large() {
+    let (mean, mc_se, coverage, cc) = mar_simulation(2000);
+    eprintln!("MI mean {mean} (MC SE {mc_se}), coverage {coverage}, complete-case mean {cc}");
+    assert!((mean - 1.0).abs() < 4.0 * mc_se);
+    assert!((0.93..=0.97).contains(&coverage), "coverage {coverage}");
+}
