@@ -10,7 +10,8 @@
 //! - [`twosample`]: t, Wilcoxon, chi-square and Fisher tests (`trialstats-twosample`);
 //! - [`mi`]: pooling by Rubin's rules (`trialstats-mi`).
 //! - [`instruments`]: scoring of PHQ-9, DDS, EQ-5D, SDSCA and (feature `mmas8`) MMAS-8
-//!   (`trialstats-instruments`).
+//!   (`trialstats-instruments`);
+//! - [`sim`]: the seeded trial simulator, its data schema and calibration report (`trialstats-sim`).
 //!
 //! # Example: Stata's `regress y x, vce(cluster firm)` on Petersen's data
 //! ```
@@ -37,5 +38,6 @@ pub use trialstats_instruments as instruments;
 pub use trialstats_mi as mi;
 pub use trialstats_ordinal as ordinal;
 pub use trialstats_robust as robust;
+pub use trialstats_sim as sim;
 pub use trialstats_twosample as twosample;
 pub use trialstats_ukpds as ukpds;

@@ -26,6 +26,8 @@ pub enum Command {
     Pool(crate::pool::PoolArgs),
     /// Multiple imputation by chained equations; completed data sets and a pooled linear model.
     Impute(crate::impute::ImputeArgs),
+    /// A seeded synthetic trial in the pipeline's schema, with its calibration report.
+    Simulate(crate::simulate::SimulateArgs),
     /// UKPDS 56 (CHD) or 60 (stroke) risk for every row.
     Ukpds(crate::ukpds::UkpdsArgs),
     /// Score a survey instrument for every row (PHQ-9, DDS, EQ-5D, MMAS-8, SDSCA).
@@ -77,6 +79,7 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
         Command::Score(args) => crate::score::run(args, format),
         Command::Pool(args) => crate::pool::run(args, format),
         Command::Impute(args) => crate::impute::run(args, format),
+        Command::Simulate(args) => crate::simulate::run(args, format),
         Command::Test(args) => crate::twosample::run_test(args, format),
         Command::Table1(args) => crate::twosample::run_table1(args, format),
         Command::Design {

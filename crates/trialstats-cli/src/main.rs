@@ -16,6 +16,7 @@ mod pool;
 mod progress;
 mod regress;
 mod score;
+mod simulate;
 mod twosample;
 mod ukpds;
 

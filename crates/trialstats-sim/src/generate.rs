@@ -1,0 +1,445 @@
+//! The generator: one seeded pass that writes one row per participant in the trial schema.
+//!
+//! # Model
+//! - Design: `regions` strata, each with `clusters_per_arm_per_region` clusters per arm allocated
+//!   by a seeded permutation; cluster sizes spread within `cluster_size_range` around the mean.
+//! - Baseline: sex; age N(μ, σ) truncated to 25–75; duration log-normal by arm (medians 7 and 9
+//!   years), at least 1.1 years and diagnosed at 20 or later; HbA1c a normal body below 8 % with
+//!   an exponential tail above it; SBP normal; HDL and the TC/HDL ratio log-normal with sex
+//!   shifts; triglycerides log-normal; LDL by Friedewald; weight, height, waist normal by sex.
+//! - 12 months: each measure m (on its scale) is `μ + ρ (m₀ − μ) + √(1 − ρ²) σ ε + common change
+//!   \+ arm effect + u_cluster`, with u_cluster ~ N(0, icc/(1 − icc) · (1 − ρ²) σ²), so the
+//!   within-person change has the chosen ICC.
+//! - Survey answers come from latent traits (depression, distress, physical burden, adherence,
+//!   self-care), each item a threshold of trait + noise: PHQ-9 items 0–3, the four DDS-4 items
+//!   1–6 (by their DDS-17 numbers 14, 6, 16, 3), EQ-5D-3L levels and VAS, MMAS-8 yes/no and
+//!   A–E, SDSCA days 0–7 with smoking, physical activity more than 3 times a week, and the two
+//!   support items on 1–5.
+//! - Missing data: no 12-month data with probability `dropout` by arm, higher for higher
+//!   baseline HbA1c (missing at random given arm and baseline); single survey items unanswered
+//!   with probability `item_nonresponse`.
+
+use trialstats_core::rng::Rng;
+use trialstats_data::{Column, DataTable};
+
+use crate::params::SimParams;
+use crate::schema::{ARM_INTERVENTION, ARM_USUAL_CARE};
+
+/// A simulated trial: the table and what made it.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    /// One row per participant, in the trial schema ([`crate::schema`]).
+    pub table: DataTable,
+    /// The seed.
+    pub seed: u64,
+    /// The parameters.
+    pub params: SimParams,
+}
+
+fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+fn round_to(x: f64, dp: i32) -> f64 {
+    let f = 10f64.powi(dp);
+    (x * f).round() / f
+}
+
+/// Count of thresholds below `z` (an ordinal item from a latent value).
+fn level(z: f64, thresholds: &[f64]) -> f64 {
+    thresholds.iter().filter(|&&t| z > t).count() as f64
+}
+
+/// Output columns, filled row by row.
+struct Columns {
+    names: Vec<String>,
+    numeric: Vec<Vec<Option<f64>>>,
+    text_names: Vec<String>,
+    text: Vec<Vec<Option<String>>>,
+    order: Vec<(bool, usize)>,
+}
+
+impl Columns {
+    fn new() -> Self {
+        Self {
+            names: Vec::new(),
+            numeric: Vec::new(),
+            text_names: Vec::new(),
+            text: Vec::new(),
+            order: Vec::new(),
+        }
+    }
+
+    fn num(&mut self, name: &str, v: Option<f64>) {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => self.numeric[i].push(v),
+            None => {
+                self.names.push(name.to_string());
+                self.numeric.push(vec![v]);
+                self.order.push((false, self.names.len() - 1));
+            }
+        }
+    }
+
+    fn txt(&mut self, name: &str, v: Option<String>) {
+        match self.text_names.iter().position(|n| n == name) {
+            Some(i) => self.text[i].push(v),
+            None => {
+                self.text_names.push(name.to_string());
+                self.text.push(vec![v]);
+                self.order.push((true, self.text_names.len() - 1));
+            }
+        }
+    }
+
+    fn into_table(self, source: &str) -> Result<DataTable, String> {
+        let cols = self
+            .order
+            .iter()
+            .map(|&(is_text, i)| {
+                if is_text {
+                    Column::categorical(&self.text_names[i], &self.text[i])
+                } else {
+                    Column::numeric(&self.names[i], self.numeric[i].clone())
+                }
+            })
+            .collect();
+        DataTable::new(source, cols).map_err(|e| e.to_string())
+    }
+}
+
+/// Splits `n` into `g` sizes within `lo..=hi`, spread by random moves.
+fn cluster_sizes(n: usize, g: usize, lo: usize, hi: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut s = vec![n / g; g];
+    for x in s.iter_mut().take(n % g) {
+        *x += 1;
+    }
+    for _ in 0..(20 * g) {
+        let a = rng.below(g as u64) as usize;
+        let b = rng.below(g as u64) as usize;
+        if a != b && s[a] > lo && s[b] < hi {
+            s[a] -= 1;
+            s[b] += 1;
+        }
+    }
+    s
+}
+
+/// Simulates one trial.
+///
+/// # Errors
+/// A message for invalid parameters.
+pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, String> {
+    params.check()?;
+    let p = params;
+    let mut rng = Rng::seed_from(seed);
+    let r = &mut rng;
+    // Allocation: within each region, a seeded permutation of its clusters.
+    let per_region = 2 * p.clusters_per_arm_per_region;
+    let mut clusters: Vec<(usize, usize, bool)> = Vec::new(); // (region, cluster id, intervention)
+    for region in 0..p.regions {
+        let mut arms: Vec<bool> = (0..per_region)
+            .map(|k| k < p.clusters_per_arm_per_region)
+            .collect();
+        for i in (1..arms.len()).rev() {
+            let j = r.below(i as u64 + 1) as usize;
+            arms.swap(i, j);
+        }
+        for (k, &arm) in arms.iter().enumerate() {
+            clusters.push((region + 1, region * per_region + k + 1, arm));
+        }
+    }
+    let g_arm = p.regions * p.clusters_per_arm_per_region;
+    let (lo, hi) = p.cluster_size_range;
+    let sizes_i = cluster_sizes(p.participants_per_arm, g_arm, lo, hi, r);
+    let sizes_c = cluster_sizes(p.participants_per_arm, g_arm, lo, hi, r);
+    let (mut ki, mut kc) = (0, 0);
+    let mut cols = Columns::new();
+    let mut id = 0;
+    let icc_sd = (p.icc / (1.0 - p.icc)).sqrt();
+    let rho = p.stability;
+    let resid = (1.0 - rho * rho).sqrt();
+    for &(region, cluster, intervention) in &clusters {
+        let size = if intervention {
+            ki += 1;
+            sizes_i[ki - 1]
+        } else {
+            kc += 1;
+            sizes_c[kc - 1]
+        };
+        // Cluster effects on the 12-month changes, in units of each measure's change SD.
+        let u: Vec<f64> = (0..12).map(|_| icc_sd * r.normal()).collect();
+        let a = if intervention { 1.0 } else { 0.0 };
+        for _ in 0..size {
+            id += 1;
+            cols.num("id", Some(f64::from(id)));
+            cols.num("region", Some(region as f64));
+            cols.num("cluster", Some(cluster as f64));
+            cols.txt(
+                "arm",
+                Some(
+                    if intervention {
+                        ARM_INTERVENTION
+                    } else {
+                        ARM_USUAL_CARE
+                    }
+                    .to_string(),
+                ),
+            );
+            let female = r.uniform() < p.female;
+            let fe = if female { 1.0 } else { 0.0 };
+            let age = loop {
+                let x = p.age.0 + p.age.1 * r.normal();
+                if (25.0..=75.0).contains(&x) {
+                    break x.floor();
+                }
+            };
+            let med = if intervention {
+                p.duration_median.1
+            } else {
+                p.duration_median.0
+            };
+            let duration = (med.ln() + p.duration_sdlog * r.normal())
+                .exp()
+                .clamp(1.1, (age - 20.0).max(1.1));
+            cols.num("female", Some(fe));
+            cols.num("age", Some(age));
+            cols.num("duration", Some(round_to(duration, 1)));
+            cols.num(
+                "afro_caribbean",
+                Some(f64::from(u8::from(r.uniform() < p.afro_caribbean))),
+            );
+            cols.num(
+                "af",
+                Some(f64::from(u8::from(r.uniform() < p.atrial_fibrillation))),
+            );
+            let height = if female {
+                1.62 + 0.065 * r.normal()
+            } else {
+                1.75 + 0.07 * r.normal()
+            };
+            cols.num("height", Some(round_to(height, 2)));
+            let smoker0 = r.uniform() < p.smoker;
+            // Baseline clinical values.
+            let hba1c0 = if r.uniform() < p.hba1c_tail.0 {
+                8.0 + p.hba1c_tail.1 * -(1.0 - r.uniform()).ln() + 0.05
+            } else {
+                (p.hba1c_body.0 + p.hba1c_body.1 * r.normal()).clamp(4.8, 8.0)
+            };
+            let sbp_mu = p.sbp.0 - fe * p.sbp.2;
+            let sbp0 = sbp_mu + p.sbp.1 * r.normal();
+            let lr_mu = p.tc_hdl.0.ln() - fe * p.tc_hdl.2;
+            let lratio0 = lr_mu + p.tc_hdl.1 * r.normal();
+            let lhdl_mu = 1.1f64.ln() + 0.2 * fe;
+            let lhdl0 = lhdl_mu + 0.22 * r.normal();
+            let ltg_mu = 1.6f64.ln();
+            let ltg0 = ltg_mu + 0.45 * r.normal();
+            let w_mu = if female { 80.0 } else { 92.0 };
+            let weight0 = w_mu + 16.0 * r.normal();
+            let dbp_e0 = 7.0 * r.normal();
+            let waist_e0 = 6.0 * r.normal();
+            // Latent traits at baseline.
+            let dep0 = r.normal();
+            let dis0 = 0.5 * dep0 + 0.87 * r.normal();
+            let phys0 =
+                0.3 * ((weight0 - w_mu) / 16.0) + 0.2 * ((age - 61.0) / 8.5) + 0.9 * r.normal();
+            let adh0 = r.normal();
+            let care0 = r.normal();
+            let pa0 = r.uniform() < 0.40;
+            let avail0 = r.normal();
+            let satis0 = 0.6 * avail0 + 0.8 * r.normal();
+            // 12-month follow-up.
+            let base_drop = if intervention {
+                p.dropout.1
+            } else {
+                p.dropout.0
+            };
+            let observed12 = r.uniform() >= expit(logit(base_drop) + 0.3 * (hba1c0 - 7.0));
+            let next = |x0: f64, mu: f64, sd: f64, shift: f64, uc: f64, r: &mut Rng| {
+                mu + rho * (x0 - mu) + resid * sd * (r.normal() + uc) + shift
+            };
+            let hba1c12 = next(
+                hba1c0,
+                7.2,
+                1.0,
+                p.common_change.0 + a * p.arm_effect_clinical.0,
+                u[0],
+                r,
+            )
+            .max(4.5);
+            let sbp12 = next(
+                sbp0,
+                sbp_mu,
+                p.sbp.1,
+                p.common_change.1 + a * p.arm_effect_clinical.1,
+                u[1],
+                r,
+            );
+            let lratio12 = next(
+                lratio0,
+                lr_mu,
+                p.tc_hdl.1,
+                (p.common_change.2 + a * p.arm_effect_clinical.2) / 4.3,
+                u[2],
+                r,
+            );
+            let lhdl12 = next(lhdl0, lhdl_mu, 0.22, 0.0, u[3], r);
+            let ltg12 = next(ltg0, ltg_mu, 0.45, -0.02, u[4], r);
+            let weight12 = next(
+                weight0,
+                w_mu,
+                16.0,
+                p.common_change.3 + a * p.arm_effect_clinical.3,
+                u[5],
+                r,
+            );
+            let smoker12 = if smoker0 {
+                r.uniform() > 0.1
+            } else {
+                r.uniform() < 0.01
+            };
+            let dep12 = 0.7 * dep0 + 0.71 * r.normal() + 0.3 * u[6];
+            let dis12 = 0.7 * dis0 + 0.71 * r.normal();
+            let phys12 = 0.8 * phys0 + 0.6 * r.normal();
+            let adh_shift = a * p.arm_effect_mmas8_or.ln() / 1.7;
+            let adh12 = 0.7 * adh0 + 0.71 * r.normal() + adh_shift + 0.5 * u[7];
+            let care12 = 0.7 * care0 + 0.71 * r.normal() + 0.5 * u[8];
+            let pa12 = if pa0 {
+                r.uniform() < 0.9
+            } else {
+                let inc = if intervention {
+                    p.physical_activity_increase.1
+                } else {
+                    p.physical_activity_increase.0
+                };
+                // Keep the share's net increase: 10 % of the active stop, so more must start.
+                r.uniform() < (inc + 0.4 * 0.1) / 0.6
+            };
+            let avail12 =
+                0.6 * avail0 + 0.8 * r.normal() + a * p.arm_effect_support.0 / 0.9 + 0.5 * u[9];
+            let satis12 =
+                0.6 * satis0 + 0.8 * r.normal() + a * p.arm_effect_support.1 / 0.9 + 0.5 * u[10];
+            for (t, obs) in [(0, true), (12, observed12)] {
+                let at12 = t == 12;
+                let v = |x: f64| obs.then_some(x);
+                let (hba1c, sbp, lratio, lhdl, ltg, weight, smoker) = if at12 {
+                    (hba1c12, sbp12, lratio12, lhdl12, ltg12, weight12, smoker12)
+                } else {
+                    (hba1c0, sbp0, lratio0, lhdl0, ltg0, weight0, smoker0)
+                };
+                let hdl = lhdl.exp();
+                let tc = lratio.exp() * hdl;
+                let tg = ltg.exp();
+                let ldl = (tc - hdl - tg / 2.2).max(0.5);
+                let dbp = 20.0 + 0.42 * sbp + dbp_e0 + if at12 { 3.0 * r.normal() } else { 0.0 };
+                let waist =
+                    45.0 + 0.65 * weight + waist_e0 + if at12 { 2.0 * r.normal() } else { 0.0 };
+                cols.num(&format!("smoker_{t}"), v(f64::from(u8::from(smoker))));
+                cols.num(&format!("hba1c_{t}"), v(round_to(hba1c, 1)));
+                cols.num(&format!("sbp_{t}"), v(sbp.round()));
+                cols.num(&format!("dbp_{t}"), v(dbp.round()));
+                cols.num(&format!("tc_{t}"), v(round_to(tc, 1)));
+                cols.num(&format!("hdl_{t}"), v(round_to(hdl, 2)));
+                cols.num(&format!("ldl_{t}"), v(round_to(ldl, 1)));
+                cols.num(&format!("tg_{t}"), v(round_to(tg, 1)));
+                cols.num(&format!("weight_{t}"), v(round_to(weight, 1)));
+                cols.num(&format!("waist_{t}"), v(waist.round()));
+                let (dep, dis, phys, adh, care, pa, avail, satis) = if at12 {
+                    (dep12, dis12, phys12, adh12, care12, pa12, avail12, satis12)
+                } else {
+                    (dep0, dis0, phys0, adh0, care0, pa0, avail0, satis0)
+                };
+                // Survey items; each may be left unanswered.
+                let item =
+                    |r: &mut Rng, x: f64| (obs && r.uniform() >= p.item_nonresponse).then_some(x);
+                for k in 1..=9 {
+                    let z = 0.8 * dep + 0.6 * r.normal();
+                    let x = level(z, &[0.5, 1.3, 1.8]);
+                    let x = item(r, x);
+                    cols.num(&format!("phq{k}_{t}"), x);
+                }
+                for k in [14, 6, 16, 3] {
+                    let z = 0.8 * dis + 0.6 * r.normal();
+                    let x = 1.0 + level(z, &[-0.3, 0.5, 1.1, 1.6, 2.1]);
+                    let x = item(r, x);
+                    cols.num(&format!("dds{k}_{t}"), x);
+                }
+                for (name, t1, trait_) in [
+                    ("mo", 0.385, phys),
+                    ("sc", 1.4, phys),
+                    ("ua", 0.67, phys),
+                    ("pd", 0.0, phys),
+                    ("ad", 0.52, dep),
+                ] {
+                    let z = 0.7 * trait_ + 0.7 * r.normal();
+                    let x = 1.0 + level(z, &[t1, t1 + 1.5]);
+                    let x = item(r, x);
+                    cols.num(&format!("{name}_{t}"), x);
+                }
+                let vas = (75.0 - 8.0 * phys - 5.0 * dep + 10.0 * r.normal()).clamp(0.0, 100.0);
+                let x = item(r, vas.round());
+                cols.num(&format!("eqvas_{t}"), x);
+                // MMAS-8: items 1–4, 6, 7 answered "no" when adherent, item 5 "yes".
+                for k in 1..=7 {
+                    let c = [0.8, 1.2, 2.0, 1.4, 2.5, 1.6, 1.5][k - 1];
+                    let adherent = r.uniform() < expit(c + 1.3 * adh);
+                    let yes = if k == 5 { adherent } else { !adherent };
+                    let ans = (obs && r.uniform() >= p.item_nonresponse)
+                        .then(|| if yes { "yes" } else { "no" }.to_string());
+                    cols.txt(&format!("mmas{k}_{t}"), ans);
+                }
+                let z8 = 1.3 * adh + 1.2 * r.normal();
+                let opt = 4 - level(z8, &[-2.2, -1.4, -0.6, 0.2]) as usize;
+                let ans = (obs && r.uniform() >= p.item_nonresponse)
+                    .then(|| ["A", "B", "C", "D", "E"][opt].to_string());
+                cols.txt(&format!("mmas8_{t}"), ans);
+                // SDSCA days.
+                let means = [5.0, 4.8, 3.8, 2.5, 3.5, 2.2, 4.5, 3.8, 3.5, 1.5];
+                let effects = [
+                    0.0,
+                    0.0,
+                    p.arm_effect_sdsca_days.0,
+                    0.0,
+                    0.0,
+                    p.arm_effect_sdsca_days.1,
+                    p.arm_effect_sdsca_days.2,
+                    0.0,
+                    0.0,
+                    0.0,
+                ];
+                for k in 0..10 {
+                    let shift = if at12 { a * effects[k] } else { 0.0 };
+                    let days = (means[k] + shift + 1.6 * care + 1.4 * r.normal())
+                        .round()
+                        .clamp(0.0, 7.0);
+                    let x = item(r, days);
+                    cols.num(&format!("sdsca{}_{t}", k + 1), x);
+                }
+                let x = item(r, f64::from(u8::from(smoker)));
+                cols.num(&format!("sdsca11_{t}"), x);
+                let cigs = if smoker {
+                    (5.0 + 15.0 * r.uniform()).round()
+                } else {
+                    0.0
+                };
+                let x = item(r, cigs);
+                cols.num(&format!("sdsca12_{t}"), x);
+                cols.num(&format!("pa3_{t}"), v(f64::from(u8::from(pa))));
+                let x = item(r, 1.0 + level(avail, &[-1.5, -0.6, 0.3, 1.2]));
+                cols.num(&format!("support_avail_{t}"), x);
+                let x = item(r, 1.0 + level(satis, &[-1.5, -0.6, 0.3, 1.2]));
+                cols.num(&format!("support_satis_{t}"), x);
+            }
+        }
+    }
+    let table = cols.into_table(&format!("simulated trial (seed {seed})"))?;
+    Ok(Trial {
+        table,
+        seed,
+        params: params.clone(),
+    })
+}
