@@ -554,7 +554,8 @@ impl Mice {
                 }
             }
         }
-        DMatrix::from_fn(n, cols.len(), |i, c| cols[c][i])
+        let p = cols.len();
+        DMatrix::from_vec(n, p, cols.concat())
     }
 
     fn impute(
@@ -683,9 +684,10 @@ fn pmm_match(
     donors: usize,
     rng: &mut Rng,
 ) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..yhat_obs.len()).collect();
-    order.sort_by(|&a, &b| yhat_obs[a].total_cmp(&yhat_obs[b]));
-    let sorted: Vec<f64> = order.iter().map(|&i| yhat_obs[i]).collect();
+    // (predicted mean, observed value) pairs sorted by the prediction: one contiguous sort.
+    let mut pairs: Vec<(f64, f64)> = yhat_obs.iter().copied().zip(y_obs.iter().copied()).collect();
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let sorted: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let n = sorted.len();
     yhat_mis
         .iter()
@@ -708,7 +710,7 @@ fn pmm_match(
                 }
             }
             let pick = lo + rng.below((hi - lo) as u64) as usize;
-            y_obs[order[pick]]
+            pairs[pick].1
         })
         .collect()
 }
