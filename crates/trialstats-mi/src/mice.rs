@@ -14,9 +14,9 @@
 //! - **pmm** (predictive mean matching, type-1 matching as mice's default): the same β̂ and β*;
 //!   for each missing row, the `donors` observed rows whose x'β̂ is closest to its x'β* are the
 //!   donors, and one of them, at random, gives its observed value.
-//! - **logreg** (binary): the logistic regression fitted by Newton (with the same tiny ridge, so
-//!   separated data give finite estimates), β* ~ N(β̂, V̂), imputation 1 with probability
-//!   expit(x'β*).
+//! - **logreg** (binary): the logistic regression fitted by Newton on the observed rows plus
+//!   mice's augmentation rows (White, Daniel & Royston 2010), so separated data give finite
+//!   estimates; β* ~ N(β̂, V̂), imputation 1 with probability expit(x'β*).
 //! - **polr** (ordered categories): the proportional-odds model fitted by trialstats-ordinal's
 //!   `Clm`, categories drawn from its predicted probabilities (as mice's `polr`, without a draw
 //!   of the parameters).
@@ -592,7 +592,8 @@ impl Mice {
                 let lo = yo.iter().copied().fold(f64::INFINITY, f64::min);
                 let hi = yo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let y01: Vec<f64> = yo.iter().map(|&v| if v > lo { 1.0 } else { 0.0 }).collect();
-                let (beta, cov) = logistic(&xo, &y01)?;
+                let (xa, ya, wa) = augment(x, &xo, &y01);
+                let (beta, cov) = logistic(&xa, &ya, &wa)?;
                 let l = Spd::new(cov, "covariance of the logistic fit")
                     .map_err(|e| e.to_string())?
                     .l();
@@ -685,7 +686,11 @@ fn pmm_match(
     rng: &mut Rng,
 ) -> Vec<f64> {
     // (predicted mean, observed value) pairs sorted by the prediction: one contiguous sort.
-    let mut pairs: Vec<(f64, f64)> = yhat_obs.iter().copied().zip(y_obs.iter().copied()).collect();
+    let mut pairs: Vec<(f64, f64)> = yhat_obs
+        .iter()
+        .copied()
+        .zip(y_obs.iter().copied())
+        .collect();
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let sorted: Vec<f64> = pairs.iter().map(|p| p.0).collect();
     let n = sorted.len();
@@ -715,33 +720,82 @@ fn pmm_match(
         .collect()
 }
 
-/// Logistic regression by Newton with a tiny ridge (finite under separation); returns β̂ and the
-/// inverse of the penalised information.
-fn logistic(x: &DMatrix<f64>, y: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>), String> {
-    const RIDGE: f64 = 1e-5;
+/// mice's `augment` (White, Daniel & Royston 2010, Comput Stat Data Anal 54:2267–75,
+/// doi:10.1016/j.csda.2010.04.005): for each predictor j and each outcome value c, two
+/// pseudo-observations with x_j at its mean ± ½ SD (clipped to its range), the other predictors
+/// at their means, and y = c; the 2·p·2 rows share the total weight p + 1. They keep the logistic
+/// fit finite under (quasi-)separation and shrink it slightly, exactly as mice does.
+/// `x_all` is the design over all rows (intercept first), `xo` its observed rows.
+fn augment(
+    x_all: &DMatrix<f64>,
+    xo: &DMatrix<f64>,
+    y: &[f64],
+) -> (DMatrix<f64>, Vec<f64>, Vec<f64>) {
+    let p = x_all.ncols() - 1;
+    if p == 0 {
+        return (xo.clone(), y.to_vec(), vec![1.0; y.len()]);
+    }
+    let n = x_all.nrows() as f64;
+    let stats: Vec<(f64, f64, f64, f64)> = (1..=p)
+        .map(|j| {
+            let c = x_all.column(j);
+            let mean = c.iter().sum::<f64>() / n;
+            let var = c.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+            let min = c.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (mean, var.sqrt(), min, max)
+        })
+        .collect();
+    let k = 2; // outcome values 0 and 1
+    let nr = 2 * p * k;
+    let no = xo.nrows();
+    let mut xa = DMatrix::zeros(no + nr, p + 1);
+    xa.rows_mut(0, no).copy_from(xo);
+    let mut ya = y.to_vec();
+    let mut wa = vec![1.0; no];
+    for j in 0..p {
+        for c in 0..k {
+            for (s, sign) in [0.5, -0.5].into_iter().enumerate() {
+                let r = no + j * 2 * k + 2 * c + s;
+                xa[(r, 0)] = 1.0;
+                for (m, st) in stats.iter().enumerate() {
+                    xa[(r, m + 1)] = st.0;
+                }
+                let (mean, sd, min, max) = stats[j];
+                xa[(r, j + 1)] = (mean + sign * sd).max(min).min(max);
+                ya.push(c as f64);
+                wa.push((p as f64 + 1.0) / nr as f64);
+            }
+        }
+    }
+    (xa, ya, wa)
+}
+
+/// Weighted logistic regression by Newton (glm.fit with prior weights); returns β̂ and the
+/// inverse of the information (R's `cov.unscaled`).
+fn logistic(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    weights: &[f64],
+) -> Result<(DVector<f64>, DMatrix<f64>), String> {
     let p = x.ncols();
     let mut beta = DVector::zeros(p);
-    let scale: Vec<f64> = (0..p)
-        .map(|d| x.column(d).iter().map(|v| v * v).sum::<f64>().max(1.0))
-        .collect();
     for _ in 0..50 {
         let eta = x * &beta;
         let mut grad = DVector::zeros(p);
         let mut info = DMatrix::zeros(p, p);
         for i in 0..x.nrows() {
             let mu = 1.0 / (1.0 + (-eta[i]).exp());
-            let w = (mu * (1.0 - mu)).max(1e-10);
+            let w = weights[i] * (mu * (1.0 - mu)).max(1e-12);
             let xi = x.row(i);
             for a in 0..p {
-                grad[a] += xi[a] * (y[i] - mu);
+                grad[a] += weights[i] * xi[a] * (y[i] - mu);
                 for b in 0..=a {
                     info[(a, b)] += w * xi[a] * xi[b];
                 }
             }
         }
         for a in 0..p {
-            grad[a] -= RIDGE * scale[a] * beta[a];
-            info[(a, a)] += RIDGE * scale[a];
             for b in 0..a {
                 info[(b, a)] = info[(a, b)];
             }
