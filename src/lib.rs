@@ -11,7 +11,8 @@
 //! - [`mi`]: pooling by Rubin's rules (`trialstats-mi`).
 //! - [`instruments`]: scoring of PHQ-9, DDS, EQ-5D, SDSCA and (feature `mmas8`) MMAS-8
 //!   (`trialstats-instruments`);
-//! - [`sim`]: the seeded trial simulator, its data schema and calibration report (`trialstats-sim`).
+//! - [`sim`]: the seeded trial simulator, its data schema and calibration report (`trialstats-sim`);
+//! - [`paper`]: the paper pipeline — the trial's whole analysis plan and its report (`trialstats-paper`).
 //!
 //! # Example: Stata's `regress y x, vce(cluster firm)` on Petersen's data
 //! ```
@@ -37,6 +38,7 @@ pub use trialstats_data as data;
 pub use trialstats_instruments as instruments;
 pub use trialstats_mi as mi;
 pub use trialstats_ordinal as ordinal;
+pub use trialstats_paper as paper;
 pub use trialstats_robust as robust;
 pub use trialstats_sim as sim;
 pub use trialstats_twosample as twosample;

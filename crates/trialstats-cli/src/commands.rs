@@ -28,6 +28,8 @@ pub enum Command {
     Impute(crate::impute::ImputeArgs),
     /// A seeded synthetic trial in the pipeline's schema, with its calibration report.
     Simulate(crate::simulate::SimulateArgs),
+    /// The paper's whole analysis plan, with the report files (Markdown, HTML, CSV, JSON).
+    Reproduce(crate::reproduce::ReproduceArgs),
     /// UKPDS 56 (CHD) or 60 (stroke) risk for every row.
     Ukpds(crate::ukpds::UkpdsArgs),
     /// Score a survey instrument for every row (PHQ-9, DDS, EQ-5D, MMAS-8, SDSCA).
@@ -80,6 +82,7 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
         Command::Pool(args) => crate::pool::run(args, format),
         Command::Impute(args) => crate::impute::run(args, format),
         Command::Simulate(args) => crate::simulate::run(args, format),
+        Command::Reproduce(args) => crate::reproduce::run(args, format),
         Command::Test(args) => crate::twosample::run_test(args, format),
         Command::Table1(args) => crate::twosample::run_table1(args, format),
         Command::Design {

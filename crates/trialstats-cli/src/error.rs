@@ -47,6 +47,9 @@ pub enum CliError {
         /// What the command expects.
         hint: String,
     },
+    /// The paper pipeline could not run on the data (exit code 1).
+    #[error("{0}")]
+    Paper(String),
     /// The options do not fit together (exit code 2).
     #[error("{0}")]
     Usage(String),
@@ -63,6 +66,7 @@ impl CliError {
             | CliError::Test(_)
             | CliError::Pool(_)
             | CliError::Score(_)
+            | CliError::Paper(_)
             | CliError::MissingColumns { .. }
             | CliError::Io { .. } => 1,
         }

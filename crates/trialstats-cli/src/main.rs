@@ -15,6 +15,7 @@ mod output;
 mod pool;
 mod progress;
 mod regress;
+mod reproduce;
 mod score;
 mod simulate;
 mod twosample;

@@ -785,3 +785,37 @@ fn impute_writes_completed_data_and_pools_a_model() {
     assert_eq!(e.status.code(), Some(1));
     assert!(stderr(&e).contains("m ≥ 2"));
 }
+
+#[test]
+fn reproduce_writes_the_report_and_lists_missing_columns() {
+    let dir = std::env::temp_dir().join(format!("trialstats-reproduce-{}", std::process::id()));
+    let o = run(&["reproduce", "--quick", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Table 1. Baseline characteristics by arm"));
+    assert!(out.contains("CR1, t(G − 1) — the paper's analysis"));
+    assert!(out.contains("Every published number next to the reproduced one"));
+    for f in [
+        "report.md",
+        "report.html",
+        "flow.svg",
+        "forest.svg",
+        "results.json",
+        "targets.csv",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["flow"]["clusters"], serde_json::json!([12, 12]));
+    let bad = write_temp("notrial.csv", "id,arm\n1,usual_care\n");
+    let e = run(&[
+        "reproduce",
+        "--data",
+        bad.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(stderr(&e).contains("lacks 112 column(s) of the trial schema: region, cluster,"));
+}

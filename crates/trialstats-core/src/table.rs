@@ -153,6 +153,44 @@ impl Table {
         out
     }
 
+    /// Renders as an HTML `<table>` (title as `<caption>`, notes in a `<tfoot>`), every cell
+    /// escaped; numbers right-aligned by the column's alignment.
+    pub fn to_html(&self) -> String {
+        let ncols = self.ncols();
+        let mut out = String::from("<table>\n");
+        if let Some(t) = &self.title {
+            out.push_str(&format!("<caption>{}</caption>\n", html_escape(t)));
+        }
+        let cell = |tag: &str, j: usize, text: &str| {
+            let class = match self.align_of(j) {
+                Align::Left => "l",
+                Align::Right => "r",
+            };
+            format!("<{tag} class=\"{class}\">{}</{tag}>", html_escape(text))
+        };
+        out.push_str("<thead><tr>");
+        for j in 0..ncols {
+            out.push_str(&cell("th", j, Self::cell(&self.header, j)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for r in &self.rows {
+            out.push_str("<tr>");
+            for j in 0..ncols {
+                out.push_str(&cell("td", j, Self::cell(r, j)));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n");
+        if !self.notes.is_empty() {
+            out.push_str(&format!("<tfoot><tr><td colspan=\"{ncols}\">"));
+            let notes: Vec<String> = self.notes.iter().map(|n| html_escape(n)).collect();
+            out.push_str(&notes.join("<br>"));
+            out.push_str("</td></tr></tfoot>\n");
+        }
+        out.push_str("</table>\n");
+        out
+    }
+
     /// Renders as CSV (RFC 4180 quoting): the header and body rows only.
     pub fn to_csv(&self) -> String {
         let ncols = self.ncols();
@@ -170,6 +208,22 @@ impl fmt::Display for Table {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_text())
     }
+}
+
+/// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Quotes a CSV field when it contains a comma, quote, or line break (RFC 4180).
@@ -228,6 +282,22 @@ mod tests {
         t.title = Some("OLS".into());
         t.notes.push("CR1".into());
         t
+    }
+
+    #[test]
+    fn renders_html_escaped() {
+        let mut t = sample();
+        t.push_row(vec!["<script>&".into(), "2".into()]);
+        let html = t.to_html();
+        assert!(
+            html.starts_with(
+                "<table>\n<caption>OLS</caption>\n<thead><tr><th class=\"l\">term</th>"
+            )
+        );
+        assert!(html.contains("<td class=\"l\">x|y, &quot;z&quot;</td><td class=\"r\">1.035</td>"));
+        assert!(html.contains("&lt;script&gt;&amp;"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("<tfoot><tr><td colspan=\"2\">CR1</td></tr></tfoot>"));
     }
 
     #[test]

@@ -233,9 +233,12 @@ pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, String> {
             let sbp_mu = p.sbp.0 - fe * p.sbp.2;
             let sbp0 = sbp_mu + p.sbp.1 * r.normal();
             let lr_mu = p.tc_hdl.0.ln() - fe * p.tc_hdl.2;
-            let lratio0 = lr_mu + p.tc_hdl.1 * r.normal();
+            let z_ratio = r.normal();
+            let lratio0 = lr_mu + p.tc_hdl.1 * z_ratio;
+            // Low HDL goes with a high ratio (correlation −0.7 on the log scale), which keeps
+            // total cholesterol = ratio × HDL at a realistic spread (SD about 1 mmol/L).
             let lhdl_mu = 1.1f64.ln() + 0.2 * fe;
-            let lhdl0 = lhdl_mu + 0.22 * r.normal();
+            let lhdl0 = lhdl_mu + 0.22 * (-0.7 * z_ratio + 0.714 * r.normal());
             let ltg_mu = 1.6f64.ln();
             let ltg0 = ltg_mu + 0.45 * r.normal();
             let w_mu = if female { 80.0 } else { 92.0 };

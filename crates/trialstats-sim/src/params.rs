@@ -97,10 +97,10 @@ impl Default for SimParams {
             common_change: (-0.25, -4.0, -0.2, -0.5),
             arm_effect_clinical: (0.0, 0.0, 0.0, 0.0),
             stability: 0.55,
-            arm_effect_sdsca_days: (0.9, 0.7, 0.8),
+            arm_effect_sdsca_days: (1.0, 0.75, 0.85),
             arm_effect_mmas8_or: 2.5,
             physical_activity_increase: (0.091, 0.154),
-            arm_effect_support: (0.45, 0.5),
+            arm_effect_support: (0.21, 0.4),
             dropout: (0.09, 0.17),
             item_nonresponse: 0.005,
         }

@@ -1,0 +1,82 @@
+//! `trialstats reproduce`: the paper's whole analysis plan (the same pipeline as
+//! `cargo run --release --example reproduce_paper`), on the simulated trial or `--data`.
+
+use clap::Args;
+use trialstats_paper::render::{files, text};
+use trialstats_paper::{Options, analyse};
+use trialstats_sim::{SimParams, simulate};
+
+use crate::commands::read_table;
+use crate::error::CliError;
+use crate::output::Format;
+use crate::progress::Progress;
+
+/// Options of `trialstats reproduce`.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// Trial data in the schema of trialstats-sim (default: the seeded simulated trial).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Directory for report.md, report.html, the SVG figures, the CSV tables and results.json.
+    #[arg(long, default_value = "target/reproduce")]
+    pub out: String,
+    /// Seed of the simulated trial, the bootstrap and the imputations.
+    #[arg(long, default_value_t = 2016)]
+    pub seed: u64,
+    /// Fewer bootstrap draws (999) and imputations (5), for a quick look.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+/// Runs `trialstats reproduce`.
+pub fn run(args: &ReproduceArgs, format: Format) -> Result<String, CliError> {
+    let table = match &args.data {
+        Some(path) => read_table(path)?,
+        None => {
+            simulate(&SimParams::default(), args.seed)
+                .map_err(CliError::Usage)?
+                .table
+        }
+    };
+    let opts = Options {
+        seed: args.seed,
+        wild_reps: if args.quick { 999 } else { 9_999 },
+        mi_m: if args.quick { 5 } else { 20 },
+        ..Options::default()
+    };
+    let mut bar = Progress::new("reproducing the analysis");
+    let report = analyse(&table, &opts, &mut |_, done, total| bar.update(done, total))
+        .map_err(|e| CliError::Paper(e.to_string()))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::Io {
+        action: "write",
+        path: args.out.clone(),
+        message: e.to_string(),
+    })?;
+    let written = files(&report).map_err(|e| CliError::Paper(e.to_string()))?;
+    for (name, contents) in &written {
+        let path = std::path::Path::new(&args.out).join(name);
+        std::fs::write(&path, contents).map_err(|e| CliError::Io {
+            action: "write",
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(match format {
+        Format::Json => written
+            .iter()
+            .find(|(n, _)| n == "results.json")
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default(),
+        Format::Markdown => written
+            .iter()
+            .find(|(n, _)| n == "report.md")
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default(),
+        _ => format!(
+            "{}\nWrote {} files to {} (open report.html in a browser).\n",
+            text(&report),
+            written.len(),
+            args.out
+        ),
+    })
+}

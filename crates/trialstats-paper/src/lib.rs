@@ -1,0 +1,60 @@
+//! The paper pipeline: the published analysis plan of Riddell et al. (2016), "Cardiovascular
+//! risk outcome and program evaluation of a cluster randomised controlled trial of a
+//! community-based, lay peer led program for people with diabetes", BMC Public Health,
+//! doi:10.1186/s12889-016-3538-3 — run on a table in the trial schema (the seeded simulator's
+//! trial by default, or the user's own data) and reported as the paper reports it, next to every
+//! published number.
+//!
+//! - [`analysis::analyse`]: participant flow; Table 1 with the paper's tests (t, chi-square,
+//!   Wilcoxon); Table 2, the UKPDS 5-year risk by arm, time and sex, and the adjusted difference
+//!   with CR1 (the paper's Stata analysis), CR2 with Satterthwaite df, the wild cluster bootstrap
+//!   and the multiple-imputation sensitivity analysis; Table 3; the secondary outcomes (logistic
+//!   models of dichotomised HbA1c, multilevel ordered logits of the PHQ-9 and MMAS-8 category
+//!   change, linear models of EQ-5D, DDS-4, self-care days and support); published v. reproduced.
+//! - [`render`]: the report as text, Markdown, a self-contained HTML page with SVG figures
+//!   (participant flow, forest plot), CSV tables and JSON. No clock and no randomness beyond the
+//!   recorded seed: the same input and seed give the same bytes.
+//!
+//! Values that cannot be derived for a row (a clinical value outside the UKPDS range, an invalid
+//! survey answer) are kept out of that analysis only, listed and counted in the report.
+#![forbid(unsafe_code)]
+
+pub mod analysis;
+pub mod render;
+pub mod svg;
+pub mod targets;
+
+pub use analysis::{Effect, Flow, Options, Report, Scale, TargetRow, analyse};
+
+/// Why the pipeline could not run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PaperError {
+    /// The table lacks schema columns (all of them are listed).
+    #[error("`{data}` lacks {} column(s) of the trial schema: {}", missing.len(), missing.join(", "))]
+    MissingColumns {
+        /// The data's name.
+        data: String,
+        /// Every missing column.
+        missing: Vec<String>,
+    },
+    /// A value that makes the row unusable for every analysis.
+    #[error("`{data}` row {row}, column `{column}`: {value:?} is not valid; expected {expected}")]
+    BadValue {
+        /// The data's name.
+        data: String,
+        /// 1-based row.
+        row: usize,
+        /// Column.
+        column: String,
+        /// The value.
+        value: String,
+        /// What is expected.
+        expected: String,
+    },
+    /// The data could not be read into the analysis variables.
+    #[error("{0}")]
+    Data(String),
+    /// A model that the report cannot do without failed.
+    #[error("{0}")]
+    Model(String),
+}
