@@ -166,7 +166,13 @@ impl Table {
                 Align::Left => "l",
                 Align::Right => "r",
             };
-            format!("<{tag} class=\"{class}\">{}</{tag}>", html_escape(text))
+            // Leading spaces indent (level rows of Table 1): keep them visible.
+            let indent = text.len() - text.trim_start_matches(' ').len();
+            let body = html_escape(text.trim_start_matches(' '));
+            format!(
+                "<{tag} class=\"{class}\">{}{body}</{tag}>",
+                "&nbsp;".repeat(indent)
+            )
         };
         out.push_str("<thead><tr>");
         for j in 0..ncols {

@@ -51,7 +51,7 @@ fn arrow(x1: f64, y1: f64, x2: f64, y2: f64) -> String {
 
 /// The participant flow: published recruitment, then the data's randomisation and follow-up.
 pub fn flow_diagram(flow: &Flow) -> String {
-    let (w, h) = (720.0, 600.0);
+    let (w, h) = (720.0, 520.0);
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\">\n\
 <title>Participant flow</title>\n\

@@ -282,15 +282,15 @@ pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, String> {
                 u[1],
                 r,
             );
-            let lratio12 = next(
-                lratio0,
-                lr_mu,
-                p.tc_hdl.1,
-                (p.common_change.2 + a * p.arm_effect_clinical.2) / 4.3,
-                u[2],
-                r,
-            );
-            let lhdl12 = next(lhdl0, lhdl_mu, 0.22, 0.0, u[3], r);
+            // The ratio's and HDL's innovations are correlated as their levels are (−0.7).
+            let e_ratio = r.normal();
+            let lratio12 = lr_mu
+                + rho * (lratio0 - lr_mu)
+                + resid * p.tc_hdl.1 * (e_ratio + u[2])
+                + (p.common_change.2 + a * p.arm_effect_clinical.2) / 4.3;
+            let lhdl12 = lhdl_mu
+                + rho * (lhdl0 - lhdl_mu)
+                + resid * 0.22 * (-0.7 * e_ratio + 0.714 * r.normal() + u[3]);
             let ltg12 = next(ltg0, ltg_mu, 0.45, -0.02, u[4], r);
             let weight12 = next(
                 weight0,
