@@ -2,7 +2,7 @@
 //! trials) and a forest plot of the adjusted effects. Hand-written SVG keeps the output
 //! dependency-free and byte-for-byte reproducible.
 
-use trialstats_core::table::html_escape;
+use trialstats_core::table::{fmt_num, fmt_p, html_escape};
 
 use crate::analysis::{Effect, Flow, Scale};
 
@@ -193,8 +193,11 @@ pub fn forest_plot(effects: &[Effect]) -> String {
                 ));
             }
             let label = format!(
-                "{:.2} ({:.2}, {:.2}) p {:.3}",
-                e.estimate, e.ci_low, e.ci_high, e.p_value
+                "{} ({}, {}) p {}",
+                fmt_num(e.estimate, 3),
+                fmt_num(e.ci_low, 3),
+                fmt_num(e.ci_high, 3),
+                fmt_p(e.p_value)
             );
             s.push_str(&text(
                 label_w + plot_w + 8.0,
