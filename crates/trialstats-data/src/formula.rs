@@ -351,8 +351,10 @@ impl Parser<'_> {
         }
         let mut acc = self.terms_of(first)?;
         while let Some(Tok {
-            kind: Kind::Star, ..
-        }) = self.peek()
+            kind: Kind::Star,
+            at,
+            ..
+        }) = self.peek().cloned()
         {
             self.pos += 1;
             let rhs = self.colon()?;
@@ -364,7 +366,13 @@ impl Parser<'_> {
                     next.push(union(a, b));
                 }
             }
-            acc = next;
+            acc = distinct(next);
+            if acc.len() > MAX_TERMS {
+                return Err(self.error_at(
+                    at,
+                    &format!("the interactions expand to more than {MAX_TERMS} terms"),
+                ));
+            }
         }
         Ok(Operand::Terms(acc))
     }
@@ -382,8 +390,10 @@ impl Parser<'_> {
         }
         let mut acc = self.terms_of(first)?;
         while let Some(Tok {
-            kind: Kind::Colon, ..
-        }) = self.peek()
+            kind: Kind::Colon,
+            at,
+            ..
+        }) = self.peek().cloned()
         {
             self.pos += 1;
             let rhs = self.atom()?;
@@ -394,7 +404,13 @@ impl Parser<'_> {
                     next.push(union(a, b));
                 }
             }
-            acc = next;
+            acc = distinct(next);
+            if acc.len() > MAX_TERMS {
+                return Err(self.error_at(
+                    at,
+                    &format!("the interactions expand to more than {MAX_TERMS} terms"),
+                ));
+            }
         }
         Ok(Operand::Terms(acc))
     }
@@ -548,6 +564,19 @@ impl Parser<'_> {
     }
 }
 
+/// Most terms an interaction may expand to (a*b*…, k distinct variables, gives 2^k − 1): far
+/// beyond any model a trial fits, and a guard against formulas that would take hours to expand.
+const MAX_TERMS: usize = 4096;
+
+/// The terms in order of first appearance, each once.
+fn distinct(terms: Vec<Term>) -> Vec<Term> {
+    let mut seen = std::collections::HashSet::with_capacity(terms.len());
+    terms
+        .into_iter()
+        .filter(|t| seen.insert(t.clone()))
+        .collect()
+}
+
 fn union(a: &Term, b: &Term) -> Term {
     let mut v: Vec<usize> = a.0.iter().chain(&b.0).copied().collect();
     v.sort_unstable();
@@ -558,6 +587,27 @@ fn union(a: &Term, b: &Term) -> Term {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_and_huge_interactions_are_bounded() {
+        // Found by fuzzing: a repeated factor in a long `*` chain used to double the term list at
+        // every step (2^20 copies of one term, 13 s); duplicates are now merged as they arise.
+        let chain = vec!["x"; 40].join("*");
+        let f = Formula::parse(&format!("y ~ {chain}")).unwrap();
+        assert_eq!(f.terms.len(), 1);
+        // 13 distinct variables crossed would make 8191 terms: refused with the position.
+        let vars: Vec<String> = (b'a'..=b'm').map(|c| (c as char).to_string()).collect();
+        let e = Formula::parse(&format!("y ~ {}", vars.join("*"))).unwrap_err();
+        assert!(
+            e.to_string().contains("expand to more than 4096 terms"),
+            "{e}"
+        );
+        // The fuzzer's input itself (slow-unit-f56b3f8c…, 13 s before the fix): a chain of 22
+        // crossings of a handful of names, now a few distinct terms.
+        let slow = "_~\n.*.*t2.*..*.*t2.*.*t2.*.MMMMMMM*t2.*.MMMMMMMM*t2.*.MMMMMMMMMMMMMMMM*.MM.*.*t2.*.*t2.MMMMM*t2.*.M2t2\n";
+        let f = Formula::parse(slow).unwrap();
+        assert!(f.terms.len() < 4096, "{}", f.terms.len());
+    }
 
     fn labels(f: &str) -> (Vec<String>, bool) {
         let f = Formula::parse(f).unwrap();
