@@ -42,6 +42,8 @@ pub struct Clus {
     pub g24: Vec<usize>,
     /// Cluster ids with G = 1000.
     pub g1000: Vec<usize>,
+    /// Cluster ids with G = N/10.
+    pub gn10: Vec<usize>,
 }
 
 /// Generates `clus_n{n}_k{k}` exactly as specified.
@@ -87,6 +89,7 @@ pub fn generate(n: usize, k: usize) -> Clus {
         x,
         g24,
         g1000,
+        gn10,
     }
 }
 
