@@ -359,6 +359,7 @@ impl Parser<'_> {
             self.pos += 1;
             let rhs = self.colon()?;
             let rhs = self.terms_of(rhs)?;
+            self.check_expansion(acc.len(), rhs.len(), at)?;
             let mut next = acc.clone();
             next.extend(rhs.iter().cloned());
             for a in &acc {
@@ -398,6 +399,7 @@ impl Parser<'_> {
             self.pos += 1;
             let rhs = self.atom()?;
             let rhs = self.terms_of(rhs)?;
+            self.check_expansion(acc.len(), rhs.len(), at)?;
             let mut next = Vec::new();
             for a in &acc {
                 for b in &rhs {
@@ -413,6 +415,18 @@ impl Parser<'_> {
             }
         }
         Ok(Operand::Terms(acc))
+    }
+
+    /// Refuses a crossing whose raw product (before merging duplicates) is far beyond the term
+    /// cap, before computing it: the work, not only the result, must stay bounded.
+    fn check_expansion(&self, left: usize, right: usize, at: usize) -> Result<(), DataError> {
+        if left.saturating_mul(right) > 16 * MAX_TERMS {
+            return Err(self.error_at(
+                at,
+                &format!("the interactions expand to more than {MAX_TERMS} terms"),
+            ));
+        }
+        Ok(())
     }
 
     fn terms_of(&self, op: Operand) -> Result<Vec<Term>, DataError> {
@@ -616,6 +630,11 @@ mod tests {
                 .to_string()
                 .contains("more than 1024 terms")
         );
+        // The third (slow-unit-e8fe8ffd…, 483 s under instrumentation): two large operands whose
+        // raw product was computed before the cap applied; now refused before the product.
+        let slow3 = "_~\n.2.*.*t2.*.MMMMMMM*t:..*.*t2.*.*t2.*.*.*t2.*.*t2.*.MMMMMMM*t:.*.MMMMMMMM*t2.*.MMM*.MMMM2.*.MMM*.M2.*.MMMMM";
+        let e = Formula::parse(slow3).unwrap_err();
+        assert!(e.to_string().contains("more than 1024 terms"), "{e}");
     }
 
     fn labels(f: &str) -> (Vec<String>, bool) {
