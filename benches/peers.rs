@@ -212,60 +212,38 @@ fn main() {
                 };
                 let cl = Clusters::from_labels(g, ids).unwrap();
                 let params = format!("{{\"k\": {k}, \"gcol\": \"{g}\"}}");
+                let fit_ols = || {
+                    Ols::new(&x, &y)
+                        .unwrap()
+                        .names(&names)
+                        .unwrap()
+                        .clusters(&cl)
+                        .unwrap()
+                        .fit()
+                        .unwrap()
+                };
+                let infer = |kind: CrType| {
+                    let fit = fit_ols();
+                    black_box(
+                        fit.infer(
+                            &Vcov::Cluster {
+                                clusters: cl.clone(),
+                                kind,
+                            },
+                            0.95,
+                        )
+                        .unwrap(),
+                    );
+                };
                 let case = format!("ols_crv1_n{n}_k{k}_G{gg}");
                 if wanted(&o, &case, &ds) {
-                    let (first, t) = time(
-                        || {
-                            let fit = Ols::new(&x, &y)
-                                .unwrap()
-                                .names(&names)
-                                .unwrap()
-                                .clusters(&cl)
-                                .unwrap()
-                                .fit()
-                                .unwrap();
-                            black_box(
-                                fit.infer(
-                                    &Vcov::Cluster {
-                                        clusters: cl.clone(),
-                                        kind: CrType::Cr1,
-                                    },
-                                    0.95,
-                                )
-                                .unwrap(),
-                            );
-                        },
-                        o.reps,
-                        o.budget,
-                    );
+                    let (first, t) = time(|| infer(CrType::Cr1), o.reps, o.budget);
                     w.record("ols_crv", &case, &ds, &params, first, &t);
                 }
                 let case = format!("ols_crv3_n{n}_k{k}_G{gg}");
                 if gg <= 1000 && n * gg.min(1000) <= 100_000_000 && wanted(&o, &case, &ds) {
-                    let (first, t) = time(
-                        || {
-                            let fit = Ols::new(&x, &y)
-                                .unwrap()
-                                .names(&names)
-                                .unwrap()
-                                .clusters(&cl)
-                                .unwrap()
-                                .fit()
-                                .unwrap();
-                            black_box(
-                                fit.infer(
-                                    &Vcov::Cluster {
-                                        clusters: cl.clone(),
-                                        kind: CrType::Cr3 { jackknife: true },
-                                    },
-                                    0.95,
-                                )
-                                .unwrap(),
-                            );
-                        },
-                        o.reps,
-                        o.budget,
-                    );
+                    let (first, t) =
+                        time(|| infer(CrType::Cr3 { jackknife: true }), o.reps, o.budget);
                     w.record("ols_crv3", &case, &ds, &params, first, &t);
                 }
                 let case = format!("ols_wcb_B9999_n{n}_k{k}_G{gg}");
@@ -274,14 +252,7 @@ fn main() {
                     // the bootstrap of a fitted model, which is less).
                     let (first, t) = time(
                         || {
-                            let fit = Ols::new(&x, &y)
-                                .unwrap()
-                                .names(&names)
-                                .unwrap()
-                                .clusters(&cl)
-                                .unwrap()
-                                .fit()
-                                .unwrap();
+                            let fit = fit_ols();
                             let b = WildClusterBootstrap {
                                 reps: 9_999,
                                 level: None,

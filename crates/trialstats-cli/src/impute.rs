@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use trialstats_core::Table;
-use trialstats_core::table::{csv_field, fmt_num, fmt_p};
+use trialstats_core::table::csv_field;
 use trialstats_data::{Formula, FrameOptions, ModelFrame};
 use trialstats_mi::{ClusterTerm, Imputed, Method, Mice, Pooled};
 use trialstats_robust::{Ols, Vcov};
@@ -170,11 +170,7 @@ fn render(args: &ImputeArgs, imp: &Imputed, pooled: Option<&Pooled>, format: For
             if let Some(p) = pooled {
                 o["model"] = json!("ols");
                 o["formula"] = json!(args.formula);
-                o["terms"] = json!(p.terms.iter().map(|t| json!({
-                    "term": t.term, "estimate": t.estimate, "std_error": t.std_error, "df": t.df,
-                    "p_value": t.p_value, "ci_low": t.ci_low, "ci_high": t.ci_high, "riv": t.riv,
-                    "lambda": t.lambda, "fmi": t.fmi, "ubar": t.ubar, "b": t.b, "t": t.t,
-                })).collect::<Vec<_>>());
+                o["terms"] = crate::pool::terms_json(&p.terms);
             }
             render_json(&o)
         }
@@ -198,35 +194,14 @@ fn render(args: &ImputeArgs, imp: &Imputed, pooled: Option<&Pooled>, format: For
             ));
             out.push_str(&render_table(&t, format));
             if let Some(p) = pooled {
-                let mut t = Table::new(&[
-                    "term",
-                    "estimate",
-                    "std. error",
-                    "df",
-                    "p",
-                    "CI low",
-                    "CI high",
-                    "fmi",
-                ]);
-                t.set_align(0, trialstats_core::Align::Left);
-                let f = |v: f64| fmt_num(v, 6);
-                for r in &p.terms {
-                    t.push_row(vec![
-                        r.term.clone(),
-                        f(r.estimate),
-                        f(r.std_error),
-                        f(r.df),
-                        fmt_p(r.p_value),
-                        f(r.ci_low),
-                        f(r.ci_high),
-                        f(r.fmi),
-                    ]);
-                }
-                t.title = Some(format!(
-                    "{} pooled over m = {} imputations (Rubin's rules; Barnard–Rubin df)",
-                    args.formula.as_deref().unwrap_or(""),
-                    imp.m
-                ));
+                let t = crate::pool::pooled_table(
+                    &p.terms,
+                    format!(
+                        "{} pooled over m = {} imputations (Rubin's rules; Barnard–Rubin df)",
+                        args.formula.as_deref().unwrap_or(""),
+                        imp.m
+                    ),
+                );
                 out.push('\n');
                 out.push_str(&render_table(&t, format));
             }

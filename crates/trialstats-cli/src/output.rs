@@ -32,3 +32,21 @@ pub fn render_json(value: &serde_json::Value) -> String {
     s.push('\n');
     s
 }
+
+/// Row `i` of `table` as a JSON object of its text cells (missing = null), to which a command
+/// appends its result columns.
+pub fn row_object(
+    table: &trialstats_data::DataTable,
+    i: usize,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut o = serde_json::Map::new();
+    for c in table.columns() {
+        o.insert(
+            c.name.clone(),
+            c.data
+                .text(i)
+                .map_or(serde_json::Value::Null, serde_json::Value::String),
+        );
+    }
+    o
+}

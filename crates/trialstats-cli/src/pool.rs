@@ -3,7 +3,7 @@
 use clap::Args;
 use serde_json::json;
 use trialstats_core::Table;
-use trialstats_mi::pool_scalar;
+use trialstats_mi::{PooledTerm, pool_scalar};
 
 use crate::commands::read_table;
 use crate::error::CliError;
@@ -61,42 +61,59 @@ pub fn run(args: &PoolArgs, format: Format) -> Result<String, CliError> {
     }
     Ok(match format {
         Format::Json => render_json(&json!({
-            "terms": pooled.iter().map(|p| json!({
-                "term": p.term, "estimate": p.estimate, "std_error": p.std_error, "df": p.df, "p_value": p.p_value,
-                "ci_low": p.ci_low, "ci_high": p.ci_high, "riv": p.riv, "lambda": p.lambda, "fmi": p.fmi,
-                "ubar": p.ubar, "b": p.b, "t": p.t,
-            })).collect::<Vec<_>>(),
+            "terms": terms_json(&pooled),
             "m": m,
         })),
         _ => {
-            let mut t = Table::new(&[
-                "term",
-                "estimate",
-                "std. error",
-                "df",
-                "p",
-                "CI low",
-                "CI high",
-                "fmi",
-            ]);
-            t.set_align(0, trialstats_core::Align::Left);
-            let f = |v: f64| trialstats_core::table::fmt_num(v, 6);
-            for p in &pooled {
-                t.push_row(vec![
-                    p.term.clone(),
-                    f(p.estimate),
-                    f(p.std_error),
-                    f(p.df),
-                    trialstats_core::table::fmt_p(p.p_value),
-                    f(p.ci_low),
-                    f(p.ci_high),
-                    f(p.fmi),
-                ]);
-            }
-            t.title = Some(format!(
-                "Pooled over m = {m} imputations (Rubin's rules; Barnard–Rubin df)"
-            ));
+            let t = pooled_table(
+                &pooled,
+                format!("Pooled over m = {m} imputations (Rubin's rules; Barnard–Rubin df)"),
+            );
             render_table(&t, format)
         }
     })
+}
+
+/// Pooled terms as the JSON of the command-line contract.
+pub fn terms_json(terms: &[PooledTerm]) -> serde_json::Value {
+    json!(
+        terms
+            .iter()
+            .map(|p| json!({
+                "term": p.term, "estimate": p.estimate, "std_error": p.std_error, "df": p.df,
+                "p_value": p.p_value, "ci_low": p.ci_low, "ci_high": p.ci_high, "riv": p.riv,
+                "lambda": p.lambda, "fmi": p.fmi, "ubar": p.ubar, "b": p.b, "t": p.t,
+            }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// Pooled terms as a table: estimate, SE, df, p, interval and fmi.
+pub fn pooled_table(terms: &[PooledTerm], title: String) -> Table {
+    let mut t = Table::new(&[
+        "term",
+        "estimate",
+        "std. error",
+        "df",
+        "p",
+        "CI low",
+        "CI high",
+        "fmi",
+    ]);
+    t.set_align(0, trialstats_core::Align::Left);
+    let f = |v: f64| trialstats_core::table::fmt_num(v, 6);
+    for p in terms {
+        t.push_row(vec![
+            p.term.clone(),
+            f(p.estimate),
+            f(p.std_error),
+            f(p.df),
+            trialstats_core::table::fmt_p(p.p_value),
+            f(p.ci_low),
+            f(p.ci_high),
+            f(p.fmi),
+        ]);
+    }
+    t.title = Some(title);
+    t
 }

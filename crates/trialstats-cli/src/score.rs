@@ -198,13 +198,7 @@ impl Context<'_> {
                     .iter()
                     .enumerate()
                     .map(|(i, r)| {
-                        let mut o = serde_json::Map::new();
-                        for c in t.columns() {
-                            o.insert(
-                                c.name.clone(),
-                                c.data.text(i).map_or(Value::Null, Value::String),
-                            );
-                        }
+                        let mut o = crate::output::row_object(t, i);
                         match r {
                             Ok(cells) => {
                                 for (name, cell) in out_cols.iter().zip(cells) {

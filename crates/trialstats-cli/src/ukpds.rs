@@ -88,13 +88,7 @@ pub fn run(args: &UkpdsArgs, format: Format) -> Result<String, CliError> {
                 .iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    let mut o = serde_json::Map::new();
-                    for c in table.columns() {
-                        o.insert(
-                            c.name.clone(),
-                            c.data.text(i).map_or(Value::Null, Value::String),
-                        );
-                    }
+                    let mut o = crate::output::row_object(&table, i);
                     match r {
                         Ok(risk) => {
                             o.insert("risk".into(), json!(risk.risk));

@@ -16,6 +16,21 @@ fn lm(table: &DataTable, formula: &str) -> Result<Inference, String> {
     fit.infer(&Vcov::Iid, 0.95).map_err(|e| e.to_string())
 }
 
+/// Our mean over `seeds` seeds (`sums` / seeds) against mice's mean and SD over 200 seeds: within 4
+/// Monte Carlo SEs, sqrt(sd² (1/seeds + 1/200)).
+fn assert_within_monte_carlo_error(sums: &[f64], seeds: u64, r_mean: &[f64], r_sd: &[f64]) {
+    for k in 0..sums.len() {
+        let ours = sums[k] / seeds as f64;
+        let mc = r_sd[k] * (1.0 / seeds as f64 + 1.0 / 200.0).sqrt();
+        eprintln!("quantity {k}: ours {ours}, mice {} (MC SE {mc})", r_mean[k]);
+        assert!(
+            (ours - r_mean[k]).abs() < 4.0 * mc,
+            "quantity {k}: ours {ours}, mice {} (Monte Carlo SE {mc})",
+            r_mean[k]
+        );
+    }
+}
+
 fn pooled(seed: u64, m: usize) -> Pooled {
     let nhanes = datasets::nhanes().unwrap();
     let imp = Mice::new(&nhanes)
@@ -102,7 +117,7 @@ fn nhanes_pooled_estimates_agree_with_mice_in_distribution() {
         0.47940019730,
         0.07325624152,
     ];
-    let s = 60;
+    let s: u64 = 60;
     let mut sums = [0.0; 6];
     for seed in 1..=s {
         let p = pooled(seed, 50);
@@ -111,16 +126,7 @@ fn nhanes_pooled_estimates_agree_with_mice_in_distribution() {
             sums[3 + k] += t.std_error;
         }
     }
-    for k in 0..6 {
-        let ours = sums[k] / s as f64;
-        let mc = R_SD[k] * (1.0 / s as f64 + 1.0 / 200.0).sqrt();
-        eprintln!("quantity {k}: ours {ours}, mice {} (MC SE {mc})", R_MEAN[k]);
-        assert!(
-            (ours - R_MEAN[k]).abs() < 4.0 * mc,
-            "quantity {k}: ours {ours}, mice {} (Monte Carlo SE {mc})",
-            R_MEAN[k]
-        );
-    }
+    assert_within_monte_carlo_error(&sums, s, &R_MEAN, &R_SD);
 }
 
 fn table(cols: Vec<Column>) -> DataTable {
@@ -389,7 +395,7 @@ fn nhanes2_logreg_imputation_agrees_with_mice_in_distribution() {
     let hyp_missing: Vec<usize> = (0..nhanes2.nrows())
         .filter(|&r| nhanes2.column("hyp").unwrap().data.text(r).is_none())
         .collect();
-    let s = 40;
+    let s: u64 = 40;
     let mut sums = [0.0; 6];
     for seed in 1..=s {
         let imp = Mice::new(&nhanes2)
@@ -417,14 +423,5 @@ fn nhanes2_logreg_imputation_agrees_with_mice_in_distribution() {
         }
         sums[5] += yes;
     }
-    for k in 0..6 {
-        let ours = sums[k] / s as f64;
-        let mc = R_SD[k] * (1.0 / s as f64 + 1.0 / 200.0).sqrt();
-        eprintln!("quantity {k}: ours {ours}, mice {} (MC SE {mc})", R_MEAN[k]);
-        assert!(
-            (ours - R_MEAN[k]).abs() < 4.0 * mc,
-            "quantity {k}: ours {ours}, mice {} (Monte Carlo SE {mc})",
-            R_MEAN[k]
-        );
-    }
+    assert_within_monte_carlo_error(&sums, s, &R_MEAN, &R_SD);
 }
