@@ -635,6 +635,9 @@ mod tests {
         let slow3 = "_~\n.2.*.*t2.*.MMMMMMM*t:..*.*t2.*.*t2.*.*.*t2.*.*t2.*.MMMMMMM*t:.*.MMMMMMMM*t2.*.MMM*.MMMM2.*.MMM*.M2.*.MMMMM";
         let e = Formula::parse(slow3).unwrap_err();
         assert!(e.to_string().contains("more than 1024 terms"), "{e}");
+        // The fourth (slow-unit-e8947fd4…): 223 distinct terms once duplicates merge.
+        let slow4 = "_~\n.*.*t2.*..*.*t2.*.*t2.*.MMMMMMM*t:..*.*t2.*.*t2.*.MMMMMMM*t:.*.MMMMMMMM*t2.*.MMM*.MMMMMMMM*t2.*.MMMMMMMMMMMMMMMM2t2\n";
+        assert_eq!(Formula::parse(slow4).unwrap().terms.len(), 223);
     }
 
     fn labels(f: &str) -> (Vec<String>, bool) {
