@@ -8,7 +8,8 @@
 //! cargo bench --bench peers -- --list                 # the cases
 //! cargo bench --bench peers -- --only ols_crv1 --out results.jsonl
 //! ```
-//! Options: `--only SUBSTR` (case or data-set name), `--reps N` (default 5), `--budget S`
+//! Options: `--only SUBSTR` (case or data-set name; with `--exact`, exactly that case), `--reps N`
+//! (default 5), `--budget S`
 //! (default 20), `--quick` (N = 1e3 only), `--out FILE` (default: standard output). Timed is the
 //! call from the prepared design matrix and response to the reported result, as the peers time
 //! theirs; generating the data is outside the timer.
@@ -37,6 +38,7 @@ struct Opts {
     budget: f64,
     quick: bool,
     list: bool,
+    exact: bool,
     out: Option<String>,
 }
 
@@ -53,6 +55,7 @@ fn opts() -> Opts {
         budget: val("--budget").map_or(20.0, |v| v.parse().expect("--budget S")),
         quick: args.iter().any(|a| a == "--quick"),
         list: args.iter().any(|a| a == "--list"),
+        exact: args.iter().any(|a| a == "--exact"),
         out: val("--out"),
     }
 }
@@ -111,9 +114,13 @@ impl Writer {
 }
 
 fn wanted(o: &Opts, case: &str, dataset: &str) -> bool {
-    o.only
-        .as_ref()
-        .is_none_or(|s| case.contains(s.as_str()) || dataset.contains(s.as_str()))
+    o.only.as_ref().is_none_or(|s| {
+        if o.exact {
+            case == s
+        } else {
+            case.contains(s.as_str()) || dataset.contains(s.as_str())
+        }
+    })
 }
 
 fn main() {
