@@ -1014,7 +1014,8 @@ fn reproduce_targets(
         rows.push(TargetRow {
             quantity: t.quantity.to_string(),
             published: format!("{}{}", if t.bound { "< " } else { "" }, fmt_num(t.value, 3)),
-            reproduced: value(t.key)?,
+            // A statistic of no data is reported as missing, never as NaN.
+            reproduced: value(t.key)?.filter(|v| v.is_finite()),
             source: t.source.to_string(),
         });
     }

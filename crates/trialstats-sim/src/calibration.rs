@@ -35,6 +35,8 @@ fn row(
     simulated: Option<f64>,
     note: &str,
 ) -> CalibrationRow {
+    // A statistic of no data (e.g. an SD of one value) is reported as missing, never as NaN.
+    let simulated = simulated.filter(|v| v.is_finite());
     CalibrationRow {
         quantity: quantity.to_string(),
         published,
