@@ -26,8 +26,6 @@ use std::time::Instant;
 
 use trialstats::core::Clusters;
 use trialstats::core::nalgebra::DMatrix;
-use trialstats::data::{Column, DataTable, Formula, FrameOptions, ModelFrame};
-use trialstats::mi::Mice;
 use trialstats::ordinal::{Clm, Clmm, Quadrature};
 use trialstats::robust::{CrType, Logit, Ols, Vcov, WildClusterBootstrap};
 use trialstats::twosample::{t_test, wilcox_test};
@@ -409,37 +407,10 @@ fn main() {
         if !wanted(&o, &case, &ds) {
             continue;
         }
-        let table = DataTable::new(
-            "mice",
-            clus::generate_mice(n)
-                .into_iter()
-                .filter(|(c, _)| *c != "g")
-                .map(|(c, v)| Column::numeric(c, v))
-                .collect(),
-        )
-        .unwrap();
-        let f = Formula::parse("y ~ treat + z1 + z2 + z3 + z4 + z5 + z6").unwrap();
+        let table = clus::mice_table(n);
         let (first, t) = time(
             || {
-                let imp = Mice::new(&table)
-                    .unwrap()
-                    .m(5)
-                    .maxit(5)
-                    .seed(1)
-                    .run(None)
-                    .unwrap();
-                black_box(
-                    imp.analyse((n - 8) as f64, 0.95, |d| {
-                        let mf = ModelFrame::new(d, &f, &FrameOptions::default())
-                            .map_err(|e| e.to_string())?;
-                        Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
-                            .and_then(|o| o.names(&mf.column_names))
-                            .and_then(|o| o.fit())
-                            .and_then(|fit| fit.infer(&Vcov::Iid, 0.95))
-                            .map_err(|e| e.to_string())
-                    })
-                    .unwrap(),
-                );
+                black_box(clus::mice_case(&table));
             },
             o.reps,
             o.budget,

@@ -114,6 +114,16 @@ struct Var {
 }
 
 impl Var {
+    /// The observed values, in row order.
+    fn observed_values(&self) -> Vec<f64> {
+        self.values
+            .iter()
+            .zip(&self.observed)
+            .filter(|(_, o)| **o)
+            .map(|(x, _)| *x)
+            .collect()
+    }
+
     fn n_missing(&self) -> usize {
         self.observed.iter().filter(|o| !**o).count()
     }
@@ -230,13 +240,7 @@ impl Mice {
         let j = self.index(column)?;
         let v = &self.vars[j];
         let distinct = {
-            let mut d: Vec<f64> = v
-                .values
-                .iter()
-                .zip(&v.observed)
-                .filter(|(_, o)| **o)
-                .map(|(x, _)| *x)
-                .collect();
+            let mut d = v.observed_values();
             d.sort_by(f64::total_cmp);
             d.dedup();
             d.len()
@@ -444,13 +448,7 @@ impl Mice {
             if self.methods[j] == Method::None {
                 continue;
             }
-            let obs: Vec<f64> = v
-                .values
-                .iter()
-                .zip(&v.observed)
-                .filter(|(_, o)| **o)
-                .map(|(x, _)| *x)
-                .collect();
+            let obs = v.observed_values();
             for (slot, observed) in cur[j].iter_mut().zip(&v.observed) {
                 if !observed {
                     *slot = obs[rng.below(obs.len() as u64) as usize];

@@ -251,18 +251,14 @@ fn frame(d: &DataTable, formula: &str) -> Result<ModelFrame, String> {
     ModelFrame::new(d, &f, &opts).map_err(|e| e.to_string())
 }
 
-/// `y12 ~ intervention + y0` by OLS with `kind` clustered SEs.
-fn linear(
-    data: &Data,
-    key: &str,
-    outcome: &str,
-    y: &str,
+/// OLS of a model frame with `kind` clustered SEs (the frame's first cluster variable).
+fn clustered_ols(
+    mf: &ModelFrame,
     kind: CrType,
     level: f64,
-) -> Result<Effect, String> {
-    let mf = frame(&data.d, &format!("{y}_12 ~ intervention + {y}_0"))?;
+) -> Result<trialstats_core::Inference, String> {
     let cl = &mf.clusters[0];
-    let inf = Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
+    Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
         .and_then(|o| o.names(&mf.column_names))
         .and_then(|o| o.clusters(cl))
         .and_then(|o| o.fit())
@@ -275,7 +271,21 @@ fn linear(
                 level,
             )
         })
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// `y12 ~ intervention + y0` by OLS with `kind` clustered SEs.
+fn linear(
+    data: &Data,
+    key: &str,
+    outcome: &str,
+    y: &str,
+    kind: CrType,
+    level: f64,
+) -> Result<Effect, String> {
+    let mf = frame(&data.d, &format!("{y}_12 ~ intervention + {y}_0"))?;
+    let cl = &mf.clusters[0];
+    let inf = clustered_ols(&mf, kind, level)?;
     let c = inf.coef("intervention").ok_or("no intervention term")?;
     let base: Vec<f64> = data
         .num(&format!("{y}_0"))
@@ -902,21 +912,7 @@ fn mi_primary(data: &Data, opts: &Options) -> Result<Effect, String> {
     let pooled = imp
         .analyse(g - 1.0, opts.level, |d| {
             let mf = frame(d, "risk_12 ~ intervention + risk_0")?;
-            let cl = &mf.clusters[0];
-            Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
-                .and_then(|o| o.names(&mf.column_names))
-                .and_then(|o| o.clusters(cl))
-                .and_then(|o| o.fit())
-                .and_then(|f| {
-                    f.infer(
-                        &Vcov::Cluster {
-                            clusters: cl.clone(),
-                            kind: CrType::Cr1,
-                        },
-                        opts.level,
-                    )
-                })
-                .map_err(|e| e.to_string())
+            clustered_ols(&mf, CrType::Cr1, opts.level)
         })
         .map_err(|e| e.to_string())?;
     let term = pooled
