@@ -40,7 +40,7 @@
 
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
-use trialstats_core::linalg::Spd;
+use trialstats_core::linalg::{Spd, crossprod, weighted_crossprod};
 use trialstats_core::rng::{Rng, splitmix64};
 use trialstats_data::{Column, ColumnData, DataTable};
 use trialstats_ordinal::Clm;
@@ -652,7 +652,7 @@ fn norm_draw(
     const RIDGE: f64 = 1e-5;
     let n = x.nrows();
     let p = x.ncols();
-    let mut xtx = x.transpose() * x;
+    let mut xtx = crossprod(x);
     for d in 0..p {
         xtx[(d, d)] += RIDGE * xtx[(d, d)];
     }
@@ -780,24 +780,15 @@ fn logistic(
     let mut beta = DVector::zeros(p);
     for _ in 0..50 {
         let eta = x * &beta;
-        let mut grad = DVector::zeros(p);
-        let mut info = DMatrix::zeros(p, p);
-        for i in 0..x.nrows() {
-            let mu = 1.0 / (1.0 + (-eta[i]).exp());
-            let w = weights[i] * (mu * (1.0 - mu)).max(1e-12);
-            let xi = x.row(i);
-            for a in 0..p {
-                grad[a] += weights[i] * xi[a] * (y[i] - mu);
-                for b in 0..=a {
-                    info[(a, b)] += w * xi[a] * xi[b];
-                }
-            }
-        }
-        for a in 0..p {
-            for b in 0..a {
-                info[(b, a)] = info[(a, b)];
-            }
-        }
+        let mu: Vec<f64> = eta.iter().map(|e| 1.0 / (1.0 + (-e).exp())).collect();
+        // Score Xᵀ(w·(y − μ)) and information XᵀWX with W = w·μ(1 − μ), by core's kernels.
+        let r =
+            DVector::from_iterator(mu.len(), (0..mu.len()).map(|i| weights[i] * (y[i] - mu[i])));
+        let grad = x.transpose() * r;
+        let w: Vec<f64> = (0..mu.len())
+            .map(|i| weights[i] * (mu[i] * (1.0 - mu[i])).max(1e-12))
+            .collect();
+        let info = weighted_crossprod(x, &w).map_err(|e| e.to_string())?;
         let spd = Spd::new(info, "information of the logistic imputation model")
             .map_err(|e| e.to_string())?;
         let step = spd.solve(&grad).map_err(|e| e.to_string())?;

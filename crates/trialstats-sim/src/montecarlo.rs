@@ -207,12 +207,22 @@ impl MonteCarlo {
                 out
             })
             .collect();
-        let summaries = self
+        let summaries: Vec<Summary> = self
             .estimators
             .iter()
             .enumerate()
             .map(|(e, &estimator)| summarise(estimator, truth, draws.iter().map(|d| d[e])))
             .collect();
+        // Bias, SE and coverage of fewer than two analysed replications mean nothing: say so.
+        if let Some(s) = summaries.iter().find(|s| s.n < 2) {
+            return Err(format!(
+                "{}: only {} of {} replications could be analysed ({} failed); nothing to summarise",
+                s.estimator.label(),
+                s.n,
+                self.reps,
+                s.failed
+            ));
+        }
         Ok(McResult {
             summaries,
             n_clusters: 2 * self.params.regions * self.params.clusters_per_arm_per_region,

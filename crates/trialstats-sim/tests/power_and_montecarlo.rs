@@ -76,4 +76,9 @@ fn monte_carlo_is_reproducible_and_sane() {
         ..SimParams::default()
     };
     assert!(MonteCarlo::new(p, 2, 1, Outcome::Risk).run(None).is_err());
+    // One replication cannot be summarised.
+    let e = MonteCarlo::new(SimParams::default(), 1, 1, Outcome::Risk)
+        .run(None)
+        .unwrap_err();
+    assert!(e.contains("only 1 of 1 replications"), "{e}");
 }
