@@ -101,7 +101,20 @@ impl Reference {
                         / 92160.0;
                     return Ok(z + g1 / v + g2 / (v * v) + g3 / (v * v * v) + g4 / (v * v * v * v));
                 }
-                Ok(students_t(df)?.inverse_cdf(p))
+                // The same (df, p) is asked for once per coefficient of a fit: remember the last
+                // answer (per thread), since the inversion costs dozens of incomplete-beta calls.
+                thread_local! {
+                    static LAST_T_QUANTILE: std::cell::Cell<(u64, u64, f64)> =
+                        const { std::cell::Cell::new((u64::MAX, u64::MAX, 0.0)) };
+                }
+                let key = (df.to_bits(), p.to_bits());
+                let (d, pp, q) = LAST_T_QUANTILE.with(std::cell::Cell::get);
+                if (d, pp) == key {
+                    return Ok(q);
+                }
+                let q = students_t(df)?.inverse_cdf(p);
+                LAST_T_QUANTILE.with(|c| c.set((key.0, key.1, q)));
+                Ok(q)
             }
         }
     }

@@ -23,6 +23,7 @@ pub mod cluster;
 pub mod dist;
 pub mod error;
 pub mod inference;
+mod kernels;
 pub mod linalg;
 pub mod optim;
 pub mod rng;

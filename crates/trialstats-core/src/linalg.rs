@@ -6,7 +6,7 @@
 //! systems go through Cholesky ([`Spd`]). Explicit inverses are formed only where an estimator
 //! needs the matrix itself (a covariance), never to solve a system.
 
-use nalgebra::{DMatrix, DMatrixView, DVector};
+use nalgebra::{DMatrix, DVector};
 
 use crate::cluster::Clusters;
 use crate::error::{InputError, LinalgError};
@@ -45,46 +45,36 @@ pub fn crossprod(x: &DMatrix<f64>) -> DMatrix<f64> {
     if n == 0 || k == 0 {
         return c;
     }
-    syrk_acc(&mut c, x.as_slice(), n, k, n);
+    syrk_acc(&mut c, x.as_slice(), n, n);
+    mirror(&mut c);
     c
 }
 
-/// `C += AᵀB` for m × k column-major blocks A and B stored in `a` and `b` with column strides
-/// `a_cs` and `b_cs` (A[i, j] = a[i + j·a_cs]).
-///
-/// Large blocks go to nalgebra's BLAS-3 product on strided views (matrixmultiply's packed
-/// kernels); blocks with k ≤ 5 or m ≤ 5 use dot products, because nalgebra's small-matrix
-/// fallback mis-indexes strided views (its `axcpy` iterates over the underlying slice length).
-fn gemm_tn_acc(
-    c: &mut DMatrix<f64>,
-    a: &[f64],
-    a_cs: usize,
-    b: &[f64],
-    b_cs: usize,
-    m: usize,
-    k: usize,
-) {
-    if m == 0 || k == 0 {
-        return;
-    }
-    if k > 5 && m > 5 {
-        let at = DMatrixView::from_slice_with_strides(a, k, m, a_cs, 1);
-        let bv = DMatrixView::from_slice_with_strides(b, m, k, 1, b_cs);
-        c.gemm(1.0, &at, &bv, 1.0);
-        return;
-    }
-    for j in 0..k {
-        let aj = &a[j * a_cs..j * a_cs + m];
-        for l in 0..k {
-            c[(j, l)] += dot(aj, &b[l * b_cs..l * b_cs + m]);
-        }
-    }
+/// `C += AᵀB` (upper triangle; see [`crate::kernels::gram_upper`]) for m × k column-major blocks
+/// A and B stored in `a` and `b` with column strides `a_cs` and `b_cs` (A[i, j] = a[i + j·a_cs]),
+/// where AᵀB is known to be symmetric (A = X and B = WX). Call [`mirror`] when done.
+fn gram_acc(c: &mut DMatrix<f64>, a: &[f64], a_cs: usize, b: &[f64], b_cs: usize, m: usize) {
+    let k = c.nrows();
+    crate::kernels::gram_upper(c.as_mut_slice(), k, a, a_cs, b, b_cs, m);
 }
 
-/// `C += BᵀB` for one m × k column-major block (see [`gemm_tn_acc`]).
-fn syrk_acc(c: &mut DMatrix<f64>, data: &[f64], m: usize, k: usize, cstride: usize) {
-    gemm_tn_acc(c, data, cstride, data, cstride, m, k);
+/// `C += BᵀB` for one m × k column-major block (see [`gram_acc`]).
+fn syrk_acc(c: &mut DMatrix<f64>, data: &[f64], m: usize, cstride: usize) {
+    gram_acc(c, data, cstride, data, cstride, m);
 }
+
+/// Completes a matrix accumulated by [`gram_acc`] (upper triangle copied to the lower).
+fn mirror(c: &mut DMatrix<f64>) {
+    let k = c.nrows();
+    crate::kernels::mirror_upper(c.as_mut_slice(), k);
+}
+
+/// Row alignment (and padding) of each cluster's segment in [`cluster_crossprods_with`]: the
+/// widest SIMD vector holds 8 doubles.
+const SEGMENT_ALIGN: usize = 8;
+
+/// Average rows per cluster in one block of [`cluster_crossprods_with`].
+const ROWS_PER_CLUSTER: usize = 128;
 
 /// Rows per block in the one-pass kernels: a block of 4096 rows × k columns (k ≤ 32) stays in
 /// the L2 cache while it is used twice.
@@ -112,34 +102,21 @@ pub fn crossprod_with(
     let mut i0 = 0;
     while i0 < n {
         let m = BLOCK_ROWS.min(n - i0);
-        syrk_acc(&mut c, &data[i0..], m, k, n);
+        syrk_acc(&mut c, &data[i0..], m, n);
         let yb = &y[i0..i0 + m];
         for j in 0..k {
             xty[j] += dot(&data[j * n + i0..j * n + i0 + m], yb);
         }
         i0 += m;
     }
+    mirror(&mut c);
     Ok((c, xty))
 }
 
-/// Dot product with four independent accumulators (vectorises without reassociating a single
-/// running sum).
+/// Dot product `Σᵢ aᵢbᵢ` over the common length, with independent vector accumulators summed
+/// pairwise at the end (vectorised for the processor at hand; see the `kernels` module).
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let ca = a.chunks_exact(4);
-    let cb = b.chunks_exact(4);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        acc[0] += x[0] * y[0];
-        acc[1] += x[1] * y[1];
-        acc[2] += x[2] * y[2];
-        acc[3] += x[3] * y[3];
-    }
-    let mut tail = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    crate::kernels::dot_fast(a, b)
 }
 
 /// `e = y − Xβ` and `eᵀe` in one blocked pass over X.
@@ -233,10 +210,11 @@ where
                     .zip(&w[..m])
                     .for_each(|((d, v), wi)| *d = v * wi);
             }
-            gemm_tn_acc(&mut h, &data[i0..], n, &scaled, m, m, k);
+            gram_acc(&mut h, &data[i0..], n, &scaled, m, m);
         }
         i0 += m;
     }
+    mirror(&mut h);
     Ok((value, grad, h))
 }
 
@@ -349,9 +327,10 @@ pub fn weighted_crossprod(x: &DMatrix<f64>, w: &[f64]) -> Result<DMatrix<f64>, L
                 *d = v * wi;
             }
         }
-        gemm_tn_acc(&mut c, &data[i0..], n, scaled.as_slice(), m, m, k);
+        gram_acc(&mut c, &data[i0..], n, scaled.as_slice(), m, m);
         i0 += m;
     }
+    mirror(&mut c);
     Ok(c)
 }
 
@@ -454,54 +433,103 @@ pub fn cluster_crossprods_with(
     if n == 0 || k == 0 {
         return Ok(out);
     }
-    let block = (256 * g).clamp(BLOCK_ROWS, 1 << 18).min(n);
-    let mut buf = vec![0.0; block * k];
+    let block = (ROWS_PER_CLUSTER * g).clamp(BLOCK_ROWS, 1 << 18).min(n);
+    // Each cluster's segment starts at a multiple of SEGMENT_ALIGN rows and is padded with zero
+    // rows to one, so that the kernel runs on whole vectors with no scalar tails.
+    let cap = block + SEGMENT_ALIGN * g;
+    let mut buf = vec![0.0; cap * k];
+    let mut counts = vec![0usize; g];
     let mut starts = vec![0usize; g + 1];
-    let mut order = vec![0usize; block];
+    // Destination of each row of the block (u32: half the traffic of usize).
+    let mut order = vec![0u32; block];
     let data = x.as_slice();
     let codes = clusters.codes();
     let mut i0 = 0;
     while i0 < n {
         let m = block.min(n - i0);
-        starts.iter_mut().for_each(|v| *v = 0);
+        counts.iter_mut().for_each(|v| *v = 0);
         for &c in &codes[i0..i0 + m] {
-            starts[c + 1] += 1;
+            counts[c] += 1;
         }
         for c in 0..g {
-            starts[c + 1] += starts[c];
+            starts[c + 1] = starts[c] + counts[c].div_ceil(SEGMENT_ALIGN) * SEGMENT_ALIGN;
         }
+        // Column length of this block in the buffer (padded rows included).
+        let mp = starts[g];
         let mut pos = starts.clone();
         for (r, &c) in codes[i0..i0 + m].iter().enumerate() {
-            order[pos[c]] = i0 + r;
+            // pos[c] < cap ≤ 2¹⁸ + 8G, which fits in a u32 for any realistic G.
+            order[r] = pos[c] as u32;
             pos[c] += 1;
         }
-        for j in 0..k {
-            let col = if j < kx {
-                &data[j * n..(j + 1) * n]
-            } else {
-                y.unwrap_or(&[])
-            };
-            let dst = &mut buf[j * m..(j + 1) * m];
-            match scale {
-                None => dst
-                    .iter_mut()
-                    .zip(&order[..m])
-                    .for_each(|(d, &i)| *d = col[i]),
-                Some(s) => dst
-                    .iter_mut()
-                    .zip(&order[..m])
-                    .for_each(|(d, &i)| *d = col[i] * s[i]),
+        let order = &order[..m];
+        let cols: Vec<&[f64]> = (0..k)
+            .map(|j| {
+                if j < kx {
+                    &data[j * n + i0..j * n + i0 + m]
+                } else {
+                    &y.unwrap_or(&[])[i0..i0 + m]
+                }
+            })
+            .collect();
+        let buf = &mut buf[..mp * k];
+        for (dst, src) in buf.chunks_mut(4 * mp).zip(cols.chunks(4)) {
+            scatter_columns(dst, mp, src, order);
+        }
+        for col in buf.chunks_exact_mut(mp) {
+            for c in 0..g {
+                col[starts[c] + counts[c]..starts[c + 1]].fill(0.0);
+            }
+        }
+        if let Some(s) = scale {
+            let mut sp = vec![0.0; mp];
+            scatter_columns(&mut sp, mp, &[&s[i0..i0 + m]], order);
+            for col in buf.chunks_exact_mut(mp) {
+                col.iter_mut().zip(&sp).for_each(|(v, f)| *v *= f);
             }
         }
         for (c, acc) in out.iter_mut().enumerate() {
             let (s0, s1) = (starts[c], starts[c + 1]);
             if s1 > s0 {
-                syrk_acc(acc, &buf[s0..], s1 - s0, k, m);
+                syrk_acc(acc, &buf[s0..], s1 - s0, mp);
             }
         }
         i0 += m;
     }
+    out.iter_mut().for_each(mirror);
     Ok(out)
+}
+
+/// `dst[c·m + order[r]] = src[c][r]` for each of up to four source columns `src[c]` (m rows):
+/// one counting-sort scatter of a block of rows into cluster order, four columns per sweep so
+/// that each position is read once for four stores.
+fn scatter_columns(dst: &mut [f64], m: usize, src: &[&[f64]], order: &[u32]) {
+    let (d0, rest) = dst.split_at_mut(m.min(dst.len()));
+    match src {
+        [c0, c1, c2, c3] => {
+            let (d1, rest) = rest.split_at_mut(m);
+            let (d2, d3) = rest.split_at_mut(m);
+            for (r, &p) in order.iter().enumerate() {
+                let p = p as usize;
+                d0[p] = c0[r];
+                d1[p] = c1[r];
+                d2[p] = c2[r];
+                d3[p] = c3[r];
+            }
+        }
+        _ => {
+            for (c, col) in src.iter().enumerate() {
+                let d = if c == 0 {
+                    &mut *d0
+                } else {
+                    &mut rest[(c - 1) * m..c * m]
+                };
+                for (&v, &p) in col.iter().zip(order) {
+                    d[p as usize] = v;
+                }
+            }
+        }
+    }
 }
 
 /// The rows of each cluster, in row order (a counting sort of the codes).
@@ -687,6 +715,45 @@ pub fn check_data(
         });
     }
     Ok(())
+}
+
+/// The total sum of squares of `y`: about its mean when `centred` (a model with an intercept),
+/// about 0 otherwise (as R's `summary.lm`). Two vectorised passes (the mean, then the squared
+/// deviations from it), so that a large mean does not cancel digits.
+///
+/// # Formula
+/// ```text
+/// TSS = Σᵢ (yᵢ − ȳ)²   (centred)        TSS = Σᵢ yᵢ²   (not centred)
+/// ```
+pub fn total_sum_of_squares(y: &[f64], centred: bool) -> f64 {
+    if !centred {
+        return dot(y, y);
+    }
+    if y.is_empty() {
+        return 0.0;
+    }
+    let (sum, _) = crate::kernels::sum_and_sum_sq_dev(y, 0.0);
+    crate::kernels::sum_and_sum_sq_dev(y, sum / y.len() as f64).1
+}
+
+/// The error to report when cross-products of X and y came out non-finite: the first NaN or
+/// infinite value of `y` (field `field`) or of X as [`check_data`] names it, or, when every value
+/// is finite, [`InputError::OutOfRange`] for values so large that their squares overflow.
+///
+/// Estimators that read the data in one pass check the *result* of that pass (a NaN or an
+/// infinity anywhere in X or y makes a diagonal entry of XᵀX, or Xᵀy, non-finite) and call this
+/// only then, instead of reading the data a second time up front.
+pub fn non_finite_error(field: &str, y: &[f64], x: &DMatrix<f64>) -> InputError {
+    match check_data(field, y.len(), y.iter().copied(), x) {
+        Err(e) => e,
+        Ok(()) => InputError::OutOfRange {
+            field: "X'X".into(),
+            value: f64::INFINITY,
+            expected:
+                "data whose squares and cross-products are finite (|values| below about 1e154)"
+                    .into(),
+        },
+    }
 }
 
 /// One name per column of X, as owned strings.
@@ -1270,9 +1337,16 @@ mod tests {
             for (g, m) in per.iter().enumerate() {
                 let rows: Vec<usize> = (0..n).filter(|&i| cl.codes()[i] == g).collect();
                 let xg = DMatrix::from_fn(rows.len(), k, |r, j| x[(rows[r], j)] * w[rows[r]]);
-                Tol::rel(1e-12)
-                    .check_slice("X_g'W²X_g", m.as_slice(), (xg.transpose() * &xg).as_slice())
-                    .unwrap();
+                // Entry-wise relative, plus 1e-12 of the block's largest entry for entries
+                // that cancel (summation order differs from the naive product's).
+                let want = xg.transpose() * &xg;
+                let scale = want.amax();
+                Tol {
+                    abs: 1e-12 * scale,
+                    rel: 1e-12,
+                }
+                .check_slice("X_g'W²X_g", m.as_slice(), want.as_slice())
+                .unwrap();
             }
         }
     }

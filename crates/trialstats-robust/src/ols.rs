@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{
-    Qr, Spd, check_data, cluster_crossprods_with, condition_number, crossprod_with, dot,
-    equilibrated, residuals_of,
+    Qr, Spd, check_len, cluster_crossprods_with, condition_number, crossprod_with, equilibrated,
+    non_finite_error, residuals_of, total_sum_of_squares,
 };
 use trialstats_core::{Clusters, Inference, InputError};
 
@@ -72,13 +72,13 @@ pub struct Ols<'a> {
 }
 
 impl<'a> Ols<'a> {
-    /// A specification; checks the shapes and that every value is finite.
+    /// A specification; checks the shapes. Values are checked by [`Ols::fit`] during its one
+    /// pass over the data.
     ///
     /// # Errors
-    /// [`InputError::Length`] if `y` does not have one value per row of `x`;
-    /// [`InputError::NonFinite`] naming the first NaN or infinite value of `y` or `x`.
+    /// [`InputError::Length`] if `y` does not have one value per row of `x`.
     pub fn new(x: &'a DMatrix<f64>, y: &'a [f64]) -> Result<Self, RobustError> {
-        check_data("y", y.len(), y.iter().copied(), x)?;
+        check_len("y", y.len(), "X", x.nrows())?;
         let names = (1..=x.ncols()).map(|j| format!("x{j}")).collect();
         Ok(Self {
             x,
@@ -120,8 +120,10 @@ impl<'a> Ols<'a> {
     /// Fits by the normal equations or Householder QR (see the type's documentation).
     ///
     /// # Errors
-    /// [`RobustError::TooFewObservations`] if n ≤ k; [`trialstats_core::LinalgError::Aliased`]
-    /// naming the aliased columns of a rank-deficient design (R's tolerance 1e−7).
+    /// [`RobustError::TooFewObservations`] if n ≤ k; [`InputError::NonFinite`] naming the first
+    /// NaN or infinite value of `y` or `x` (or [`InputError::OutOfRange`] if values are so large
+    /// that their squares overflow); [`trialstats_core::LinalgError::Aliased`] naming the aliased
+    /// columns of a rank-deficient design (R's tolerance 1e−7).
     pub fn fit(&self) -> Result<OlsFit<'a>, RobustError> {
         let (n, k) = self.x.shape();
         if n <= k {
@@ -145,6 +147,10 @@ impl<'a> Ols<'a> {
             }
             None => crossprod_with(self.x, self.y)?,
         };
+        // A NaN or an infinity anywhere in X or y reaches a diagonal entry of XᵀX or Xᵀy.
+        if !(xtx.diagonal().iter().all(|v| v.is_finite()) && xty.iter().all(|v| v.is_finite())) {
+            return Err(non_finite_error("y", self.y, self.x).into());
+        }
         let (coefficients, bread, condition, method) = match normal_equations(&xtx, &xty)? {
             Some(ne) => ne,
             None => self.householder()?,
@@ -157,10 +163,12 @@ impl<'a> Ols<'a> {
                 let mut scores = DMatrix::zeros(g, k);
                 let mut xtx_g = Vec::with_capacity(g);
                 for (gi, b) in blocks.into_iter().enumerate() {
-                    let m = b.view((0, 0), (k, k)).into_owned();
-                    let s = b.view((0, k), (k, 1)).column(0) - &m * &coefficients;
+                    // s_g = X_gᵀy_g − X_gᵀX_g β̂, then the block without its y row and column
+                    // (moved in place, not copied element by element).
+                    let s =
+                        b.view((0, k), (k, 1)).column(0) - b.view((0, 0), (k, k)) * &coefficients;
                     scores.row_mut(gi).copy_from(&s.transpose());
-                    xtx_g.push(m);
+                    xtx_g.push(b.remove_column(k).remove_row(k));
                 }
                 Some(CachedClusters {
                     clusters: Cow::Borrowed(c),
@@ -170,16 +178,11 @@ impl<'a> Ols<'a> {
             }
             _ => None,
         };
-        let has_intercept = self
-            .x
-            .column_iter()
-            .any(|c| c.iter().all(|v| (v - 1.0).abs() == 0.0));
-        let tss = if has_intercept {
-            let mean = self.y.iter().sum::<f64>() / n as f64;
-            self.y.iter().map(|v| (v - mean) * (v - mean)).sum()
-        } else {
-            dot(self.y, self.y)
-        };
+        // A column of ones has Σx² = n; only such columns are read to confirm.
+        let has_intercept = self.x.column_iter().enumerate().any(|(j, c)| {
+            (xtx[(j, j)] - n as f64).abs() == 0.0 && c.iter().all(|v| (v - 1.0).abs() == 0.0)
+        });
+        let tss = total_sum_of_squares(self.y, has_intercept);
         Ok(OlsFit {
             names: self.names.clone(),
             coefficients,

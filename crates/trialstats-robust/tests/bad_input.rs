@@ -104,12 +104,29 @@ fn aliased_design_names_the_column() {
 fn non_finite_values() {
     let (x, mut y) = design(10);
     y[3] = f64::NAN;
-    let e = Ols::new(&x, &y).unwrap_err();
+    let e = Ols::new(&x, &y).unwrap().fit().unwrap_err();
     assert_eq!(e.to_string(), "`y` row 3 is not finite (NaN)");
     let (mut x, y) = design(10);
     x[(4, 1)] = f64::INFINITY;
-    let e = Ols::new(&x, &y).unwrap_err();
+    let e = Ols::new(&x, &y).unwrap().fit().unwrap_err();
     assert_eq!(e.to_string(), "`X column 2` row 4 is not finite (inf)");
+    // The same through the per-cluster pass.
+    let cl = Clusters::from_labels("g", &(0..10).map(|i| i % 3).collect::<Vec<_>>()).unwrap();
+    let e = Ols::new(&x, &y)
+        .unwrap()
+        .clusters(&cl)
+        .unwrap()
+        .fit()
+        .unwrap_err();
+    assert_eq!(e.to_string(), "`X column 2` row 4 is not finite (inf)");
+    // Finite values whose squares overflow.
+    let (mut x, y) = design(10);
+    x[(2, 1)] = 1e200;
+    let e = Ols::new(&x, &y).unwrap().fit().unwrap_err();
+    assert!(
+        e.to_string().starts_with("`X'X` = inf is out of range"),
+        "{e}"
+    );
 }
 
 #[test]
