@@ -100,6 +100,141 @@ impl WithSimd for SumSq<'_> {
     }
 }
 
+/// For offsets a_i, b_i ∈ {0, −∞} marking two classes of rows: `[max(v + a), min(v − a),
+/// max(v + b), min(v − b), Σ v]`, i.e. the range of v within each class (−∞, +∞ for an empty
+/// class) and the plain sum (non-finite when any v is), branch-free and vectorised.
+pub(crate) fn class_ranges(v: &[f64], a: &[f64], b: &[f64]) -> [f64; 5] {
+    let m = v.len().min(a.len()).min(b.len());
+    Arch::new().dispatch(ClassRanges {
+        v: &v[..m],
+        a: &a[..m],
+        b: &b[..m],
+    })
+}
+
+struct ClassRanges<'a> {
+    v: &'a [f64],
+    a: &'a [f64],
+    b: &'a [f64],
+}
+
+impl WithSimd for ClassRanges<'_> {
+    type Output = [f64; 5];
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> [f64; 5] {
+        let ClassRanges { v, a, b } = self;
+        simd.vectorize(
+            #[inline(always)]
+            || {
+                const L: usize = 8;
+                let mut hi_a = [f64::NEG_INFINITY; L];
+                let mut lo_a = [f64::INFINITY; L];
+                let mut hi_b = [f64::NEG_INFINITY; L];
+                let mut lo_b = [f64::INFINITY; L];
+                let mut sum = [0.0; L];
+                let full = v.len() / L * L;
+                for ((x, oa), ob) in v[..full]
+                    .chunks_exact(L)
+                    .zip(a[..full].chunks_exact(L))
+                    .zip(b[..full].chunks_exact(L))
+                {
+                    for t in 0..L {
+                        hi_a[t] = hi_a[t].max(x[t] + oa[t]);
+                        lo_a[t] = lo_a[t].min(x[t] - oa[t]);
+                        hi_b[t] = hi_b[t].max(x[t] + ob[t]);
+                        lo_b[t] = lo_b[t].min(x[t] - ob[t]);
+                        sum[t] += x[t];
+                    }
+                }
+                for ((x, oa), ob) in v[full..].iter().zip(&a[full..]).zip(&b[full..]) {
+                    hi_a[0] = hi_a[0].max(x + oa);
+                    lo_a[0] = lo_a[0].min(x - oa);
+                    hi_b[0] = hi_b[0].max(x + ob);
+                    lo_b[0] = lo_b[0].min(x - ob);
+                    sum[0] += x;
+                }
+                let max = |v: [f64; L]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let min = |v: [f64; L]| v.iter().copied().fold(f64::INFINITY, f64::min);
+                [max(hi_a), min(lo_a), max(hi_b), min(lo_b), sum.iter().sum()]
+            },
+        )
+    }
+}
+
+/// `dst = Σ_j coef[j]·cols[j]` (a matrix–vector product on a block of column slices, each at
+/// least as long as `dst`), four columns per sweep over `dst`.
+pub(crate) fn lincomb(dst: &mut [f64], cols: &[&[f64]], coef: &[f64]) {
+    Arch::new().dispatch(LinComb { dst, cols, coef });
+}
+
+/// `dst[r] = x[r]·w[r]` over the common length.
+pub(crate) fn mul_into(dst: &mut [f64], x: &[f64], w: &[f64]) {
+    Arch::new().dispatch(MulInto { dst, x, w });
+}
+
+struct LinComb<'a> {
+    dst: &'a mut [f64],
+    cols: &'a [&'a [f64]],
+    coef: &'a [f64],
+}
+
+impl WithSimd for LinComb<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let LinComb { dst, cols, coef } = self;
+        let m = dst.len();
+        dst.fill(0.0);
+        let (dv, dt) = S::as_mut_simd_f64s(dst);
+        let tail0 = m - dt.len();
+        let mut j = 0;
+        while j < cols.len() {
+            let t = (cols.len() - j).min(4);
+            let cs: [(&[S::f64s], &[f64]); 4] =
+                std::array::from_fn(|u| S::as_simd_f64s(&cols[j + u.min(t - 1)][..m]));
+            let cf: [S::f64s; 4] =
+                std::array::from_fn(|u| simd.splat_f64s(if u < t { coef[j + u] } else { 0.0 }));
+            for (r, d) in dv.iter_mut().enumerate() {
+                let mut acc = *d;
+                for u in 0..4 {
+                    acc = simd.mul_add_e_f64s(cf[u], cs[u].0[r], acc);
+                }
+                *d = acc;
+            }
+            for (r, d) in dt.iter_mut().enumerate() {
+                for u in 0..t {
+                    *d += coef[j + u] * cols[j + u][tail0 + r];
+                }
+            }
+            j += t;
+        }
+    }
+}
+
+struct MulInto<'a> {
+    dst: &'a mut [f64],
+    x: &'a [f64],
+    w: &'a [f64],
+}
+
+impl WithSimd for MulInto<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let MulInto { dst, x, w } = self;
+        let m = dst.len().min(x.len()).min(w.len());
+        let (dv, dt) = S::as_mut_simd_f64s(&mut dst[..m]);
+        let (xv, xt) = S::as_simd_f64s(&x[..m]);
+        let (wv, wt) = S::as_simd_f64s(&w[..m]);
+        for ((d, a), b) in dv.iter_mut().zip(xv).zip(wv) {
+            *d = simd.mul_f64s(*a, *b);
+        }
+        for ((d, a), b) in dt.iter_mut().zip(xt).zip(wt) {
+            *d = a * b;
+        }
+    }
+}
+
 /// Copies the upper triangle of the k × k column-major `c` onto its lower triangle.
 pub(crate) fn mirror_upper(c: &mut [f64], k: usize) {
     for l in 0..k {
@@ -302,6 +437,69 @@ mod tests {
             let want_q: f64 = a.iter().map(|v| (v - 3.0) * (v - 3.0)).sum();
             assert!((s - want_s).abs() < 1e-12 * (1.0 + m as f64));
             assert!((q - want_q).abs() < 1e-12 * (1.0 + m as f64));
+        }
+    }
+
+    #[test]
+    fn class_ranges_split_the_rows() {
+        let v: Vec<f64> = (0..37).map(|i| ((i * 17) % 23) as f64 - 11.0).collect();
+        let a: Vec<f64> = (0..37)
+            .map(|i| if i % 3 == 0 { 0.0 } else { f64::NEG_INFINITY })
+            .collect();
+        let b: Vec<f64> = a
+            .iter()
+            .map(|&o| if o < 0.0 { 0.0 } else { f64::NEG_INFINITY })
+            .collect();
+        let range = |keep: &dyn Fn(usize) -> bool| {
+            let kept: Vec<f64> = (0..37).filter(|&i| keep(i)).map(|i| v[i]).collect();
+            (
+                kept.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                kept.iter().copied().fold(f64::INFINITY, f64::min),
+            )
+        };
+        let r = class_ranges(&v, &a, &b);
+        let (ha, la) = range(&|i| i % 3 == 0);
+        let (hb, lb) = range(&|i| i % 3 != 0);
+        assert_eq!(
+            r[..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            [ha, la, hb, lb].map(f64::to_bits)
+        );
+        assert!((r[4] - v.iter().sum::<f64>()).abs() < 1e-12);
+        let empty = class_ranges(&[], &[], &[]);
+        assert!(
+            empty[0] < 0.0 && empty[0].is_infinite() && empty[1] > 0.0 && empty[1].is_infinite()
+        );
+    }
+
+    #[test]
+    fn lincomb_and_mul_match_loops() {
+        for m in [0, 1, 7, 8, 9, 31, 100] {
+            for k in [1, 3, 4, 5, 9] {
+                let cols: Vec<Vec<f64>> = (0..k)
+                    .map(|j| {
+                        (0..m + 2)
+                            .map(|i| ((i * 31 + j * 7) % 19) as f64 - 9.0)
+                            .collect()
+                    })
+                    .collect();
+                let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+                let coef: Vec<f64> = (0..k).map(|j| 0.5 + j as f64).collect();
+                let mut dst = vec![7.0; m];
+                lincomb(&mut dst, &refs, &coef);
+                for (r, d) in dst.iter().enumerate() {
+                    let want: f64 = (0..k).map(|j| coef[j] * cols[j][r]).sum();
+                    assert!((d - want).abs() < 1e-12, "m={m} k={k} r={r}");
+                }
+                let mut prod = vec![0.0; m];
+                mul_into(
+                    &mut prod,
+                    &cols[0],
+                    &coef.iter().cycle().take(m).copied().collect::<Vec<_>>(),
+                );
+                for r in 0..m {
+                    assert!((prod[r] - cols[0][r] * coef[r % k]).abs() < 1e-15);
+                }
+            }
         }
     }
 

@@ -192,23 +192,15 @@ where
     while i0 < n {
         let m = block.min(n - i0);
         let eb = &mut eta[..m];
-        eb.iter_mut().for_each(|v| *v = 0.0);
-        for (j, b) in beta.iter().enumerate() {
-            let col = &data[j * n + i0..j * n + i0 + m];
-            eb.iter_mut().zip(col).for_each(|(e, v)| *e += b * v);
-        }
+        let cols: Vec<&[f64]> = (0..k).map(|j| &data[j * n + i0..j * n + i0 + m]).collect();
+        crate::kernels::lincomb(eb, &cols, beta.as_slice());
         value += rows(i0, eb, &mut w[..m], &mut r[..m]);
-        for j in 0..k {
-            grad[j] += dot(&data[j * n + i0..j * n + i0 + m], &r[..m]);
+        for (j, col) in cols.iter().enumerate() {
+            grad[j] += dot(col, &r[..m]);
         }
         if hessian {
-            for j in 0..k {
-                let col = &data[j * n + i0..j * n + i0 + m];
-                let dst = &mut scaled[j * m..(j + 1) * m];
-                dst.iter_mut()
-                    .zip(col)
-                    .zip(&w[..m])
-                    .for_each(|((d, v), wi)| *d = v * wi);
+            for (j, col) in cols.iter().enumerate() {
+                crate::kernels::mul_into(&mut scaled[j * m..(j + 1) * m], col, &w[..m]);
             }
             gram_acc(&mut h, &data[i0..], n, &scaled, m, m);
         }
@@ -734,6 +726,14 @@ pub fn total_sum_of_squares(y: &[f64], centred: bool) -> f64 {
     }
     let (sum, _) = crate::kernels::sum_and_sum_sq_dev(y, 0.0);
     crate::kernels::sum_and_sum_sq_dev(y, sum / y.len() as f64).1
+}
+
+/// The range of `v` within each of two classes of rows, and its sum, in one vectorised pass with
+/// no branches: the classes are marked by offsets `a`, `b` ∈ {0, −∞} per row (0 = in the class).
+/// Returns `[max, min]` of class a, `[max, min]` of class b (−∞, +∞ for an empty class) and
+/// `Σ v` (non-finite when some value is). Used to detect separation in binary and ordinal models.
+pub fn class_ranges(v: &[f64], a: &[f64], b: &[f64]) -> [f64; 5] {
+    crate::kernels::class_ranges(v, a, b)
 }
 
 /// The error to report when cross-products of X and y came out non-finite: the first NaN or

@@ -4,9 +4,11 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-use trialstats_core::linalg::{Spd, check_data, check_full_rank, equilibrated, glm_pass};
+use trialstats_core::linalg::{
+    Spd, check_full_rank, check_len, class_ranges, equilibrated, glm_pass, non_finite_error,
+};
 use trialstats_core::optim::{Evaluation, Objective, newton_from};
-use trialstats_core::{Control, Convergence, Inference};
+use trialstats_core::{Control, Convergence, Inference, InputError};
 
 use crate::error::RobustError;
 use crate::vcov::{
@@ -53,13 +55,23 @@ pub struct Logit<'a> {
 }
 
 impl<'a> Logit<'a> {
-    /// A specification; checks shapes, finiteness and that y is 0/1 and not constant.
+    /// A specification; checks shapes, that y is finite, 0/1 and not constant. The values of X
+    /// are checked by [`Logit::fit`] in its first pass over the data.
     ///
     /// # Errors
-    /// [`trialstats_core::InputError::Length`], [`trialstats_core::InputError::NonFinite`], [`RobustError::NotBinary`] naming the
-    /// first value that is not 0 or 1, [`RobustError::ConstantOutcome`].
+    /// [`trialstats_core::InputError::Length`], [`trialstats_core::InputError::NonFinite`] (y),
+    /// [`RobustError::NotBinary`] naming the first value that is not 0 or 1,
+    /// [`RobustError::ConstantOutcome`].
     pub fn new(x: &'a DMatrix<f64>, y: &'a [f64]) -> Result<Self, RobustError> {
-        check_data("y", y.len(), y.iter().copied(), x)?;
+        check_len("y", y.len(), "X", x.nrows())?;
+        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
+            return Err(InputError::NonFinite {
+                field: "y".into(),
+                row,
+                value: y[row],
+            }
+            .into());
+        }
         if let Some(row) = y.iter().position(|&v| !(is_zero(v) || is_one(v))) {
             return Err(RobustError::NotBinary { row, value: y[row] });
         }
@@ -97,8 +109,9 @@ impl<'a> Logit<'a> {
     /// Fits by Newton–Raphson.
     ///
     /// # Errors
-    /// [`RobustError::TooFewObservations`], [`trialstats_core::LinalgError::Aliased`] (R's rule,
-    /// as OLS),
+    /// [`RobustError::TooFewObservations`], [`trialstats_core::InputError::NonFinite`] naming the
+    /// first NaN or infinite value of X, [`trialstats_core::LinalgError::Aliased`] (R's rule, as
+    /// OLS),
     /// [`RobustError::Separation`], [`RobustError::NotConverged`].
     pub fn fit(&self) -> Result<LogitFit<'a>, RobustError> {
         let (n, k) = self.x.shape();
@@ -168,26 +181,30 @@ impl<'a> Logit<'a> {
         })
     }
 
+    /// Checks every column for complete or quasi-complete separation by its own (comparing its
+    /// range among y = 1 with its range among y = 0), and that X is finite: one vectorised pass
+    /// per column.
     fn check_univariate_separation(&self) -> Result<(), RobustError> {
+        // Offsets marking the classes: 0 in the class, −∞ outside it.
+        let (off1, off0): (Vec<f64>, Vec<f64>) = self
+            .y
+            .iter()
+            .map(|&v| {
+                if is_one(v) {
+                    (0.0, f64::NEG_INFINITY)
+                } else {
+                    (f64::NEG_INFINITY, 0.0)
+                }
+            })
+            .unzip();
         for (j, col) in self.x.column_iter().enumerate() {
             let c = col.as_slice();
+            let [max1, min1, max0, min0, sum] = class_ranges(c, &off1, &off0);
+            if !sum.is_finite() {
+                return Err(non_finite_error("y", self.y, self.x).into());
+            }
             if is_constant(c) {
                 continue;
-            }
-            let (mut max0, mut min0, mut max1, mut min1) = (
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-            );
-            for (&v, &yi) in c.iter().zip(self.y) {
-                if is_one(yi) {
-                    max1 = max1.max(v);
-                    min1 = min1.min(v);
-                } else {
-                    max0 = max0.max(v);
-                    min0 = min0.min(v);
-                }
             }
             let name = &self.names[j];
             let detail = if max0 < min1 {
@@ -246,15 +263,6 @@ pub fn sigmoid(eta: f64) -> f64 {
     }
 }
 
-/// ln(1 + e^η) without overflow or loss of precision.
-fn log1p_exp(eta: f64) -> f64 {
-    if eta > 0.0 {
-        eta + (-eta).exp().ln_1p()
-    } else {
-        eta.exp().ln_1p()
-    }
-}
-
 struct NegLogLik<'a> {
     x: &'a DMatrix<f64>,
     y: &'a [f64],
@@ -273,8 +281,15 @@ impl NegLogLik<'_> {
             for (((&e, wi), ri), &yi) in
                 eta.iter().zip(w.iter_mut()).zip(r.iter_mut()).zip(&y[i0..])
             {
-                let p = sigmoid(e);
-                value += log1p_exp(e) - yi * e;
+                // One exponential per row: with t = e^−|η|, p = 1/(1 + t) or t/(1 + t) and
+                // ln(1 + e^η) = max(η, 0) + ln(1 + t).
+                let t = (-e.abs()).exp();
+                let p = if e >= 0.0 {
+                    1.0 / (1.0 + t)
+                } else {
+                    t / (1.0 + t)
+                };
+                value += e.max(0.0) + t.ln_1p() - yi * e;
                 *wi = p * (1.0 - p);
                 *ri = p - yi;
             }
