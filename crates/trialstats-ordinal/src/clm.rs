@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
-use trialstats_core::linalg::{Spd, check_data, check_full_rank};
+use trialstats_core::linalg::{Spd, check_data, check_full_rank, glm_pass};
 use trialstats_core::optim::{Evaluation, Objective, newton};
 use trialstats_core::{Control, Convergence, Inference, InputError};
 use trialstats_robust::{Covariance, EstimatingEquations, ModelKind, Vcov, inference, vcov};
@@ -269,30 +269,9 @@ struct NegLogLik<'b> {
     link: Link,
 }
 
-/// Per-observation pieces: probability, dp/dθ (upper, lower) and dp/dη, and second derivatives.
-struct Obs {
-    p: f64,
-    f1: f64,
-    f0: f64,
-    d1: f64,
-    d0: f64,
-}
-
 impl NegLogLik<'_> {
     fn ordered(&self, theta: &DVector<f64>) -> bool {
         (1..self.nt).all(|t| theta[t] > theta[t - 1]) && theta.iter().all(|v| v.is_finite())
-    }
-
-    fn obs(&self, theta: &DVector<f64>, c: usize, eta: f64) -> Obs {
-        let (z0, z1) = crate::link::category_bounds(&theta.as_slice()[..self.nt], c, eta);
-        let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
-        Obs {
-            p: e0.interval_to(&e1),
-            f1: e1.pdf,
-            f0: e0.pdf,
-            d1: e1.dpdf,
-            d0: e0.dpdf,
-        }
     }
 }
 
@@ -309,63 +288,81 @@ impl Objective for NegLogLik<'_> {
                 hessian: DMatrix::zeros(np, np),
             });
         }
-        let beta = theta.rows(self.nt, k);
-        let eta = self.x * beta;
-        let mut value = 0.0;
-        let mut grad = DVector::zeros(np);
-        let mut hess = DMatrix::zeros(np, np);
-        let mut dp = DVector::zeros(np);
-        for i in 0..n {
-            let c = self.y[i];
-            let o = self.obs(theta, c, eta[i]);
-            if o.p <= 0.0 {
-                return Ok(Evaluation {
-                    value: f64::INFINITY,
-                    gradient: grad,
-                    hessian: hess,
-                });
-            }
-            value -= o.p.ln();
-            // dp: ∂p/∂θ_c = f1, ∂p/∂θ_{c−1} = −f0, ∂p/∂β = −(f1 − f0) x.
-            dp.fill(0.0);
-            if c < self.nt {
-                dp[c] = o.f1;
-            }
-            if c > 0 {
-                dp[c - 1] = -o.f0;
-            }
-            let xi = self.x.row(i);
-            for j in 0..k {
-                dp[self.nt + j] = -(o.f1 - o.f0) * xi[j];
-            }
-            // −∇²ℓ = −(∇²p)/p + dp dpᵀ/p².
-            let inv_p = 1.0 / o.p;
-            grad.axpy(-inv_p, &dp, 1.0);
-            hess.ger(inv_p * inv_p, &dp, &dp, 1.0);
-            // ∇²p: θ_c θ_c: d1; θ_{c−1}θ_{c−1}: −d0; θ_c β: −d1 x; θ_{c−1} β: d0 x; ββ: (d1 − d0) x xᵀ.
-            if c < self.nt {
-                hess[(c, c)] -= o.d1 * inv_p;
-                for j in 0..k {
-                    let v = o.d1 * xi[j] * inv_p;
-                    hess[(c, self.nt + j)] += v;
-                    hess[(self.nt + j, c)] += v;
+        let nt = self.nt;
+        let beta = theta.rows(nt, k).into_owned();
+        // One blocked pass over X (core's glm_pass): per row the probability p of the observed
+        // category, the link's densities f and their derivatives d at the category's bounds;
+        // the β part of the gradient and Hessian is then Xᵀr and XᵀWX with
+        //   rᵢ = (f1 − f0)/p,   wᵢ = (f1 − f0)²/p² − (d1 − d0)/p,
+        // the threshold parts are sums by category, and the mixed block adds, per row,
+        // u·xᵢ = (d1/p − f1(f1 − f0)/p²)·xᵢ to row c and v·xᵢ = (f0(f1 − f0)/p² − d0/p)·xᵢ to row
+        // c − 1 while the block is in cache (−∇²ℓ = −∇²p/p + ∇p∇pᵀ/p²).
+        let mut g_theta = vec![0.0; nt];
+        let mut h_theta = DMatrix::zeros(nt, nt);
+        let mut h_tb = DMatrix::zeros(nt, k);
+        let xs = self.x.as_slice();
+        let mut impossible = false;
+        let th = &theta.as_slice()[..nt];
+        let (value, g_beta, h_beta) = glm_pass(self.x, &beta, true, |i0, eta, w, r| {
+            let mut value = 0.0;
+            for (off, ((&e, wi), ri)) in eta.iter().zip(w.iter_mut()).zip(r.iter_mut()).enumerate()
+            {
+                let i = i0 + off;
+                let c = self.y[i];
+                let (z0, z1) = crate::link::category_bounds(th, c, e);
+                let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
+                let p = e0.interval_to(&e1);
+                if p <= 0.0 {
+                    impossible = true;
+                    *wi = 0.0;
+                    *ri = 0.0;
+                    continue;
+                }
+                let inv_p = 1.0 / p;
+                let (f1, f0, d1, d0) = (e1.pdf, e0.pdf, e1.dpdf, e0.dpdf);
+                value -= p.ln();
+                let df = (f1 - f0) * inv_p;
+                *ri = df;
+                *wi = df * df - (d1 - d0) * inv_p;
+                if c < nt {
+                    g_theta[c] -= f1 * inv_p;
+                    h_theta[(c, c)] += f1 * f1 * inv_p * inv_p - d1 * inv_p;
+                    let u = d1 * inv_p - f1 * inv_p * df;
+                    for j in 0..k {
+                        h_tb[(c, j)] += u * xs[j * n + i];
+                    }
+                }
+                if c > 0 {
+                    g_theta[c - 1] += f0 * inv_p;
+                    h_theta[(c - 1, c - 1)] += f0 * f0 * inv_p * inv_p + d0 * inv_p;
+                    let v = f0 * inv_p * df - d0 * inv_p;
+                    for j in 0..k {
+                        h_tb[(c - 1, j)] += v * xs[j * n + i];
+                    }
+                }
+                if c > 0 && c < nt {
+                    let v = -f1 * f0 * inv_p * inv_p;
+                    h_theta[(c, c - 1)] += v;
+                    h_theta[(c - 1, c)] += v;
                 }
             }
-            if c > 0 {
-                hess[(c - 1, c - 1)] += o.d0 * inv_p;
-                for j in 0..k {
-                    let v = o.d0 * xi[j] * inv_p;
-                    hess[(c - 1, self.nt + j)] -= v;
-                    hess[(self.nt + j, c - 1)] -= v;
-                }
-            }
-            let dd = (o.d1 - o.d0) * inv_p;
-            for a in 0..k {
-                for b in 0..k {
-                    hess[(self.nt + a, self.nt + b)] -= dd * xi[a] * xi[b];
-                }
-            }
+            value
+        })?;
+        if impossible {
+            return Ok(Evaluation {
+                value: f64::INFINITY,
+                gradient: DVector::zeros(np),
+                hessian: DMatrix::zeros(np, np),
+            });
         }
+        let mut grad = DVector::zeros(np);
+        grad.rows_mut(0, nt).copy_from_slice(&g_theta);
+        grad.rows_mut(nt, k).copy_from(&g_beta);
+        let mut hess = DMatrix::zeros(np, np);
+        hess.view_mut((0, 0), (nt, nt)).copy_from(&h_theta);
+        hess.view_mut((nt, nt), (k, k)).copy_from(&h_beta);
+        hess.view_mut((0, nt), (nt, k)).copy_from(&h_tb);
+        hess.view_mut((nt, 0), (k, nt)).copy_from(&h_tb.transpose());
         Ok(Evaluation {
             value,
             gradient: grad,
