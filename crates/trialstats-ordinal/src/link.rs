@@ -93,6 +93,7 @@ impl Link {
                     sf: 0.0,
                     pdf: 0.0,
                     dpdf: 0.0,
+                    d2pdf: 0.0,
                 }
             } else {
                 Eval {
@@ -100,6 +101,7 @@ impl Link {
                     sf: 1.0,
                     pdf: 0.0,
                     dpdf: 0.0,
+                    d2pdf: 0.0,
                 }
             };
         }
@@ -113,11 +115,13 @@ impl Link {
                     (small, large)
                 };
                 let pdf = cdf * sf;
+                // f′ = f(1 − 2F), f″ = f(1 − 2F)² − 2f².
                 Eval {
                     cdf,
                     sf,
                     pdf,
                     dpdf: pdf * (sf - cdf),
+                    d2pdf: pdf * ((sf - cdf) * (sf - cdf) - 2.0 * pdf),
                 }
             }
             Link::Probit => {
@@ -127,17 +131,20 @@ impl Link {
                     sf: self.sf(z),
                     pdf,
                     dpdf: -z * pdf,
+                    d2pdf: (z * z - 1.0) * pdf,
                 }
             }
             Link::Cloglog => {
                 let ez = z.exp();
                 let sf = (-ez).exp();
                 let pdf = ez * sf;
+                // f′ = f(1 − eᶻ), f″ = f((1 − eᶻ)² − eᶻ).
                 Eval {
                     cdf: -(-ez).exp_m1(),
                     sf,
                     pdf,
                     dpdf: pdf * (1.0 - ez),
+                    d2pdf: pdf * ((1.0 - ez) * (1.0 - ez) - ez),
                 }
             }
         }
@@ -176,6 +183,8 @@ pub struct Eval {
     pub pdf: f64,
     /// f′(z).
     pub dpdf: f64,
+    /// f″(z) (for the Laplace approximation's exact gradient).
+    pub d2pdf: f64,
 }
 
 impl Eval {
@@ -257,6 +266,16 @@ mod tests {
                 }
                 .check("dpdf", e.dpdf, link.dpdf(z))
                 .unwrap();
+                if z.abs() < 10.0 {
+                    let h = 1e-5;
+                    let fd = (link.eval(z + h).dpdf - link.eval(z - h).dpdf) / (2.0 * h);
+                    Tol {
+                        abs: 1e-9,
+                        rel: 1e-6,
+                    }
+                    .check(&format!("{link:?} d2pdf {z}"), e.d2pdf, fd)
+                    .unwrap();
+                }
             }
             let (a, b) = (link.eval(1.0), link.eval(2.5));
             Tol::rel(1e-14)
