@@ -607,85 +607,9 @@ impl Marginal<'_> {
         self.laplace_gradient_with(psi, None)
     }
 
-    /// The Hessian of the Laplace objective by central differences of its exact gradient
-    /// ([`Marginal::laplace_gradient`]), symmetrised: 2·(number of parameters) gradient
-    /// evaluations, each as accurate as the gradient (a step of 10⁻⁵(1 + |ψ_a|) leaves a
-    /// truncation error of about 10⁻¹⁰ relative).
-    fn gradient_jacobian(&self, psi: &DVector<f64>) -> Result<DMatrix<f64>, OrdinalError> {
-        let np = psi.len();
-        let mut out = DMatrix::zeros(np, np);
-        // The modes and their slopes at ψ, from which each shifted search starts.
-        self.laplace_gradient(psi)?;
-        let base = self.current_modes();
-        let slopes = self.slopes.borrow().clone();
-        for a in 0..np {
-            let h = 1e-5 * (1.0 + psi[a].abs());
-            let mut grads = [DVector::zeros(np), DVector::zeros(np)];
-            for (sign, gr) in [1.0, -1.0].into_iter().zip(grads.iter_mut()) {
-                let mut delta = DVector::zeros(np);
-                delta[a] = sign * h;
-                *self.slopes.borrow_mut() = slopes.clone();
-                self.predict_modes(&base, &delta);
-                *gr = self.laplace_gradient(&(psi + &delta))?.1;
-            }
-            let col = (&grads[0] - &grads[1]) / (2.0 * h);
-            out.column_mut(a).copy_from(&col);
-        }
-        Ok((&out + out.transpose()) * 0.5)
-    }
-
-    /// Second-order central-difference Hessian of the exact approximate objective (a check on
-    /// [`Marginal::gradient_jacobian`] in the tests).
+    /// The per-node evaluation the fast [`Objective::evaluate`] replaced (a check in the tests).
     #[cfg(test)]
-    fn numerical_hessian(&self, psi: &DVector<f64>) -> Result<DMatrix<f64>, OrdinalError> {
-        let np = psi.len();
-        let h: Vec<f64> = psi.iter().map(|v| 1e-4 * (1.0 + v.abs())).collect();
-        let f0 = self.value(psi)?;
-        let shifted = |a: usize, da: f64, b: usize, db: f64| -> Result<f64, OrdinalError> {
-            let mut t = psi.clone();
-            t[a] += da;
-            t[b] += db;
-            self.value(&t)
-        };
-        let mut out = DMatrix::zeros(np, np);
-        for a in 0..np {
-            let fp = shifted(a, h[a], a, 0.0)?;
-            let fm = shifted(a, -h[a], a, 0.0)?;
-            out[(a, a)] = (fp - 2.0 * f0 + fm) / (h[a] * h[a]);
-            for b in (a + 1)..np {
-                let v = (shifted(a, h[a], b, h[b])?
-                    - shifted(a, h[a], b, -h[b])?
-                    - shifted(a, -h[a], b, h[b])?
-                    + shifted(a, -h[a], b, -h[b])?)
-                    / (4.0 * h[a] * h[b]);
-                out[(a, b)] = v;
-                out[(b, a)] = v;
-            }
-        }
-        Ok(out)
-    }
-
-    /// Central-difference gradient of the exact approximate objective (a check on
-    /// [`Marginal::laplace_gradient`] in the tests).
-    #[cfg(test)]
-    fn numerical_gradient(&self, psi: &DVector<f64>) -> Result<DVector<f64>, OrdinalError> {
-        let mut g = DVector::zeros(psi.len());
-        for p in 0..psi.len() {
-            let h = 1e-5 * (1.0 + psi[p].abs());
-            let mut a = psi.clone();
-            a[p] += h;
-            let mut b = psi.clone();
-            b[p] -= h;
-            g[p] = (self.value(&a)? - self.value(&b)?) / (2.0 * h);
-        }
-        Ok(g)
-    }
-}
-
-impl Objective for Marginal<'_> {
-    type Error = OrdinalError;
-
-    fn evaluate(&self, psi: &DVector<f64>) -> Result<Evaluation, OrdinalError> {
+    fn evaluate_reference(&self, psi: &DVector<f64>) -> Result<Evaluation, OrdinalError> {
         let k = self.x.ncols();
         let np = self.nt + k + 1;
         if !self.ordered(psi) {
@@ -792,6 +716,253 @@ impl Objective for Marginal<'_> {
             value,
             gradient: grad,
             hessian: hess,
+        })
+    }
+
+    /// The Hessian of the Laplace objective by central differences of its exact gradient
+    /// ([`Marginal::laplace_gradient`]), symmetrised: 2·(number of parameters) gradient
+    /// evaluations, each as accurate as the gradient (a step of 10⁻⁵(1 + |ψ_a|) leaves a
+    /// truncation error of about 10⁻¹⁰ relative).
+    fn gradient_jacobian(&self, psi: &DVector<f64>) -> Result<DMatrix<f64>, OrdinalError> {
+        let np = psi.len();
+        let mut out = DMatrix::zeros(np, np);
+        // The modes and their slopes at ψ, from which each shifted search starts.
+        self.laplace_gradient(psi)?;
+        let base = self.current_modes();
+        let slopes = self.slopes.borrow().clone();
+        for a in 0..np {
+            let h = 1e-5 * (1.0 + psi[a].abs());
+            let mut grads = [DVector::zeros(np), DVector::zeros(np)];
+            for (sign, gr) in [1.0, -1.0].into_iter().zip(grads.iter_mut()) {
+                let mut delta = DVector::zeros(np);
+                delta[a] = sign * h;
+                *self.slopes.borrow_mut() = slopes.clone();
+                self.predict_modes(&base, &delta);
+                *gr = self.laplace_gradient(&(psi + &delta))?.1;
+            }
+            let col = (&grads[0] - &grads[1]) / (2.0 * h);
+            out.column_mut(a).copy_from(&col);
+        }
+        Ok((&out + out.transpose()) * 0.5)
+    }
+
+    /// Second-order central-difference Hessian of the exact approximate objective (a check on
+    /// [`Marginal::gradient_jacobian`] in the tests).
+    #[cfg(test)]
+    fn numerical_hessian(&self, psi: &DVector<f64>) -> Result<DMatrix<f64>, OrdinalError> {
+        let np = psi.len();
+        let h: Vec<f64> = psi.iter().map(|v| 1e-4 * (1.0 + v.abs())).collect();
+        let f0 = self.value(psi)?;
+        let shifted = |a: usize, da: f64, b: usize, db: f64| -> Result<f64, OrdinalError> {
+            let mut t = psi.clone();
+            t[a] += da;
+            t[b] += db;
+            self.value(&t)
+        };
+        let mut out = DMatrix::zeros(np, np);
+        for a in 0..np {
+            let fp = shifted(a, h[a], a, 0.0)?;
+            let fm = shifted(a, -h[a], a, 0.0)?;
+            out[(a, a)] = (fp - 2.0 * f0 + fm) / (h[a] * h[a]);
+            for b in (a + 1)..np {
+                let v = (shifted(a, h[a], b, h[b])?
+                    - shifted(a, h[a], b, -h[b])?
+                    - shifted(a, -h[a], b, h[b])?
+                    + shifted(a, -h[a], b, -h[b])?)
+                    / (4.0 * h[a] * h[b]);
+                out[(a, b)] = v;
+                out[(b, a)] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Central-difference gradient of the exact approximate objective (a check on
+    /// [`Marginal::laplace_gradient`] in the tests).
+    #[cfg(test)]
+    fn numerical_gradient(&self, psi: &DVector<f64>) -> Result<DVector<f64>, OrdinalError> {
+        let mut g = DVector::zeros(psi.len());
+        for p in 0..psi.len() {
+            let h = 1e-5 * (1.0 + psi[p].abs());
+            let mut a = psi.clone();
+            a[p] += h;
+            let mut b = psi.clone();
+            b[p] -= h;
+            g[p] = (self.value(&a)? - self.value(&b)?) / (2.0 * h);
+        }
+        Ok(g)
+    }
+}
+
+impl Objective for Marginal<'_> {
+    type Error = OrdinalError;
+
+    fn evaluate(&self, psi: &DVector<f64>) -> Result<Evaluation, OrdinalError> {
+        let nt = self.nt;
+        let k = self.x.ncols();
+        let np = nt + k + 1;
+        if !self.ordered(psi) {
+            return Ok(Evaluation {
+                value: f64::INFINITY,
+                gradient: DVector::zeros(np),
+                hessian: DMatrix::zeros(np, np),
+            });
+        }
+        let (eta, sigma) = self.predictor(psi);
+        let th = &psi.as_slice()[..nt];
+        let xs = self.x.as_slice();
+        let n = self.x.nrows();
+        let nq = self.nodes.len();
+        let tau = np - 1;
+        let mut value = 0.0;
+        let mut grad = DVector::zeros(np);
+        // Σ_j of each cluster's −∇²ln L_j, accumulated in a flat column-major np × np array.
+        let mut hess = vec![0.0; np * np];
+        // Per cluster: the per-(row, node) pieces (p, f1, f0, d1, d0, u), the node gradients
+        // g_q = Σ_i ∇ln p_iq (nq × np), and the cluster's Σ_i Σ_q π_q ∇²ln p_iq.
+        let mut pieces: Vec<[f64; 6]> = Vec::new();
+        let mut gq = vec![0.0; nq * np];
+        let mut hsum = vec![0.0; np * np];
+        let mut logw = vec![0.0; nq];
+        let mut pi = vec![0.0; nq];
+        for (g, rows) in self.members.iter().enumerate() {
+            let (bhat, s) = self.mode(psi, g, rows, &eta, sigma);
+            let r = rows.len();
+            pieces.clear();
+            pieces.resize(r * nq, [0.0; 6]);
+            gq.fill(0.0);
+            // Pass 1: ln p and ∇ln p at every node.
+            for q in 0..nq {
+                let b = bhat + std::f64::consts::SQRT_2 * s * self.nodes[q];
+                let u = sigma * b;
+                let mut hv = -0.5 * b * b - LN_SQRT_2PI;
+                let gqq = &mut gq[q * np..(q + 1) * np];
+                for (ri, &i) in rows.iter().enumerate() {
+                    let c = self.y[i];
+                    let (z0, z1) = crate::link::category_bounds(th, c, eta[i] + u);
+                    let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
+                    let p = e0.interval_to(&e1);
+                    if p <= 0.0 {
+                        hv = f64::NEG_INFINITY;
+                        continue;
+                    }
+                    hv += p.ln();
+                    let ip = 1.0 / p;
+                    let d = -(e1.pdf - e0.pdf) * ip;
+                    if c < nt {
+                        gqq[c] += e1.pdf * ip;
+                    }
+                    if c > 0 {
+                        gqq[c - 1] -= e0.pdf * ip;
+                    }
+                    for j in 0..k {
+                        gqq[nt + j] += d * xs[j * n + i];
+                    }
+                    gqq[tau] += d * u;
+                    pieces[ri * nq + q] = [p, e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, u];
+                }
+                logw[q] = self.weights[q].ln() + self.nodes[q] * self.nodes[q] + hv;
+            }
+            let m = logw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if !m.is_finite() {
+                return Ok(Evaluation {
+                    value: f64::INFINITY,
+                    gradient: grad,
+                    hessian: DMatrix::zeros(np, np),
+                });
+            }
+            let total: f64 = logw.iter().map(|l| (l - m).exp()).sum();
+            value -= m + total.ln() + (std::f64::consts::SQRT_2 * s).ln();
+            for (w, l) in pi.iter_mut().zip(&logw) {
+                *w = (l - m).exp() / total;
+            }
+            // Pass 2: Σ_q π_q ∇²ln p_iq row by row, as scalar weights of the row's blocks
+            // (∇²ln p = ∇²p/p − v vᵀ with v = ∇p/p = (A at θ_c, B at θ_{c−1}, D·x, D·u)).
+            hsum.fill(0.0);
+            for (ri, &i) in rows.iter().enumerate() {
+                let c = self.y[i];
+                let (mut wbb, mut wbt, mut wtt) = (0.0, 0.0, 0.0);
+                let (mut tcc, mut tdd, mut tcd) = (0.0, 0.0, 0.0);
+                let (mut tcx, mut tcu, mut tdx, mut tdu) = (0.0, 0.0, 0.0, 0.0);
+                for q in 0..nq {
+                    let [p, f1, f0, d1, d0, u] = pieces[ri * nq + q];
+                    let w = pi[q];
+                    if p <= 0.0 || w <= 0.0 {
+                        continue;
+                    }
+                    let ip = 1.0 / p;
+                    let (a, b, d) = (f1 * ip, -f0 * ip, -(f1 - f0) * ip);
+                    let e = (d1 - d0) * ip - d * d;
+                    wbb += w * e;
+                    wbt += w * e * u;
+                    wtt += w * (e * u * u - (f1 - f0) * ip * u);
+                    tcc += w * (d1 * ip - a * a);
+                    tdd += w * (-d0 * ip - b * b);
+                    tcd += w * (-a * b);
+                    let cx = -d1 * ip - a * d;
+                    let dx = d0 * ip - b * d;
+                    tcx += w * cx;
+                    tcu += w * cx * u;
+                    tdx += w * dx;
+                    tdu += w * dx * u;
+                }
+                let at = |a: usize, b: usize| a + b * np;
+                for jb in 0..k {
+                    let xb = xs[jb * n + i];
+                    for ja in 0..k {
+                        hsum[at(nt + ja, nt + jb)] += wbb * xs[ja * n + i] * xb;
+                    }
+                    hsum[at(nt + jb, tau)] += wbt * xb;
+                    hsum[at(tau, nt + jb)] += wbt * xb;
+                }
+                hsum[at(tau, tau)] += wtt;
+                if c < nt {
+                    hsum[at(c, c)] += tcc;
+                    for j in 0..k {
+                        let v = tcx * xs[j * n + i];
+                        hsum[at(c, nt + j)] += v;
+                        hsum[at(nt + j, c)] += v;
+                    }
+                    hsum[at(c, tau)] += tcu;
+                    hsum[at(tau, c)] += tcu;
+                }
+                if c > 0 {
+                    hsum[at(c - 1, c - 1)] += tdd;
+                    for j in 0..k {
+                        let v = tdx * xs[j * n + i];
+                        hsum[at(c - 1, nt + j)] += v;
+                        hsum[at(nt + j, c - 1)] += v;
+                    }
+                    hsum[at(c - 1, tau)] += tdu;
+                    hsum[at(tau, c - 1)] += tdu;
+                }
+                if c > 0 && c < nt {
+                    hsum[at(c, c - 1)] += tcd;
+                    hsum[at(c - 1, c)] += tcd;
+                }
+            }
+            // −∇²ln L_j = −(Σ_q π_q (H_q + g_q g_qᵀ) − ḡḡᵀ), and −∇ln L_j = −ḡ.
+            let mut gbar = vec![0.0; np];
+            for q in 0..nq {
+                for a in 0..np {
+                    gbar[a] += pi[q] * gq[q * np + a];
+                }
+            }
+            for a in 0..np {
+                grad[a] -= gbar[a];
+                for b in 0..np {
+                    let mut outer = -gbar[a] * gbar[b];
+                    for q in 0..nq {
+                        outer += pi[q] * gq[q * np + a] * gq[q * np + b];
+                    }
+                    hess[a + b * np] -= hsum[a + b * np] + outer;
+                }
+            }
+        }
+        Ok(Evaluation {
+            value,
+            gradient: grad,
+            hessian: DMatrix::from_vec(np, np, hess),
         })
     }
 
@@ -941,6 +1112,47 @@ mod tests {
             .collect();
         let members: Vec<Vec<usize>> = (0..g).map(|c| (c * 10..c * 10 + 10).collect()).collect();
         (y, x, members)
+    }
+
+    #[test]
+    fn evaluate_matches_the_per_node_reference() {
+        for link in [Link::Logit, Link::Probit, Link::Cloglog] {
+            for nodes in [1, 5] {
+                let (y, x, members) = data(link);
+                let (nodes, weights) = if nodes == 1 {
+                    (vec![0.0], vec![std::f64::consts::PI.sqrt()])
+                } else {
+                    gauss_hermite(nodes).unwrap()
+                };
+                let m = Marginal {
+                    y: &y,
+                    x: &x,
+                    members,
+                    nt: 3,
+                    link,
+                    nodes,
+                    weights,
+                    warm: std::cell::RefCell::new(vec![0.0; 24]),
+                    slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
+                };
+                let psi = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, (0.6f64).ln()]);
+                let fast = m.evaluate(&psi).unwrap();
+                let slow = m.evaluate_reference(&psi).unwrap();
+                let t = Tol {
+                    abs: 1e-11,
+                    rel: 1e-11,
+                };
+                t.check("value", fast.value, slow.value).unwrap();
+                t.check_slice(
+                    "gradient",
+                    fast.gradient.as_slice(),
+                    slow.gradient.as_slice(),
+                )
+                .unwrap();
+                t.check_slice("Hessian", fast.hessian.as_slice(), slow.hessian.as_slice())
+                    .unwrap();
+            }
+        }
     }
 
     #[test]
