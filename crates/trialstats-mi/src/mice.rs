@@ -683,14 +683,20 @@ fn pmm_match(
     donors: usize,
     rng: &mut Rng,
 ) -> Vec<f64> {
-    // (predicted mean, observed value) pairs sorted by the prediction: one contiguous sort.
-    let mut pairs: Vec<(f64, f64)> = yhat_obs
+    // (predicted mean, observed value) pairs sorted by the prediction: one contiguous sort on
+    // integer keys that order as f64::total_cmp does (sign-magnitude to two's complement), so
+    // that each comparison is one integer compare.
+    let key = |v: f64| {
+        let b = v.to_bits() as i64;
+        b ^ ((((b >> 63) as u64) >> 1) as i64)
+    };
+    let mut pairs: Vec<(i64, f64, f64)> = yhat_obs
         .iter()
-        .copied()
-        .zip(y_obs.iter().copied())
+        .zip(y_obs)
+        .map(|(&p, &v)| (key(p), p, v))
         .collect();
-    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let sorted: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    pairs.sort_unstable_by_key(|p| p.0);
+    let sorted: Vec<f64> = pairs.iter().map(|p| p.1).collect();
     let n = sorted.len();
     yhat_mis
         .iter()
@@ -713,7 +719,7 @@ fn pmm_match(
                 }
             }
             let pick = lo + rng.below((hi - lo) as u64) as usize;
-            pairs[pick].1
+            pairs[pick].2
         })
         .collect()
 }
