@@ -100,29 +100,27 @@ impl WithSimd for SumSq<'_> {
     }
 }
 
-/// For offsets a_i, b_i ∈ {0, −∞} marking two classes of rows: `[max(v + a), min(v − a),
-/// max(v + b), min(v − b), Σ v]`, i.e. the range of v within each class (−∞, +∞ for an empty
-/// class) and the plain sum (non-finite when any v is), branch-free and vectorised.
-pub(crate) fn class_ranges(v: &[f64], a: &[f64], b: &[f64]) -> [f64; 5] {
-    let m = v.len().min(a.len()).min(b.len());
+/// `[max, min]` of v over the rows with yᵢ > ½ (y = 1 of a 0/1 outcome), `[max, min]` over the others (−∞, +∞ for an
+/// empty class), and `Σ v` (non-finite when any v is), branch-free and vectorised: a row outside
+/// a class enters its max and min as NaN, which `f64::max`/`min` ignore.
+pub(crate) fn class_ranges(v: &[f64], y: &[f64]) -> [f64; 5] {
+    let m = v.len().min(y.len());
     Arch::new().dispatch(ClassRanges {
         v: &v[..m],
-        a: &a[..m],
-        b: &b[..m],
+        y: &y[..m],
     })
 }
 
 struct ClassRanges<'a> {
     v: &'a [f64],
-    a: &'a [f64],
-    b: &'a [f64],
+    y: &'a [f64],
 }
 
 impl WithSimd for ClassRanges<'_> {
     type Output = [f64; 5];
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> [f64; 5] {
-        let ClassRanges { v, a, b } = self;
+        let ClassRanges { v, y } = self;
         simd.vectorize(
             #[inline(always)]
             || {
@@ -133,24 +131,40 @@ impl WithSimd for ClassRanges<'_> {
                 let mut lo_b = [f64::INFINITY; L];
                 let mut sum = [0.0; L];
                 let full = v.len() / L * L;
-                for ((x, oa), ob) in v[..full]
-                    .chunks_exact(L)
-                    .zip(a[..full].chunks_exact(L))
-                    .zip(b[..full].chunks_exact(L))
-                {
+                let step =
+                    |x: f64, yi: f64, ha: &mut f64, la: &mut f64, hb: &mut f64, lb: &mut f64| {
+                        let (a, b) = if yi > 0.5 {
+                            (x, f64::NAN)
+                        } else {
+                            (f64::NAN, x)
+                        };
+                        *ha = ha.max(a);
+                        *la = la.min(a);
+                        *hb = hb.max(b);
+                        *lb = lb.min(b);
+                    };
+                for (x, yy) in v[..full].chunks_exact(L).zip(y[..full].chunks_exact(L)) {
                     for t in 0..L {
-                        hi_a[t] = hi_a[t].max(x[t] + oa[t]);
-                        lo_a[t] = lo_a[t].min(x[t] - oa[t]);
-                        hi_b[t] = hi_b[t].max(x[t] + ob[t]);
-                        lo_b[t] = lo_b[t].min(x[t] - ob[t]);
+                        step(
+                            x[t],
+                            yy[t],
+                            &mut hi_a[t],
+                            &mut lo_a[t],
+                            &mut hi_b[t],
+                            &mut lo_b[t],
+                        );
                         sum[t] += x[t];
                     }
                 }
-                for ((x, oa), ob) in v[full..].iter().zip(&a[full..]).zip(&b[full..]) {
-                    hi_a[0] = hi_a[0].max(x + oa);
-                    lo_a[0] = lo_a[0].min(x - oa);
-                    hi_b[0] = hi_b[0].max(x + ob);
-                    lo_b[0] = lo_b[0].min(x - ob);
+                for (x, yi) in v[full..].iter().zip(&y[full..]) {
+                    step(
+                        *x,
+                        *yi,
+                        &mut hi_a[0],
+                        &mut lo_a[0],
+                        &mut hi_b[0],
+                        &mut lo_b[0],
+                    );
                     sum[0] += x;
                 }
                 let max = |v: [f64; L]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -441,14 +455,11 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::float_cmp)]
     fn class_ranges_split_the_rows() {
         let v: Vec<f64> = (0..37).map(|i| ((i * 17) % 23) as f64 - 11.0).collect();
-        let a: Vec<f64> = (0..37)
-            .map(|i| if i % 3 == 0 { 0.0 } else { f64::NEG_INFINITY })
-            .collect();
-        let b: Vec<f64> = a
-            .iter()
-            .map(|&o| if o < 0.0 { 0.0 } else { f64::NEG_INFINITY })
+        let y: Vec<f64> = (0..37)
+            .map(|i| if i % 3 == 0 { 1.0 } else { 0.0 })
             .collect();
         let range = |keep: &dyn Fn(usize) -> bool| {
             let kept: Vec<f64> = (0..37).filter(|&i| keep(i)).map(|i| v[i]).collect();
@@ -457,18 +468,13 @@ mod tests {
                 kept.iter().copied().fold(f64::INFINITY, f64::min),
             )
         };
-        let r = class_ranges(&v, &a, &b);
+        let r = class_ranges(&v, &y);
         let (ha, la) = range(&|i| i % 3 == 0);
         let (hb, lb) = range(&|i| i % 3 != 0);
-        assert_eq!(
-            r[..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            [ha, la, hb, lb].map(f64::to_bits)
-        );
+        assert_eq!(r[..4], [ha, la, hb, lb]);
         assert!((r[4] - v.iter().sum::<f64>()).abs() < 1e-12);
-        let empty = class_ranges(&[], &[], &[]);
-        assert!(
-            empty[0] < 0.0 && empty[0].is_infinite() && empty[1] > 0.0 && empty[1].is_infinite()
-        );
+        let empty = class_ranges(&[], &[]);
+        assert_eq!(empty[..2], [f64::NEG_INFINITY, f64::INFINITY]);
     }
 
     #[test]

@@ -368,10 +368,21 @@ pub fn weighted_cluster_sums(
     }
     let (n, k) = x.shape();
     let g = clusters.n_clusters();
-    // Row-major G × k accumulator; rows visited in blocks so that w and the codes are read once.
+    // Row-major G × k accumulator.
     let mut acc = vec![0.0; g * k];
     let data = x.as_slice();
     let codes = clusters.codes();
+    if g * k <= 8192 {
+        // A small accumulator stays in L1: read X column by column (sequential reads).
+        for (j, col) in data.chunks_exact(n.max(1)).enumerate().take(k) {
+            for ((v, wi), &c) in col.iter().zip(w).zip(codes) {
+                acc[c * k + j] += v * wi;
+            }
+        }
+        return Ok(DMatrix::from_row_slice(g, k, &acc));
+    }
+    // Otherwise row by row, so that each row's k updates go to one accumulator row; rows
+    // visited in blocks so that w and the codes are read once.
     let mut i0 = 0;
     while i0 < n {
         let m = BLOCK_ROWS.min(n - i0);
@@ -728,12 +739,12 @@ pub fn total_sum_of_squares(y: &[f64], centred: bool) -> f64 {
     crate::kernels::sum_and_sum_sq_dev(y, sum / y.len() as f64).1
 }
 
-/// The range of `v` within each of two classes of rows, and its sum, in one vectorised pass with
-/// no branches: the classes are marked by offsets `a`, `b` ∈ {0, −∞} per row (0 = in the class).
-/// Returns `[max, min]` of class a, `[max, min]` of class b (−∞, +∞ for an empty class) and
-/// `Σ v` (non-finite when some value is). Used to detect separation in binary and ordinal models.
-pub fn class_ranges(v: &[f64], a: &[f64], b: &[f64]) -> [f64; 5] {
-    crate::kernels::class_ranges(v, a, b)
+/// The range of `v` among the rows with `y` > ½ (y = 1 of a 0/1 outcome) and among the others, and its sum, in one
+/// vectorised pass with no branches: `[max, min]` of the first class, `[max, min]` of the second
+/// (−∞, +∞ for an empty class) and `Σ v` (non-finite when some value is). Used to detect
+/// separation in binary models.
+pub fn class_ranges(v: &[f64], y: &[f64]) -> [f64; 5] {
+    crate::kernels::class_ranges(v, y)
 }
 
 /// The error to report when cross-products of X and y came out non-finite: the first NaN or

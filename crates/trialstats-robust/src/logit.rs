@@ -185,21 +185,9 @@ impl<'a> Logit<'a> {
     /// range among y = 1 with its range among y = 0), and that X is finite: one vectorised pass
     /// per column.
     fn check_univariate_separation(&self) -> Result<(), RobustError> {
-        // Offsets marking the classes: 0 in the class, −∞ outside it.
-        let (off1, off0): (Vec<f64>, Vec<f64>) = self
-            .y
-            .iter()
-            .map(|&v| {
-                if is_one(v) {
-                    (0.0, f64::NEG_INFINITY)
-                } else {
-                    (f64::NEG_INFINITY, 0.0)
-                }
-            })
-            .unzip();
         for (j, col) in self.x.column_iter().enumerate() {
             let c = col.as_slice();
-            let [max1, min1, max0, min0, sum] = class_ranges(c, &off1, &off0);
+            let [max1, min1, max0, min0, sum] = class_ranges(c, self.y);
             if !sum.is_finite() {
                 return Err(non_finite_error("y", self.y, self.x).into());
             }
@@ -407,6 +395,13 @@ impl EstimatingEquations for LogitFit<'_> {
     }
     fn kind(&self) -> ModelKind {
         ModelKind::Likelihood
+    }
+    /// ψᵢ = xᵢ(yᵢ − pᵢ).
+    fn score_factors(&self) -> Option<(&DMatrix<f64>, Cow<'_, [f64]>)> {
+        Some((
+            self.x.as_ref(),
+            Cow::Owned(self.y.iter().zip(&self.p).map(|(y, p)| y - p).collect()),
+        ))
     }
     /// X̃ = W^½X, ẽᵢ = (yᵢ − pᵢ)/√wᵢ.
     fn working_regression(&self) -> Option<WorkingRegression<'_>> {

@@ -26,6 +26,10 @@ pub const CONDITION_WARNING: f64 = 1e8;
 /// are used; above it, Householder QR.
 pub const NORMAL_EQUATIONS_MAX_CONDITION: f64 = 1e3;
 
+/// Average rows per cluster from which [`Ols::fit`] keeps the per-cluster statistics from its
+/// one pass (below it, they are formed when a covariance needs them).
+pub const ONE_PASS_MIN_CLUSTER_ROWS: usize = 64;
+
 /// How β̂ was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -99,7 +103,9 @@ impl<'a> Ols<'a> {
 
     /// Keeps the per-cluster sufficient statistics for `clusters` (see the type's docs), so that
     /// every cluster-robust covariance and the wild bootstrap for these clusters cost no further
-    /// pass over the data.
+    /// pass over the data. When the clusters average fewer than [`ONE_PASS_MIN_CLUSTER_ROWS`]
+    /// rows, the fit keeps only the global cross-products (the per-cluster blocks would be mostly
+    /// padding) and a covariance forms what it needs in one more pass.
     ///
     /// # Errors
     /// [`InputError::Length`] if `clusters` does not have one entry per row.
@@ -130,9 +136,15 @@ impl<'a> Ols<'a> {
             return Err(RobustError::TooFewObservations { nobs: n, k });
         }
         // One pass: either the per-cluster augmented cross-products or the global ones.
+        // With clusters of at least ONE_PASS_MIN_CLUSTER_ROWS rows on average, the per-cluster
+        // statistics come from the fit's one pass; with smaller clusters their blocks are mostly
+        // padding, and CR0/CR1 are cheaper from the global cross-products and the score sums of
+        // a residual pass (CR2/CR3 and the bootstrap then form the blocks when asked).
         let per_cluster = match self.clusters {
-            Some(c) => Some(cluster_crossprods_with(self.x, Some(self.y), None, c)?),
-            None => None,
+            Some(c) if n >= ONE_PASS_MIN_CLUSTER_ROWS * c.n_clusters() => {
+                Some(cluster_crossprods_with(self.x, Some(self.y), None, c)?)
+            }
+            _ => None,
         };
         let (xtx, xty) = match &per_cluster {
             Some(blocks) => {
@@ -455,6 +467,10 @@ impl EstimatingEquations for OlsFit<'_> {
     }
     fn sigma2(&self) -> f64 {
         OlsFit::sigma2(self)
+    }
+    /// ψᵢ = xᵢeᵢ.
+    fn score_factors(&self) -> Option<(&DMatrix<f64>, Cow<'_, [f64]>)> {
+        Some((self.x.as_ref(), Cow::Borrowed(self.residuals().as_slice())))
     }
     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
         Some(WorkingRegression {

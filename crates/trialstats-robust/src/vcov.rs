@@ -68,6 +68,12 @@ pub trait EstimatingEquations {
     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
         None
     }
+    /// For models whose scores are ψᵢ = xᵢwᵢ (a design row times a scalar: OLS with wᵢ = eᵢ,
+    /// logit with wᵢ = yᵢ − pᵢ), the design and the wᵢ, so that cluster score sums need no
+    /// working regression; `None` otherwise.
+    fn score_factors(&self) -> Option<(&DMatrix<f64>, Cow<'_, [f64]>)> {
+        None
+    }
     /// σ̂² of a linear model's iid covariance (RSS/(N−K)); 1 for likelihood models.
     fn sigma2(&self) -> f64 {
         1.0
@@ -485,6 +491,9 @@ fn score_sums<M: EstimatingEquations + ?Sized>(
 ) -> Result<DMatrix<f64>, RobustError> {
     if let Some(st) = m.cached_cluster_statistics(clusters) {
         return Ok(st.scores.into_owned());
+    }
+    if let Some((x, w)) = m.score_factors() {
+        return Ok(weighted_cluster_sums(x, &w, clusters)?);
     }
     match m.working_regression() {
         Some(wr) => {
