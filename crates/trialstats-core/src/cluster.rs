@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,9 @@ use crate::error::InputError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clusters {
     name: String,
-    codes: Vec<usize>,
+    /// Shared, so that cloning a `Clusters` (as every covariance request does) copies no rows,
+    /// and comparing two clones is a pointer comparison.
+    codes: Arc<[usize]>,
     labels: Vec<String>,
     sizes: Vec<usize>,
 }
@@ -60,7 +63,7 @@ impl Clusters {
         }
         Ok(Self {
             name: name.to_owned(),
-            codes,
+            codes: codes.into(),
             labels: names,
             sizes,
         })
@@ -126,7 +129,7 @@ impl Clusters {
         }
         Ok(Clusters {
             name: format!("{}:{}", self.name, other.name),
-            codes,
+            codes: codes.into(),
             labels,
             sizes,
         })
