@@ -65,6 +65,18 @@ pub struct Evaluation {
     pub hessian: DMatrix<f64>,
 }
 
+impl Evaluation {
+    /// An evaluation at a point outside the domain (of `n` parameters): f = +∞ with a zero
+    /// gradient and Hessian, which makes the optimiser halve its step.
+    pub fn infeasible(n: usize) -> Self {
+        Self {
+            value: f64::INFINITY,
+            gradient: DVector::zeros(n),
+            hessian: DMatrix::zeros(n, n),
+        }
+    }
+}
+
 /// A function to minimise, with analytic derivatives.
 pub trait Objective {
     /// The model's error type; it must be able to carry linear-algebra failures.

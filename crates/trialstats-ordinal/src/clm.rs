@@ -282,11 +282,7 @@ impl Objective for NegLogLik<'_> {
         let (n, k) = self.x.shape();
         let np = self.nt + k;
         if !self.ordered(theta) {
-            return Ok(Evaluation {
-                value: f64::INFINITY,
-                gradient: DVector::zeros(np),
-                hessian: DMatrix::zeros(np, np),
-            });
+            return Ok(Evaluation::infeasible(np));
         }
         let nt = self.nt;
         let beta = theta.rows(nt, k).into_owned();
@@ -349,11 +345,7 @@ impl Objective for NegLogLik<'_> {
             value
         })?;
         if impossible {
-            return Ok(Evaluation {
-                value: f64::INFINITY,
-                gradient: DVector::zeros(np),
-                hessian: DMatrix::zeros(np, np),
-            });
+            return Ok(Evaluation::infeasible(np));
         }
         let mut grad = DVector::zeros(np);
         grad.rows_mut(0, nt).copy_from_slice(&g_theta);

@@ -613,11 +613,7 @@ impl Marginal<'_> {
         let k = self.x.ncols();
         let np = self.nt + k + 1;
         if !self.ordered(psi) {
-            return Ok(Evaluation {
-                value: f64::INFINITY,
-                gradient: DVector::zeros(np),
-                hessian: DMatrix::zeros(np, np),
-            });
+            return Ok(Evaluation::infeasible(np));
         }
         let (eta, sigma) = self.predictor(psi);
         let mut value = 0.0;
@@ -802,11 +798,7 @@ impl Objective for Marginal<'_> {
         let k = self.x.ncols();
         let np = nt + k + 1;
         if !self.ordered(psi) {
-            return Ok(Evaluation {
-                value: f64::INFINITY,
-                gradient: DVector::zeros(np),
-                hessian: DMatrix::zeros(np, np),
-            });
+            return Ok(Evaluation::infeasible(np));
         }
         let (eta, sigma) = self.predictor(psi);
         let th = &psi.as_slice()[..nt];
@@ -865,11 +857,7 @@ impl Objective for Marginal<'_> {
             }
             let m = logw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             if !m.is_finite() {
-                return Ok(Evaluation {
-                    value: f64::INFINITY,
-                    gradient: grad,
-                    hessian: DMatrix::zeros(np, np),
-                });
+                return Ok(Evaluation::infeasible(np));
             }
             let total: f64 = logw.iter().map(|l| (l - m).exp()).sum();
             value -= m + total.ln() + (std::f64::consts::SQRT_2 * s).ln();
