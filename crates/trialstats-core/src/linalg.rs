@@ -188,11 +188,14 @@ where
     let mut grad = DVector::zeros(k);
     let mut h = DMatrix::zeros(if hessian { k } else { 0 }, if hessian { k } else { 0 });
     let mut value = 0.0;
+    // The block's column slices (one allocation per pass, not per block).
+    let mut cols: Vec<&[f64]> = Vec::with_capacity(k);
     let mut i0 = 0;
     while i0 < n {
         let m = block.min(n - i0);
         let eb = &mut eta[..m];
-        let cols: Vec<&[f64]> = (0..k).map(|j| &data[j * n + i0..j * n + i0 + m]).collect();
+        cols.clear();
+        cols.extend((0..k).map(|j| &data[j * n + i0..j * n + i0 + m]));
         crate::kernels::lincomb(eb, &cols, beta.as_slice());
         value += rows(i0, eb, &mut w[..m], &mut r[..m]);
         for (j, col) in cols.iter().enumerate() {
@@ -313,11 +316,8 @@ pub fn weighted_crossprod(x: &DMatrix<f64>, w: &[f64]) -> Result<DMatrix<f64>, L
         if m != scaled.nrows() {
             scaled = DMatrix::zeros(m, k);
         }
-        for (j, mut col) in scaled.column_iter_mut().enumerate() {
-            let src = &data[j * n + i0..j * n + i0 + m];
-            for ((d, v), wi) in col.iter_mut().zip(src).zip(&w[i0..i0 + m]) {
-                *d = v * wi;
-            }
+        for (j, col) in scaled.as_mut_slice().chunks_exact_mut(m).enumerate() {
+            crate::kernels::mul_into(col, &data[j * n + i0..j * n + i0 + m], &w[i0..i0 + m]);
         }
         gram_acc(&mut c, &data[i0..], n, scaled.as_slice(), m, m);
         i0 += m;
@@ -445,6 +445,9 @@ pub fn cluster_crossprods_with(
     let mut starts = vec![0usize; g + 1];
     // Destination of each row of the block (u32: half the traffic of usize).
     let mut order = vec![0u32; block];
+    // The block's source columns and permuted scale, allocated once.
+    let mut cols: Vec<&[f64]> = Vec::with_capacity(k);
+    let mut sp = vec![0.0; if scale.is_some() { cap } else { 0 }];
     let data = x.as_slice();
     let codes = clusters.codes();
     let mut i0 = 0;
@@ -466,15 +469,14 @@ pub fn cluster_crossprods_with(
             pos[c] += 1;
         }
         let order = &order[..m];
-        let cols: Vec<&[f64]> = (0..k)
-            .map(|j| {
-                if j < kx {
-                    &data[j * n + i0..j * n + i0 + m]
-                } else {
-                    &y.unwrap_or(&[])[i0..i0 + m]
-                }
-            })
-            .collect();
+        cols.clear();
+        cols.extend((0..k).map(|j| {
+            if j < kx {
+                &data[j * n + i0..j * n + i0 + m]
+            } else {
+                &y.unwrap_or(&[])[i0..i0 + m]
+            }
+        }));
         let buf = &mut buf[..mp * k];
         for (dst, src) in buf.chunks_mut(4 * mp).zip(cols.chunks(4)) {
             scatter_columns(dst, mp, src, order);
@@ -485,10 +487,10 @@ pub fn cluster_crossprods_with(
             }
         }
         if let Some(s) = scale {
-            let mut sp = vec![0.0; mp];
-            scatter_columns(&mut sp, mp, &[&s[i0..i0 + m]], order);
+            let sp = &mut sp[..mp];
+            scatter_columns(sp, mp, &[&s[i0..i0 + m]], order);
             for col in buf.chunks_exact_mut(mp) {
-                col.iter_mut().zip(&sp).for_each(|(v, f)| *v *= f);
+                col.iter_mut().zip(sp.iter()).for_each(|(v, f)| *v *= f);
             }
         }
         for (c, acc) in out.iter_mut().enumerate() {
