@@ -11,7 +11,8 @@
 //! - [`dist`]: p-values and quantiles (normal, t, χ², F) from statrs;
 //! - [`rng`]: a fixed, seeded, portable random number generator (xoshiro256**);
 //! - [`table`]: a [`Table`] that renders to text, Markdown and CSV;
-//! - [`testing`]: tolerances for comparing with reference values.
+//! - [`testing`]: tolerances for comparing with reference values;
+//! - [`vmath`]: e^x, ln x and ln(1 + x) over slices, vectorised.
 //!
 //! Every result type implements serde's `Serialize` and `Deserialize`.
 #![forbid(unsafe_code)]
@@ -29,6 +30,7 @@ pub mod optim;
 pub mod rng;
 pub mod table;
 pub mod testing;
+pub mod vmath;
 
 pub use cluster::Clusters;
 pub use dist::{Alternative, Reference};

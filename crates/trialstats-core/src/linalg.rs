@@ -213,6 +213,30 @@ where
     Ok((value, grad, h))
 }
 
+/// The linear predictor `η = Xβ`, in blocks of rows (four columns per sweep over each block; the
+/// same kernel as [`glm_pass`]).
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if β does not have one entry per column of X.
+pub fn matvec(x: &DMatrix<f64>, beta: &DVector<f64>) -> Result<Vec<f64>, LinalgError> {
+    let (n, k) = x.shape();
+    if beta.len() != k {
+        return Err(dim_error("linear predictor", k, beta.len()));
+    }
+    let data = x.as_slice();
+    let mut eta = vec![0.0; n];
+    let mut cols: Vec<&[f64]> = Vec::with_capacity(k);
+    let mut i0 = 0;
+    while i0 < n {
+        let m = BLOCK_ROWS.min(n - i0);
+        cols.clear();
+        cols.extend((0..k).map(|j| &data[j * n + i0..j * n + i0 + m]));
+        crate::kernels::lincomb(&mut eta[i0..i0 + m], &cols, beta.as_slice());
+        i0 += m;
+    }
+    Ok(eta)
+}
+
 /// `e = y − Xβ`, `eᵀe` and the per-cluster score sums `s_g = Σ_{i∈g} xᵢeᵢ` (G × k) in one
 /// blocked pass over X: what a cluster-robust covariance of OLS needs, at the cost of reading X
 /// once.
@@ -373,11 +397,48 @@ pub fn weighted_cluster_sums(
     let data = x.as_slice();
     let codes = clusters.codes();
     if g * k <= 8192 {
-        // A small accumulator stays in L1: read X column by column (sequential reads).
-        for (j, col) in data.chunks_exact(n.max(1)).enumerate().take(k) {
-            for ((v, wi), &c) in col.iter().zip(w).zip(codes) {
-                acc[c * k + j] += v * wi;
+        // Few clusters: within each block of rows, a counting sort gives the rows of each
+        // cluster in order; then each column's sum over a cluster is a gathered dot product
+        // with four independent accumulators (the block of a column stays in L1), instead of
+        // a scatter whose read–modify–write chains serialise on repeated clusters.
+        let block = BLOCK_ROWS.min(n.max(1));
+        let mut order = vec![0u32; block];
+        let mut ws = vec![0.0; block];
+        let mut colbuf = vec![0.0; block];
+        let mut starts = vec![0usize; g + 1];
+        let mut i0 = 0;
+        while i0 < n {
+            let m = block.min(n - i0);
+            let bc = &codes[i0..i0 + m];
+            starts.fill(0);
+            for &c in bc {
+                starts[c + 1] += 1;
             }
+            for c in 0..g {
+                starts[c + 1] += starts[c];
+            }
+            let mut next = starts.clone();
+            for (r, (&c, &wi)) in bc.iter().zip(&w[i0..i0 + m]).enumerate() {
+                let pos = next[c];
+                next[c] += 1;
+                order[pos] = r as u32;
+                ws[pos] = wi;
+            }
+            for j in 0..k {
+                // A sequential copy first: gathering straight from memory would defeat the
+                // hardware prefetcher, and the copy leaves the column's block in L1.
+                let col = &mut colbuf[..m];
+                col.copy_from_slice(&data[j * n + i0..j * n + i0 + m]);
+                let col = &*col;
+                for c in 0..g {
+                    let (a, b) = (starts[c], starts[c + 1]);
+                    if a == b {
+                        continue;
+                    }
+                    acc[c * k + j] += gathered_dot(col, &order[a..b], &ws[a..b]);
+                }
+            }
+            i0 += m;
         }
         return Ok(DMatrix::from_row_slice(g, k, &acc));
     }
@@ -390,6 +451,22 @@ pub fn weighted_cluster_sums(
         i0 += m;
     }
     Ok(DMatrix::from_row_slice(g, k, &acc))
+}
+
+/// `Σ_t col[idx[t]]·w[t]` with four independent accumulators.
+fn gathered_dot(col: &[f64], idx: &[u32], w: &[f64]) -> f64 {
+    let mut s = [0.0; 4];
+    let mut it = idx.chunks_exact(4).zip(w.chunks_exact(4));
+    for (ix, wv) in &mut it {
+        for u in 0..4 {
+            s[u] += col[ix[u] as usize] * wv[u];
+        }
+    }
+    let full = idx.len() / 4 * 4;
+    for (&i, &wi) in idx[full..].iter().zip(&w[full..]) {
+        s[0] += col[i as usize] * wi;
+    }
+    (s[0] + s[1]) + (s[2] + s[3])
 }
 
 /// Per-cluster cross-products of a row-scaled design, `(DX)_gᵀ(DX)_g = Σ_{i∈g} dᵢ² xᵢxᵢᵀ` with

@@ -4,9 +4,9 @@ use std::borrow::Cow;
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
-use trialstats_core::linalg::{Spd, check_data, check_full_rank, glm_pass};
+use trialstats_core::linalg::{Spd, check_data, check_full_rank, dot, glm_pass};
 use trialstats_core::optim::{Evaluation, Objective, newton};
-use trialstats_core::{Control, Convergence, Inference, InputError};
+use trialstats_core::{Control, Convergence, Inference, InputError, vmath};
 use trialstats_robust::{Covariance, EstimatingEquations, ModelKind, Vcov, inference, vcov};
 
 use crate::error::OrdinalError;
@@ -299,14 +299,33 @@ impl Objective for NegLogLik<'_> {
         let xs = self.x.as_slice();
         let mut impossible = false;
         let th = &theta.as_slice()[..nt];
+        // Per block: the category bounds of every row, the link at all of them at once (one
+        // vectorised exponential per bound for the logit), and Σ ln p by core's vectorised
+        // logarithm at the end of the block.
+        let (mut zs, mut scratch, mut evals) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ps, mut omega) = (Vec::new(), Vec::new());
         let (value, g_beta, h_beta) = glm_pass(self.x, &beta, true, |i0, eta, w, r| {
-            let mut value = 0.0;
-            for (off, ((&e, wi), ri)) in eta.iter().zip(w.iter_mut()).zip(r.iter_mut()).enumerate()
+            let m = eta.len();
+            zs.clear();
+            for (off, &e) in eta.iter().enumerate() {
+                let (z0, z1) = crate::link::category_bounds(th, self.y[i0 + off], e);
+                zs.push(z0);
+                zs.push(z1);
+            }
+            self.link.eval_many(&zs, &mut scratch, &mut evals);
+            ps.clear();
+            ps.resize(m, 1.0);
+            omega.clear();
+            omega.resize(nt * m, 0.0);
+            for (off, ((wi, ri), pair)) in w
+                .iter_mut()
+                .zip(r.iter_mut())
+                .zip(evals.chunks_exact(2))
+                .enumerate()
             {
                 let i = i0 + off;
                 let c = self.y[i];
-                let (z0, z1) = crate::link::category_bounds(th, c, e);
-                let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
+                let (e0, e1) = (pair[0], pair[1]);
                 let p = e0.interval_to(&e1);
                 if p <= 0.0 {
                     impossible = true;
@@ -314,27 +333,21 @@ impl Objective for NegLogLik<'_> {
                     *ri = 0.0;
                     continue;
                 }
+                ps[off] = p;
                 let inv_p = 1.0 / p;
                 let (f1, f0, d1, d0) = (e1.pdf, e0.pdf, e1.dpdf, e0.dpdf);
-                value -= p.ln();
                 let df = (f1 - f0) * inv_p;
                 *ri = df;
                 *wi = df * df - (d1 - d0) * inv_p;
                 if c < nt {
                     g_theta[c] -= f1 * inv_p;
                     h_theta[(c, c)] += f1 * f1 * inv_p * inv_p - d1 * inv_p;
-                    let u = d1 * inv_p - f1 * inv_p * df;
-                    for j in 0..k {
-                        h_tb[(c, j)] += u * xs[j * n + i];
-                    }
+                    omega[c * m + off] = d1 * inv_p - f1 * inv_p * df;
                 }
                 if c > 0 {
                     g_theta[c - 1] += f0 * inv_p;
                     h_theta[(c - 1, c - 1)] += f0 * f0 * inv_p * inv_p + d0 * inv_p;
-                    let v = f0 * inv_p * df - d0 * inv_p;
-                    for j in 0..k {
-                        h_tb[(c - 1, j)] += v * xs[j * n + i];
-                    }
+                    omega[(c - 1) * m + off] = f0 * inv_p * df - d0 * inv_p;
                 }
                 if c > 0 && c < nt {
                     let v = -f1 * f0 * inv_p * inv_p;
@@ -342,7 +355,15 @@ impl Objective for NegLogLik<'_> {
                     h_theta[(c - 1, c)] += v;
                 }
             }
-            value
+            // The mixed block, threshold t by column j: Σᵢ ωₜᵢ x_ij with ωₜᵢ the row's u (when
+            // its category is t) or v (when it is t + 1): nt·k vectorised dot products.
+            for t in 0..nt {
+                let wt = &omega[t * m..(t + 1) * m];
+                for j in 0..k {
+                    h_tb[(t, j)] += dot(wt, &xs[j * n + i0..j * n + i0 + m]);
+                }
+            }
+            -vmath::sum_ln(&ps)
         })?;
         if impossible {
             return Ok(Evaluation::infeasible(np));

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 use trialstats_core::linalg::{
-    Spd, check_full_rank, check_len, class_ranges, equilibrated, glm_pass, non_finite_error,
+    Spd, check_full_rank, check_len, class_ranges, equilibrated, glm_pass, matvec, non_finite_error,
 };
 use trialstats_core::optim::{Evaluation, Objective, newton_from};
-use trialstats_core::{Control, Convergence, Inference, InputError};
+use trialstats_core::{Control, Convergence, Inference, InputError, vmath};
 
 use crate::error::RobustError;
 use crate::vcov::{
@@ -137,7 +137,7 @@ impl<'a> Logit<'a> {
         }
         let min = newton_from(&objective, start, start_eval, &self.control)?;
         let beta = min.theta;
-        let eta = self.x * &beta;
+        let eta = matvec(self.x, &beta)?;
         if let Some(row) = eta.iter().position(|e| e.abs() > ETA_SEPARATION) {
             // Standardised coefficients |β_j|·sd(x_j) show which terms run off.
             let mut culprits: Vec<(f64, String)> = (0..k)
@@ -165,7 +165,7 @@ impl<'a> Logit<'a> {
                 convergence: min.convergence,
             });
         }
-        let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
+        let p = sigmoid_all(&eta);
         // The Hessian at β̂ is XᵀWX: the bread, without another pass.
         let bread = Spd::new(min.hessian, "X'WX")?.inverse();
         let loglik = -min.value;
@@ -241,6 +241,17 @@ fn is_constant(c: &[f64]) -> bool {
     c.iter().all(|v| v.to_bits() == c[0].to_bits())
 }
 
+/// The logistic function of every η, vectorised: with t = e^−|η|, 1/(1 + t) for η ≥ 0 and
+/// t/(1 + t) otherwise (as [`sigmoid`]).
+fn sigmoid_all(eta: &[f64]) -> Vec<f64> {
+    let mut p: Vec<f64> = eta.iter().map(|e| -e.abs()).collect();
+    vmath::exp_in_place(&mut p);
+    for (pi, &e) in p.iter_mut().zip(eta) {
+        *pi = if e >= 0.0 { 1.0 } else { *pi } / (1.0 + *pi);
+    }
+    p
+}
+
 /// The logistic function 1/(1 + e^−η), evaluated without overflow.
 pub fn sigmoid(eta: f64) -> f64 {
     if eta >= 0.0 {
@@ -265,19 +276,20 @@ impl NegLogLik<'_> {
     ) -> Result<(f64, DVector<f64>, DMatrix<f64>), RobustError> {
         let y = self.y;
         Ok(glm_pass(self.x, beta, hessian, |i0, eta, w, r| {
+            // One exponential and one logarithm per row, both vectorised over the block: with
+            // t = e^−|η|, p = 1/(1 + t) or t/(1 + t) and ln(1 + e^η) = max(η, 0) + ln(1 + t).
+            for (wi, &e) in w.iter_mut().zip(eta.iter()) {
+                *wi = -e.abs();
+            }
+            vmath::exp_in_place(w);
+            vmath::ln_1p_into(r, w);
             let mut value = 0.0;
             for (((&e, wi), ri), &yi) in
                 eta.iter().zip(w.iter_mut()).zip(r.iter_mut()).zip(&y[i0..])
             {
-                // One exponential per row: with t = e^−|η|, p = 1/(1 + t) or t/(1 + t) and
-                // ln(1 + e^η) = max(η, 0) + ln(1 + t).
-                let t = (-e.abs()).exp();
-                let p = if e >= 0.0 {
-                    1.0 / (1.0 + t)
-                } else {
-                    t / (1.0 + t)
-                };
-                value += e.max(0.0) + t.ln_1p() - yi * e;
+                let t = *wi;
+                value += e.max(0.0) + *ri - yi * e;
+                let p = if e >= 0.0 { 1.0 } else { t } / (1.0 + t);
                 *wi = p * (1.0 - p);
                 *ri = p - yi;
             }
