@@ -5,11 +5,13 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{Spd, cluster_members, sym_eigen};
 use trialstats_core::optim::{Evaluation, Objective, newton};
-use trialstats_core::{Clusters, Coef, Control, Convergence, InputError, Reference, Termination};
+use trialstats_core::{
+    Clusters, Coef, Control, Convergence, InputError, Reference, Termination, vmath,
+};
 
 use crate::clm::{Clm, ClmFit};
 use crate::error::OrdinalError;
-use crate::link::Link;
+use crate::link::{Eval, Link};
 
 /// How the random effect is integrated out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +149,7 @@ impl<'a> Clmm<'a> {
             weights,
             warm: std::cell::RefCell::new(vec![0.0; self.clusters.n_clusters()]),
             slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
+            scratch: std::cell::RefCell::default(),
         };
         // Adaptive quadrature: core's Newton method on the quadrature's gradient and Hessian.
         // Laplace: a Newton iteration on the exact gradient of the Laplace likelihood (the modes'
@@ -344,6 +347,18 @@ struct Marginal<'b> {
     /// db̂_j/dψ of each cluster (G × parameters) from the last exact Laplace gradient: moving
     /// the warm starts along it puts the next mode search within O(‖Δψ‖²) of its answer.
     slopes: std::cell::RefCell<DMatrix<f64>>,
+    /// Per-cluster work space: the category bounds of the cluster's rows, the link at all of
+    /// them (one vectorised exponential each for the logit) and the probabilities.
+    scratch: std::cell::RefCell<Scratch>,
+}
+
+/// See [`Marginal::link_block`].
+#[derive(Default)]
+struct Scratch {
+    z: Vec<f64>,
+    tmp: Vec<f64>,
+    evals: Vec<Eval>,
+    p: Vec<f64>,
 }
 
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
@@ -353,11 +368,38 @@ impl Marginal<'_> {
         (1..self.nt).all(|t| psi[t] > psi[t - 1]) && psi.iter().all(|v| v.is_finite())
     }
 
-    /// p, f1, f0, d1, d0 for one observation at total predictor ζ (two link evaluations).
+    /// p, f1, f0, d1, d0 for one observation at total predictor ζ (two link evaluations; the
+    /// reference quadrature of the tests).
+    #[cfg(test)]
     fn obs(&self, psi: &DVector<f64>, c: usize, zeta: f64) -> (f64, f64, f64, f64, f64) {
         let (z0, z1) = crate::link::category_bounds(&psi.as_slice()[..self.nt], c, zeta);
         let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
         (e0.interval_to(&e1), e1.pdf, e0.pdf, e1.dpdf, e0.dpdf)
+    }
+
+    /// The link at both category bounds of each of the cluster's rows at b (into
+    /// `scratch.evals`, lower then upper bound per row) and the rows' probabilities (into
+    /// `scratch.p`); false when some probability is not positive.
+    fn link_block(
+        &self,
+        scratch: &mut Scratch,
+        th: &[f64],
+        rows: &[usize],
+        eta: &DVector<f64>,
+        sigma: f64,
+        b: f64,
+    ) -> bool {
+        let Scratch { z, tmp, evals, p } = scratch;
+        z.clear();
+        for &i in rows {
+            let (z0, z1) = crate::link::category_bounds(th, self.y[i], eta[i] + sigma * b);
+            z.push(z0);
+            z.push(z1);
+        }
+        self.link.eval_many(z, tmp, evals);
+        p.clear();
+        p.extend(evals.chunks_exact(2).map(|e| e[0].interval_to(&e[1])));
+        p.iter().all(|&v| v > 0.0)
     }
 
     /// h(b), h′(b), h″(b) for one cluster.
@@ -369,17 +411,19 @@ impl Marginal<'_> {
         sigma: f64,
         b: f64,
     ) -> (f64, f64, f64) {
-        let (mut h, mut h1, mut h2) = (-0.5 * b * b - LN_SQRT_2PI, -b, -1.0);
-        for &i in rows {
-            let (p, f1, f0, d1, d0) = self.obs(psi, self.y[i], eta[i] + sigma * b);
-            if p <= 0.0 {
-                return (f64::NEG_INFINITY, 0.0, -1.0);
-            }
-            h += p.ln();
-            let g = -(f1 - f0) / p;
-            h1 += sigma * g;
-            h2 += sigma * sigma * ((d1 - d0) / p - g * g);
+        let mut scratch = self.scratch.borrow_mut();
+        let sc = &mut *scratch;
+        if !self.link_block(sc, &psi.as_slice()[..self.nt], rows, eta, sigma, b) {
+            return (f64::NEG_INFINITY, 0.0, -1.0);
         }
+        let (mut h1, mut h2) = (-b, -1.0);
+        for (e, &p) in sc.evals.chunks_exact(2).zip(&sc.p) {
+            let (e0, e1) = (&e[0], &e[1]);
+            let g = -(e1.pdf - e0.pdf) / p;
+            h1 += sigma * g;
+            h2 += sigma * sigma * ((e1.dpdf - e0.dpdf) / p - g * g);
+        }
+        let h = -0.5 * b * b - LN_SQRT_2PI + vmath::sum_ln(&sc.p);
         (h, h1, h2)
     }
 
@@ -505,16 +549,16 @@ impl Marginal<'_> {
             dh.fill(0.0);
             d1h.fill(0.0);
             d2h.fill(0.0);
-            let (mut h, mut s2, mut s3) = (-0.5 * b * b - LN_SQRT_2PI, 0.0, 0.0);
+            let mut scratch = self.scratch.borrow_mut();
+            let sc = &mut *scratch;
+            if !self.link_block(sc, th, rows, &eta, sigma, b) {
+                return Ok((f64::INFINITY, DVector::zeros(np)));
+            }
+            let (h, mut s2, mut s3) = (-0.5 * b * b - LN_SQRT_2PI + vmath::sum_ln(&sc.p), 0.0, 0.0);
             let mut s1 = 0.0;
-            for &i in rows {
+            for ((&i, e), &p) in rows.iter().zip(sc.evals.chunks_exact(2)).zip(&sc.p) {
                 let c = self.y[i];
-                let (z0, z1) = crate::link::category_bounds(th, c, eta[i] + sigma * b);
-                let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
-                let p = e0.interval_to(&e1);
-                if p <= 0.0 {
-                    return Ok((f64::INFINITY, DVector::zeros(np)));
-                }
+                let (e0, e1) = (&e[0], &e[1]);
                 let ip = 1.0 / p;
                 let (f1, f0, d1, d0, c1, c0) =
                     (e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, e1.d2pdf, e0.d2pdf);
@@ -522,7 +566,6 @@ impl Marginal<'_> {
                 let l1 = -(f1 - f0) * ip;
                 let l2 = pp * ip - l1 * l1;
                 let l3 = -(c1 - c0) * ip - 3.0 * pp * ip * l1 + 2.0 * l1 * l1 * l1;
-                h += p.ln();
                 s1 += l1;
                 s2 += l2;
                 s3 += l3;
@@ -827,18 +870,24 @@ impl Objective for Marginal<'_> {
             for q in 0..nq {
                 let b = bhat + std::f64::consts::SQRT_2 * s * self.nodes[q];
                 let u = sigma * b;
-                let mut hv = -0.5 * b * b - LN_SQRT_2PI;
                 let gqq = &mut gq[q * np..(q + 1) * np];
-                for (ri, &i) in rows.iter().enumerate() {
+                let mut scratch = self.scratch.borrow_mut();
+                let sc = &mut *scratch;
+                let hv = if self.link_block(sc, th, rows, &eta, sigma, b) {
+                    -0.5 * b * b - LN_SQRT_2PI + vmath::sum_ln(&sc.p)
+                } else {
+                    f64::NEG_INFINITY
+                };
+                for (ri, (&i, (e, &p))) in rows
+                    .iter()
+                    .zip(sc.evals.chunks_exact(2).zip(&sc.p))
+                    .enumerate()
+                {
                     let c = self.y[i];
-                    let (z0, z1) = crate::link::category_bounds(th, c, eta[i] + u);
-                    let (e1, e0) = (self.link.eval(z1), self.link.eval(z0));
-                    let p = e0.interval_to(&e1);
+                    let (e0, e1) = (&e[0], &e[1]);
                     if p <= 0.0 {
-                        hv = f64::NEG_INFINITY;
                         continue;
                     }
-                    hv += p.ln();
                     let ip = 1.0 / p;
                     let d = -(e1.pdf - e0.pdf) * ip;
                     if c < nt {
@@ -1122,6 +1171,7 @@ mod tests {
                     weights,
                     warm: std::cell::RefCell::new(vec![0.0; 24]),
                     slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
+                    scratch: std::cell::RefCell::default(),
                 };
                 let psi = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, (0.6f64).ln()]);
                 let fast = m.evaluate(&psi).unwrap();
@@ -1157,6 +1207,7 @@ mod tests {
                 weights: vec![std::f64::consts::PI.sqrt()],
                 warm: std::cell::RefCell::new(vec![0.0; 24]),
                 slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
+                scratch: std::cell::RefCell::default(),
             };
             let psi = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, (0.6f64).ln()]);
             let (v, g) = m.laplace_gradient(&psi).unwrap();
