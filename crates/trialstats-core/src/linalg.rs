@@ -396,8 +396,8 @@ pub fn weighted_cluster_sums(
     let mut acc = vec![0.0; g * k];
     let data = x.as_slice();
     let codes = clusters.codes();
-    if g * k <= 8192 {
-        // Few clusters: within each block of rows, a counting sort gives the rows of each
+    if g * k <= 8192 && n > BLOCK_ROWS {
+        // Few clusters and many rows: within each block of rows, a counting sort gives the rows of each
         // cluster in order; then each column's sum over a cluster is a gathered dot product
         // with four independent accumulators (the block of a column stays in L1), instead of
         // a scatter whose read–modify–write chains serialise on repeated clusters.
@@ -442,8 +442,9 @@ pub fn weighted_cluster_sums(
         }
         return Ok(DMatrix::from_row_slice(g, k, &acc));
     }
-    // Otherwise row by row, so that each row's k updates go to one accumulator row; rows
-    // visited in blocks so that w and the codes are read once.
+    // Otherwise (many clusters, or one block of rows that stays in cache) row by row, so that
+    // each row's k updates go to one accumulator row; rows visited in blocks so that w and the
+    // codes are read once.
     let mut i0 = 0;
     while i0 < n {
         let m = BLOCK_ROWS.min(n - i0);
@@ -730,9 +731,36 @@ impl Spd {
         Ok(self.chol.solve(b))
     }
 
-    /// `A⁻¹`, for when the inverse itself is wanted (a covariance matrix).
+    /// `A⁻¹`, for when the inverse itself is wanted (a covariance matrix): `L⁻¹` by forward
+    /// substitution, then `A⁻¹ = L⁻ᵀL⁻¹` from dot products of its columns (exactly symmetric).
     pub fn inverse(&self) -> DMatrix<f64> {
-        self.chol.inverse()
+        let l = self.chol.l_dirty();
+        let k = l.nrows();
+        // L⁻¹ column by column (lower triangular): li[i, j] = −(Σ_{m=j}^{i−1} L[i, m] li[m, j]) / L[i, i].
+        let mut li = vec![0.0; k * k];
+        for j in 0..k {
+            li[j + j * k] = 1.0 / l[(j, j)];
+            for i in j + 1..k {
+                let mut s = 0.0;
+                for m in j..i {
+                    s += l[(i, m)] * li[m + j * k];
+                }
+                li[i + j * k] = -s / l[(i, i)];
+            }
+        }
+        let mut out = DMatrix::zeros(k, k);
+        for j in 0..k {
+            for i in j..k {
+                // (L⁻ᵀL⁻¹)[i, j] = Σ_{m ≥ i} li[m, i] li[m, j] (li is zero above its diagonal).
+                let v = dot_small(
+                    &li[i + i * k..(i + 1) * k],
+                    &li[i + j * k..i + j * k + (k - i)],
+                );
+                out[(i, j)] = v;
+                out[(j, i)] = v;
+            }
+        }
+        out
     }
 
     /// The lower-triangular factor `L` of `A = LLᵀ` (to draw from N(0, A) as `L z`).
@@ -871,6 +899,21 @@ pub fn column_names<S: AsRef<str>>(
 /// root of the condition number is that of the column-scaled X (van der Sluis 1969: within a
 /// factor √k of the best column scaling).
 pub fn equilibrated(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>, f64)> {
+    let (scaled, d) = equilibrate(a)?;
+    // The two extreme eigenvalues only.
+    let (lmin, lmax) = extreme_eigenvalues(&scaled)?;
+    let kappa = if lmin > 0.0 {
+        lmax / lmin
+    } else {
+        f64::INFINITY
+    };
+    Some((scaled, d, kappa))
+}
+
+/// The column-equilibrated matrix `D A D` with `D = diag(1/√A_jj)`, and D's diagonal, for a
+/// symmetric positive semi-definite `A` (see [`equilibrated`], which adds the condition number):
+/// `None` when a diagonal entry is not positive or an entry is not finite.
+pub fn equilibrate(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>)> {
     let k = a.nrows();
     let d: Vec<f64> = a
         .diagonal()
@@ -884,16 +927,140 @@ pub fn equilibrated(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>, f64)> {
     if scaled.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    // Eigenvalues only (no eigenvectors): this runs on every OLS fit.
-    let lambda = scaled.clone().symmetric_eigenvalues();
-    let lmax = lambda.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let lmin = lambda.iter().copied().fold(f64::INFINITY, f64::min);
-    let kappa = if lmin > 0.0 {
-        lmax / lmin
-    } else {
-        f64::INFINITY
+    Some((scaled, d))
+}
+
+/// The smallest and largest eigenvalues of a symmetric matrix (lower triangle read): Householder
+/// reduction to tridiagonal form, then bisection on Sturm sequence counts for the two extremes
+/// only (Golub & Van Loan, *Matrix Computations*, 4th ed., 2013, Algorithm 8.3.1 and §8.4.1).
+/// Each is found to within a few units of ε·‖A‖, the accuracy of a full symmetric eigensolver;
+/// `None` for an empty or non-finite matrix.
+pub fn extreme_eigenvalues(a: &DMatrix<f64>) -> Option<(f64, f64)> {
+    let k = a.nrows();
+    if k == 0 || !a.is_square() || a.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    // Full symmetric copy from the lower triangle, column-major.
+    let mut m = vec![0.0; k * k];
+    for j in 0..k {
+        for i in j..k {
+            m[i + j * k] = a[(i, j)];
+            m[j + i * k] = a[(i, j)];
+        }
+    }
+    let mut d = vec![0.0; k];
+    let mut e = vec![0.0; k.saturating_sub(1)];
+    let mut v = vec![0.0; k];
+    let mut p = vec![0.0; k];
+    for j in 0..k.saturating_sub(2) {
+        // Reflect a[j+1.., j] onto a multiple of the first unit vector.
+        let x = &m[j * k + j + 1..(j + 1) * k];
+        let norm = x.iter().map(|t| t * t).sum::<f64>().sqrt();
+        let alpha = if x[0] > 0.0 { -norm } else { norm };
+        let r = k - j - 1;
+        let v = &mut v[..r];
+        v.copy_from_slice(x);
+        v[0] -= alpha;
+        let vtv: f64 = v.iter().map(|t| t * t).sum();
+        if vtv <= 0.0 || norm <= 0.0 {
+            e[j] = m[j * k + j + 1];
+            continue;
+        }
+        e[j] = alpha;
+        let beta = 2.0 / vtv;
+        // p = β A22 v, w = p − (β pᵀv / 2) v, A22 −= v wᵀ + w vᵀ.
+        let p = &mut p[..r];
+        for (c, pc) in p.iter_mut().enumerate() {
+            let col = &m[(j + 1 + c) * k + j + 1..(j + 2 + c) * k];
+            *pc = beta * dot_small(col, v);
+        }
+        let kk = 0.5 * beta * dot_small(p, v);
+        for (pc, vc) in p.iter_mut().zip(v.iter()) {
+            *pc -= kk * vc;
+        }
+        for c in 0..r {
+            let (vc, wc) = (v[c], p[c]);
+            let col = &mut m[(j + 1 + c) * k + j + 1..(j + 2 + c) * k];
+            for ((t, &vr), &wr) in col.iter_mut().zip(v.iter()).zip(p.iter()) {
+                *t -= vr * wc + wr * vc;
+            }
+        }
+    }
+    for (i, di) in d.iter_mut().enumerate() {
+        *di = m[i + i * k];
+    }
+    if k >= 2 {
+        e[k - 2] = m[(k - 2) * k + k - 1];
+    }
+    // Gershgorin interval, then bisection on the number of eigenvalues below x.
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for i in 0..k {
+        let r = if i > 0 { e[i - 1].abs() } else { 0.0 } + e.get(i).map_or(0.0, |t| t.abs());
+        lo = lo.min(d[i] - r);
+        hi = hi.max(d[i] + r);
+    }
+    let scale = lo.abs().max(hi.abs());
+    let e2: Vec<f64> = e.iter().map(|t| t * t).collect();
+    let pivmin = f64::MIN_POSITIVE * e2.iter().fold(1.0f64, |acc, &t| acc.max(t));
+    // Multisection: each sweep counts the eigenvalues below four interior points of each of the
+    // two brackets at once (eight independent Sturm recurrences, which hides the latency of the
+    // divisions), and each bracket shrinks five-fold.
+    const P: usize = 4;
+    let below = |xs: &[f64; 2 * P]| {
+        let mut q = [0.0; 2 * P];
+        let mut count = [0usize; 2 * P];
+        for i in 0..k {
+            for t in 0..2 * P {
+                let v = if i == 0 {
+                    d[0] - xs[t]
+                } else {
+                    d[i] - xs[t] - e2[i - 1] / q[t]
+                };
+                q[t] = if v.abs() < pivmin { -pivmin } else { v };
+                count[t] += usize::from(q[t] < 0.0);
+            }
+        }
+        count
     };
-    Some((scaled, d, kappa))
+    // Brackets [a, b] of λmin (the smallest x with one eigenvalue below) and of λmax (the
+    // smallest x with all k below).
+    let mut br = [(lo, hi), (lo, hi)];
+    let targets = [1, k];
+    let tol = 4.0 * f64::EPSILON * scale;
+    for _ in 0..100 {
+        if br.iter().all(|&(a, b)| b - a <= tol) {
+            break;
+        }
+        let mut xs = [0.0; 2 * P];
+        for (s, &(a, b)) in br.iter().enumerate() {
+            for t in 0..P {
+                xs[s * P + t] = a + (b - a) * (t + 1) as f64 / (P + 1) as f64;
+            }
+        }
+        let count = below(&xs);
+        for (s, (a, b)) in br.iter_mut().enumerate() {
+            let first = (0..P).find(|&t| count[s * P + t] >= targets[s]);
+            let (na, nb) = match first {
+                Some(0) => (*a, xs[s * P]),
+                Some(t) => (xs[s * P + t - 1], xs[s * P + t]),
+                None => (xs[s * P + P - 1], *b),
+            };
+            if nb - na >= *b - *a {
+                // No progress in floating point: the bracket is as tight as it gets.
+                *a = na.max(*a);
+                *b = (*a).max(nb.min(*b));
+                continue;
+            }
+            *a = na;
+            *b = nb;
+        }
+    }
+    Some((0.5 * (br[0].0 + br[0].1), 0.5 * (br[1].0 + br[1].1)))
+}
+
+/// Dot product for short slices (the small dense routines).
+fn dot_small(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Checks that X has full column rank, naming the aliased columns if not.
@@ -1450,6 +1617,76 @@ mod tests {
         Tol::abs(1e-13)
             .check_slice("A", back.as_slice(), a.as_slice())
             .unwrap();
+    }
+
+    /// Symmetric test matrices of every small size: random Gram matrices (full rank and
+    /// rank-deficient), a diagonal one with a wide spread and a tridiagonal one.
+    fn symmetric_cases() -> Vec<DMatrix<f64>> {
+        let mut out = Vec::new();
+        let mut s = 7u64;
+        let mut rnd = || {
+            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        for k in 1..=30 {
+            let x = DMatrix::from_fn(k + 3, k, |_, _| rnd());
+            out.push(x.transpose() * &x);
+            let r = k.div_ceil(2);
+            let z = DMatrix::from_fn(k + 3, r, |_, _| rnd());
+            let w = DMatrix::from_fn(r, k, |_, _| rnd());
+            let x = z * w;
+            out.push(x.transpose() * &x);
+            out.push(DMatrix::from_fn(k, k, |i, j| {
+                if i == j {
+                    10f64.powi(i as i32 % 9 - 4)
+                } else {
+                    0.0
+                }
+            }));
+            out.push(DMatrix::from_fn(k, k, |i, j| match i.abs_diff(j) {
+                0 => 2.0,
+                1 => -1.0,
+                _ => 0.0,
+            }));
+        }
+        out
+    }
+
+    #[test]
+    fn extreme_eigenvalues_match_a_full_eigensolver() {
+        for a in symmetric_cases() {
+            let lambda = a.clone().symmetric_eigenvalues();
+            let want_max = lambda.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let want_min = lambda.iter().copied().fold(f64::INFINITY, f64::min);
+            let (lo, hi) = extreme_eigenvalues(&a).unwrap();
+            let norm = want_max.abs().max(want_min.abs());
+            assert!(
+                (hi - want_max).abs() <= 1e-13 * norm,
+                "max {hi} vs {want_max}"
+            );
+            assert!(
+                (lo - want_min).abs() <= 1e-13 * norm,
+                "min {lo} vs {want_min}"
+            );
+        }
+        assert!(extreme_eigenvalues(&DMatrix::zeros(0, 0)).is_none());
+        assert!(extreme_eigenvalues(&DMatrix::from_element(2, 2, f64::NAN)).is_none());
+    }
+
+    #[test]
+    fn spd_inverse_is_the_inverse() {
+        for a in symmetric_cases() {
+            let Ok(spd) = Spd::new(a.clone(), "a") else {
+                continue;
+            };
+            let inv = spd.inverse();
+            let want = a.clone().cholesky().unwrap().inverse();
+            let scale = want.amax();
+            for (g, w) in inv.iter().zip(want.iter()) {
+                assert!((g - w).abs() <= 1e-9 * scale, "{g} vs {w}");
+            }
+            assert!(inv == inv.transpose());
+        }
     }
 
     #[test]

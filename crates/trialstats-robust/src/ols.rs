@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{
-    Qr, Spd, check_len, cluster_crossprods_with, condition_number, crossprod_with, equilibrated,
-    non_finite_error, residuals_of, total_sum_of_squares,
+    Qr, Spd, check_len, cluster_crossprods_with, condition_number, crossprod_with, equilibrate,
+    extreme_eigenvalues, non_finite_error, residuals_of, total_sum_of_squares,
 };
 use trialstats_core::{Clusters, Inference, InputError};
 
@@ -163,10 +163,11 @@ impl<'a> Ols<'a> {
         if !(xtx.diagonal().iter().all(|v| v.is_finite()) && xty.iter().all(|v| v.is_finite())) {
             return Err(non_finite_error("y", self.y, self.x).into());
         }
-        let (coefficients, bread, condition, method) = match normal_equations(&xtx, &xty)? {
-            Some(ne) => ne,
-            None => self.householder()?,
-        };
+        let (coefficients, bread, condition, column_scale, method) =
+            match normal_equations(&xtx, &xty)? {
+                Some(ne) => ne,
+                None => self.householder()?,
+            };
         // Score sums from the sufficient statistics are accurate when the normal equations were
         // (κ ≤ 10³); after a QR fit they are left to the residual pass.
         let cluster_stats = match (self.clusters, per_cluster) {
@@ -203,7 +204,8 @@ impl<'a> Ols<'a> {
             bread,
             tss,
             has_intercept,
-            condition,
+            condition: condition.map(OnceLock::from).unwrap_or_default(),
+            column_scale,
             method,
             residuals: OnceLock::new(),
             cluster_stats,
@@ -220,40 +222,59 @@ impl<'a> Ols<'a> {
         Ok((
             beta,
             qr.xtx_inverse(),
-            condition_number(&qr.r()),
+            Some(condition_number(&qr.r())),
+            Vec::new(),
             LsMethod::Householder,
         ))
     }
 }
 
-/// β̂, (XᵀX)⁻¹, κ(X) and the method.
-type Solution = (DVector<f64>, DMatrix<f64>, f64, LsMethod);
+/// β̂, (XᵀX)⁻¹, κ(X) (when already known), the column scale of the equilibration (empty for QR)
+/// and the method.
+type Solution = (DVector<f64>, DMatrix<f64>, Option<f64>, Vec<f64>, LsMethod);
 
 /// β̂ from the equilibrated normal equations when X is well conditioned (κ(X) ≤ 10³, so that the
 /// error, about κ(X)²·ε, stays below 10⁻¹⁰); `None` otherwise.
+///
+/// The condition is certified cheaply: with A the equilibrated XᵀX, the 1-norm condition number
+/// ‖A‖₁‖A⁻¹‖₁ bounds the 2-norm one from above (for symmetric A, ‖·‖₂ ≤ ‖·‖₁), and A⁻¹ is needed
+/// for the bread anyway. Only when the bound exceeds 10⁶ (it can overstate κ₂(A) by a factor k)
+/// are the extreme eigenvalues computed to decide. κ(X) itself is left to
+/// [`OlsFit::condition_number`], on request.
 fn normal_equations(
     xtx: &DMatrix<f64>,
     xty: &DVector<f64>,
 ) -> Result<Option<Solution>, RobustError> {
     let k = xtx.nrows();
-    let Some((a, d, kappa2)) = equilibrated(xtx) else {
+    let Some((a, d)) = equilibrate(xtx) else {
         return Ok(None);
     };
-    if kappa2 > NORMAL_EQUATIONS_MAX_CONDITION * NORMAL_EQUATIONS_MAX_CONDITION {
-        return Ok(None);
-    }
-    let Ok(spd) = Spd::new(a, "scaled X'X") else {
+    let limit = NORMAL_EQUATIONS_MAX_CONDITION * NORMAL_EQUATIONS_MAX_CONDITION;
+    let norm_a = one_norm(&a);
+    let Ok(spd) = Spd::new(a.clone(), "scaled X'X") else {
         return Ok(None);
     };
     let ainv = spd.inverse();
+    let mut kappa = None;
+    if norm_a * one_norm(&ainv) > limit {
+        let Some((lmin, lmax)) = extreme_eigenvalues(&a) else {
+            return Ok(None);
+        };
+        if !(lmin > 0.0 && lmax / lmin <= limit) {
+            return Ok(None);
+        }
+        kappa = Some((lmax / lmin).sqrt());
+    }
     let bread = DMatrix::from_fn(k, k, |i, j| ainv[(i, j)] * d[i] * d[j]);
     let beta = &bread * xty;
-    Ok(Some((
-        beta,
-        bread,
-        kappa2.sqrt(),
-        LsMethod::NormalEquations,
-    )))
+    Ok(Some((beta, bread, kappa, d, LsMethod::NormalEquations)))
+}
+
+/// The maximum absolute column sum.
+fn one_norm(a: &DMatrix<f64>) -> f64 {
+    a.column_iter()
+        .map(|c| c.iter().map(|v| v.abs()).sum::<f64>())
+        .fold(0.0, f64::max)
 }
 
 /// Per-cluster statistics kept by a fit made with [`Ols::clusters`].
@@ -275,7 +296,12 @@ pub struct OlsFit<'a> {
     bread: DMatrix<f64>,
     tss: f64,
     has_intercept: bool,
-    condition: f64,
+    /// κ(X), computed on first use on the normal-equations path (see
+    /// [`OlsFit::condition_number`]); not serialised.
+    #[serde(skip)]
+    condition: OnceLock<f64>,
+    /// D of the equilibration D XᵀX D on the normal-equations path (empty after QR).
+    column_scale: Vec<f64>,
     method: LsMethod,
     /// e and eᵀe, computed on first use (not serialised: they follow from X, y and β̂).
     #[serde(skip)]
@@ -297,6 +323,7 @@ impl OlsFit<'_> {
             tss: self.tss,
             has_intercept: self.has_intercept,
             condition: self.condition,
+            column_scale: self.column_scale,
             method: self.method,
             residuals: self.residuals,
             cluster_stats: self.cluster_stats.map(|c| CachedClusters {
@@ -355,8 +382,20 @@ impl OlsFit<'_> {
         self.has_intercept
     }
     /// 2-norm condition number of X (of the column-equilibrated X on the normal-equations path).
+    ///
+    /// After QR it is that of R, from the fit. On the normal-equations path it is computed on the
+    /// first call, as the square root of the ratio of the extreme eigenvalues of A⁻¹ = D⁻¹(XᵀX)⁻¹D⁻¹
+    /// (A the equilibrated XᵀX; κ(A⁻¹) = κ(A)), so that fits which never ask do not pay for it.
     pub fn condition_number(&self) -> f64 {
-        self.condition
+        *self.condition.get_or_init(|| {
+            let k = self.bread.nrows();
+            let scale = |i: usize| self.column_scale.get(i).map_or(1.0, |d| 1.0 / d);
+            let ainv = DMatrix::from_fn(k, k, |i, j| self.bread[(i, j)] * scale(i) * scale(j));
+            match extreme_eigenvalues(&ainv) {
+                Some((lmin, lmax)) if lmin > 0.0 => (lmax / lmin).sqrt(),
+                _ => f64::INFINITY,
+            }
+        })
     }
 
     /// The covariance of β̂ (see [`vcov()`]).
@@ -374,10 +413,11 @@ impl OlsFit<'_> {
     /// As [`vcov()`]; [`InputError::OutOfRange`] for a `level` outside (0, 1) or a zero SE.
     pub fn infer(&self, how: &Vcov, level: f64) -> Result<Inference, RobustError> {
         let mut inf = inference(self, how, level)?;
-        if self.condition > CONDITION_WARNING {
+        // The normal equations are only used for κ ≤ 10³, far below the warning's threshold.
+        if self.method == LsMethod::Householder && self.condition_number() > CONDITION_WARNING {
             inf.notes.push(format!(
                 "The condition number of X is {:.3e}: the design is ill-conditioned and the estimates may have lost digits.",
-                self.condition
+                self.condition_number()
             ));
         }
         Ok(inf)
