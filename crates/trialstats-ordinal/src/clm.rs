@@ -293,8 +293,13 @@ impl Objective for NegLogLik<'_> {
         // the threshold parts are sums by category, and the mixed block adds, per row,
         // u·xᵢ = (d1/p − f1(f1 − f0)/p²)·xᵢ to row c and v·xᵢ = (f0(f1 − f0)/p² − d0/p)·xᵢ to row
         // c − 1 while the block is in cache (−∇²ℓ = −∇²p/p + ∇p∇pᵀ/p²).
-        let mut g_theta = vec![0.0; nt];
-        let mut h_theta = DMatrix::zeros(nt, nt);
+        // Threshold sums in arrays padded by one slot at each end: row of category c adds its
+        // upper bound's terms to slot c + 1 (θ_c) and its lower bound's to slot c (θ_{c−1}), with
+        // no branch on c: at c = 0 and c = nt the missing bound is infinite, its f and f′ are 0,
+        // and it adds 0 to a padding slot.
+        let mut g_pad = vec![0.0; nt + 2];
+        let mut h_pad = vec![0.0; nt + 2];
+        let mut off_pad = vec![0.0; nt + 2];
         let mut h_tb = DMatrix::zeros(nt, k);
         let xs = self.x.as_slice();
         let mut impossible = false;
@@ -315,18 +320,18 @@ impl Objective for NegLogLik<'_> {
             self.link.eval_many(&zs, &mut scratch, &mut evals);
             ps.clear();
             ps.resize(m, 1.0);
+            // ω: one row per padded slot (slots 1..=nt are the thresholds).
             omega.clear();
-            omega.resize(nt * m, 0.0);
+            omega.resize((nt + 2) * m, 0.0);
             for (off, ((wi, ri), pair)) in w
                 .iter_mut()
                 .zip(r.iter_mut())
                 .zip(evals.chunks_exact(2))
                 .enumerate()
             {
-                let i = i0 + off;
-                let c = self.y[i];
-                let (e0, e1) = (pair[0], pair[1]);
-                let p = e0.interval_to(&e1);
+                let c = self.y[i0 + off];
+                let (e0, e1) = (&pair[0], &pair[1]);
+                let p = e0.interval_to(e1);
                 if p <= 0.0 {
                     impossible = true;
                     *wi = 0.0;
@@ -335,41 +340,48 @@ impl Objective for NegLogLik<'_> {
                 }
                 ps[off] = p;
                 let inv_p = 1.0 / p;
-                let (f1, f0, d1, d0) = (e1.pdf, e0.pdf, e1.dpdf, e0.dpdf);
-                let df = (f1 - f0) * inv_p;
+                let (f1, f0, d1, d0) = (
+                    e1.pdf * inv_p,
+                    e0.pdf * inv_p,
+                    e1.dpdf * inv_p,
+                    e0.dpdf * inv_p,
+                );
+                let df = f1 - f0;
                 *ri = df;
-                *wi = df * df - (d1 - d0) * inv_p;
-                if c < nt {
-                    g_theta[c] -= f1 * inv_p;
-                    h_theta[(c, c)] += f1 * f1 * inv_p * inv_p - d1 * inv_p;
-                    omega[c * m + off] = d1 * inv_p - f1 * inv_p * df;
-                }
-                if c > 0 {
-                    g_theta[c - 1] += f0 * inv_p;
-                    h_theta[(c - 1, c - 1)] += f0 * f0 * inv_p * inv_p + d0 * inv_p;
-                    omega[(c - 1) * m + off] = f0 * inv_p * df - d0 * inv_p;
-                }
-                if c > 0 && c < nt {
-                    let v = -f1 * f0 * inv_p * inv_p;
-                    h_theta[(c, c - 1)] += v;
-                    h_theta[(c - 1, c)] += v;
-                }
+                *wi = df * df - (d1 - d0);
+                g_pad[c + 1] -= f1;
+                g_pad[c] += f0;
+                h_pad[c + 1] += f1 * f1 - d1;
+                h_pad[c] += f0 * f0 + d0;
+                off_pad[c] -= f1 * f0;
+                omega[(c + 1) * m + off] = d1 - f1 * df;
+                omega[c * m + off] = f0 * df - d0;
             }
             // The mixed block, threshold t by column j: Σᵢ ωₜᵢ x_ij with ωₜᵢ the row's u (when
             // its category is t) or v (when it is t + 1): nt·k vectorised dot products.
             for t in 0..nt {
-                let wt = &omega[t * m..(t + 1) * m];
+                let wt = &omega[(t + 1) * m..(t + 2) * m];
                 for j in 0..k {
                     h_tb[(t, j)] += dot(wt, &xs[j * n + i0..j * n + i0 + m]);
                 }
             }
             -vmath::sum_ln(&ps)
         })?;
+        let g_theta = &g_pad[1..=nt];
+        let mut h_theta = DMatrix::zeros(nt, nt);
+        for t in 0..nt {
+            h_theta[(t, t)] = h_pad[t + 1];
+            if t > 0 {
+                // off_pad[c] holds the (θ_c, θ_{c−1}) entry.
+                h_theta[(t, t - 1)] = off_pad[t];
+                h_theta[(t - 1, t)] = off_pad[t];
+            }
+        }
         if impossible {
             return Ok(Evaluation::infeasible(np));
         }
         let mut grad = DVector::zeros(np);
-        grad.rows_mut(0, nt).copy_from_slice(&g_theta);
+        grad.rows_mut(0, nt).copy_from_slice(g_theta);
         grad.rows_mut(nt, k).copy_from(&g_beta);
         let mut hess = DMatrix::zeros(np, np);
         hess.view_mut((0, 0), (nt, nt)).copy_from(&h_theta);
