@@ -449,10 +449,55 @@ mod tests {
         c
     }
 
+    /// The 3 × 3 tiles (vectors of 4 or 2 doubles, and the scalar fallback) on this machine too,
+    /// whatever pulp would dispatch to.
+    #[test]
+    fn gram_is_exact_on_every_instruction_set() {
+        fn run<S: Simd>(simd: S) {
+            for k in [1, 4, 5, 7, 22] {
+                for m in [0, 5, 64, 129, 600] {
+                    let cs = m + 1;
+                    let a: Vec<f64> = (0..cs * k).map(|i| ((i * 31) % 23) as f64 - 11.0).collect();
+                    let mut c = vec![0.0; k * k];
+                    Gram {
+                        c: &mut c,
+                        k,
+                        a: &a,
+                        a_cs: cs,
+                        b: &a,
+                        b_cs: cs,
+                        m,
+                    }
+                    .with_simd(simd);
+                    let want = naive(&a, cs, &a, cs, m, k);
+                    for l in 0..k {
+                        for j in 0..=l {
+                            // Integer data: every partial sum is exact.
+                            assert!((c[j + l * k] - want[j + l * k]).abs() < 1e-9, "k={k} m={m}");
+                        }
+                    }
+                }
+            }
+        }
+        run(pulp::Scalar::new());
+        #[cfg(target_arch = "x86_64")]
+        {
+            if let Some(s) = pulp::x86::V2::try_new() {
+                run(s);
+            }
+            if let Some(s) = pulp::x86::V3::try_new() {
+                run(s);
+            }
+        }
+    }
+
     #[test]
     fn gram_matches_naive_products_for_every_shape() {
         for k in [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 21] {
-            for m in [0, 1, 3, 7, 8, 9, 17, 33, 100] {
+            // Up to 256 rows one chunk; beyond, the chunked sweep (with a partial last chunk).
+            for m in [
+                0, 1, 3, 7, 8, 9, 17, 33, 100, 255, 256, 257, 300, 1000, 2053,
+            ] {
                 let cs = m + 3;
                 let a: Vec<f64> = (0..cs * k)
                     .map(|i| ((i * 7919) % 97) as f64 / 13.0 - 3.0)
