@@ -303,7 +303,8 @@ impl Objective for NegLogLik<'_> {
         let mut h_tb = DMatrix::zeros(nt, k);
         let xs = self.x.as_slice();
         let mut impossible = false;
-        let th = &theta.as_slice()[..nt];
+        // The thresholds padded with −∞ and +∞: category c lies between tp[c] and tp[c + 1].
+        let tp = crate::link::padded_thresholds(&theta.as_slice()[..nt]);
         // Per block: the category bounds of every row, the link at all of them at once (one
         // vectorised exponential per bound for the logit), and Σ ln p by core's vectorised
         // logarithm at the end of the block.
@@ -311,11 +312,10 @@ impl Objective for NegLogLik<'_> {
         let (mut ps, mut omega) = (Vec::new(), Vec::new());
         let (value, g_beta, h_beta) = glm_pass(self.x, &beta, true, |i0, eta, w, r| {
             let m = eta.len();
-            zs.clear();
-            for (off, &e) in eta.iter().enumerate() {
-                let (z0, z1) = crate::link::category_bounds(th, self.y[i0 + off], e);
-                zs.push(z0);
-                zs.push(z1);
+            zs.resize(2 * m, 0.0);
+            for ((z, &e), &c) in zs.chunks_exact_mut(2).zip(eta.iter()).zip(&self.y[i0..]) {
+                z[0] = tp[c] - e;
+                z[1] = tp[c + 1] - e;
             }
             self.link.eval_many(&zs, &mut scratch, &mut evals);
             ps.clear();

@@ -393,8 +393,7 @@ impl Marginal<'_> {
         z.clear();
         for &i in rows {
             let (z0, z1) = crate::link::category_bounds(th, self.y[i], eta[i] + sigma * b);
-            z.push(z0);
-            z.push(z1);
+            z.extend([z0, z1]);
         }
         self.link.eval_many(z, tmp, evals);
         p.clear();

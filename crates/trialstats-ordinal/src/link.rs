@@ -179,7 +179,8 @@ pub fn category_bounds(thresholds: &[f64], c: usize, eta: f64) -> (f64, f64) {
 /// f″; e = 0 at z = ±∞ gives the limits).
 #[inline]
 fn logit_eval(z: f64, e: f64) -> Eval {
-    let (small, large) = (e / (1.0 + e), 1.0 / (1.0 + e));
+    let large = 1.0 / (1.0 + e);
+    let small = e * large;
     let (cdf, sf) = if z >= 0.0 {
         (large, small)
     } else {
@@ -194,6 +195,16 @@ fn logit_eval(z: f64, e: f64) -> Eval {
         dpdf: pdf * (sf - cdf),
         d2pdf: pdf * ((sf - cdf) * (sf - cdf) - 2.0 * pdf),
     }
+}
+
+/// The thresholds with −∞ before and +∞ after: the bounds of category c are `tp[c] − η` and
+/// `tp[c + 1] − η` (as [`category_bounds`], without a branch).
+pub fn padded_thresholds(thresholds: &[f64]) -> Vec<f64> {
+    let mut tp = Vec::with_capacity(thresholds.len() + 2);
+    tp.push(f64::NEG_INFINITY);
+    tp.extend_from_slice(thresholds);
+    tp.push(f64::INFINITY);
+    tp
 }
 
 /// The link's distribution at one point (see [`Link::eval`]).

@@ -259,7 +259,7 @@ fn normal_equations(
         return Ok(None);
     }
     let mut kappa = None;
-    if !(norm_a * one_norm(&ainv) <= limit) {
+    if norm_a * one_norm(&ainv) > limit {
         let Some((lmin, lmax)) = extreme_eigenvalues(&a) else {
             return Ok(None);
         };
