@@ -15,9 +15,9 @@
 //!   below 2⁻⁵⁷ on that interval), and 2ⁿ assembled in the exponent field. W. J. Cody and
 //!   W. Waite, *Software Manual for the Elementary Functions*, Prentice-Hall, 1980, ch. 6.
 //! - ln x: x = 2ᵏ(1 + f) with √2/2 ≤ 1 + f < √2, s = f/(2 + f) and
-//!   ln(1 + f) = f − f²/2 + s(f²/2 + R(s²)), R the minimax polynomial of degree 7 in s² of Sun's
-//!   fdlibm `e_log.c` (P. J. Plauger's and Sun Microsystems' freely distributable library, 1993;
-//!   the coefficients are carried over as published there).
+//!   ln(1 + f) = f − f²/2 + s(f²/2 + R(s²)), R the minimax polynomial of degree 7 in s² of
+//!   `e_log.c` in Sun Microsystems' freely distributable libm, fdlibm 5.3 (1993; the coefficients
+//!   are carried over as published there).
 //! - ln(1 + x): u = 1 + x rounded, then ln(1 + x) = ln u + (x − (u − 1))/u, which restores the
 //!   part of x lost in the rounding of u (Goldberg, "What every computer scientist should know
 //!   about floating-point arithmetic", ACM Computing Surveys 23, 1991, Theorem 4 and the remark
