@@ -435,6 +435,22 @@ fn tile<S: Simd, const T: usize>(
     *acc = t;
 }
 
+/// Runs the check `make()` builds on the scalar fallback and on every x86 instruction set the
+/// processor offers (pulp's dispatch would pick only the widest): tests of the vector code.
+#[cfg(test)]
+pub(crate) fn on_every_instruction_set<W: WithSimd<Output = ()>>(make: impl Fn() -> W) {
+    make().with_simd(pulp::Scalar::new());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if let Some(s) = pulp::x86::V2::try_new() {
+            make().with_simd(s);
+        }
+        if let Some(s) = pulp::x86::V3::try_new() {
+            make().with_simd(s);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,42 +469,41 @@ mod tests {
     /// whatever pulp would dispatch to.
     #[test]
     fn gram_is_exact_on_every_instruction_set() {
-        fn run<S: Simd>(simd: S) {
-            for k in [1, 4, 5, 7, 22] {
-                for m in [0, 5, 64, 129, 600] {
-                    let cs = m + 1;
-                    let a: Vec<f64> = (0..cs * k).map(|i| ((i * 31) % 23) as f64 - 11.0).collect();
-                    let mut c = vec![0.0; k * k];
-                    Gram {
-                        c: &mut c,
-                        k,
-                        a: &a,
-                        a_cs: cs,
-                        b: &a,
-                        b_cs: cs,
-                        m,
-                    }
-                    .with_simd(simd);
-                    let want = naive(&a, cs, &a, cs, m, k);
-                    for l in 0..k {
-                        for j in 0..=l {
-                            // Integer data: every partial sum is exact.
-                            assert!((c[j + l * k] - want[j + l * k]).abs() < 1e-9, "k={k} m={m}");
+        struct Check;
+        impl WithSimd for Check {
+            type Output = ();
+            fn with_simd<S: Simd>(self, simd: S) {
+                for k in [1, 4, 5, 7, 22] {
+                    for m in [0, 5, 64, 129, 600] {
+                        let cs = m + 1;
+                        let a: Vec<f64> =
+                            (0..cs * k).map(|i| ((i * 31) % 23) as f64 - 11.0).collect();
+                        let mut c = vec![0.0; k * k];
+                        Gram {
+                            c: &mut c,
+                            k,
+                            a: &a,
+                            a_cs: cs,
+                            b: &a,
+                            b_cs: cs,
+                            m,
+                        }
+                        .with_simd(simd);
+                        let want = naive(&a, cs, &a, cs, m, k);
+                        for l in 0..k {
+                            for j in 0..=l {
+                                // Integer data: every partial sum is exact.
+                                assert!(
+                                    (c[j + l * k] - want[j + l * k]).abs() < 1e-9,
+                                    "k={k} m={m}"
+                                );
+                            }
                         }
                     }
                 }
             }
         }
-        run(pulp::Scalar::new());
-        #[cfg(target_arch = "x86_64")]
-        {
-            if let Some(s) = pulp::x86::V2::try_new() {
-                run(s);
-            }
-            if let Some(s) = pulp::x86::V3::try_new() {
-                run(s);
-            }
-        }
+        on_every_instruction_set(|| Check);
     }
 
     #[test]
