@@ -406,6 +406,7 @@ pub fn weighted_cluster_sums(
         let mut ws = vec![0.0; block];
         let mut colbuf = vec![0.0; block];
         let mut starts = vec![0usize; g + 1];
+        let mut next = vec![0usize; g + 1];
         let mut i0 = 0;
         while i0 < n {
             let m = block.min(n - i0);
@@ -417,7 +418,7 @@ pub fn weighted_cluster_sums(
             for c in 0..g {
                 starts[c + 1] += starts[c];
             }
-            let mut next = starts.clone();
+            next.copy_from_slice(&starts);
             for (r, (&c, &wi)) in bc.iter().zip(&w[i0..i0 + m]).enumerate() {
                 let pos = next[c];
                 next[c] += 1;
@@ -1027,8 +1028,14 @@ pub fn extreme_eigenvalues(a: &DMatrix<f64>) -> Option<(f64, f64)> {
     let mut br = [(lo, hi), (lo, hi)];
     let targets = [1, k];
     let tol = 4.0 * f64::EPSILON * scale;
+    // A bracket is done when it is within the tolerance or can no longer shrink in floating
+    // point.
+    let mut done = [false; 2];
     for _ in 0..100 {
-        if br.iter().all(|&(a, b)| b - a <= tol) {
+        for (d, &(a, b)) in done.iter_mut().zip(&br) {
+            *d |= b - a <= tol;
+        }
+        if done.iter().all(|&d| d) {
             break;
         }
         let mut xs = [0.0; 2 * P];
@@ -1039,6 +1046,9 @@ pub fn extreme_eigenvalues(a: &DMatrix<f64>) -> Option<(f64, f64)> {
         }
         let count = below(&xs);
         for (s, (a, b)) in br.iter_mut().enumerate() {
+            if done[s] {
+                continue;
+            }
             let first = (0..P).find(|&t| count[s * P + t] >= targets[s]);
             let (na, nb) = match first {
                 Some(0) => (*a, xs[s * P]),
@@ -1046,9 +1056,7 @@ pub fn extreme_eigenvalues(a: &DMatrix<f64>) -> Option<(f64, f64)> {
                 None => (xs[s * P + P - 1], *b),
             };
             if nb - na >= *b - *a {
-                // No progress in floating point: the bracket is as tight as it gets.
-                *a = na.max(*a);
-                *b = (*a).max(nb.min(*b));
+                done[s] = true;
                 continue;
             }
             *a = na;

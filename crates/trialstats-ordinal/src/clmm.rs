@@ -355,6 +355,8 @@ struct Marginal<'b> {
 /// See [`Marginal::link_block`].
 #[derive(Default)]
 struct Scratch {
+    /// The thresholds padded with ±∞ (see [`crate::link::padded_thresholds`]).
+    tp: Vec<f64>,
     z: Vec<f64>,
     tmp: Vec<f64>,
     evals: Vec<Eval>,
@@ -389,11 +391,18 @@ impl Marginal<'_> {
         sigma: f64,
         b: f64,
     ) -> bool {
-        let Scratch { z, tmp, evals, p } = scratch;
+        let Scratch {
+            tp,
+            z,
+            tmp,
+            evals,
+            p,
+        } = scratch;
+        crate::link::pad_thresholds_into(th, tp);
         z.clear();
         for &i in rows {
-            let (z0, z1) = crate::link::category_bounds(th, self.y[i], eta[i] + sigma * b);
-            z.extend([z0, z1]);
+            let (c, zeta) = (self.y[i], eta[i] + sigma * b);
+            z.extend([tp[c] - zeta, tp[c + 1] - zeta]);
         }
         self.link.eval_many(z, tmp, evals);
         p.clear();

@@ -201,10 +201,16 @@ fn logit_eval(z: f64, e: f64) -> Eval {
 /// `tp[c + 1] − η` (as [`category_bounds`], without a branch).
 pub fn padded_thresholds(thresholds: &[f64]) -> Vec<f64> {
     let mut tp = Vec::with_capacity(thresholds.len() + 2);
+    pad_thresholds_into(thresholds, &mut tp);
+    tp
+}
+
+/// [`padded_thresholds`] into a reused vector (cleared first).
+pub fn pad_thresholds_into(thresholds: &[f64], tp: &mut Vec<f64>) {
+    tp.clear();
     tp.push(f64::NEG_INFINITY);
     tp.extend_from_slice(thresholds);
     tp.push(f64::INFINITY);
-    tp
 }
 
 /// The link's distribution at one point (see [`Link::eval`]).
