@@ -5,6 +5,8 @@
 //! computes only the tiles on and above the diagonal (a T × T tile of C from T columns of A and T
 //! columns of B, one SIMD vector of rows at a time, T² vector accumulators held in registers),
 //! which halves the flops of a general product and needs no packing: the panel is read as it lies.
+//! When T does not divide k, the last k mod T columns form T × (k mod T) tiles and one corner
+//! tile, so that every product runs in registers (none falls back to one dot product per entry).
 //!
 //! The vector code is written once against [`pulp`]'s `Simd` trait, which compiles it for
 //! AVX-512, AVX2 + FMA, NEON and a scalar baseline and dispatches on the processor at hand
@@ -324,6 +326,20 @@ const CHUNK_VECTORS: usize = 32;
 
 #[inline(always)]
 fn gram<S: Simd, const T: usize>(simd: S, g: Gram<'_>) {
+    // The columns past the last whole tile (fewer than T) form T × R tiles against every tile
+    // row and one R × R corner, so that no product is left to strided dot products.
+    match g.k % T {
+        0 => gram_tiles::<S, T, 0>(simd, g),
+        1 => gram_tiles::<S, T, 1>(simd, g),
+        2 => gram_tiles::<S, T, 2>(simd, g),
+        _ => gram_tiles::<S, T, 3>(simd, g),
+    }
+}
+
+/// The tiles of one product: the T × T tiles on and above the diagonal of the first k − R
+/// columns, the T × R tiles of the last R columns against them, and the R × R corner.
+#[inline(always)]
+fn gram_tiles<S: Simd, const T: usize, const R: usize>(simd: S, g: Gram<'_>) {
     let Gram {
         c,
         k,
@@ -333,63 +349,112 @@ fn gram<S: Simd, const T: usize>(simd: S, g: Gram<'_>) {
         b_cs,
         m,
     } = g;
-    let kt = k / T * T;
+    let kt = k - R;
     let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
     let nv = m / lanes;
-    // The T × T tiles on and above the diagonal, each with T² vector accumulators. A panel of
-    // more than one chunk of rows is swept chunk by chunk, every tile per chunk, with the
-    // accumulators kept between chunks: each chunk is read from L2 once and then from L1 by
-    // every tile, instead of every tile streaming the whole panel from L2. A short panel (a
-    // cluster's segment) needs no accumulator buffer.
-    let tiles = || {
+    let square = || {
         (0..kt)
             .step_by(T)
             .flat_map(|p| (p..kt).step_by(T).map(move |q| (p, q)))
     };
-    let tail0 = nv * lanes;
+    let edge = || {
+        (0..kt)
+            .step_by(T)
+            .map(|p| (p, kt))
+            .take(usize::from(R > 0) * kt)
+    };
+    let corner = || std::iter::once((kt, kt)).take(usize::from(R > 0));
+    let panel = Panel {
+        a,
+        a_cs,
+        b,
+        b_cs,
+        tail0: nv * lanes,
+        m,
+    };
     let zero = simd.splat_f64s(0.0);
     if nv <= CHUNK_VECTORS {
-        for (p, q) in tiles() {
+        // A short panel (a cluster's segment): each tile's accumulators live in registers.
+        for (p, q) in square() {
             let mut acc = [[zero; T]; T];
-            tile::<S, T>(simd, &mut acc, a, a_cs, p, b, b_cs, q, 0, nv);
-            finish::<S, T>(simd, c, k, &acc, (a, a_cs, p), (b, b_cs, q), (tail0, m));
+            tile::<S, T, T>(simd, &mut acc, &panel, (p, q), 0, nv);
+            finish::<S, T, T>(simd, c, k, &acc, &panel, (p, q));
+        }
+        for (p, q) in edge() {
+            let mut acc = [[zero; R]; T];
+            tile::<S, T, R>(simd, &mut acc, &panel, (p, q), 0, nv);
+            finish::<S, T, R>(simd, c, k, &acc, &panel, (p, q));
+        }
+        for (p, q) in corner() {
+            let mut acc = [[zero; R]; R];
+            tile::<S, R, R>(simd, &mut acc, &panel, (p, q), 0, nv);
+            finish::<S, R, R>(simd, c, k, &acc, &panel, (p, q));
         }
     } else {
-        let mut accs = vec![[[zero; T]; T]; tiles().count()];
+        // A long panel is swept chunk by chunk, every tile per chunk, with the accumulators kept
+        // between chunks: each chunk is read from L2 once and then from L1 by every tile,
+        // instead of every tile streaming the whole panel from L2.
+        let mut sq = vec![[[zero; T]; T]; square().count()];
+        let mut ed = vec![[[zero; R]; T]; edge().count()];
+        let mut co = vec![[[zero; R]; R]; corner().count()];
         let mut r0 = 0;
         while r0 < nv {
             let r1 = (r0 + CHUNK_VECTORS).min(nv);
-            for (acc, (p, q)) in accs.iter_mut().zip(tiles()) {
-                tile::<S, T>(simd, acc, a, a_cs, p, b, b_cs, q, r0, r1);
+            for (acc, pq) in sq.iter_mut().zip(square()) {
+                tile::<S, T, T>(simd, acc, &panel, pq, r0, r1);
+            }
+            for (acc, pq) in ed.iter_mut().zip(edge()) {
+                tile::<S, T, R>(simd, acc, &panel, pq, r0, r1);
+            }
+            for (acc, pq) in co.iter_mut().zip(corner()) {
+                tile::<S, R, R>(simd, acc, &panel, pq, r0, r1);
             }
             r0 = r1;
         }
-        for (acc, (p, q)) in accs.iter().zip(tiles()) {
-            finish::<S, T>(simd, c, k, acc, (a, a_cs, p), (b, b_cs, q), (tail0, m));
+        for (acc, pq) in sq.iter().zip(square()) {
+            finish::<S, T, T>(simd, c, k, acc, &panel, pq);
         }
-    }
-    for l in kt..k {
-        let bl = &b[l * b_cs..l * b_cs + m];
-        for j in 0..=l {
-            c[j + l * k] += dot::<S>(simd, &a[j * a_cs..j * a_cs + m], bl);
+        for (acc, pq) in ed.iter().zip(edge()) {
+            finish::<S, T, R>(simd, c, k, acc, &panel, pq);
+        }
+        for (acc, pq) in co.iter().zip(corner()) {
+            finish::<S, R, R>(simd, c, k, acc, &panel, pq);
         }
     }
 }
 
-/// Adds a finished tile to C: its accumulators reduced across lanes plus the rows tail0..m that
-/// do not fill a vector.
+/// The operands of one product: A[r, j] = `a[r + j·a_cs]`, B[r, l] = `b[r + l·b_cs]` for r < m,
+/// of which the rows up to `tail0` fill whole vectors.
+struct Panel<'a> {
+    a: &'a [f64],
+    a_cs: usize,
+    b: &'a [f64],
+    b_cs: usize,
+    tail0: usize,
+    m: usize,
+}
+
+/// Adds a finished TA × TB tile at (p, q) to C: its accumulators reduced across lanes plus the
+/// rows tail0..m that do not fill a vector.
 #[inline(always)]
-fn finish<S: Simd, const T: usize>(
+fn finish<S: Simd, const TA: usize, const TB: usize>(
     simd: S,
     c: &mut [f64],
     k: usize,
-    acc: &[[S::f64s; T]; T],
-    (a, a_cs, p): (&[f64], usize, usize),
-    (b, b_cs, q): (&[f64], usize, usize),
-    (tail0, m): (usize, usize),
+    acc: &[[S::f64s; TB]; TA],
+    panel: &Panel<'_>,
+    (p, q): (usize, usize),
 ) {
-    for (ll, col) in c[q * k..(q + T) * k].chunks_exact_mut(k).enumerate() {
-        for (jj, v) in col[p..p + T].iter_mut().enumerate() {
+    let Panel {
+        a,
+        a_cs,
+        b,
+        b_cs,
+        tail0,
+        m,
+    } = *panel;
+    for (ll, col) in c[q * k..(q + TB) * k].chunks_exact_mut(k).enumerate() {
+        for (jj, v) in col[p..p + TA].iter_mut().enumerate() {
             let aj = &a[(p + jj) * a_cs + tail0..(p + jj) * a_cs + m];
             let bl = &b[(q + ll) * b_cs + tail0..(q + ll) * b_cs + m];
             let tail: f64 = aj.iter().zip(bl).map(|(x, y)| x * y).sum();
@@ -398,36 +463,34 @@ fn finish<S: Simd, const T: usize>(
     }
 }
 
-/// One T × T tile over the row vectors r0..r1: `acc[jj][ll] += A[r, j0+jj]·B[r, l0+ll]`
-/// lane-wise.
+/// One TA × TB tile at (j0, l0) over the row vectors r0..r1:
+/// `acc[jj][ll] += A[r, j0+jj]·B[r, l0+ll]` lane-wise.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn tile<S: Simd, const T: usize>(
+fn tile<S: Simd, const TA: usize, const TB: usize>(
     simd: S,
-    acc: &mut [[S::f64s; T]; T],
-    a: &[f64],
-    a_cs: usize,
-    j0: usize,
-    b: &[f64],
-    b_cs: usize,
-    l0: usize,
+    acc: &mut [[S::f64s; TB]; TA],
+    panel: &Panel<'_>,
+    (j0, l0): (usize, usize),
     r0: usize,
     r1: usize,
 ) {
+    let Panel {
+        a, a_cs, b, b_cs, ..
+    } = *panel;
     let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
     let (lo, hi) = (r0 * lanes, r1 * lanes);
-    let aj: [&[S::f64s]; T] = std::array::from_fn(|jj| {
+    let aj: [&[S::f64s]; TA] = std::array::from_fn(|jj| {
         S::as_simd_f64s(&a[(j0 + jj) * a_cs + lo..(j0 + jj) * a_cs + hi]).0
     });
-    let bl: [&[S::f64s]; T] = std::array::from_fn(|ll| {
+    let bl: [&[S::f64s]; TB] = std::array::from_fn(|ll| {
         S::as_simd_f64s(&b[(l0 + ll) * b_cs + lo..(l0 + ll) * b_cs + hi]).0
     });
     let mut t = *acc;
     for r in 0..r1 - r0 {
-        let av: [S::f64s; T] = std::array::from_fn(|jj| aj[jj][r]);
-        for ll in 0..T {
+        let av: [S::f64s; TA] = std::array::from_fn(|jj| aj[jj][r]);
+        for ll in 0..TB {
             let bv = bl[ll][r];
-            for jj in 0..T {
+            for jj in 0..TA {
                 t[jj][ll] = simd.mul_add_e_f64s(av[jj], bv, t[jj][ll]);
             }
         }

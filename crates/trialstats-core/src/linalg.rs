@@ -476,7 +476,8 @@ fn gathered_dot(col: &[f64], idx: &[u32], w: &[f64]) -> f64 {
 ///
 /// One sequential pass over X in blocks of rows; within a block the rows are counting-sorted by
 /// cluster into a cached buffer and each cluster's segment feeds a BLAS-3 update. The block
-/// holds about 256 rows per cluster on average, so segments are long enough for the packed kernel.
+/// holds 128 rows per cluster on average (within 4096 to 2¹⁸ rows), so that segments are long
+/// enough for the register tiles.
 ///
 /// # Errors
 /// [`LinalgError::Dimension`] if `scale` or `clusters` do not have one entry per row of `x`.

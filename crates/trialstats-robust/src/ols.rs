@@ -191,19 +191,13 @@ impl<'a> Ols<'a> {
             }
             _ => None,
         };
-        // A column of ones has Σx² = n; only such columns are read to confirm.
-        let has_intercept = self.x.column_iter().enumerate().any(|(j, c)| {
-            (xtx[(j, j)] - n as f64).abs() == 0.0 && c.iter().all(|v| (v - 1.0).abs() == 0.0)
-        });
-        let tss = total_sum_of_squares(self.y, has_intercept);
         Ok(OlsFit {
             names: self.names.clone(),
             coefficients,
             x: Cow::Borrowed(self.x),
             y: Cow::Borrowed(self.y),
             bread,
-            tss,
-            has_intercept,
+            tss: OnceLock::new(),
             condition: condition.map(OnceLock::from).unwrap_or_default(),
             column_scale,
             method,
@@ -297,8 +291,10 @@ pub struct OlsFit<'a> {
     x: Cow<'a, DMatrix<f64>>,
     y: Cow<'a, [f64]>,
     bread: DMatrix<f64>,
-    tss: f64,
-    has_intercept: bool,
+    /// Whether X has a column of ones, and the total sum of squares, computed on first use (not
+    /// serialised: they follow from X and y).
+    #[serde(skip)]
+    tss: OnceLock<(bool, f64)>,
     /// κ(X), computed on first use on the normal-equations path (see
     /// [`OlsFit::condition_number`]); not serialised.
     #[serde(skip)]
@@ -324,7 +320,6 @@ impl OlsFit<'_> {
             y: Cow::Owned(self.y.into_owned()),
             bread: self.bread,
             tss: self.tss,
-            has_intercept: self.has_intercept,
             condition: self.condition,
             column_scale: self.column_scale,
             method: self.method,
@@ -376,13 +371,24 @@ impl OlsFit<'_> {
     pub fn sigma2(&self) -> f64 {
         self.rss() / self.df_resid() as f64
     }
+    /// Whether X has a column of ones and the TSS, computed on first use (a pass over y, and
+    /// over X until each column shows a value other than 1).
+    fn centring(&self) -> (bool, f64) {
+        *self.tss.get_or_init(|| {
+            let has_intercept = self
+                .x
+                .column_iter()
+                .any(|c| c.iter().all(|v| (v - 1.0).abs() == 0.0));
+            (has_intercept, total_sum_of_squares(&self.y, has_intercept))
+        })
+    }
     /// R² = 1 − RSS/TSS (TSS about the mean when X has a column of ones, about 0 otherwise, as R).
     pub fn r_squared(&self) -> f64 {
-        1.0 - self.rss() / self.tss
+        1.0 - self.rss() / self.centring().1
     }
     /// Whether X has a column of ones.
     pub fn has_intercept(&self) -> bool {
-        self.has_intercept
+        self.centring().0
     }
     /// 2-norm condition number of X (of the column-equilibrated X on the normal-equations path).
     ///
