@@ -594,12 +594,14 @@ fn scatter_columns(dst: &mut [f64], m: usize, src: &[&[f64]], order: &[u32]) {
         [c0, c1, c2, c3] => {
             let (d1, rest) = rest.split_at_mut(m);
             let (d2, d3) = rest.split_at_mut(m);
-            for (r, &p) in order.iter().enumerate() {
+            // Zipped sources (no bounds checks, pointers kept in registers).
+            let rows = order.iter().zip(*c0).zip(*c1).zip(*c2).zip(*c3);
+            for ((((&p, &v0), &v1), &v2), &v3) in rows {
                 let p = p as usize;
-                d0[p] = c0[r];
-                d1[p] = c1[r];
-                d2[p] = c2[r];
-                d3[p] = c3[r];
+                d0[p] = v0;
+                d1[p] = v1;
+                d2[p] = v2;
+                d3[p] = v3;
             }
         }
         _ => {
