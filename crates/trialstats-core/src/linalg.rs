@@ -520,7 +520,15 @@ pub fn cluster_crossprods_with(
     // Each cluster's segment starts at a multiple of SEGMENT_ALIGN rows and is padded with zero
     // rows to one, so that the kernel runs on whole vectors with no scalar tails.
     let cap = block + SEGMENT_ALIGN * g;
-    let mut buf = vec![0.0; cap * k];
+    // The buffer starts on a 64-byte boundary, so that (every segment starting at a multiple of
+    // SEGMENT_ALIGN rows, every column a multiple of it long) no vector load straddles two cache
+    // lines.
+    let mut storage = vec![0.0; cap * k + SEGMENT_ALIGN];
+    let off = match storage.as_ptr().align_offset(64) {
+        o if o < SEGMENT_ALIGN => o,
+        _ => 0,
+    };
+    let buf = &mut storage[off..off + cap * k];
     let mut counts = vec![0usize; g];
     let mut starts = vec![0usize; g + 1];
     // Destination of each row of the block (u32: half the traffic of usize).

@@ -13,7 +13,9 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::dist::chisq_sf;
 use trialstats_core::linalg::Spd;
-use trialstats_core::linalg::{cluster_crossprods, cluster_sums, sym_eigen, weighted_cluster_sums};
+use trialstats_core::linalg::{
+    cluster_crossprods, cluster_sums, crossprod, sym_eigen, weighted_cluster_sums,
+};
 use trialstats_core::{Clusters, Coef, CovarianceInfo, Inference, InputError, Reference};
 
 use crate::error::RobustError;
@@ -239,7 +241,7 @@ pub fn vcov<M: EstimatingEquations + ?Sized>(m: &M, how: &Vcov) -> Result<Covari
                         (_, ModelKind::Linear { df_resid, .. }) => n as f64 / df_resid as f64,
                         (_, ModelKind::Likelihood) => n as f64 / (n as f64 - 1.0),
                     };
-                    (psi.tr_mul(&psi), factor)
+                    (crossprod(&psi), factor)
                 }
                 HcType::Hc2 | HcType::Hc3 => {
                     let wr = working(m, &how.label())?;
@@ -309,7 +311,7 @@ pub fn vcov<M: EstimatingEquations + ?Sized>(m: &M, how: &Vcov) -> Result<Covari
                 (CrType::Cr3 { jackknife: true }, _) => (g as f64 - 1.0) / g as f64,
                 (CrType::Cr1, _) => cr1_factor(g, n, k, kind),
             };
-            let meat = sums.tr_mul(&sums);
+            let meat = crossprod(&sums);
             let matrix = b * meat * b * factor;
             let reference = match kind {
                 ModelKind::Linear { .. } => linear_t(g - 1),
@@ -357,7 +359,7 @@ pub fn vcov<M: EstimatingEquations + ?Sized>(m: &M, how: &Vcov) -> Result<Covari
                         CrType::Cr1 => cr1_factor(g, n, k, kind),
                         _ => 1.0,
                     };
-                    Ok(s.tr_mul(&s) * f)
+                    Ok(crossprod(&s) * f)
                 };
             let meat = term(first, false)? + term(second, false)? - term(&both, *intersection_hc0)?;
             let matrix = b * meat * b;
@@ -546,7 +548,7 @@ fn hc_adjusted_meat(
             scaled[(i, j)] *= e;
         }
     }
-    Ok(scaled.tr_mul(&scaled))
+    Ok(crossprod(&scaled))
 }
 
 /// CR2/CR3 adjusted cluster sums a_g = X̃_gᵀA_gẽ_g (G × k) and, for CR2 of a linear model, the
