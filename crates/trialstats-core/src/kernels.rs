@@ -357,13 +357,8 @@ fn gram_tiles<S: Simd, const T: usize, const R: usize>(simd: S, g: Gram<'_>) {
             .step_by(T)
             .flat_map(|p| (p..kt).step_by(T).map(move |q| (p, q)))
     };
-    let edge = || {
-        (0..kt)
-            .step_by(T)
-            .map(|p| (p, kt))
-            .take(usize::from(R > 0) * kt)
-    };
-    let corner = || std::iter::once((kt, kt)).take(usize::from(R > 0));
+    let edge = || (0..kt).step_by(T).map(|p| (p, kt)).filter(|_| R > 0);
+    let corner = || std::iter::once((kt, kt)).filter(|_| R > 0);
     let panel = Panel {
         a,
         a_cs,

@@ -197,7 +197,7 @@ impl<'a> Ols<'a> {
             x: Cow::Borrowed(self.x),
             y: Cow::Borrowed(self.y),
             bread,
-            tss: OnceLock::new(),
+            centring: OnceLock::new(),
             condition: condition.map(OnceLock::from).unwrap_or_default(),
             column_scale,
             method,
@@ -294,7 +294,7 @@ pub struct OlsFit<'a> {
     /// Whether X has a column of ones, and the total sum of squares, computed on first use (not
     /// serialised: they follow from X and y).
     #[serde(skip)]
-    tss: OnceLock<(bool, f64)>,
+    centring: OnceLock<(bool, f64)>,
     /// κ(X), computed on first use on the normal-equations path (see
     /// [`OlsFit::condition_number`]); not serialised.
     #[serde(skip)]
@@ -319,7 +319,7 @@ impl OlsFit<'_> {
             x: Cow::Owned(self.x.into_owned()),
             y: Cow::Owned(self.y.into_owned()),
             bread: self.bread,
-            tss: self.tss,
+            centring: self.centring,
             condition: self.condition,
             column_scale: self.column_scale,
             method: self.method,
@@ -374,7 +374,7 @@ impl OlsFit<'_> {
     /// Whether X has a column of ones and the TSS, computed on first use (a pass over y, and
     /// over X until each column shows a value other than 1).
     fn centring(&self) -> (bool, f64) {
-        *self.tss.get_or_init(|| {
+        *self.centring.get_or_init(|| {
             let has_intercept = self
                 .x
                 .column_iter()
