@@ -37,8 +37,8 @@ pub fn check_finite(what: &str, m: &DMatrix<f64>) -> Result<(), LinalgError> {
 /// (XᵀX)_jl = Σᵢ x_ij x_il
 /// ```
 ///
-/// Computed as one BLAS-3 product `Xᵀ·X` on a transposed *view* of X (no copy), which nalgebra
-/// hands to `matrixmultiply`'s packed, vectorised kernel.
+/// Computed in place on X (no copy) by the symmetric kernel of the `kernels` module: the upper
+/// triangle in register tiles, then mirrored.
 pub fn crossprod(x: &DMatrix<f64>) -> DMatrix<f64> {
     let (n, k) = x.shape();
     let mut c = DMatrix::zeros(k, k);
