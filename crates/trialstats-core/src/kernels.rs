@@ -251,6 +251,307 @@ impl WithSimd for MulInto<'_> {
     }
 }
 
+/// Per-cluster sums of weighted rows: `acc[c·k + j] += Σ_{r < m, codes[r] = c} A[r, j]·w[r]` with
+/// A[r, j] = `a[r + j·a_cs]`, m = `w.len()`, and `acc` the row-major G × k sums (G = `g`, every
+/// code below G).
+///
+/// With vectors of 8 or 4 doubles, each group of 4 columns × one vector of rows is transposed in
+/// registers (pulp's interleave), so that a row's 4 entries update its cluster's sums with one
+/// vector multiply–add; a scatter element by element costs a strided load and a scalar
+/// read–modify–write per entry. With 8 lanes a transposed vector holds two rows, so the partial
+/// sums keep two halves (one per row slot) that are added at the end. Otherwise, when the G ·
+/// ⌈k/4⌉ vectors of partial sums would outsize the rows' own data (many clusters, few rows), and
+/// for the rows past the last whole vector, the rows are added one by one.
+pub(crate) fn cluster_row_sums(
+    acc: &mut [f64],
+    g: usize,
+    k: usize,
+    a: &[f64],
+    a_cs: usize,
+    w: &[f64],
+    codes: &[usize],
+) {
+    let m = w.len().min(codes.len());
+    if m == 0 || k == 0 {
+        return;
+    }
+    Arch::new().dispatch(RowSums {
+        acc,
+        g,
+        k,
+        a,
+        a_cs,
+        codes: &codes[..m],
+        weights: Weights::Given(&w[..m]),
+    });
+}
+
+/// [`cluster_row_sums`] with the residuals of a linear fit as weights, formed on the way:
+/// `e = y − Aβ` (written to `e`, m = `y.len()` rows) and `acc[c·k + j] += Σ_{codes[r] = c}
+/// A[r, j]·e[r]`, in blocks of rows that stay in L1 between the two steps, so that A is read from
+/// memory once. Each residual is `((y − β₀a₀) − β₁a₁) − …` with a product and a subtraction per
+/// column (no fused multiply–add), as in [`crate::linalg::residuals_of`], so both give the same
+/// bits.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn residual_row_sums(
+    acc: &mut [f64],
+    g: usize,
+    k: usize,
+    a: &[f64],
+    a_cs: usize,
+    y: &[f64],
+    beta: &[f64],
+    codes: &[usize],
+    e: &mut [f64],
+) {
+    let m = y.len().min(codes.len()).min(e.len());
+    if m == 0 {
+        return;
+    }
+    Arch::new().dispatch(RowSums {
+        acc,
+        g,
+        k,
+        a,
+        a_cs,
+        codes: &codes[..m],
+        weights: Weights::Residuals {
+            y: &y[..m],
+            beta: &beta[..k],
+            e: &mut e[..m],
+        },
+    });
+}
+
+/// The row weights of a [`RowSums`]: given, or the residuals of a linear fit to form first.
+enum Weights<'a> {
+    Given(&'a [f64]),
+    Residuals {
+        y: &'a [f64],
+        beta: &'a [f64],
+        e: &'a mut [f64],
+    },
+}
+
+struct RowSums<'a> {
+    acc: &'a mut [f64],
+    g: usize,
+    k: usize,
+    a: &'a [f64],
+    a_cs: usize,
+    codes: &'a [usize],
+    weights: Weights<'a>,
+}
+
+impl WithSimd for RowSums<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let m = self.codes.len();
+        match std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>() {
+            // The transposed sums keep G · ⌈k/4⌉ vectors; beyond the size of the rows' own
+            // data that buffer would cost more than it saves.
+            l @ (4 | 8) if self.g * self.k.div_ceil(4) * l <= m * self.k.max(4) => {
+                if l == 8 {
+                    row_sums::<S, 8>(simd, self);
+                } else {
+                    row_sums::<S, 4>(simd, self);
+                }
+            }
+            _ => {
+                let RowSums {
+                    acc,
+                    k,
+                    a,
+                    a_cs,
+                    codes,
+                    weights,
+                    ..
+                } = self;
+                let w = match weights {
+                    Weights::Given(w) => w,
+                    Weights::Residuals { y, beta, e } => {
+                        residual_rows(e, y, beta, a, a_cs, 0);
+                        e
+                    }
+                };
+                add_rows(acc, k, a, a_cs, w, codes, 0);
+            }
+        }
+    }
+}
+
+/// `e[r] = ((y[r] − β₀A[r, 0]) − β₁A[r, 1]) − …` for the rows r0.. of `e`, one at a time.
+#[inline(always)]
+fn residual_rows(e: &mut [f64], y: &[f64], beta: &[f64], a: &[f64], a_cs: usize, r0: usize) {
+    for (r, (er, yr)) in e.iter_mut().zip(y).enumerate().skip(r0) {
+        let mut v = *yr;
+        for (j, b) in beta.iter().enumerate() {
+            v -= b * a[j * a_cs + r];
+        }
+        *er = v;
+    }
+}
+
+/// The rows `r0..` of a [`cluster_row_sums`], one at a time.
+#[inline(always)]
+fn add_rows(
+    acc: &mut [f64],
+    k: usize,
+    a: &[f64],
+    a_cs: usize,
+    w: &[f64],
+    codes: &[usize],
+    r0: usize,
+) {
+    for (r, (&wi, &c)) in w.iter().zip(codes).enumerate().skip(r0) {
+        for (j, s) in acc[c * k..(c + 1) * k].iter_mut().enumerate() {
+            *s += a[j * a_cs + r] * wi;
+        }
+    }
+}
+
+/// Row vectors per block of a [`residual_row_sums`]: the block's columns (16·L rows × k) stay in
+/// L1 from the residuals to the sums (21 KB at k = 21 with 8 lanes).
+const RESIDUAL_BLOCK_VECTORS: usize = 16;
+
+/// [`cluster_row_sums`] with L-lane vectors (L = 4 or 8).
+#[inline(always)]
+fn row_sums<S: Simd, const L: usize>(simd: S, rs: RowSums<'_>) {
+    let RowSums {
+        acc,
+        g,
+        k,
+        a,
+        a_cs,
+        codes,
+        mut weights,
+    } = rs;
+    let m = codes.len();
+    let nv = m / L;
+    let groups = k.div_ceil(4);
+    // Rows per transposed vector (4 lanes each): 2 when L = 8, 1 when L = 4.
+    let slots = L / 4;
+    let zero = simd.splat_f64s(0.0);
+    // Which row lands in which slot of which transposed vector: read off a transpose of
+    // labelled values (4·row + column) rather than assumed, and checked to hold each row's
+    // 4 columns in order; any other layout falls back to the rows one by one.
+    let label: [S::f64s; 4] = std::array::from_fn(|u| {
+        let v: [f64; L] = std::array::from_fn(|r| (4 * r + u) as f64);
+        S::as_simd_f64s(&v).0[0]
+    });
+    let label = simd.interleave_shfl_f64s(label);
+    let label: &[f64] = pulp::bytemuck::cast_slice(&label[..]);
+    let mut rows = [0usize; L];
+    let mut seen = [false; L];
+    let mut layout_ok = true;
+    for (s, row) in rows.iter_mut().enumerate() {
+        let base = (s / slots) * L + (s % slots) * 4;
+        *row = (label[base] / 4.0) as usize;
+        let in_order = (0..4).all(|u| {
+            let want = (4 * *row + u) as f64;
+            label[base + u].to_bits() == want.to_bits()
+        });
+        if !in_order || *row >= L || seen[*row] {
+            layout_ok = false;
+            break;
+        }
+        seen[*row] = true;
+    }
+    if !layout_ok {
+        let w = match weights {
+            Weights::Given(w) => w,
+            Weights::Residuals { y, beta, e } => {
+                residual_rows(e, y, beta, a, a_cs, 0);
+                e
+            }
+        };
+        add_rows(acc, k, a, a_cs, w, codes, 0);
+        return;
+    }
+    // slot_mask[h] has ones in the lanes of row slot h, zeros elsewhere.
+    let mut ones = [0.0; 16];
+    for (i, v) in ones.iter_mut().enumerate().take(slots * L) {
+        *v = if (i % L) / 4 == i / L { 1.0 } else { 0.0 };
+    }
+    let slot_mask: [S::f64s; 2] = std::array::from_fn(|h| {
+        if h < slots {
+            S::as_simd_f64s(&ones[h * L..(h + 1) * L]).0[0]
+        } else {
+            zero
+        }
+    });
+    let cols: Vec<&[S::f64s]> = (0..k)
+        .map(|j| S::as_simd_f64s(&a[j * a_cs..j * a_cs + nv * L]).0)
+        .collect();
+    // Partial sums: cluster c, column group jg at part[c·groups + jg], L lanes = `slots` rows
+    // of the group's 4 columns.
+    let mut part = vec![zero; g * groups];
+    let mut v0 = 0;
+    while v0 < nv {
+        let v1 = (v0 + RESIDUAL_BLOCK_VECTORS).min(nv);
+        let w: &[f64] = match &mut weights {
+            Weights::Given(w) => w,
+            Weights::Residuals { y, beta, e } => {
+                let (yv, _) = S::as_simd_f64s(&y[v0 * L..v1 * L]);
+                let (ev, _) = S::as_mut_simd_f64s(&mut e[v0 * L..v1 * L]);
+                for (i, (ei, yi)) in ev.iter_mut().zip(yv).enumerate() {
+                    let mut t = *yi;
+                    for (col, b) in cols.iter().zip(beta.iter()) {
+                        t = simd.sub_f64s(t, simd.mul_f64s(simd.splat_f64s(*b), col[v0 + i]));
+                    }
+                    *ei = t;
+                }
+                e
+            }
+        };
+        for v in v0..v1 {
+            let r0 = v * L;
+            // By slot s = q·slots + h: the row's weight in the lanes of slot h, and its
+            // cluster. (Plain loops: a closure, as in `array::from_fn`, would not inherit the
+            // target features, and the intrinsics in it would become calls.)
+            let mut wv = [zero; L];
+            let mut at = [0usize; L];
+            for s in 0..L {
+                wv[s] = simd.mul_f64s(simd.splat_f64s(w[r0 + rows[s]]), slot_mask[s % slots]);
+                at[s] = codes[r0 + rows[s]] * groups;
+            }
+            for jg in 0..groups {
+                let mut x = [zero; 4];
+                for (u, xu) in x.iter_mut().enumerate() {
+                    if let Some(col) = cols.get(4 * jg + u) {
+                        *xu = col[v];
+                    }
+                }
+                let t = simd.interleave_shfl_f64s(x);
+                for (q, tq) in t.iter().enumerate() {
+                    for h in 0..slots {
+                        let s = q * slots + h;
+                        let p = &mut part[at[s] + jg];
+                        *p = simd.mul_add_e_f64s(*tq, wv[s], *p);
+                    }
+                }
+            }
+        }
+        v0 = v1;
+    }
+    let flat: &[f64] = pulp::bytemuck::cast_slice(&part);
+    for (c, sums) in acc.chunks_exact_mut(k).enumerate().take(g) {
+        for (j, s) in sums.iter_mut().enumerate() {
+            let base = (c * groups + j / 4) * L + j % 4;
+            *s += (0..slots).map(|h| flat[base + 4 * h]).sum::<f64>();
+        }
+    }
+    let w = match weights {
+        Weights::Given(w) => w,
+        Weights::Residuals { y, beta, e } => {
+            residual_rows(e, y, beta, a, a_cs, nv * L);
+            e
+        }
+    };
+    add_rows(acc, k, a, a_cs, w, codes, nv * L);
+}
+
 /// Copies the upper triangle of the k × k column-major `c` onto its lower triangle.
 pub(crate) fn mirror_upper(c: &mut [f64], k: usize) {
     for l in 0..k {
@@ -599,6 +900,92 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The transposed per-cluster sums against a plain scatter: every column-group tail
+    /// (k mod 4), row tail (m mod 8) and the row-by-row fallback for many clusters, on every
+    /// instruction set (the default dispatch, then each one the processor offers).
+    #[test]
+    #[allow(clippy::float_cmp)]
+    fn cluster_row_sums_match_a_scatter() {
+        struct Check;
+        impl WithSimd for Check {
+            type Output = ();
+            fn with_simd<S: Simd>(self, simd: S) {
+                for k in [1, 2, 3, 4, 5, 7, 8, 9, 21, 22] {
+                    for m in [0, 1, 7, 8, 9, 17, 100, 1001] {
+                        for g in [1, 3, 24, 1000] {
+                            let cs = m + 5;
+                            let a: Vec<f64> =
+                                (0..cs * k).map(|i| ((i * 31) % 23) as f64 - 11.0).collect();
+                            let w: Vec<f64> = (0..m).map(|i| ((i * 7) % 5) as f64 - 2.0).collect();
+                            let codes: Vec<usize> = (0..m).map(|i| (i * 13 + i / 3) % g).collect();
+                            let mut want = vec![0.25; g * k];
+                            for r in 0..m {
+                                for j in 0..k {
+                                    want[codes[r] * k + j] += a[r + j * cs] * w[r];
+                                }
+                            }
+                            let mut got = vec![0.25; g * k];
+                            RowSums {
+                                acc: &mut got,
+                                g,
+                                k,
+                                a: &a,
+                                a_cs: cs,
+                                codes: &codes,
+                                weights: Weights::Given(&w),
+                            }
+                            .with_simd(simd);
+                            // Integer data: every partial sum is exact.
+                            assert_eq!(got, want, "k={k} m={m} g={g}");
+                            let mut got = vec![0.25; g * k];
+                            cluster_row_sums(&mut got, g, k, &a, cs, &w, &codes);
+                            assert_eq!(got, want, "dispatched: k={k} m={m} g={g}");
+                            // The residuals as weights: y − Aβ, formed on the way.
+                            let beta: Vec<f64> = (0..k).map(|j| (j % 3) as f64 - 1.0).collect();
+                            let y: Vec<f64> = (0..m).map(|i| ((i * 5) % 7) as f64).collect();
+                            let e_want: Vec<f64> = (0..m)
+                                .map(|r| (0..k).fold(y[r], |v, j| v - beta[j] * a[r + j * cs]))
+                                .collect();
+                            let mut want = vec![0.25; g * k];
+                            for r in 0..m {
+                                for j in 0..k {
+                                    want[codes[r] * k + j] += a[r + j * cs] * e_want[r];
+                                }
+                            }
+                            for dispatched in [false, true] {
+                                let mut got = vec![0.25; g * k];
+                                let mut e = vec![f64::NAN; m];
+                                if dispatched {
+                                    residual_row_sums(
+                                        &mut got, g, k, &a, cs, &y, &beta, &codes, &mut e,
+                                    );
+                                } else {
+                                    RowSums {
+                                        acc: &mut got,
+                                        g,
+                                        k,
+                                        a: &a,
+                                        a_cs: cs,
+                                        codes: &codes,
+                                        weights: Weights::Residuals {
+                                            y: &y,
+                                            beta: &beta,
+                                            e: &mut e,
+                                        },
+                                    }
+                                    .with_simd(simd);
+                                }
+                                assert_eq!(e, e_want, "e: k={k} m={m} g={g} {dispatched}");
+                                assert_eq!(got, want, "e sums: k={k} m={m} g={g} {dispatched}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        on_every_instruction_set(|| Check);
     }
 
     #[test]

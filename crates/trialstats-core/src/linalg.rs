@@ -142,7 +142,6 @@ pub fn residuals_of(x: &DMatrix<f64>, y: &[f64], beta: &DVector<f64>) -> (DVecto
     let n = stride.min(y.len());
     let mut e = DVector::from_column_slice(&y[..n]);
     let data = x.as_slice();
-    let mut rss = 0.0;
     let mut i0 = 0;
     while i0 < n {
         let m = BLOCK_ROWS.min(n - i0);
@@ -151,9 +150,9 @@ pub fn residuals_of(x: &DMatrix<f64>, y: &[f64], beta: &DVector<f64>) -> (DVecto
             let col = &data[j * stride + i0..j * stride + i0 + m];
             eb.iter_mut().zip(col).for_each(|(ei, v)| *ei -= b * v);
         }
-        rss += dot(eb, eb);
         i0 += m;
     }
+    let rss = blocked_sum_sq(e.as_slice());
     (e, rss)
 }
 
@@ -258,43 +257,26 @@ pub fn residuals_and_cluster_scores(
         ));
     }
     let g = clusters.n_clusters();
-    let mut e = DVector::from_column_slice(y);
+    let mut e = DVector::zeros(n);
     let mut acc = vec![0.0; g * k];
-    let data = x.as_slice();
-    let codes = clusters.codes();
-    let mut rss = 0.0;
-    let mut i0 = 0;
-    while i0 < n {
-        let m = BLOCK_ROWS.min(n - i0);
-        let eb = &mut e.as_mut_slice()[i0..i0 + m];
-        for (j, b) in beta.iter().enumerate() {
-            let col = &data[j * n + i0..j * n + i0 + m];
-            eb.iter_mut().zip(col).for_each(|(ei, v)| *ei -= b * v);
-        }
-        rss += dot(eb, eb);
-        accumulate_cluster_rows(data, n, k, i0, eb, &codes[i0..i0 + m], &mut acc);
-        i0 += m;
-    }
+    crate::kernels::residual_row_sums(
+        &mut acc,
+        g,
+        k,
+        x.as_slice(),
+        n,
+        y,
+        beta.as_slice(),
+        clusters.codes(),
+        e.as_mut_slice(),
+    );
+    let rss = blocked_sum_sq(e.as_slice());
     Ok((e, rss, DMatrix::from_row_slice(g, k, &acc)))
 }
 
-/// `acc[c·k + j] += x_ij wᵢ` for the rows i0..i0+m (w and codes given for those rows): row by
-/// row, so that the k updates of one row go to one contiguous accumulator row.
-fn accumulate_cluster_rows(
-    data: &[f64],
-    n: usize,
-    k: usize,
-    i0: usize,
-    w: &[f64],
-    codes: &[usize],
-    acc: &mut [f64],
-) {
-    for (r, (&wi, &c)) in w.iter().zip(codes).enumerate() {
-        let row = &mut acc[c * k..(c + 1) * k];
-        for (j, a) in row.iter_mut().enumerate() {
-            *a += data[j * n + i0 + r] * wi;
-        }
-    }
+/// `Σ eᵢ²` summed block by block (BLOCK_ROWS rows), as [`residuals_of`] sums it.
+fn blocked_sum_sq(e: &[f64]) -> f64 {
+    e.chunks(BLOCK_ROWS).map(|b| dot(b, b)).sum()
 }
 
 /// The cross-product `Xᵀy` (length k).
@@ -372,6 +354,9 @@ pub fn cluster_sums(m: &DMatrix<f64>, clusters: &Clusters) -> Result<DMatrix<f64
 
 /// Per-cluster sums of the weighted rows `xᵢ wᵢ` without forming the n × k product: row g of
 /// the result is `s_g = Σ_{i∈g} xᵢ wᵢ` (for a sandwich meat, `wᵢ` is a residual or a score weight).
+/// One pass over X, four columns of a vector of rows at a time, transposed in registers (see
+/// [`crate::kernels::cluster_row_sums`]); the sums are added in the same order as in
+/// [`residuals_and_cluster_scores`], so both give the same bits.
 ///
 /// # Errors
 /// [`LinalgError::Dimension`] if `w` or `clusters` do not have one entry per row of `x`.
@@ -394,81 +379,8 @@ pub fn weighted_cluster_sums(
     let g = clusters.n_clusters();
     // Row-major G × k accumulator.
     let mut acc = vec![0.0; g * k];
-    let data = x.as_slice();
-    let codes = clusters.codes();
-    if g * k <= 8192 && n > BLOCK_ROWS {
-        // Few clusters and many rows: within each block of rows, a counting sort gives the rows of each
-        // cluster in order; then each column's sum over a cluster is a gathered dot product
-        // with four independent accumulators (the block of a column stays in L1), instead of
-        // a scatter whose read–modify–write chains serialise on repeated clusters.
-        let block = BLOCK_ROWS.min(n.max(1));
-        let mut order = vec![0u32; block];
-        let mut ws = vec![0.0; block];
-        let mut colbuf = vec![0.0; block];
-        let mut starts = vec![0usize; g + 1];
-        let mut next = vec![0usize; g + 1];
-        let mut i0 = 0;
-        while i0 < n {
-            let m = block.min(n - i0);
-            let bc = &codes[i0..i0 + m];
-            starts.fill(0);
-            for &c in bc {
-                starts[c + 1] += 1;
-            }
-            for c in 0..g {
-                starts[c + 1] += starts[c];
-            }
-            next.copy_from_slice(&starts);
-            for (r, (&c, &wi)) in bc.iter().zip(&w[i0..i0 + m]).enumerate() {
-                let pos = next[c];
-                next[c] += 1;
-                order[pos] = r as u32;
-                ws[pos] = wi;
-            }
-            for j in 0..k {
-                // A sequential copy first: gathering straight from memory would defeat the
-                // hardware prefetcher, and the copy leaves the column's block in L1.
-                let col = &mut colbuf[..m];
-                col.copy_from_slice(&data[j * n + i0..j * n + i0 + m]);
-                let col = &*col;
-                for c in 0..g {
-                    let (a, b) = (starts[c], starts[c + 1]);
-                    if a == b {
-                        continue;
-                    }
-                    acc[c * k + j] += gathered_dot(col, &order[a..b], &ws[a..b]);
-                }
-            }
-            i0 += m;
-        }
-        return Ok(DMatrix::from_row_slice(g, k, &acc));
-    }
-    // Otherwise (many clusters, or one block of rows that stays in cache) row by row, so that
-    // each row's k updates go to one accumulator row; rows visited in blocks so that w and the
-    // codes are read once.
-    let mut i0 = 0;
-    while i0 < n {
-        let m = BLOCK_ROWS.min(n - i0);
-        accumulate_cluster_rows(data, n, k, i0, &w[i0..i0 + m], &codes[i0..i0 + m], &mut acc);
-        i0 += m;
-    }
+    crate::kernels::cluster_row_sums(&mut acc, g, k, x.as_slice(), n, w, clusters.codes());
     Ok(DMatrix::from_row_slice(g, k, &acc))
-}
-
-/// `Σ_t col[idx[t]]·w[t]` with four independent accumulators.
-fn gathered_dot(col: &[f64], idx: &[u32], w: &[f64]) -> f64 {
-    let mut s = [0.0; 4];
-    let mut it = idx.chunks_exact(4).zip(w.chunks_exact(4));
-    for (ix, wv) in &mut it {
-        for u in 0..4 {
-            s[u] += col[ix[u] as usize] * wv[u];
-        }
-    }
-    let full = idx.len() / 4 * 4;
-    for (&i, &wi) in idx[full..].iter().zip(&w[full..]) {
-        s[0] += col[i as usize] * wi;
-    }
-    (s[0] + s[1]) + (s[2] + s[3])
 }
 
 /// Per-cluster cross-products of a row-scaled design, `(DX)_gᵀ(DX)_g = Σ_{i∈g} dᵢ² xᵢxᵢᵀ` with
@@ -1599,6 +1511,10 @@ mod tests {
                 .unwrap();
             Tol::abs(1e-12)
                 .check_slice("S2", s2.as_slice(), s3.as_slice())
+                .unwrap();
+            // The fused pass and the sums of given residuals add in the same order.
+            Tol::abs(0.0)
+                .check_slice("S2 = S", s2.as_slice(), s.as_slice())
                 .unwrap();
             let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 5) as f64).collect();
             let xw = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * w[i]);

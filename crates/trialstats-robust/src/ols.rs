@@ -8,7 +8,8 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{
     Qr, Spd, check_len, cluster_crossprods_with, condition_number, crossprod_with, equilibrate,
-    extreme_eigenvalues, non_finite_error, residuals_of, total_sum_of_squares,
+    extreme_eigenvalues, non_finite_error, residuals_and_cluster_scores, residuals_of,
+    total_sum_of_squares, weighted_cluster_sums,
 };
 use trialstats_core::{Clusters, Inference, InputError};
 
@@ -454,15 +455,24 @@ impl OlsFit<'_> {
             .into());
         }
         let blocks = cluster_crossprods_with(&self.x, None, None, clusters)?;
-        let scores = trialstats_core::linalg::weighted_cluster_sums(
-            &self.x,
-            self.residuals().as_slice(),
-            clusters,
-        )?;
         Ok(ClusterStatistics {
             xtx: Cow::Owned(blocks),
-            scores: Cow::Owned(scores),
+            scores: Cow::Owned(self.score_sums(clusters)?),
         })
+    }
+
+    /// The cluster score sums `s_g = Σ_{i∈g} xᵢeᵢ` (G × k). When the residuals are not yet known
+    /// they are formed on the way, in the same pass over X (and kept); the sums are the same
+    /// bits either way.
+    fn score_sums(&self, clusters: &Clusters) -> Result<DMatrix<f64>, RobustError> {
+        if let Some((e, _)) = self.residuals.get() {
+            return Ok(weighted_cluster_sums(&self.x, e.as_slice(), clusters)?);
+        }
+        let (e, rss, sums) =
+            residuals_and_cluster_scores(&self.x, &self.y, &self.coefficients, clusters)?;
+        // Set here unless another thread got there first (with the same values).
+        let _ = self.residuals.set((e, rss));
+        Ok(sums)
     }
 
     fn cached(&self, clusters: &Clusters) -> Option<ClusterStatistics<'_>> {
@@ -530,5 +540,9 @@ impl EstimatingEquations for OlsFit<'_> {
     }
     fn cached_cluster_statistics(&self, clusters: &Clusters) -> Option<ClusterStatistics<'_>> {
         self.cached(clusters)
+    }
+    /// From the residuals formed in the same pass over X when they are not yet known.
+    fn cluster_score_sums(&self, clusters: &Clusters) -> Option<Result<DMatrix<f64>, RobustError>> {
+        Some(self.score_sums(clusters))
     }
 }

@@ -86,6 +86,14 @@ pub trait EstimatingEquations {
         let _ = clusters;
         None
     }
+    /// The cluster sums of the scores `s_g = Σ_{i∈g} ψᵢ` (G × k, `clusters` already checked to
+    /// cover the rows), when the model forms them more cheaply than from
+    /// [`EstimatingEquations::score_factors`] (OLS: with its residuals, in the same pass over X);
+    /// `None` otherwise.
+    fn cluster_score_sums(&self, clusters: &Clusters) -> Option<Result<DMatrix<f64>, RobustError>> {
+        let _ = clusters;
+        None
+    }
 }
 
 /// Per-cluster statistics of a single-index model: X̃_gᵀX̃_g (k × k each) and the score sums
@@ -493,6 +501,9 @@ fn score_sums<M: EstimatingEquations + ?Sized>(
 ) -> Result<DMatrix<f64>, RobustError> {
     if let Some(st) = m.cached_cluster_statistics(clusters) {
         return Ok(st.scores.into_owned());
+    }
+    if let Some(sums) = m.cluster_score_sums(clusters) {
+        return sums;
     }
     if let Some((x, w)) = m.score_factors() {
         return Ok(weighted_cluster_sums(x, &w, clusters)?);
