@@ -42,6 +42,34 @@ pub(crate) fn gram_upper(
         b,
         b_cs,
         m,
+        y: None,
+    });
+}
+
+/// [`gram_upper`] for C = AᵀA (B = A) together with `xty[j] += Σ_r A[r, j]·y[r]` (r < m): the
+/// products with y run chunk by chunk next to the tiles, while the chunk of A is in L1, instead
+/// of a second pass over A.
+pub(crate) fn gram_upper_with_y(
+    c: &mut [f64],
+    k: usize,
+    a: &[f64],
+    a_cs: usize,
+    m: usize,
+    y: &[f64],
+    xty: &mut [f64],
+) {
+    if m == 0 || k == 0 {
+        return;
+    }
+    Arch::new().dispatch(Gram {
+        c,
+        k,
+        a,
+        a_cs,
+        b: a,
+        b_cs: a_cs,
+        m,
+        y: Some((&y[..m], &mut xty[..k])),
     });
 }
 
@@ -569,6 +597,8 @@ struct Gram<'a> {
     b: &'a [f64],
     b_cs: usize,
     m: usize,
+    /// y (m rows) and Aᵀy to accumulate, if wanted.
+    y: Option<(&'a [f64], &'a mut [f64])>,
 }
 
 impl WithSimd for Gram<'_> {
@@ -649,6 +679,7 @@ fn gram_tiles<S: Simd, const T: usize, const R: usize>(simd: S, g: Gram<'_>) {
         b,
         b_cs,
         m,
+        y,
     } = g;
     let kt = k - R;
     let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
@@ -668,6 +699,22 @@ fn gram_tiles<S: Simd, const T: usize, const R: usize>(simd: S, g: Gram<'_>) {
         tail0: nv * lanes,
         m,
     };
+    // Aᵀy: T × 1 tiles (and one R × 1) against y as a one-column B.
+    let (yv, mut xty) = match y {
+        Some((yv, xty)) => (yv, Some(xty)),
+        None => (&[][..], None),
+    };
+    let panel_y = Panel {
+        a,
+        a_cs,
+        b: yv,
+        b_cs: 0,
+        tail0: nv * lanes,
+        m,
+    };
+    let with_y = xty.is_some();
+    let ysq = || (0..kt).step_by(T).map(|p| (p, 0)).filter(|_| with_y);
+    let yedge = || std::iter::once((kt, 0)).filter(|_| with_y && R > 0);
     let zero = simd.splat_f64s(0.0);
     if nv <= CHUNK_VECTORS {
         // A short panel (a cluster's segment): each tile's accumulators live in registers.
@@ -686,6 +733,18 @@ fn gram_tiles<S: Simd, const T: usize, const R: usize>(simd: S, g: Gram<'_>) {
             tile::<S, R, R>(simd, &mut acc, &panel, (p, q), 0, nv);
             finish::<S, R, R>(simd, c, k, &acc, &panel, (p, q));
         }
+        if let Some(xty) = xty.as_deref_mut() {
+            for pq in ysq() {
+                let mut acc = [[zero; 1]; T];
+                tile::<S, T, 1>(simd, &mut acc, &panel_y, pq, 0, nv);
+                finish::<S, T, 1>(simd, xty, k, &acc, &panel_y, pq);
+            }
+            for pq in yedge() {
+                let mut acc = [[zero; 1]; R];
+                tile::<S, R, 1>(simd, &mut acc, &panel_y, pq, 0, nv);
+                finish::<S, R, 1>(simd, xty, k, &acc, &panel_y, pq);
+            }
+        }
     } else {
         // A long panel is swept chunk by chunk, every tile per chunk, with the accumulators kept
         // between chunks: each chunk is read from L2 once and then from L1 by every tile,
@@ -693,6 +752,8 @@ fn gram_tiles<S: Simd, const T: usize, const R: usize>(simd: S, g: Gram<'_>) {
         let mut sq = vec![[[zero; T]; T]; square().count()];
         let mut ed = vec![[[zero; R]; T]; edge().count()];
         let mut co = vec![[[zero; R]; R]; corner().count()];
+        let mut ys = vec![[[zero; 1]; T]; ysq().count()];
+        let mut ye = vec![[[zero; 1]; R]; yedge().count()];
         let mut r0 = 0;
         while r0 < nv {
             let r1 = (r0 + CHUNK_VECTORS).min(nv);
@@ -705,6 +766,12 @@ fn gram_tiles<S: Simd, const T: usize, const R: usize>(simd: S, g: Gram<'_>) {
             for (acc, pq) in co.iter_mut().zip(corner()) {
                 tile::<S, R, R>(simd, acc, &panel, pq, r0, r1);
             }
+            for (acc, pq) in ys.iter_mut().zip(ysq()) {
+                tile::<S, T, 1>(simd, acc, &panel_y, pq, r0, r1);
+            }
+            for (acc, pq) in ye.iter_mut().zip(yedge()) {
+                tile::<S, R, 1>(simd, acc, &panel_y, pq, r0, r1);
+            }
             r0 = r1;
         }
         for (acc, pq) in sq.iter().zip(square()) {
@@ -715,6 +782,14 @@ fn gram_tiles<S: Simd, const T: usize, const R: usize>(simd: S, g: Gram<'_>) {
         }
         for (acc, pq) in co.iter().zip(corner()) {
             finish::<S, R, R>(simd, c, k, acc, &panel, pq);
+        }
+        if let Some(xty) = xty {
+            for (acc, pq) in ys.iter().zip(ysq()) {
+                finish::<S, T, 1>(simd, xty, k, acc, &panel_y, pq);
+            }
+            for (acc, pq) in ye.iter().zip(yedge()) {
+                finish::<S, R, 1>(simd, xty, k, acc, &panel_y, pq);
+            }
         }
     }
 }
@@ -846,6 +921,7 @@ mod tests {
                             b: &a,
                             b_cs: cs,
                             m,
+                            y: None,
                         }
                         .with_simd(simd);
                         let want = naive(&a, cs, &a, cs, m, k);
@@ -897,6 +973,39 @@ mod tests {
                     for j in 0..k {
                         assert_eq!(c[j + l * k].to_bits(), c[l + j * k].to_bits());
                     }
+                }
+            }
+        }
+    }
+
+    /// XᵀX with Xᵀy from one sweep, for every tail width and both the short and the chunked
+    /// panel, against naive sums.
+    #[test]
+    fn gram_with_y_matches_naive_products() {
+        for k in [1, 2, 3, 4, 5, 7, 8, 9, 21, 22] {
+            for m in [1, 7, 8, 9, 100, 255, 256, 257, 1000, 2053] {
+                let cs = m + 3;
+                let a: Vec<f64> = (0..cs * k)
+                    .map(|i| ((i * 7919) % 97) as f64 / 13.0 - 3.0)
+                    .collect();
+                let y: Vec<f64> = (0..m)
+                    .map(|i| ((i * 131) % 29) as f64 / 7.0 - 2.0)
+                    .collect();
+                let mut c = vec![0.5; k * k];
+                let mut xty = vec![0.25; k];
+                gram_upper_with_y(&mut c, k, &a, cs, m, &y, &mut xty);
+                let want = naive(&a, cs, &a, cs, m, k);
+                for l in 0..k {
+                    for j in 0..=l {
+                        let (got, w) = (c[j + l * k] - 0.5, want[j + l * k]);
+                        assert!((got - w).abs() <= 1e-12 * (1.0 + w.abs()), "k={k} m={m}");
+                    }
+                    let w: f64 = (0..m).map(|r| a[r + l * cs] * y[r]).sum();
+                    let got = xty[l] - 0.25;
+                    assert!(
+                        (got - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                        "xty k={k} m={m}"
+                    );
                 }
             }
         }

@@ -102,11 +102,15 @@ pub fn crossprod_with(
     let mut i0 = 0;
     while i0 < n {
         let m = BLOCK_ROWS.min(n - i0);
-        syrk_acc(&mut c, &data[i0..], m, n);
-        let yb = &y[i0..i0 + m];
-        for j in 0..k {
-            xty[j] += dot(&data[j * n + i0..j * n + i0 + m], yb);
-        }
+        crate::kernels::gram_upper_with_y(
+            c.as_mut_slice(),
+            k,
+            &data[i0..],
+            n,
+            m,
+            &y[i0..i0 + m],
+            xty.as_mut_slice(),
+        );
         i0 += m;
     }
     mirror(&mut c);
