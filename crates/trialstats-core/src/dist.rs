@@ -1,4 +1,6 @@
-//! p-values and quantiles of the reference distributions, from statrs.
+//! p-values and quantiles of the reference distributions: from statrs, except Student's t upper
+//! tail, which is computed here (see [`Reference::sf`]) for accuracy at large degrees of freedom
+//! and for speed (a fit asks for one per coefficient).
 //!
 //! Upper tails are computed directly (`sf`), never as `1 − cdf`, so that small p-values keep
 //! their relative accuracy. Student's t with infinite degrees of freedom is the standard normal.
@@ -46,6 +48,11 @@ impl Reference {
 
     /// Upper-tail probability P(T > x), accurate far into the tail.
     ///
+    /// Student's t: ½ I_h(ν/2, ½) with h = ν/(ν + x²), the incomplete beta function by its
+    /// continued fraction. Against 50-digit values it agrees to 1e−13 relative for ν ≤ 150 and to
+    /// about 1e−13·√ν beyond (the fraction needs O(√ν) steps near x ≈ 2); statrs' `sf`, used
+    /// before, was 2 to 30 times further off at the points checked (ν = 60 to 1e6, x = 2 and 3).
+    ///
     /// # Errors
     /// As [`Reference::cdf`].
     pub fn sf(&self, x: f64) -> Result<f64, InputError> {
@@ -63,7 +70,7 @@ impl Reference {
                 if df.is_infinite() {
                     return Ok(normal_sf(x));
                 }
-                Ok(students_t(df)?.sf(x))
+                Ok(t_sf(df, x))
             }
         }
     }
@@ -214,6 +221,125 @@ pub fn normal_sf(x: f64) -> f64 {
     }
     let half_tail = 0.5 * gamma_ur(0.5, 0.5 * x * x);
     if x >= 0.0 { half_tail } else { 1.0 - half_tail }
+}
+
+/// Student's t upper tail P(T_ν > x) for finite ν > 0 and x not NaN.
+///
+/// # Formula
+/// ```text
+/// P(T_ν > x) = ½ I_h(ν/2, ½),  h = ν/(ν + x²) = 1/(1 + u),  1 − h = u/(1 + u),  u = x²/ν   (x ≥ 0)
+/// P(T_ν > x) = 1 − P(T_ν > −x)                                                            (x < 0)
+/// I_h(a, b) = h^a (1 − h)^b / (a B(a, b)) · CF(a, b, h)         when h < (a + 1)/(a + b + 2),
+///           = 1 − h^a (1 − h)^b / (b B(a, b)) · CF(b, a, 1 − h)  otherwise
+/// ```
+/// (Abramowitz & Stegun 1964, 26.7.1 and 26.5.8), with CF the continued fraction of the
+/// incomplete beta function (DLMF 8.17.22) evaluated by the modified Lentz algorithm (Press et
+/// al., *Numerical Recipes*, 3rd ed., 2007, §5.2 and §6.4). Both h and 1 − h come from u without
+/// a subtraction, so neither tail loses relative accuracy, and ln B(ν/2, ½) is formed without
+/// the cancellation of three large log-gamma values when ν is large (see [`ln_beta_half`]).
+fn t_sf(df: f64, x: f64) -> f64 {
+    if x < 0.0 {
+        return 1.0 - t_sf(df, -x);
+    }
+    let (a, b) = (0.5 * df, 0.5);
+    let r = x / df.sqrt();
+    let u = r * r;
+    if u == 0.0 {
+        // P = ½ − O(x): ½ to the last bit once x²/ν underflows.
+        return 0.5;
+    }
+    // ln h, ln(1 − h), h and 1 − h; past the overflow of u, ln(1 + u) = ln u to the last bit.
+    let (ln_h, ln_1mh, h, h1) = if u.is_finite() {
+        let l1p = u.ln_1p();
+        (-l1p, u.ln() - l1p, 1.0 / (1.0 + u), u / (1.0 + u))
+    } else {
+        (-2.0 * r.ln(), 0.0, 0.0, 1.0)
+    };
+    let front = (a * ln_h + b * ln_1mh - ln_beta_half(a)).exp();
+    if h < (a + 1.0) / (a + b + 2.0) {
+        0.5 * front * beta_cf(a, b, h) / a
+    } else {
+        0.5 * (1.0 - front * beta_cf(b, a, h1) / b)
+    }
+}
+
+/// The continued fraction of the regularised incomplete beta function,
+/// `I_x(a, b) = x^a (1 − x)^b / (a B(a, b)) · K`, `K = 1/(1 + d₁/(1 + d₂/(1 + …)))` with
+/// ```text
+/// d_{2m+1} = −(a + m)(a + b + m)x / ((a + 2m)(a + 2m + 1)),   d_{2m} = m(b − m)x / ((a + 2m − 1)(a + 2m))
+/// ```
+/// (DLMF 8.17.22), by the forward recurrence of its convergents A_n/B_n (Wallis;
+/// `A_n = A_{n−1} + d_{n−1}A_{n−2}`, likewise B, rescaled when they grow), which needs no
+/// division on its critical path (the modified Lentz algorithm has two per term). Converged when
+/// two successive convergents agree to the last place. It converges fast for
+/// x < (a + 1)/(a + b + 2), where it is used, in O(√max(a, b)) steps at worst.
+fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    // Convergents after the terms d₁ (n = 2): A = 1, B = 1 + d₁; before it: A = 1, B = 1.
+    let (mut a_prev, mut b_prev) = (1.0_f64, 1.0_f64);
+    let (mut a_cur, mut b_cur) = (1.0, 1.0 - qab * x / qap);
+    let mut value = a_cur / b_cur;
+    // Enough for every a ≤ 1e12 (the worst case needs a few times √a steps).
+    let max_steps = 100 + 10 * (a.max(b).sqrt() as usize).min(10_000_000);
+    for m in 1..=max_steps {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let even = m * (b - m) * x / ((qam + m2) * (a + m2));
+        let odd = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        let (a1, b1) = (a_cur + even * a_prev, b_cur + even * b_prev);
+        let (a2, b2) = (a1 + odd * a_cur, b1 + odd * b_cur);
+        (a_prev, b_prev, a_cur, b_cur) = (a1, b1, a2, b2);
+        if b_cur.abs() > 1e150 || b_cur.abs() < 1e-150 {
+            let scale = 1.0 / b_cur.abs();
+            (a_prev, b_prev, a_cur, b_cur) =
+                (a_prev * scale, b_prev * scale, a_cur * scale, b_cur * scale);
+        }
+        let next = a_cur / b_cur;
+        if (next - value).abs() <= f64::EPSILON * next.abs() {
+            return next;
+        }
+        value = next;
+    }
+    value
+}
+
+/// ln B(a, ½) = ln Γ(a) + ln Γ(½) − ln Γ(a + ½), remembered for the last a (per thread): a fit
+/// asks for the same degrees of freedom once per coefficient.
+///
+/// The difference D(a) = ln Γ(a + ½) − ln Γ(a) comes from Stirling's series of each term
+/// (Abramowitz & Stegun 6.1.41), arranged so that nothing large cancels, for a ≥ 30:
+/// ```text
+/// D(a) = ½ ln a + [a·ln(1 + 1/(2a)) − ½] + S(a + ½) − S(a),
+/// S(z) = 1/(12z) − 1/(360z³) + 1/(1260z⁵) − 1/(1680z⁷)
+/// ```
+/// (the next term of S is below 1e−16 at a = 30); below 30 by the recurrence
+/// `D(a) = D(a + n) − Σ_{i<n} ln(1 + ½/(a + i))`. Three log-gamma values would lose about
+/// log₁₀(a·ln a) digits to cancellation for large a, and carry their own relative error
+/// (about 1e−15) into the p-value for small a.
+fn ln_beta_half(a: f64) -> f64 {
+    thread_local! {
+        static LAST: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((u64::MAX, 0.0)) };
+    }
+    let (key, value) = LAST.with(std::cell::Cell::get);
+    if key == a.to_bits() {
+        return value;
+    }
+    let n = if a < 30.0 {
+        (30.0 - a).ceil() as usize
+    } else {
+        0
+    };
+    let big = a + n as f64;
+    let s = |z: f64| {
+        let z2 = z * z;
+        (1.0 / 12.0 - (1.0 / 360.0 - (1.0 / 1260.0 - 1.0 / (1680.0 * z2)) / z2) / z2) / z
+    };
+    let mut diff = 0.5 * big.ln() + (big * (0.5 / big).ln_1p() - 0.5) + (s(big + 0.5) - s(big));
+    let shift: f64 = (0..n).map(|i| (0.5 / (a + i as f64)).ln_1p()).sum();
+    diff -= shift;
+    let value = 0.5 * std::f64::consts::PI.ln() - diff;
+    LAST.with(|c| c.set((a.to_bits(), value)));
+    value
 }
 
 fn std_normal() -> Normal {
@@ -386,6 +512,181 @@ mod tests {
         Tol::rel(1e-14)
             .check("t inf", tinf.quantile(0.975).unwrap(), 1.9599639845400536)
             .unwrap();
+    }
+
+    /// Student's t tails against exact values: mpmath 1.3.0 at 50 digits,
+    /// `betainc(ν/2, 1/2, 0, ν/(ν + x²), regularized=True)/2` (R 4.2.2's `pt(-x, ν)` agrees to
+    /// 15–16 digits for ν ≤ 1e4; above 4e5 R switches to a normal approximation). Values below
+    /// the smallest double are 0.
+    #[test]
+    #[allow(clippy::float_cmp)]
+    fn t_tails_match_exact_values() {
+        const X: [f64; 10] = [1e-10, 0.01, 0.5, 1.0, 2.0, 3.0, 8.0, 30.0, 1e3, 1e10];
+        const P: [(f64, [f64; 10]); 9] = [
+            (
+                0.5,
+                [
+                    4.9999999997303237e-1,
+                    4.9730337181805225e-1,
+                    3.7865903646471832e-1,
+                    3.0112161084132208e-1,
+                    2.2275744509156562e-1,
+                    1.8365407799297172e-1,
+                    1.132525464037893e-1,
+                    5.8546841490053445e-2,
+                    1.0141454540857095e-2,
+                    3.207009754142229e-6,
+                ],
+            ),
+            (
+                150.0,
+                [
+                    4.9999999996017221e-1,
+                    4.960172874682014e-1,
+                    3.0890389318626987e-1,
+                    1.5946047724021339e-1,
+                    2.3652762879215117e-2,
+                    1.5811383041614582e-3,
+                    1.5617426633133775e-13,
+                    1.4547423749096766e-65,
+                    5.1776386942282718e-289,
+                    0.0,
+                ],
+            ),
+            (
+                3000.0,
+                [
+                    4.999999999601091e-1,
+                    4.9601097614003053e-1,
+                    3.0855587451600992e-1,
+                    1.5869557902465238e-1,
+                    2.279513153547398e-2,
+                    1.361001839976473e-3,
+                    8.8018325180551506e-16,
+                    1.8416832496624229e-173,
+                    0.0,
+                    0.0,
+                ],
+            ),
+            (
+                1.0,
+                [
+                    4.9999999996816901e-1,
+                    4.9681700723509174e-1,
+                    3.5241638234956673e-1,
+                    2.5e-1,
+                    1.4758361765043327e-1,
+                    1.0241638234956673e-1,
+                    3.9583424160565542e-2,
+                    1.0606402405535423e-2,
+                    3.1830978008055894e-4,
+                    3.1830988618379067e-11,
+                ],
+            ),
+            (
+                2.5,
+                [
+                    4.9999999996381913e-1,
+                    4.9638199717895413e-1,
+                    3.2884895993485734e-1,
+                    2.0203051363913673e-1,
+                    7.8695747878982993e-2,
+                    3.6288047774515922e-2,
+                    3.8283220655217233e-3,
+                    1.4553235457869771e-4,
+                    2.2747463948307452e-8,
+                    7.1933971908317224e-26,
+                ],
+            ),
+            (
+                23.0,
+                [
+                    4.9999999996053692e-1,
+                    4.9605376081523314e-1,
+                    3.1091263762116416e-1,
+                    1.6385790307142927e-1,
+                    2.8722274496041362e-2,
+                    3.1951656629588575e-3,
+                    2.1445957598381122e-8,
+                    3.022833813098658e-20,
+                    3.7591259663912109e-55,
+                    3.7600805939053309e-216,
+                ],
+            ),
+            (
+                60.0,
+                [
+                    4.9999999996027164e-1,
+                    4.9602723175896542e-1,
+                    3.0945197971899155e-1,
+                    1.6066325164662307e-1,
+                    2.5016521825728724e-2,
+                    1.9638486664863094e-3,
+                    2.4501325739751017e-11,
+                    3.9808339742848819e-38,
+                    1.1318617328387825e-128,
+                    0.0,
+                ],
+            ),
+            (
+                1e4,
+                [
+                    4.9999999996010677e-1,
+                    4.9601074342467791e-1,
+                    3.0854303966161671e-1,
+                    1.5866735216521456e-1,
+                    2.2763630330717721e-2,
+                    1.3532240949988331e-3,
+                    6.910604364532691e-16,
+                    1.0221635237127853e-189,
+                    0.0,
+                    0.0,
+                ],
+            ),
+            (
+                1e6,
+                [
+                    4.9999999996010578e-1,
+                    4.9601064468277384e-1,
+                    3.0853759373618569e-1,
+                    1.5865537491678906e-1,
+                    2.2750266925659604e-2,
+                    1.3499312707108985e-3,
+                    6.2275317166012598e-16,
+                    6.0100471168317189e-198,
+                    0.0,
+                    0.0,
+                ],
+            ),
+        ];
+        for (df, want) in P {
+            let t = Reference::StudentT { df };
+            for (x, w) in X.iter().zip(want) {
+                let got = t.sf(*x).unwrap();
+                if w == 0.0 {
+                    assert_eq!(got, 0.0, "df {df} x {x}");
+                    continue;
+                }
+                // Near the switch between the two fractions (x ≈ 2 here) the continued
+                // fraction needs O(√ν) steps, and the rounding of each step adds up.
+                let rel = if df <= 100.0 {
+                    1e-13
+                } else {
+                    1e-13 * df.sqrt()
+                };
+                Tol::rel(rel)
+                    .check(&format!("pt(-{x}, {df})"), got, w)
+                    .unwrap();
+                // The lower tail of −x is the same number.
+                Tol::rel(rel)
+                    .check(&format!("cdf(-{x}, {df})"), t.cdf(-x).unwrap(), w)
+                    .unwrap();
+                // And the upper tail of −x is its complement.
+                Tol::abs(1e-15_f64.max(rel * w))
+                    .check(&format!("sf(-{x}, {df})"), t.sf(-x).unwrap(), 1.0 - w)
+                    .unwrap();
+            }
+        }
     }
 
     #[test]
