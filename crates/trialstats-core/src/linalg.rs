@@ -660,34 +660,50 @@ impl Spd {
     }
 
     /// `A⁻¹`, for when the inverse itself is wanted (a covariance matrix): `L⁻¹` by forward
-    /// substitution, then `A⁻¹ = L⁻ᵀL⁻¹` from dot products of its columns (exactly symmetric).
+    /// substitution, then `A⁻¹ = L⁻ᵀL⁻¹`, its upper triangle mirrored (exactly symmetric).
     pub fn inverse(&self) -> DMatrix<f64> {
         let l = self.chol.l_dirty();
         let k = l.nrows();
-        // L⁻¹ column by column (lower triangular): li[i, j] = −(Σ_{m=j}^{i−1} L[i, m] li[m, j]) / L[i, i].
+        let ls = l.as_slice();
+        // L⁻¹ column by column (lower triangular), li[i, j] = −(Σ_{m=j}^{i−1} L[i, m] li[m, j]) / L[i, i],
+        // with the sums formed column-wise: once li[m, j] is final, it is subtracted times
+        // L[m+1.., m] (a contiguous column of L) from the entries below it. Same terms, same
+        // order, so the same bits as the row-wise sums, without strided reads of L.
+        // Step m finishes row m of every column j ≤ m before any of them moves on, so that
+        // the columns' chains of division and update interleave instead of running one
+        // after another.
         let mut li = vec![0.0; k * k];
-        for j in 0..k {
-            li[j + j * k] = 1.0 / l[(j, j)];
-            for i in j + 1..k {
-                let mut s = 0.0;
-                for m in j..i {
-                    s += l[(i, m)] * li[m + j * k];
+        for m in 0..k {
+            let col = &ls[m * k..(m + 1) * k];
+            for (j, x) in li.chunks_exact_mut(k).take(m + 1).enumerate() {
+                let xm = if m == j { 1.0 / col[m] } else { x[m] / col[m] };
+                x[m] = xm;
+                for (xi, lim) in x[m + 1..].iter_mut().zip(&col[m + 1..]) {
+                    *xi -= lim * xm;
                 }
-                li[i + j * k] = -s / l[(i, i)];
+            }
+        }
+        // U = L⁻ᵀ (upper triangular; column m holds row m of L⁻¹), then the upper triangle of
+        // A⁻¹ = UUᵀ column by column: A⁻¹[0..=j, j] = Σ_{m ≥ j} U[j, m]·U[0..=j, m], a short
+        // vector update per m instead of one latency-bound dot product per entry. Each entry is
+        // still Σ_{m ≥ max(i, j)} L⁻¹[m, i]·L⁻¹[m, j] in increasing m.
+        let mut u = vec![0.0; k * k];
+        for (j, col) in li.chunks_exact(k).enumerate() {
+            for (m, v) in col.iter().enumerate().skip(j) {
+                u[j + m * k] = *v;
             }
         }
         let mut out = DMatrix::zeros(k, k);
-        for j in 0..k {
-            for i in j..k {
-                // (L⁻ᵀL⁻¹)[i, j] = Σ_{m ≥ i} li[m, i] li[m, j] (li is zero above its diagonal).
-                let v = dot_small(
-                    &li[i + i * k..(i + 1) * k],
-                    &li[i + j * k..i + j * k + (k - i)],
-                );
-                out[(i, j)] = v;
-                out[(j, i)] = v;
+        for (j, oc) in out.as_mut_slice().chunks_exact_mut(k).enumerate() {
+            let oc = &mut oc[..=j];
+            for um in u.chunks_exact(k).skip(j) {
+                let s = um[j];
+                for (o, v) in oc.iter_mut().zip(um) {
+                    *o += s * v;
+                }
             }
         }
+        mirror(&mut out);
         out
     }
 
