@@ -17,11 +17,12 @@ use crate::error::InputError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clusters {
     name: String,
-    /// Shared, so that cloning a `Clusters` (as every covariance request does) copies no rows,
-    /// and comparing two clones is a pointer comparison.
+    /// Shared, as are the labels and sizes, so that cloning a `Clusters` (as every covariance
+    /// request does) copies nothing but the name, and comparing two clones is a pointer
+    /// comparison.
     codes: Arc<[usize]>,
-    labels: Vec<String>,
-    sizes: Vec<usize>,
+    labels: Arc<[String]>,
+    sizes: Arc<[usize]>,
 }
 
 impl Clusters {
@@ -64,8 +65,8 @@ impl Clusters {
         Ok(Self {
             name: name.to_owned(),
             codes: codes.into(),
-            labels: names,
-            sizes,
+            labels: names.into(),
+            sizes: sizes.into(),
         })
     }
 
@@ -130,8 +131,8 @@ impl Clusters {
         Ok(Clusters {
             name: format!("{}:{}", self.name, other.name),
             codes: codes.into(),
-            labels,
-            sizes,
+            labels: labels.into(),
+            sizes: sizes.into(),
         })
     }
 

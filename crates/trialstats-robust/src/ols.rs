@@ -2,7 +2,7 @@
 //! otherwise; with clusters, every cluster-robust covariance from one pass over the data.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,9 @@ pub enum LsMethod {
 pub struct Ols<'a> {
     x: &'a DMatrix<f64>,
     y: &'a [f64],
-    names: Vec<String>,
+    /// Shared with the fit (no copy per fit); the defaults are made by [`Ols::fit`] when none
+    /// were given.
+    names: Option<Arc<[String]>>,
     clusters: Option<&'a Clusters>,
 }
 
@@ -84,11 +86,10 @@ impl<'a> Ols<'a> {
     /// [`InputError::Length`] if `y` does not have one value per row of `x`.
     pub fn new(x: &'a DMatrix<f64>, y: &'a [f64]) -> Result<Self, RobustError> {
         check_len("y", y.len(), "X", x.nrows())?;
-        let names = (1..=x.ncols()).map(|j| format!("x{j}")).collect();
         Ok(Self {
             x,
             y,
-            names,
+            names: None,
             clusters: None,
         })
     }
@@ -98,8 +99,16 @@ impl<'a> Ols<'a> {
     /// # Errors
     /// [`InputError::Length`] if there is not one name per column of X.
     pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self, RobustError> {
-        self.names = trialstats_core::linalg::column_names(names, self.x)?;
+        self.names = Some(trialstats_core::linalg::column_names(names, self.x)?.into());
         Ok(self)
+    }
+
+    /// The coefficient names: given, or `x1`, `x2`, ….
+    fn names_or_default(&self) -> Arc<[String]> {
+        match &self.names {
+            Some(n) => Arc::clone(n),
+            None => (1..=self.x.ncols()).map(|j| format!("x{j}")).collect(),
+        }
     }
 
     /// Keeps the per-cluster sufficient statistics for `clusters` (see the type's docs), so that
@@ -193,7 +202,7 @@ impl<'a> Ols<'a> {
             _ => None,
         };
         Ok(OlsFit {
-            names: self.names.clone(),
+            names: self.names_or_default(),
             coefficients,
             x: Cow::Borrowed(self.x),
             y: Cow::Borrowed(self.y),
@@ -211,7 +220,7 @@ impl<'a> Ols<'a> {
     fn householder(&self) -> Result<Solution, RobustError> {
         let k = self.x.ncols();
         let qr = Qr::new(self.x)?;
-        qr.require_full_rank(&self.names)?;
+        qr.require_full_rank(&self.names_or_default())?;
         let ls = qr.least_squares(&DVector::from_column_slice(self.y))?;
         let beta = DVector::from_iterator(k, ls.coefficients.iter().map(|b| b.unwrap_or(0.0)));
         Ok((
@@ -287,7 +296,7 @@ struct CachedClusters<'a> {
 /// [`OlsFit::into_owned`]. Residuals are computed on first use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OlsFit<'a> {
-    names: Vec<String>,
+    names: Arc<[String]>,
     coefficients: DVector<f64>,
     x: Cow<'a, DMatrix<f64>>,
     y: Cow<'a, [f64]>,
