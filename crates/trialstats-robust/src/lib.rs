@@ -41,7 +41,7 @@ pub mod wild;
 
 pub use error::RobustError;
 pub use logit::{Logit, LogitFit};
-pub use ols::{Ols, OlsFit};
+pub use ols::{Ols, OlsFit, OnePass};
 pub use vcov::{
     Covariance, CrType, EstimatingEquations, HcType, ModelKind, Vcov, WaldTest, WorkingRegression,
     inference, vcov, wald_test,

@@ -25,7 +25,7 @@ pub const ETA_SEPARATION: f64 = 35.0;
 /// ```text
 /// ℓ(β) = Σᵢ [yᵢηᵢ − ln(1 + e^ηᵢ)],  ∇ℓ = Xᵀ(y − p),  −∇²ℓ = XᵀWX,  W = diag(pᵢ(1 − pᵢ))
 /// ```
-/// maximised by Newton's method with step-halving from β = 0 (core's [`newton`]).
+/// maximised by Newton's method with step-halving from β = 0 (core's [`newton`](trialstats_core::optim::newton)).
 ///
 /// # Separation
 /// Before fitting, each non-constant column is checked for (quasi-)complete separation on its

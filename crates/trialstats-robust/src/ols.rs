@@ -76,6 +76,36 @@ pub struct Ols<'a> {
     /// were given.
     names: Option<Arc<[String]>>,
     clusters: Option<&'a Clusters>,
+    one_pass: OnePass,
+}
+
+/// Whether [`Ols::fit`] forms the per-cluster statistics of its clusters in its one pass.
+///
+/// The one pass sorts the rows by cluster through a cached block (128 rows per cluster), which
+/// costs more than reading the data; in exchange CR2, CR3 and the wild bootstrap need no further
+/// pass. For CR0/CR1 alone the global cross-products and a score pass are often faster. Measured
+/// on one machine, fit and covariance (medians; the first two rows in the peer harness
+/// `benches/peers.rs`, the last in isolation):
+///
+/// | N × columns, G | CR1: one pass → `Never` | CR3 | wild bootstrap, B = 9999 |
+/// |---|---|---|---|
+/// | 1e5 × 21, 1000 | 11.1 → 4.9 ms | 13.5 → 18.1 ms | — |
+/// | 1e6 × 6, 24 | 13.3 → 11.5 ms | 14.7 → 23.7 ms | 17.1 → 31.3 ms |
+/// | 1e6 × 21, 24 | 36 → 42 ms | — | — |
+///
+/// So the default keeps the one pass whenever the clusters are large enough for it, and a
+/// caller who needs only CR0/CR1 with many clusters or few columns can choose [`OnePass::Never`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OnePass {
+    /// When the clusters average at least [`ONE_PASS_MIN_CLUSTER_ROWS`] rows.
+    #[default]
+    Auto,
+    /// Always: then CR2, CR3 and the wild bootstrap need no further pass over the data.
+    Always,
+    /// Never: the global cross-products only (CR2, CR3 and the bootstrap form the per-cluster
+    /// statistics when asked).
+    Never,
 }
 
 impl<'a> Ols<'a> {
@@ -91,6 +121,7 @@ impl<'a> Ols<'a> {
             y,
             names: None,
             clusters: None,
+            one_pass: OnePass::Auto,
         })
     }
 
@@ -101,6 +132,14 @@ impl<'a> Ols<'a> {
     pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self, RobustError> {
         self.names = Some(trialstats_core::linalg::column_names(names, self.x)?.into());
         Ok(self)
+    }
+
+    /// Overrides the choice of [`Ols::clusters`] between the one pass with per-cluster statistics
+    /// and the global cross-products (the estimates and every covariance are the same either
+    /// way, to rounding).
+    pub fn one_pass(mut self, how: OnePass) -> Self {
+        self.one_pass = how;
+        self
     }
 
     /// The coefficient names: given, or `x1`, `x2`, ….
@@ -115,7 +154,8 @@ impl<'a> Ols<'a> {
     /// every cluster-robust covariance and the wild bootstrap for these clusters cost no further
     /// pass over the data. When the clusters average fewer than [`ONE_PASS_MIN_CLUSTER_ROWS`]
     /// rows, the fit keeps only the global cross-products (the per-cluster blocks would be mostly
-    /// padding) and a covariance forms what it needs in one more pass.
+    /// padding) and a covariance forms what it needs in one more pass; [`Ols::one_pass`]
+    /// overrides the choice.
     ///
     /// # Errors
     /// [`InputError::Length`] if `clusters` does not have one entry per row.
@@ -146,12 +186,13 @@ impl<'a> Ols<'a> {
             return Err(RobustError::TooFewObservations { nobs: n, k });
         }
         // One pass: either the per-cluster augmented cross-products or the global ones.
-        // With clusters of at least ONE_PASS_MIN_CLUSTER_ROWS rows on average, the per-cluster
-        // statistics come from the fit's one pass; with smaller clusters their blocks are mostly
-        // padding, and CR0/CR1 are cheaper from the global cross-products and the score sums of
-        // a residual pass (CR2/CR3 and the bootstrap then form the blocks when asked).
+        // With clusters of at least ONE_PASS_MIN_CLUSTER_ROWS rows on average (or as the caller
+        // chose), the per-cluster statistics come from the fit's one pass; with smaller clusters
+        // their blocks are mostly padding, and CR0/CR1 are cheaper from the global
+        // cross-products and the score sums of a residual pass (CR2/CR3 and the bootstrap then
+        // form the blocks when asked).
         let per_cluster = match self.clusters {
-            Some(c) if n >= ONE_PASS_MIN_CLUSTER_ROWS * c.n_clusters() => {
+            Some(c) if self.use_one_pass(c) => {
                 Some(cluster_crossprods_with(self.x, Some(self.y), None, c)?)
             }
             _ => None,
@@ -214,6 +255,16 @@ impl<'a> Ols<'a> {
             residuals: OnceLock::new(),
             cluster_stats,
         })
+    }
+
+    /// Whether the fit forms the per-cluster statistics of `c` (see [`Ols::clusters`]).
+    fn use_one_pass(&self, c: &Clusters) -> bool {
+        let n = self.x.nrows();
+        match self.one_pass {
+            OnePass::Always => true,
+            OnePass::Never => false,
+            OnePass::Auto => n >= ONE_PASS_MIN_CLUSTER_ROWS * c.n_clusters(),
+        }
     }
 
     /// β̂ by Householder QR, with R's aliasing rule.

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use trialstats_core::Clusters;
 use trialstats_core::nalgebra::DMatrix;
 use trialstats_core::testing::max_rel_diff;
-use trialstats_robust::{CrType, HcType, Ols, Vcov, WildClusterBootstrap};
+use trialstats_robust::{CrType, HcType, Ols, OnePass, Vcov, WildClusterBootstrap};
 
 /// A clustered OLS case: n rows, G clusters (every cluster non-empty), X = [1, x1, x2].
 #[derive(Debug, Clone)]
@@ -117,12 +117,13 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
-    /// The one-pass fit with clusters (sufficient statistics) and the plain fit agree.
+    /// The one-pass fit with clusters (sufficient statistics, forced: these designs are below
+    /// the automatic choice's thresholds) and the plain fit agree.
     #[test]
     fn cluster_statistics_path_agrees(c in case(20..150, 2..12)) {
         let cl = Clusters::from_labels("g", &c.cl).unwrap();
         let plain = Ols::new(&c.x, &c.y).unwrap().fit().unwrap();
-        let fast = Ols::new(&c.x, &c.y).unwrap().clusters(&cl).unwrap().fit().unwrap();
+        let fast = Ols::new(&c.x, &c.y).unwrap().clusters(&cl).unwrap().one_pass(OnePass::Always).fit().unwrap();
         prop_assert!(max_rel_diff(fast.coefficients().as_slice(), plain.coefficients().as_slice()) < 1e-10);
         for kind in [CrType::Cr0, CrType::Cr1, CrType::Cr2, CrType::Cr3 { jackknife: true }] {
             let how = Vcov::Cluster { clusters: cl.clone(), kind };
@@ -134,7 +135,7 @@ proptest! {
         }
         let spec = WildClusterBootstrap { reps: 199, level: None, ..WildClusterBootstrap::default() };
         let names = ["x1", "x2", "x3"];
-        let fast = Ols::new(&c.x, &c.y).unwrap().names(&names).unwrap().clusters(&cl).unwrap().fit().unwrap();
+        let fast = Ols::new(&c.x, &c.y).unwrap().names(&names).unwrap().clusters(&cl).unwrap().one_pass(OnePass::Always).fit().unwrap();
         let plain = Ols::new(&c.x, &c.y).unwrap().names(&names).unwrap().fit().unwrap();
         let a = spec.test(&fast, &cl, "x2").unwrap();
         let b = spec.test(&plain, &cl, "x2").unwrap();
