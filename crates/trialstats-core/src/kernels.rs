@@ -513,8 +513,14 @@ fn row_sums<S: Simd, const L: usize>(simd: S, rs: RowSums<'_>) {
         .map(|j| S::as_simd_f64s(&a[j * a_cs..j * a_cs + nv * L]).0)
         .collect();
     // Partial sums: cluster c, column group jg at part[c·groups + jg], L lanes = `slots` rows
-    // of the group's 4 columns.
-    let mut part = vec![zero; g * groups];
+    // of the group's 4 columns. Aligned to 64 bytes, so that no vector read–modify–write of a
+    // partial sum straddles two cache lines.
+    let mut storage = vec![0.0; (g * groups + 1) * L];
+    let off = match storage.as_ptr().align_offset(64) {
+        o if o < L => o,
+        _ => 0,
+    };
+    let (part, _) = S::as_mut_simd_f64s(&mut storage[off..off + g * groups * L]);
     let mut v0 = 0;
     while v0 < nv {
         let v1 = (v0 + RESIDUAL_BLOCK_VECTORS).min(nv);
@@ -563,7 +569,7 @@ fn row_sums<S: Simd, const L: usize>(simd: S, rs: RowSums<'_>) {
         }
         v0 = v1;
     }
-    let flat: &[f64] = pulp::bytemuck::cast_slice(&part);
+    let flat: &[f64] = &storage[off..off + g * groups * L];
     for (c, sums) in acc.chunks_exact_mut(k).enumerate().take(g) {
         for (j, s) in sums.iter_mut().enumerate() {
             let base = (c * groups + j / 4) * L + j % 4;
