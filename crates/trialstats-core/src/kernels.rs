@@ -385,7 +385,7 @@ impl WithSimd for RowSums<'_> {
         match std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>() {
             // The transposed sums keep G · ⌈k/4⌉ vectors; beyond the size of the rows' own
             // data that buffer would cost more than it saves.
-            l @ (4 | 8) if self.g * self.k.div_ceil(4) * l <= m * self.k.max(4) => {
+            l @ (4 | 8) if self.k > 0 && self.g * self.k.div_ceil(4) * l <= m * self.k.max(4) => {
                 if l == 8 {
                     row_sums::<S, 8>(simd, self);
                 } else {
@@ -519,10 +519,13 @@ fn row_sums<S: Simd, const L: usize>(simd: S, rs: RowSums<'_>) {
         .map(|j| S::as_simd_f64s(&a[j * a_cs..j * a_cs + nv * L]).0)
         .collect();
     // Partial sums: cluster c, column group jg at part[c·groups + jg], L lanes = `slots` rows
-    // of the group's 4 columns. Aligned to 64 bytes, so that no vector read–modify–write of a
-    // partial sum straddles two cache lines.
+    // of the group's 4 columns. Aligned to the vector's size, so that no vector
+    // read–modify–write of a partial sum straddles two cache lines.
     let mut storage = vec![0.0; (g * groups + 1) * L];
-    let off = match storage.as_ptr().align_offset(64) {
+    let off = match storage
+        .as_ptr()
+        .align_offset(L * std::mem::size_of::<f64>())
+    {
         o if o < L => o,
         _ => 0,
     };
@@ -1096,7 +1099,8 @@ mod tests {
         impl WithSimd for Check {
             type Output = ();
             fn with_simd<S: Simd>(self, simd: S) {
-                for k in [1, 2, 3, 4, 5, 7, 8, 9, 21, 22] {
+                // k = 0 too: no sums, and the residuals are y.
+                for k in [0, 1, 2, 3, 4, 5, 7, 8, 9, 21, 22] {
                     for m in [0, 1, 7, 8, 9, 17, 100, 1001] {
                         for g in [1, 3, 24, 1000] {
                             let cs = m + 5;
