@@ -233,8 +233,9 @@ pub fn normal_sf(x: f64) -> f64 {
 ///           = 1 − h^a (1 − h)^b / (b B(a, b)) · CF(b, a, 1 − h)  otherwise
 /// ```
 /// (Abramowitz & Stegun 1964, 26.7.1 and 26.5.8), with CF the continued fraction of the
-/// incomplete beta function (DLMF 8.17.22) evaluated by the modified Lentz algorithm (Press et
-/// al., *Numerical Recipes*, 3rd ed., 2007, §5.2 and §6.4). Both h and 1 − h come from u without
+/// incomplete beta function (DLMF 8.17.22; Press et al., *Numerical Recipes*, 3rd ed., 2007,
+/// §5.2 and §6.4) evaluated by the forward recurrence of its convergents (see [`beta_cf`]).
+/// Both h and 1 − h come from u without
 /// a subtraction, so neither tail loses relative accuracy, and ln B(ν/2, ½) is formed without
 /// the cancellation of three large log-gamma values when ν is large (see [`ln_beta_half`]).
 fn t_sf(df: f64, x: f64) -> f64 {
@@ -289,7 +290,9 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
         let (a1, b1) = (a_cur + even * a_prev, b_cur + even * b_prev);
         let (a2, b2) = (a1 + odd * a_cur, b1 + odd * b_cur);
         (a_prev, b_prev, a_cur, b_cur) = (a1, b1, a2, b2);
-        if b_cur.abs() > 1e150 || b_cur.abs() < 1e-150 {
+        // (A denominator of exactly 0 is left alone: rescaling by 1/0 would turn every
+        // convergent after it into NaN, while the next step recovers from it.)
+        if b_cur.abs() > 1e150 || (b_cur != 0.0 && b_cur.abs() < 1e-150) {
             let scale = 1.0 / b_cur.abs();
             (a_prev, b_prev, a_cur, b_cur) =
                 (a_prev * scale, b_prev * scale, a_cur * scale, b_cur * scale);

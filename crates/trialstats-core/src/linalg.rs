@@ -358,9 +358,9 @@ pub fn cluster_sums(m: &DMatrix<f64>, clusters: &Clusters) -> Result<DMatrix<f64
 
 /// Per-cluster sums of the weighted rows `xᵢ wᵢ` without forming the n × k product: row g of
 /// the result is `s_g = Σ_{i∈g} xᵢ wᵢ` (for a sandwich meat, `wᵢ` is a residual or a score weight).
-/// One pass over X, four columns of a vector of rows at a time, transposed in registers (see
-/// [`crate::kernels::cluster_row_sums`]); the sums are added in the same order as in
-/// [`residuals_and_cluster_scores`], so both give the same bits.
+/// One pass over X, four columns of a vector of rows at a time, transposed in registers so that
+/// each row's entries update its cluster's sums with one vector multiply–add; the sums are added
+/// in the same order as in [`residuals_and_cluster_scores`], so both give the same bits.
 ///
 /// # Errors
 /// [`LinalgError::Dimension`] if `w` or `clusters` do not have one entry per row of `x`.
