@@ -69,10 +69,6 @@ fn mirror(c: &mut DMatrix<f64>) {
     crate::kernels::mirror_upper(c.as_mut_slice(), k);
 }
 
-/// Row alignment (and padding) of each cluster's segment in [`cluster_crossprods_with`]: the
-/// widest SIMD vector holds 8 doubles.
-const SEGMENT_ALIGN: usize = 8;
-
 /// Average rows per cluster in one block of [`cluster_crossprods_with`].
 const ROWS_PER_CLUSTER: usize = 128;
 
@@ -433,25 +429,22 @@ pub fn cluster_crossprods_with(
         return Ok(out);
     }
     let block = (ROWS_PER_CLUSTER * g).clamp(BLOCK_ROWS, 1 << 18).min(n);
-    // Each cluster's segment starts at a multiple of SEGMENT_ALIGN rows and is padded with zero
-    // rows to one, so that the kernel runs on whole vectors with no scalar tails.
-    let cap = block + SEGMENT_ALIGN * g;
-    // The buffer starts on a 64-byte boundary, so that (every segment starting at a multiple of
-    // SEGMENT_ALIGN rows, every column a multiple of it long) no vector load straddles two cache
-    // lines.
-    let mut storage = vec![0.0; cap * k + SEGMENT_ALIGN];
+    // The block's rows, counting-sorted by cluster into a row-major panel (rows kp ≥ k wide,
+    // the extra columns zero). The buffer starts on a 64-byte boundary, so that (kp being a
+    // multiple of the vector width) no vector load straddles two cache lines.
+    let kp = crate::kernels::row_panel_width(k);
+    let mut storage = vec![0.0; block * kp + 8];
     let off = match storage.as_ptr().align_offset(64) {
-        o if o < SEGMENT_ALIGN => o,
+        o if o < 8 => o,
         _ => 0,
     };
-    let buf = &mut storage[off..off + cap * k];
+    let buf = &mut storage[off..off + block * kp];
     let mut counts = vec![0usize; g];
     let mut starts = vec![0usize; g + 1];
-    // Destination of each row of the block (u32: half the traffic of usize).
+    // Destination row of each row of the block (u32: half the traffic of usize).
     let mut order = vec![0u32; block];
-    // The block's source columns and permuted scale, allocated once.
+    // The block's source columns, allocated once.
     let mut cols: Vec<&[f64]> = Vec::with_capacity(k);
-    let mut sp = vec![0.0; if scale.is_some() { cap } else { 0 }];
     let data = x.as_slice();
     let codes = clusters.codes();
     let mut i0 = 0;
@@ -462,13 +455,11 @@ pub fn cluster_crossprods_with(
             counts[c] += 1;
         }
         for c in 0..g {
-            starts[c + 1] = starts[c] + counts[c].div_ceil(SEGMENT_ALIGN) * SEGMENT_ALIGN;
+            starts[c + 1] = starts[c] + counts[c];
         }
-        // Column length of this block in the buffer (padded rows included).
-        let mp = starts[g];
         let mut pos = starts.clone();
         for (r, &c) in codes[i0..i0 + m].iter().enumerate() {
-            // pos[c] < cap ≤ 2¹⁸ + 8G, which fits in a u32 for any realistic G.
+            // pos[c] < block ≤ 2¹⁸.
             order[r] = pos[c] as u32;
             pos[c] += 1;
         }
@@ -481,66 +472,25 @@ pub fn cluster_crossprods_with(
                 &y.unwrap_or(&[])[i0..i0 + m]
             }
         }));
-        let buf = &mut buf[..mp * k];
-        for (dst, src) in buf.chunks_mut(4 * mp).zip(cols.chunks(4)) {
-            scatter_columns(dst, mp, src, order);
-        }
-        for col in buf.chunks_exact_mut(mp) {
-            for c in 0..g {
-                col[starts[c] + counts[c]..starts[c + 1]].fill(0.0);
-            }
-        }
+        let panel = &mut buf[..m * kp];
+        crate::kernels::scatter_rows(panel, kp, &cols, order);
         if let Some(s) = scale {
-            let sp = &mut sp[..mp];
-            scatter_columns(sp, mp, &[&s[i0..i0 + m]], order);
-            for col in buf.chunks_exact_mut(mp) {
-                col.iter_mut().zip(sp.iter()).for_each(|(v, f)| *v *= f);
+            for (&p, f) in order.iter().zip(&s[i0..i0 + m]) {
+                let at = p as usize * kp;
+                panel[at..at + k].iter_mut().for_each(|v| *v *= f);
             }
         }
         for (c, acc) in out.iter_mut().enumerate() {
             let (s0, s1) = (starts[c], starts[c + 1]);
             if s1 > s0 {
-                syrk_acc(acc, &buf[s0..], s1 - s0, mp);
+                crate::kernels::gram_rows(acc.as_mut_slice(), k, &panel[s0 * kp..s1 * kp], kp);
             }
         }
         i0 += m;
     }
-    out.iter_mut().for_each(mirror);
+    out.iter_mut()
+        .for_each(|c| crate::kernels::mirror_lower(c.as_mut_slice(), k));
     Ok(out)
-}
-
-/// `dst[c·m + order[r]] = src[c][r]` for each of up to four source columns `src[c]` (m rows):
-/// one counting-sort scatter of a block of rows into cluster order, four columns per sweep so
-/// that each position is read once for four stores.
-fn scatter_columns(dst: &mut [f64], m: usize, src: &[&[f64]], order: &[u32]) {
-    let (d0, rest) = dst.split_at_mut(m.min(dst.len()));
-    match src {
-        [c0, c1, c2, c3] => {
-            let (d1, rest) = rest.split_at_mut(m);
-            let (d2, d3) = rest.split_at_mut(m);
-            // Zipped sources (no bounds checks, pointers kept in registers).
-            let rows = order.iter().zip(*c0).zip(*c1).zip(*c2).zip(*c3);
-            for ((((&p, &v0), &v1), &v2), &v3) in rows {
-                let p = p as usize;
-                d0[p] = v0;
-                d1[p] = v1;
-                d2[p] = v2;
-                d3[p] = v3;
-            }
-        }
-        _ => {
-            for (c, col) in src.iter().enumerate() {
-                let d = if c == 0 {
-                    &mut *d0
-                } else {
-                    &mut rest[(c - 1) * m..c * m]
-                };
-                for (&v, &p) in col.iter().zip(order) {
-                    d[p as usize] = v;
-                }
-            }
-        }
-    }
 }
 
 /// The rows of each cluster, in row order (a counting sort of the codes).
