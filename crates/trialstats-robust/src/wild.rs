@@ -363,6 +363,33 @@ impl WildClusterBootstrap {
     }
 }
 
+/// How [`Draws::replicates`] forms D from the weights V: (diag(η) − QR)V, or diag(η)V − Q(RV).
+enum Operator<'a> {
+    Square {
+        eta: DVector<f64>,
+        m: DMatrix<f64>,
+    },
+    Thin {
+        eta: DVector<f64>,
+        r: &'a DMatrix<f64>,
+    },
+}
+
+impl<'a> Operator<'a> {
+    fn new(st: &'a Setup, q: &DMatrix<f64>, g_by_g: bool) -> Self {
+        let eta = DVector::from_column_slice(&st.eta);
+        if g_by_g {
+            let mut m = -(q * &st.r);
+            for (h, e) in eta.iter().enumerate() {
+                m[(h, h)] += e;
+            }
+            Operator::Square { eta, m }
+        } else {
+            Operator::Thin { eta, r: &st.r }
+        }
+    }
+}
+
 /// Replicates per block of [`Draws::replicates`] (a G × 256 weight matrix stays in cache).
 const REPLICATE_BLOCK: usize = 256;
 
@@ -497,9 +524,10 @@ impl Draws {
     /// the centre β₀ = null (`centre`) and their rate of change in β₀ (`slope`, WCR only).
     ///
     /// Replicates are processed in blocks of [`REPLICATE_BLOCK`]: with V the G × b matrix of
-    /// their weights, the numerators are ηᵀV, W = RV (k × b) and D = diag(η)V − QW (G × b), whose
-    /// column sums of squares are the replicates' Σ_h (aᵀX_hᵀe*_h)²: two matrix products per
-    /// block, O(BGk) in all, at the speed of the BLAS-3 kernel.
+    /// their weights, the numerators are ηᵀV and D = diag(η)V − Q(RV) (G × b), whose column sums
+    /// of squares are the replicates' Σ_h (aᵀX_hᵀe*_h)². With few clusters (G ≤ 2k) D is
+    /// (diag(η) − QR)V, the G × G operator formed once (O(BG²) in all); otherwise two thin
+    /// products per block (O(BGk)). Either way at the speed of the BLAS-3 kernel.
     fn replicates(&self, centre: &Setup, slope: Option<&Setup>, q: &DMatrix<f64>) -> Replicates {
         let g = self.g;
         let mut out = Replicates {
@@ -509,16 +537,25 @@ impl Draws {
             b: Vec::with_capacity(self.reps),
             c: Vec::with_capacity(self.reps),
         };
-        let parts = |st: &Setup, v: &DMatrix<f64>| -> (DVector<f64>, DMatrix<f64>) {
-            let eta = DVector::from_column_slice(&st.eta);
-            let num = v.tr_mul(&eta);
-            let w = &st.r * v;
-            let mut d = v.clone();
-            for mut col in d.column_iter_mut() {
-                col.component_mul_assign(&eta);
+        // D = diag(η)V − Q(RV). With G ≤ 2k the G × G operator diag(η) − QR is formed once and
+        // each block costs one product (G² per replicate instead of 2Gk); otherwise the two thin
+        // products.
+        let g_by_g = g <= 2 * q.ncols();
+        let centre_op = Operator::new(centre, q, g_by_g);
+        let slope_op = slope.map(|st| Operator::new(st, q, g_by_g));
+        let parts = |op: &Operator, v: &DMatrix<f64>| -> (DVector<f64>, DMatrix<f64>) {
+            match op {
+                Operator::Square { eta, m } => (v.tr_mul(eta), m * v),
+                Operator::Thin { eta, r } => {
+                    let w = *r * v;
+                    let mut d = v.clone();
+                    for mut col in d.column_iter_mut() {
+                        col.component_mul_assign(eta);
+                    }
+                    d.gemm(-1.0, q, &w, 1.0);
+                    (v.tr_mul(eta), d)
+                }
             }
-            d.gemm(-1.0, q, &w, 1.0);
-            (num, d)
         };
         let mut start = 0;
         while start < self.reps {
@@ -526,10 +563,10 @@ impl Draws {
             let v = DMatrix::from_fn(g, nb, |h, col| {
                 self.support[self.codes[(start + col) * g + h] as usize]
             });
-            let (num0, d0) = parts(centre, &v);
+            let (num0, d0) = parts(&centre_op, &v);
             out.num0.extend(num0.iter());
             out.a.extend(d0.column_iter().map(|c| c.norm_squared()));
-            match slope {
+            match &slope_op {
                 Some(sl) => {
                     let (num1, d1) = parts(sl, &v);
                     out.num1.extend(num1.iter());
