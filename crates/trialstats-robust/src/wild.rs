@@ -529,6 +529,18 @@ impl Draws {
     /// (diag(η) − QR)V, the G × G operator formed once (O(BG²) in all); otherwise two thin
     /// products per block (O(BGk)). Either way at the speed of the BLAS-3 kernel.
     fn replicates(&self, centre: &Setup, slope: Option<&Setup>, q: &DMatrix<f64>) -> Replicates {
+        self.replicates_by(centre, slope, q, self.g <= 2 * q.ncols())
+    }
+
+    /// [`Draws::replicates`] with the form of D chosen by the caller (`g_by_g`: the G × G
+    /// operator), so that tests can hold the two forms against each other.
+    fn replicates_by(
+        &self,
+        centre: &Setup,
+        slope: Option<&Setup>,
+        q: &DMatrix<f64>,
+        g_by_g: bool,
+    ) -> Replicates {
         let g = self.g;
         let mut out = Replicates {
             num0: Vec::with_capacity(self.reps),
@@ -540,7 +552,6 @@ impl Draws {
         // D = diag(η)V − Q(RV). With G ≤ 2k the G × G operator diag(η) − QR is formed once and
         // each block costs one product (G² per replicate instead of 2Gk); otherwise the two thin
         // products.
-        let g_by_g = g <= 2 * q.ncols();
         let centre_op = Operator::new(centre, q, g_by_g);
         let slope_op = slope.map(|st| Operator::new(st, q, g_by_g));
         let parts = |op: &Operator, v: &DMatrix<f64>| -> (DVector<f64>, DMatrix<f64>) {
@@ -586,5 +597,62 @@ impl Draws {
             start += nb;
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // Test code: a failed unwrap is a failed test, reported with its value.
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    /// The G × G operator (diag(η) − QR)V and the two thin products diag(η)V − Q(RV) give the
+    /// same replicates (to rounding), for Rademacher enumeration and for drawn Webb weights, with
+    /// and without the slope terms. The reference tests reach only the thin form (their G > 2k).
+    #[test]
+    fn both_forms_of_the_replicate_operator_agree() {
+        for (g, k, weights, reps) in [
+            (6, 4, WildWeights::Rademacher, 999),
+            (24, 21, WildWeights::Webb, 700),
+            (5, 3, WildWeights::Mammen, 300),
+        ] {
+            let val =
+                |i: usize, j: usize, s: usize| ((i * 7 + j * 13 + s * 5) % 11) as f64 / 3.0 - 1.5;
+            let q = DMatrix::from_fn(g, k, |i, j| val(i, j, 1));
+            let setup = |s: usize| Setup {
+                eta: (0..g).map(|i| val(i, 0, s + 3) + 0.25).collect(),
+                r: DMatrix::from_fn(k, g, |i, j| val(i, j, s)),
+            };
+            let (centre, slope) = (setup(2), setup(4));
+            let spec = WildClusterBootstrap {
+                reps,
+                weights,
+                ..WildClusterBootstrap::default()
+            };
+            let draws = Draws::new(&spec, g);
+            let square = draws.replicates_by(&centre, Some(&slope), &q, true);
+            let thin = draws.replicates_by(&centre, Some(&slope), &q, false);
+            let parts = |r: &Replicates| {
+                [
+                    r.num0.clone(),
+                    r.num1.clone(),
+                    r.a.clone(),
+                    r.b.clone(),
+                    r.c.clone(),
+                ]
+            };
+            for (x, y) in parts(&square).iter().zip(parts(&thin).iter()) {
+                assert_eq!(x.len(), draws.reps);
+                // Entries of D cancel (sums of G·k products of either sign): the rounding is
+                // relative to the largest value of each part, not to each value.
+                let scale = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                for (u, v) in x.iter().zip(y) {
+                    assert!((u - v).abs() <= 1e-12 * scale, "g={g} k={k}: {u} v {v}");
+                }
+            }
+            let no_slope = draws.replicates_by(&centre, None, &q, true);
+            assert_eq!(no_slope.a.len(), draws.reps);
+        }
     }
 }
