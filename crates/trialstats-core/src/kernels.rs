@@ -643,13 +643,14 @@ fn tile_cols<S: Simd>() -> usize {
 
 /// Gathers rows into a row-major panel: row r of the k columns `cols` (each m = `order.len()`
 /// rows long) becomes row `order[r]` of `dst`, whose rows are `kp` ≥ k wide (the columns past
-/// k are left as they are: zero in a zeroed buffer). Every `order[r]` must be a distinct row of
-/// `dst`.
+/// k are written zero or left as they are: zero in a zeroed buffer). Every `order[r]` must be a
+/// distinct row of `dst`.
 ///
 /// With vectors of 8 or 4 doubles, each group of 4 columns × one vector of rows is transposed in
 /// registers (pulp's interleave, as in [`cluster_row_sums`]) and each row's 4 entries are stored
 /// together: a scatter into columns costs a load and a store per entry.
 pub(crate) fn scatter_rows(dst: &mut [f64], kp: usize, cols: &[&[f64]], order: &[u32]) {
+    debug_assert!(kp >= cols.len(), "a row panel is at least k wide");
     Arch::new().dispatch(ScatterRows {
         dst,
         kp,
@@ -737,13 +738,15 @@ fn scatter_rows_t<S: Simd, const L: usize>(simd: S, sr: ScatterRows<'_>) {
 /// `C[l, j] += Σ_r R[r, j]·R[r, l]` for l ≥ j (the lower triangle of a k × k column-major C)
 /// over the rows of a row-major panel R (`rows`, rows `kp` wide, the columns past k zero, as
 /// [`row_panel_width`] gives). Entries above the diagonal may also be updated (inside diagonal
-/// tiles); callers mirror the lower triangle when they are done (see [`mirror_lower`]).
+/// tiles); callers mirror the lower triangle when they are done (see [`mirror_lower`]). A panel
+/// narrower than k is a caller's error: nothing is added (and debug builds stop).
 ///
 /// Each tile holds the products of T columns (broadcast, one at a time) with up to 3 vectors of
 /// the row (2 with vectors of fewer than 8 doubles) in registers for the whole panel, so that a
 /// finished tile is added to C lane by lane, with no reduction across lanes: the sum of each
 /// entry runs over the rows in order.
 pub(crate) fn gram_rows(c: &mut [f64], k: usize, rows: &[f64], kp: usize) {
+    debug_assert!(kp >= k, "a row panel is at least k wide");
     if k == 0 || kp < k || rows.len() < kp {
         return;
     }
@@ -1309,7 +1312,7 @@ mod tests {
                             })
                             .collect();
                         let refs: Vec<&[f64]> = cols.iter().map(|c| &c[..]).collect();
-                        // A permutation of the rows (13 is prime to every m but 13's multiples).
+                        // A permutation of the rows (sorted on a key that scatters them).
                         let mut order: Vec<u32> = (0..m as u32).collect();
                         order.sort_by_key(|&r| (r * 13 % 17, r));
                         let width = k.div_ceil(tile_cols::<S>()) * tile_cols::<S>();
