@@ -832,17 +832,24 @@ fn tile_rows<S: Simd, const T: usize, const W: usize>(
             }
         }
     }
+    // Each accumulator is added to its run of C's column j (C[l, j] for l in the vector's lanes),
+    // a whole vector at a time where the run lies within k.
     for (jj, accj) in acc.iter().enumerate() {
         let j = j0 + jj;
         if j >= k {
             break;
         }
-        let flat: &[f64] = pulp::bytemuck::cast_slice(&accj[..]);
-        let l0 = v0 * lanes;
-        let end = (l0 + W * lanes).min(k);
-        if l0 < end {
-            for (cv, v) in c[j * k + l0..j * k + end].iter_mut().zip(flat) {
-                *cv += v;
+        let col = &mut c[j * k..(j + 1) * k];
+        for (w, a) in accj.iter().enumerate() {
+            let l = (v0 + w) * lanes;
+            if l + lanes <= k {
+                let (cv, _) = S::as_mut_simd_f64s(&mut col[l..l + lanes]);
+                cv[0] = simd.add_f64s(cv[0], *a);
+            } else if l < k {
+                let flat: &[f64] = pulp::bytemuck::cast_slice(std::slice::from_ref(a));
+                for (x, v) in col[l..].iter_mut().zip(flat) {
+                    *x += v;
+                }
             }
         }
     }
