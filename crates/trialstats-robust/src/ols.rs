@@ -28,8 +28,10 @@ pub const CONDITION_WARNING: f64 = 1e8;
 pub const NORMAL_EQUATIONS_MAX_CONDITION: f64 = 1e3;
 
 /// Average rows per cluster from which [`Ols::fit`] keeps the per-cluster statistics from its
-/// one pass (below it, they are formed when a covariance needs them).
-pub const ONE_PASS_MIN_CLUSTER_ROWS: usize = 64;
+/// one pass (below it, they are formed when a covariance needs them). At about 100 rows per
+/// cluster the one pass saves CR3 a quarter at most and the wild bootstrap nothing, and it costs
+/// CR1 2.5 to 3 times (measurements in [`OnePass`]).
+pub const ONE_PASS_MIN_CLUSTER_ROWS: usize = 128;
 
 /// How β̂ was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,20 +83,27 @@ pub struct Ols<'a> {
 
 /// Whether [`Ols::fit`] forms the per-cluster statistics of its clusters in its one pass.
 ///
-/// The one pass sorts the rows by cluster through a cached block (128 rows per cluster), which
-/// costs more than reading the data; in exchange CR2, CR3 and the wild bootstrap need no further
-/// pass. For CR0/CR1 alone the global cross-products and a score pass are often faster. Measured
-/// on one machine, fit and covariance (medians; the first two rows in the peer harness
-/// `benches/peers.rs`, the last in isolation):
+/// The one pass gathers the rows by cluster through a cached block (128 rows per cluster on
+/// average), which costs more than reading the data; in exchange CR2, CR3 and the wild bootstrap
+/// need no further pass. For CR0/CR1 alone with many clusters, the global cross-products and a
+/// score pass are faster. Fit and covariance, `Always → Never`, measured on one machine (medians
+/// of 9 calls, the two choices alternating in one process):
 ///
-/// | N × columns, G | CR1: one pass → `Never` | CR3 | wild bootstrap, B = 9999 |
+/// | N × columns, G (rows per cluster) | CR1 | CR3 | wild bootstrap, B = 9999 |
 /// |---|---|---|---|
-/// | 1e5 × 21, 1000 | 11.1 → 4.9 ms | 13.5 → 18.1 ms | — |
-/// | 1e6 × 6, 24 | 13.3 → 11.5 ms | 14.7 → 23.7 ms | 17.1 → 31.3 ms |
-/// | 1e6 × 21, 24 | 36 → 42 ms | — | — |
+/// | 1e6 × 21, 24 (41 667) | 31.7 → 47.5 ms | 32.9 → 98.8 ms | 32.8 → 80.3 ms |
+/// | 1e6 × 6, 24 (41 667) | 15.9 → 15.9 ms | 16.6 → 31.7 ms | 17.8 → 30.5 ms |
+/// | 5e5 × 21, 1000 (500) | 81.5 → 39.0 ms | 79.5 → 134.7 ms | 182 → 222 ms |
+/// | 2.5e5 × 21, 1000 (250) | 39.1 → 16.3 ms | 40.9 → 57.3 ms | 130 → 139 ms |
+/// | 1e5 × 21, 1000 (100) | 18.1 → 6.3 ms | 20.5 → 21.9 ms | 122 → 125 ms |
 ///
-/// So the default keeps the one pass whenever the clusters are large enough for it, and a
-/// caller who needs only CR0/CR1 with many clusters or few columns can choose [`OnePass::Never`].
+/// In the peer harness (`benches/peers.rs`, two builds alternating, 4 rounds of 10 calls), at
+/// 1e5 rows and G = 1000: CR1 9.5 → 3.9 ms and CR3 12.3 → 13.8 ms with 21 columns; CR1 2.2 →
+/// 0.9 ms and CR3 2.7 → 3.4 ms with 6.
+///
+/// So [`OnePass::Auto`] keeps the one pass from [`ONE_PASS_MIN_CLUSTER_ROWS`] rows per cluster,
+/// where it pays for CR3 and the bootstrap, and a caller who needs only CR0/CR1 with many
+/// clusters can choose [`OnePass::Never`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum OnePass {
@@ -153,9 +162,9 @@ impl<'a> Ols<'a> {
     /// Keeps the per-cluster sufficient statistics for `clusters` (see the type's docs), so that
     /// every cluster-robust covariance and the wild bootstrap for these clusters cost no further
     /// pass over the data. When the clusters average fewer than [`ONE_PASS_MIN_CLUSTER_ROWS`]
-    /// rows, the fit keeps only the global cross-products (the per-cluster blocks would be mostly
-    /// padding) and a covariance forms what it needs in one more pass; [`Ols::one_pass`]
-    /// overrides the choice.
+    /// rows, the fit keeps only the global cross-products (the per-cluster products would cost
+    /// more than they save; see [`OnePass`]) and a covariance forms what it needs in one more
+    /// pass; [`Ols::one_pass`] overrides the choice.
     ///
     /// # Errors
     /// [`InputError::Length`] if `clusters` does not have one entry per row.
@@ -188,9 +197,9 @@ impl<'a> Ols<'a> {
         // One pass: either the per-cluster augmented cross-products or the global ones.
         // With clusters of at least ONE_PASS_MIN_CLUSTER_ROWS rows on average (or as the caller
         // chose), the per-cluster statistics come from the fit's one pass; with smaller clusters
-        // their blocks are mostly padding, and CR0/CR1 are cheaper from the global
-        // cross-products and the score sums of a residual pass (CR2/CR3 and the bootstrap then
-        // form the blocks when asked).
+        // CR0/CR1 are cheaper from the global cross-products and the score sums of a residual
+        // pass, and CR2/CR3 and the bootstrap cost the same either way (they form the blocks
+        // when asked).
         let per_cluster = match self.clusters {
             Some(c) if self.use_one_pass(c) => {
                 Some(cluster_crossprods_with(self.x, Some(self.y), None, c)?)
