@@ -672,7 +672,7 @@ mod tests {
                 }
                 // Near the switch between the two fractions (x ≈ 2 here) the continued
                 // fraction needs O(√ν) steps, and the rounding of each step adds up.
-                let rel = if df <= 100.0 {
+                let rel = if df <= 150.0 {
                     1e-13
                 } else {
                     1e-13 * df.sqrt()
