@@ -140,6 +140,11 @@ proptest! {
         let a = spec.test(&fast, &cl, "x2").unwrap();
         let b = spec.test(&plain, &cl, "x2").unwrap();
         prop_assert!((a.statistic - b.statistic).abs() <= 1e-9 * b.statistic.abs().max(1.0));
-        prop_assert!((a.p_value - b.p_value).abs() <= 2.0 / 199.0, "{} vs {}", a.p_value, b.p_value);
+        // The two sign vectors that reproduce ±t exactly (all +1, all −1) are counted or not as
+        // rounding falls (see the `wild` module docs): the two fits' statistics agree to about
+        // 1e−11 when t is large, beyond the tie tolerance, so the p-values may differ by those two
+        // replicates out of the B used (2^G when enumerated, as with G ≤ 7 here), and no more.
+        prop_assert_eq!(a.reps, b.reps);
+        prop_assert!((a.p_value - b.p_value).abs() <= 2.0 / a.reps as f64 + 1e-12, "{} vs {}", a.p_value, b.p_value);
     }
 }
