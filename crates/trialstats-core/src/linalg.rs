@@ -817,11 +817,27 @@ pub fn equilibrate(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>)> {
     if k == 0 || d.iter().any(|&v| v <= 0.0) {
         return None;
     }
-    let scaled = DMatrix::from_fn(k, k, |i, j| a[(i, j)] * d[i] * d[j]);
+    let scaled = scale_symmetric(a, &d);
     if scaled.iter().any(|v| !v.is_finite()) {
         return None;
     }
     Some((scaled, d))
+}
+
+/// `D A D` for a square `a` and D = diag(`d`): entry (i, j) is `(A_ij·d_i)·d_j`, formed column
+/// by column (entries past the length of `d` are left as they are).
+pub fn scale_symmetric(a: &DMatrix<f64>, d: &[f64]) -> DMatrix<f64> {
+    let mut out = a.clone();
+    let k = a.nrows();
+    if k == 0 {
+        return out;
+    }
+    for (col, dj) in out.as_mut_slice().chunks_exact_mut(k).zip(d) {
+        for (v, di) in col.iter_mut().zip(d) {
+            *v = *v * di * dj;
+        }
+    }
+    out
 }
 
 /// The smallest and largest eigenvalues of a symmetric matrix (lower triangle read): Householder

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{
     Qr, Spd, check_len, cluster_crossprods_with, condition_number, crossprod_with, equilibrate,
     extreme_eigenvalues, non_finite_error, residuals_and_cluster_scores, residuals_of,
-    total_sum_of_squares, weighted_cluster_sums,
+    scale_symmetric, total_sum_of_squares, weighted_cluster_sums,
 };
 use trialstats_core::{Clusters, Inference, InputError};
 
@@ -309,7 +309,6 @@ fn normal_equations(
     xtx: &DMatrix<f64>,
     xty: &DVector<f64>,
 ) -> Result<Option<Solution>, RobustError> {
-    let k = xtx.nrows();
     let Some((a, d)) = equilibrate(xtx) else {
         return Ok(None);
     };
@@ -332,14 +331,16 @@ fn normal_equations(
         }
         kappa = Some((lmax / lmin).sqrt());
     }
-    let bread = DMatrix::from_fn(k, k, |i, j| ainv[(i, j)] * d[i] * d[j]);
+    let bread = scale_symmetric(&ainv, &d);
     let beta = &bread * xty;
     Ok(Some((beta, bread, kappa, d, LsMethod::NormalEquations)))
 }
 
 /// The maximum absolute column sum.
 fn one_norm(a: &DMatrix<f64>) -> f64 {
-    a.column_iter()
+    let k = a.nrows().max(1);
+    a.as_slice()
+        .chunks_exact(k)
         .map(|c| c.iter().map(|v| v.abs()).sum::<f64>())
         .fold(0.0, f64::max)
 }
