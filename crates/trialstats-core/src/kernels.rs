@@ -1275,7 +1275,8 @@ mod tests {
 
     /// The 3 × 3 tiles (vectors of 4 or 2 doubles, and the scalar fallback) on this machine too,
     /// whatever pulp would dispatch to: AᵀA, AᵀB (no shared vectors on the diagonal) and AᵀA
-    /// with Aᵀy (edge tiles one column wider), for every k mod 3 and k mod 4.
+    /// with Aᵀy (y a column of the diagonal tiles when T divides k, else of the edge tiles), for
+    /// every k mod 3 and k mod 4.
     #[test]
     fn gram_is_exact_on_every_instruction_set() {
         struct Check;
