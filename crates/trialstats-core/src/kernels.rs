@@ -1058,11 +1058,7 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
         // A short panel (a cluster's segment): each tile's accumulators live in registers.
         for pq in diagonal() {
             let mut acc = [[zero; D]; T];
-            if same {
-                tile::<S, T, D, true, true>(simd, &mut acc, &panel, pq, 0, nv);
-            } else {
-                tile::<S, T, D, true, false>(simd, &mut acc, &panel, pq, 0, nv);
-            }
+            diagonal_tile::<S, T, D>(simd, &mut acc, &panel, pq, (0, nv), same);
             finish::<S, T, D, true>(simd, &mut put, &acc, &panel, pq);
         }
         for pq in above() {
@@ -1077,11 +1073,7 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
         }
         for pq in corner() {
             let mut acc = [[zero; E]; R];
-            if same {
-                tile::<S, R, E, true, true>(simd, &mut acc, &panel, pq, 0, nv);
-            } else {
-                tile::<S, R, E, true, false>(simd, &mut acc, &panel, pq, 0, nv);
-            }
+            diagonal_tile::<S, R, E>(simd, &mut acc, &panel, pq, (0, nv), same);
             finish::<S, R, E, true>(simd, &mut put, &acc, &panel, pq);
         }
     } else {
@@ -1096,11 +1088,7 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
         while r0 < nv {
             let r1 = (r0 + CHUNK_VECTORS).min(nv);
             for (acc, pq) in di.iter_mut().zip(diagonal()) {
-                if same {
-                    tile::<S, T, D, true, true>(simd, acc, &panel, pq, r0, r1);
-                } else {
-                    tile::<S, T, D, true, false>(simd, acc, &panel, pq, r0, r1);
-                }
+                diagonal_tile::<S, T, D>(simd, acc, &panel, pq, (r0, r1), same);
             }
             for (acc, pq) in ab.iter_mut().zip(above()) {
                 tile::<S, T, T, false, false>(simd, acc, &panel, pq, r0, r1);
@@ -1109,11 +1097,7 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
                 tile::<S, T, E, false, false>(simd, acc, &panel, pq, r0, r1);
             }
             for (acc, pq) in co.iter_mut().zip(corner()) {
-                if same {
-                    tile::<S, R, E, true, true>(simd, acc, &panel, pq, r0, r1);
-                } else {
-                    tile::<S, R, E, true, false>(simd, acc, &panel, pq, r0, r1);
-                }
+                diagonal_tile::<S, R, E>(simd, acc, &panel, pq, (r0, r1), same);
             }
             r0 = r1;
         }
@@ -1195,6 +1179,23 @@ fn finish<S: Simd, const TA: usize, const TB: usize, const DIAG: bool>(
             let tail: f64 = aj.iter().zip(bl).map(|(x, y)| x * y).sum();
             put(p + jj, l, simd.reduce_sum_f64s(*v) + tail);
         }
+    }
+}
+
+/// A [`tile`] on the diagonal (its upper triangle), from A's vectors alone when B = A (`same`).
+#[inline(always)]
+fn diagonal_tile<S: Simd, const TA: usize, const TB: usize>(
+    simd: S,
+    acc: &mut [[S::f64s; TB]; TA],
+    panel: &Panel<'_>,
+    pq: (usize, usize),
+    (r0, r1): (usize, usize),
+    same: bool,
+) {
+    if same {
+        tile::<S, TA, TB, true, true>(simd, acc, panel, pq, r0, r1);
+    } else {
+        tile::<S, TA, TB, true, false>(simd, acc, panel, pq, r0, r1);
     }
 }
 
