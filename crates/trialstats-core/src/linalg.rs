@@ -806,8 +806,11 @@ pub fn equilibrated(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>, f64)> {
 
 /// The column-equilibrated matrix `D A D` with `D = diag(1/√A_jj)`, and D's diagonal, for a
 /// symmetric positive semi-definite `A` (see [`equilibrated`], which adds the condition number):
-/// `None` when a diagonal entry is not positive or an entry is not finite.
+/// `None` when `A` is not square, a diagonal entry is not positive or an entry is not finite.
 pub fn equilibrate(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>)> {
+    if !a.is_square() {
+        return None;
+    }
     let k = a.nrows();
     let d: Vec<f64> = a
         .diagonal()
@@ -817,7 +820,7 @@ pub fn equilibrate(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>)> {
     if k == 0 || d.iter().any(|&v| v <= 0.0) {
         return None;
     }
-    let scaled = scale_symmetric(a, &d);
+    let scaled = scale_symmetric(a, &d).ok()?;
     if scaled.iter().any(|v| !v.is_finite()) {
         return None;
     }
@@ -825,19 +828,33 @@ pub fn equilibrate(a: &DMatrix<f64>) -> Option<(DMatrix<f64>, Vec<f64>)> {
 }
 
 /// `D A D` for a square `a` and D = diag(`d`): entry (i, j) is `(A_ij·d_i)·d_j`, formed column
-/// by column (entries past the length of `d` are left as they are).
-pub fn scale_symmetric(a: &DMatrix<f64>, d: &[f64]) -> DMatrix<f64> {
-    let mut out = a.clone();
+/// by column.
+///
+/// # Errors
+/// [`LinalgError::Dimension`] if `a` is not square or `d` does not have one entry per row.
+pub fn scale_symmetric(a: &DMatrix<f64>, d: &[f64]) -> Result<DMatrix<f64>, LinalgError> {
     let k = a.nrows();
+    if !a.is_square() || d.len() != k {
+        return Err(LinalgError::Dimension {
+            operation: "D A D".into(),
+            detail: format!(
+                "A is {} × {} and D has {} entries; need a square A with one entry of D per row",
+                a.nrows(),
+                a.ncols(),
+                d.len()
+            ),
+        });
+    }
+    let mut out = a.clone();
     if k == 0 {
-        return out;
+        return Ok(out);
     }
     for (col, dj) in out.as_mut_slice().chunks_exact_mut(k).zip(d) {
         for (v, di) in col.iter_mut().zip(d) {
             *v = *v * di * dj;
         }
     }
-    out
+    Ok(out)
 }
 
 /// The smallest and largest eigenvalues of a symmetric matrix (lower triangle read): Householder
@@ -1448,6 +1465,26 @@ mod tests {
         let y: Vec<f64> = (0..n).map(|_| u()).collect();
         let labels: Vec<usize> = (0..n).map(|i| (i * 7 + i / 3) % 13).collect();
         (x, y, Clusters::from_labels("g", &labels).unwrap())
+    }
+
+    #[test]
+    #[allow(clippy::float_cmp)]
+    fn scale_symmetric_scales_rows_and_columns_and_refuses_bad_shapes() {
+        let a = DMatrix::from_row_slice(2, 2, &[4.0, 2.0, 2.0, 9.0]);
+        let d = [0.5, 1.0 / 3.0];
+        let s = scale_symmetric(&a, &d).unwrap();
+        for i in 0..2 {
+            for j in 0..2 {
+                assert_eq!(s[(i, j)], a[(i, j)] * d[i] * d[j]);
+            }
+        }
+        assert!(matches!(
+            scale_symmetric(&a, &d[..1]),
+            Err(LinalgError::Dimension { .. })
+        ));
+        let wide = DMatrix::from_element(2, 3, 1.0);
+        assert!(scale_symmetric(&wide, &d).is_err());
+        assert!(equilibrate(&wide).is_none());
     }
 
     #[test]

@@ -331,7 +331,7 @@ fn normal_equations(
         }
         kappa = Some((lmax / lmin).sqrt());
     }
-    let bread = scale_symmetric(&ainv, &d);
+    let bread = scale_symmetric(&ainv, &d)?;
     let beta = &bread * xty;
     Ok(Some((beta, bread, kappa, d, LsMethod::NormalEquations)))
 }
