@@ -1,5 +1,6 @@
 //! Errors of the command line and their exit codes.
 
+use trialstats_core::error::{clip, clip_list};
 use trialstats_data::DataError;
 use trialstats_mi::MiError;
 use trialstats_ordinal::OrdinalError;
@@ -47,6 +48,73 @@ pub enum CliError {
         /// What the command expects.
         hint: String,
     },
+    /// A grouping column does not have the levels a test needs (exit code 1).
+    #[error("{path}: the grouping column `{}` has {} level(s){}; {needed}", clip(column), levels.len(), if levels.is_empty() { String::new() } else { format!(" ({})", clip_list(levels)) })]
+    GroupLevels {
+        /// The file.
+        path: String,
+        /// The column.
+        column: String,
+        /// Its levels among the rows used.
+        levels: Vec<String>,
+        /// What the test needs, as a clause ("at least two are needed").
+        needed: &'static str,
+    },
+    /// An ordinal outcome holds a value that is not an integer category code (exit code 1).
+    #[error(
+        "{path}: the ordinal outcome `{}` must hold integer category codes in their order, but row {row} of the data has {value}",
+        clip(column)
+    )]
+    OrdinalCode {
+        /// The file.
+        path: String,
+        /// The outcome column.
+        column: String,
+        /// 1-based data row.
+        row: usize,
+        /// The value.
+        value: f64,
+    },
+    /// An ordinal outcome holds text (exit code 1).
+    #[error(
+        "{path}: the ordinal outcome `{}` holds text ({}); code its categories as integers in their order (1, 2, …)",
+        clip(column),
+        clip_list(levels)
+    )]
+    OrdinalText {
+        /// The file.
+        path: String,
+        /// The outcome column.
+        column: String,
+        /// Its text values.
+        levels: Vec<String>,
+    },
+    /// A cell a command needs is missing (exit code 1).
+    #[error("{path}: row {row} has no value in `{}`; {need}", clip(column))]
+    MissingCell {
+        /// The file.
+        path: String,
+        /// 1-based data row.
+        row: usize,
+        /// The column.
+        column: String,
+        /// What every row needs, as a clause.
+        need: &'static str,
+    },
+    /// An output path would overwrite the input or is empty (exit code 1).
+    #[error("{0}")]
+    Output(OutputError),
+    /// A parameter file could not be read as the parameters it should hold (exit code 1).
+    #[error("{path}: not a parameter file: {message}")]
+    ParamsFile {
+        /// The file.
+        path: String,
+        /// The parser's message (naming the field and line).
+        message: String,
+    },
+    /// The simulator could not make the trial (exit code 1).
+    #[error("{0}")]
+    Simulation(String),
     /// The paper pipeline could not run on the data (exit code 1).
     #[error("{0}")]
     Paper(String),
@@ -68,7 +136,41 @@ impl CliError {
             | CliError::Score(_)
             | CliError::Paper(_)
             | CliError::MissingColumns { .. }
+            | CliError::GroupLevels { .. }
+            | CliError::OrdinalCode { .. }
+            | CliError::OrdinalText { .. }
+            | CliError::MissingCell { .. }
+            | CliError::Output(_)
+            | CliError::ParamsFile { .. }
+            | CliError::Simulation(_)
             | CliError::Io { .. } => 1,
         }
     }
+}
+
+/// Why an output path was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutputError {
+    /// The option was given an empty path.
+    #[error("{option} was given an empty path; name a file")]
+    Empty {
+        /// The option, e.g. `--out`.
+        option: &'static str,
+    },
+    /// The output path is one of the inputs.
+    #[error("{option} `{path}` is the input file; write the output elsewhere")]
+    IsInput {
+        /// The option.
+        option: &'static str,
+        /// The path.
+        path: String,
+    },
+    /// The file exists and `--replace` was not given.
+    #[error("{option} `{path}` exists; add --replace to overwrite it")]
+    Exists {
+        /// The option.
+        option: &'static str,
+        /// The path.
+        path: String,
+    },
 }

@@ -7,11 +7,11 @@ use trialstats_core::Table;
 use trialstats_core::table::csv_field;
 use trialstats_data::{Formula, FrameOptions, ModelFrame};
 use trialstats_mi::{ClusterTerm, Imputed, Method, Mice, Pooled};
-use trialstats_robust::{Ols, Vcov};
+use trialstats_robust::{CrType, HcType, Ols, Vcov};
 
 use crate::commands::read_table;
 use crate::error::CliError;
-use crate::output::{Format, render_json, render_table};
+use crate::output::{Format, check_output, render_json, render_table, write_file};
 use crate::progress::Progress;
 
 /// Options of `trialstats impute`.
@@ -21,13 +21,13 @@ pub struct ImputeArgs {
     #[arg(long)]
     pub data: String,
     /// Number of imputations.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5)]
     pub m: usize,
     /// Iterations per chain.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5)]
     pub maxit: usize,
     /// Seed (recorded in the output).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub seed: u64,
     /// Method for a column, as COL=pmm|norm|logreg|polr|none (repeatable; defaults: pmm for
     /// numeric, logreg for two-level and polr for ordered text columns).
@@ -42,12 +42,41 @@ pub struct ImputeArgs {
     /// Write the m completed data sets here, stacked, with an `imputation` column (1..m).
     #[arg(long)]
     pub out: Option<String>,
+    /// Overwrite the --out file if it exists.
+    #[arg(long)]
+    pub replace: bool,
     /// Fit this linear model on every completed data set and pool (Rubin's rules).
     #[arg(long)]
     pub formula: Option<String>,
+    /// Covariance of the pooled model, as `regress`: default iid, or cr1 on --cluster when it
+    /// is given. The complete-data df of Rubin's rules follow it: N − K, or G − 1 when clustered.
+    #[arg(long, value_enum)]
+    pub vcov: Option<PooledVcov>,
     /// Confidence level of the pooled intervals.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value_t = 0.95)]
     pub level: f64,
+}
+
+/// Covariance of the pooled analysis model (as `regress`; CR2 is not offered: its df differ by
+/// coefficient and imputation, and Rubin's rules take one complete-data df).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PooledVcov {
+    /// Classical.
+    Iid,
+    /// White.
+    Hc0,
+    /// Stata's vce(robust).
+    Hc1,
+    /// Leverage-adjusted 1/√(1−h).
+    Hc2,
+    /// Leverage-adjusted 1/(1−h).
+    Hc3,
+    /// Clustered, no factor.
+    Cr0,
+    /// Clustered, Stata's factor (t with G − 1 df).
+    Cr1,
+    /// Clustered, (I − H_gg)⁻¹ adjustment.
+    Cr3,
 }
 
 /// Cluster terms.
@@ -84,7 +113,34 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
             "give --out FILE (the completed data sets) and/or --formula (pooled analysis)".into(),
         ));
     }
+    let vcov = args.vcov.unwrap_or(if args.cluster.is_some() {
+        PooledVcov::Cr1
+    } else {
+        PooledVcov::Iid
+    });
+    let clustered = matches!(vcov, PooledVcov::Cr0 | PooledVcov::Cr1 | PooledVcov::Cr3);
+    if args.formula.is_none() && args.vcov.is_some() {
+        return Err(CliError::Usage(
+            "--vcov chooses the covariance of the pooled model: give --formula too".into(),
+        ));
+    }
+    if clustered && args.cluster.is_none() {
+        return Err(CliError::Usage(
+            "a clustered --vcov needs --cluster COL".into(),
+        ));
+    }
+    // Everything is checked before the imputations run and before anything is written.
+    if let Some(out) = &args.out {
+        check_output("--out", out, &[&args.data], args.replace)?;
+    }
+    let formula = args.formula.as_deref().map(Formula::parse).transpose()?;
     let table = read_table(&args.data)?;
+    if let Some(f) = &formula {
+        // The model's columns must exist before hours of imputation.
+        for name in std::iter::once(&f.response).chain(f.variables.iter().map(|v| &v.column)) {
+            table.column(name)?;
+        }
+    }
     let mut spec = Mice::new(&table)?
         .m(args.m)
         .maxit(args.maxit)
@@ -104,28 +160,74 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
     let imputed = spec.run(Some(&mut |p: trialstats_mi::Progress| {
         bar.update(p.done, p.total)
     }))?;
+    bar.finish();
+    let pooled = match &formula {
+        Some(f) => Some(analyse(
+            &imputed,
+            f,
+            vcov,
+            args.cluster.as_deref(),
+            args.level,
+        )?),
+        None => None,
+    };
     if let Some(out) = &args.out {
         write_long(&imputed, out)?;
     }
-    let pooled = match &args.formula {
-        Some(f) => Some(analyse(&imputed, f, args.level)?),
-        None => None,
-    };
-    Ok(render(args, &imputed, pooled.as_ref(), format))
+    Ok(render(args, vcov, &imputed, pooled.as_ref(), format))
 }
 
-fn analyse(imputed: &Imputed, formula: &str, level: f64) -> Result<Pooled, CliError> {
-    let f = Formula::parse(formula)?;
+/// Fits the model on every completed data set with the chosen covariance and pools by Rubin's
+/// rules, with the complete-data df of that covariance: N − K, or G − 1 when clustered (as the
+/// t reference of `regress`).
+fn analyse(
+    imputed: &Imputed,
+    f: &Formula,
+    vcov: PooledVcov,
+    cluster: Option<&str>,
+    level: f64,
+) -> Result<Pooled, CliError> {
+    let clustered = matches!(vcov, PooledVcov::Cr0 | PooledVcov::Cr1 | PooledVcov::Cr3);
+    let opts = FrameOptions {
+        clusters: if clustered {
+            cluster.map(str::to_owned).into_iter().collect()
+        } else {
+            Vec::new()
+        },
+        check_rank: false,
+    };
     let first = imputed.complete(0)?;
-    let mf = ModelFrame::new(&first, &f, &FrameOptions::default())?;
-    let df_complete = (mf.x.nrows() - mf.x.ncols()) as f64;
+    let mf = ModelFrame::new(&first, f, &opts)?;
+    let df_complete = match mf.clusters.first() {
+        Some(c) => c.n_clusters().saturating_sub(1) as f64,
+        None => mf.x.nrows().saturating_sub(mf.x.ncols()) as f64,
+    };
     Ok(imputed.analyse(df_complete, level, |t| {
-        let mf = ModelFrame::new(t, &f, &FrameOptions::default()).map_err(|e| e.to_string())?;
+        let mf = ModelFrame::new(t, f, &opts).map_err(|e| e.to_string())?;
         let y = mf.y().map_err(|e| e.to_string())?;
+        let how = match (vcov, mf.clusters.first()) {
+            (PooledVcov::Hc0, _) => Vcov::Hc(HcType::Hc0),
+            (PooledVcov::Hc1, _) => Vcov::Hc(HcType::Hc1),
+            (PooledVcov::Hc2, _) => Vcov::Hc(HcType::Hc2),
+            (PooledVcov::Hc3, _) => Vcov::Hc(HcType::Hc3),
+            (PooledVcov::Cr0, Some(c)) => Vcov::Cluster {
+                clusters: c.clone(),
+                kind: CrType::Cr0,
+            },
+            (PooledVcov::Cr1, Some(c)) => Vcov::Cluster {
+                clusters: c.clone(),
+                kind: CrType::Cr1,
+            },
+            (PooledVcov::Cr3, Some(c)) => Vcov::Cluster {
+                clusters: c.clone(),
+                kind: CrType::Cr3 { jackknife: false },
+            },
+            _ => Vcov::Iid,
+        };
         Ols::new(&mf.x, y)
             .and_then(|o| o.names(&mf.column_names))
             .and_then(|o| o.fit())
-            .and_then(|fit| fit.infer(&Vcov::Iid, level))
+            .and_then(|fit| fit.infer(&how, level))
             .map_err(|e| e.to_string())
     })?)
 }
@@ -142,19 +244,28 @@ fn write_long(imputed: &Imputed, path: &str) -> Result<(), CliError> {
             let cells: Vec<String> = t
                 .columns()
                 .iter()
-                .map(|c| c.data.text(r).map_or_else(String::new, |s| csv_field(&s)))
+                .map(|c| c.text(r).map_or_else(String::new, |s| csv_field(&s)))
                 .collect();
             out.push_str(&format!("{},{}\n", i + 1, cells.join(",")));
         }
     }
-    std::fs::write(path, out).map_err(|e| CliError::Io {
-        action: "write",
-        path: path.to_string(),
-        message: e.to_string(),
-    })
+    write_file(std::path::Path::new(path), out.as_bytes())
 }
 
-fn render(args: &ImputeArgs, imp: &Imputed, pooled: Option<&Pooled>, format: Format) -> String {
+fn render(
+    args: &ImputeArgs,
+    vcov: PooledVcov,
+    imp: &Imputed,
+    pooled: Option<&Pooled>,
+    format: Format,
+) -> String {
+    let vcov_name = vcov_label(vcov);
+    let clusters: Vec<&str> = match vcov {
+        PooledVcov::Cr0 | PooledVcov::Cr1 | PooledVcov::Cr3 => {
+            args.cluster.as_deref().into_iter().collect()
+        }
+        _ => Vec::new(),
+    };
     let methods: Vec<_> = imp
         .methods
         .iter()
@@ -170,6 +281,10 @@ fn render(args: &ImputeArgs, imp: &Imputed, pooled: Option<&Pooled>, format: For
             if let Some(p) = pooled {
                 o["model"] = json!("ols");
                 o["formula"] = json!(args.formula);
+                o["vcov"] =
+                    json!({"type": vcov_name, "clusters": clusters, "df_complete": p.df_complete});
+                o["coefficients"] = crate::pool::terms_json(&p.terms);
+                // The name of the first release, kept for scripts that read it.
                 o["terms"] = crate::pool::terms_json(&p.terms);
             }
             render_json(&o)
@@ -197,9 +312,14 @@ fn render(args: &ImputeArgs, imp: &Imputed, pooled: Option<&Pooled>, format: For
                 let t = crate::pool::pooled_table(
                     &p.terms,
                     format!(
-                        "{} pooled over m = {} imputations (Rubin's rules; Barnard–Rubin df)",
+                        "{} pooled over m = {} imputations (Rubin's rules; Barnard–Rubin df with complete-data df {}); {} covariance{}",
                         args.formula.as_deref().unwrap_or(""),
-                        imp.m
+                        imp.m,
+                        trialstats_core::table::fmt_num(p.df_complete, 6),
+                        vcov_name.to_uppercase(),
+                        clusters
+                            .first()
+                            .map_or(String::new(), |c| format!(" clustered by {c}"))
                     ),
                 );
                 out.push('\n');
@@ -207,5 +327,18 @@ fn render(args: &ImputeArgs, imp: &Imputed, pooled: Option<&Pooled>, format: For
             }
             out
         }
+    }
+}
+
+fn vcov_label(v: PooledVcov) -> &'static str {
+    match v {
+        PooledVcov::Iid => "iid",
+        PooledVcov::Hc0 => "hc0",
+        PooledVcov::Hc1 => "hc1",
+        PooledVcov::Hc2 => "hc2",
+        PooledVcov::Hc3 => "hc3",
+        PooledVcov::Cr0 => "cr0",
+        PooledVcov::Cr1 => "cr1",
+        PooledVcov::Cr3 => "cr3",
     }
 }

@@ -51,14 +51,14 @@ fn main() -> ExitCode {
     match commands::run(&cli.command, cli.format) {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
-            if out
-                .write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .is_err()
-            {
-                return ExitCode::from(1);
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    // A full disk or a closed pipe: say so, never fail silently.
+                    eprintln!("error: cannot write the output to standard output: {e}");
+                    ExitCode::from(1)
+                }
             }
-            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e}");

@@ -34,10 +34,10 @@ pub struct OrdinalArgs {
     pub random_intercept: Option<String>,
     /// Quadrature nodes for the random intercept: 1 = Laplace (default), ≥ 2 adaptive
     /// Gauss–Hermite.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub nagq: usize,
     /// Confidence level of the intervals.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value_t = 0.95)]
     pub level: f64,
     /// Add the likelihood-ratio test of proportional odds for each term (R `nominal_test`).
     #[arg(long)]
@@ -82,10 +82,12 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
     if args.random_intercept.is_some() && args.cluster.is_some() {
         return Err(CliError::Usage("--random-intercept and --cluster cannot be combined (the clmm uses model-based standard errors)".into()));
     }
-    if args.nagq == 0 {
-        return Err(CliError::Usage(
-            "--nagq must be at least 1 (1 = Laplace)".into(),
-        ));
+    if args.nagq == 0 || args.nagq > trialstats_ordinal::clmm::MAX_NODES {
+        return Err(CliError::Usage(format!(
+            "--nagq must be from 1 (Laplace) to {} nodes, not {}",
+            trialstats_ordinal::clmm::MAX_NODES,
+            args.nagq
+        )));
     }
     let table = read_table(&args.data)?;
     let formula = Formula::parse(&args.formula)?;
@@ -106,30 +108,19 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
     let values = match &mf.response {
         Response::Numeric(v) => v.clone(),
         Response::Categorical { levels, .. } => {
-            return Err(CliError::Usage(format!(
-                "the ordinal outcome `{}` holds text ({}); code its categories as integers in their order (1, 2, …)",
-                mf.response_name,
-                levels.join(", ")
-            )));
+            return Err(CliError::OrdinalText {
+                path: args.data.clone(),
+                column: mf.response_name.clone(),
+                levels: levels.clone(),
+            });
         }
     };
-    // Category codes: non-negative integers; categories are the distinct values in order.
-    if let Some((row, v)) = values
-        .iter()
-        .enumerate()
-        .find(|(_, v)| v.fract() != 0.0 || **v < 0.0)
-    {
-        return Err(CliError::Usage(format!(
-            "{}: the ordinal outcome `{}` must hold non-negative integer category codes, but row {} of the data used is {v}",
-            args.data,
-            mf.response_name,
-            row + 1
-        )));
-    }
-    let max = values.iter().fold(0.0f64, |m, v| m.max(*v)) as usize;
-    let min = values.iter().fold(f64::INFINITY, |m, v| m.min(*v)) as usize;
-    let levels: Vec<String> = (min..=max).map(|c| c.to_string()).collect();
-    let y: Vec<usize> = values.iter().map(|v| *v as usize - min).collect();
+    let (y, levels) = category_codes(&values).map_err(|i| CliError::OrdinalCode {
+        path: args.data.clone(),
+        column: mf.response_name.clone(),
+        row: mf.rows.get(i).map_or(i + 1, |r| r + 1),
+        value: values[i],
+    })?;
     // clm has no intercept: drop the design's intercept column if present.
     let (x, names) = if mf.column_names.first().map(String::as_str) == Some("(Intercept)") {
         (
@@ -356,4 +347,49 @@ fn clmm_output(
             render_table(&t, format)
         }
     })
+}
+
+/// The categories of an ordinal outcome: its distinct integer codes in increasing order (as R's
+/// `factor()` of the codes: a code that does not occur makes no category), and each value's
+/// position among them. `Err(i)` names the first value that is not an integer.
+fn category_codes(values: &[f64]) -> Result<(Vec<usize>, Vec<String>), usize> {
+    if let Some(i) = values.iter().position(|v| v.fract() != 0.0) {
+        return Err(i);
+    }
+    // -0 and 0 are one category (adding +0 turns -0 into +0).
+    let mut distinct: Vec<f64> = values.iter().map(|v| v + 0.0).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
+    let y = values
+        .iter()
+        .map(|v| distinct.partition_point(|d| d < v))
+        .collect();
+    let levels = distinct
+        .iter()
+        .map(|&d| {
+            if d.abs() < 1e15 {
+                format!("{}", d as i64)
+            } else {
+                format!("{d:e}")
+            }
+        })
+        .collect();
+    Ok((y, levels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::category_codes;
+
+    #[test]
+    fn categories_are_the_distinct_codes() {
+        // Found by the CLI fault campaign: a code of 1e308 panicked ("capacity overflow") and
+        // 1e9 allocated 24 GB, one level per integer between the extremes.
+        let (y, levels) = category_codes(&[3.0, 1e9, -2.0, 3.0, 1e300]).unwrap();
+        assert_eq!(y, [1, 2, 0, 1, 3]);
+        assert_eq!(levels, ["-2", "3", "1000000000", "1e300"]);
+        assert_eq!(category_codes(&[1.0, 2.5, 3.0]), Err(1));
+        let (y, levels) = category_codes(&[-0.0, 0.0, 1.0]).unwrap();
+        assert_eq!((y, levels.len()), (vec![0, 0, 1], 2));
+    }
 }

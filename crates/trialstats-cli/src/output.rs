@@ -1,7 +1,11 @@
 //! Output formats shared by every subcommand.
 
+use std::path::{Path, PathBuf};
+
 use clap::ValueEnum;
 use trialstats_core::Table;
+
+use crate::error::{CliError, OutputError};
 
 /// How results are written to standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,20 +37,100 @@ pub fn render_json(value: &serde_json::Value) -> String {
     s
 }
 
-/// Row `i` of `table` as a JSON object of its text cells (missing = null), to which a command
-/// appends its result columns.
+/// Row `i` of `table` as a JSON object, to which a command appends its result columns: numbers
+/// as JSON numbers, text as strings, missing as null. A numeric column some of whose cells do
+/// not print back as written (`007`, a 20-digit identifier) is passed through as the strings of
+/// the file, every row alike, so that no digit is lost.
 pub fn row_object(
     table: &trialstats_data::DataTable,
     i: usize,
 ) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value;
     let mut o = serde_json::Map::new();
     for c in table.columns() {
-        o.insert(
-            c.name.clone(),
-            c.data
-                .text(i)
-                .map_or(serde_json::Value::Null, serde_json::Value::String),
-        );
+        let value = match (&c.data, &c.written) {
+            (trialstats_data::ColumnData::Numeric(v), None) => v
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
+            _ => c.text(i).map_or(Value::Null, Value::String),
+        };
+        o.insert(c.name.clone(), value);
     }
     o
+}
+
+/// Checks an output path before any work is done: not empty, not one of the inputs, and not an
+/// existing file unless `replace` (Stata's `save, replace`).
+///
+/// # Errors
+/// [`OutputError`] as a [`CliError::Output`].
+pub fn check_output(
+    option: &'static str,
+    path: &str,
+    inputs: &[&str],
+    replace: bool,
+) -> Result<(), CliError> {
+    if path.trim().is_empty() {
+        return Err(CliError::Output(OutputError::Empty { option }));
+    }
+    let out = Path::new(path);
+    if inputs.iter().any(|i| same_file(Path::new(i), out)) {
+        return Err(CliError::Output(OutputError::IsInput {
+            option,
+            path: path.to_owned(),
+        }));
+    }
+    if out.exists() && !replace {
+        return Err(CliError::Output(OutputError::Exists {
+            option,
+            path: path.to_owned(),
+        }));
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same file (after resolving links and `..`); a path that does not
+/// exist yet is compared through its resolved directory.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| -> Option<PathBuf> {
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let parent = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            Some(std::fs::canonicalize(parent).ok()?.join(p.file_name()?))
+        })
+    };
+    match (resolve(a), resolve(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file in the same directory, renamed into
+/// place: a failure leaves no partial file, and never a half-written one under the final name.
+///
+/// # Errors
+/// [`CliError::Io`] naming the path.
+pub fn write_file(path: &Path, contents: &[u8]) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::Io {
+        action: "write",
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io(std::io::Error::other("not a file name")))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let result = std::fs::write(&tmp, contents).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
 }

@@ -17,10 +17,10 @@ pub struct PoolArgs {
     pub data: String,
     /// Complete-data degrees of freedom (residual df of the analysis model); omit for
     /// large-sample models.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub df_complete: Option<f64>,
     /// Confidence level.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value_t = 0.95)]
     pub level: f64,
 }
 
@@ -37,14 +37,25 @@ pub fn run(args: &PoolArgs, format: Format) -> Result<String, CliError> {
     // Terms in order of first appearance, each with its (estimate, variance) per imputation.
     let mut terms: Vec<(String, Vec<Completed>)> = Vec::new();
     for i in 0..table.nrows() {
-        let (Some(_), Some(q), Some(s), Some(t)) = (imp[i], est[i], se[i], term_col.data.text(i))
-        else {
-            return Err(CliError::Usage(format!(
-                "{}: row {} has a missing value; every row needs imputation, term, estimate and std_error",
-                args.data,
-                i + 1
-            )));
-        };
+        let cells = [
+            ("imputation", imp[i].is_some()),
+            ("term", !term_col.data.is_missing(i)),
+            ("estimate", est[i].is_some()),
+            ("std_error", se[i].is_some()),
+        ];
+        if let Some((column, _)) = cells.iter().find(|(_, present)| !present) {
+            return Err(CliError::MissingCell {
+                path: args.data.clone(),
+                row: i + 1,
+                column: (*column).to_owned(),
+                need: "every row needs imputation, term, estimate and std_error",
+            });
+        }
+        let (q, s, t) = (
+            est[i].unwrap_or_default(),
+            se[i].unwrap_or_default(),
+            term_col.text(i).unwrap_or_default(),
+        );
         match terms.iter_mut().find(|(n, _)| *n == t) {
             Some((_, v)) => v.push((q, s * s)),
             None => terms.push((t, vec![(q, s * s)])),

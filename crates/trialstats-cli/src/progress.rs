@@ -1,46 +1,40 @@
-//! A progress bar on standard error, shown only when standard error is a terminal.
+//! The progress bar of long commands, on standard error (indicatif; hidden when standard error
+//! is not a terminal). It is cleared when the work ends, before any result is printed.
 
-use std::io::{IsTerminal, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Draws `label [#####.....] 50%` on one line of standard error, redrawn in place.
+/// A bar `label [#####.....] 50%`, redrawn in place and cleared by [`Progress::finish`] (or when
+/// dropped).
 pub struct Progress {
-    label: String,
-    enabled: bool,
-    last: usize,
+    bar: ProgressBar,
 }
 
 impl Progress {
     /// A bar for `label`; silent unless standard error is a terminal.
     pub fn new(label: &str) -> Self {
-        Self {
-            label: label.to_owned(),
-            enabled: std::io::stderr().is_terminal(),
-            last: usize::MAX,
-        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{msg} [{bar:20}] {percent:>3}%")
+            .map(|s| s.progress_chars("#."))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(label.to_owned());
+        Self { bar }
     }
 
     /// Reports `done` of `total`.
     pub fn update(&mut self, done: usize, total: usize) {
-        if !self.enabled || total == 0 {
-            return;
-        }
-        let pct = (100 * done / total).min(100);
-        if pct == self.last {
-            return;
-        }
-        self.last = pct;
-        let filled = pct / 5;
-        let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r{} [{}{}] {pct:3}%",
-            self.label,
-            "#".repeat(filled),
-            ".".repeat(20 - filled)
-        );
-        if done >= total {
-            let _ = writeln!(err);
-        }
-        let _ = err.flush();
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done.min(total) as u64);
+    }
+
+    /// Clears the bar from the terminal (the results follow on a clean screen).
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
     }
 }

@@ -40,7 +40,7 @@ pub struct RegressArgs {
     #[arg(long)]
     pub cluster: Vec<String>,
     /// Confidence level of the intervals.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value_t = 0.95)]
     pub level: f64,
     /// Run the wild cluster bootstrap for the coefficient named by --test (OLS, one cluster).
     #[arg(long)]
@@ -50,13 +50,13 @@ pub struct RegressArgs {
     pub test: Option<String>,
     /// Bootstrap replicates (all 2^G sign vectors are enumerated when 2^G ≤ reps and the weights
     /// are Rademacher).
-    #[arg(long, default_value_t = 9999)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 9999)]
     pub reps: usize,
     /// Bootstrap weights.
     #[arg(long, value_enum, default_value_t = WeightsArg::Rademacher)]
     pub weights: WeightsArg,
     /// Bootstrap seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub seed: u64,
     /// Do not impose the null in the bootstrap (WCU instead of WCR).
     #[arg(long)]
@@ -218,11 +218,10 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
                 };
                 let mut bar = Progress::new("wild bootstrap");
                 let term = args.test.as_deref().unwrap_or_default();
-                Some(
-                    spec.test_with_progress(&fit, &mf.clusters[0], term, &mut |d, t| {
-                        bar.update(d, t)
-                    })?,
-                )
+                let b = spec
+                    .test_with_progress(&fit, &mf.clusters[0], term, &mut |d, t| bar.update(d, t));
+                bar.finish();
+                Some(b?)
             } else {
                 None
             };

@@ -7,8 +7,8 @@ use trialstats_paper::{Options, analyse};
 use trialstats_sim::{SimParams, simulate};
 
 use crate::commands::read_table;
-use crate::error::CliError;
-use crate::output::Format;
+use crate::error::{CliError, OutputError};
+use crate::output::{Format, write_file};
 use crate::progress::Progress;
 
 /// Options of `trialstats reproduce`.
@@ -21,7 +21,7 @@ pub struct ReproduceArgs {
     #[arg(long, default_value = "target/reproduce")]
     pub out: String,
     /// Seed of the simulated trial, the bootstrap and the imputations.
-    #[arg(long, default_value_t = 2016)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 2016)]
     pub seed: u64,
     /// Fewer bootstrap draws (999) and imputations (5), for a quick look.
     #[arg(long)]
@@ -30,11 +30,14 @@ pub struct ReproduceArgs {
 
 /// Runs `trialstats reproduce`.
 pub fn run(args: &ReproduceArgs, format: Format) -> Result<String, CliError> {
+    if args.out.trim().is_empty() {
+        return Err(CliError::Output(OutputError::Empty { option: "--out" }));
+    }
     let table = match &args.data {
         Some(path) => read_table(path)?,
         None => {
             simulate(&SimParams::default(), args.seed)
-                .map_err(CliError::Usage)?
+                .map_err(CliError::Simulation)?
                 .table
         }
     };
@@ -45,8 +48,9 @@ pub fn run(args: &ReproduceArgs, format: Format) -> Result<String, CliError> {
         ..Options::default()
     };
     let mut bar = Progress::new("reproducing the analysis");
-    let report = analyse(&table, &opts, &mut |_, done, total| bar.update(done, total))
-        .map_err(|e| CliError::Paper(e.to_string()))?;
+    let report = analyse(&table, &opts, &mut |_, done, total| bar.update(done, total));
+    bar.finish();
+    let report = report.map_err(|e| CliError::Paper(e.to_string()))?;
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::Io {
         action: "write",
         path: args.out.clone(),
@@ -54,12 +58,10 @@ pub fn run(args: &ReproduceArgs, format: Format) -> Result<String, CliError> {
     })?;
     let written = files(&report).map_err(|e| CliError::Paper(e.to_string()))?;
     for (name, contents) in &written {
-        let path = std::path::Path::new(&args.out).join(name);
-        std::fs::write(&path, contents).map_err(|e| CliError::Io {
-            action: "write",
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        write_file(
+            &std::path::Path::new(&args.out).join(name),
+            contents.as_bytes(),
+        )?;
     }
     Ok(match format {
         Format::Json => written

@@ -33,7 +33,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub value_set: Option<String>,
     /// Prorate PHQ-9 when at most N items are missing (research convention: 2).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub prorate: Option<usize>,
     /// DDS: score a scale from the items answered when at least half are (the "half rule").
     #[arg(long)]
@@ -227,7 +227,7 @@ impl Context<'_> {
                     let mut cells: Vec<String> = t
                         .columns()
                         .iter()
-                        .map(|c| c.data.text(i).map_or_else(String::new, |s| csv_field(&s)))
+                        .map(|c| c.text(i).map_or_else(String::new, |s| csv_field(&s)))
                         .collect();
                     match r {
                         Ok(vals) => {

@@ -6,17 +6,22 @@ use serde_json::json;
 use trialstats_sim::{SimParams, calibration, report_table, simulate};
 
 use crate::error::CliError;
-use crate::output::{Format, render_json, render_table};
+use std::path::Path;
+
+use crate::output::{Format, check_output, render_json, render_table, write_file};
 
 /// Options of `trialstats simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// Seed; the same seed gives the same file byte for byte.
-    #[arg(long, default_value_t = 2016)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 2016)]
     pub seed: u64,
     /// Write the trial (one row per participant) to this CSV.
     #[arg(long)]
     pub out: Option<String>,
+    /// Overwrite the --out file if it exists.
+    #[arg(long)]
+    pub replace: bool,
     /// JSON file of parameters (any subset of the fields of SimParams; the rest default).
     #[arg(long)]
     pub params: Option<String>,
@@ -24,6 +29,10 @@ pub struct SimulateArgs {
 
 /// Runs `trialstats simulate`.
 pub fn run(args: &SimulateArgs, format: Format) -> Result<String, CliError> {
+    if let Some(out) = &args.out {
+        let inputs: Vec<&str> = args.params.iter().map(String::as_str).collect();
+        check_output("--out", out, &inputs, args.replace)?;
+    }
     let params: SimParams = match &args.params {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| CliError::Io {
@@ -31,20 +40,18 @@ pub fn run(args: &SimulateArgs, format: Format) -> Result<String, CliError> {
                 path: path.clone(),
                 message: e.to_string(),
             })?;
-            serde_json::from_str(&text)
-                .map_err(|e| CliError::Usage(format!("{path}: not a parameter file: {e}")))?
+            serde_json::from_str(&text).map_err(|e| CliError::ParamsFile {
+                path: path.clone(),
+                message: e.to_string(),
+            })?
         }
         None => SimParams::default(),
     };
-    let trial = simulate(&params, args.seed).map_err(CliError::Usage)?;
+    let trial = simulate(&params, args.seed).map_err(CliError::Simulation)?;
+    let rows = calibration(&trial.table).map_err(CliError::Simulation)?;
     if let Some(out) = &args.out {
-        std::fs::write(out, trial.table.to_csv()).map_err(|e| CliError::Io {
-            action: "write",
-            path: out.clone(),
-            message: e.to_string(),
-        })?;
+        write_file(Path::new(out), trial.table.to_csv().as_bytes())?;
     }
-    let rows = calibration(&trial.table).map_err(CliError::Usage)?;
     Ok(match format {
         Format::Json => render_json(&json!({
             "seed": args.seed,

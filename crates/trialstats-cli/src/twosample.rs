@@ -83,11 +83,12 @@ fn groups(table: &DataTable, by: &str) -> Result<(Vec<Option<usize>>, Vec<String
         labels = nums.iter().map(|x| format!("{x}")).collect();
     }
     if labels.len() != 2 {
-        return Err(CliError::Usage(format!(
-            "the grouping column `{by}` has {} levels ({}); exactly two are needed",
-            labels.len(),
-            labels.join(", ")
-        )));
+        return Err(CliError::GroupLevels {
+            path: table.source().to_owned(),
+            column: by.to_owned(),
+            levels: labels,
+            needed: "exactly two are needed",
+        });
     }
     let codes = text
         .iter()

@@ -21,7 +21,7 @@ pub struct UkpdsArgs {
     #[arg(long, value_enum, default_value_t = EquationArg::Chd)]
     pub equation: EquationArg,
     /// Horizon in years.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5.0)]
     pub horizon: f64,
 }
 
@@ -115,11 +115,7 @@ pub fn run(args: &UkpdsArgs, format: Format) -> Result<String, CliError> {
                 let cells: Vec<String> = table
                     .columns()
                     .iter()
-                    .map(|c| {
-                        c.data
-                            .text(i)
-                            .map_or_else(|| "NA".into(), |s| csv_field(&s))
-                    })
+                    .map(|c| c.text(i).map_or_else(|| "NA".into(), |s| csv_field(&s)))
                     .collect();
                 let (risk, warning, error) = match r {
                     Ok(k) => (format!("{}", k.risk), k.warnings.join("; "), String::new()),

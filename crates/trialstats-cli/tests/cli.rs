@@ -426,9 +426,9 @@ fn ordinal_json_matches_r_ordinal_on_wine() {
         (v["vcov"]["type"].as_str(), v["n_clusters"].as_u64()),
         (Some("cr1"), Some(9))
     );
-    // Errors: text outcome (usage), non-integer codes (usage).
+    // Errors in the data, exit 1: a text outcome, non-integer codes.
     let o = run(&["ordinal", "--data", p, "--formula", "temp ~ contact"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     let bad = write_temp("bad-ord.csv", "y,x\n1,0.5\n2.5,0.1\n3,0.7\n");
     let o = run(&[
         "ordinal",
@@ -437,9 +437,11 @@ fn ordinal_json_matches_r_ordinal_on_wine() {
         "--formula",
         "y ~ x",
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("non-negative integer category codes, but row 2"),
+        stderr(&o).contains(
+            "must hold integer category codes in their order, but row 2 of the data has 2.5"
+        ),
         "{}",
         stderr(&o)
     );
@@ -548,7 +550,8 @@ fn two_sample_test_and_table1() {
         "--by",
         "g",
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    // A data problem (three groups for a two-sample test): exit 1.
+    assert_eq!(o.status.code(), Some(1));
     let t = run(&["table1", "--data", p, "--by", "g", "--format", "csv"]);
     assert!(t.status.success(), "{}", stderr(&t));
     let text = stdout(&t);
@@ -747,9 +750,24 @@ fn impute_writes_completed_data_and_pools_a_model() {
             .skip(1)
             .any(|l| l.contains(",,") || l.ends_with(','))
     );
+    // The output exists now: refused without --replace (nothing else written), and the input
+    // is never a valid output.
+    let refused = run(&args);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("exists; add --replace to overwrite it"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), long);
     // Same seed, same bytes.
-    let again = run(&args);
+    let mut replace = args.to_vec();
+    replace.push("--replace");
+    let again = run(&replace);
     assert_eq!(stdout(&o), stdout(&again));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), long);
+    // Errors are found before anything is written.
+    let fresh = path.with_file_name("never_written.csv");
     let e = run(&[
         "impute",
         "--data",
@@ -757,7 +775,7 @@ fn impute_writes_completed_data_and_pools_a_model() {
         "--method",
         "age=logreg",
         "--out",
-        out.to_str().unwrap(),
+        fresh.to_str().unwrap(),
     ]);
     assert_eq!(e.status.code(), Some(1));
     assert!(
@@ -770,7 +788,7 @@ fn impute_writes_completed_data_and_pools_a_model() {
         "--method",
         "bmi",
         "--out",
-        out.to_str().unwrap(),
+        fresh.to_str().unwrap(),
     ]);
     assert_eq!(e.status.code(), Some(2));
     let e = run(&[
@@ -784,6 +802,37 @@ fn impute_writes_completed_data_and_pools_a_model() {
     ]);
     assert_eq!(e.status.code(), Some(1));
     assert!(stderr(&e).contains("m ≥ 2"));
+    assert!(!fresh.exists());
+    // The input is never an output, even with --replace.
+    let e = run(&[
+        "impute",
+        "--data",
+        path.to_str().unwrap(),
+        "--out",
+        path.to_str().unwrap(),
+        "--replace",
+    ]);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(stderr(&e).contains("is the input file"), "{}", stderr(&e));
+    // A formula error leaves no file behind (it was written before the formula was parsed).
+    let e = run(&[
+        "impute",
+        "--data",
+        path.to_str().unwrap(),
+        "--out",
+        fresh.to_str().unwrap(),
+        "--formula",
+        "chl ~ (age",
+    ]);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(!fresh.exists());
+    let e = run(&["impute", "--data", path.to_str().unwrap(), "--out", ""]);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(
+        stderr(&e).contains("--out was given an empty path"),
+        "{}",
+        stderr(&e)
+    );
 }
 
 #[test]

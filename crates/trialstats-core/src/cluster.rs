@@ -70,6 +70,35 @@ impl Clusters {
         })
     }
 
+    /// The rank of each cluster code when the clusters are sorted by label: numerically when
+    /// every label reads as a number, by text otherwise. Unlike the codes (order of first
+    /// appearance), the ranks do not depend on the order of the rows, so a draw made per
+    /// cluster in rank order gives the same result however the data are sorted.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Clusters;
+    /// let c = Clusters::from_labels("site", &[10, 9, 10, 2]).unwrap();
+    /// assert_eq!(c.codes(), &[0, 1, 0, 2]);
+    /// assert_eq!(c.label_ranks(), vec![2, 1, 0]); // 10 is the largest, 2 the smallest
+    /// ```
+    pub fn label_ranks(&self) -> Vec<usize> {
+        let numbers: Option<Vec<f64>> = self.labels.iter().map(|l| l.parse().ok()).collect();
+        let mut order: Vec<usize> = (0..self.labels.len()).collect();
+        match numbers {
+            Some(x) => order.sort_by(|&a, &b| {
+                x[a].total_cmp(&x[b])
+                    .then_with(|| self.labels[a].cmp(&self.labels[b]))
+            }),
+            None => order.sort_by(|&a, &b| self.labels[a].cmp(&self.labels[b])),
+        }
+        let mut rank = vec![0; order.len()];
+        for (r, &code) in order.iter().enumerate() {
+            rank[code] = r;
+        }
+        rank
+    }
+
     /// Like [`Clusters::from_labels`], for labels that may be missing.
     ///
     /// # Errors

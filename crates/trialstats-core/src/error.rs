@@ -3,7 +3,59 @@
 //! Each variant carries the fields needed to write one sentence that names what was wrong
 //! (the field, the row, the value), so that a caller can show it to a user as it is.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+
+/// Longest value, in characters, that an error message quotes in full (see [`clip`]).
+pub const MAX_QUOTED_CHARS: usize = 80;
+
+/// Most names an error message lists (see [`clip_list`]).
+pub const MAX_LISTED_NAMES: usize = 20;
+
+/// A value as an error message quotes it: whole up to [`MAX_QUOTED_CHARS`] characters, else its
+/// beginning and the length, so that a megabyte cell gives a sentence, not a megabyte.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::error::clip;
+/// assert_eq!(clip("abc"), "abc");
+/// let long = "x".repeat(1000);
+/// assert_eq!(clip(&long), format!("{}… (1000 characters)", "x".repeat(80)));
+/// ```
+pub fn clip(value: &str) -> Cow<'_, str> {
+    match value.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => Cow::Borrowed(value),
+        Some((end, _)) => Cow::Owned(format!(
+            "{}… ({} characters)",
+            &value[..end],
+            value.chars().count()
+        )),
+    }
+}
+
+/// Names joined by `, ` for an error message: all of them up to [`MAX_LISTED_NAMES`], else the
+/// first ones and how many more, each name clipped by [`clip`].
+///
+/// # Examples
+/// ```
+/// use trialstats_core::error::clip_list;
+/// assert_eq!(clip_list(&["a", "b"]), "a, b");
+/// let many: Vec<String> = (0..100).map(|i| format!("v{i}")).collect();
+/// assert!(clip_list(&many).ends_with("v19, … and 80 more"));
+/// ```
+pub fn clip_list<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<Cow<'_, str>> = names
+        .iter()
+        .take(MAX_LISTED_NAMES)
+        .map(|n| clip(n.as_ref()))
+        .collect();
+    let mut out = shown.join(", ");
+    if names.len() > MAX_LISTED_NAMES {
+        out.push_str(&format!(", … and {} more", names.len() - MAX_LISTED_NAMES));
+    }
+    out
+}
 
 /// A linear-algebra operation could not be carried out.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! value, so that the command line can print it as it is. Rows are 1-based data rows (the header
 //! is not counted); `line` is the line of the file where the row starts.
 
+use trialstats_core::error::{clip, clip_list};
 use trialstats_core::{InputError, LinalgError};
 
 /// What went wrong while reading a table or building a design matrix.
@@ -37,7 +38,10 @@ pub enum DataError {
         expected: usize,
     },
     /// Two columns share a name.
-    #[error("{file}: column name `{name}` appears twice (columns {first} and {second})")]
+    #[error(
+        "{file}: column name `{}` appears twice (columns {first} and {second})",
+        clip(name)
+    )]
     DuplicateColumn {
         /// The file or table name.
         file: String,
@@ -58,7 +62,9 @@ pub enum DataError {
     },
     /// A numeric cell is NaN or infinite.
     #[error(
-        "{file}: row {row}, column `{column}`: \"{value}\" is not a finite number (missing values are written as an empty cell or NA)"
+        "{file}: row {row}, column `{}`: \"{}\" is not a finite number (missing values are written as an empty cell or NA)",
+        clip(column),
+        clip(value)
     )]
     NonFinite {
         /// The file or table name.
@@ -80,6 +86,16 @@ pub enum DataError {
         /// The parser's message.
         message: String,
     },
+    /// A line of the file is longer than the reader accepts (a file without line ends).
+    #[error("{file}: line {line} is longer than {limit} bytes; is this a CSV file with line ends?")]
+    LineTooLong {
+        /// The file or table name.
+        file: String,
+        /// Line of the file.
+        line: u64,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// Columns of different lengths were put in one table.
     #[error("{file}: column `{column}` has {got} rows but the table has {expected}")]
     ColumnLength {
@@ -93,7 +109,7 @@ pub enum DataError {
         expected: usize,
     },
     /// A column named in a formula or an option does not exist.
-    #[error("{file}: no column `{column}`{}; the columns are {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), available.join(", "))]
+    #[error("{file}: no column `{}`{}; the columns are {}", clip(column), suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), clip_list(available))]
     UnknownColumn {
         /// The table name.
         file: String,
@@ -106,7 +122,9 @@ pub enum DataError {
     },
     /// A column mixes numbers and text, and a model uses it.
     #[error(
-        "{file}: column `{column}` mixes numbers and text: row {row} has \"{value}\" where {expected} are expected"
+        "{file}: column `{}` mixes numbers and text: row {row} has \"{}\" where {expected} are expected",
+        clip(column),
+        clip(value)
     )]
     MixedColumn {
         /// The table name.
@@ -122,7 +140,9 @@ pub enum DataError {
     },
     /// A column is used as numeric but is categorical.
     #[error(
-        "{file}: column `{column}` is used as a number but holds text (row {row}: \"{value}\"); wrap it in factor() or recode it"
+        "{file}: column `{}` is used as a number but holds text (row {row}: \"{}\"); wrap it in factor() or recode it",
+        clip(column),
+        clip(value)
     )]
     NotNumeric {
         /// The table name.
@@ -135,7 +155,10 @@ pub enum DataError {
         value: String,
     },
     /// The formula could not be parsed.
-    #[error("formula syntax error at character {position} of `{formula}`: {message}")]
+    #[error(
+        "formula syntax error at character {position} of `{}`: {message}",
+        clip(formula)
+    )]
     FormulaSyntax {
         /// The formula as given.
         formula: String,
@@ -145,7 +168,11 @@ pub enum DataError {
         message: String,
     },
     /// `factor(col, ref = "level")` names a level that does not occur.
-    #[error("{file}: `{level}` is not a level of `{column}`; its levels are {}", levels.join(", "))]
+    #[error(
+        "{file}: `{}` is not a level of `{column}`; its levels are {}",
+        clip(level),
+        clip_list(levels)
+    )]
     UnknownLevel {
         /// The table name.
         file: String,
@@ -171,7 +198,10 @@ pub enum DataError {
         nobs: usize,
     },
     /// No row is left after listwise deletion.
-    #[error("{file}: no rows are left after dropping the {dropped} rows with missing values in {}", variables.join(", "))]
+    #[error(
+        "{file}: no rows are left after dropping the {dropped} rows with missing values in {}",
+        clip_list(variables)
+    )]
     NoCompleteRows {
         /// The table name.
         file: String,

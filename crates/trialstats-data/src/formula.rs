@@ -90,6 +90,7 @@ impl Formula {
             tokens,
             pos: 0,
             variables: Vec::new(),
+            depth: 0,
         };
         let response = match p.next() {
             Some(Tok {
@@ -276,7 +277,13 @@ struct Parser<'a> {
     tokens: Vec<Tok>,
     pos: usize,
     variables: Vec<Variable>,
+    /// Parentheses open at the current position (bounded by [`MAX_DEPTH`]).
+    depth: usize,
 }
+
+/// Deepest nesting of parentheses a formula may have. The parser descends once per level, so
+/// the bound keeps its stack small whatever the input (no model needs more than a few levels).
+pub const MAX_DEPTH: usize = 64;
 
 /// A parsed operand: either a list of terms or an intercept marker (`0` / `1`).
 enum Operand {
@@ -453,7 +460,16 @@ impl Parser<'_> {
                 )),
             },
             Kind::LParen => {
-                let inner = self.rhs()?;
+                if self.depth >= MAX_DEPTH {
+                    return Err(self.error_at(
+                        tok.at,
+                        &format!("parentheses are nested more than {MAX_DEPTH} deep"),
+                    ));
+                }
+                self.depth += 1;
+                let inner = self.rhs();
+                self.depth -= 1;
+                let inner = inner?;
                 match self.next() {
                     Some(Tok {
                         kind: Kind::RParen, ..
@@ -638,6 +654,25 @@ mod tests {
         // The fourth (slow-unit-e8947fd4…): 223 distinct terms once duplicates merge.
         let slow4 = "_~\n.*.*t2.*..*.*t2.*.*t2.*.MMMMMMM*t:..*.*t2.*.*t2.*.MMMMMMM*t:.*.MMMMMMMM*t2.*.MMM*.MMMMMMMM*t2.*.MMMMMMMMMMMMMMMM2t2\n";
         assert_eq!(Formula::parse(slow4).unwrap().terms.len(), 223);
+    }
+
+    #[test]
+    fn deep_parentheses_are_refused_not_a_stack_overflow() {
+        // Found by the CLI fault campaign: ~6,000 nested parentheses aborted the process with a
+        // stack overflow. The depth is now bounded and the error names the position.
+        let deep = format!("y ~ {}x{}", "(".repeat(6000), ")".repeat(6000));
+        let e = Formula::parse(&deep).unwrap_err();
+        assert_eq!(
+            e,
+            DataError::FormulaSyntax {
+                formula: deep.clone(),
+                position: 5 + MAX_DEPTH,
+                message: format!("parentheses are nested more than {MAX_DEPTH} deep"),
+            }
+        );
+        // At the bound, the formula still parses.
+        let ok = format!("y ~ {}x{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(Formula::parse(&ok).unwrap().term_labels(), vec!["x"]);
     }
 
     fn labels(f: &str) -> (Vec<String>, bool) {

@@ -69,6 +69,12 @@ pub struct Column {
     pub name: String,
     /// The values.
     pub data: ColumnData,
+    /// How the cells of a numeric column were written in the file where the number does not
+    /// print back the same (`007`, `1.50`, a 20-digit identifier), by row; `None` when every
+    /// cell prints back as written. Output that passes columns through uses it
+    /// ([`Column::text`]), so identifiers keep their spelling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<Vec<Option<String>>>,
 }
 
 impl Column {
@@ -77,7 +83,28 @@ impl Column {
         Self {
             name: name.to_owned(),
             data: ColumnData::Numeric(values),
+            written: None,
         }
+    }
+
+    /// Row `i` (0-based) as text: as it was written in the file for a numeric cell whose number
+    /// prints differently (see [`Column::written`]), otherwise as [`ColumnData::text`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::DataTable;
+    /// let t = DataTable::from_csv_str("ids.csv", "id,y\n007,1.50\n12345678901234567890,2\n").unwrap();
+    /// let id = t.column("id").unwrap();
+    /// assert_eq!(id.text(0).as_deref(), Some("007"));
+    /// assert_eq!(id.text(1).as_deref(), Some("12345678901234567890"));
+    /// assert_eq!(id.data.text(1).as_deref(), Some("12345678901234567000")); // the f64
+    /// assert_eq!(t.column("y").unwrap().text(0).as_deref(), Some("1.50"));
+    /// ```
+    pub fn text(&self, i: usize) -> Option<String> {
+        self.written
+            .as_ref()
+            .and_then(|w| w.get(i).cloned().flatten())
+            .or_else(|| self.data.text(i))
     }
 
     /// A categorical column from text values; levels are the sorted distinct values.
@@ -101,17 +128,104 @@ impl Column {
         Self {
             name: name.to_owned(),
             data: ColumnData::Categorical { codes, levels },
+            written: None,
         }
     }
 }
 
 /// A table of equally long named columns, with the name of the file (or dataset) it came from,
 /// used in every error message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "TableParts", into = "TableParts")]
 pub struct DataTable {
     source: String,
     columns: Vec<Column>,
     nrows: usize,
+    /// Column position by name, so that a lookup costs O(1) whatever the width of the file.
+    index: HashMap<String, usize>,
+}
+
+impl PartialEq for DataTable {
+    fn eq(&self, other: &Self) -> bool {
+        // The index follows from the columns.
+        self.source == other.source && self.nrows == other.nrows && self.columns == other.columns
+    }
+}
+
+/// What a [`DataTable`] serialises as (its index is rebuilt on reading).
+#[derive(Serialize, Deserialize)]
+struct TableParts {
+    source: String,
+    columns: Vec<Column>,
+}
+
+impl From<DataTable> for TableParts {
+    fn from(t: DataTable) -> Self {
+        Self {
+            source: t.source,
+            columns: t.columns,
+        }
+    }
+}
+
+impl TryFrom<TableParts> for DataTable {
+    type Error = DataError;
+    fn try_from(p: TableParts) -> Result<Self, DataError> {
+        DataTable::new(&p.source, p.columns)
+    }
+}
+
+/// Longest line, in bytes, that the CSV reader accepts (64 MiB): a file without line ends
+/// (a binary file, `/dev/zero`) is an error naming the line, not an unbounded read.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// The error a [`LineLimited`] reader raises, found again in the CSV reader's error.
+#[derive(Debug)]
+struct LineTooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {} is longer than {MAX_LINE_BYTES} bytes",
+            self.line
+        )
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+/// A reader that fails once a line grows past [`MAX_LINE_BYTES`].
+struct LineLimited<R> {
+    inner: R,
+    line: u64,
+    run: usize,
+}
+
+impl<R: Read> Read for LineLimited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Never hand out more than the rest of the allowance in one call, so that the limit
+        // is met exactly.
+        let room = (MAX_LINE_BYTES + 1 - self.run).min(buf.len());
+        let n = self.inner.read(&mut buf[..room])?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.run = 0;
+            } else {
+                self.run += 1;
+                if self.run > MAX_LINE_BYTES {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        LineTooLong { line: self.line },
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Formats a number as CSV text: the shortest form that reads back to the same `f64`.
@@ -169,10 +283,12 @@ impl DataTable {
                 });
             }
         }
+        let index = seen.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         Ok(Self {
             source: source.to_owned(),
             columns,
             nrows,
+            index,
         })
     }
 
@@ -210,11 +326,26 @@ impl DataTable {
             .has_headers(true)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(reader);
-        let csv_err = |e: csv::Error| DataError::Csv {
-            file: source.to_owned(),
-            line: e.position().map_or(1, csv::Position::line),
-            message: e.to_string(),
+            .from_reader(LineLimited {
+                inner: reader,
+                line: 1,
+                run: 0,
+            });
+        let csv_err = |e: csv::Error| {
+            if let csv::ErrorKind::Io(io) = e.kind() {
+                if let Some(long) = io.get_ref().and_then(|i| i.downcast_ref::<LineTooLong>()) {
+                    return DataError::LineTooLong {
+                        file: source.to_owned(),
+                        line: long.line,
+                        limit: MAX_LINE_BYTES,
+                    };
+                }
+            }
+            DataError::Csv {
+                file: source.to_owned(),
+                line: e.position().map_or(1, csv::Position::line),
+                message: e.to_string(),
+            }
         };
         let header: Vec<String> = rdr
             .headers()
@@ -297,17 +428,33 @@ impl DataTable {
             }
         }
         Ok(if texts == 0 {
-            let nums = values
+            let nums: Vec<Option<f64>> = values
                 .iter()
                 .map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok()))
                 .collect();
-            Column::numeric(name, nums)
+            // Keep the spelling of cells that do not print back as written.
+            let differs = |(v, x): (&Option<String>, &Option<f64>)| match (v, x) {
+                (Some(s), Some(x)) => *s != format_number(*x),
+                _ => false,
+            };
+            let written = values.iter().zip(&nums).any(differs).then(|| {
+                values
+                    .iter()
+                    .zip(&nums)
+                    .map(|(v, x)| differs((v, x)).then(|| v.clone()).flatten())
+                    .collect()
+            });
+            Column {
+                written,
+                ..Column::numeric(name, nums)
+            }
         } else if numbers == 0 {
             Column::categorical(name, &values)
         } else {
             Column {
                 name: name.to_owned(),
                 data: ColumnData::Mixed(values),
+                written: None,
             }
         })
     }
@@ -329,7 +476,7 @@ impl DataTable {
                 .columns
                 .iter()
                 .map(|c| {
-                    c.data.text(i).map_or_else(
+                    c.text(i).map_or_else(
                         || String::from("NA"),
                         |s| trialstats_core::table::csv_field(&s),
                     )
@@ -367,9 +514,9 @@ impl DataTable {
     /// # Errors
     /// [`DataError::UnknownColumn`], with a suggestion when a name is close.
     pub fn column(&self, name: &str) -> Result<&Column, DataError> {
-        self.columns
-            .iter()
-            .find(|c| c.name == name)
+        self.index
+            .get(name)
+            .map(|&j| &self.columns[j])
             .ok_or_else(|| DataError::UnknownColumn {
                 file: self.source.clone(),
                 column: name.to_owned(),
@@ -598,6 +745,80 @@ mod tests {
         let out = t.to_csv();
         assert_eq!(out, "\"name, full\",v\n\"a \"\"b\"\"\",1.5\nc,NA\n");
         assert_eq!(read(&out).unwrap(), t);
+    }
+
+    #[test]
+    fn a_file_without_line_ends_is_refused_at_the_limit() {
+        // Found by the CLI fault campaign: `--data /dev/zero` read without bound. An endless
+        // line is now an error naming the line, after MAX_LINE_BYTES bytes.
+        let endless = std::io::repeat(b'7');
+        let e = DataTable::from_csv_reader("zero.csv", endless).unwrap_err();
+        assert_eq!(
+            e,
+            DataError::LineTooLong {
+                file: "zero.csv".into(),
+                line: 1,
+                limit: MAX_LINE_BYTES
+            }
+        );
+        // The line is counted: a header and one good row, then the endless line.
+        let text = std::io::Cursor::new(b"a,b\n1,2\n".to_vec()).chain(std::io::repeat(0));
+        let e = DataTable::from_csv_reader("zero.csv", text).unwrap_err();
+        assert!(matches!(e, DataError::LineTooLong { line: 3, .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "zero.csv: line 3 is longer than {MAX_LINE_BYTES} bytes; is this a CSV file with line ends?"
+            )
+        );
+    }
+
+    #[test]
+    fn numeric_cells_keep_their_spelling_for_output() {
+        // Found by the CLI fault campaign: pass-through output re-rendered ids through f64
+        // (`007` → `7`, 20 digits → 17, `1.50` → `1.5`).
+        let t = read("id,x,z\n007,1.50,1\n12345678901234567890,2,2\n8,-0,3\n").unwrap();
+        let id = t.column("id").unwrap();
+        assert_eq!(
+            id.data,
+            ColumnData::Numeric(vec![Some(7.0), Some(1.234_567_890_123_456_8e19), Some(8.0)])
+        );
+        assert_eq!(
+            (0..3).map(|i| id.text(i).unwrap()).collect::<Vec<_>>(),
+            ["007", "12345678901234567890", "8"]
+        );
+        assert_eq!(t.column("x").unwrap().text(0).as_deref(), Some("1.50"));
+        assert_eq!(t.column("x").unwrap().text(2).as_deref(), Some("-0"));
+        // A column that prints back as written keeps nothing extra.
+        assert_eq!(t.column("z").unwrap().written, None);
+        assert_eq!(
+            t.to_csv(),
+            "id,x,z\n007,1.50,1\n12345678901234567890,2,2\n8,-0,3\n"
+        );
+    }
+
+    #[test]
+    fn wide_tables_look_columns_up_by_name() {
+        let names: Vec<String> = (0..2000).map(|j| format!("v{j}")).collect();
+        let text = format!(
+            "{}\n{}\n",
+            names.join(","),
+            (0..2000)
+                .map(|j| j.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let t = read(&text).unwrap();
+        for (j, n) in names.iter().enumerate() {
+            assert_eq!(t.numeric(n).unwrap(), &[Some(j as f64)]);
+        }
+        // The unknown-column error lists the first names only.
+        let e = t.column("nope").unwrap_err().to_string();
+        assert!(e.ends_with("v18, v19, … and 1980 more"), "{e}");
+        // The index survives serialisation.
+        let back: DataTable = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.numeric("v1999").unwrap(), &[Some(1999.0)]);
     }
 
     #[test]

@@ -111,6 +111,9 @@ struct Var {
     /// Values (category codes as numbers); missing entries hold the initial 0.
     values: Vec<f64>,
     observed: Vec<bool>,
+    /// The file's spelling of numeric cells that print differently (see `Column::written`),
+    /// carried to the completed data sets.
+    written: Option<Vec<Option<String>>>,
 }
 
 impl Var {
@@ -152,8 +155,20 @@ impl Mice {
     /// matrix as in the module docs).
     ///
     /// # Errors
-    /// [`MiError::Spec`] for a column that is entirely missing or that mixes numbers and text.
+    /// [`MiError::Spec`] for a column that is entirely missing or that mixes numbers and text,
+    /// and for a table with at least as many columns as rows.
     pub fn new(table: &DataTable) -> Result<Self, MiError> {
+        // Every column predicts every other by default: with at least as many columns as rows,
+        // no imputation model can be fitted, and the p × p predictor matrix of a very wide file
+        // would be allocated for nothing. Refuse before allocating.
+        if table.ncols() > 1 && table.ncols() >= table.nrows() {
+            return Err(input_error(format!(
+                "`{}` has {} columns and {} rows: every imputation model would have at least as many predictors as rows; keep only the columns the imputation needs",
+                table.source(),
+                table.ncols(),
+                table.nrows()
+            )));
+        }
         let mut vars = Vec::with_capacity(table.ncols());
         for col in table.columns() {
             let (kind, values, observed) = match &col.data {
@@ -187,6 +202,7 @@ impl Mice {
                 kind,
                 values,
                 observed,
+                written: col.written.clone(),
             });
         }
         let p = vars.len();
@@ -425,6 +441,7 @@ impl Mice {
             names: self.vars.iter().map(|v| v.name.clone()).collect(),
             kinds: self.vars.iter().map(|v| v.kind.clone()).collect(),
             observed: self.vars.iter().map(|v| v.observed.clone()).collect(),
+            written: self.vars.iter().map(|v| v.written.clone()).collect(),
             chains,
             trace,
             methods: self.methods(),
@@ -828,6 +845,7 @@ pub struct Imputed {
     names: Vec<String>,
     kinds: Vec<Kind>,
     observed: Vec<Vec<bool>>,
+    written: Vec<Option<Vec<Option<String>>>>,
     chains: Vec<Vec<Vec<f64>>>,
     /// The convergence trace.
     pub trace: Vec<TracePoint>,
@@ -856,14 +874,21 @@ impl Imputed {
             .iter()
             .zip(&self.kinds)
             .zip(chain)
-            .map(|((name, kind), vals)| match kind {
-                Kind::Numeric => Column::numeric(name, vals.iter().map(|v| Some(*v)).collect()),
+            .zip(&self.written)
+            .map(|(((name, kind), vals), written)| match kind {
+                // Observed cells keep the file's spelling; imputed ones (missing in the file)
+                // have none.
+                Kind::Numeric => Column {
+                    written: written.clone(),
+                    ..Column::numeric(name, vals.iter().map(|v| Some(*v)).collect())
+                },
                 Kind::Categorical(levels) => Column {
                     name: name.clone(),
                     data: ColumnData::Categorical {
                         codes: vals.iter().map(|v| Some(*v as u32)).collect(),
                         levels: levels.clone(),
                     },
+                    written: None,
                 },
             })
             .collect();

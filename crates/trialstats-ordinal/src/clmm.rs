@@ -26,6 +26,11 @@ pub enum Quadrature {
     },
 }
 
+/// Most Gauss–Hermite nodes [`Quadrature::Adaptive`] accepts. R's `glmer` accepts up to 25;
+/// adaptive rules converge long before 100 nodes, and the bound keeps the node computation (an
+/// eigenproblem of that order) small whatever is asked.
+pub const MAX_NODES: usize = 100;
+
 /// A cumulative link model with a normal random intercept per cluster.
 ///
 /// # Formula
@@ -109,15 +114,15 @@ impl<'a> Clmm<'a> {
     /// Fits by maximum (approximate) likelihood.
     ///
     /// # Errors
-    /// [`InputError::OutOfRange`] for fewer than 2 nodes in `Adaptive`; the errors of [`Clm::fit`];
+    /// [`InputError::OutOfRange`] for fewer than 2 or more than [`MAX_NODES`] nodes in `Adaptive`; the errors of [`Clm::fit`];
     /// [`OrdinalError::NotConverged`].
     pub fn fit(&self) -> Result<ClmmFit, OrdinalError> {
         if let Quadrature::Adaptive { nodes } = self.quadrature {
-            if nodes < 2 {
+            if !(2..=MAX_NODES).contains(&nodes) {
                 return Err(InputError::OutOfRange {
                     field: "nodes".into(),
                     value: nodes as f64,
-                    expected: "≥ 2 (use Laplace for one node)".into(),
+                    expected: format!("2 to {MAX_NODES} (use Laplace for one node)"),
                 }
                 .into());
             }

@@ -58,6 +58,17 @@ pub enum RobustError {
         /// Rows.
         n: usize,
     },
+    /// A linear model's outcome takes one value only: there is nothing to explain, and every
+    /// standard error would be zero.
+    #[error(
+        "the outcome is {value} in all {n} rows used; a linear model of a constant outcome has nothing to estimate (R: \"essentially perfect fit\")"
+    )]
+    ConstantResponse {
+        /// The one value.
+        value: f64,
+        /// Rows.
+        n: usize,
+    },
     /// The maximum-likelihood estimate does not exist: the outcome is separated.
     #[error("separation: {detail}; the estimate of {} does not exist (drop or combine categories, or use a penalised fit)", terms.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" and "))]
     Separation {

@@ -194,6 +194,14 @@ impl<'a> Ols<'a> {
         if n <= k {
             return Err(RobustError::TooFewObservations { nobs: n, k });
         }
+        // A constant outcome: every residual is zero, so is every standard error, and the t
+        // statistics are rounding noise (R warns "essentially perfect fit"). Refused; a NaN is
+        // left to the finiteness check below.
+        if let Some(&first) = self.y.first() {
+            if first.is_finite() && self.y.iter().all(|v| v.to_bits() == first.to_bits()) {
+                return Err(RobustError::ConstantResponse { value: first, n });
+            }
+        }
         // One pass: either the per-cluster augmented cross-products or the global ones.
         // With clusters of at least ONE_PASS_MIN_CLUSTER_ROWS rows on average (or as the caller
         // chose), the per-cluster statistics come from the fit's one pass; with smaller clusters
@@ -493,6 +501,9 @@ impl OlsFit<'_> {
     /// As [`vcov()`]; [`InputError::OutOfRange`] for a `level` outside (0, 1) or a zero SE.
     pub fn infer(&self, how: &Vcov, level: f64) -> Result<Inference, RobustError> {
         let mut inf = inference(self, how, level)?;
+        if let Some(note) = self.perfect_fit_note() {
+            inf.notes.push(note);
+        }
         // The normal equations are only used for κ ≤ 10³, far below the warning's threshold.
         if self.method == LsMethod::Householder && self.condition_number() > CONDITION_WARNING {
             inf.notes.push(format!(
@@ -501,6 +512,21 @@ impl OlsFit<'_> {
             ));
         }
         Ok(inf)
+    }
+
+    /// R's warning "essentially perfect fit: summary may be unreliable" (`summary.lm`): the
+    /// residual variance is below 10⁻³⁰ (mean(ŷ)² + var(ŷ)). Checked when the residuals are
+    /// known (iid and HC covariances compute them; the one-pass cluster covariances need not).
+    fn perfect_fit_note(&self) -> Option<String> {
+        let (e, rss) = self.residuals.get()?;
+        let n = self.y.len() as f64;
+        let fitted = self.y.iter().zip(e.iter()).map(|(y, e)| y - e);
+        let mean = fitted.clone().sum::<f64>() / n;
+        let var = fitted.map(|f| (f - mean) * (f - mean)).sum::<f64>() / (n - 1.0);
+        let resvar = rss / self.df_resid() as f64;
+        (resvar < (mean * mean + var) * 1e-30).then(|| {
+            "Essentially perfect fit: the residuals are zero to rounding, so the standard errors and tests are unreliable (as R's summary.lm warns).".to_owned()
+        })
     }
 
     /// The per-cluster statistics X_gᵀX_g and X_gᵀe_g for `clusters`: kept from the fit when it

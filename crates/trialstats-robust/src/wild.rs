@@ -252,7 +252,7 @@ impl WildClusterBootstrap {
         let c = (g as f64 / (g as f64 - 1.0)) * ((n as f64 - 1.0) / (n as f64 - k as f64));
         let se0 = (s_hat * &a).iter().map(|v| v * v).sum::<f64>().sqrt();
         let se = c.sqrt() * se0;
-        let draws = Draws::new(self, g);
+        let draws = Draws::new(self, &clusters.label_ranks());
         // Under H₀ the residuals are ũ(β₀) = y − X_rγ(β₀) − β₀x_j with γ(β₀) = γ₀ − β₀γ_m, so
         // X_gᵀũ_g = s0_g − β₀ sm_g with s0_g = X_gᵀy_g − M_g[:, r]γ₀ and sm_g = M_g[:, j] − M_g[:, r]γ_m.
         let (s0, sm) = if self.impose_null {
@@ -487,7 +487,11 @@ struct Draws {
 }
 
 impl Draws {
-    fn new(spec: &WildClusterBootstrap, g: usize) -> Self {
+    /// The draws for clusters whose labels have ranks `rank` (by code): each replicate's weights
+    /// are drawn cluster by cluster in the order of the labels, so that the draws, and the
+    /// p-value and interval, do not depend on the order of the rows.
+    fn new(spec: &WildClusterBootstrap, rank: &[usize]) -> Self {
+        let g = rank.len();
         let support = spec.weights.support();
         let enumerate =
             spec.weights == WildWeights::Rademacher && g < 63 && (1usize << g) <= spec.reps;
@@ -507,10 +511,17 @@ impl Draws {
                 enumerated: true,
             };
         }
+        let mut code_of_rank = vec![0; g];
+        for (code, &r) in rank.iter().enumerate() {
+            code_of_rank[r] = code;
+        }
         let mut rng = Rng::seed_from(spec.seed);
-        let codes = (0..spec.reps * g)
-            .map(|_| spec.weights.draw(&mut rng))
-            .collect();
+        let mut codes = vec![0u8; spec.reps * g];
+        for replicate in codes.chunks_exact_mut(g) {
+            for &code in &code_of_rank {
+                replicate[code] = spec.weights.draw(&mut rng);
+            }
+        }
         Self {
             support,
             codes,
@@ -630,7 +641,7 @@ mod tests {
                 weights,
                 ..WildClusterBootstrap::default()
             };
-            let draws = Draws::new(&spec, g);
+            let draws = Draws::new(&spec, &(0..g).collect::<Vec<_>>());
             let square = draws.replicates_by(&centre, Some(&slope), &q, true);
             let thin = draws.replicates_by(&centre, Some(&slope), &q, false);
             let parts = |r: &Replicates| {

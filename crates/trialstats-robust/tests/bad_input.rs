@@ -242,3 +242,34 @@ fn leverage_one_makes_cr2_undefined() {
         .is_ok()
     );
 }
+
+#[test]
+fn constant_outcome_is_refused_and_a_perfect_fit_is_flagged() {
+    // Found by the CLI fault campaign: a constant outcome gave r_squared null and an intercept
+    // with t = 3e14, p = 2e−15, with no warning.
+    let (x, _) = design(12);
+    let y = vec![4.25; 12];
+    let e = Ols::new(&x, &y).unwrap().fit().unwrap_err();
+    assert_eq!(e, RobustError::ConstantResponse { value: 4.25, n: 12 });
+    assert!(
+        e.to_string()
+            .starts_with("the outcome is 4.25 in all 12 rows used"),
+        "{e}"
+    );
+    // An exactly linear outcome: fitted, with R's "essentially perfect fit" note.
+    let y: Vec<f64> = x.column(1).iter().map(|v| 1.0 + 2.0 * v).collect();
+    let fit = Ols::new(&x, &y).unwrap().fit().unwrap();
+    let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+    assert!(
+        inf.notes
+            .iter()
+            .any(|n| n.starts_with("Essentially perfect fit")),
+        "{:?}",
+        inf.notes
+    );
+    // An ordinary fit has no such note.
+    let (x, y) = design(12);
+    let fit = Ols::new(&x, &y).unwrap().fit().unwrap();
+    let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+    assert!(inf.notes.iter().all(|n| !n.starts_with("Essentially")));
+}

@@ -228,6 +228,64 @@ fn draws_are_reproducible_from_the_seed() {
     }
 }
 
+/// Fits y ~ arm + base + female clustered by site on the rows of `text` (a CSV with a header).
+fn fit_rows(text: &str) -> (OlsFit<'static>, Clusters) {
+    let t = DataTable::from_csv_str("rows", text).unwrap();
+    let f = Formula::parse("y ~ arm + base + female").unwrap();
+    let opts = FrameOptions {
+        clusters: vec!["site".into()],
+        check_rank: true,
+    };
+    let mf = ModelFrame::new(&t, &f, &opts).unwrap();
+    let y = mf.y().unwrap().to_vec();
+    let fit = Ols::new(&mf.x, &y)
+        .unwrap()
+        .names(&mf.column_names)
+        .unwrap()
+        .fit()
+        .unwrap()
+        .into_owned();
+    (fit, mf.clusters[0].clone())
+}
+
+#[test]
+fn drawn_weights_do_not_depend_on_the_order_of_the_rows() {
+    // Found by the CLI fault campaign: the p-value and interval changed when the rows were
+    // shuffled (same seed), because the weights were drawn in the clusters' order of
+    // appearance. They are now drawn in the order of the cluster labels.
+    let mut lines = TRIAL24.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    // A fixed permutation that moves the sites' first appearances: reversed, then every third.
+    let mut shuffled: Vec<&str> = rows.iter().rev().copied().collect();
+    shuffled.rotate_left(rows.len() / 3);
+    let join = |r: &[&str]| format!("{header}\n{}\n", r.join("\n"));
+    let (fit_a, site_a) = fit_rows(&join(&rows));
+    let (fit_b, site_b) = fit_rows(&join(&shuffled));
+    assert_ne!(site_a.labels(), site_b.labels(), "the codes must differ");
+    for weights in [
+        WildWeights::Webb,
+        WildWeights::Rademacher,
+        WildWeights::Mammen,
+    ] {
+        let spec = WildClusterBootstrap {
+            reps: 999,
+            weights,
+            level: Some(0.95),
+            ..boot(true)
+        };
+        let a = spec.test(&fit_a, &site_a, "arm").unwrap();
+        let b = spec.test(&fit_b, &site_b, "arm").unwrap();
+        assert!(!a.enumerated);
+        // The same draws per site: the same count of |t*| ≥ |t|, so the same p; the interval's
+        // root search sees statistics equal to rounding.
+        assert_eq!(a.p_value.to_bits(), b.p_value.to_bits(), "{weights:?}");
+        let (ca, cb) = (a.ci.unwrap(), b.ci.unwrap());
+        Tol::rel(1e-9).check("ci low", cb.0, ca.0).unwrap();
+        Tol::rel(1e-9).check("ci high", cb.1, ca.1).unwrap();
+    }
+}
+
 #[test]
 fn bad_requests_are_errors() {
     let (fit, site) = trial12();

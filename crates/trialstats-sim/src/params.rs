@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Parameters of the simulated trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SimParams {
     /// Health regions (strata). Default 3.
     pub regions: usize,
