@@ -270,6 +270,12 @@ fn clmm_output(
     let nb = fit.beta().len();
     let (lr, lr_p) = fit.lr_test()?;
     let conv = fit.convergence();
+    let mut warnings = mf.warnings.clone();
+    if fit.at_boundary() {
+        warnings.push(format!(
+            "The random-intercept variance of {group} is at its boundary, 0: the estimates are those of the model without it (LR test 0, p = 1)."
+        ));
+    }
     Ok(match format {
         Format::Json => {
             let row = |c: &trialstats_core::Coef| {
@@ -293,12 +299,14 @@ fn clmm_output(
                 "coefficients": coefs[nt..nt + nb].iter().map(row).collect::<Vec<_>>(),
                 "thresholds": coefs[..nt].iter().map(|c| json!({"term": c.term, "estimate": c.estimate, "std_error": c.std_error})).collect::<Vec<_>>(),
                 "random_effects": {"group": group, "variance": fit.variance(), "sd": fit.sigma(),
-                                   "log_sd": coefs[nt + nb].estimate, "log_sd_std_error": coefs[nt + nb].std_error,
+                                   "log_sd": coefs.get(nt + nb).map(|c| c.estimate),
+                                   "log_sd_std_error": coefs.get(nt + nb).map(|c| c.std_error),
+                                   "boundary": fit.at_boundary(),
                                    "lr_test_vs_clm": {"statistic": lr, "p_value": lr_p}},
                 "loglik": fit.loglik(),
                 "covariance_matrix": {"terms": fit.names(), "matrix": matrix},
                 "convergence": {"iterations": conv.iterations, "max_abs_gradient": conv.max_abs_gradient, "converged": conv.converged()},
-                "warnings": mf.warnings,
+                "warnings": warnings,
             }))
         }
         _ => {
@@ -343,7 +351,7 @@ fn clmm_output(
                 lr,
                 trialstats_core::table::fmt_p(lr_p)
             ));
-            t.notes.extend(mf.warnings.iter().cloned());
+            t.notes.extend(warnings.iter().cloned());
             render_table(&t, format)
         }
     })

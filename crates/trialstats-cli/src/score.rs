@@ -87,7 +87,13 @@ pub fn run(args: &ScoreArgs, format: Format) -> Result<String, CliError> {
         format,
     };
     match args.instrument {
-        InstrumentArg::Phq9 => ctx.run(&Phq9::with_policy(policy)),
+        InstrumentArg::Phq9 => {
+            // Item 10 (difficulty) is not scored, but when the file has it, it is checked:
+            // an answer outside 0–3 is the row's error, not passed over.
+            let mut phq = Phq9::with_policy(policy);
+            phq.with_item10 = table.column("phq10").is_ok();
+            ctx.run(&phq)
+        }
         InstrumentArg::Dds17 | InstrumentArg::Dds2 | InstrumentArg::Dds4 => {
             let version = match args.instrument {
                 InstrumentArg::Dds2 => DdsVersion::Dds2,

@@ -868,3 +868,136 @@ fn reproduce_writes_the_report_and_lists_missing_columns() {
     assert_eq!(e.status.code(), Some(1));
     assert!(stderr(&e).contains("lacks 112 column(s) of the trial schema: region, cluster,"));
 }
+
+#[test]
+fn instrument_rows_flag_item_10_the_missing_code_and_keep_ids() {
+    // Found by the CLI fault campaign: a PHQ item 10 of 7 passed unnoticed, an EQ-5D level 9
+    // left an empty index without a reason, and identifiers were re-rendered through f64.
+    let phq = write_temp(
+        "phq10.csv",
+        "id,phq1,phq2,phq3,phq4,phq5,phq6,phq7,phq8,phq9,phq10\n\
+         007,0,1,2,3,0,1,2,3,0,7\n\
+         12345678901234567890,0,1,2,3,0,1,2,3,0,2\n",
+    );
+    let o = run(&[
+        "score",
+        "phq9",
+        "--data",
+        phq.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[1].starts_with("007,"), "{text}");
+    assert!(
+        rows[1].ends_with(
+            "\"PHQ-9 item 10: \"\"7\"\" is not an allowed answer (allowed: 0, 1, 2 or 3)\""
+        ),
+        "{text}"
+    );
+    assert!(rows[2].starts_with("12345678901234567890,"), "{text}");
+    assert!(rows[2].contains(",12,moderate,"), "{text}");
+    // JSON: an id column that does not print back as a number is passed as its strings.
+    let o = run(&[
+        "score",
+        "phq9",
+        "--data",
+        phq.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["id"], "007");
+    assert_eq!(v[1]["id"], "12345678901234567890");
+    assert_eq!(v[1]["phq1"], 0.0);
+    let eq = write_temp("eq9.csv", "mo,sc,ua,pd,ad\n1,1,9,2,1\n1,2,3,1,1\n");
+    let o = run(&[
+        "score",
+        "eq5d3l",
+        "--data",
+        eq.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "mo,sc,ua,pd,ad,eq5d_state,eq5d_index,eq5d_note,error\n\
+         1,1,9,2,1,,,no index: UA coded 9 (missing),\n\
+         1,2,3,1,1,12311,0.669,,\n"
+    );
+}
+
+#[test]
+fn impute_pools_the_model_with_the_clustered_covariance() {
+    // Found by the CLI fault campaign: `impute --formula … --cluster C` pooled an iid model (df
+    // 165, SE(arm) 0.113 where CR1 gives 0.149). The pooled model now takes --vcov as `regress`
+    // does (cr1 by default with --cluster), and Rubin's complete-data df are G − 1.
+    let mut text = String::from("site,arm,x,y\n");
+    for i in 0..240usize {
+        let site = i % 24;
+        let arm = usize::from(site >= 12);
+        let u = ((site * 37 % 11) as f64 - 5.0) / 4.0; // a site effect
+        let x = ((i * 7919 % 1000) as f64) / 250.0 - 2.0;
+        let e = ((i * 104_729 % 997) as f64) / 400.0 - 1.25;
+        let y = 1.0 + 0.4 * arm as f64 + 0.5 * x + u + e;
+        let y = if i % 9 == 4 {
+            "NA".to_string()
+        } else {
+            format!("{y:.4}")
+        };
+        let x = if i % 13 == 6 {
+            "NA".to_string()
+        } else {
+            format!("{x:.4}")
+        };
+        text.push_str(&format!("{site},{arm},{x},{y}\n"));
+    }
+    let path = write_temp("clustered-missing.csv", &text);
+    let args = |vcov: Option<&'static str>| {
+        let mut a = vec![
+            "impute",
+            "--data",
+            path.to_str().unwrap(),
+            "--m",
+            "5",
+            "--seed",
+            "3",
+            "--cluster",
+            "site",
+            "--cluster-term",
+            "means",
+            "--formula",
+            "y ~ arm + x",
+            "--format",
+            "json",
+        ];
+        if let Some(v) = vcov {
+            a.extend(["--vcov", v]);
+        }
+        a
+    };
+    let o = run(&args(None));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cr1: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(cr1["vcov"]["type"], "cr1");
+    assert_eq!(cr1["vcov"]["clusters"][0], "site");
+    assert_eq!(cr1["vcov"]["df_complete"], 23.0);
+    let o = run(&args(Some("iid")));
+    let iid: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(iid["vcov"]["df_complete"], 237.0);
+    // Same imputations (same seed), so the same pooled estimate; the SEs differ by the covariance.
+    let (a, b) = (&cr1["coefficients"][1], &iid["coefficients"][1]);
+    assert_eq!(a["term"], "arm");
+    assert_eq!(a["estimate"], b["estimate"]);
+    let (se1, se0) = (
+        a["std_error"].as_f64().unwrap(),
+        b["std_error"].as_f64().unwrap(),
+    );
+    assert!(
+        se1 > 1.5 * se0,
+        "CR1 {se1} v. iid {se0}: the site effect must show"
+    );
+    assert!(a["df"].as_f64().unwrap() <= 23.0);
+}

@@ -5,6 +5,7 @@
 //! - [`linalg`]: cross-products, per-cluster sums, Householder QR with R's aliasing rule, Cholesky,
 //!   log-determinant, condition number;
 //! - [`cluster`]: cluster labels mapped once to dense codes ([`Clusters`]);
+//! - [`compensated`]: double-double sums and dot products (for iterative refinement);
 //! - [`inference`]: coefficient rows ([`Coef`]), the covariance used ([`CovarianceInfo`]), the
 //!   convergence report ([`Convergence`]) and the whole [`Inference`] of a fit;
 //! - [`optim`]: one Newton minimiser with step-halving and its [`Control`];
@@ -21,6 +22,7 @@
 #![deny(clippy::float_cmp)]
 
 pub mod cluster;
+pub mod compensated;
 pub mod dist;
 pub mod error;
 pub mod inference;

@@ -33,7 +33,9 @@ use serde::Serialize;
 
 pub use answer::MissingPolicy;
 pub use dds::{Dds, DdsItem, DdsLevel, DdsResponse, DdsScore, DdsVersion};
-pub use eq5d::{Eq5d, Eq5dScore, EqVas, HealthState, ValueSet, Verification, Version, value_set};
+pub use eq5d::{
+    Eq5d, Eq5dResponse, Eq5dScore, EqVas, HealthState, ValueSet, Verification, Version, value_set,
+};
 pub use error::ScoreError;
 #[cfg(feature = "mmas8")]
 pub use mmas8::{Mmas8, Mmas8Category, Mmas8Response, Mmas8Score};

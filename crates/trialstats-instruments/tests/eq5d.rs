@@ -482,3 +482,31 @@ fn scorer_reads_dimensions_or_a_state_column() {
         })
     ));
 }
+
+#[test]
+fn a_missing_index_says_why() {
+    // Found by the CLI fault campaign: a level 9 gave an empty index with no reason in the row.
+    let uk = Eq5d::new("eq5d3l_uk_dolan1997").unwrap();
+    let s = uk
+        .score_answers(&[Some("1"), Some("9"), Some("2"), None, Some("1")])
+        .unwrap();
+    assert_eq!((s.state.as_deref(), s.index), (None, None));
+    assert_eq!(
+        s.note.as_deref(),
+        Some("no index: SC coded 9 (missing), PD blank")
+    );
+    let s = uk
+        .score_answers(&[Some("1"), Some("1"), Some("2"), Some("2"), Some("1")])
+        .unwrap();
+    assert_eq!(s.note, None);
+    let by_state = uk.from_state_column();
+    let s = by_state.score_answers(&[Some("11911")]).unwrap();
+    assert_eq!(s.index, None);
+    assert_eq!(s.note.as_deref(), Some("no index: UA coded 9 (missing)"));
+    let s = by_state.score_answers(&[None]).unwrap();
+    assert_eq!(s.note.as_deref(), Some("no index: state blank"));
+    assert_eq!(
+        uk.output_columns(),
+        vec!["eq5d_state", "eq5d_index", "eq5d_note"]
+    );
+}

@@ -24,6 +24,15 @@ pub enum MiError {
         /// The first's names.
         expected: Vec<String>,
     },
+    /// Every completed-data analysis reports a variance of zero for a parameter: its standard
+    /// error, riv and fmi are undefined.
+    #[error(
+        "every imputation reports a variance of zero for `{term}`: the completed-data analyses give it no sampling variance, so Rubin's rules cannot pool it"
+    )]
+    ZeroVariance {
+        /// The parameter.
+        term: String,
+    },
     /// An imputation specification that cannot be run (the message names the column).
     #[error("{0}")]
     Spec(String),
@@ -130,7 +139,8 @@ pub struct Pooled {
 /// fmi = (r + 2/(ν + 3))/(1 + r)
 /// ```
 /// As R mice (3.15), λ is floored at 10⁻⁴ in the df, so that b = 0 (identical imputations) gives
-/// a finite df and never NaN.
+/// a finite df and never NaN; the fmi follows that df, except for a large-sample analysis
+/// (ν_com = ∞) with b = 0, whose fmi is exactly 0 (the limit of Rubin's formula).
 ///
 /// # References
 /// Rubin (1987), *Multiple Imputation for Nonresponse in Surveys*, Wiley. Barnard & Rubin (1999),
@@ -139,7 +149,8 @@ pub struct Pooled {
 ///
 /// # Errors
 /// [`MiError::TooFewImputations`]; [`InputError::Length`]; [`InputError::NonFinite`] or
-/// [`InputError::OutOfRange`] for negative variances.
+/// [`InputError::OutOfRange`] for negative variances; [`MiError::ZeroVariance`] when every
+/// variance is zero.
 pub fn pool_scalar(
     term: &str,
     estimates: &[f64],
@@ -189,6 +200,11 @@ pub fn pool_scalar(
     let mf = m as f64;
     let qbar = estimates.iter().sum::<f64>() / mf;
     let ubar = variances.iter().sum::<f64>() / mf;
+    if ubar <= 0.0 {
+        return Err(MiError::ZeroVariance {
+            term: term.to_owned(),
+        });
+    }
     let b = estimates
         .iter()
         .map(|q| (q - qbar) * (q - qbar))
@@ -205,7 +221,14 @@ pub fn pool_scalar(
         let dfobs = (df_complete + 1.0) / (df_complete + 3.0) * df_complete * (1.0 - lam);
         df_rubin * dfobs / (df_rubin + dfobs)
     };
-    let fmi = (riv + 2.0 / (df + 3.0)) / (1.0 + riv);
+    // With b = 0 and a large-sample analysis, Rubin's ν is infinite before λ is floored, and
+    // the fmi is its limit r/(1 + r) = 0 exactly (mice evaluates it at the floored df, 2/(ν + 3)
+    // ≈ 5e−9/(m − 1)). Otherwise the fmi follows the (floored) df, as mice.
+    let fmi = if b == 0.0 && df_complete.is_infinite() {
+        0.0
+    } else {
+        (riv + 2.0 / (df + 3.0)) / (1.0 + riv)
+    };
     let se = t.sqrt();
     let reference = Reference::StudentT { df };
     let statistic = qbar / se;

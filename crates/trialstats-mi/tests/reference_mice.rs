@@ -97,14 +97,59 @@ fn pooled_values_match_mice() {
     }
 }
 
+/// b = 0 (identical imputations) against mice 3.15.0 (R 4.2.2), `mice::pool.scalar(Q = rep(1.5,
+/// 5), U = rep(0.04, 5), n, k)` and `mice:::barnard.rubin`, printed with 17 digits:
+/// - n = 25, k = 3 (ν_com = 22): df 20.237974976060872, fmi 0.086066019180257552, r 0;
+/// - n = Inf (large sample): df 4e8 (λ floored at 1e−4: (m − 1)/1e−8), fmi 4.9999999625e−09;
+/// - one estimate 1.5000001 (b = 2.0000000023354686e−15): df 20.237974976060872, r
+///   6.000000007006406e−14, fmi 0.086066019180312384.
+///
+/// Ours agree to 1e−10 with mice's conventions (λ floored at 1e−4 in the Barnard–Rubin df, fmi
+/// following that df), except the large-sample fmi with b = 0, which is exactly 0: the limit of
+/// Rubin's formula, where mice evaluates it at the floored df.
 #[test]
-fn identical_imputations_give_b_zero_without_nan() {
-    let p = pool_scalar("x", &[1.5; 5], &[0.04; 5], f64::INFINITY, 0.95).unwrap();
+fn b_zero_follows_mice_conventions() {
+    let p = pool_scalar("x", &[1.5; 5], &[0.04; 5], 22.0, 0.95).unwrap();
     assert_eq!(p.b.to_bits(), 0.0f64.to_bits());
     Tol::rel(1e-15).check("t = ubar", p.t, p.ubar).unwrap();
-    assert!(p.df.is_finite() && p.fmi.is_finite() && p.p_value.is_finite());
-    let p = pool_scalar("x", &[1.5; 5], &[0.04; 5], 30.0, 0.95).unwrap();
-    assert!(p.df > 0.0 && p.df < 30.0, "{}", p.df);
+    Tol::rel(1e-10)
+        .check("df", p.df, 20.237974976060872)
+        .unwrap();
+    Tol::rel(1e-10)
+        .check("fmi", p.fmi, 0.086066019180257552)
+        .unwrap();
+    assert_eq!(p.riv.to_bits(), 0.0f64.to_bits());
+    let p = pool_scalar("x", &[1.5; 5], &[0.04; 5], f64::INFINITY, 0.95).unwrap();
+    Tol::rel(1e-10).check("large-sample df", p.df, 4e8).unwrap();
+    assert_eq!(
+        p.fmi.to_bits(),
+        0.0f64.to_bits(),
+        "large-sample fmi {}",
+        p.fmi
+    );
+    assert!(p.p_value.is_finite() && p.ci_low.is_finite());
+    let q = [1.5, 1.5, 1.5, 1.5, 1.500_000_1];
+    let p = pool_scalar("x", &q, &[0.04; 5], 22.0, 0.95).unwrap();
+    Tol::rel(1e-10)
+        .check("b", p.b, 2.0000000023354686e-15)
+        .unwrap();
+    Tol::rel(1e-10)
+        .check("df", p.df, 20.237974976060872)
+        .unwrap();
+    Tol::rel(1e-10)
+        .check("riv", p.riv, 6.000000007006406e-14)
+        .unwrap();
+    Tol::rel(1e-10)
+        .check("fmi", p.fmi, 0.086066019180312384)
+        .unwrap();
+}
+
+#[test]
+fn zero_within_imputation_variance_is_an_error() {
+    // Found by the CLI fault campaign: `pool` with every SE 0 gave riv and fmi NaN, exit 0.
+    let e = pool_scalar("arm", &[1.0, 1.2, 0.9], &[0.0; 3], 22.0, 0.95).unwrap_err();
+    assert_eq!(e, MiError::ZeroVariance { term: "arm".into() });
+    assert!(e.to_string().contains("variance of zero for `arm`"), "{e}");
 }
 
 #[test]

@@ -170,6 +170,7 @@ impl<'a> Clm<'a> {
             names.extend(self.names.iter().cloned());
             check_full_rank(&with_one, &names)?;
         }
+        self.check_univariate_separation()?;
         let nt = self.j - 1;
         let mut counts = vec![0usize; self.j];
         for &c in self.y.iter() {
@@ -232,6 +233,59 @@ impl<'a> Clm<'a> {
             convergence: min.convergence,
             warnings: self.warnings.clone(),
         })
+    }
+
+    /// Checks every column for (quasi-)complete separation by its own: the MLE does not exist
+    /// when no pair of observations is ordered against the column, i.e. the category never
+    /// decreases (or never increases) as the column increases (Agresti 2010, *Analysis of
+    /// Ordinal Categorical Data*, 2nd ed., §3.4.5; with two categories, the logit's rule).
+    /// Sorted by the column, that is: at every step between distinct values, the largest
+    /// category below is at most the smallest above (or the reverse). O(n log n) per column.
+    fn check_univariate_separation(&self) -> Result<(), OrdinalError> {
+        let n = self.y.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        for (j, name) in self.names.iter().enumerate() {
+            let c = self.x.column(j);
+            if c.iter().all(|v| v.to_bits() == c[0].to_bits()) {
+                continue;
+            }
+            order.sort_by(|&a, &b| c[a].total_cmp(&c[b]));
+            // Groups of equal values, with their least and greatest category.
+            let mut groups: Vec<(f64, usize, usize)> = Vec::new();
+            for &i in &order {
+                match groups.last_mut() {
+                    Some((v, lo, hi)) if v.total_cmp(&c[i]).is_eq() => {
+                        *lo = (*lo).min(self.y[i]);
+                        *hi = (*hi).max(self.y[i]);
+                    }
+                    _ => groups.push((c[i], self.y[i], self.y[i])),
+                }
+            }
+            let ordered = |up: bool| {
+                let mut below_max = groups[0].2;
+                let mut below_min = groups[0].1;
+                for g in &groups[1..] {
+                    if (up && below_max > g.1) || (!up && below_min < g.2) {
+                        return false;
+                    }
+                    below_max = below_max.max(g.2);
+                    below_min = below_min.min(g.1);
+                }
+                true
+            };
+            for up in [true, false] {
+                if ordered(up) {
+                    return Err(OrdinalError::Separation {
+                        terms: vec![name.clone()],
+                        detail: format!(
+                            "the outcome never {} as `{name}` increases (no pair of observations is ordered against it): `{name}` separates the categories",
+                            if up { "decreases" } else { "increases" }
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The category codes (after dropping empty categories).

@@ -156,6 +156,16 @@ impl<'a> Clmm<'a> {
             slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
             scratch: std::cell::RefCell::default(),
         };
+        // σ = 0 is a local maximum when the slope of the marginal log-likelihood in σ² at the
+        // clm estimates is not positive (every quadrature rule agrees with the exact integral to
+        // order σ², so the slope is theirs too): the random effect is at its boundary, and the
+        // fit is the clm with σ = 0. Decided before the optimiser, whose steps in ln σ would
+        // otherwise run towards −∞ without converging.
+        let mut start_psi = start.clone();
+        start_psi[nt + k] = 0.0;
+        if objective.boundary_slope(&start_psi) <= 0.0 {
+            return boundary_fit(&start_fit, self.clusters, self.quadrature);
+        }
         // Adaptive quadrature: core's Newton method on the quadrature's gradient and Hessian.
         // Laplace: a Newton iteration on the exact gradient of the Laplace likelihood (the modes'
         // movement included), with the Hessian at modes held fixed as the metric (refreshed
@@ -177,6 +187,11 @@ impl<'a> Clmm<'a> {
                 (theta, convergence, None)
             }
         };
+        // The optimum in the interior, but with σ so small that the random effect changes the
+        // likelihood by less than its rounding: the boundary fit, reported as such.
+        if theta[nt + k] < LN_SIGMA_BOUNDARY {
+            return boundary_fit(&start_fit, self.clusters, self.quadrature);
+        }
         // The observed information of the likelihood that was maximised: for Laplace by central
         // differences of its exact gradient (R clmm differentiates the likelihood numerically).
         let hessian = match quadrature_hessian {
@@ -203,8 +218,51 @@ impl<'a> Clmm<'a> {
             quadrature: self.quadrature,
             convergence,
             clm_loglik: start_fit.loglik(),
+            boundary: false,
         })
     }
+}
+
+/// ln σ below which a fitted random intercept is reported at its boundary, σ = 0 (σ = 10⁻⁶ on
+/// the latent logistic scale, whose standard deviation is 1.8, changes no probability beyond
+/// the 12th digit).
+const LN_SIGMA_BOUNDARY: f64 = -13.815_510_557_964_274;
+
+/// The fit at the boundary σ = 0: the clm's estimates and covariance, σ = 0 with no standard
+/// error (its ln σ is −∞), every conditional mode 0, and the clm's log-likelihood (LR = 0, p = 1).
+fn boundary_fit(
+    clm: &ClmFit<'_>,
+    clusters: &Clusters,
+    quadrature: Quadrature,
+) -> Result<ClmmFit, OrdinalError> {
+    let nt = clm.thresholds().len();
+    let k = clm.beta().len();
+    let mut names: Vec<String> = clm.threshold_names().to_vec();
+    names.extend(clm.beta_names().iter().cloned());
+    names.push(format!("log sd({})", clusters.name()));
+    let mut estimates = DVector::zeros(nt + k + 1);
+    for (i, v) in clm.thresholds().iter().chain(clm.beta()).enumerate() {
+        estimates[i] = *v;
+    }
+    estimates[nt + k] = f64::NEG_INFINITY;
+    let mut vcov = DMatrix::zeros(nt + k + 1, nt + k + 1);
+    vcov.view_mut((0, 0), (nt + k, nt + k))
+        .copy_from(trialstats_robust::EstimatingEquations::bread(clm));
+    Ok(ClmmFit {
+        names,
+        nt,
+        estimates,
+        vcov,
+        loglik: clm.loglik(),
+        sigma: 0.0,
+        modes: vec![0.0; clusters.n_clusters()],
+        cluster_labels: clusters.labels().to_vec(),
+        group: clusters.name().to_owned(),
+        quadrature,
+        convergence: clm.convergence().clone(),
+        clm_loglik: clm.loglik(),
+        boundary: true,
+    })
 }
 
 /// Maximises the Laplace likelihood by a quasi-Newton iteration on its exact gradient g
@@ -501,6 +559,25 @@ impl Marginal<'_> {
             *slot = b;
         }
         (b, 1.0 / (-h2).max(1e-300).sqrt())
+    }
+
+    /// The slope of the marginal log-likelihood in σ² at σ = 0, for the thresholds and β of
+    /// `psi` (its ln σ is ignored): with L1, L2 the derivatives of ln p in the predictor,
+    /// ½ Σ_j [(Σ_i L1)² + Σ_i L2] (the second-order expansion of ln E exp ℓ_j(u), u ~ N(0, σ²)).
+    fn boundary_slope(&self, psi: &DVector<f64>) -> f64 {
+        let (eta, _) = self.predictor(psi);
+        self.members
+            .iter()
+            .map(|rows| {
+                // With σ = 1 and b = 0, h′ = ΣL1 and h″ = ΣL2 − 1.
+                let (h, h1, h2) = self.h(psi, rows, &eta, 1.0, 0.0);
+                if h.is_finite() {
+                    0.5 * (h1 * h1 + h2 + 1.0)
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .sum()
     }
 
     fn modes(&self, psi: &DVector<f64>) -> Result<Vec<f64>, OrdinalError> {
@@ -1057,9 +1134,15 @@ pub struct ClmmFit {
     quadrature: Quadrature,
     convergence: Convergence,
     clm_loglik: f64,
+    boundary: bool,
 }
 
 impl ClmmFit {
+    /// Whether σ̂ is at its boundary 0: the random effect adds nothing, the estimates are the
+    /// clm's, ln σ is −∞ and has no standard error, and the LR test is 0 with p = 1.
+    pub fn at_boundary(&self) -> bool {
+        self.boundary
+    }
     /// Thresholds θ.
     pub fn thresholds(&self) -> &[f64] {
         &self.estimates.as_slice()[..self.nt]
@@ -1106,13 +1189,18 @@ impl ClmmFit {
         self.quadrature
     }
 
-    /// Wald tests (z) and intervals for every parameter (the last is ln σ).
+    /// Wald tests (z) and intervals for every parameter (the last is ln σ; at the boundary,
+    /// where ln σ = −∞, the thresholds and β only).
     ///
     /// # Errors
     /// [`InputError::OutOfRange`] for a level outside (0, 1) or a zero SE.
     pub fn coefficients(&self, level: f64) -> Result<Vec<Coef>, OrdinalError> {
         let mut out = Vec::with_capacity(self.names.len());
         for (j, name) in self.names.iter().enumerate() {
+            if self.boundary && j + 1 == self.names.len() {
+                // ln σ = −∞ at the boundary: it has no Wald row.
+                break;
+            }
             out.push(Coef::wald(
                 name,
                 self.estimates[j],
@@ -1125,12 +1213,18 @@ impl ClmmFit {
     }
 
     /// Likelihood-ratio test of σ = 0 against the model without the random effect: statistic
-    /// 2(ℓ_clmm − ℓ_clm) and the boundary-corrected p-value ½ P(χ²₁ > LR) (Self & Liang 1987).
+    /// 2(ℓ_clmm − ℓ_clm) and the boundary-corrected p-value ½ P(χ²₁ > LR) (Self & Liang 1987),
+    /// 1 when LR = 0.
     ///
     /// # Errors
     /// None in practice (a χ² tail).
     pub fn lr_test(&self) -> Result<(f64, f64), OrdinalError> {
         let lr = (2.0 * (self.loglik - self.clm_loglik)).max(0.0);
+        // The null distribution is ½χ²₀ + ½χ²₁: P(LR ≥ 0) = 1 (Stata prints Prob ≥ chibar2 =
+        // 1.0000 there), ½P(χ²₁ > LR) above 0.
+        if lr <= 0.0 {
+            return Ok((0.0, 1.0));
+        }
         Ok((lr, 0.5 * trialstats_core::dist::chisq_sf(lr, 1.0)?))
     }
 }

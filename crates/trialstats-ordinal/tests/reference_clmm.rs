@@ -20,13 +20,17 @@ use trialstats_data::{Formula, FrameOptions, ModelFrame, Response, datasets};
 use trialstats_ordinal::{Clmm, ClmmFit, Quadrature};
 
 fn fit(q: Quadrature) -> ClmmFit {
+    fit_by("judge", q)
+}
+
+fn fit_by(group: &str, q: Quadrature) -> ClmmFit {
     let w = datasets::wine().unwrap();
     let f = Formula::parse("rating ~ temp + contact").unwrap();
     let mf = ModelFrame::new(
         &w,
         &f,
         &FrameOptions {
-            clusters: vec!["judge".into()],
+            clusters: vec![group.into()],
             check_rank: true,
         },
     )
@@ -134,4 +138,54 @@ fn agq10_matches_r_clmm_and_the_published_values() {
     // LR test against clm: 2(−81.53 + 86.49) ≈ 9.92, p ≈ 0.0008 (halved χ²₁).
     let (lr, p) = m.lr_test().unwrap();
     assert!(lr > 9.0 && lr < 11.0 && p < 0.001, "{lr} {p}");
+}
+
+#[test]
+fn a_variance_at_its_boundary_is_reported_as_zero() {
+    // Found by the CLI fault campaign: a Laplace clmm whose σ runs to 0 ended in "did not
+    // converge … max |gradient| 7.8e−9". With bottles as the groups the random intercept adds
+    // nothing: R 4.2.2, ordinal 2022.11.16, `clmm(rating ~ temp + contact + (1|bottle), data =
+    // wine)` stops at σ² = 1.594e−9 with logLik −86.49192 (the clm's) and NaN standard errors.
+    // Here σ = 0 exactly at the boundary, for Laplace and AGQ alike, with the clm's estimates and
+    // covariance, and the LR test 0 with p = 1.
+    use trialstats_ordinal::Clm;
+    let w = datasets::wine().unwrap();
+    let f = Formula::parse("rating ~ temp + contact").unwrap();
+    let mf = ModelFrame::new(&w, &f, &FrameOptions::default()).unwrap();
+    let y: Vec<usize> = match &mf.response {
+        Response::Numeric(v) => v.iter().map(|r| *r as usize - 1).collect(),
+        other => panic!("{other:?}"),
+    };
+    let x = mf.x.columns(1, 2).into_owned();
+    let clm = Clm::new(&y, 5, &x)
+        .unwrap()
+        .names(&["tempwarm", "contactyes"])
+        .unwrap()
+        .fit()
+        .unwrap();
+    for q in [Quadrature::Laplace, Quadrature::Adaptive { nodes: 7 }] {
+        let m = fit_by("bottle", q);
+        assert!(m.at_boundary(), "{q:?}");
+        assert_eq!((m.sigma(), m.variance()), (0.0, 0.0));
+        Tol::significant(7)
+            .check("loglik", m.loglik(), -86.49192)
+            .unwrap();
+        assert_eq!(m.loglik().to_bits(), clm.loglik().to_bits());
+        let est: Vec<f64> = m.thresholds().iter().chain(m.beta()).copied().collect();
+        let want: Vec<f64> = clm.thresholds().iter().chain(clm.beta()).copied().collect();
+        Tol::rel(1e-15)
+            .check_slice("estimates", &est, &want)
+            .unwrap();
+        assert_eq!(m.lr_test().unwrap(), (0.0, 1.0));
+        let coefs = m.coefficients(0.95).unwrap();
+        assert_eq!(coefs.len(), 6, "no Wald row for ln σ = −∞");
+        assert!(
+            coefs
+                .iter()
+                .all(|c| c.std_error > 0.0 && c.std_error.is_finite())
+        );
+        assert!(m.random_effects().iter().all(|u| u.abs() == 0.0));
+    }
+    // Judges do differ: not at the boundary.
+    assert!(!fit(Quadrature::Laplace).at_boundary());
 }

@@ -303,3 +303,40 @@ fn nominal_test_matches_r_ordinal() {
         .check("p contact", t[1].p_value, 0.90400)
         .unwrap();
 }
+
+#[test]
+fn separation_by_one_term_is_an_error_not_a_huge_estimate() {
+    // Found by the CLI fault campaign: wine's rating collapsed to {1} v. {2–5} gave tempwarm
+    // 22.8 with SE 35,435, "converged", and no warning: no warm wine is rated 1, so the outcome
+    // never decreases as tempwarm increases and the MLE does not exist (R's clm warns that the
+    // Hessian is singular there).
+    let (y, x, names, _) = wine("rating ~ temp + contact");
+    let two: Vec<usize> = y.iter().map(|&c| usize::from(c > 0)).collect();
+    let e = Clm::new(&two, 2, &x)
+        .unwrap()
+        .names(&names)
+        .unwrap()
+        .fit()
+        .unwrap_err();
+    match &e {
+        trialstats_ordinal::OrdinalError::Separation { terms, .. } => {
+            assert_eq!(terms, &["tempwarm".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        e.to_string()
+            .contains("the outcome never decreases as `tempwarm` increases")
+    );
+    // Four ordered categories, {1,2} v. 3 v. 4 v. 5: warm wines span 2–5 and cold ones 1–4, so
+    // pairs are ordered both ways and the fit exists.
+    let four: Vec<usize> = y.iter().map(|&c| c.saturating_sub(1)).collect();
+    assert!(
+        Clm::new(&four, 4, &x)
+            .unwrap()
+            .names(&names)
+            .unwrap()
+            .fit()
+            .is_ok()
+    );
+}

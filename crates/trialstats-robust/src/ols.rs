@@ -27,6 +27,12 @@ pub const CONDITION_WARNING: f64 = 1e8;
 /// are used; above it, Householder QR.
 pub const NORMAL_EQUATIONS_MAX_CONDITION: f64 = 1e3;
 
+/// The relative column norm (after projecting out the earlier columns) below which a column is
+/// aliased when R's tolerance (10⁻⁷, [`trialstats_core::linalg::QR_TOLERANCE`]) would alias it
+/// but the design may still be estimable: about 500ε, where the projection's own rounding ends.
+/// Between the two, the fit proceeds and notes that R's `lm` would report `NA`.
+pub const FULL_RANK_TOLERANCE: f64 = 1e-13;
+
 /// Average rows per cluster from which [`Ols::fit`] keeps the per-cluster statistics from its
 /// one pass (below it, they are formed when a covariance needs them). At about 100 rows per
 /// cluster the one pass saves CR3 a quarter at most and the wild bootstrap nothing, and it costs
@@ -227,14 +233,38 @@ impl<'a> Ols<'a> {
             }
             None => crossprod_with(self.x, self.y)?,
         };
+        // The residuals, known now after a QR fit (refined), else computed on first use.
+        let mut residuals = OnceLock::new();
+        let mut r_aliased = Vec::new();
         // A NaN or an infinity anywhere in X or y reaches a diagonal entry of XᵀX or Xᵀy.
         if !(xtx.diagonal().iter().all(|v| v.is_finite()) && xty.iter().all(|v| v.is_finite())) {
             return Err(non_finite_error("y", self.y, self.x).into());
         }
         let (coefficients, bread, condition, column_scale, method) =
             match normal_equations(&xtx, &xty)? {
-                Some(ne) => ne,
-                None => self.householder()?,
+                Some((mut ne, kappa1)) => {
+                    // Refine where a coefficient may have fewer than ~12 correct digits: the
+                    // normal equations' error is about κ₁(A)ε relative to the largest scaled
+                    // coefficient |β_j|/d_j, so a coefficient far smaller than the largest
+                    // (Pontius's intercept) keeps fewer. Refinement costs one pass in
+                    // double-double; ordinary designs never need it.
+                    let scaled = ne.0.iter().zip(&ne.3).map(|(b, d)| (b / d).abs());
+                    let (small, large) = scaled.fold((f64::INFINITY, 0.0f64), |(lo, hi), z| {
+                        (lo.min(z), hi.max(z))
+                    });
+                    if kappa1 * f64::EPSILON * large > REFINE_BELOW * small {
+                        let (beta, e, rss) = refine_normal_equations(self.x, self.y, ne.0, &ne.1);
+                        ne.0 = beta;
+                        residuals = OnceLock::from((e, rss));
+                    }
+                    ne
+                }
+                None => {
+                    let (solution, refined, aliased) = self.householder()?;
+                    residuals = OnceLock::from(refined);
+                    r_aliased = aliased;
+                    solution
+                }
             };
         // Score sums from the sufficient statistics are accurate when the normal equations were
         // (κ ≤ 10³); after a QR fit they are left to the residual pass.
@@ -269,8 +299,9 @@ impl<'a> Ols<'a> {
             condition: condition.map(OnceLock::from).unwrap_or_default(),
             column_scale,
             method,
-            residuals: OnceLock::new(),
+            residuals,
             cluster_stats,
+            r_aliased,
         })
     }
 
@@ -284,22 +315,52 @@ impl<'a> Ols<'a> {
         }
     }
 
-    /// β̂ by Householder QR, with R's aliasing rule.
-    fn householder(&self) -> Result<Solution, RobustError> {
+    /// β̂ by Householder QR with R's aliasing rule, refined to full precision
+    /// ([`Qr::refined_least_squares`]); also its residuals and their sum of squares.
+    fn householder(&self) -> Result<QrSolution, RobustError> {
         let k = self.x.ncols();
-        let qr = Qr::new(self.x)?;
-        qr.require_full_rank(&self.names_or_default())?;
-        let ls = qr.least_squares(&DVector::from_column_slice(self.y))?;
+        let names = self.names_or_default();
+        let mut qr = Qr::new(self.x)?;
+        let mut r_aliased = Vec::new();
+        if qr.rank() < k {
+            // R's tolerance (10⁻⁷) is a convention, not the limit of what can be estimated: a
+            // design full rank at 10⁻¹³ (Filip's degree-10 polynomial) is fitted, with the
+            // refinement below, and the fit says which columns R's lm would drop.
+            let tight = Qr::with_tolerance(self.x, FULL_RANK_TOLERANCE)?;
+            if tight.rank() == k {
+                r_aliased = qr.aliased().into_iter().map(|j| names[j].clone()).collect();
+                qr = tight;
+            }
+        }
+        qr.require_full_rank(&names)?;
+        // κ of the column-equilibrated R (= that of the equilibrated X): QR's accuracy does not
+        // depend on the columns' scales, and this stays finite where the unscaled one overflows.
+        let mut r = qr.r();
+        for mut c in r.column_iter_mut() {
+            let norm = c.norm();
+            if norm > 0.0 {
+                c /= norm;
+            }
+        }
+        let ls = qr.refined_least_squares(self.x, &DVector::from_column_slice(self.y))?;
         let beta = DVector::from_iterator(k, ls.coefficients.iter().map(|b| b.unwrap_or(0.0)));
         Ok((
-            beta,
-            qr.xtx_inverse(),
-            Some(condition_number(&qr.r())),
-            Vec::new(),
-            LsMethod::Householder,
+            (
+                beta,
+                qr.xtx_inverse(),
+                Some(condition_number(&r)),
+                Vec::new(),
+                LsMethod::Householder,
+            ),
+            (ls.residuals, ls.rss),
+            r_aliased,
         ))
     }
 }
+
+/// A QR fit: its [`Solution`], the refined residuals and their sum of squares, and the columns
+/// R's `lm` would alias.
+type QrSolution = (Solution, (DVector<f64>, f64), Vec<String>);
 
 /// β̂, (XᵀX)⁻¹, κ(X) (when already known), the column scale of the equilibration (empty for QR)
 /// and the method.
@@ -316,7 +377,7 @@ type Solution = (DVector<f64>, DMatrix<f64>, Option<f64>, Vec<f64>, LsMethod);
 fn normal_equations(
     xtx: &DMatrix<f64>,
     xty: &DVector<f64>,
-) -> Result<Option<Solution>, RobustError> {
+) -> Result<Option<(Solution, f64)>, RobustError> {
     let Some((a, d)) = equilibrate(xtx) else {
         return Ok(None);
     };
@@ -330,7 +391,8 @@ fn normal_equations(
         return Ok(None);
     }
     let mut kappa = None;
-    if norm_a * one_norm(&ainv) > limit {
+    let kappa1 = norm_a * one_norm(&ainv);
+    if kappa1 > limit {
         let Some((lmin, lmax)) = extreme_eigenvalues(&a) else {
             return Ok(None);
         };
@@ -341,7 +403,65 @@ fn normal_equations(
     }
     let bread = scale_symmetric(&ainv, &d)?;
     let beta = &bread * xty;
-    Ok(Some((beta, bread, kappa, d, LsMethod::NormalEquations)))
+    Ok(Some((
+        (beta, bread, kappa, d, LsMethod::NormalEquations),
+        kappa1,
+    )))
+}
+
+/// The relative accuracy below which a normal-equations solution is refined (see [`Ols::fit`]).
+const REFINE_BELOW: f64 = 1e-12;
+
+/// Iterative refinement of β̂ on the normal equations: β ← β + (XᵀX)⁻¹Xᵀ(y − Xβ) with the
+/// residuals and Xᵀr in double-double, until the correction is below β's rounding (at most
+/// three steps; each gains about −log₁₀(κ₁ε) digits). Returns β, the residuals and their sum of
+/// squares.
+///
+/// # References
+/// Higham (2002), *Accuracy and Stability of Numerical Algorithms*, 2nd ed., §20.5 (refinement
+/// of least-squares solutions with extended-precision residuals).
+fn refine_normal_equations(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    mut beta: DVector<f64>,
+    bread: &DMatrix<f64>,
+) -> (DVector<f64>, DVector<f64>, f64) {
+    use trialstats_core::compensated::{Dd, dot2};
+    let n = x.nrows();
+    let mut e = DVector::zeros(n);
+    for _ in 0..3 {
+        let mut acc: Vec<Dd> = y
+            .iter()
+            .map(|&v| {
+                let mut d = Dd::ZERO;
+                d.add(v);
+                d
+            })
+            .collect();
+        for (col, &b) in x.column_iter().zip(beta.iter()) {
+            for (a, &xij) in acc.iter_mut().zip(col.iter()) {
+                a.add_product(-xij, b);
+            }
+        }
+        for (ei, a) in e.iter_mut().zip(acc) {
+            *ei = a.value();
+        }
+        let g = DVector::from_iterator(
+            x.ncols(),
+            x.column_iter().map(|c| dot2(c.as_slice(), e.as_slice())),
+        );
+        let delta = bread * g;
+        let big = beta.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        beta += &delta;
+        if delta.iter().all(|d| d.abs() <= 2.0 * f64::EPSILON * big) {
+            break;
+        }
+    }
+    let mut rss = Dd::ZERO;
+    for &v in e.iter() {
+        rss.add_product(v, v);
+    }
+    (beta, e, rss.value())
 }
 
 /// The maximum absolute column sum.
@@ -387,6 +507,10 @@ pub struct OlsFit<'a> {
     /// Per-cluster statistics for the clusters given to [`Ols::clusters`] (a cache).
     #[serde(skip)]
     cluster_stats: Option<CachedClusters<'a>>,
+    /// Columns R's `lm` would alias (tolerance 10⁻⁷) in a design that is full rank at
+    /// [`FULL_RANK_TOLERANCE`], and was fitted.
+    #[serde(default)]
+    r_aliased: Vec<String>,
 }
 
 impl OlsFit<'_> {
@@ -408,6 +532,7 @@ impl OlsFit<'_> {
                 xtx: c.xtx,
                 scores: c.scores,
             }),
+            r_aliased: self.r_aliased,
         }
     }
     /// How β̂ was computed.
@@ -503,6 +628,13 @@ impl OlsFit<'_> {
         let mut inf = inference(self, how, level)?;
         if let Some(note) = self.perfect_fit_note() {
             inf.notes.push(note);
+        }
+        if !self.r_aliased.is_empty() {
+            inf.notes.push(format!(
+                "R's lm would report NA for {} (its collinearity tolerance is 1e-7); the design has full rank in double precision, so every coefficient is estimated (condition number {:.3e}, with iterative refinement).",
+                self.r_aliased.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                self.condition_number()
+            ));
         }
         // The normal equations are only used for κ ≤ 10³, far below the warning's threshold.
         if self.method == LsMethod::Householder && self.condition_number() > CONDITION_WARNING {

@@ -299,6 +299,31 @@ pub struct Eq5dScore {
     pub index: Option<f64>,
     /// The value-set id.
     pub value_set: &'static str,
+    /// Why there is no index, when there is none: the dimensions left blank or coded 9.
+    pub note: Option<String>,
+}
+
+/// One respondent's checked EQ-5D answers: the health state, or `None` with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eq5dResponse {
+    /// The state; `None` when a dimension is blank or coded 9.
+    pub state: Option<HealthState>,
+    /// Why the state is missing (`None` when it is present).
+    pub note: Option<String>,
+}
+
+/// The reason an EQ-5D state is missing: each dimension blank or coded 9, named.
+fn missing_note(levels: [Option<f64>; 5]) -> Option<String> {
+    let parts: Vec<String> = levels
+        .iter()
+        .zip(DIMENSIONS)
+        .filter_map(|(l, d)| match l {
+            None => Some(format!("{d} blank")),
+            Some(v) if (*v - 9.0).abs() == 0.0 => Some(format!("{d} coded 9 (missing)")),
+            _ => None,
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("no index: {}", parts.join(", ")))
 }
 
 /// The EQ-5D index scorer for one value set.
@@ -333,7 +358,7 @@ impl Eq5d {
 }
 
 impl Instrument for Eq5d {
-    type Response = Option<HealthState>;
+    type Response = Eq5dResponse;
     type Score = Eq5dScore;
 
     fn name(&self) -> &'static str {
@@ -347,14 +372,27 @@ impl Instrument for Eq5d {
         }
     }
 
-    fn parse(&self, answers: &[Option<&str>]) -> Result<Option<HealthState>, ScoreError> {
+    fn parse(&self, answers: &[Option<&str>]) -> Result<Eq5dResponse, ScoreError> {
         let vs = self.value_set;
         match self.input {
             Eq5dInput::State => {
                 check_count("EQ-5D", 1, answers.len())?;
                 match answers[0] {
-                    Some(t) => HealthState::parse(t, vs.version, vs.id),
-                    None => Ok(None),
+                    Some(t) => {
+                        let state = HealthState::parse(t, vs.version, vs.id)?;
+                        let note = state.is_none().then(|| {
+                            let digits: Vec<char> = t.chars().collect();
+                            missing_note(std::array::from_fn(|d| {
+                                digits.get(d).and_then(|c| c.to_digit(10)).map(f64::from)
+                            }))
+                            .unwrap_or_else(|| format!("no index: state {t}"))
+                        });
+                        Ok(Eq5dResponse { state, note })
+                    }
+                    None => Ok(Eq5dResponse {
+                        state: None,
+                        note: Some("no index: state blank".into()),
+                    }),
                 }
             }
             Eq5dInput::Dimensions => {
@@ -376,29 +414,40 @@ impl Instrument for Eq5d {
                         },
                     };
                 }
-                HealthState::from_dimensions(dims, vs.version, vs.id)
+                let state = HealthState::from_dimensions(dims, vs.version, vs.id)?;
+                let note = if state.is_none() {
+                    missing_note(dims)
+                } else {
+                    None
+                };
+                Ok(Eq5dResponse { state, note })
             }
         }
     }
 
-    fn score(&self, state: &Option<HealthState>) -> Result<Eq5dScore, ScoreError> {
+    fn score(&self, r: &Eq5dResponse) -> Result<Eq5dScore, ScoreError> {
         self.policy.require_reject("EQ-5D")?;
-        let index = match state {
+        let index = match &r.state {
             Some(s) => Some(self.value_set.index(s)?),
             None => None,
         };
         Ok(Eq5dScore {
-            state: state.map(|s| s.code()),
+            state: r.state.map(|s| s.code()),
             index,
             value_set: self.value_set.id,
+            note: r.note.clone(),
         })
     }
 
     fn output_columns(&self) -> Vec<&'static str> {
-        vec!["eq5d_state", "eq5d_index"]
+        vec!["eq5d_state", "eq5d_index", "eq5d_note"]
     }
 
     fn output(&self, s: &Eq5dScore) -> Vec<Option<Cell>> {
-        vec![s.state.clone().map(Cell::Text), s.index.map(Cell::Number)]
+        vec![
+            s.state.clone().map(Cell::Text),
+            s.index.map(Cell::Number),
+            s.note.clone().map(Cell::Text),
+        ]
     }
 }
