@@ -25,13 +25,26 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - (s - bb)) + (b - bb))
 }
 
+/// `a + b = s + e` exactly when |a| ≥ |b| (Dekker's FastTwoSum).
+#[inline]
+fn quick_two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    (s, b - (s - a))
+}
+
 impl Dd {
     /// Zero.
     pub const ZERO: Dd = Dd { hi: 0.0, lo: 0.0 };
 
-    /// Adds `x`.
+    /// The double `x`.
     #[inline]
-    pub fn add(&mut self, x: f64) {
+    pub const fn from_f64(x: f64) -> Dd {
+        Dd { hi: x, lo: 0.0 }
+    }
+
+    /// Adds `x` (TwoSum, its error kept in the low part).
+    #[inline]
+    pub fn accumulate(&mut self, x: f64) {
         let (s, e) = two_sum(self.hi, x);
         self.hi = s;
         self.lo += e;
@@ -39,7 +52,7 @@ impl Dd {
 
     /// Adds the product `a·b`, its rounding error included (TwoProduct by fused multiply-add).
     #[inline]
-    pub fn add_product(&mut self, a: f64, b: f64) {
+    pub fn accumulate_product(&mut self, a: f64, b: f64) {
         let p = a * b;
         let pe = a.mul_add(b, -p);
         let (s, e) = two_sum(self.hi, p);
@@ -51,6 +64,51 @@ impl Dd {
     #[inline]
     pub fn value(self) -> f64 {
         self.hi + self.lo
+    }
+}
+
+impl std::ops::Add for Dd {
+    type Output = Dd;
+    /// The sum, normalised (relative error about 4·2⁻¹⁰⁶: Bailey's QD "sloppy" addition with
+    /// one more TwoSum).
+    #[inline]
+    fn add(self, other: Dd) -> Dd {
+        let (s, e) = two_sum(self.hi, other.hi);
+        let (t, f) = two_sum(self.lo, other.lo);
+        let (s, e) = quick_two_sum(s, e + t);
+        let (hi, lo) = quick_two_sum(s, e + f);
+        Dd { hi, lo }
+    }
+}
+
+impl std::ops::Neg for Dd {
+    type Output = Dd;
+    #[inline]
+    fn neg(self) -> Dd {
+        Dd {
+            hi: -self.hi,
+            lo: -self.lo,
+        }
+    }
+}
+
+impl std::ops::Sub for Dd {
+    type Output = Dd;
+    #[inline]
+    fn sub(self, other: Dd) -> Dd {
+        self + (-other)
+    }
+}
+
+impl std::ops::Mul<f64> for Dd {
+    type Output = Dd;
+    /// The product with a double, normalised.
+    #[inline]
+    fn mul(self, x: f64) -> Dd {
+        let p = self.hi * x;
+        let pe = self.hi.mul_add(x, -p);
+        let (hi, lo) = quick_two_sum(p, pe + self.lo * x);
+        Dd { hi, lo }
     }
 }
 
@@ -67,7 +125,7 @@ impl Dd {
 pub fn dot2(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = Dd::ZERO;
     for (&x, &y) in a.iter().zip(b) {
-        acc.add_product(x, y);
+        acc.accumulate_product(x, y);
     }
     acc.value()
 }
@@ -77,13 +135,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn double_double_arithmetic_keeps_106_bits() {
+        // (1 + 2⁻⁶⁰) − 1 is exact in double-double, 0 in double.
+        let a = Dd::from_f64(1.0) + Dd::from_f64(2f64.powi(-60));
+        assert_eq!(
+            (a - Dd::from_f64(1.0)).value().to_bits(),
+            2f64.powi(-60).to_bits()
+        );
+        // (1 + 2⁻⁶⁰)·3 − 3 = 3·2⁻⁶⁰.
+        let b = a * 3.0 - Dd::from_f64(3.0);
+        assert_eq!(b.value().to_bits(), (3.0 * 2f64.powi(-60)).to_bits());
+    }
+
+    #[test]
     fn products_keep_their_rounding_error() {
         // (1 + 2⁻³⁰)² = 1 + 2⁻²⁹ + 2⁻⁶⁰: the last term is lost by a plain product.
         let a = 1.0 + 2f64.powi(-30);
         let mut acc = Dd::ZERO;
-        acc.add_product(a, a);
-        acc.add(-1.0);
-        acc.add(-(2f64.powi(-29)));
+        acc.accumulate_product(a, a);
+        acc.accumulate(-1.0);
+        acc.accumulate(-(2f64.powi(-29)));
         assert_eq!(acc.value().to_bits(), 2f64.powi(-60).to_bits());
     }
 }

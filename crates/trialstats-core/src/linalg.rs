@@ -1263,14 +1263,14 @@ impl Qr {
                 .zip(res.iter())
                 .map(|(&yi, &ri)| {
                     let mut d = crate::compensated::Dd::ZERO;
-                    d.add(yi);
-                    d.add(-ri);
+                    d.accumulate(yi);
+                    d.accumulate(-ri);
                     d
                 })
                 .collect();
             for (&j, &b) in cols.iter().zip(&beta) {
                 for (fi, &xij) in f.iter_mut().zip(x.column(j).iter()) {
-                    fi.add_product(-xij, b);
+                    fi.accumulate_product(-xij, b);
                 }
             }
             let f = DVector::from_iterator(n, f.into_iter().map(crate::compensated::Dd::value));
@@ -1309,7 +1309,7 @@ impl Qr {
         }
         let mut rss = crate::compensated::Dd::ZERO;
         for &e in res.iter() {
-            rss.add_product(e, e);
+            rss.accumulate_product(e, e);
         }
         Ok(LeastSquares {
             coefficients,

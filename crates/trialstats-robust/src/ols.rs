@@ -434,13 +434,13 @@ fn refine_normal_equations(
             .iter()
             .map(|&v| {
                 let mut d = Dd::ZERO;
-                d.add(v);
+                d.accumulate(v);
                 d
             })
             .collect();
         for (col, &b) in x.column_iter().zip(beta.iter()) {
             for (a, &xij) in acc.iter_mut().zip(col.iter()) {
-                a.add_product(-xij, b);
+                a.accumulate_product(-xij, b);
             }
         }
         for (ei, a) in e.iter_mut().zip(acc) {
@@ -459,7 +459,7 @@ fn refine_normal_equations(
     }
     let mut rss = Dd::ZERO;
     for &v in e.iter() {
-        rss.add_product(v, v);
+        rss.accumulate_product(v, v);
     }
     (beta, e, rss.value())
 }

@@ -40,9 +40,9 @@ pub enum TwoSampleError {
         /// The value.
         value: f64,
     },
-    /// The exact test is not available for this table shape.
+    /// The exact test needs more than its workspace and no Monte Carlo fallback was allowed.
     #[error(
-        "Fisher's exact test is implemented for 2 × c and r × 2 tables; this table is {rows} × {cols}"
+        "Fisher's exact test on this {rows} × {cols} table needs more than its workspace; allow the Monte Carlo p-value or enlarge the workspace"
     )]
     NotFeasible {
         /// Rows.

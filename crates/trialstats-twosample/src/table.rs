@@ -5,6 +5,7 @@ use trialstats_core::InputError;
 use trialstats_core::dist::chisq_sf;
 
 use crate::error::TwoSampleError;
+use crate::fisher::{FisherControl, FisherP};
 use crate::tests::TestResult;
 
 /// Validates counts (rows of equal length, non-negative whole numbers, no empty margin) and
@@ -102,18 +103,48 @@ fn ln_fact(k: f64) -> f64 {
 /// Relative tolerance of R's `fisher.test` when comparing table probabilities with the observed.
 const REL_ERR: f64 = 1.0 + 1e-7;
 
-/// Fisher's exact test (R `fisher.test`): two-sided p-value = Σ P(table) over tables with the
-/// observed margins and P(table) ≤ P(observed)·(1 + 10⁻⁷). For 2 × 2 tables also the conditional
-/// maximum-likelihood odds ratio and its `level` interval (roots of the noncentral
-/// hypergeometric tails, found here to full precision; R's `uniroot` stops at about 1e−4).
-///
-/// # References
-/// Fisher (1935), JRSS 98(1):39–82; Agresti (2002), *Categorical Data Analysis*, 2nd ed., §3.5.
+/// Fisher's exact test (R `fisher.test`) with the default [`FisherControl`]: see
+/// [`fisher_test_with`].
 ///
 /// # Errors
-/// As [`chisq_test`]; [`TwoSampleError::NotFeasible`] for tables other than 2 × c or r × 2.
+/// As [`fisher_test_with`].
 pub fn fisher_test(t: &[Vec<f64>], level: f64) -> Result<TestResult, TwoSampleError> {
-    let (rows, cols, n) = margins(t)?;
+    fisher_test_with(t, level, &FisherControl::default())
+}
+
+/// Fisher's exact test (R `fisher.test`): two-sided p-value = Σ P(table) over the tables with
+/// the observed margins and P(table) ≤ P(observed), with R's tolerances (relative 10⁻⁷ on 2 × 2;
+/// FEXACT's 3.45·10⁻⁷ on the log scale otherwise).
+///
+/// - 2 × 2: the hypergeometric distribution, with the conditional maximum-likelihood odds ratio
+///   and its `level` interval (roots of the noncentral hypergeometric tails, found here to full
+///   precision; R's `uniroot` stops at about 1e−4).
+/// - r × c: the network algorithm ([`crate::fisher`]); when it needs more than
+///   `control.workspace`, the seeded Monte Carlo p-value of `control.fallback` (R's
+///   `simulate.p.value = TRUE`), named in the method.
+///
+/// # References
+/// Fisher (1935), JRSS 98(1):39–82; Agresti (2002), *Categorical Data Analysis*, 2nd ed., §3.5;
+/// Mehta & Patel (1983), JASA 78:427–434.
+///
+/// # Errors
+/// As [`chisq_test`]; [`TwoSampleError::NotFeasible`] when the network exceeds the workspace and
+/// there is no fallback.
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::fisher_test;
+/// // R: fisher.test(matrix(c(3, 1, 4, 1, 5, 9, 2, 6, 5), 3, byrow = TRUE))$p.value
+/// let t = vec![vec![3.0, 1.0, 4.0], vec![1.0, 5.0, 9.0], vec![2.0, 6.0, 5.0]];
+/// let r = fisher_test(&t, 0.95).unwrap();
+/// assert!((r.p_value - 0.28236022876835382).abs() < 1e-6);
+/// ```
+pub fn fisher_test_with(
+    t: &[Vec<f64>],
+    level: f64,
+    control: &FisherControl,
+) -> Result<TestResult, TwoSampleError> {
+    let (rows, cols, _) = margins(t)?;
     if !(level > 0.0 && level < 1.0) {
         return Err(InputError::OutOfRange {
             field: "level".into(),
@@ -125,78 +156,35 @@ pub fn fisher_test(t: &[Vec<f64>], level: f64) -> Result<TestResult, TwoSampleEr
     if rows.len() == 2 && cols.len() == 2 {
         return Ok(fisher_2x2(t[0][0], rows[0], rows[1], cols[0], level));
     }
-    // Work with two rows: transpose an r × 2 table.
-    let (two, other): (Vec<Vec<f64>>, Vec<f64>) = if rows.len() == 2 {
-        (t.to_vec(), cols.clone())
-    } else if cols.len() == 2 {
-        (
-            (0..2)
-                .map(|j| t.iter().map(|row| row[j]).collect())
-                .collect(),
-            rows.clone(),
-        )
-    } else {
-        return Err(TwoSampleError::NotFeasible {
-            rows: rows.len(),
-            cols: cols.len(),
-        });
-    };
-    let r1: f64 = two[0].iter().sum();
-    let r2 = n - r1;
-    let constant =
-        ln_fact(r1) + ln_fact(r2) + other.iter().map(|&c| ln_fact(c)).sum::<f64>() - ln_fact(n);
-    let logp = |first: &[f64]| -> f64 {
-        constant
-            - first
-                .iter()
-                .zip(&other)
-                .map(|(&a, &c)| ln_fact(a) + ln_fact(c - a))
-                .sum::<f64>()
-    };
-    let observed = logp(&two[0]);
-    // Enumerate the first row a_j ∈ [0, c_j] with Σ a_j = r1.
-    let mut total = 0.0;
-    let mut a = vec![0.0; other.len()];
-    let suffix: Vec<f64> = (0..=other.len()).map(|j| other[j..].iter().sum()).collect();
-    enumerate(0, r1, &other, &suffix, &mut a, &mut |first| {
-        let lp = logp(first);
-        if lp <= observed + REL_ERR.ln() {
-            total += lp.exp();
+    let counts: Vec<Vec<u64>> = t
+        .iter()
+        .map(|row| row.iter().map(|&v| v as u64).collect())
+        .collect();
+    let (p, method) = match crate::fisher::p_value(&counts, control) {
+        FisherP::Exact(p) => (p, "Fisher's Exact Test for Count Data".to_string()),
+        FisherP::Simulated { p, reps, seed } => (
+            p,
+            format!(
+                "Fisher's Exact Test for Count Data with simulated p-value (based on {reps} replicates, seed {seed}; the exact network exceeded its workspace of {} entries)",
+                control.workspace
+            ),
+        ),
+        FisherP::TooLarge => {
+            return Err(TwoSampleError::NotFeasible {
+                rows: rows.len(),
+                cols: cols.len(),
+            });
         }
-    });
+    };
     Ok(TestResult {
         test: "fisher".into(),
         statistic: None,
         df: None,
-        p_value: total.min(1.0),
+        p_value: p,
         estimate: None,
         ci: None,
-        method: "Fisher's Exact Test for Count Data".into(),
+        method,
     })
-}
-
-fn enumerate(
-    j: usize,
-    left: f64,
-    cols: &[f64],
-    suffix: &[f64],
-    a: &mut Vec<f64>,
-    visit: &mut dyn FnMut(&[f64]),
-) {
-    if j == cols.len() {
-        if left == 0.0 {
-            visit(a);
-        }
-        return;
-    }
-    let lo = (left - suffix[j + 1]).max(0.0);
-    let hi = left.min(cols[j]);
-    let mut v = lo;
-    while v <= hi {
-        a[j] = v;
-        enumerate(j + 1, left - v, cols, suffix, a, visit);
-        v += 1.0;
-    }
 }
 
 /// The 2 × 2 case: x = cell (1, 1), m = row 1 total, n = row 2 total, k = column 1 total.

@@ -1,6 +1,7 @@
 //! Tests on two samples of numbers: t and Wilcoxon rank-sum.
 
 use serde::{Deserialize, Serialize};
+use trialstats_core::compensated::Dd;
 use trialstats_core::{InputError, Reference};
 
 use crate::error::TwoSampleError;
@@ -123,19 +124,148 @@ pub fn t_test(
     })
 }
 
-/// The exact Mann–Whitney distribution needs O((n_x n_y)²) work: refuse it beyond 10⁶ pairs
-/// rather than run for hours (the normal approximation is then excellent).
+/// Largest work, min(m, n)·m·n/2 double-double additions, for which the exact Mann–Whitney
+/// distribution is computed (m = n = 585, about a second): beyond it the exact test is refused,
+/// and the normal approximation (excellent at such sizes) is the way.
+pub const MAX_EXACT_WORK: f64 = 1e8;
+
 fn check_exact_size(exact: bool, nx: usize, ny: usize) -> Result<(), TwoSampleError> {
-    let pairs = (nx * ny) as f64;
-    if exact && pairs > 1e6 {
+    let work = nx.min(ny) as f64 * nx as f64 * ny as f64 / 2.0;
+    if exact && work > MAX_EXACT_WORK {
         return Err(InputError::OutOfRange {
-            field: "exact Wilcoxon n_x·n_y".into(),
-            value: pairs,
-            expected: "≤ 1e6; use the normal approximation".into(),
+            field: "exact Wilcoxon min(n_x, n_y)·n_x·n_y/2".into(),
+            value: work,
+            expected: format!("≤ {MAX_EXACT_WORK:e}; use the normal approximation"),
         }
         .into());
     }
     Ok(())
+}
+
+/// The null distribution of the Mann–Whitney statistic W (no ties) for sample sizes m and n,
+/// computed once: P(W ≤ q) for q up to mn/2, the rest by symmetry.
+///
+/// # Formula
+/// The frequencies of W are the coefficients of the Gaussian binomial coefficient
+/// ```text
+/// [m + n choose m]_q = Π_{i=1}^{min(m,n)} (1 − q^{max(m,n)+i}) / (1 − q^i)
+/// ```
+/// built one factor at a time (a multiplication, then a running sum for the division), each
+/// step scaled by i/(max + i) so that the coefficients are probabilities. Only the lower half
+/// is formed (each coefficient depends on lower ones only): min(m, n)·mn/2 additions in all,
+/// where R's `cwilcox` recursion over every (m′, n′) costs O((mn)²).
+///
+/// # References
+/// Harding (1984), "An efficient, minimal-storage procedure for calculating the Mann–Whitney U,
+/// generalized U and similar distributions", JRSS C 33(1):1–6, doi:10.2307/2347656.
+/// Andrews (1976), *The Theory of Partitions*, §3.3 (Gaussian polynomials).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MannWhitney {
+    m: usize,
+    n: usize,
+    /// P(W ≤ q) for q = 0..=⌊mn/2⌋.
+    cdf: Vec<f64>,
+}
+
+impl MannWhitney {
+    /// The distribution for sample sizes `m` and `n`.
+    ///
+    /// # Errors
+    /// [`InputError::OutOfRange`] when the work exceeds [`MAX_EXACT_WORK`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_twosample::tests::MannWhitney;
+    /// // m = n = 2: W takes 0, 1, 2, 2, 3, 4 over the 6 orderings.
+    /// let d = MannWhitney::new(2, 2).unwrap();
+    /// assert!((d.cdf(1.0) - 2.0 / 6.0).abs() < 1e-15);
+    /// assert!((d.cdf(2.0) - 4.0 / 6.0).abs() < 1e-15);
+    /// assert_eq!(d.quantile(0.5), 2);
+    /// ```
+    pub fn new(m: usize, n: usize) -> Result<Self, TwoSampleError> {
+        check_exact_size(true, m, n)?;
+        let (small, large) = (m.min(n), m.max(n));
+        let half = m * n / 2;
+        // p[k] = P(W = k) for the factors so far, k ≤ half, in double-double: the running sums
+        // cancel near each intermediate polynomial's centre, and in double precision the
+        // error there grows by about 20 times every 50 factors (4e−11 relative at 250 × 250).
+        let mut p = vec![Dd::ZERO; half + 1];
+        p[0] = Dd::from_f64(1.0);
+        let mut c = vec![Dd::ZERO; half + 1];
+        for i in 1..=small {
+            let scale = i as f64 / (large + i) as f64;
+            let shift = large + i;
+            // c[k] = p[k] − p[k − shift] + c[k − i], in three ranges without branches.
+            let first = i.min(half + 1);
+            c[..first].copy_from_slice(&p[..first]);
+            let second = shift.clamp(first, half + 1);
+            for k in first..second {
+                c[k] = p[k] + c[k - i];
+            }
+            for k in second..=half {
+                c[k] = p[k] - p[k - shift] + c[k - i];
+            }
+            for (pk, ck) in p.iter_mut().zip(&c) {
+                *pk = *ck * scale;
+            }
+        }
+        let mut acc = Dd::ZERO;
+        let cdf = p
+            .iter()
+            .map(|v| {
+                acc = acc + *v;
+                acc.value()
+            })
+            .collect();
+        Ok(Self { m, n, cdf })
+    }
+
+    /// P(W ≤ q) (R `pwilcox(q, m, n)`).
+    pub fn cdf(&self, q: f64) -> f64 {
+        let max = (self.m * self.n) as f64;
+        if q < 0.0 {
+            return 0.0;
+        }
+        if q >= max {
+            return 1.0;
+        }
+        let q = q.floor();
+        let half = self.cdf.len() - 1;
+        if q as usize <= half {
+            self.cdf[q as usize]
+        } else {
+            // P(W ≤ q) = 1 − P(W ≥ q + 1) = 1 − P(W ≤ mn − q − 1) by symmetry.
+            1.0 - self.cdf[(max - q - 1.0) as usize]
+        }
+    }
+
+    /// The smallest q with P(W ≤ q) ≥ p (R `qwilcox`, with its fuzz of 10ε on p).
+    pub fn quantile(&self, p: f64) -> usize {
+        let target = p - 10.0 * f64::EPSILON;
+        let max = self.m * self.n;
+        let (mut lo, mut hi) = (0usize, max);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.cdf(mid as f64) >= target {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo
+    }
+}
+
+/// R's `sign`: −1, 0 or 1 (Rust's `signum` gives 1 for +0, which would put the continuity
+/// correction on a statistic that is exactly at its mean).
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
 }
 
 /// Average ranks of `v` (ties get the mean of their ranks), and Σ(t³ − t) over tie groups.
@@ -162,39 +292,10 @@ fn ranks(v: &[f64]) -> (Vec<f64>, f64) {
 }
 
 /// P(W ≤ q) for the Mann–Whitney statistic with sample sizes m and n, no ties (R `pwilcox`),
-/// from the frequencies g(u; m, n) = g(u − n; m − 1, n) + g(u; m, n − 1).
+/// from [`MannWhitney`]; 1.0 or 0.0 outside the support, and NaN when the sizes exceed
+/// [`MAX_EXACT_WORK`] (use [`MannWhitney::new`] to get the error).
 pub fn pwilcox(q: f64, m: usize, n: usize) -> f64 {
-    let max = m * n;
-    if q < 0.0 {
-        return 0.0;
-    }
-    if q >= max as f64 {
-        return 1.0;
-    }
-    // layer[n'] = frequencies for (m', n') as m' grows.
-    let mut layer: Vec<Vec<f64>> = (0..=n).map(|_| vec![1.0]).collect(); // m' = 0: only u = 0
-    for mm in 1..=m {
-        let mut next: Vec<Vec<f64>> = Vec::with_capacity(n + 1);
-        next.push(vec![1.0]); // n' = 0: only u = 0
-        for nn in 1..=n {
-            let len = mm * nn + 1;
-            let mut g = vec![0.0; len];
-            // from (mm − 1, nn) shifted by nn
-            for (u, v) in layer[nn].iter().enumerate() {
-                g[u + nn] += v;
-            }
-            // from (mm, nn − 1)
-            for (u, v) in next[nn - 1].iter().enumerate() {
-                g[u] += v;
-            }
-            next.push(g);
-        }
-        layer = next;
-    }
-    let freq = &layer[n];
-    let total: f64 = freq.iter().sum();
-    let upto = q.floor() as usize;
-    freq.iter().take(upto + 1).sum::<f64>() / total
+    MannWhitney::new(m, n).map_or(f64::NAN, |d| d.cdf(q))
 }
 
 /// Wilcoxon rank-sum (Mann–Whitney) test, two-sided (R `wilcox.test(x, y, exact, correct)`).
@@ -227,10 +328,11 @@ pub fn wilcox_test(
     let exact = exact.unwrap_or(nx < 50 && ny < 50) && ties == 0.0;
     check_exact_size(exact, nx, ny)?;
     let (p, method) = if exact {
+        let d = MannWhitney::new(nx, ny)?;
         let p = if w > (nx * ny) as f64 / 2.0 {
-            1.0 - pwilcox(w - 1.0, nx, ny)
+            1.0 - d.cdf(w - 1.0)
         } else {
-            pwilcox(w, nx, ny)
+            d.cdf(w)
         };
         (
             (2.0 * p).min(1.0),
@@ -241,7 +343,7 @@ pub fn wilcox_test(
         let z0 = w - fx * fy / 2.0;
         let sigma =
             ((fx * fy / 12.0) * ((fx + fy + 1.0) - ties / ((fx + fy) * (fx + fy - 1.0)))).sqrt();
-        let corr = if correct { 0.5 * z0.signum() } else { 0.0 };
+        let corr = if correct { 0.5 * sign(z0) } else { 0.0 };
         let z = (z0 - corr) / sigma;
         let p = 2.0 * Reference::Normal.cdf(-z.abs())?;
         (
@@ -304,27 +406,27 @@ pub fn hodges_lehmann(
     let (_, ties) = ranks(&all);
     let alpha = 1.0 - level;
     if exact.unwrap_or(nx < 50 && ny < 50) && ties == 0.0 {
-        check_exact_size(true, nx, ny)?;
+        // qwilcox(α/2) from the distribution computed once (it was recomputed per candidate
+        // quantile: O((n_x n_y)³)).
+        let mut qu = MannWhitney::new(nx, ny)?.quantile(alpha / 2.0);
+        if qu == 0 {
+            qu = 1;
+        }
         let mut diffs: Vec<f64> = x
             .iter()
             .flat_map(|a| y.iter().map(move |b| a - b))
             .collect();
-        diffs.sort_by(f64::total_cmp);
         let m = diffs.len();
-        let median = if m % 2 == 1 {
-            diffs[m / 2]
-        } else {
-            0.5 * (diffs[m / 2 - 1] + diffs[m / 2])
-        };
-        // qwilcox(α/2): the smallest q with P(W ≤ q) ≥ α/2.
-        let mut qu = (0..=m)
-            .find(|&q| pwilcox(q as f64, nx, ny) >= alpha / 2.0)
-            .unwrap_or(0);
-        if qu == 0 {
-            qu = 1;
-        }
         let ql = m - qu;
-        return Ok((median, (diffs[qu - 1], diffs[ql.min(m - 1)])));
+        // Four order statistics (the median's one or two, the limits), by selection: O(mn).
+        let mut nth = |k: usize| *diffs.select_nth_unstable_by(k, f64::total_cmp).1;
+        let median = if m % 2 == 1 {
+            nth(m / 2)
+        } else {
+            0.5 * (nth(m / 2 - 1) + nth(m / 2))
+        };
+        let (lo, hi) = (nth(qu - 1), nth(ql.min(m - 1)));
+        return Ok((median, (lo, hi)));
     }
     let (fx, fy) = (nx as f64, ny as f64);
     // Standardised statistic of (x − d, y), R's `wdiff`.
@@ -332,7 +434,7 @@ pub fn hodges_lehmann(
         let shifted: Vec<f64> = x.iter().map(|v| v - d).chain(y.iter().copied()).collect();
         let (r, t) = ranks(&shifted);
         let dz = r[..nx].iter().sum::<f64>() - fx * (fx + 1.0) / 2.0 - fx * fy / 2.0;
-        let corr = if correct { 0.5 * dz.signum() } else { 0.0 };
+        let corr = if correct { 0.5 * sign(dz) } else { 0.0 };
         let sigma =
             ((fx * fy / 12.0) * ((fx + fy + 1.0) - t / ((fx + fy) * (fx + fy - 1.0)))).sqrt();
         (dz - corr) / sigma - zq
@@ -342,18 +444,27 @@ pub fn hodges_lehmann(
     let ymin = y.iter().copied().fold(f64::INFINITY, f64::min);
     let ymax = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (mumin, mumax) = (xmin - ymax, xmax - ymin);
-    // wdiff decreases in d: bisect for its sign change.
-    let root = |zq: f64| -> f64 {
-        if wdiff(mumin, zq) <= 0.0 {
-            return mumin;
-        }
-        if wdiff(mumax, zq) >= 0.0 {
-            return mumax;
-        }
+    // wdiff is a decreasing step function of d. Its zero set can be an interval (with the
+    // continuity correction, the statistic is exactly 0 between two adjacent differences): the
+    // root is the middle of that interval, found by bisecting for both of its ends. R's
+    // `uniroot` returns some point of it (within its tolerance 1e−4), so R's estimate can differ
+    // from this one by up to half the interval.
+    let end = |zq: f64, strict: bool| -> f64 {
+        // The jump where wdiff passes from > 0 to ≤ 0 (strict) or from ≥ 0 to < 0.
+        let positive = |d: f64| {
+            let v = wdiff(d, zq);
+            if strict { v > 0.0 } else { v >= 0.0 }
+        };
         let (mut a, mut b) = (mumin, mumax);
+        if !positive(a) {
+            return a;
+        }
+        if positive(b) {
+            return b;
+        }
         for _ in 0..200 {
             let mid = 0.5 * (a + b);
-            if wdiff(mid, zq) > 0.0 {
+            if positive(mid) {
                 a = mid;
             } else {
                 b = mid;
@@ -364,6 +475,7 @@ pub fn hodges_lehmann(
         }
         0.5 * (a + b)
     };
+    let root = |zq: f64| -> f64 { 0.5 * (end(zq, true) + end(zq, false)) };
     let z = Reference::Normal.quantile(1.0 - alpha / 2.0)?;
     Ok((root(0.0), (root(z), root(-z))))
 }

@@ -87,12 +87,20 @@ fn bad_input_is_typed() {
         vec![2.0, 1.0, 2.0],
         vec![3.0, 1.0, 1.0],
     ];
+    // A 3 × 3 table is computed now (network algorithm); with no workspace and no fallback it
+    // is a typed error.
+    assert!(fisher_test(&big, 0.95).is_ok());
+    let none = trialstats_twosample::FisherControl {
+        workspace: 0,
+        fallback: None,
+    };
     assert!(matches!(
-        fisher_test(&big, 0.95),
+        trialstats_twosample::fisher_test_with(&big, 0.95, &none),
         Err(TwoSampleError::NotFeasible { rows: 3, cols: 3 })
     ));
     assert!(wilcox_test(&[], &[1.0], None, true).is_err());
-    // A forced exact test on 1100 × 1000 pairs is refused, not run for hours.
+    // A forced exact test on 1100 × 1000 pairs is refused (min(m, n)·mn/2 = 5.5e8 beyond
+    // MAX_EXACT_WORK), not run for seconds.
     let x: Vec<f64> = (0..1100).map(|i| i as f64 * 0.5).collect();
     let y: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5 + 0.25).collect();
     assert!(
