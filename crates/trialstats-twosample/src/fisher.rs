@@ -598,7 +598,7 @@ mod tests {
                     (lf[succ as usize] - lf[k as usize] - lf[(succ - k) as usize]
                         + lf[(pop - succ) as usize]
                         - lf[(draws - k) as usize]
-                        - lf[(pop - succ - draws + k) as usize]
+                        - lf[((pop - succ) - (draws - k)) as usize]
                         - lf[pop as usize]
                         + lf[draws as usize]
                         + lf[(pop - draws) as usize])
