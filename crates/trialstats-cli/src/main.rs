@@ -61,10 +61,28 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", shorten(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Longest error sentence printed whole; the errors clip the values they quote, and this is
+/// the last guard (a long formula or a model's many term names).
+const MAX_ERROR_CHARS: usize = 2000;
+
+/// `message` whole up to [`MAX_ERROR_CHARS`] characters, else its beginning and end.
+fn shorten(message: &str) -> std::borrow::Cow<'_, str> {
+    let n = message.chars().count();
+    if n <= MAX_ERROR_CHARS {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let head: String = message.chars().take(MAX_ERROR_CHARS * 3 / 4).collect();
+    let tail: String = message.chars().skip(n - MAX_ERROR_CHARS / 4).collect();
+    std::borrow::Cow::Owned(format!(
+        "{head} … ({} characters omitted) … {tail}",
+        n - head.chars().count() - tail.chars().count()
+    ))
 }
 
 #[cfg(test)]
@@ -76,6 +94,15 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn long_errors_are_shortened() {
+        assert_eq!(shorten("short"), "short");
+        let long = "x".repeat(5000);
+        let s = shorten(&long);
+        assert!(s.chars().count() < 2100, "{}", s.len());
+        assert!(s.contains("(3000 characters omitted)"), "{s}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The one error type of the crate: every invalid input names the instrument, the item and the value.
 
+use trialstats_core::error::clip;
+
 use thiserror::Error;
 
 /// Why a response could not be scored.
@@ -11,7 +13,10 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum ScoreError {
     /// An answer outside the instrument's response codes.
-    #[error("{instrument} {item}: {value:?} is not an allowed answer (allowed: {allowed})")]
+    #[error(
+        "{instrument} {item}: {:?} is not an allowed answer (allowed: {allowed})",
+        clip(value)
+    )]
     OutOfRange {
         /// Instrument name, e.g. `PHQ-9`.
         instrument: &'static str,
@@ -23,7 +28,10 @@ pub enum ScoreError {
         allowed: &'static str,
     },
     /// A fractional number where a whole-number code is required.
-    #[error("{instrument} {item}: {value} is not a whole number (allowed: {allowed})")]
+    #[error(
+        "{instrument} {item}: {} is not a whole number (allowed: {allowed})",
+        clip(value)
+    )]
     NotInteger {
         /// Instrument name.
         instrument: &'static str,
@@ -45,7 +53,7 @@ pub enum ScoreError {
         got: usize,
     },
     /// An EQ-5D health state that is not a state of the descriptive system.
-    #[error("EQ-5D state {state:?}: {reason}")]
+    #[error("EQ-5D state {:?}: {reason}", clip(state))]
     InvalidState {
         /// The state as given.
         state: String,
@@ -53,7 +61,7 @@ pub enum ScoreError {
         reason: String,
     },
     /// A value-set id that does not exist.
-    #[error("unknown EQ-5D value set {id:?}; known ids: {known}")]
+    #[error("unknown EQ-5D value set {:?}; known ids: {known}", clip(id))]
     UnknownValueSet {
         /// The id as given.
         id: String,

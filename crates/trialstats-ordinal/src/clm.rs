@@ -273,10 +273,11 @@ impl<'a> Clm<'a> {
                 }
                 true
             };
+            let name = trialstats_core::error::clip(name);
             for up in [true, false] {
                 if ordered(up) {
                     return Err(OrdinalError::Separation {
-                        terms: vec![name.clone()],
+                        terms: vec![name.to_string()],
                         detail: format!(
                             "the outcome never {} as `{name}` increases (no pair of observations is ordered against it): `{name}` separates the categories",
                             if up { "decreases" } else { "increases" }

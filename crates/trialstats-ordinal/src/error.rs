@@ -35,7 +35,7 @@ pub enum OrdinalError {
         labels: Vec<String>,
     },
     /// The outcome separates: thresholds or coefficients run off to infinity.
-    #[error("separation: {detail}; the maximum-likelihood estimate does not exist (merge sparse categories or drop {})", terms.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" or "))]
+    #[error("separation: {detail}; the maximum-likelihood estimate does not exist (merge sparse categories or drop {})", terms.iter().map(|t| format!("`{}`", trialstats_core::error::clip(t))).collect::<Vec<_>>().join(" or "))]
     Separation {
         /// The parameters that diverge.
         terms: Vec<String>,

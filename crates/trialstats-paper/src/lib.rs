@@ -38,7 +38,10 @@ pub enum PaperError {
         missing: Vec<String>,
     },
     /// A value that makes the row unusable for every analysis.
-    #[error("`{data}` row {row}, column `{column}`: {value:?} is not valid; expected {expected}")]
+    #[error(
+        "`{data}` row {row}, column `{column}`: {:?} is not valid; expected {expected}",
+        trialstats_core::error::clip(value)
+    )]
     BadValue {
         /// The data's name.
         data: String,

@@ -70,7 +70,7 @@ pub enum RobustError {
         n: usize,
     },
     /// The maximum-likelihood estimate does not exist: the outcome is separated.
-    #[error("separation: {detail}; the estimate of {} does not exist (drop or combine categories, or use a penalised fit)", terms.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" and "))]
+    #[error("separation: {detail}; the estimate of {} does not exist (drop or combine categories, or use a penalised fit)", terms.iter().map(|t| format!("`{}`", trialstats_core::error::clip(t))).collect::<Vec<_>>().join(" and "))]
     Separation {
         /// The terms involved.
         terms: Vec<String>,
@@ -86,7 +86,11 @@ pub enum RobustError {
         convergence: Convergence,
     },
     /// A term named in a test or a bootstrap is not a parameter of the model.
-    #[error("`{term}` is not a term of the model; its terms are {}", available.join(", "))]
+    #[error(
+        "`{}` is not a term of the model; its terms are {}",
+        trialstats_core::error::clip(term),
+        trialstats_core::error::clip_list(available)
+    )]
     UnknownTerm {
         /// The term asked for.
         term: String,

@@ -194,7 +194,7 @@ impl<'a> Logit<'a> {
             if is_constant(c) {
                 continue;
             }
-            let name = &self.names[j];
+            let name = trialstats_core::error::clip(&self.names[j]);
             let detail = if max0 < min1 {
                 Some(format!(
                     "`{name}` > {max0} predicts y = 1 perfectly and `{name}` ≤ {max0} predicts y = 0 (complete separation)"
@@ -216,7 +216,7 @@ impl<'a> Logit<'a> {
             };
             if let Some(detail) = detail {
                 return Err(RobustError::Separation {
-                    terms: vec![name.clone()],
+                    terms: vec![name.to_string()],
                     detail,
                 });
             }

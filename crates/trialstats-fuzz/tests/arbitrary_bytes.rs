@@ -1,0 +1,71 @@
+//! The fuzz targets as stable property tests: each over a few thousand arbitrary inputs (a few
+//! seconds), so that CI runs them without the nightly toolchain libFuzzer needs. Crashes found
+//! by `cargo fuzz` are kept in `regressions()` below.
+
+// Test code: a failed unwrap is a failed test, reported with its value.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use proptest::prelude::*;
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config(3000))]
+    #[test]
+    fn csv_reader(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+        trialstats_fuzz::csv_reader(&data);
+    }
+
+    #[test]
+    fn csv_reader_on_csv_like_text(text in "[a-c0-9.,\"\\-\\n NA]{0,300}") {
+        trialstats_fuzz::csv_reader(text.as_bytes());
+    }
+
+    #[test]
+    fn formula(text in "[yxg~+*:()\\- 01,=\"a-d]{0,60}") {
+        trialstats_fuzz::formula(text.as_bytes());
+    }
+
+    #[test]
+    fn instrument_rows(text in "[0-9a-eA-E.,\\- ]{0,80}") {
+        trialstats_fuzz::instrument_rows(text.as_bytes());
+    }
+
+    #[test]
+    fn ukpds_rows(data in proptest::collection::vec(any::<u8>(), 80..100)) {
+        trialstats_fuzz::ukpds_rows(&data);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(500))]
+    #[test]
+    fn two_sample(data in proptest::collection::vec(any::<u8>(), 0..120)) {
+        trialstats_fuzz::two_sample(&data);
+    }
+
+    #[test]
+    fn contingency(data in proptest::collection::vec(any::<u8>(), 0..40)) {
+        trialstats_fuzz::contingency(&data);
+    }
+
+    #[test]
+    fn regression(data in proptest::collection::vec(any::<u8>(), 0..240)) {
+        trialstats_fuzz::regression(&data);
+    }
+}
+
+/// Inputs that once failed, kept.
+#[test]
+fn regressions() {
+    // A table of one row of zeros: an empty margin, an error.
+    trialstats_fuzz::contingency(&[0, 0, 0, 0, 0, 0]);
+    // Constant samples: the t test refuses them; the Wilcoxon test and interval answer.
+    trialstats_fuzz::two_sample(&[2, 1, 0, 1, 0, 1, 0, 1, 0]);
+}
