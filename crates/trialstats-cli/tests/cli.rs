@@ -1001,3 +1001,90 @@ fn impute_pools_the_model_with_the_clustered_covariance() {
     );
     assert!(a["df"].as_f64().unwrap() <= 23.0);
 }
+
+#[test]
+fn options_files_and_streams_fail_loudly() {
+    // Found by the CLI fault campaign. Negative option values reach the range check that names
+    // the option (clap took them for flags: "unexpected argument '-5'").
+    let o = run(&["ukpds", "--data", "x.csv", "--horizon", "-5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--horizon must be in (0, 50] years, not -5"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "regress",
+        "--data",
+        "x.csv",
+        "--formula",
+        "y ~ x",
+        "--level",
+        "-0.1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'--level <LEVEL>'"), "{}", stderr(&o));
+    // --nagq is bounded before anything is read (100000 allocated 80 GB).
+    let o = run(&[
+        "ordinal",
+        "--data",
+        "x.csv",
+        "--formula",
+        "y ~ x",
+        "--random-intercept",
+        "g",
+        "--nagq",
+        "100000",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--nagq must be from 1 (Laplace) to 100 nodes"),
+        "{}",
+        stderr(&o)
+    );
+    // simulate --params refuses a misspelt field (it was ignored), as a data error.
+    let params = write_temp("params.json", r#"{"regions": 3, "clustr_size": 10}"#);
+    let o = run(&["simulate", "--params", params.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown field `clustr_size`"),
+        "{}",
+        stderr(&o)
+    );
+    // simulate --out does not overwrite silently.
+    let out = write_temp("existing-trial.csv", "keep me\n");
+    let o = run(&["simulate", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+    let o = run(&["simulate", "--out", out.to_str().unwrap(), "--replace"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("id,"));
+    let o = run(&["reproduce", "--out", ""]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--out was given an empty path"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_to_standard_output_is_reported() {
+    // Found by the CLI fault campaign: `> /dev/full` exited 1 with nothing on stderr.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = bin()
+        .args(["dataset", "petersen"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot write the output to standard output"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -425,3 +425,31 @@ fn nhanes2_logreg_imputation_agrees_with_mice_in_distribution() {
     }
     assert_within_monte_carlo_error(&sums, s, &R_MEAN, &R_SD);
 }
+
+#[test]
+fn a_table_wider_than_long_is_refused_before_allocating() {
+    // Found by the CLI fault campaign: `impute` on a 5 × 100,000 file exhausted memory (the
+    // p × p predictor matrix). Refused with the sizes, before any allocation of that order.
+    let cols: Vec<Column> = (0..100_000)
+        .map(|j| {
+            Column::numeric(
+                &format!("v{j}"),
+                (0..5)
+                    .map(|i| {
+                        if i == j % 5 {
+                            None
+                        } else {
+                            Some((i * j) as f64)
+                        }
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let t = table(cols);
+    let e = Mice::new(&t).unwrap_err();
+    assert!(
+        e.to_string().contains("has 100000 columns and 5 rows"),
+        "{e}"
+    );
+}
