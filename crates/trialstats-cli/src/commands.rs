@@ -91,14 +91,43 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
             cluster,
             head,
         } => design(data, formula, cluster, *head, format),
-        Command::Dataset { name } => Ok(match name {
-            DatasetName::Petersen => datasets::PETERSEN_CSV,
-            DatasetName::Wine => datasets::WINE_CSV,
-            DatasetName::Nhanes => datasets::NHANES_CSV,
-            DatasetName::Nhanes2 => datasets::NHANES2_CSV,
-        }
-        .to_owned()),
+        Command::Dataset { name } => dataset(*name, format),
     }
+}
+
+/// An embedded dataset: CSV by default (and with `--format csv` or `text`), records with
+/// `--format json`, a table with `--format markdown` or `html`.
+fn dataset(name: DatasetName, format: Format) -> Result<String, CliError> {
+    let (label, csv) = match name {
+        DatasetName::Petersen => ("petersen", datasets::PETERSEN_CSV),
+        DatasetName::Wine => ("wine", datasets::WINE_CSV),
+        DatasetName::Nhanes => ("nhanes", datasets::NHANES_CSV),
+        DatasetName::Nhanes2 => ("nhanes2", datasets::NHANES2_CSV),
+    };
+    if matches!(format, Format::Text | Format::Csv) {
+        return Ok(csv.to_owned());
+    }
+    let t = DataTable::from_csv_str(label, csv)?;
+    Ok(match format {
+        Format::Json => render_json(&serde_json::Value::Array(
+            (0..t.nrows())
+                .map(|i| serde_json::Value::Object(crate::output::row_object(&t, i)))
+                .collect(),
+        )),
+        _ => {
+            let names = t.names();
+            let mut out = Table::new(&names.iter().map(String::as_str).collect::<Vec<_>>());
+            for i in 0..t.nrows() {
+                out.push_row(
+                    t.columns()
+                        .iter()
+                        .map(|c| c.text(i).unwrap_or_else(|| "NA".into()))
+                        .collect(),
+                );
+            }
+            render_table(&out, format)
+        }
+    })
 }
 
 /// Reads a CSV file into a table named after the path.
@@ -158,7 +187,7 @@ fn design(
             }
             t.to_csv()
         }
-        Format::Text | Format::Markdown => {
+        Format::Text | Format::Markdown | Format::Html => {
             let mut t = Table::new(&["column", "term", "mean", "min", "max"]);
             t.set_align(0, Align::Left);
             t.set_align(1, Align::Left);

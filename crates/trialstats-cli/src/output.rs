@@ -18,6 +18,8 @@ pub enum Format {
     Markdown,
     /// CSV.
     Csv,
+    /// An HTML table (tables only; other output as text).
+    Html,
 }
 
 /// Renders a table in a tabular format (text, Markdown or CSV).
@@ -26,6 +28,7 @@ pub fn render_table(table: &Table, format: Format) -> String {
         Format::Text | Format::Json => table.to_text(),
         Format::Markdown => table.to_markdown(),
         Format::Csv => table.to_csv(),
+        Format::Html => table.to_html(),
     }
 }
 

@@ -61,6 +61,12 @@ pub struct RegressArgs {
     /// Do not impose the null in the bootstrap (WCU instead of WCR).
     #[arg(long)]
     pub unrestricted: bool,
+    /// Binomial: show odds ratios in the text output (the default, as Stata's `logistic`).
+    #[arg(long, conflicts_with = "coef")]
+    pub or: bool,
+    /// Binomial: show the coefficients (log odds) in the text output instead, as Stata's `logit`.
+    #[arg(long)]
+    pub coef: bool,
 }
 
 /// Model family.
@@ -140,6 +146,11 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
             "two-way clustering is available for cr0 and cr1".into(),
         ));
     }
+    if (args.or || args.coef) && args.family != Family::Binomial {
+        return Err(CliError::Usage(
+            "--or and --coef choose the scale of a logistic model (--family binomial)".into(),
+        ));
+    }
     if args.wild_bootstrap {
         if args.test.is_none() {
             return Err(CliError::Usage("--wild-bootstrap needs --test TERM".into()));
@@ -193,7 +204,7 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
             ));
         }
     };
-    let (model, inference, extra, boot) = match args.family {
+    let (model, inference, extra, boot, header) = match args.family {
         Family::Gaussian => {
             let y = mf.y()?;
             let mut spec = Ols::new(&mf.x, y)?.names(&mf.column_names)?;
@@ -225,7 +236,23 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
             } else {
                 None
             };
-            ("ols", inf, json!({"r_squared": fit.r_squared()}), boot)
+            let header = Header::Linear {
+                r_squared: fit.r_squared(),
+                adj_r_squared: adjusted_r_squared(
+                    fit.r_squared(),
+                    mf.nobs(),
+                    fit.coefficients().len(),
+                    fit.has_intercept(),
+                ),
+                root_mse: fit.sigma2().sqrt(),
+            };
+            (
+                "ols",
+                inf,
+                json!({"r_squared": fit.r_squared()}),
+                boot,
+                header,
+            )
         }
         Family::Binomial => {
             let y: Vec<f64> = match &mf.response {
@@ -252,11 +279,16 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
                     json!({"term": or.term, "odds_ratio": or.estimate, "ci_low": or.ci_low, "ci_high": or.ci_high})
                 })
                 .collect();
+            let header = Header::Logistic {
+                loglik: fit.loglik(),
+                null_loglik: null_loglik(&y),
+            };
             (
                 "logit",
                 inf,
                 json!({"loglik": fit.loglik(), "odds_ratios": odds_ratios}),
                 None,
+                header,
             )
         }
     };
@@ -273,26 +305,191 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
             boot.as_ref(),
             &warnings,
         )),
-        _ => {
-            let mut t: Table = inference.summary();
-            t.title = Some(format!(
-                "{} {}: {} rows used ({} dropped){}",
-                model.to_uppercase(),
-                args.formula,
-                mf.nobs(),
-                mf.dropped.count(),
-                t.title
-                    .as_deref()
-                    .map(|s| format!("; {s}"))
-                    .unwrap_or_default()
-            ));
-            t.notes.extend(mf.warnings.iter().cloned());
-            if let Some(b) = &boot {
-                t.notes.push(boot_note(b));
-            }
-            render_table(&t, format)
-        }
+        _ => stata_output(
+            args,
+            &mf,
+            &inference,
+            &header,
+            boot.as_ref(),
+            &warnings,
+            format,
+        ),
     })
+}
+
+/// What the header of the text output shows beside N and the model test.
+enum Header {
+    /// OLS.
+    Linear {
+        r_squared: f64,
+        adj_r_squared: f64,
+        root_mse: f64,
+    },
+    /// Logit.
+    Logistic {
+        loglik: f64,
+        null_loglik: Option<f64>,
+    },
+}
+
+/// Adjusted R² = 1 − (1 − R²)(N − i)/(N − K), i = 1 with an intercept, 0 without (as R).
+fn adjusted_r_squared(r2: f64, n: usize, k: usize, intercept: bool) -> f64 {
+    let i = usize::from(intercept) as f64;
+    1.0 - (1.0 - r2) * (n as f64 - i) / (n - k) as f64
+}
+
+/// The log-likelihood of the intercept-only logit (for McFadden's pseudo R²); `None` when the
+/// outcome is constant.
+fn null_loglik(y: &[f64]) -> Option<f64> {
+    let n = y.len() as f64;
+    let p = y.iter().sum::<f64>() / n;
+    (p > 0.0 && p < 1.0).then(|| n * (p * p.ln() + (1.0 - p) * (1.0 - p).ln()))
+}
+
+/// Text, Markdown, CSV or HTML output as Stata and R users read it: a header with N, the
+/// clusters, the model test (F, or Wald χ² for the logit) and its df, R², adjusted R² and root
+/// MSE (or the log-likelihood and McFadden's pseudo R²), then the coefficient table (odds ratios
+/// for a logit unless --coef), then the notes.
+fn stata_output(
+    args: &RegressArgs,
+    mf: &ModelFrame,
+    inf: &Inference,
+    header: &Header,
+    boot: Option<&BootTest>,
+    warnings: &[String],
+    format: Format,
+) -> String {
+    use trialstats_core::table::{fmt_num, fmt_p};
+    let f4 = |v: f64| fmt_num(v, 4);
+    let mut lines: Vec<(String, String)> = vec![("Number of obs".into(), mf.nobs().to_string())];
+    if mf.dropped.count() > 0 {
+        lines.push((
+            "Rows dropped (missing)".into(),
+            mf.dropped.count().to_string(),
+        ));
+    }
+    if let (Some(g), Some(c)) = (inf.n_clusters, inf.covariance.cluster_vars.first()) {
+        lines.push((format!("Clusters ({c})"), g.to_string()));
+    }
+    // The model test: every coefficient but the intercept is zero, with the covariance used.
+    let terms: Vec<&str> = inf
+        .coefficients
+        .iter()
+        .map(|c| c.term.as_str())
+        .filter(|t| *t != "(Intercept)")
+        .collect();
+    let names: Vec<String> = inf.coefficients.iter().map(|c| c.term.clone()).collect();
+    let estimates = trialstats_core::nalgebra::DVector::from_iterator(
+        names.len(),
+        inf.coefficients.iter().map(|c| c.estimate),
+    );
+    let cov = trialstats_robust::Covariance {
+        matrix: inf.vcov.clone(),
+        info: inf.covariance.clone(),
+        df: inf.coefficients.iter().map(|c| c.df).collect(),
+    };
+    if !terms.is_empty() {
+        match trialstats_robust::wald_test(&names, &estimates, &cov, &terms) {
+            Ok(w) => match w.df2 {
+                Some(d2) => {
+                    lines.push((format!("F({}, {})", w.df1, plain(d2)), f4(w.statistic)));
+                    lines.push(("Prob > F".into(), fmt_p(w.p_value)));
+                }
+                None => {
+                    lines.push((format!("Wald chi2({})", w.df1), f4(w.statistic)));
+                    lines.push(("Prob > chi2".into(), fmt_p(w.p_value)));
+                }
+            },
+            Err(_) => lines.push(("Model test".into(), "not available".into())),
+        }
+    }
+    match header {
+        Header::Linear {
+            r_squared,
+            adj_r_squared,
+            root_mse,
+        } => {
+            lines.push(("R-squared".into(), f4(*r_squared)));
+            lines.push(("Adj R-squared".into(), f4(*adj_r_squared)));
+            lines.push(("Root MSE".into(), fmt_num(*root_mse, 5)));
+        }
+        Header::Logistic {
+            loglik,
+            null_loglik,
+        } => {
+            lines.push(("Log likelihood".into(), fmt_num(*loglik, 8)));
+            if let Some(l0) = null_loglik {
+                lines.push(("Pseudo R2 (McFadden)".into(), f4(1.0 - loglik / l0)));
+            }
+        }
+    }
+    let odds = matches!(header, Header::Logistic { .. }) && !args.coef;
+    let z = inf.coefficients.first().is_some_and(|c| c.df.is_none());
+    let level = plain(100.0 * args.level);
+    let mut t = Table::new(&[
+        "",
+        if odds { "Odds ratio" } else { "Coefficient" },
+        "Std. err.",
+        if z { "z" } else { "t" },
+        if z { "P>|z|" } else { "P>|t|" },
+        &format!("[{level}% conf."),
+        "interval]",
+    ]);
+    t.set_align(0, trialstats_core::Align::Left);
+    for c in &inf.coefficients {
+        let (est, se, lo, hi) = if odds {
+            let e = c.estimate.exp();
+            // Stata's logistic: the odds ratio's SE by the delta method, OR·SE(β).
+            (e, e * c.std_error, c.ci_low.exp(), c.ci_high.exp())
+        } else {
+            (c.estimate, c.std_error, c.ci_low, c.ci_high)
+        };
+        t.push_row(vec![
+            c.term.clone(),
+            fmt_num(est, 7),
+            fmt_num(se, 7),
+            fmt_num(c.statistic, 4),
+            fmt_p(c.p_value),
+            fmt_num(lo, 7),
+            fmt_num(hi, 7),
+        ]);
+    }
+    let model = match header {
+        Header::Linear { .. } => "Linear regression",
+        Header::Logistic { .. } if odds => "Logistic regression (odds ratios)",
+        Header::Logistic { .. } => "Logistic regression (log odds)",
+    };
+    t.title = Some(format!("{model}: {}", args.formula));
+    t.notes.push(inf.covariance.description.clone());
+    if let Some(b) = boot {
+        t.notes.push(boot_note(b));
+    }
+    t.notes.extend(warnings.iter().cloned());
+    let width = lines
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let value_width = lines
+        .iter()
+        .map(|(_, v)| v.chars().count())
+        .max()
+        .unwrap_or(0);
+    let head: String = lines
+        .iter()
+        .map(|(k, v)| format!("{k:<width$} = {v:>value_width$}\n"))
+        .collect();
+    match format {
+        Format::Text | Format::Json => format!("{head}\n{}", render_table(&t, format)),
+        Format::Markdown => {
+            let rows: String = lines
+                .iter()
+                .map(|(k, v)| format!("| {k} | {v} |\n"))
+                .collect();
+            format!("| | |\n|---|---:|\n{rows}\n{}", render_table(&t, format))
+        }
+        Format::Csv | Format::Html => render_table(&t, format),
+    }
 }
 
 fn label(v: VcovArg) -> &'static str {
@@ -313,13 +510,15 @@ fn boot_note(b: &BootTest) -> String {
     let ci =
         b.ci.map(|(lo, hi)| {
             format!(
-                ", {:.0}% CI [{lo:.6}, {hi:.6}]",
-                100.0 * b.level.unwrap_or(0.95)
+                ", {}% CI [{}, {}]",
+                plain(100.0 * b.level.unwrap_or(0.95)),
+                trialstats_core::table::fmt_num(lo, 6),
+                trialstats_core::table::fmt_num(hi, 6)
             )
         })
         .unwrap_or_default();
     format!(
-        "Wild cluster bootstrap ({}, {} weights, {} {}, seed {}): t = {:.4}, p = {:.4}{ci}",
+        "Wild cluster bootstrap ({}, {} weights, {} {}, seed {}): t = {}, {}{ci}",
         if b.impose_null { "WCR" } else { "WCU" },
         b.weights.name(),
         b.reps,
@@ -329,9 +528,36 @@ fn boot_note(b: &BootTest) -> String {
             "replicates"
         },
         b.seed,
-        b.statistic,
-        b.p_value
+        trialstats_core::table::fmt_num(b.statistic, 4),
+        boot_p(b.p_value, b.reps)
     )
+}
+
+/// A number as a reader writes it: whole numbers without decimals (a df of 499, a 95 % level),
+/// others to 6 significant digits.
+fn plain(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        trialstats_core::table::fmt_num(x, 6)
+    }
+}
+
+/// A bootstrap p-value with its resolution: the count of draws at least as extreme out of the
+/// draws (p = count/B), and "p < 1/B" when none is.
+fn boot_p(p: f64, reps: usize) -> String {
+    let count = (p * reps as f64).round() as usize;
+    if count == 0 {
+        format!(
+            "p < {} (0 of {reps} draws as extreme)",
+            trialstats_core::table::fmt_num(1.0 / reps as f64, 2)
+        )
+    } else {
+        format!(
+            "p = {} ({count} of {reps} draws as extreme)",
+            trialstats_core::table::fmt_p(p)
+        )
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -283,7 +283,7 @@ impl Context<'_> {
 fn cell_text(c: &Option<Cell>) -> String {
     match c {
         None => String::new(),
-        Some(Cell::Number(x)) => format!("{x}"),
+        Some(Cell::Number(x)) => trialstats_core::table::fmt_display(*x),
         Some(Cell::Text(s)) => csv_field(s),
         Some(Cell::Bool(b)) => b.to_string(),
     }

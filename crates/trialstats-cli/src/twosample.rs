@@ -1,11 +1,12 @@
-//! `trialstats test` and `trialstats table1`.
+//! `trialstats test` and `trialstats table1`: tests of two or more groups, and Table 1 with one
+//! column per group.
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use trialstats_data::{ColumnData, DataTable};
 use trialstats_twosample::{
-    Continuous, Table1Variable, TestResult, chisq_test, fisher_test, hodges_lehmann, t_test,
-    table1, wilcox_test,
+    Continuous, FisherControl, MonteCarlo, Table1Variable, TestResult, chisq_test,
+    fisher_test_with, hodges_lehmann, kruskal_wallis, oneway, t_test, table1, wilcox_test,
 };
 
 use crate::commands::read_table;
@@ -24,7 +25,7 @@ pub struct TestArgs {
     /// The variable compared.
     #[arg(long)]
     pub var: String,
-    /// The grouping column (exactly two levels).
+    /// The grouping column: two levels for ttest, welch and wilcoxon; two or more for the others.
     #[arg(long)]
     pub by: String,
     /// Wilcoxon: force the exact distribution (R's `exact = TRUE`).
@@ -33,21 +34,54 @@ pub struct TestArgs {
     /// Wilcoxon and chi-square: no continuity correction.
     #[arg(long)]
     pub no_correct: bool,
+    /// Fisher: tables drawn for the Monte Carlo p-value when the exact network exceeds its
+    /// workspace (R's `simulate.p.value`, `B`).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 100_000)]
+    pub reps: usize,
+    /// Fisher: seed of the Monte Carlo p-value (recorded in the output).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// The tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestKind {
-    /// Student's t (equal variances).
+    /// Student's t (equal variances); two groups.
     Ttest,
-    /// Welch's t.
+    /// Welch's t; two groups.
     Welch,
-    /// Wilcoxon rank-sum.
+    /// Wilcoxon rank-sum (Stata `ranksum`); two groups.
     Wilcoxon,
-    /// Pearson chi-square on the var × by table.
+    /// Pearson chi-square on the var × by table (Stata `tabulate, chi2`).
     Chisq,
-    /// Fisher's exact test on the var × by table.
+    /// Fisher's exact test on the var × by table (network algorithm; Monte Carlo beyond it).
     Fisher,
+    /// Kruskal–Wallis with the tie correction (R `kruskal.test`, Stata `kwallis`).
+    Kruskal,
+    /// One-way ANOVA (R `oneway.test(var.equal = TRUE)`, Stata `oneway`).
+    Anova,
+    /// Welch's one-way ANOVA (R `oneway.test`).
+    WelchAnova,
+}
+
+impl TestKind {
+    fn name(self) -> &'static str {
+        match self {
+            TestKind::Ttest => "ttest",
+            TestKind::Welch => "welch",
+            TestKind::Wilcoxon => "wilcoxon",
+            TestKind::Chisq => "chisq",
+            TestKind::Fisher => "fisher",
+            TestKind::Kruskal => "kruskal",
+            TestKind::Anova => "anova",
+            TestKind::WelchAnova => "welch-anova",
+        }
+    }
+
+    /// Whether the test compares exactly two groups.
+    fn two_groups_only(self) -> bool {
+        matches!(self, TestKind::Ttest | TestKind::Welch | TestKind::Wilcoxon)
+    }
 }
 
 /// Options of `trialstats table1`.
@@ -56,18 +90,21 @@ pub struct Table1Args {
     /// CSV file.
     #[arg(long)]
     pub data: String,
-    /// The grouping column (exactly two levels).
+    /// The grouping column (two or more levels: one column each).
     #[arg(long)]
     pub by: String,
-    /// Variables to show (default: every column but --by), comma-separated.
+    /// Variables to show, comma-separated (default: every column but the grouping column and
+    /// those that look like identifiers or design columns, which the output names).
     #[arg(long, value_delimiter = ',')]
     pub vars: Vec<String>,
-    /// Numeric variables summarised by median [IQR] with the Wilcoxon test, comma-separated.
+    /// Numeric variables summarised by median [IQR] with the Wilcoxon (Kruskal–Wallis) test,
+    /// comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub nonparametric: Vec<String>,
 }
 
-/// The two groups of `by`: codes 0/1 per row (`None` for missing), and their labels.
+/// The levels of `by`: a code per row (`None` for missing) and the labels, numbers sorted
+/// numerically and text by its bytes.
 fn groups(table: &DataTable, by: &str) -> Result<(Vec<Option<usize>>, Vec<String>), CliError> {
     let col = table.column(by)?;
     let n = table.nrows();
@@ -76,53 +113,74 @@ fn groups(table: &DataTable, by: &str) -> Result<(Vec<Option<usize>>, Vec<String
     labels.sort();
     labels.dedup();
     if let ColumnData::Numeric(v) = &col.data {
-        // Numeric codes sort numerically.
         let mut nums: Vec<f64> = v.iter().flatten().copied().collect();
         nums.sort_by(f64::total_cmp);
         nums.dedup_by(|a, b| a.total_cmp(b).is_eq());
-        labels = nums.iter().map(|x| format!("{x}")).collect();
+        labels = nums
+            .iter()
+            .map(|x| trialstats_data::table::format_number(*x))
+            .collect();
     }
-    if labels.len() != 2 {
-        return Err(CliError::GroupLevels {
-            path: table.source().to_owned(),
-            column: by.to_owned(),
-            levels: labels,
-            needed: "exactly two are needed",
-        });
-    }
+    let index: std::collections::HashMap<&str, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
     let codes = text
         .iter()
-        .map(|t| t.as_ref().and_then(|s| labels.iter().position(|l| l == s)))
+        .map(|t| t.as_deref().and_then(|s| index.get(s).copied()))
         .collect();
     Ok((codes, labels))
 }
 
-fn split(values: &[Option<f64>], g: &[Option<usize>], which: usize) -> Vec<f64> {
-    values
-        .iter()
-        .zip(g)
-        .filter_map(|(v, gr)| if *gr == Some(which) { *v } else { None })
-        .collect()
+fn need_levels(
+    table: &DataTable,
+    by: &str,
+    labels: &[String],
+    two_only: bool,
+) -> Result<(), CliError> {
+    let bad = if two_only {
+        labels.len() != 2
+    } else {
+        labels.len() < 2
+    };
+    if bad {
+        return Err(CliError::GroupLevels {
+            path: table.source().to_owned(),
+            column: by.to_owned(),
+            levels: labels.to_vec(),
+            needed: if two_only {
+                "exactly two are needed (for more, use anova, welch-anova or kruskal)"
+            } else {
+                "at least two are needed"
+            },
+        });
+    }
+    Ok(())
 }
 
-/// A var × by contingency table (levels of var as rows).
+fn split(values: &[Option<f64>], g: &[Option<usize>], k: usize) -> Vec<Vec<f64>> {
+    let mut out = vec![Vec::new(); k];
+    for (v, gr) in values.iter().zip(g) {
+        if let (Some(v), Some(gr)) = (v, gr) {
+            out[*gr].push(*v);
+        }
+    }
+    out
+}
+
+/// A var × by contingency table (levels of var as rows, groups as columns).
 fn contingency(
     table: &DataTable,
     var: &str,
     g: &[Option<usize>],
+    k: usize,
 ) -> Result<Vec<Vec<f64>>, CliError> {
-    let col = table.column(var)?;
-    let n = table.nrows();
-    let text: Vec<Option<String>> = (0..n).map(|i| col.data.text(i)).collect();
-    let mut levels: Vec<String> = text.iter().flatten().cloned().collect();
-    levels.sort();
-    levels.dedup();
-    let mut t = vec![vec![0.0; 2]; levels.len()];
-    for (v, gr) in text.iter().zip(g) {
+    let (codes, levels) = groups(table, var)?;
+    let mut t = vec![vec![0.0; k]; levels.len()];
+    for (v, gr) in codes.iter().zip(g) {
         if let (Some(v), Some(gr)) = (v, gr) {
-            if let Some(r) = levels.iter().position(|l| l == v) {
-                t[r][*gr] += 1.0;
-            }
+            t[*v][*gr] += 1.0;
         }
     }
     Ok(t)
@@ -132,35 +190,49 @@ fn contingency(
 pub fn run_test(args: &TestArgs, format: Format) -> Result<String, CliError> {
     let table = read_table(&args.data)?;
     let (g, labels) = groups(&table, &args.by)?;
+    need_levels(&table, &args.by, &labels, args.test.two_groups_only())?;
+    let k = labels.len();
+    let numeric =
+        || -> Result<Vec<Vec<f64>>, CliError> { Ok(split(table.numeric(&args.var)?, &g, k)) };
     let r: TestResult = match args.test {
-        TestKind::Ttest | TestKind::Welch | TestKind::Wilcoxon => {
-            let v = table.numeric(&args.var)?;
-            let (x, y) = (split(v, &g, 0), split(v, &g, 1));
+        TestKind::Ttest | TestKind::Welch => {
+            let s = numeric()?;
+            t_test(&s[0], &s[1], args.test == TestKind::Ttest, 0.95)?
+        }
+        TestKind::Wilcoxon => {
+            let s = numeric()?;
+            let exact = if args.exact { Some(true) } else { None };
+            let mut r = wilcox_test(&s[0], &s[1], exact, !args.no_correct)?;
+            let (est, ci) = hodges_lehmann(&s[0], &s[1], 0.95, exact, !args.no_correct)?;
+            r.estimate = Some(est);
+            r.ci = Some(ci);
+            r
+        }
+        TestKind::Kruskal | TestKind::Anova | TestKind::WelchAnova => {
+            let s = numeric()?;
+            let slices: Vec<&[f64]> = s.iter().map(Vec::as_slice).collect();
             match args.test {
-                TestKind::Wilcoxon => {
-                    let exact = if args.exact { Some(true) } else { None };
-                    let mut r = wilcox_test(&x, &y, exact, !args.no_correct)?;
-                    let (est, ci) = hodges_lehmann(&x, &y, 0.95, exact, !args.no_correct)?;
-                    r.estimate = Some(est);
-                    r.ci = Some(ci);
-                    r
-                }
-                k => t_test(&x, &y, k == TestKind::Ttest, 0.95)?,
+                TestKind::Kruskal => kruskal_wallis(&slices)?.test,
+                k => oneway(&slices, k == TestKind::Anova)?,
             }
         }
-        TestKind::Chisq => chisq_test(&contingency(&table, &args.var, &g)?, !args.no_correct)?,
-        TestKind::Fisher => fisher_test(&contingency(&table, &args.var, &g)?, 0.95)?,
-    };
-    let name = match args.test {
-        TestKind::Ttest => "ttest",
-        TestKind::Welch => "welch",
-        TestKind::Wilcoxon => "wilcoxon",
-        TestKind::Chisq => "chisq",
-        TestKind::Fisher => "fisher",
+        TestKind::Chisq => chisq_test(&contingency(&table, &args.var, &g, k)?, !args.no_correct)?,
+        TestKind::Fisher => fisher_test_with(
+            &contingency(&table, &args.var, &g, k)?,
+            0.95,
+            &FisherControl {
+                fallback: Some(MonteCarlo {
+                    reps: args.reps.max(1),
+                    seed: args.seed,
+                }),
+                ..FisherControl::default()
+            },
+        )?,
     };
     Ok(match format {
         Format::Json => render_json(&json!({
-            "test": name, "statistic": r.statistic, "df": r.df, "p_value": r.p_value, "estimate": r.estimate,
+            "test": args.test.name(), "statistic": r.statistic, "df": r.df, "df2": r.df2,
+            "p_value": r.p_value, "estimate": r.estimate,
             "ci_low": r.ci.map(|c| c.0), "ci_high": r.ci.map(|c| c.1), "method": r.method,
             "groups": labels, "var": args.var, "by": args.by,
         })),
@@ -171,10 +243,14 @@ pub fn run_test(args: &TestArgs, format: Format) -> Result<String, CliError> {
             let f = |v: Option<f64>| {
                 v.map_or_else(String::new, |x| trialstats_core::table::fmt_num(x, 6))
             };
+            let df = match (r.df, r.df2) {
+                (Some(a), Some(b)) => format!("{}, {}", f(Some(a)), f(Some(b))),
+                (a, _) => f(a),
+            };
             t.push_row(vec![
                 r.method.clone(),
                 f(r.statistic),
-                f(r.df),
+                df,
                 trialstats_core::table::fmt_p(r.p_value),
                 f(r.estimate),
                 r.ci.map_or_else(String::new, |(a, b)| {
@@ -186,23 +262,103 @@ pub fn run_test(args: &TestArgs, format: Format) -> Result<String, CliError> {
                 }),
             ]);
             t.title = Some(format!(
-                "{} by {} ({} vs {})",
-                args.var, args.by, labels[0], labels[1]
+                "{} by {} ({})",
+                args.var,
+                args.by,
+                labels.join(" vs ")
             ));
             render_table(&t, format)
         }
     })
 }
 
+/// Why a column is left out of a default Table 1, if it is.
+fn design_column(
+    table: &DataTable,
+    name: &str,
+    by: &str,
+    groups: &[Option<usize>],
+) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if name == by {
+        return Some("the grouping column");
+    }
+    let id_name = lower == "id"
+        || lower.ends_with("_id")
+        || lower.starts_with("id_")
+        || lower.ends_with("id") && lower.len() <= 6;
+    if id_name {
+        return Some("an identifier");
+    }
+    const DESIGN: [&str; 12] = [
+        "cluster",
+        "community",
+        "site",
+        "practice",
+        "centre",
+        "center",
+        "lga",
+        "region",
+        "stratum",
+        "strata",
+        "block",
+        "ward",
+    ];
+    if DESIGN
+        .iter()
+        .any(|d| lower == *d || lower.starts_with(&format!("{d}_")))
+    {
+        return Some("a design column (cluster or stratum)");
+    }
+    let col = table.column(name).ok()?;
+    let n = table.nrows();
+    let text: Vec<Option<String>> = (0..n).map(|i| col.text(i)).collect();
+    let present: Vec<&String> = text.iter().flatten().collect();
+    let mut distinct: Vec<&String> = present.clone();
+    distinct.sort();
+    distinct.dedup();
+    // A value per row, text or whole numbers: an identifier.
+    let whole = match &col.data {
+        ColumnData::Numeric(v) => v.iter().flatten().all(|x| x.fract() == 0.0),
+        _ => true,
+    };
+    if present.len() > 10 && distinct.len() == present.len() && whole {
+        return Some("an identifier (a different value in every row)");
+    }
+    // The groups nested in its levels (arms are assigned to whole clusters): a cluster id.
+    let k = groups.iter().flatten().max().map_or(0, |m| m + 1);
+    if whole && distinct.len() >= 2 * k.max(2) && distinct.len() < present.len() {
+        let mut arm_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let nested = text.iter().zip(groups).all(|(t, g)| match (t, g) {
+            (Some(t), Some(g)) => *arm_of.entry(t.as_str()).or_insert(*g) == *g,
+            _ => true,
+        });
+        if nested {
+            return Some("a cluster identifier (each level within one group)");
+        }
+    }
+    None
+}
+
 /// Runs `trialstats table1`.
 pub fn run_table1(args: &Table1Args, format: Format) -> Result<String, CliError> {
     let table = read_table(&args.data)?;
     let (g, labels) = groups(&table, &args.by)?;
+    need_levels(&table, &args.by, &labels, false)?;
+    let mut left_out: Vec<(String, &'static str)> = Vec::new();
     let names: Vec<String> = if args.vars.is_empty() {
         table
             .names()
             .into_iter()
-            .filter(|n| *n != args.by)
+            .filter(|n| match design_column(&table, n, &args.by, &g) {
+                Some(why) => {
+                    if n != &args.by {
+                        left_out.push((n.clone(), why));
+                    }
+                    false
+                }
+                None => true,
+            })
             .collect()
     } else {
         args.vars.clone()
@@ -264,13 +420,33 @@ pub fn run_table1(args: &Table1Args, format: Format) -> Result<String, CliError>
             },
         })
         .collect();
-    let (t, results) = table1(&g, [&labels[0], &labels[1]], &vars)?;
+    let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let (mut t, results) = table1(&g, &label_refs, &vars)?;
+    if !left_out.is_empty() {
+        t.notes.push(format!(
+            "Left out as identifiers or design columns: {}; choose the variables with --vars.",
+            left_out
+                .iter()
+                .map(|(n, why)| format!("{n} ({why})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     Ok(match format {
         Format::Json => render_json(&json!({
             "groups": labels,
             "header": t.header,
             "rows": t.rows,
-            "tests": results.iter().zip(&names).map(|(r, n)| json!({"var": n, "test": r.as_ref().map(|r| r.method.clone()), "p_value": r.as_ref().map(|r| r.p_value)})).collect::<Vec<_>>(),
+            "tests": results.iter().zip(&names).map(|(r, n)| json!({
+                "var": n,
+                "test": r.as_ref().map(|r| r.test.clone()),
+                "method": r.as_ref().map(|r| r.method.clone()),
+                "statistic": r.as_ref().and_then(|r| r.statistic),
+                "df": r.as_ref().and_then(|r| r.df),
+                "df2": r.as_ref().and_then(|r| r.df2),
+                "p_value": r.as_ref().map(|r| r.p_value),
+            })).collect::<Vec<_>>(),
+            "left_out": left_out.iter().map(|(n, why)| json!({"var": n, "reason": why})).collect::<Vec<_>>(),
         })),
         _ => render_table(&t, format),
     })

@@ -118,7 +118,11 @@ pub fn run(args: &UkpdsArgs, format: Format) -> Result<String, CliError> {
                     .map(|c| c.text(i).map_or_else(|| "NA".into(), |s| csv_field(&s)))
                     .collect();
                 let (risk, warning, error) = match r {
-                    Ok(k) => (format!("{}", k.risk), k.warnings.join("; "), String::new()),
+                    Ok(k) => (
+                        trialstats_core::table::fmt_display(k.risk),
+                        k.warnings.join("; "),
+                        String::new(),
+                    ),
                     Err(e) => (String::new(), String::new(), e.to_string()),
                 };
                 out.push_str(&format!(

@@ -1088,3 +1088,241 @@ fn a_failed_write_to_standard_output_is_reported() {
         stderr(&o)
     );
 }
+
+/// Three arms: y by arm (R's kruskal.test / oneway.test data), and a three-level category whose
+/// arm × level table is R's T1 (matrix(c(3,1,4, 1,5,9, 2,6,5), 3, byrow = TRUE), levels as rows).
+fn three_arm_file() -> PathBuf {
+    let ys: [(&str, &[f64]); 3] = [
+        ("a", &[2.9, 3.0, 2.5, 2.6, 3.2, 2.5]),
+        ("b", &[3.8, 2.7, 4.0, 2.4, 2.5]),
+        ("c", &[2.8, 3.4, 3.7, 2.2, 2.0, 3.4, 2.9]),
+    ];
+    let mut text = String::from("id,site,arm,y,stage\n");
+    let mut id = 0;
+    for (arm, values) in ys {
+        for (i, v) in values.iter().enumerate() {
+            id += 1;
+            text.push_str(&format!("{id},{arm}{},{arm},{v},\n", i % 2));
+        }
+    }
+    // The category on separate rows (y missing there).
+    let t1 = [[3, 1, 4], [1, 5, 9], [2, 6, 5]];
+    for (lvl, row) in t1.iter().enumerate() {
+        for (arm_i, &count) in row.iter().enumerate() {
+            let arm = ["a", "b", "c"][arm_i];
+            for _ in 0..count {
+                id += 1;
+                text.push_str(&format!("{id},{arm}{},{arm},,s{}\n", id % 2, lvl + 1));
+            }
+        }
+    }
+    write_temp("three-arm.csv", &text)
+}
+
+#[test]
+fn tests_with_three_groups_match_r() {
+    // R 4.2.2 (recorded in crates/trialstats-twosample/tests/data/kgroup.out): kruskal.test,
+    // oneway.test (var.equal = TRUE / FALSE), chisq.test and fisher.test on the same data.
+    let path = three_arm_file();
+    let p = path.to_str().unwrap();
+    let json = |test: &str, var: &str| -> serde_json::Value {
+        let o = run(&[
+            "test", test, "--data", p, "--var", var, "--by", "arm", "--format", "json",
+        ]);
+        assert!(o.status.success(), "{test}: {}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let close = |got: &serde_json::Value, want: f64, tol: f64| {
+        let g = got.as_f64().unwrap();
+        assert!((g - want).abs() <= tol * want.abs(), "{g} v. {want}");
+    };
+    let k = json("kruskal", "y");
+    close(&k["statistic"], 0.21070315976857426, 1e-9);
+    close(&k["p_value"], 0.90000804223211694, 1e-9);
+    assert_eq!(k["groups"], serde_json::json!(["a", "b", "c"]));
+    let a = json("anova", "y");
+    close(&a["statistic"], 0.34729939476318666, 1e-9);
+    assert_eq!(
+        (a["df"].as_f64(), a["df2"].as_f64()),
+        (Some(2.0), Some(15.0))
+    );
+    close(&a["p_value"], 0.71212758274432442, 1e-9);
+    let w = json("welch-anova", "y");
+    close(&w["df2"], 7.9910153391434458, 1e-9);
+    close(&w["p_value"], 0.69813039156660928, 1e-9);
+    let c = json("chisq", "stage");
+    close(&c["statistic"], 5.3250000000000011, 1e-9);
+    close(&c["p_value"], 0.25554569864697468, 1e-9);
+    let f = json("fisher", "stage");
+    close(&f["p_value"], 0.28236022876835382, 1e-6);
+    // A two-group test on three groups says which tests take more.
+    let o = run(&["test", "welch", "--data", p, "--var", "y", "--by", "arm"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("use anova, welch-anova or kruskal"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn three_arm_table1_in_every_format_leaves_identifiers_out() {
+    let path = three_arm_file();
+    let p = path.to_str().unwrap();
+    let o = run(&["table1", "--data", p, "--by", "arm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("a (n = 12)") && text.contains("b (n = 17)") && text.contains("c (n = 25)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("One-way analysis of means (not assuming equal variances)"),
+        "{text}"
+    );
+    assert!(text.contains("Pearson's Chi-squared test"), "{text}");
+    // The identifier and the cluster column are left out, and the table says so.
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("id ") || l.starts_with("site ")),
+        "{text}"
+    );
+    assert!(text.contains("Left out as identifiers or design columns: id (an identifier), site (a design column (cluster or stratum))"), "{text}");
+    let md = stdout(&run(&[
+        "table1", "--data", p, "--by", "arm", "--format", "markdown",
+    ]));
+    assert!(
+        md.contains("| variable | a (n = 12) | b (n = 17) | c (n = 25) | test | p |"),
+        "{md}"
+    );
+    let csv = stdout(&run(&[
+        "table1", "--data", p, "--by", "arm", "--format", "csv",
+    ]));
+    assert!(
+        csv.starts_with("variable,a (n = 12),b (n = 17),c (n = 25),test,p\n"),
+        "{csv}"
+    );
+    let html = stdout(&run(&[
+        "table1", "--data", p, "--by", "arm", "--format", "html",
+    ]));
+    assert!(
+        html.contains("<table") && html.contains(r#"<th class="r">c (n = 25)</th>"#),
+        "{html}"
+    );
+    // --vars still chooses, identifiers included.
+    let o = run(&[
+        "table1", "--data", p, "--by", "arm", "--vars", "id,y", "--format", "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["tests"][0]["var"], "id");
+    assert_eq!(v["left_out"], serde_json::json!([]));
+}
+
+#[test]
+fn regress_text_reads_like_stata() {
+    let ds = run(&["dataset", "petersen"]);
+    let path = write_temp("petersen-stata.csv", &stdout(&ds));
+    let p = path.to_str().unwrap();
+    let o = run(&[
+        "regress",
+        "--data",
+        p,
+        "--formula",
+        "y ~ x",
+        "--cluster",
+        "firm",
+    ]);
+    let text = stdout(&o);
+    // Stata/MP 12, regress y x, vce(cluster firm): N = 5000, 500 clusters, F(1, 499) = 418.32,
+    // R-squared = 0.2078, Root MSE = 2.0053.
+    for want in [
+        "Number of obs   =    5000",
+        "Clusters (firm) =     500",
+        "F(1, 499)       =   418.3",
+        "R-squared       =  0.2078",
+        "Root MSE        =  2.0053",
+        "[95% conf.",
+        "x               1.034833  0.05059573",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    // A logit shows odds ratios by default (Stata's logistic), coefficients with --coef.
+    let mut bin = String::from("firm,x,yb\n");
+    let t = trialstats_data::DataTable::from_csv_str("p", &stdout(&ds)).unwrap();
+    let (firm, x, y) = (
+        t.numeric("firm").unwrap(),
+        t.numeric("x").unwrap(),
+        t.numeric("y").unwrap(),
+    );
+    for i in 0..t.nrows() {
+        bin.push_str(&format!(
+            "{},{},{}\n",
+            firm[i].unwrap(),
+            x[i].unwrap(),
+            u8::from(y[i].unwrap() > 0.0)
+        ));
+    }
+    let bpath = write_temp("petersen-binary.csv", &bin);
+    let b = bpath.to_str().unwrap();
+    let o = run(&[
+        "regress",
+        "--data",
+        b,
+        "--formula",
+        "yb ~ x",
+        "--family",
+        "binomial",
+        "--cluster",
+        "firm",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("Logistic regression (odds ratios)") && text.contains("Odds ratio"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Wald chi2(1)") && text.contains("Pseudo R2 (McFadden)"),
+        "{text}"
+    );
+    let o = run(&[
+        "regress",
+        "--data",
+        b,
+        "--formula",
+        "yb ~ x",
+        "--family",
+        "binomial",
+        "--coef",
+    ]);
+    assert!(
+        stdout(&o).contains("Logistic regression (log odds)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["regress", "--data", p, "--formula", "y ~ x", "--or"]);
+    assert_eq!(o.status.code(), Some(2));
+    // The bootstrap p with its resolution (2 of 1024 sign vectors), never "0.0000".
+    let o = run(&[
+        "regress",
+        "--data",
+        p,
+        "--formula",
+        "y ~ x",
+        "--cluster",
+        "year",
+        "--wild-bootstrap",
+        "--test",
+        "x",
+    ]);
+    assert!(
+        stdout(&o).contains("p = 0.001953 (2 of 1024 draws as extreme)"),
+        "{}",
+        stdout(&o)
+    );
+    // dataset --format json writes JSON.
+    let o = run(&["dataset", "wine", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 72);
+    assert_eq!(v[0]["temp"], "cold");
+}

@@ -263,6 +263,25 @@ pub fn fmt_num(x: f64, sig: usize) -> String {
     }
 }
 
+/// A number for display: rounded to 12 significant digits, then written in its shortest form, so
+/// that floating-point noise does not show (0.124, not 0.12399999999999996). Data formats that
+/// must round-trip (JSON) keep the full value.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::table::fmt_display;
+/// assert_eq!(fmt_display(0.12399999999999996), "0.124");
+/// assert_eq!(fmt_display(1.0 / 3.0), "0.333333333333");
+/// assert_eq!(fmt_display(12.0), "12");
+/// ```
+pub fn fmt_display(x: f64) -> String {
+    if !x.is_finite() {
+        return fmt_num(x, 12);
+    }
+    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    format!("{rounded}")
+}
+
 /// Formats a p-value: 4 significant digits down to 1e−4, then scientific with 2 digits.
 pub fn fmt_p(p: f64) -> String {
     if p.is_nan() {

@@ -543,7 +543,7 @@ pub fn analyse(
         values: &risk0_pct,
         kind: student,
     });
-    let (mut table1, _) = table1(&group, ["usual care", "intervention"], &vars)
+    let (mut table1, _) = table1(&group, &["usual care", "intervention"], &vars)
         .map_err(|e| PaperError::Model(format!("Table 1: {e}")))?;
     table1.title = Some("Table 1. Baseline characteristics by arm: mean (SD), median [IQR] or n (%), with the paper's tests".into());
     // --- Table 2 ---

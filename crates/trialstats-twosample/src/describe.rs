@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use trialstats_core::table::{Align, Table, fmt_p};
 
 use crate::error::TwoSampleError;
+use crate::kgroups::{kruskal_wallis, oneway};
 use crate::table::{chisq_test, fisher_test};
 use crate::tests::{TestResult, t_test, wilcox_test};
 
@@ -113,41 +114,75 @@ pub enum Table1Variable<'a> {
 
 /// Builds Table 1: one column per group (with its n), the summary per type, the test and p.
 ///
-/// `group` holds 0 or 1 per participant (`None`: not in either column).
+/// `group` holds the group's position in `labels` per participant (`None`: in no column). The
+/// tests, two groups / more than two:
+/// - mean (SD), Welch: Welch's t / Welch's one-way ANOVA (R `oneway.test`);
+/// - mean (SD), Student: Student's t / one-way ANOVA (Stata `oneway`);
+/// - median [IQR]: the Wilcoxon rank-sum test / Kruskal–Wallis (Stata `ranksum` / `kwallis`);
+/// - n (%): Pearson's χ² (Yates' correction on 2 × 2 only, as R) or Fisher's exact test, on the
+///   levels × groups table.
 ///
 /// # Errors
-/// The tests' errors (too few observations, zero variance, an empty margin).
+/// The tests' errors (too few observations, zero variance, an empty margin);
+/// [`TwoSampleError::TooFew`] for fewer than two groups.
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::{Continuous, Table1Variable, table1};
+/// let group = [Some(0), Some(1), Some(2), Some(0), Some(1), Some(2), Some(0), Some(1), Some(2)];
+/// let age = [Some(61.0), Some(58.0), Some(63.5), Some(66.0), Some(60.0), Some(59.0), Some(70.0),
+///            Some(55.0), Some(64.0)];
+/// let vars = [Table1Variable::Continuous { name: "age", values: &age, kind: Continuous::MeanSdStudent }];
+/// let (t, tests) = table1(&group, &["usual care", "peer support", "peer + text"], &vars).unwrap();
+/// assert_eq!(t.header[1], "usual care (n = 3)");
+/// assert_eq!(t.header.len(), 6); // variable, three groups, test, p
+/// assert_eq!(tests[0].as_ref().unwrap().test, "anova");
+/// ```
 pub fn table1(
     group: &[Option<usize>],
-    labels: [&str; 2],
+    labels: &[&str],
     vars: &[Table1Variable<'_>],
 ) -> Result<(Table, Vec<Option<TestResult>>), TwoSampleError> {
-    let n = [0usize, 1].map(|g| group.iter().filter(|v| **v == Some(g)).count());
-    let mut t = Table::new(&[
-        "variable",
-        &format!("{} (n = {})", labels[0], n[0]),
-        &format!("{} (n = {})", labels[1], n[1]),
-        "test",
-        "p",
-    ]);
+    let k = labels.len();
+    if k < 2 {
+        return Err(TwoSampleError::TooFew {
+            group: "groups",
+            n: k,
+            needed: 2,
+        });
+    }
+    let n: Vec<usize> = (0..k)
+        .map(|g| group.iter().filter(|v| **v == Some(g)).count())
+        .collect();
+    let mut header: Vec<String> = vec!["variable".into()];
+    header.extend(labels.iter().zip(&n).map(|(l, n)| format!("{l} (n = {n})")));
+    header.extend(["test".into(), "p".into()]);
+    let mut t = Table::new(&header.iter().map(String::as_str).collect::<Vec<_>>());
     t.set_align(0, Align::Left);
-    t.set_align(3, Align::Left);
+    t.set_align(k + 1, Align::Left);
     let mut results = Vec::new();
     for var in vars {
         match var {
             Table1Variable::Continuous { name, values, kind } => {
-                let split = |g: usize| -> Vec<Option<f64>> {
-                    values
-                        .iter()
-                        .zip(group)
-                        .filter(|(_, gr)| **gr == Some(g))
-                        .map(|(v, _)| *v)
-                        .collect()
-                };
-                let (a, b) = (split(0), split(1));
-                let (da, db) = (describe(&a)?, describe(&b)?);
-                let fa: Vec<f64> = a.iter().flatten().copied().collect();
-                let fb: Vec<f64> = b.iter().flatten().copied().collect();
+                let split: Vec<Vec<Option<f64>>> = (0..k)
+                    .map(|g| {
+                        values
+                            .iter()
+                            .zip(group)
+                            .filter(|(_, gr)| **gr == Some(g))
+                            .map(|(v, _)| *v)
+                            .collect()
+                    })
+                    .collect();
+                let described = split
+                    .iter()
+                    .map(|v| describe(v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let present: Vec<Vec<f64>> = split
+                    .iter()
+                    .map(|v| v.iter().flatten().copied().collect())
+                    .collect();
+                let slices: Vec<&[f64]> = present.iter().map(Vec::as_slice).collect();
                 let median = matches!(kind, Continuous::MedianIqrWilcoxon);
                 let cell = |d: &Numeric| {
                     if median {
@@ -159,24 +194,26 @@ pub fn table1(
                         }
                     }
                 };
-                let r = match kind {
-                    Continuous::MedianIqrWilcoxon => wilcox_test(&fa, &fb, None, true)?,
-                    Continuous::MeanSdStudent => t_test(&fa, &fb, true, 0.95)?,
-                    Continuous::MeanSdWelch => t_test(&fa, &fb, false, 0.95)?,
+                let r = match (kind, k) {
+                    (Continuous::MedianIqrWilcoxon, 2) => {
+                        wilcox_test(slices[0], slices[1], None, true)?
+                    }
+                    (Continuous::MedianIqrWilcoxon, _) => kruskal_wallis(&slices)?.test,
+                    (Continuous::MeanSdStudent, 2) => t_test(slices[0], slices[1], true, 0.95)?,
+                    (Continuous::MeanSdStudent, _) => oneway(&slices, true)?,
+                    (Continuous::MeanSdWelch, 2) => t_test(slices[0], slices[1], false, 0.95)?,
+                    (Continuous::MeanSdWelch, _) => oneway(&slices, false)?,
                 };
-                let missing = da.missing + db.missing;
+                let missing: usize = described.iter().map(|d| d.missing).sum();
                 let label = if missing > 0 {
                     format!("{name} (missing {missing})")
                 } else {
                     (*name).to_string()
                 };
-                t.push_row(vec![
-                    label,
-                    cell(&da),
-                    cell(&db),
-                    r.method.clone(),
-                    fmt_p(r.p_value),
-                ]);
+                let mut row = vec![label];
+                row.extend(described.iter().map(cell));
+                row.extend([r.method.clone(), fmt_p(r.p_value)]);
+                t.push_row(row);
                 results.push(Some(r));
             }
             Table1Variable::Categorical {
@@ -185,46 +222,44 @@ pub fn table1(
                 levels,
                 fisher,
             } => {
-                let mut counts = vec![[0.0f64; 2]; levels.len()];
+                let mut counts = vec![vec![0.0f64; k]; levels.len()];
                 for (c, g) in codes.iter().zip(group) {
                     if let (Some(c), Some(g)) = (c, g) {
                         if let Some(row) = counts.get_mut(*c) {
-                            row[(*g).min(1)] += 1.0;
+                            if let Some(cell) = row.get_mut(*g) {
+                                *cell += 1.0;
+                            }
                         }
                     }
                 }
-                let present: Vec<[f64; 2]> = counts
+                let tab: Vec<Vec<f64>> = counts
                     .iter()
-                    .copied()
-                    .filter(|r| r[0] + r[1] > 0.0)
+                    .filter(|r| r.iter().sum::<f64>() > 0.0)
+                    .cloned()
                     .collect();
-                let tab: Vec<Vec<f64>> = present.iter().map(|r| vec![r[0], r[1]]).collect();
                 let r = if *fisher {
                     fisher_test(&tab, 0.95)?
                 } else {
                     chisq_test(&tab, true)?
                 };
-                let tot = [
-                    counts.iter().map(|r| r[0]).sum::<f64>(),
-                    counts.iter().map(|r| r[1]).sum::<f64>(),
-                ];
-                t.push_row(vec![
-                    (*name).to_string(),
-                    String::new(),
-                    String::new(),
-                    r.method.clone(),
-                    fmt_p(r.p_value),
-                ]);
-                for (level, row) in levels.iter().zip(&counts) {
-                    let cell =
-                        |g: usize| format!("{} ({:.1}%)", row[g], 100.0 * row[g] / tot[g].max(1.0));
-                    t.push_row(vec![
-                        format!("  {level}"),
-                        cell(0),
-                        cell(1),
-                        String::new(),
-                        String::new(),
-                    ]);
+                let tot: Vec<f64> = (0..k)
+                    .map(|g| counts.iter().map(|r| r[g]).sum::<f64>())
+                    .collect();
+                let mut row = vec![(*name).to_string()];
+                row.extend((0..k).map(|_| String::new()));
+                row.extend([r.method.clone(), fmt_p(r.p_value)]);
+                t.push_row(row);
+                for (level, counts) in levels.iter().zip(&counts) {
+                    let mut row = vec![format!("  {level}")];
+                    row.extend((0..k).map(|g| {
+                        format!(
+                            "{} ({:.1}%)",
+                            counts[g],
+                            100.0 * counts[g] / tot[g].max(1.0)
+                        )
+                    }));
+                    row.extend([String::new(), String::new()]);
+                    t.push_row(row);
                 }
                 results.push(Some(r));
             }

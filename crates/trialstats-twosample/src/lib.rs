@@ -12,11 +12,13 @@
 pub mod describe;
 pub mod error;
 pub mod fisher;
+pub mod kgroups;
 pub mod table;
 pub mod tests;
 
 pub use describe::{Continuous, Numeric, Table1Variable, describe, quantile7, table1};
 pub use error::TwoSampleError;
 pub use fisher::{FisherControl, MonteCarlo};
+pub use kgroups::{KruskalWallis, kruskal_wallis, oneway};
 pub use table::{chisq_test, fisher_test, fisher_test_with};
 pub use tests::{MannWhitney, TestResult, hodges_lehmann, prop_test, pwilcox, t_test, wilcox_test};

@@ -13,8 +13,11 @@ pub struct TestResult {
     pub test: String,
     /// The test statistic (t, W, X², or none for Fisher).
     pub statistic: Option<f64>,
-    /// Degrees of freedom, where the reference distribution has them.
+    /// Degrees of freedom, where the reference distribution has them (the numerator's for F).
     pub df: Option<f64>,
+    /// The denominator's degrees of freedom of an F statistic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub df2: Option<f64>,
     /// Two-sided p-value.
     pub p_value: f64,
     /// The estimate (difference in means; odds ratio), where there is one.
@@ -113,6 +116,7 @@ pub fn t_test(
         },
         statistic: Some(t),
         df: Some(df),
+        df2: None,
         p_value: p,
         estimate: Some(mx - my),
         ci: Some((mx - my - q * se, mx - my + q * se)),
@@ -269,7 +273,7 @@ fn sign(x: f64) -> f64 {
 }
 
 /// Average ranks of `v` (ties get the mean of their ranks), and Σ(t³ − t) over tie groups.
-fn ranks(v: &[f64]) -> (Vec<f64>, f64) {
+pub(crate) fn ranks(v: &[f64]) -> (Vec<f64>, f64) {
     let mut idx: Vec<usize> = (0..v.len()).collect();
     idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
     let mut r = vec![0.0; v.len()];
@@ -362,6 +366,7 @@ pub fn wilcox_test(
         test: "wilcoxon".into(),
         statistic: Some(w),
         df: None,
+        df2: None,
         p_value: p,
         estimate: None,
         ci: None,
@@ -527,6 +532,7 @@ pub fn prop_test(
         test: "prop".into(),
         statistic: chi.statistic,
         df: chi.df,
+        df2: None,
         p_value: chi.p_value,
         estimate: Some(delta),
         ci: Some(((delta - width).max(-1.0), (delta + width).min(1.0))),

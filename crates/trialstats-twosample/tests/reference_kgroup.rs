@@ -290,3 +290,133 @@ fn fisher_beyond_the_workspace_is_a_seeded_monte_carlo_p() {
     assert!(r.method.contains("simulated"), "{}", r.method);
     assert!((0.0..=1.0).contains(&r.p_value));
 }
+
+/// Groups of `y` by `g` from a CSV with columns y,g (levels in order of first appearance).
+fn groups(text: &str) -> Vec<Vec<f64>> {
+    let mut names: Vec<String> = Vec::new();
+    let mut out: Vec<Vec<f64>> = Vec::new();
+    for line in text.lines().skip(1) {
+        let mut f = line.split(',');
+        let y: f64 = f.next().unwrap().trim().parse().unwrap();
+        let g = f.next().unwrap().trim().trim_matches('"').to_string();
+        match names.iter().position(|n| *n == g) {
+            Some(i) => out[i].push(y),
+            None => {
+                names.push(g);
+                out.push(vec![y]);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn kruskal_wallis_and_anova_match_r() {
+    use trialstats_twosample::{kruskal_wallis, oneway};
+    // R: kruskal.test(y ~ g); the uncorrected statistic by hand (Stata's kwallis prints both);
+    // oneway.test(y ~ g, var.equal = TRUE) and oneway.test(y ~ g) on data/kw3.csv (3 groups,
+    // ties) and data/kw4.csv (4 groups of 10).
+    let cases = [
+        (
+            include_str!("data/kw3.csv"),
+            [
+                0.21070315976857426,
+                0.90000804223211694,
+                0.20939849624059548,
+            ],
+            [0.34729939476318666, 2.0, 15.0, 0.71212758274432442],
+            [
+                0.37600458162719375,
+                2.0,
+                7.9910153391434458,
+                0.69813039156660928,
+            ],
+        ),
+        (
+            include_str!("data/kw4.csv"),
+            [3.0414425427872978, 0.38527958242478927, 3.0340243902439141],
+            [1.2282409779664736, 3.0, 36.0, 0.31358702923794435],
+            [
+                1.0199681492828963,
+                3.0,
+                19.928075362416582,
+                0.40480920526783559,
+            ],
+        ),
+    ];
+    for (text, kw, aov, welch) in cases {
+        let g = groups(text);
+        let slices: Vec<&[f64]> = g.iter().map(Vec::as_slice).collect();
+        let k = kruskal_wallis(&slices).unwrap();
+        let tol = Tol::rel(1e-9);
+        tol.check("H", k.test.statistic.unwrap(), kw[0]).unwrap();
+        tol.check("p", k.test.p_value, kw[1]).unwrap();
+        tol.check("H without ties", k.uncorrected, kw[2]).unwrap();
+        assert_eq!(k.test.df, Some((g.len() - 1) as f64));
+        for (r, want) in [
+            (oneway(&slices, true).unwrap(), aov),
+            (oneway(&slices, false).unwrap(), welch),
+        ] {
+            tol.check("F", r.statistic.unwrap(), want[0]).unwrap();
+            tol.check("df1", r.df.unwrap(), want[1]).unwrap();
+            tol.check("df2", r.df2.unwrap(), want[2]).unwrap();
+            tol.check("p", r.p_value, want[3]).unwrap();
+        }
+    }
+}
+
+#[test]
+fn chisq_r_by_c_matches_r() {
+    // R: chisq.test(T, correct = FALSE) (Pearson, as Stata's tabulate, chi2): statistic, df, p.
+    use trialstats_twosample::chisq_test;
+    for (name, text, stat, df, p) in [
+        (
+            "T1",
+            include_str!("data/table_T1.csv"),
+            5.3250000000000011,
+            4.0,
+            0.25554569864697468,
+        ),
+        (
+            "T2",
+            include_str!("data/table_T2.csv"),
+            24.0,
+            9.0,
+            0.0043013108435008673,
+        ),
+        (
+            "T3",
+            include_str!("data/table_T3.csv"),
+            9.0586363636363636,
+            4.0,
+            0.059650445117464673,
+        ),
+        (
+            "T4",
+            include_str!("data/table_T4.csv"),
+            11.660634920634919,
+            6.0,
+            0.06998221865244561,
+        ),
+        (
+            "T5",
+            include_str!("data/table_T5.csv"),
+            17.176007100270773,
+            6.0,
+            0.0086576995608302967,
+        ),
+        (
+            "T6",
+            include_str!("data/table_T6.csv"),
+            42.210553877877736,
+            29.0,
+            0.053757720431083844,
+        ),
+    ] {
+        let r = chisq_test(&table(text), false).unwrap();
+        let tol = Tol::rel(1e-9);
+        tol.check(name, r.statistic.unwrap(), stat).unwrap();
+        assert_eq!(r.df, Some(df), "{name}");
+        tol.check(name, r.p_value, p).unwrap();
+    }
+}
