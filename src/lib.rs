@@ -43,3 +43,9 @@ pub use trialstats_robust as robust;
 pub use trialstats_sim as sim;
 pub use trialstats_twosample as twosample;
 pub use trialstats_ukpds as ukpds;
+
+/// The README's Rust example, compiled and run as a doctest (its shell commands are run by
+/// `scripts/check-readme`).
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1247,6 +1247,15 @@ fn regress_text_reads_like_stata() {
     ] {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
+    // The README shows this output as it is.
+    let readme = include_str!("../../../README.md");
+    let start = readme
+        .find("--formula \"y ~ x\" --cluster firm\n```\n\n```text\n")
+        .expect("the README's regress example");
+    let block = &readme[start..];
+    let block = &block[block.find("```text\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    assert_eq!(text, block, "README.md's regress output is stale");
     // A logit shows odds ratios by default (Stata's logistic), coefficients with --coef.
     let mut bin = String::from("firm,x,yb\n");
     let t = trialstats_data::DataTable::from_csv_str("p", &stdout(&ds)).unwrap();
