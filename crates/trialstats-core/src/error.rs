@@ -128,11 +128,11 @@ pub enum InputError {
         expected: usize,
     },
     /// A value is NaN or infinite.
-    #[error("`{field}` row {row} is not finite ({value})")]
+    #[error("`{}` row {} is not finite ({value})", clip(field), row + 1)]
     NonFinite {
         /// The input.
         field: String,
-        /// The row (0-based index).
+        /// The row (0-based index; the message shows it 1-based).
         row: usize,
         /// The offending value.
         value: f64,

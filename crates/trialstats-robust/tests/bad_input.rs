@@ -105,11 +105,12 @@ fn non_finite_values() {
     let (x, mut y) = design(10);
     y[3] = f64::NAN;
     let e = Ols::new(&x, &y).unwrap().fit().unwrap_err();
-    assert_eq!(e.to_string(), "`y` row 3 is not finite (NaN)");
+    // Rows are 1-based in messages: y[3] is the 4th row.
+    assert_eq!(e.to_string(), "`y` row 4 is not finite (NaN)");
     let (mut x, y) = design(10);
     x[(4, 1)] = f64::INFINITY;
     let e = Ols::new(&x, &y).unwrap().fit().unwrap_err();
-    assert_eq!(e.to_string(), "`X column 2` row 4 is not finite (inf)");
+    assert_eq!(e.to_string(), "`X column 2` row 5 is not finite (inf)");
     // The same through the per-cluster pass.
     let cl = Clusters::from_labels("g", &(0..10).map(|i| i % 3).collect::<Vec<_>>()).unwrap();
     let e = Ols::new(&x, &y)
@@ -118,7 +119,7 @@ fn non_finite_values() {
         .unwrap()
         .fit()
         .unwrap_err();
-    assert_eq!(e.to_string(), "`X column 2` row 4 is not finite (inf)");
+    assert_eq!(e.to_string(), "`X column 2` row 5 is not finite (inf)");
     // Finite values whose squares overflow.
     let (mut x, y) = design(10);
     x[(2, 1)] = 1e200;

@@ -38,7 +38,7 @@ fn check_groups(groups: &[&[f64]], needed: usize) -> Result<(), TwoSampleError> 
         if let Some(row) = g.iter().position(|x| !x.is_finite()) {
             return Err(InputError::NonFinite {
                 field: group_name(i).into(),
-                row: row + 1,
+                row,
                 value: g[row],
             }
             .into());
