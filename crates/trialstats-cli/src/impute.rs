@@ -13,6 +13,7 @@ use crate::commands::read_table;
 use crate::error::CliError;
 use crate::output::{Format, check_output, render_json, render_table, write_file};
 use crate::progress::Progress;
+use crate::regress::VcovArg;
 
 /// Options of `trialstats impute`.
 #[derive(Debug, Args)]
@@ -50,33 +51,12 @@ pub struct ImputeArgs {
     pub formula: Option<String>,
     /// Covariance of the pooled model, as `regress`: default iid, or cr1 on --cluster when it
     /// is given. The complete-data df of Rubin's rules follow it: N − K, or G − 1 when clustered.
+    /// (Not cr2: its df differ by coefficient and imputation, and Rubin's rules take one.)
     #[arg(long, value_enum)]
-    pub vcov: Option<PooledVcov>,
+    pub vcov: Option<VcovArg>,
     /// Confidence level of the pooled intervals.
     #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value_t = 0.95)]
     pub level: f64,
-}
-
-/// Covariance of the pooled analysis model (as `regress`; CR2 is not offered: its df differ by
-/// coefficient and imputation, and Rubin's rules take one complete-data df).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PooledVcov {
-    /// Classical.
-    Iid,
-    /// White.
-    Hc0,
-    /// Stata's vce(robust).
-    Hc1,
-    /// Leverage-adjusted 1/√(1−h).
-    Hc2,
-    /// Leverage-adjusted 1/(1−h).
-    Hc3,
-    /// Clustered, no factor.
-    Cr0,
-    /// Clustered, Stata's factor (t with G − 1 df).
-    Cr1,
-    /// Clustered, (I − H_gg)⁻¹ adjustment.
-    Cr3,
 }
 
 /// Cluster terms.
@@ -114,11 +94,16 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
         ));
     }
     let vcov = args.vcov.unwrap_or(if args.cluster.is_some() {
-        PooledVcov::Cr1
+        VcovArg::Cr1
     } else {
-        PooledVcov::Iid
+        VcovArg::Iid
     });
-    let clustered = matches!(vcov, PooledVcov::Cr0 | PooledVcov::Cr1 | PooledVcov::Cr3);
+    let clustered = matches!(vcov, VcovArg::Cr0 | VcovArg::Cr1 | VcovArg::Cr3);
+    if vcov == VcovArg::Cr2 {
+        return Err(CliError::Usage(
+            "--vcov cr2 cannot be pooled: its df differ by coefficient and imputation, and Rubin's rules take one complete-data df; use cr1 or cr3".into(),
+        ));
+    }
     if args.formula.is_none() && args.vcov.is_some() {
         return Err(CliError::Usage(
             "--vcov chooses the covariance of the pooled model: give --formula too".into(),
@@ -183,11 +168,11 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
 fn analyse(
     imputed: &Imputed,
     f: &Formula,
-    vcov: PooledVcov,
+    vcov: VcovArg,
     cluster: Option<&str>,
     level: f64,
 ) -> Result<Pooled, CliError> {
-    let clustered = matches!(vcov, PooledVcov::Cr0 | PooledVcov::Cr1 | PooledVcov::Cr3);
+    let clustered = matches!(vcov, VcovArg::Cr0 | VcovArg::Cr1 | VcovArg::Cr3);
     let opts = FrameOptions {
         clusters: if clustered {
             cluster.map(str::to_owned).into_iter().collect()
@@ -206,19 +191,19 @@ fn analyse(
         let mf = ModelFrame::new(t, f, &opts).map_err(|e| e.to_string())?;
         let y = mf.y().map_err(|e| e.to_string())?;
         let how = match (vcov, mf.clusters.first()) {
-            (PooledVcov::Hc0, _) => Vcov::Hc(HcType::Hc0),
-            (PooledVcov::Hc1, _) => Vcov::Hc(HcType::Hc1),
-            (PooledVcov::Hc2, _) => Vcov::Hc(HcType::Hc2),
-            (PooledVcov::Hc3, _) => Vcov::Hc(HcType::Hc3),
-            (PooledVcov::Cr0, Some(c)) => Vcov::Cluster {
+            (VcovArg::Hc0, _) => Vcov::Hc(HcType::Hc0),
+            (VcovArg::Hc1, _) => Vcov::Hc(HcType::Hc1),
+            (VcovArg::Hc2, _) => Vcov::Hc(HcType::Hc2),
+            (VcovArg::Hc3, _) => Vcov::Hc(HcType::Hc3),
+            (VcovArg::Cr0, Some(c)) => Vcov::Cluster {
                 clusters: c.clone(),
                 kind: CrType::Cr0,
             },
-            (PooledVcov::Cr1, Some(c)) => Vcov::Cluster {
+            (VcovArg::Cr1, Some(c)) => Vcov::Cluster {
                 clusters: c.clone(),
                 kind: CrType::Cr1,
             },
-            (PooledVcov::Cr3, Some(c)) => Vcov::Cluster {
+            (VcovArg::Cr3, Some(c)) => Vcov::Cluster {
                 clusters: c.clone(),
                 kind: CrType::Cr3 { jackknife: false },
             },
@@ -254,16 +239,14 @@ fn write_long(imputed: &Imputed, path: &str) -> Result<(), CliError> {
 
 fn render(
     args: &ImputeArgs,
-    vcov: PooledVcov,
+    vcov: VcovArg,
     imp: &Imputed,
     pooled: Option<&Pooled>,
     format: Format,
 ) -> String {
-    let vcov_name = vcov_label(vcov);
+    let vcov_name = crate::regress::label(vcov);
     let clusters: Vec<&str> = match vcov {
-        PooledVcov::Cr0 | PooledVcov::Cr1 | PooledVcov::Cr3 => {
-            args.cluster.as_deref().into_iter().collect()
-        }
+        VcovArg::Cr0 | VcovArg::Cr1 | VcovArg::Cr3 => args.cluster.as_deref().into_iter().collect(),
         _ => Vec::new(),
     };
     let methods: Vec<_> = imp
@@ -327,18 +310,5 @@ fn render(
             }
             out
         }
-    }
-}
-
-fn vcov_label(v: PooledVcov) -> &'static str {
-    match v {
-        PooledVcov::Iid => "iid",
-        PooledVcov::Hc0 => "hc0",
-        PooledVcov::Hc1 => "hc1",
-        PooledVcov::Hc2 => "hc2",
-        PooledVcov::Hc3 => "hc3",
-        PooledVcov::Cr0 => "cr0",
-        PooledVcov::Cr1 => "cr1",
-        PooledVcov::Cr3 => "cr3",
     }
 }

@@ -492,7 +492,8 @@ fn stata_output(
     }
 }
 
-fn label(v: VcovArg) -> &'static str {
+/// The name of a covariance choice, as the option spells it.
+pub fn label(v: VcovArg) -> &'static str {
     match v {
         VcovArg::Iid => "iid",
         VcovArg::Hc0 => "hc0",

@@ -267,6 +267,45 @@ fn boundary_fit(
     })
 }
 
+/// BFGS: M ← M − (M s)(M s)ᵀ/(sᵀM s) + y yᵀ/(yᵀs) for the step s and change of gradient y, kept
+/// only when the curvature yᵀs is positive (so that M stays positive definite).
+fn bfgs_update(metric: &mut DMatrix<f64>, sv: &DVector<f64>, yv: &DVector<f64>) {
+    let ys = yv.dot(sv);
+    if ys > 1e-12 * yv.norm() * sv.norm() {
+        let ms = &*metric * sv;
+        let sms = sv.dot(&ms);
+        if sms > 0.0 {
+            *metric -= &ms * ms.transpose() / sms;
+            *metric += yv * yv.transpose() / ys;
+        }
+    }
+}
+
+/// The convergence report of a quasi-Newton run, or [`OrdinalError::NotConverged`] naming
+/// `model`.
+fn finish(
+    iterations: u32,
+    g: &DVector<f64>,
+    condition: f64,
+    status: Termination,
+    model: &str,
+) -> Result<Convergence, OrdinalError> {
+    let convergence = Convergence {
+        iterations,
+        max_abs_gradient: g.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+        hessian_condition: condition,
+        status,
+    };
+    if convergence.converged() {
+        Ok(convergence)
+    } else {
+        Err(OrdinalError::NotConverged {
+            model: model.into(),
+            convergence,
+        })
+    }
+}
+
 /// A positive definite metric from a symmetric matrix: itself when it is positive definite,
 /// else its absolute eigenvalues (bounded below by 10⁻⁸ of the largest), a descent metric.
 fn descent_metric(h: DMatrix<f64>) -> Result<DMatrix<f64>, OrdinalError> {
@@ -331,34 +370,12 @@ fn polish_adaptive(
             break;
         };
         let tg = objective.numerical_gradient(&trial)?;
-        let sv = &trial - &theta;
-        let yv = &tg - &g;
-        let ys = yv.dot(&sv);
-        if ys > 1e-12 * yv.norm() * sv.norm() {
-            let ms = &metric * &sv;
-            let sms = sv.dot(&ms);
-            if sms > 0.0 {
-                metric -= &ms * ms.transpose() / sms;
-                metric += &yv * yv.transpose() / ys;
-            }
-        }
+        bfgs_update(&mut metric, &(&trial - &theta), &(&tg - &g));
         theta = trial;
         value = v;
         g = tg;
     }
-    let convergence = Convergence {
-        iterations,
-        max_abs_gradient: g.iter().fold(0.0f64, |m, v| m.max(v.abs())),
-        hessian_condition: condition,
-        status,
-    };
-    if !convergence.converged() {
-        return Err(OrdinalError::NotConverged {
-            model: "clmm".into(),
-            convergence,
-        });
-    }
-    Ok((theta, convergence))
+    finish(iterations, &g, condition, status, "clmm").map(|c| (theta, c))
 }
 
 /// Maximises the Laplace likelihood by a quasi-Newton iteration on its exact gradient g
@@ -390,17 +407,9 @@ fn laplace_newton(
     let mut h = objective.evaluate(&theta)?.hessian;
     objective.laplace_gradient_with(&theta, Some(&mut h))?;
     let condition = trialstats_core::linalg::condition_number(&h);
-    let mut metric = match Spd::new(h.clone(), "the fixed-mode Hessian") {
-        Ok(_) => h,
-        // Far from the optimum the fixed-mode Hessian need not be positive definite: use its
-        // absolute eigenvalues (bounded below), a descent metric.
-        Err(_) => {
-            let (vals, vecs) = sym_eigen(&h, "the fixed-mode Hessian")?;
-            let top = vals.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            let d = DMatrix::from_diagonal(&vals.map(|v| v.abs().max(1e-8 * top)));
-            &vecs * d * vecs.transpose()
-        }
-    };
+    // Far from the optimum the fixed-mode Hessian need not be positive definite: then its
+    // absolute eigenvalues (bounded below), a descent metric.
+    let mut metric = descent_metric(h)?;
     let mut status = Termination::MaxIterations;
     let mut iterations = 0;
     for it in 0..control.max_iter.max(1) {
@@ -441,35 +450,12 @@ fn laplace_newton(
             };
             break;
         };
-        // BFGS: M ← M − (M s)(M s)ᵀ/(sᵀM s) + y yᵀ/(yᵀs), kept when the curvature yᵀs > 0.
-        let sv = &trial - &theta;
-        let yv = &tg - &g;
-        let ys = yv.dot(&sv);
-        if ys > 1e-12 * yv.norm() * sv.norm() {
-            let ms = &metric * &sv;
-            let sms = sv.dot(&ms);
-            if sms > 0.0 {
-                metric -= &ms * ms.transpose() / sms;
-                metric += &yv * yv.transpose() / ys;
-            }
-        }
+        bfgs_update(&mut metric, &(&trial - &theta), &(&tg - &g));
         theta = trial;
         value = v;
         g = tg;
     }
-    let convergence = Convergence {
-        iterations,
-        max_abs_gradient: g.iter().fold(0.0f64, |m, v| m.max(v.abs())),
-        hessian_condition: condition,
-        status,
-    };
-    if !convergence.converged() {
-        return Err(OrdinalError::NotConverged {
-            model: "clmm (Laplace)".into(),
-            convergence,
-        });
-    }
-    Ok((theta, convergence))
+    finish(iterations, &g, condition, status, "clmm (Laplace)").map(|c| (theta, c))
 }
 
 /// Gauss–Hermite nodes and weights for ∫ e^{−x²} f(x) dx (Golub–Welsch).

@@ -22,8 +22,7 @@ use trialstats_robust::{CrType, Ols, OlsFit, Vcov, WildClusterBootstrap, WildWei
 const TRIAL24: &str = include_str!("../data/trial24.csv");
 
 fn trial12() -> (OlsFit<'static>, Clusters) {
-    let t = DataTable::from_csv_str("trial24", TRIAL24).unwrap();
-    // Keep sites 1..12 by building the table from the filtered CSV text.
+    // Sites 1..12 of trial24.csv.
     let mut text = String::new();
     for (i, line) in TRIAL24.lines().enumerate() {
         let site: Option<u32> = line.split(',').next().and_then(|s| s.parse().ok());
@@ -32,27 +31,8 @@ fn trial12() -> (OlsFit<'static>, Clusters) {
             text.push('\n');
         }
     }
-    assert!(t.nrows() > text.lines().count());
-    let t12 = DataTable::from_csv_str("trial12", &text).unwrap();
-    let f = Formula::parse("y ~ arm + base + female").unwrap();
-    let mf = ModelFrame::new(
-        &t12,
-        &f,
-        &FrameOptions {
-            clusters: vec!["site".into()],
-            check_rank: true,
-        },
-    )
-    .unwrap();
-    let y = mf.y().unwrap().to_vec();
-    let fit = Ols::new(&mf.x, &y)
-        .unwrap()
-        .names(&mf.column_names)
-        .unwrap()
-        .fit()
-        .unwrap()
-        .into_owned();
-    (fit, mf.clusters[0].clone())
+    assert!(TRIAL24.lines().count() > text.lines().count());
+    fit_rows(&text)
 }
 
 fn boot(impose_null: bool) -> WildClusterBootstrap {
