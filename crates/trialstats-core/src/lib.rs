@@ -10,6 +10,7 @@
 //!   convergence report ([`Convergence`]) and the whole [`Inference`] of a fit;
 //! - [`optim`]: one Newton minimiser with step-halving and its [`Control`];
 //! - [`dist`]: p-values and quantiles (normal, t, χ², F) from statrs;
+//! - [`stats`]: sample moments safe from overflow;
 //! - [`rng`]: a fixed, seeded, portable random number generator (xoshiro256**);
 //! - [`table`]: a [`Table`] that renders to text, Markdown and CSV;
 //! - [`testing`]: tolerances for comparing with reference values;
@@ -30,6 +31,7 @@ mod kernels;
 pub mod linalg;
 pub mod optim;
 pub mod rng;
+pub mod stats;
 pub mod table;
 pub mod testing;
 pub mod vmath;

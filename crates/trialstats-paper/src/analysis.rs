@@ -159,11 +159,9 @@ impl Data {
     }
 }
 
+/// Mean and SD, safe from overflow (core::stats); NaN for no values (callers check the count).
 fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let s = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    (m, s)
+    trialstats_core::stats::mean_sd(v).unwrap_or((f64::NAN, f64::NAN))
 }
 
 fn cell_mean_sd(v: &[f64], scale: f64, dp: usize) -> String {

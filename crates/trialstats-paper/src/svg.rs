@@ -220,14 +220,7 @@ pub fn forest_plot(effects: &[Effect]) -> String {
                 .filter(|v| *v >= lo && *v <= hi)
                 .collect()
         } else {
-            let step = if hi - lo > 2.0 { 0.5 } else { 0.25 };
-            let mut t = (lo / step).ceil() * step;
-            let mut out = Vec::new();
-            while t <= hi {
-                out.push(t);
-                t += step;
-            }
-            out
+            linear_ticks(lo, hi)
         };
         for t in ticks {
             let label = if log {
@@ -266,4 +259,57 @@ pub fn forest_plot(effects: &[Effect]) -> String {
     panel("Odds ratios", &ors, true, &mut s);
     s.push_str("</svg>\n");
     s
+}
+
+/// Round tick values over [lo, hi]: steps of 0.25 up to a range of 2 and 0.5 up to 8 (the usual
+/// standardised differences), beyond that 1, 2, 2.5 or 5 × 10^k for at most about eight ticks. Bounded whatever the range: with an extreme
+/// estimate in the data the step was 0.5 over a range of 1e300, an endless loop.
+fn linear_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+        return Vec::new();
+    }
+    let step = if hi - lo <= 2.0 {
+        0.25
+    } else if hi - lo <= 8.0 {
+        0.5
+    } else {
+        let raw = (hi - lo) / 6.0;
+        let magnitude = 10f64.powf(raw.log10().floor());
+        [1.0, 2.0, 2.5, 5.0, 10.0]
+            .iter()
+            .map(|m| m * magnitude)
+            .find(|s| *s >= raw)
+            .unwrap_or(10.0 * magnitude)
+    };
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last.min(first + 20))
+        .map(|i| i as f64 * step)
+        .collect()
+}
+
+#[cfg(test)]
+mod tick_tests {
+    use super::linear_ticks;
+
+    #[test]
+    fn ticks_are_few_and_round_whatever_the_range() {
+        assert_eq!(
+            linear_ticks(-1.0, 1.0),
+            vec![-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0]
+        );
+        assert_eq!(
+            linear_ticks(-0.4, 3.1),
+            vec![0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+        );
+        assert_eq!(
+            linear_ticks(-10.0, 50.0),
+            vec![-10.0, 0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
+        );
+        // Found by the CLI fault campaign: an extreme estimate made the axis loop without end.
+        let huge = linear_ticks(-1.0, 1e300);
+        assert!(!huge.is_empty() && huge.len() <= 21, "{huge:?}");
+        assert!(linear_ticks(0.0, f64::INFINITY).is_empty());
+        assert!(linear_ticks(1.0, 1.0).is_empty());
+    }
 }

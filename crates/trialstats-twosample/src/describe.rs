@@ -59,9 +59,8 @@ pub fn describe(values: &[Option<f64>]) -> Result<Numeric, TwoSampleError> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let mean = v.iter().sum::<f64>() / n as f64;
-    let sd = (n > 1)
-        .then(|| (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt());
+    let (mean, sd) = trialstats_core::stats::mean_sd(&v).unwrap_or((f64::NAN, f64::NAN));
+    let sd = (n > 1).then_some(sd);
     Ok(Numeric {
         n,
         missing: values.len() - n,

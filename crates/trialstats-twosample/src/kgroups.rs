@@ -171,10 +171,8 @@ pub fn oneway(groups: &[&[f64]], var_equal: bool) -> Result<TestResult, TwoSampl
     let stats: Vec<(f64, f64, f64)> = groups
         .iter()
         .map(|g| {
-            let n = g.len() as f64;
-            let m = g.iter().sum::<f64>() / n;
-            let v = g.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-            (n, m, v)
+            let (m, v) = trialstats_core::stats::mean_var(g).unwrap_or((f64::NAN, f64::NAN));
+            (g.len() as f64, m, v)
         })
         .collect();
     let (statistic, df1, df2, method) = if var_equal {

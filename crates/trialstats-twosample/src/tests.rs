@@ -47,13 +47,9 @@ fn check(group: &'static str, v: &[f64], needed: usize) -> Result<(), TwoSampleE
     Ok(())
 }
 
+/// Mean and variance (the values are checked finite and non-empty by the callers).
 fn mean_var(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    (
-        m,
-        v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0),
-    )
+    trialstats_core::stats::mean_var(v).unwrap_or((f64::NAN, f64::NAN))
 }
 
 /// Two-sample t test of equal means (R `t.test(x, y, var.equal)`); the estimate is mean(x) −
