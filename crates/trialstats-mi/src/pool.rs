@@ -149,8 +149,8 @@ pub struct Pooled {
 ///
 /// # Errors
 /// [`MiError::TooFewImputations`]; [`InputError::Length`]; [`InputError::NonFinite`] or
-/// [`InputError::OutOfRange`] for negative variances; [`MiError::ZeroVariance`] when every
-/// variance is zero.
+/// [`InputError::OutOfRange`] for negative variances or a total variance that overflows;
+/// [`MiError::ZeroVariance`] when every variance is zero.
 pub fn pool_scalar(
     term: &str,
     estimates: &[f64],
@@ -198,19 +198,24 @@ pub fn pool_scalar(
         .into());
     }
     let mf = m as f64;
-    let qbar = estimates.iter().sum::<f64>() / mf;
+    // The estimates were checked finite above, so the moments exist.
+    let (qbar, b) = trialstats_core::stats::mean_var(estimates).unwrap_or((f64::NAN, f64::NAN));
     let ubar = variances.iter().sum::<f64>() / mf;
     if ubar <= 0.0 {
         return Err(MiError::ZeroVariance {
             term: term.to_owned(),
         });
     }
-    let b = estimates
-        .iter()
-        .map(|q| (q - qbar) * (q - qbar))
-        .sum::<f64>()
-        / (mf - 1.0);
     let t = ubar + (1.0 + 1.0 / mf) * b;
+    if !t.is_finite() {
+        // Estimates so far apart (an estimate of 1e308) that their variance overflows.
+        return Err(InputError::OutOfRange {
+            field: format!("total variance of {term} (ū + (1 + 1/m)b)"),
+            value: t,
+            expected: "finite: the estimates or variances are too large to pool".into(),
+        }
+        .into());
+    }
     let riv = (1.0 + 1.0 / mf) * b / ubar;
     let lambda = (1.0 + 1.0 / mf) * b / t;
     let lam = lambda.max(1e-4);

@@ -162,3 +162,11 @@ fn bad_input() {
     assert!(pool_scalar("x", &[1.0, f64::NAN], &[1.0, 1.0], 10.0, 0.95).is_err());
     assert!(pool_scalar("x", &[1.0, 2.0], &[1.0, -1.0], 10.0, 0.95).is_err());
 }
+
+#[test]
+fn estimates_too_far_apart_to_pool_are_an_error() {
+    // Found by the CLI fault campaign: an estimate of −1e308 made b and t overflow, and the
+    // pooled SE, interval, riv and fmi came out null (NaN), exit 0.
+    let e = pool_scalar("x", &[1.0, -1e308, 0.9], &[0.04; 3], 20.0, 0.95).unwrap_err();
+    assert!(e.to_string().contains("too large to pool"), "{e}");
+}
