@@ -6,7 +6,7 @@ use serde_json::json;
 use trialstats_data::{ColumnData, DataTable};
 use trialstats_twosample::{
     Continuous, FisherControl, MonteCarlo, Table1Variable, TestResult, chisq_test,
-    fisher_test_with, hodges_lehmann, kruskal_wallis, oneway, t_test, table1, wilcox_test,
+    fisher_test_with, kruskal_wallis, oneway, t_test, table1, wilcox_test_with_interval,
 };
 
 use crate::commands::read_table;
@@ -202,11 +202,7 @@ pub fn run_test(args: &TestArgs, format: Format) -> Result<String, CliError> {
         TestKind::Wilcoxon => {
             let s = numeric()?;
             let exact = if args.exact { Some(true) } else { None };
-            let mut r = wilcox_test(&s[0], &s[1], exact, !args.no_correct)?;
-            let (est, ci) = hodges_lehmann(&s[0], &s[1], 0.95, exact, !args.no_correct)?;
-            r.estimate = Some(est);
-            r.ci = Some(ci);
-            r
+            wilcox_test_with_interval(&s[0], &s[1], 0.95, exact, !args.no_correct)?
         }
         TestKind::Kruskal | TestKind::Anova | TestKind::WelchAnova => {
             let s = numeric()?;

@@ -277,6 +277,99 @@ fn newton_step(eval: &Evaluation) -> DVector<f64> {
     -&eval.gradient / (1.0 + diag_max)
 }
 
+/// A root of `f` in [`lower`, `upper`] by Brent's method, step for step as R's `uniroot` (its C
+/// routine `zeroin2`, from Forsythe, Malcolm & Moler's `zeroin`), given f at the ends, which
+/// must differ in sign. It stops when the bracket is within `tol` (and 2ε|b|) or after
+/// `max_iter` steps, returning the best end b. Reproducing R's steps matters where f is a step
+/// function whose zero set is an interval (the Hodges–Lehmann estimate of `wilcox.test`): any
+/// point of it is a root, and R's is the one its iteration reaches.
+///
+/// # References
+/// Brent (1973), *Algorithms for Minimization without Derivatives*, ch. 4; Forsythe, Malcolm &
+/// Moler (1977), *Computer Methods for Mathematical Computations*, `zeroin`.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::optim::uniroot;
+/// let f = |x: f64| x * x - 2.0;
+/// let r = uniroot(&f, 0.0, 2.0, f(0.0), f(2.0), 1e-12, 1000);
+/// assert!((r - 2f64.sqrt()).abs() < 1e-12);
+/// ```
+pub fn uniroot(
+    f: &dyn Fn(f64) -> f64,
+    lower: f64,
+    upper: f64,
+    f_lower: f64,
+    f_upper: f64,
+    tol: f64,
+    max_iter: usize,
+) -> f64 {
+    let (mut a, mut b) = (lower, upper);
+    let (mut fa, mut fb) = (f_lower, f_upper);
+    let (mut c, mut fc) = (a, fa);
+    if fa == 0.0 {
+        return a;
+    }
+    if fb == 0.0 {
+        return b;
+    }
+    for _ in 0..=max_iter {
+        let prev_step = b - a;
+        if fc.abs() < fb.abs() {
+            a = b;
+            b = c;
+            c = a;
+            fa = fb;
+            fb = fc;
+            fc = fa;
+        }
+        let tol_act = 2.0 * f64::EPSILON * b.abs() + tol / 2.0;
+        let mut new_step = (c - b) / 2.0;
+        if new_step.abs() <= tol_act || fb == 0.0 {
+            return b;
+        }
+        // Interpolate when the last step was large enough and f is falling.
+        if prev_step.abs() >= tol_act && fa.abs() > fb.abs() {
+            let cb = c - b;
+            let (mut p, mut q);
+            // R compares a == c: c was last set from a (two distinct points so far).
+            if a.to_bits() == c.to_bits() {
+                // Linear (secant).
+                let t1 = fb / fa;
+                p = cb * t1;
+                q = 1.0 - t1;
+            } else {
+                // Inverse quadratic.
+                q = fa / fc;
+                let t1 = fb / fc;
+                let t2 = fb / fa;
+                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0));
+                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0);
+            }
+            if p > 0.0 {
+                q = -q;
+            } else {
+                p = -p;
+            }
+            if p < 0.75 * cb * q - (tol_act * q).abs() / 2.0 && p < (prev_step * q / 2.0).abs() {
+                new_step = p / q;
+            }
+        }
+        if new_step.abs() < tol_act {
+            new_step = if new_step > 0.0 { tol_act } else { -tol_act };
+        }
+        a = b;
+        fa = fb;
+        b += new_step;
+        fb = f(b);
+        if (fb > 0.0 && fc > 0.0) || (fb < 0.0 && fc < 0.0) {
+            c = a;
+            fc = fa;
+        }
+    }
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,4 +21,7 @@ pub use error::TwoSampleError;
 pub use fisher::{FisherControl, MonteCarlo};
 pub use kgroups::{KruskalWallis, kruskal_wallis, oneway};
 pub use table::{chisq_test, fisher_test, fisher_test_with};
-pub use tests::{MannWhitney, TestResult, hodges_lehmann, prop_test, pwilcox, t_test, wilcox_test};
+pub use tests::{
+    MannWhitney, TestResult, hodges_lehmann, prop_test, pwilcox, t_test, wilcox_test,
+    wilcox_test_with_interval,
+};

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trialstats_core::compensated::Dd;
+use trialstats_core::optim::uniroot;
 use trialstats_core::{InputError, Reference};
 
 use crate::error::TwoSampleError;
@@ -123,6 +124,10 @@ pub fn t_test(
         },
     })
 }
+
+/// R's `tol.root` for the normal-approximation Hodges–Lehmann estimate and interval (the
+/// tolerance of its `uniroot`; the default of `wilcox.test`).
+pub const TOL_ROOT: f64 = 1e-4;
 
 /// Largest work, min(m, n)·m·n/2 double-double additions, for which the exact Mann–Whitney
 /// distribution is computed (m = n = 585, about a second): beyond it the exact test is refused,
@@ -319,6 +324,65 @@ pub fn wilcox_test(
     exact: Option<bool>,
     correct: bool,
 ) -> Result<TestResult, TwoSampleError> {
+    wilcox_with(x, y, exact, correct, &mut None)
+}
+
+/// The Wilcoxon test and the Hodges–Lehmann estimate and `level` interval in one result (as R's
+/// `wilcox.test(x, y, conf.int = TRUE)` prints them), the exact distribution computed once for
+/// both.
+///
+/// # Errors
+/// As [`wilcox_test`] and [`hodges_lehmann`].
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::tests::wilcox_test_with_interval;
+/// let x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30];
+/// let y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
+/// // R 4.2.2: wilcox.test(x, y, conf.int = TRUE) (ties: the normal approximation): W = 58,
+/// // p = 0.13291945818531886, estimate 0.56005616083587340, interval −0.36997737472725434 to
+/// // 1.18297077368792247 (R's uniroot at tol.root = 1e−4, reproduced step for step).
+/// let r = wilcox_test_with_interval(&x, &y, 0.95, None, true).unwrap();
+/// assert_eq!(r.statistic, Some(58.0));
+/// assert!((r.p_value - 0.13291945818531886).abs() < 1e-12);
+/// assert!((r.estimate.unwrap() - 0.56005616083587340).abs() < 1e-12);
+/// let (lo, hi) = r.ci.unwrap();
+/// assert!((lo + 0.36997737472725434).abs() < 1e-12 && (hi - 1.18297077368792247).abs() < 1e-12);
+/// ```
+pub fn wilcox_test_with_interval(
+    x: &[f64],
+    y: &[f64],
+    level: f64,
+    exact: Option<bool>,
+    correct: bool,
+) -> Result<TestResult, TwoSampleError> {
+    let mut cache = None;
+    let mut r = wilcox_with(x, y, exact, correct, &mut cache)?;
+    let (est, ci) = hodges_lehmann_with(x, y, level, exact, correct, &mut cache)?;
+    r.estimate = Some(est);
+    r.ci = Some(ci);
+    Ok(r)
+}
+
+/// The exact distribution for sizes (m, n), made on first use and kept in `cache`.
+fn distribution(
+    m: usize,
+    n: usize,
+    cache: &mut Option<MannWhitney>,
+) -> Result<&MannWhitney, TwoSampleError> {
+    if cache.as_ref().is_none_or(|d| (d.m, d.n) != (m, n)) {
+        *cache = Some(MannWhitney::new(m, n)?);
+    }
+    cache.as_ref().ok_or(TwoSampleError::ZeroVariance)
+}
+
+fn wilcox_with(
+    x: &[f64],
+    y: &[f64],
+    exact: Option<bool>,
+    correct: bool,
+    cache: &mut Option<MannWhitney>,
+) -> Result<TestResult, TwoSampleError> {
     check("x", x, 1)?;
     check("y", y, 1)?;
     let (nx, ny) = (x.len(), y.len());
@@ -328,7 +392,7 @@ pub fn wilcox_test(
     let exact = exact.unwrap_or(nx < 50 && ny < 50) && ties == 0.0;
     check_exact_size(exact, nx, ny)?;
     let (p, method) = if exact {
-        let d = MannWhitney::new(nx, ny)?;
+        let d = distribution(nx, ny, cache)?;
         let p = if w > (nx * ny) as f64 / 2.0 {
             1.0 - d.cdf(w - 1.0)
         } else {
@@ -376,8 +440,11 @@ pub fn wilcox_test(
 /// Exact case (same rule as [`wilcox_test`]): the estimate is the median of the n_x·n_y
 /// differences xᵢ − yⱼ and the interval runs from the q-th smallest to the (n_x n_y − q + 1)-th,
 /// with q the α/2 quantile of the Mann–Whitney distribution (Bauer 1972). Otherwise: the shifts d
-/// at which the normal-approximation statistic of x − d against y equals 0 and ±z_{α/2}, found by
-/// bisection to 1e−12 (R uses `uniroot` with tolerance 1e−4, so its values can differ by that).
+/// at which the normal-approximation statistic of x − d against y equals ±z_{α/2} (with the
+/// continuity correction when `correct`) and 0 (without it, as R), found as R finds them, by Brent's method (R's `uniroot`) at its tolerance [`TOL_ROOT`] = 10⁻⁴, step
+/// for step ([`trialstats_core::optim::uniroot`]): the statistic is a step function, its roots
+/// are jumps (located to within 10⁻⁴) or an interval of shifts (any point of which is a root;
+/// R's is the one its iteration reaches), so only R's own iteration reproduces R's numbers.
 ///
 /// # References
 /// Hodges & Lehmann (1963), Ann. Math. Statist. 34(2):598–611, doi:10.1214/aoms/1177704172.
@@ -391,6 +458,17 @@ pub fn hodges_lehmann(
     level: f64,
     exact: Option<bool>,
     correct: bool,
+) -> Result<(f64, (f64, f64)), TwoSampleError> {
+    hodges_lehmann_with(x, y, level, exact, correct, &mut None)
+}
+
+fn hodges_lehmann_with(
+    x: &[f64],
+    y: &[f64],
+    level: f64,
+    exact: Option<bool>,
+    correct: bool,
+    cache: &mut Option<MannWhitney>,
 ) -> Result<(f64, (f64, f64)), TwoSampleError> {
     check("x", x, 1)?;
     check("y", y, 1)?;
@@ -409,7 +487,7 @@ pub fn hodges_lehmann(
     if exact.unwrap_or(nx < 50 && ny < 50) && ties == 0.0 {
         // qwilcox(α/2) from the distribution computed once (it was recomputed per candidate
         // quantile: O((n_x n_y)³)).
-        let mut qu = MannWhitney::new(nx, ny)?.quantile(alpha / 2.0);
+        let mut qu = distribution(nx, ny, cache)?.quantile(alpha / 2.0);
         if qu == 0 {
             qu = 1;
         }
@@ -431,54 +509,55 @@ pub fn hodges_lehmann(
     }
     let (fx, fy) = (nx as f64, ny as f64);
     // Standardised statistic of (x − d, y), R's `wdiff`.
-    let wdiff = |d: f64, zq: f64| -> f64 {
+    // With `corrected`, the continuity correction when `correct` (the interval's roots); R finds
+    // the estimate without it.
+    let statistic = |d: f64, zq: f64, corrected: bool| -> f64 {
         let shifted: Vec<f64> = x.iter().map(|v| v - d).chain(y.iter().copied()).collect();
         let (r, t) = ranks(&shifted);
         let dz = r[..nx].iter().sum::<f64>() - fx * (fx + 1.0) / 2.0 - fx * fy / 2.0;
-        let corr = if correct { 0.5 * sign(dz) } else { 0.0 };
+        let corr = if correct && corrected {
+            0.5 * sign(dz)
+        } else {
+            0.0
+        };
         let sigma =
             ((fx * fy / 12.0) * ((fx + fy + 1.0) - t / ((fx + fy) * (fx + fy - 1.0)))).sqrt();
         (dz - corr) / sigma - zq
     };
+    let wdiff = |d: f64, zq: f64| statistic(d, zq, true);
     let xmin = x.iter().copied().fold(f64::INFINITY, f64::min);
     let xmax = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let ymin = y.iter().copied().fold(f64::INFINITY, f64::min);
     let ymax = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (mumin, mumax) = (xmin - ymax, xmax - ymin);
-    // wdiff is a decreasing step function of d. Its zero set can be an interval (with the
-    // continuity correction, the statistic is exactly 0 between two adjacent differences): the
-    // root is the middle of that interval, found by bisecting for both of its ends. R's
-    // `uniroot` returns some point of it (within its tolerance 1e−4), so R's estimate can differ
-    // from this one by up to half the interval.
-    let end = |zq: f64, strict: bool| -> f64 {
-        // The jump where wdiff passes from > 0 to ≤ 0 (strict) or from ≥ 0 to < 0.
-        let positive = |d: f64| {
-            let v = wdiff(d, zq);
-            if strict { v > 0.0 } else { v >= 0.0 }
-        };
-        let (mut a, mut b) = (mumin, mumax);
-        if !positive(a) {
-            return a;
+    // wdiff is a decreasing step function of d: its roots are jumps, or an interval where the
+    // statistic is 0. R finds them with uniroot at tol.root = 1e−4, and with an interval of
+    // roots returns the point its iteration reaches; the same Brent iteration here gives R's
+    // numbers to the last digit.
+    let root = |zq: f64| -> f64 {
+        let (fl, fu) = (wdiff(mumin, zq), wdiff(mumax, zq));
+        if fl <= 0.0 {
+            return mumin;
         }
-        if positive(b) {
-            return b;
+        if fu >= 0.0 {
+            return mumax;
         }
-        for _ in 0..200 {
-            let mid = 0.5 * (a + b);
-            if positive(mid) {
-                a = mid;
-            } else {
-                b = mid;
-            }
-            if b - a <= 1e-12 * (1.0 + a.abs().max(b.abs())) {
-                break;
-            }
-        }
-        0.5 * (a + b)
+        uniroot(&|d| wdiff(d, zq), mumin, mumax, fl, fu, TOL_ROOT, 1000)
     };
-    let root = |zq: f64| -> f64 { 0.5 * (end(zq, true) + end(zq, false)) };
     let z = Reference::Normal.quantile(1.0 - alpha / 2.0)?;
-    Ok((root(0.0), (root(z), root(-z))))
+    // R (4.2): the estimate is the root of the statistic without the continuity correction
+    // ("correct <- FALSE" before it), found by uniroot from the ends.
+    let plain = |d: f64| statistic(d, 0.0, false);
+    let estimate = uniroot(
+        &plain,
+        mumin,
+        mumax,
+        plain(mumin),
+        plain(mumax),
+        TOL_ROOT,
+        1000,
+    );
+    Ok((estimate, (root(z), root(-z))))
 }
 
 /// Test of equal proportions in two groups (R `prop.test(x, n, correct)`): the chi-square

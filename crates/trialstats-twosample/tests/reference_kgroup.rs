@@ -74,19 +74,19 @@ fn exact_wilcoxon_at_n_50_matches_r() {
     Tol::rel(1e-12)
         .check("ci high 0.9", hi, 0.49165000000000003)
         .unwrap();
-    // The normal approximation. Its statistic is 0 for every shift between the 1250th and
-    // 1251st differences (0.16196 and 0.16343): R's uniroot returns some point of that interval
-    // (0.16231), ours its middle, which is the median of the differences. The limits are single
-    // jumps, where R's uniroot (tolerance 1e−4) is compared at 2e−4.
+    // The normal approximation, found as R finds it (uniroot at tol.root = 1e−4, step for step):
+    // estimate 0.16230550681023126, interval −0.25311519274010996 to 0.56970783316541995. The
+    // estimate is the root of the statistic without the continuity correction (R sets correct <-
+    // FALSE before it), and its zero set is the interval between the 1250th and 1251st
+    // differences (0.16196 and 0.16343): R's estimate is the point its iteration reaches.
     let (est, (lo, hi)) = hodges_lehmann(&x, &y, 0.95, Some(false), true).unwrap();
-    Tol::rel(1e-9)
-        .check("approx estimate", est, 0.162695)
+    Tol::rel(1e-12)
+        .check("approx estimate", est, 0.16230550681023126)
         .unwrap();
-    assert!((est - 0.16230550681023126).abs() <= 0.5 * (0.16343 - 0.16196) + 1e-9);
-    Tol::abs(2e-4)
+    Tol::rel(1e-12)
         .check("approx low", lo, -0.25311519274010996)
         .unwrap();
-    Tol::abs(2e-4)
+    Tol::rel(1e-12)
         .check("approx high", hi, 0.56970783316541995)
         .unwrap();
 }
