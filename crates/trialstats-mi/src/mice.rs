@@ -132,6 +132,15 @@ impl Var {
     }
 }
 
+/// Most imputations [`Mice::run`] makes (R's mice has no bound; 5 to 100 are usual).
+pub const MAX_IMPUTATIONS: usize = 1000;
+
+/// Most iterations per chain.
+pub const MAX_ITERATIONS: usize = 10_000;
+
+/// Most values the completed data sets may hold in all (m × rows × columns; 8 bytes each).
+pub const MAX_COMPLETED_CELLS: usize = 250_000_000;
+
 /// A MICE specification over a data table.
 #[derive(Debug, Clone)]
 pub struct Mice {
@@ -408,7 +417,8 @@ impl Mice {
     /// Runs the `m` chains.
     ///
     /// # Errors
-    /// [`MiError::Spec`] for m < 2 or maxit = 0; [`MiError::Imputation`] when a model cannot be
+    /// [`MiError::Spec`] for m < 2, maxit = 0, or beyond [`MAX_IMPUTATIONS`], [`MAX_ITERATIONS`]
+    /// or [`MAX_COMPLETED_CELLS`]; [`MiError::Imputation`] when a model cannot be
     /// fitted (the column and iteration are named).
     pub fn run(&self, mut progress: Option<&mut dyn FnMut(Progress)>) -> Result<Imputed, MiError> {
         if self.m < 2 {
@@ -419,6 +429,28 @@ impl Mice {
         }
         if self.maxit == 0 {
             return Err(input_error("maxit must be at least 1".into()));
+        }
+        // Bounds that turn a mistyped count into an error rather than hours or an allocation
+        // failure (every chain keeps its completed data).
+        if self.m > MAX_IMPUTATIONS || self.maxit > MAX_ITERATIONS {
+            return Err(input_error(format!(
+                "m = {} and maxit = {} exceed the bounds m ≤ {MAX_IMPUTATIONS}, maxit ≤ {MAX_ITERATIONS}",
+                self.m, self.maxit
+            )));
+        }
+        let cells = self
+            .vars
+            .first()
+            .map_or(0, |v| v.values.len())
+            .saturating_mul(self.vars.len())
+            .saturating_mul(self.m);
+        if cells > MAX_COMPLETED_CELLS {
+            return Err(input_error(format!(
+                "m = {} completed copies of {} columns × {} rows ({cells} values) exceed {MAX_COMPLETED_CELLS}; use fewer imputations or columns",
+                self.m,
+                self.vars.len(),
+                self.vars.first().map_or(0, |v| v.values.len())
+            )));
         }
         let total = self.m * self.maxit;
         let mut chains = Vec::with_capacity(self.m);

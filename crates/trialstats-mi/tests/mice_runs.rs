@@ -453,3 +453,17 @@ fn a_table_wider_than_long_is_refused_before_allocating() {
         "{e}"
     );
 }
+
+#[test]
+fn huge_counts_are_refused_before_running() {
+    let nhanes = datasets::nhanes().unwrap();
+    for (m, maxit) in [(1_000_000_000, 5), (5, 1_000_000_000)] {
+        let e = Mice::new(&nhanes)
+            .unwrap()
+            .m(m)
+            .maxit(maxit)
+            .run(None)
+            .unwrap_err();
+        assert!(e.to_string().contains("exceed the bounds"), "{e}");
+    }
+}

@@ -166,7 +166,8 @@ impl WildClusterBootstrap {
     /// Tests H₀: β_term = `null` for a fitted OLS model with clusters `clusters`.
     ///
     /// # Errors
-    /// [`RobustError::UnknownTerm`]; [`InputError::OutOfRange`] if `reps` < 1 or the level is
+    /// [`RobustError::UnknownTerm`]; [`InputError::OutOfRange`] if `reps` < 1 or beyond
+    /// [`MAX_REPS`] (or [`MAX_DRAWS`] draws) when drawn, or the level is
     /// not in (0, 1); [`RobustError::TooFewClusters`]; [`InputError::Length`] if the clusters do
     /// not match the fit.
     pub fn test(
@@ -227,6 +228,20 @@ impl WildClusterBootstrap {
             .into());
         }
         let g = clusters.n_clusters();
+        // The draws are kept (a byte per cluster and replicate) with a few numbers per replicate:
+        // bounded so that a mistyped --reps is an error, not an allocation failure.
+        let enumerable =
+            self.weights == WildWeights::Rademacher && g < 63 && (1usize << g) <= self.reps;
+        if !enumerable && (self.reps > MAX_REPS || self.reps.saturating_mul(g) > MAX_DRAWS) {
+            return Err(InputError::OutOfRange {
+                field: "reps".into(),
+                value: self.reps as f64,
+                expected: format!(
+                    "at most {MAX_REPS} replicates and {MAX_DRAWS} draws (replicates × {g} clusters)"
+                ),
+            }
+            .into());
+        }
         if g < 2 {
             return Err(RobustError::TooFewClusters {
                 name: clusters.name().to_owned(),
@@ -475,6 +490,13 @@ fn invert(
     }
     0.5 * (inside + outside)
 }
+
+/// Most bootstrap replicates drawn (enumeration of 2^G sign vectors is not bounded by it, only
+/// by G < 63 and the request).
+pub const MAX_REPS: usize = 10_000_000;
+
+/// Most weight draws kept, replicates × clusters (a byte each: 1 GB).
+pub const MAX_DRAWS: usize = 1_000_000_000;
 
 /// The weight draws, stored as codes into the weight's support (one byte per cluster and
 /// replicate), or the enumeration of all 2^G sign vectors.

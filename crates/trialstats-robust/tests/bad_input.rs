@@ -274,3 +274,27 @@ fn constant_outcome_is_refused_and_a_perfect_fit_is_flagged() {
     let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
     assert!(inf.notes.iter().all(|n| !n.starts_with("Essentially")));
 }
+
+#[test]
+fn a_huge_bootstrap_is_refused_before_allocating() {
+    // Found while looking for the campaign's patterns elsewhere: --reps 1e11 at 500 clusters
+    // asked for 50 TB of draws and aborted.
+    use trialstats_robust::{WildClusterBootstrap, WildWeights};
+    let (x, y) = design(40);
+    let cl = Clusters::from_labels("g", &(0..40).map(|i| i % 20).collect::<Vec<_>>()).unwrap();
+    let fit = Ols::new(&x, &y).unwrap().fit().unwrap();
+    let spec = WildClusterBootstrap {
+        reps: 100_000_000_000,
+        weights: WildWeights::Webb,
+        ..WildClusterBootstrap::default()
+    };
+    let e = spec.test(&fit, &cl, "x2").unwrap_err();
+    assert!(e.to_string().contains("at most 10000000 replicates"), "{e}");
+    // Rademacher with 2^G ≤ reps enumerates instead: no bound reached.
+    let few = Clusters::from_labels("g", &(0..40).map(|i| i % 4).collect::<Vec<_>>()).unwrap();
+    let spec = WildClusterBootstrap {
+        reps: 100_000_000_000,
+        ..WildClusterBootstrap::default()
+    };
+    assert_eq!(spec.test(&fit, &few, "x2").unwrap().reps, 16);
+}

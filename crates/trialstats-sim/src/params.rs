@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Most participants per arm a simulated trial may have.
+pub const MAX_PARTICIPANTS_PER_ARM: usize = 100_000;
+
 /// Parameters of the simulated trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -123,14 +126,31 @@ impl SimParams {
         if self.regions == 0 || self.clusters_per_arm_per_region == 0 {
             return Err("regions and clusters_per_arm_per_region must be at least 1".into());
         }
-        let clusters = self.regions * self.clusters_per_arm_per_region;
+        if self.participants_per_arm > MAX_PARTICIPANTS_PER_ARM {
+            return Err(format!(
+                "participants_per_arm = {} exceeds {MAX_PARTICIPANTS_PER_ARM} (the simulator makes trials, not registries)",
+                self.participants_per_arm
+            ));
+        }
+        let clusters = self
+            .regions
+            .checked_mul(self.clusters_per_arm_per_region)
+            .filter(|c| *c <= MAX_PARTICIPANTS_PER_ARM)
+            .ok_or_else(|| {
+                format!(
+                    "regions × clusters_per_arm_per_region = {} × {} exceeds {MAX_PARTICIPANTS_PER_ARM}",
+                    self.regions, self.clusters_per_arm_per_region
+                )
+            })?;
         let (lo, hi) = self.cluster_size_range;
         if lo < 2 || lo > hi {
             return Err(format!(
                 "cluster_size_range ({lo}, {hi}) must have 2 ≤ min ≤ max (a cluster of one has no within-cluster information)"
             ));
         }
-        if self.participants_per_arm < clusters * lo || self.participants_per_arm > clusters * hi {
+        if self.participants_per_arm < clusters.saturating_mul(lo)
+            || self.participants_per_arm > clusters.saturating_mul(hi)
+        {
             return Err(format!(
                 "participants_per_arm = {} cannot be split into {clusters} clusters of {lo}–{hi}",
                 self.participants_per_arm

@@ -140,3 +140,20 @@ fn bad_parameters_are_refused_with_their_name() {
     };
     assert!(simulate(&p, 1).unwrap_err().contains("cannot be split"));
 }
+
+#[test]
+fn trial_sizes_are_bounded() {
+    // Found while looking for the fault campaign's patterns elsewhere: simulate --params with
+    // 1.5e8 participants per arm ran without end towards an allocation failure.
+    let p = SimParams {
+        participants_per_arm: 150_000_000,
+        ..SimParams::default()
+    };
+    assert!(p.check().unwrap_err().contains("exceeds 100000"));
+    let p = SimParams {
+        regions: usize::MAX,
+        clusters_per_arm_per_region: 3,
+        ..SimParams::default()
+    };
+    assert!(p.check().unwrap_err().contains("exceeds 100000"));
+}

@@ -154,6 +154,16 @@ pub fn fisher_test_with(
         }
         .into());
     }
+    if let Some(mc) = control.fallback {
+        if mc.reps == 0 || mc.reps > crate::fisher::MAX_MONTE_CARLO_REPS {
+            return Err(InputError::OutOfRange {
+                field: "Monte Carlo replicates".into(),
+                value: mc.reps as f64,
+                expected: format!("1 to {}", crate::fisher::MAX_MONTE_CARLO_REPS),
+            }
+            .into());
+        }
+    }
     if rows.len() == 2 && cols.len() == 2 {
         return Ok(fisher_2x2(t[0][0], rows[0], rows[1], cols[0], level));
     }
