@@ -66,6 +66,18 @@ proptest! {
 fn regressions() {
     // A table of one row of zeros: an empty margin, an error.
     trialstats_fuzz::contingency(&[0, 0, 0, 0, 0, 0]);
+    // cargo fuzz (two_sample, crash-da28aa2c…): data on a scale of 1e−5 put R's uniroot-located
+    // interval limits in the wrong order (R 4.2.2 prints −3.01e−5 to −4.56e−5); they are now
+    // located tightly there.
+    trialstats_fuzz::two_sample(&[
+        33, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242,
+        242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 224,
+        242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242,
+        242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242,
+        242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 50, 50, 50, 50,
+        50, 50, 50, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242, 242,
+        242, 242, 0, 88, 255, 0, 255, 250, 255, 0, 1,
+    ]);
     // Constant samples: the t test refuses them; the Wilcoxon test and interval answer.
     trialstats_fuzz::two_sample(&[2, 1, 0, 1, 0, 1, 0, 1, 0]);
 }

@@ -444,7 +444,9 @@ fn wilcox_with(
 /// continuity correction when `correct`) and 0 (without it, as R), found as R finds them, by Brent's method (R's `uniroot`) at its tolerance [`TOL_ROOT`] = 10⁻⁴, step
 /// for step ([`trialstats_core::optim::uniroot`]): the statistic is a step function, its roots
 /// are jumps (located to within 10⁻⁴) or an interval of shifts (any point of which is a root;
-/// R's is the one its iteration reaches), so only R's own iteration reproduces R's numbers.
+/// R's is the one its iteration reaches), so only R's own iteration reproduces R's numbers. One
+/// exception: where R's absolute tolerance is wider than the interval and R's limits come out
+/// in the wrong order, both are located to 10⁻¹² of the data's range instead.
 ///
 /// # References
 /// Hodges & Lehmann (1963), Ann. Math. Statist. 34(2):598–611, doi:10.1214/aoms/1177704172.
@@ -534,7 +536,7 @@ fn hodges_lehmann_with(
     // statistic is 0. R finds them with uniroot at tol.root = 1e−4, and with an interval of
     // roots returns the point its iteration reaches; the same Brent iteration here gives R's
     // numbers to the last digit.
-    let root = |zq: f64| -> f64 {
+    let root = |zq: f64, tol: f64| -> f64 {
         let (fl, fu) = (wdiff(mumin, zq), wdiff(mumax, zq));
         if fl <= 0.0 {
             return mumin;
@@ -542,7 +544,7 @@ fn hodges_lehmann_with(
         if fu >= 0.0 {
             return mumax;
         }
-        uniroot(&|d| wdiff(d, zq), mumin, mumax, fl, fu, TOL_ROOT, 1000)
+        uniroot(&|d| wdiff(d, zq), mumin, mumax, fl, fu, tol, 1000)
     };
     let z = Reference::Normal.quantile(1.0 - alpha / 2.0)?;
     // R (4.2): the estimate is the root of the statistic without the continuity correction
@@ -557,7 +559,21 @@ fn hodges_lehmann_with(
         TOL_ROOT,
         1000,
     );
-    Ok((estimate, (root(z), root(-z))))
+    let (mut lo, mut hi) = (root(z, TOL_ROOT), root(-z, TOL_ROOT));
+    if lo > hi {
+        // R's absolute tolerance (1e−4) can be wider than the interval itself (data on a scale
+        // of 1e−4 or less) and put the limits in the wrong order; R reports them so. Here both
+        // are then located to 1e−12 of the data's range.
+        let tight = 1e-12 * (mumax - mumin).abs().max(f64::MIN_POSITIVE);
+        (lo, hi) = (root(z, tight), root(-z, tight));
+        if lo > hi {
+            // Both limits at one jump of the statistic (many ties), located within the
+            // tolerance on either side of it: the jump is both limits.
+            let mid = 0.5 * (lo + hi);
+            (lo, hi) = (mid, mid);
+        }
+    }
+    Ok((estimate, (lo, hi)))
 }
 
 /// Test of equal proportions in two groups (R `prop.test(x, n, correct)`): the chi-square
