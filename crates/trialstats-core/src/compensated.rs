@@ -67,6 +67,18 @@ impl Dd {
     }
 }
 
+impl From<f64> for Dd {
+    fn from(x: f64) -> Dd {
+        Dd::from_f64(x)
+    }
+}
+
+impl From<Dd> for f64 {
+    fn from(x: Dd) -> f64 {
+        x.value()
+    }
+}
+
 impl std::ops::Add for Dd {
     type Output = Dd;
     /// The sum, normalised (relative error about 4·2⁻¹⁰⁶: Bailey's QD "sloppy" addition with
