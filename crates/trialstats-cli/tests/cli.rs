@@ -912,6 +912,25 @@ fn instrument_rows_flag_item_10_the_missing_code_and_keep_ids() {
     assert_eq!(v[0]["id"], "007");
     assert_eq!(v[1]["id"], "12345678901234567890");
     assert_eq!(v[1]["phq1"], 0.0);
+    // SDSCA: cigarettes per day from a non-smoker are flagged in the row, not kept silently.
+    let sd = write_temp(
+        "sdsca.csv",
+        "sdsca1,sdsca2,sdsca3,sdsca4,sdsca5,sdsca6,sdsca7,sdsca8,sdsca9,sdsca10,sdsca11,sdsca12\n\
+         1,2,3,4,5,6,7,1,2,3,0,10\n",
+    );
+    let o = run(&[
+        "score",
+        "sdsca",
+        "--data",
+        sd.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v[0]["sdsca_warning"],
+        "item 12 = 10 cigarettes per day but item 11 says no smoking"
+    );
     let eq = write_temp("eq9.csv", "mo,sc,ua,pd,ad\n1,1,9,2,1\n1,2,3,1,1\n");
     let o = run(&[
         "score",
