@@ -233,6 +233,30 @@ pub fn format_number(x: f64) -> String {
     format!("{x}")
 }
 
+/// Whether a number's text is certainly how it prints back (its shortest round-trip form): an
+/// optional minus, an integer part without leading zeros, an optional fraction without trailing
+/// zeros, no exponent, at most 15 significant digits (so no other text of as few digits names the
+/// same double). The cheap test that spares formatting almost every cell of a file; a text that
+/// fails it is compared with the printed number.
+fn canonical(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s).as_bytes();
+    let (int, frac) = match digits.iter().position(|&b| b == b'.') {
+        Some(p) => (&digits[..p], Some(&digits[p + 1..])),
+        None => (digits, None),
+    };
+    let int_ok = int == b"0" || (!int.is_empty() && int[0] != b'0');
+    let all_digits = |d: &[u8]| d.iter().all(u8::is_ascii_digit);
+    let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.last() != Some(&b'0') && all_digits(f));
+    let total = int.len() + frac.map_or(0, <[u8]>::len);
+    let leading_zeros = int
+        .iter()
+        .chain(frac.unwrap_or(&[]))
+        .take_while(|&&b| b == b'0')
+        .count();
+    let significant = total - leading_zeros;
+    int_ok && all_digits(int) && frac_ok && significant <= 15
+}
+
 /// How one CSV cell reads.
 enum Cell {
     Missing,
@@ -434,7 +458,7 @@ impl DataTable {
                 .collect();
             // Keep the spelling of cells that do not print back as written.
             let differs = |(v, x): (&Option<String>, &Option<f64>)| match (v, x) {
-                (Some(s), Some(x)) => *s != format_number(*x),
+                (Some(s), Some(x)) => !canonical(s) && *s != format_number(*x),
                 _ => false,
             };
             let written = values.iter().zip(&nums).any(differs).then(|| {
@@ -771,6 +795,27 @@ mod tests {
                 "zero.csv: line 3 is longer than {MAX_LINE_BYTES} bytes; is this a CSV file with line ends?"
             )
         );
+    }
+
+    #[test]
+    fn canonical_number_texts_are_recognised() {
+        for yes in ["0", "-0", "12", "-3.25", "0.001", "123456789012345", "0.5"] {
+            assert!(canonical(yes), "{yes}");
+            assert_eq!(format_number(yes.parse().unwrap()), yes);
+        }
+        for no in [
+            "007",
+            "1.50",
+            "1e3",
+            "+5",
+            ".5",
+            "5.",
+            "1234567890123456",
+            "1.0",
+            "00",
+        ] {
+            assert!(!canonical(no), "{no}");
+        }
     }
 
     #[test]
