@@ -267,6 +267,20 @@ fn boundary_fit(
     })
 }
 
+/// The quasi-Newton step M⁻¹g and its largest size relative to 1 + |θ_j|.
+fn quasi_newton_step(
+    metric: &DMatrix<f64>,
+    g: &DVector<f64>,
+    theta: &DVector<f64>,
+) -> Result<(DVector<f64>, f64), OrdinalError> {
+    let step = Spd::new(metric.clone(), "the quasi-Newton metric")?.solve(g)?;
+    let relative = step
+        .iter()
+        .zip(theta.iter())
+        .fold(0.0f64, |r, (d, t)| r.max(d.abs() / (1.0 + t.abs())));
+    Ok((step, relative))
+}
+
 /// BFGS: M ← M − (M s)(M s)ᵀ/(sᵀM s) + y yᵀ/(yᵀs) for the step s and change of gradient y, kept
 /// only when the curvature yᵀs is positive (so that M stays positive definite).
 fn bfgs_update(metric: &mut DMatrix<f64>, sv: &DVector<f64>, yv: &DVector<f64>) {
@@ -338,11 +352,7 @@ fn polish_adaptive(
     let mut iterations = 0;
     for it in 0..control.max_iter.max(1) {
         iterations = it + 1;
-        let step = Spd::new(metric.clone(), "the quasi-Newton metric")?.solve(&g)?;
-        let relative = step
-            .iter()
-            .zip(theta.iter())
-            .fold(0.0f64, |r, (d, t)| r.max(d.abs() / (1.0 + t.abs())));
+        let (step, relative) = quasi_newton_step(&metric, &g, &theta)?;
         if relative <= 1e-8 {
             status = Termination::Converged;
             break;
@@ -414,11 +424,7 @@ fn laplace_newton(
     let mut iterations = 0;
     for it in 0..control.max_iter.max(1) {
         iterations = it + 1;
-        let step = Spd::new(metric.clone(), "the quasi-Newton metric")?.solve(&g)?;
-        let relative = step
-            .iter()
-            .zip(theta.iter())
-            .fold(0.0f64, |r, (d, t)| r.max(d.abs() / (1.0 + t.abs())));
+        let (step, relative) = quasi_newton_step(&metric, &g, &theta)?;
         if relative <= tol {
             status = Termination::Converged;
             break;

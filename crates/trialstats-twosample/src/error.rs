@@ -40,6 +40,16 @@ pub enum TwoSampleError {
         /// The value.
         value: f64,
     },
+    /// The table's total is beyond what Fisher's test on r × c tables tabulates.
+    #[error(
+        "Fisher's exact test on a table of {total} counts is beyond its bound of {limit}; use the chi-square test"
+    )]
+    TotalTooLarge {
+        /// The sum of the counts.
+        total: f64,
+        /// The bound.
+        limit: u64,
+    },
     /// The exact test needs more than its workspace and no Monte Carlo fallback was allowed.
     #[error(
         "Fisher's exact test on this {rows} × {cols} table needs more than its workspace; allow the Monte Carlo p-value or enlarge the workspace"

@@ -43,6 +43,9 @@ use trialstats_core::rng::Rng;
 /// 2 × 2): tables within it of the observed one count as equally probable.
 pub const LOG_TOLERANCE: f64 = 3.45254e-7;
 
+/// Largest table total (the sum of the counts) of an r × c exact or simulated test.
+pub const MAX_TOTAL: u64 = 10_000_000;
+
 /// Most tables a Monte Carlo p-value may draw (its resolution is then 1e−7).
 pub const MAX_MONTE_CARLO_REPS: usize = 10_000_000;
 

@@ -164,6 +164,15 @@ pub fn fisher_test_with(
             .into());
         }
     }
+    // The 2 × 2 support, the network and the simulation are all as long as the total: bounded (a table of 1e9
+    // counts would ask for 8 GB; its exact test is no use at that size anyway).
+    let total: f64 = rows.iter().sum();
+    if total > crate::fisher::MAX_TOTAL as f64 {
+        return Err(TwoSampleError::TotalTooLarge {
+            total,
+            limit: crate::fisher::MAX_TOTAL,
+        });
+    }
     if rows.len() == 2 && cols.len() == 2 {
         return Ok(fisher_2x2(t[0][0], rows[0], rows[1], cols[0], level));
     }

@@ -143,3 +143,22 @@ fn describe_matches_r_quantiles() {
     );
     assert_eq!(trialstats_twosample::quantile7(&[], 0.5), None);
 }
+
+#[test]
+fn fisher_on_a_huge_total_is_refused_not_allocated() {
+    // A 3 × 3 table of 1e9 counts asked for 8 GB of log-factorials.
+    let t = vec![
+        vec![1e9, 2.0, 3.0],
+        vec![1.0, 5.0, 9.0],
+        vec![2.0, 6.0, 5.0],
+    ];
+    let e = trialstats_twosample::fisher_test(&t, 0.95).unwrap_err();
+    assert!(matches!(e, TwoSampleError::TotalTooLarge { .. }), "{e:?}");
+    assert!(e.to_string().contains("use the chi-square test"), "{e}");
+    // The 2 × 2 support is as long: bounded too.
+    let two = vec![vec![1e9, 2.0], vec![1e9, 9.0]];
+    assert!(matches!(
+        trialstats_twosample::fisher_test(&two, 0.95),
+        Err(TwoSampleError::TotalTooLarge { .. })
+    ));
+}
