@@ -23,6 +23,8 @@ mod clus;
 use std::hint::black_box;
 use std::io::Write;
 use std::time::Instant;
+use trialstats::core::Level;
+use trialstats::twosample::{Continuity, Exact, Variances};
 
 use trialstats::core::Clusters;
 use trialstats::core::nalgebra::DMatrix;
@@ -235,7 +237,7 @@ fn main() {
                                 clusters: cl.clone(),
                                 kind,
                             },
-                            0.95,
+                            Level::P95,
                         )
                         .unwrap(),
                     );
@@ -302,7 +304,7 @@ fn main() {
                                         clusters: cl.clone(),
                                         kind: CrType::Cr1,
                                     },
-                                    0.95,
+                                    Level::P95,
                                 )
                                 .unwrap(),
                             );
@@ -340,9 +342,11 @@ fn main() {
             let (first, t) = time(
                 || {
                     if welch {
-                        black_box(t_test(&a, &b, false, 0.95).unwrap());
+                        black_box(t_test(&a, &b, Variances::Unequal, Level::P95).unwrap());
                     } else {
-                        black_box(wilcox_test(&a, &b, Some(false), true).unwrap());
+                        black_box(
+                            wilcox_test(&a, &b, Exact::Never, Continuity::Corrected).unwrap(),
+                        );
                     }
                 },
                 o.reps,

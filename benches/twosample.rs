@@ -10,6 +10,8 @@
 
 use std::hint::black_box;
 use std::time::Duration;
+use trialstats::core::Level;
+use trialstats::twosample::{Continuity, Exact, Variances};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use trialstats::core::rng::Rng;
@@ -33,7 +35,14 @@ fn twosample(c: &mut Criterion) {
         let (x, y) = (sample(n, 1, 0.2), sample(n, 2, 0.0));
         group.bench_function(format!("wilcoxon_exact_ci_n{n}x{n}"), |b| {
             b.iter(|| {
-                let t = wilcox_test_with_interval(&x, &y, 0.95, Some(true), true).unwrap();
+                let t = wilcox_test_with_interval(
+                    &x,
+                    &y,
+                    Level::P95,
+                    Exact::Always,
+                    Continuity::Corrected,
+                )
+                .unwrap();
                 black_box((t.p_value, t.ci))
             });
         });
@@ -62,10 +71,10 @@ fn twosample(c: &mut Criterion) {
     .map(|&(a, b)| vec![f64::from(a), f64::from(b)])
     .collect();
     group.bench_function("fisher_3x3_n41", |b| {
-        b.iter(|| black_box(fisher_test(&t3, 0.95).unwrap().p_value));
+        b.iter(|| black_box(fisher_test(&t3, Level::P95).unwrap().p_value));
     });
     group.bench_function("fisher_10x2_n100", |b| {
-        b.iter(|| black_box(fisher_test(&t10, 0.95).unwrap().p_value));
+        b.iter(|| black_box(fisher_test(&t10, Level::P95).unwrap().p_value));
     });
     for n in [1_000usize, 100_000] {
         let groups: Vec<Vec<f64>> = (0..4)
@@ -76,7 +85,7 @@ fn twosample(c: &mut Criterion) {
             b.iter(|| black_box(kruskal_wallis(&slices).unwrap().test.p_value));
         });
         group.bench_function(format!("welch_anova_4_groups_n{n}"), |b| {
-            b.iter(|| black_box(oneway(&slices, false).unwrap().p_value));
+            b.iter(|| black_box(oneway(&slices, Variances::Unequal).unwrap().p_value));
         });
     }
     group.finish();

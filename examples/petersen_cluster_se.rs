@@ -11,74 +11,46 @@ use std::error::Error;
 
 use trialstats::core::Table;
 use trialstats::core::table::{Align, fmt_num};
-use trialstats::data::{Formula, FrameOptions, ModelFrame, datasets};
-use trialstats::robust::{CrType, HcType, Ols, Vcov, WildClusterBootstrap};
+use trialstats::models::Fitted;
+use trialstats::prelude::*;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let d = datasets::petersen()?;
-    let f = Formula::parse("y ~ x")?;
-    let opts = FrameOptions {
-        clusters: vec!["firm".into(), "year".into()],
-        ..FrameOptions::default()
-    };
-    let mf = ModelFrame::new(&d, &f, &opts)?;
-    let (firm, year) = (&mf.clusters[0], &mf.clusters[1]);
-    let fit = Ols::new(&mf.x, mf.y()?)?
-        .names(&mf.column_names)?
-        .clusters(firm)?
-        .fit()?;
-
-    let cases: Vec<(&str, Vcov, &str)> = vec![
-        ("OLS", Vcov::Iid, "0.0284, 0.0286"),
-        ("White (HC1)", Vcov::Hc(HcType::Hc1), "0.0284, 0.0284"),
+    // One fit per clustering; other standard errors of the same fit come from `Fit::infer`.
+    let plain = ols("y ~ x").fit(&d)?;
+    let by_firm = ols("y ~ x").cluster("firm").fit(&d)?;
+    let by_year = ols("y ~ x").cluster("year").fit(&d)?;
+    let two_way = ols("y ~ x")
+        .cluster("firm")
+        .cluster("year")
+        .se(Se::TwoWayMulti0(CrType::Cr1))
+        .fit(&d)?;
+    let level = Level::P95;
+    let cases: Vec<(&str, Inference, &str)> = vec![
+        ("OLS", plain.inference().clone(), "0.0284, 0.0286"),
         (
-            "CR1 by firm",
-            Vcov::Cluster {
-                clusters: firm.clone(),
-                kind: CrType::Cr1,
-            },
-            "0.0670, 0.0506",
+            "White (HC1)",
+            plain.infer(Se::HC1, level)?,
+            "0.0284, 0.0284",
         ),
+        ("CR1 by firm", by_firm.inference().clone(), "0.0670, 0.0506"),
         (
             "CR0 by firm",
-            Vcov::Cluster {
-                clusters: firm.clone(),
-                kind: CrType::Cr0,
-            },
+            by_firm.infer(Se::Cluster(CrType::Cr0), level)?,
             "0.066939, 0.05054 (R)",
         ),
-        (
-            "CR2 by firm",
-            Vcov::Cluster {
-                clusters: firm.clone(),
-                kind: CrType::Cr2,
-            },
-            "–",
-        ),
-        (
-            "CR1 by year",
-            Vcov::Cluster {
-                clusters: year.clone(),
-                kind: CrType::Cr1,
-            },
-            "0.0234, 0.0334",
-        ),
+        ("CR2 by firm", by_firm.infer(Se::CR2, level)?, "–"),
+        ("CR1 by year", by_year.inference().clone(), "0.0234, 0.0334"),
         (
             "CR1 firm and year",
-            Vcov::TwoWay {
-                first: firm.clone(),
-                second: year.clone(),
-                kind: CrType::Cr1,
-                intersection_hc0: true,
-            },
+            two_way.inference().clone(),
             "0.0651, 0.0536",
         ),
     ];
     let mut t = Table::new(&["covariance", "SE (Intercept)", "SE x", "df x", "published"]);
     t.set_align(0, Align::Left);
     t.set_align(4, Align::Left);
-    for (label, how, published) in &cases {
-        let inf = fit.infer(how, 0.95)?;
+    for (label, inf, published) in &cases {
         t.push_row(vec![
             (*label).to_string(),
             fmt_num(inf.coefficients[0].std_error, 5),
@@ -89,20 +61,20 @@ fn main() -> Result<(), Box<dyn Error>> {
             (*published).to_string(),
         ]);
     }
+    let r_squared = match plain.fitted() {
+        Fitted::Ols(f) => f.r_squared(),
+        _ => f64::NAN,
+    };
     t.title = Some(format!(
         "Petersen (2009): y ~ x, N = {}, coefficients {:.4} and {:.4}; R² = {:.4}",
-        mf.nobs(),
-        fit.coefficients()[0],
-        fit.coefficients()[1],
-        fit.r_squared()
+        plain.nobs(),
+        plain.inference().coefficients[0].estimate,
+        plain.inference().coefficients[1].estimate,
+        r_squared
     ));
     println!("{t}");
 
-    let year_fit = Ols::new(&mf.x, mf.y()?)?
-        .names(&mf.column_names)?
-        .clusters(year)?
-        .fit()?;
-    let boot = WildClusterBootstrap::default().test(&year_fit, year, "x")?;
+    let boot = by_year.wild_bootstrap("x", &WildClusterBootstrap::default(), None)?;
     let ci = boot.ci.map_or_else(
         || "no interval".to_string(),
         |(lo, hi)| format!("95% CI [{lo:.4}, {hi:.4}]"),

@@ -273,19 +273,11 @@ pub fn mice_table(n: usize) -> trialstats::data::DataTable {
 /// The peer case itself: MICE (m = 5, maxit = 5, pmm, seed 1), then OLS
 /// `y ~ treat + z1 + … + z6` on each completed set, pooled by Rubin's rules.
 pub fn mice_case(table: &trialstats::data::DataTable) -> trialstats::mi::Pooled {
-    use trialstats::data::{Formula, FrameOptions, ModelFrame};
-    use trialstats::robust::{Ols, Vcov};
-    let f = Formula::parse("y ~ treat + z1 + z2 + z3 + z4 + z5 + z6").expect("formula");
     let imp = trialstats::mi::Mice::new(table)
         .and_then(|m| m.m(5).maxit(5).seed(1).run(None))
         .expect("MICE runs");
-    imp.analyse((table.nrows() - 8) as f64, 0.95, |d| {
-        let mf = ModelFrame::new(d, &f, &FrameOptions::default()).map_err(|e| e.to_string())?;
-        Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
-            .and_then(|o| o.names(&mf.column_names))
-            .and_then(|o| o.fit())
-            .and_then(|fit| fit.infer(&Vcov::Iid, 0.95))
-            .map_err(|e| e.to_string())
-    })
-    .expect("pooling")
+    // Complete-data df N − K, those of each completed data set's OLS fit.
+    trialstats::ols("y ~ treat + z1 + z2 + z3 + z4 + z5 + z6")
+        .pool(&imp)
+        .expect("pooling")
 }

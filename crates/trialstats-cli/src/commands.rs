@@ -241,13 +241,8 @@ fn design(
 
 /// Parses `--level`: a confidence level strictly between 0 and 1 (clap reports the error with
 /// the option's name, exit code 2).
-pub fn parse_level(s: &str) -> Result<f64, String> {
+pub fn parse_level(s: &str) -> Result<trialstats_core::Level, String> {
     let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if v > 0.0 && v < 1.0 {
-        Ok(v)
-    } else {
-        Err(format!(
-            "the confidence level must be between 0 and 1 (e.g. 0.95), not {s}"
-        ))
-    }
+    trialstats_core::Level::new(v)
+        .map_err(|_| format!("the confidence level must be between 0 and 1 (e.g. 0.95), not {s}"))
 }

@@ -60,35 +60,6 @@ pub enum CliError {
         /// What the test needs, as a clause ("at least two are needed").
         needed: &'static str,
     },
-    /// An ordinal outcome holds a value that is not an integer category code (exit code 1).
-    #[error(
-        "{path}: the ordinal outcome `{}` must hold integer category codes in their order, but row {row} of the data has {value}",
-        clip(column)
-    )]
-    OrdinalCode {
-        /// The file.
-        path: String,
-        /// The outcome column.
-        column: String,
-        /// 1-based data row.
-        row: usize,
-        /// The value.
-        value: f64,
-    },
-    /// An ordinal outcome holds text (exit code 1).
-    #[error(
-        "{path}: the ordinal outcome `{}` holds text ({}); code its categories as integers in their order (1, 2, …)",
-        clip(column),
-        clip_list(levels)
-    )]
-    OrdinalText {
-        /// The file.
-        path: String,
-        /// The outcome column.
-        column: String,
-        /// Its text values.
-        levels: Vec<String>,
-    },
     /// A cell a command needs is missing (exit code 1).
     #[error("{path}: row {row} has no value in `{}`; {need}", clip(column))]
     MissingCell {
@@ -113,17 +84,46 @@ pub enum CliError {
         message: String,
     },
     /// The simulator could not make the trial (exit code 1).
-    #[error("{0}")]
-    Simulation(String),
+    #[error(transparent)]
+    Simulation(Box<trialstats_sim::SimError>),
     /// The paper pipeline could not run on the data (exit code 1).
-    #[error("{0}")]
-    Paper(String),
+    #[error(transparent)]
+    Paper(Box<trialstats_paper::PaperError>),
+    /// A model could not be fitted to a file's data (exit code 1).
+    #[error("{path}: {source}")]
+    Fit {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: Box<trialstats_models::ModelError>,
+    },
     /// The options do not fit together (exit code 2).
     #[error("{0}")]
     Usage(String),
 }
 
+impl From<trialstats_sim::SimError> for CliError {
+    fn from(e: trialstats_sim::SimError) -> Self {
+        CliError::Simulation(Box::new(e))
+    }
+}
+
+impl From<trialstats_paper::PaperError> for CliError {
+    fn from(e: trialstats_paper::PaperError) -> Self {
+        CliError::Paper(Box::new(e))
+    }
+}
+
 impl CliError {
+    /// A model error on the data of `path`.
+    pub fn fit(path: &str, source: trialstats_models::ModelError) -> Self {
+        CliError::Fit {
+            path: path.to_owned(),
+            source: Box::new(source),
+        }
+    }
+
     /// 1 for data and model errors, 2 for usage errors.
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -137,12 +137,11 @@ impl CliError {
             | CliError::Paper(_)
             | CliError::MissingColumns { .. }
             | CliError::GroupLevels { .. }
-            | CliError::OrdinalCode { .. }
-            | CliError::OrdinalText { .. }
             | CliError::MissingCell { .. }
             | CliError::Output(_)
             | CliError::ParamsFile { .. }
             | CliError::Simulation(_)
+            | CliError::Fit { .. }
             | CliError::Io { .. } => 1,
         }
     }

@@ -3,11 +3,12 @@
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use trialstats_core::Table;
 use trialstats_core::table::csv_field;
-use trialstats_data::{Formula, FrameOptions, ModelFrame};
+use trialstats_core::{Level, Table};
+use trialstats_data::Formula;
 use trialstats_mi::{ClusterTerm, Imputed, Method, Mice, Pooled};
-use trialstats_robust::{CrType, HcType, Ols, Vcov};
+use trialstats_models::{Se, ols};
+use trialstats_sandwich::{CrType, HcType};
 
 use crate::commands::read_table;
 use crate::error::CliError;
@@ -55,8 +56,8 @@ pub struct ImputeArgs {
     #[arg(long, value_enum)]
     pub vcov: Option<VcovArg>,
     /// Confidence level of the pooled intervals.
-    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value_t = 0.95)]
-    pub level: f64,
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value = "0.95")]
+    pub level: Level,
 }
 
 /// Cluster terms.
@@ -118,6 +119,7 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
     if let Some(out) = &args.out {
         check_output("--out", out, &[&args.data], args.replace)?;
     }
+    // Parsed before the imputation, so that a typo costs no imputation time.
     let formula = args.formula.as_deref().map(Formula::parse).transpose()?;
     let table = read_table(&args.data)?;
     if let Some(f) = &formula {
@@ -146,14 +148,8 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
         bar.update(p.done, p.total)
     }))?;
     bar.finish();
-    let pooled = match &formula {
-        Some(f) => Some(analyse(
-            &imputed,
-            f,
-            vcov,
-            args.cluster.as_deref(),
-            args.level,
-        )?),
+    let pooled = match &args.formula {
+        Some(f) => Some(analyse(args, &imputed, f, vcov)?),
         None => None,
     };
     if let Some(out) = &args.out {
@@ -166,55 +162,28 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
 /// rules, with the complete-data df of that covariance: N − K, or G − 1 when clustered (as the
 /// t reference of `regress`).
 fn analyse(
+    args: &ImputeArgs,
     imputed: &Imputed,
-    f: &Formula,
+    formula: &str,
     vcov: VcovArg,
-    cluster: Option<&str>,
-    level: f64,
 ) -> Result<Pooled, CliError> {
-    let clustered = matches!(vcov, VcovArg::Cr0 | VcovArg::Cr1 | VcovArg::Cr3);
-    let opts = FrameOptions {
-        clusters: if clustered {
-            cluster.map(str::to_owned).into_iter().collect()
-        } else {
-            Vec::new()
-        },
-        check_rank: false,
+    let se = match vcov {
+        VcovArg::Hc0 => Se::Hc(HcType::Hc0),
+        VcovArg::Hc1 => Se::Hc(HcType::Hc1),
+        VcovArg::Hc2 => Se::Hc(HcType::Hc2),
+        VcovArg::Hc3 => Se::Hc(HcType::Hc3),
+        VcovArg::Cr0 => Se::Cluster(CrType::Cr0),
+        VcovArg::Cr1 => Se::Cluster(CrType::Cr1),
+        VcovArg::Cr3 => Se::Cluster(CrType::Cr3 { jackknife: false }),
+        VcovArg::Iid | VcovArg::Cr2 => Se::Model,
     };
-    let first = imputed.complete(0)?;
-    let mf = ModelFrame::new(&first, f, &opts)?;
-    let df_complete = match mf.clusters.first() {
-        Some(c) => c.n_clusters().saturating_sub(1) as f64,
-        None => mf.x.nrows().saturating_sub(mf.x.ncols()) as f64,
-    };
-    Ok(imputed.analyse(df_complete, level, |t| {
-        let mf = ModelFrame::new(t, f, &opts).map_err(|e| e.to_string())?;
-        let y = mf.y().map_err(|e| e.to_string())?;
-        let how = match (vcov, mf.clusters.first()) {
-            (VcovArg::Hc0, _) => Vcov::Hc(HcType::Hc0),
-            (VcovArg::Hc1, _) => Vcov::Hc(HcType::Hc1),
-            (VcovArg::Hc2, _) => Vcov::Hc(HcType::Hc2),
-            (VcovArg::Hc3, _) => Vcov::Hc(HcType::Hc3),
-            (VcovArg::Cr0, Some(c)) => Vcov::Cluster {
-                clusters: c.clone(),
-                kind: CrType::Cr0,
-            },
-            (VcovArg::Cr1, Some(c)) => Vcov::Cluster {
-                clusters: c.clone(),
-                kind: CrType::Cr1,
-            },
-            (VcovArg::Cr3, Some(c)) => Vcov::Cluster {
-                clusters: c.clone(),
-                kind: CrType::Cr3 { jackknife: false },
-            },
-            _ => Vcov::Iid,
-        };
-        Ols::new(&mf.x, y)
-            .and_then(|o| o.names(&mf.column_names))
-            .and_then(|o| o.fit())
-            .and_then(|fit| fit.infer(&how, level))
-            .map_err(|e| e.to_string())
-    })?)
+    let mut model = ols(formula).se(se).level(args.level);
+    if let (Se::Cluster(_), Some(c)) = (se, &args.cluster) {
+        model = model.cluster(c);
+    }
+    model
+        .pool(imputed)
+        .map_err(|e| CliError::fit(&args.data, e))
 }
 
 fn write_long(imputed: &Imputed, path: &str) -> Result<(), CliError> {
@@ -266,9 +235,7 @@ fn render(
                 o["formula"] = json!(args.formula);
                 o["vcov"] =
                     json!({"type": vcov_name, "clusters": clusters, "df_complete": p.df_complete});
-                o["coefficients"] = crate::pool::terms_json(&p.terms);
-                // The name of the first release, kept for scripts that read it.
-                o["terms"] = crate::pool::terms_json(&p.terms);
+                o["coefficients"] = json!(crate::json::pooled(&p.terms));
             }
             render_json(&o)
         }

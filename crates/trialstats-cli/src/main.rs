@@ -10,6 +10,7 @@
 mod commands;
 mod error;
 mod impute;
+mod json;
 mod ordinal;
 mod output;
 mod pool;

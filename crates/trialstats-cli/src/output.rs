@@ -33,7 +33,7 @@ pub fn render_table(table: &Table, format: Format) -> String {
 }
 
 /// Serialises a JSON value with a trailing newline.
-pub fn render_json(value: &serde_json::Value) -> String {
+pub fn render_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut s =
         serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');

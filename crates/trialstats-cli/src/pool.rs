@@ -20,8 +20,8 @@ pub struct PoolArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub df_complete: Option<f64>,
     /// Confidence level.
-    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value_t = 0.95)]
-    pub level: f64,
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value = "0.95")]
+    pub level: trialstats_core::Level,
 }
 
 /// One completed-data result: (estimate, variance).
@@ -71,8 +71,11 @@ pub fn run(args: &PoolArgs, format: Format) -> Result<String, CliError> {
         pooled.push(pool_scalar(name, &q, &u, df_complete, args.level)?);
     }
     Ok(match format {
+        // `terms` is the contract's name (docs/cli.md); `coefficients`, the name every other
+        // model result uses, holds the same rows.
         Format::Json => render_json(&json!({
-            "terms": terms_json(&pooled),
+            "coefficients": crate::json::pooled(&pooled),
+            "terms": crate::json::pooled(&pooled),
             "m": m,
         })),
         _ => {
@@ -83,20 +86,6 @@ pub fn run(args: &PoolArgs, format: Format) -> Result<String, CliError> {
             render_table(&t, format)
         }
     })
-}
-
-/// Pooled terms as the JSON of the command-line contract.
-pub fn terms_json(terms: &[PooledTerm]) -> serde_json::Value {
-    json!(
-        terms
-            .iter()
-            .map(|p| json!({
-                "term": p.term, "estimate": p.estimate, "std_error": p.std_error, "df": p.df,
-                "p_value": p.p_value, "ci_low": p.ci_low, "ci_high": p.ci_high, "riv": p.riv,
-                "lambda": p.lambda, "fmi": p.fmi, "ubar": p.ubar, "b": p.b, "t": p.t,
-            }))
-            .collect::<Vec<_>>()
-    )
 }
 
 /// Pooled terms as a table: estimate, SE, df, p, interval and fmi.

@@ -2,15 +2,17 @@
 //! cluster bootstrap.
 
 use clap::{Args, ValueEnum};
-use serde_json::{Value, json};
-use trialstats_core::{Inference, Table};
-use trialstats_data::{Formula, FrameOptions, ModelFrame, Response};
-use trialstats_robust::{
-    CrType, HcType, Logit, Ols, Vcov, WildClusterBootstrap, WildWeights, wild::BootTest,
-};
+use trialstats_core::{Inference, Level, Table};
+use trialstats_data::{ModelFrame, Response};
+use trialstats_models::{Fitted, Se, logit, ols};
+use trialstats_robust::{WildClusterBootstrap, WildWeights, wild::BootTest};
+use trialstats_sandwich::{CrType, HcType};
 
 use crate::commands::read_table;
 use crate::error::CliError;
+use crate::json::{
+    BootstrapJson, ConvergenceJson, CovarianceMatrixJson, ModelJson, OddsRatioJson, VcovJson,
+};
 use crate::output::{Format, render_json, render_table};
 use crate::progress::Progress;
 
@@ -40,8 +42,8 @@ pub struct RegressArgs {
     #[arg(long)]
     pub cluster: Vec<String>,
     /// Confidence level of the intervals.
-    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value_t = 0.95)]
-    pub level: f64,
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::parse_level, default_value = "0.95")]
+    pub level: Level,
     /// Run the wild cluster bootstrap for the coefficient named by --test (OLS, one cluster).
     #[arg(long)]
     pub wild_bootstrap: bool,
@@ -162,159 +164,149 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
         }
     }
     let table = read_table(&args.data)?;
-    let formula = Formula::parse(&args.formula)?;
-    let mf = ModelFrame::new(
-        &table,
-        &formula,
-        &FrameOptions {
-            clusters: args.cluster.clone(),
-            check_rank: false,
-        },
-    )?;
-    let how = match (vcov_arg, mf.clusters.as_slice()) {
-        (VcovArg::Iid, _) => Vcov::Iid,
-        (VcovArg::Hc0, _) => Vcov::Hc(HcType::Hc0),
-        (VcovArg::Hc1, _) => Vcov::Hc(HcType::Hc1),
-        (VcovArg::Hc2, _) => Vcov::Hc(HcType::Hc2),
-        (VcovArg::Hc3, _) => Vcov::Hc(HcType::Hc3),
-        (v, [a, b]) => Vcov::TwoWay {
-            first: a.clone(),
-            second: b.clone(),
-            kind: if v == VcovArg::Cr0 {
-                CrType::Cr0
-            } else {
-                CrType::Cr1
+    let mut model = match args.family {
+        Family::Gaussian => ols(&args.formula),
+        Family::Binomial => logit(&args.formula),
+    }
+    .se(se_of(vcov_arg, args))
+    .level(args.level);
+    for c in &args.cluster {
+        model = model.cluster(c);
+    }
+    let fit = model
+        .fit(&table)
+        .map_err(|e| CliError::fit(&args.data, e))?;
+    let boot = if args.wild_bootstrap {
+        let spec = WildClusterBootstrap {
+            reps: args.reps,
+            weights: match args.weights {
+                WeightsArg::Rademacher => WildWeights::Rademacher,
+                WeightsArg::Webb => WildWeights::Webb,
+                WeightsArg::Mammen => WildWeights::Mammen,
             },
-            intersection_hc0: args.multi0,
-        },
-        (v, [a]) => Vcov::Cluster {
-            clusters: a.clone(),
-            kind: match v {
-                VcovArg::Cr0 => CrType::Cr0,
-                VcovArg::Cr1 => CrType::Cr1,
-                VcovArg::Cr2 => CrType::Cr2,
-                _ => CrType::Cr3 {
-                    jackknife: args.jackknife,
+            impose_null: !args.unrestricted,
+            seed: args.seed,
+            null: 0.0,
+            level: Some(args.level),
+        };
+        let mut bar = Progress::new("wild bootstrap");
+        let term = args.test.as_deref().unwrap_or_default();
+        let b = fit.wild_bootstrap(term, &spec, Some(&mut |d, t| bar.update(d, t)));
+        bar.finish();
+        Some(b.map_err(|e| CliError::fit(&args.data, e))?)
+    } else {
+        None
+    };
+    let inference = fit.inference();
+    let frame = fit.frame();
+    let (header, loglik, r_squared) = match fit.fitted() {
+        Fitted::Logit(f) => {
+            let y: Vec<f64> = match &frame.response {
+                Response::Numeric(v) => v.clone(),
+                Response::Categorical { codes, .. } => codes.iter().map(|&c| c as f64).collect(),
+            };
+            (
+                Header::Logistic {
+                    loglik: f.loglik(),
+                    null_loglik: null_loglik(&y),
                 },
+                Some(f.loglik()),
+                None,
+            )
+        }
+        Fitted::Ols(f) => (
+            Header::Linear {
+                r_squared: f.r_squared(),
+                adj_r_squared: adjusted_r_squared(
+                    f.r_squared(),
+                    frame.nobs(),
+                    f.coefficients().len(),
+                    f.has_intercept(),
+                ),
+                root_mse: f.sigma2().sqrt(),
             },
-        },
+            None,
+            Some(f.r_squared()),
+        ),
         _ => {
             return Err(CliError::Usage(
-                "a clustered covariance needs --cluster".into(),
+                "regress fits gaussian and binomial models".into(),
             ));
         }
     };
-    let (model, inference, extra, boot, header) = match args.family {
-        Family::Gaussian => {
-            let y = mf.y()?;
-            let mut spec = Ols::new(&mf.x, y)?.names(&mf.column_names)?;
-            if let [one] = mf.clusters.as_slice() {
-                // One pass keeps the per-cluster statistics for CR0–CR3 and the bootstrap.
-                spec = spec.clusters(one)?;
-            }
-            let fit = spec.fit()?;
-            let inf = fit.infer(&how, args.level)?;
-            let boot = if args.wild_bootstrap {
-                let spec = WildClusterBootstrap {
-                    reps: args.reps,
-                    weights: match args.weights {
-                        WeightsArg::Rademacher => WildWeights::Rademacher,
-                        WeightsArg::Webb => WildWeights::Webb,
-                        WeightsArg::Mammen => WildWeights::Mammen,
-                    },
-                    impose_null: !args.unrestricted,
-                    seed: args.seed,
-                    null: 0.0,
-                    level: Some(args.level),
-                };
-                let mut bar = Progress::new("wild bootstrap");
-                let term = args.test.as_deref().unwrap_or_default();
-                let b = spec
-                    .test_with_progress(&fit, &mf.clusters[0], term, &mut |d, t| bar.update(d, t));
-                bar.finish();
-                Some(b?)
-            } else {
-                None
-            };
-            let header = Header::Linear {
-                r_squared: fit.r_squared(),
-                adj_r_squared: adjusted_r_squared(
-                    fit.r_squared(),
-                    mf.nobs(),
-                    fit.coefficients().len(),
-                    fit.has_intercept(),
-                ),
-                root_mse: fit.sigma2().sqrt(),
-            };
-            (
-                "ols",
-                inf,
-                json!({"r_squared": fit.r_squared()}),
-                boot,
-                header,
-            )
-        }
-        Family::Binomial => {
-            let y: Vec<f64> = match &mf.response {
-                Response::Numeric(v) => v.clone(),
-                Response::Categorical { codes, levels } if levels.len() == 2 => {
-                    codes.iter().map(|&c| c as f64).collect()
-                }
-                Response::Categorical { levels, .. } => {
-                    return Err(CliError::Usage(format!(
-                        "--family binomial needs an outcome with two levels; `{}` has {}: {}",
-                        mf.response_name,
-                        levels.len(),
-                        levels.join(", ")
-                    )));
-                }
-            };
-            let fit = Logit::new(&mf.x, &y)?.names(&mf.column_names)?.fit()?;
-            let inf = fit.infer(&how, args.level)?;
-            let odds_ratios: Vec<Value> = inf
-                .coefficients
-                .iter()
-                .map(|c| {
-                    let or = c.exponentiated();
-                    json!({"term": or.term, "odds_ratio": or.estimate, "ci_low": or.ci_low, "ci_high": or.ci_high})
-                })
-                .collect();
-            let header = Header::Logistic {
-                loglik: fit.loglik(),
-                null_loglik: null_loglik(&y),
-            };
-            (
-                "logit",
-                inf,
-                json!({"loglik": fit.loglik(), "odds_ratios": odds_ratios}),
-                None,
-                header,
-            )
-        }
-    };
-    let mut warnings = mf.warnings.clone();
-    warnings.extend(inference.notes.iter().cloned());
+    let warnings = fit.warnings();
     Ok(match format {
-        Format::Json => render_json(&to_json(
-            model,
-            &args.formula,
-            &mf,
-            &inference,
-            &how,
-            extra,
-            boot.as_ref(),
-            &warnings,
-        )),
+        Format::Json => {
+            let binomial = args.family == Family::Binomial;
+            let mut vcov = VcovJson::of(label(vcov_arg), inference);
+            if vcov_arg == VcovArg::Cr3 {
+                vcov.jackknife = Some(args.jackknife);
+            }
+            if args.cluster.len() == 2 {
+                vcov.multi0 = Some(args.multi0);
+            }
+            render_json(&ModelJson {
+                model: if binomial { "logit" } else { "ols" },
+                link: None,
+                formula: &args.formula,
+                nobs: frame.nobs(),
+                nobs_dropped: frame.dropped.count(),
+                n_clusters: inference.n_clusters,
+                nagq: None,
+                vcov,
+                coefficients: inference.coefficients.clone(),
+                thresholds: None,
+                odds_ratios: binomial.then(|| {
+                    inference
+                        .coefficients
+                        .iter()
+                        .map(OddsRatioJson::from)
+                        .collect()
+                }),
+                random_effects: None,
+                loglik,
+                r_squared,
+                covariance_matrix: CovarianceMatrixJson::of(inference),
+                bootstrap: boot.as_ref().map(BootstrapJson::from),
+                nominal_test: None,
+                convergence: inference.convergence.as_ref().map(ConvergenceJson::from),
+                warnings,
+            })
+        }
         _ => stata_output(
             args,
-            &mf,
-            &inference,
+            frame,
+            inference,
             &header,
             boot.as_ref(),
             &warnings,
             format,
         ),
     })
+}
+
+/// The standard errors a covariance option asks for.
+fn se_of(v: VcovArg, args: &RegressArgs) -> Se {
+    let cluster = |kind: CrType| {
+        if args.multi0 && args.cluster.len() == 2 {
+            Se::TwoWayMulti0(kind)
+        } else {
+            Se::Cluster(kind)
+        }
+    };
+    match v {
+        VcovArg::Iid => Se::Model,
+        VcovArg::Hc0 => Se::Hc(HcType::Hc0),
+        VcovArg::Hc1 => Se::Hc(HcType::Hc1),
+        VcovArg::Hc2 => Se::Hc(HcType::Hc2),
+        VcovArg::Hc3 => Se::Hc(HcType::Hc3),
+        VcovArg::Cr0 => cluster(CrType::Cr0),
+        VcovArg::Cr1 => cluster(CrType::Cr1),
+        VcovArg::Cr2 => Se::Cluster(CrType::Cr2),
+        VcovArg::Cr3 => Se::Cluster(CrType::Cr3 {
+            jackknife: args.jackknife,
+        }),
+    }
 }
 
 /// What the header of the text output shows beside N and the model test.
@@ -383,13 +375,13 @@ fn stata_output(
         names.len(),
         inf.coefficients.iter().map(|c| c.estimate),
     );
-    let cov = trialstats_robust::Covariance {
+    let cov = trialstats_sandwich::Covariance {
         matrix: inf.vcov.clone(),
         info: inf.covariance.clone(),
         df: inf.coefficients.iter().map(|c| c.df).collect(),
     };
     if !terms.is_empty() {
-        match trialstats_robust::wald_test(&names, &estimates, &cov, &terms) {
+        match trialstats_sandwich::wald_test(&names, &estimates, &cov, &terms) {
             Ok(w) => match w.df2 {
                 Some(d2) => {
                     lines.push((format!("F({}, {})", w.df1, plain(d2)), f4(w.statistic)));
@@ -425,7 +417,7 @@ fn stata_output(
     }
     let odds = matches!(header, Header::Logistic { .. }) && !args.coef;
     let z = inf.coefficients.first().is_some_and(|c| c.df.is_none());
-    let level = plain(100.0 * args.level);
+    let level = plain(100.0 * args.level.value());
     let mut t = Table::new(&[
         "",
         if odds { "Odds ratio" } else { "Coefficient" },
@@ -512,7 +504,7 @@ fn boot_note(b: &BootTest) -> String {
         b.ci.map(|(lo, hi)| {
             format!(
                 ", {}% CI [{}, {}]",
-                plain(100.0 * b.level.unwrap_or(0.95)),
+                plain(100.0 * b.level.unwrap_or_default().value()),
                 trialstats_core::table::fmt_num(lo, 6),
                 trialstats_core::table::fmt_num(hi, 6)
             )
@@ -559,83 +551,4 @@ fn boot_p(p: f64, reps: usize) -> String {
             trialstats_core::table::fmt_p(p)
         )
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn to_json(
-    model: &str,
-    formula: &str,
-    mf: &ModelFrame,
-    inf: &Inference,
-    how: &Vcov,
-    extra: Value,
-    boot: Option<&BootTest>,
-    warnings: &[String],
-) -> Value {
-    let coefficients: Vec<Value> = inf
-        .coefficients
-        .iter()
-        .map(|c| {
-            json!({"term": c.term, "estimate": c.estimate, "std_error": c.std_error, "statistic": c.statistic,
-                   "df": c.df, "p_value": c.p_value, "ci_low": c.ci_low, "ci_high": c.ci_high})
-        })
-        .collect();
-    let vcov_type = match how {
-        Vcov::Iid => "iid".to_string(),
-        Vcov::Hc(h) => format!("{h:?}").to_lowercase(),
-        Vcov::Cluster { kind, .. } | Vcov::TwoWay { kind, .. } => match kind {
-            CrType::Cr0 => "cr0".into(),
-            CrType::Cr1 => "cr1".into(),
-            CrType::Cr2 => "cr2".into(),
-            _ => "cr3".into(),
-        },
-        _ => how.label(),
-    };
-    let mut vcov = json!({
-        "type": vcov_type,
-        "clusters": inf.covariance.cluster_vars,
-        "df": if vcov_type == "cr2" { None } else { inf.covariance.reference.df() },
-        "description": inf.covariance.description,
-        "factor": inf.covariance.factor,
-    });
-    if let Vcov::Cluster {
-        kind: CrType::Cr3 { jackknife },
-        ..
-    } = how
-    {
-        vcov["jackknife"] = json!(jackknife);
-    }
-    if let Vcov::TwoWay {
-        intersection_hc0, ..
-    } = how
-    {
-        vcov["multi0"] = json!(intersection_hc0);
-    }
-    let terms: Vec<&str> = inf.coefficients.iter().map(|c| c.term.as_str()).collect();
-    let matrix: Vec<Vec<f64>> = inf
-        .vcov
-        .row_iter()
-        .map(|r| r.iter().copied().collect())
-        .collect();
-    let mut out = json!({
-        "model": model,
-        "formula": formula,
-        "nobs": mf.nobs(),
-        "nobs_dropped": mf.dropped.count(),
-        "n_clusters": inf.n_clusters,
-        "vcov": vcov,
-        "coefficients": coefficients,
-        "covariance_matrix": {"terms": terms, "matrix": matrix},
-        "convergence": inf.convergence.as_ref().map(|c| json!({"iterations": c.iterations, "max_abs_gradient": c.max_abs_gradient, "converged": c.converged()})),
-        "warnings": warnings,
-    });
-    if let (Value::Object(o), Value::Object(e)) = (&mut out, extra) {
-        o.extend(e);
-    }
-    if let Some(b) = boot {
-        out["bootstrap"] = json!({"term": b.term, "statistic": b.statistic, "p_value": b.p_value, "reps": b.reps,
-            "enumerated": b.enumerated, "weights": b.weights.name(), "impose_null": b.impose_null, "seed": b.seed,
-            "ci_low": b.ci.map(|c| c.0), "ci_high": b.ci.map(|c| c.1), "level": b.level});
-    }
-    out
 }

@@ -35,11 +35,7 @@ pub fn run(args: &ReproduceArgs, format: Format) -> Result<String, CliError> {
     }
     let table = match &args.data {
         Some(path) => read_table(path)?,
-        None => {
-            simulate(&SimParams::default(), args.seed)
-                .map_err(CliError::Simulation)?
-                .table
-        }
+        None => simulate(&SimParams::default(), args.seed)?.table,
     };
     let opts = Options {
         seed: args.seed,
@@ -50,13 +46,17 @@ pub fn run(args: &ReproduceArgs, format: Format) -> Result<String, CliError> {
     let mut bar = Progress::new("reproducing the analysis");
     let report = analyse(&table, &opts, &mut |_, done, total| bar.update(done, total));
     bar.finish();
-    let report = report.map_err(|e| CliError::Paper(e.to_string()))?;
+    let report = report?;
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::Io {
         action: "write",
         path: args.out.clone(),
         message: e.to_string(),
     })?;
-    let written = files(&report).map_err(|e| CliError::Paper(e.to_string()))?;
+    let written = files(&report).map_err(|e| CliError::Io {
+        action: "write",
+        path: args.out.clone(),
+        message: e.to_string(),
+    })?;
     for (name, contents) in &written {
         write_file(
             &std::path::Path::new(&args.out).join(name),

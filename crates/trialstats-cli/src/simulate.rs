@@ -47,8 +47,8 @@ pub fn run(args: &SimulateArgs, format: Format) -> Result<String, CliError> {
         }
         None => SimParams::default(),
     };
-    let trial = simulate(&params, args.seed).map_err(CliError::Simulation)?;
-    let rows = calibration(&trial.table).map_err(CliError::Simulation)?;
+    let trial = simulate(&params, args.seed)?;
+    let rows = calibration(&trial.table)?;
     if let Some(out) = &args.out {
         write_file(Path::new(out), trial.table.to_csv().as_bytes())?;
     }

@@ -3,10 +3,12 @@
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
+use trialstats_core::Level;
 use trialstats_data::{ColumnData, DataTable};
 use trialstats_twosample::{
-    Continuous, FisherControl, MonteCarlo, Table1Variable, TestResult, chisq_test,
-    fisher_test_with, kruskal_wallis, oneway, t_test, table1, wilcox_test_with_interval,
+    Continuity, Continuous, Exact, FisherControl, MonteCarlo, Table1Variable, TestResult,
+    Variances, chisq_test, fisher_test_with, kruskal_wallis, oneway, t_test, table1,
+    wilcox_test_with_interval,
 };
 
 use crate::commands::read_table;
@@ -186,6 +188,15 @@ fn contingency(
     Ok(t)
 }
 
+/// The continuity correction `--no-correct` leaves out.
+fn continuity(args: &TestArgs) -> Continuity {
+    if args.no_correct {
+        Continuity::Uncorrected
+    } else {
+        Continuity::Corrected
+    }
+}
+
 /// Runs `trialstats test`.
 pub fn run_test(args: &TestArgs, format: Format) -> Result<String, CliError> {
     let table = read_table(&args.data)?;
@@ -197,25 +208,35 @@ pub fn run_test(args: &TestArgs, format: Format) -> Result<String, CliError> {
     let r: TestResult = match args.test {
         TestKind::Ttest | TestKind::Welch => {
             let s = numeric()?;
-            t_test(&s[0], &s[1], args.test == TestKind::Ttest, 0.95)?
+            let variances = if args.test == TestKind::Ttest {
+                Variances::Equal
+            } else {
+                Variances::Unequal
+            };
+            t_test(&s[0], &s[1], variances, Level::P95)?
         }
         TestKind::Wilcoxon => {
             let s = numeric()?;
-            let exact = if args.exact { Some(true) } else { None };
-            wilcox_test_with_interval(&s[0], &s[1], 0.95, exact, !args.no_correct)?
+            let exact = if args.exact {
+                Exact::Always
+            } else {
+                Exact::Auto
+            };
+            wilcox_test_with_interval(&s[0], &s[1], Level::P95, exact, continuity(args))?
         }
         TestKind::Kruskal | TestKind::Anova | TestKind::WelchAnova => {
             let s = numeric()?;
             let slices: Vec<&[f64]> = s.iter().map(Vec::as_slice).collect();
             match args.test {
                 TestKind::Kruskal => kruskal_wallis(&slices)?.test,
-                k => oneway(&slices, k == TestKind::Anova)?,
+                TestKind::Anova => oneway(&slices, Variances::Equal)?,
+                _ => oneway(&slices, Variances::Unequal)?,
             }
         }
-        TestKind::Chisq => chisq_test(&contingency(&table, &args.var, &g, k)?, !args.no_correct)?,
+        TestKind::Chisq => chisq_test(&contingency(&table, &args.var, &g, k)?, continuity(args))?,
         TestKind::Fisher => fisher_test_with(
             &contingency(&table, &args.var, &g, k)?,
-            0.95,
+            Level::P95,
             &FisherControl {
                 fallback: Some(MonteCarlo {
                     reps: args.reps.max(1),

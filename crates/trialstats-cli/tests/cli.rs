@@ -15,7 +15,13 @@ fn write_temp(name: &str, text: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("trialstats-cli-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
+    // Tests run in parallel and some write the same file: write a private copy and rename it
+    // into place (atomic), so that no test reads a file another is still writing.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{n}.tmp"));
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
     path
 }
 
@@ -308,7 +314,9 @@ fn regress_errors() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).starts_with("error: the outcome must be coded 0/1, but row 1 is 16.65"),
+        stderr(&o).starts_with(&format!(
+            "error: {p}: the outcome must be coded 0/1, but row 1 is 16.65"
+        )),
         "{}",
         stderr(&o)
     );
@@ -370,7 +378,10 @@ fn regress_errors() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).starts_with("error: separation: `sep` > 0 predicts y = 1 perfectly"),
+        stderr(&o).starts_with(&format!(
+            "error: {}: separation: `sep` > 0 predicts y = 1 perfectly",
+            sep.display()
+        )),
         "{}",
         stderr(&o)
     );
@@ -581,6 +592,8 @@ fn pool_matches_mice() {
         "json",
     ]));
     assert_eq!(v["m"], 5);
+    // The contract's `terms`, and the `coefficients` every model result has: the same rows.
+    assert_eq!(v["coefficients"], v["terms"]);
     // mice 3.15.0 pool(): age estimate 34.3968029374965241, df 17.339535168233692, fmi 0.19071493077768237.
     let age = &v["terms"][1];
     assert_eq!(age["term"], "age");
@@ -739,8 +752,10 @@ fn impute_writes_completed_data_and_pools_a_model() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["imputation"]["m"], 5);
     assert_eq!(v["imputation"]["seed"], 11);
-    assert_eq!(v["terms"][1]["term"], "age");
-    assert!(v["terms"][1]["fmi"].as_f64().unwrap() >= 0.0);
+    // `coefficients`, as every model result (the first release's `terms` is gone).
+    assert_eq!(v["coefficients"][1]["term"], "age");
+    assert!(v["coefficients"][1]["fmi"].as_f64().unwrap() >= 0.0);
+    assert!(v["terms"].is_null());
     let long = std::fs::read_to_string(&out).unwrap();
     assert_eq!(long.lines().count(), 1 + 5 * 25);
     assert!(long.starts_with("imputation,age,bmi,hyp,chl\n1,"));

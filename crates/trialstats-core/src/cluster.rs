@@ -104,6 +104,17 @@ impl Clusters {
     /// # Errors
     /// [`InputError::MissingCluster`] naming the first row (0-based) whose label is missing; a
     /// missing cluster id is never silently made a cluster of its own.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Clusters, InputError};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let c = Clusters::from_optional_labels("clinic", &[Some(4), Some(4), Some(7)])?;
+    /// assert_eq!(c.sizes(), &[2, 1]);
+    /// let e = Clusters::from_optional_labels("clinic", &[Some(4), None]).unwrap_err();
+    /// assert_eq!(e, InputError::MissingCluster { field: "clinic".into(), row: 1 });
+    /// # Ok(()) }
+    /// ```
     pub fn from_optional_labels<T: Eq + Hash + Display>(
         name: &str,
         labels: &[Option<T>],
@@ -128,6 +139,19 @@ impl Clusters {
     ///
     /// # Errors
     /// [`InputError::Length`] if the two have different numbers of observations.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Clusters;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let firm = Clusters::from_labels("firm", &[1, 1, 2, 2, 1])?;
+    /// let year = Clusters::from_labels("year", &[1, 2, 1, 2, 1])?;
+    /// let both = firm.intersect(&year)?;
+    /// assert_eq!(both.name(), "firm:year");
+    /// assert_eq!(both.codes(), &[0, 1, 2, 3, 0]); // pairs (1,1) (1,2) (2,1) (2,2) (1,1)
+    /// assert_eq!(both.labels()[3], "2:2");
+    /// # Ok(()) }
+    /// ```
     pub fn intersect(&self, other: &Clusters) -> Result<Clusters, InputError> {
         if self.len() != other.len() {
             return Err(InputError::Length {
@@ -166,6 +190,17 @@ impl Clusters {
     }
 
     /// The name of the clustering variable.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Clusters;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let c = Clusters::from_labels("practice", &["p1", "p2", "p1"])?;
+    /// assert_eq!(c.name(), "practice");
+    /// assert_eq!((c.len(), c.n_clusters()), (3, 2));
+    /// assert_eq!(c.labels(), ["p1", "p2"]);
+    /// # Ok(()) }
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }

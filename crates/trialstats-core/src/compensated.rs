@@ -11,6 +11,16 @@
 //! multiply-add.
 
 /// A double-double accumulator: the unevaluated sum `hi + lo`.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::compensated::Dd;
+/// // (1 + 2⁻⁶⁰) − 1 is 0 in double precision, exactly 2⁻⁶⁰ in double-double.
+/// let tiny = 2f64.powi(-60);
+/// assert_eq!((1.0 + tiny) - 1.0, 0.0);
+/// let a = Dd::from(1.0) + Dd::from(tiny);
+/// assert_eq!((a - Dd::from(1.0)).value(), tiny);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Dd {
     hi: f64,
@@ -37,12 +47,30 @@ impl Dd {
     pub const ZERO: Dd = Dd { hi: 0.0, lo: 0.0 };
 
     /// The double `x`.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::compensated::Dd;
+    /// assert_eq!(Dd::from_f64(0.1).value(), 0.1);
+    /// assert_eq!(Dd::from_f64(0.0), Dd::ZERO);
+    /// ```
     #[inline]
     pub const fn from_f64(x: f64) -> Dd {
         Dd { hi: x, lo: 0.0 }
     }
 
     /// Adds `x` (TwoSum, its error kept in the low part).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::compensated::Dd;
+    /// // 1e16 + 1 − 1e16 = 1; a plain f64 sum loses the 1 (the spacing of doubles at 1e16 is 2).
+    /// let mut s = Dd::ZERO;
+    /// for x in [1e16, 1.0, -1e16] {
+    ///     s.accumulate(x);
+    /// }
+    /// assert_eq!(s.value(), 1.0);
+    /// ```
     #[inline]
     pub fn accumulate(&mut self, x: f64) {
         let (s, e) = two_sum(self.hi, x);
@@ -51,6 +79,18 @@ impl Dd {
     }
 
     /// Adds the product `a·b`, its rounding error included (TwoProduct by fused multiply-add).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::compensated::Dd;
+    /// // (1 + 2⁻³⁰)² = 1 + 2⁻²⁹ + 2⁻⁶⁰: the last term is lost by a plain product.
+    /// let a = 1.0 + 2f64.powi(-30);
+    /// let mut s = Dd::ZERO;
+    /// s.accumulate_product(a, a);
+    /// s.accumulate(-1.0);
+    /// s.accumulate(-(2f64.powi(-29)));
+    /// assert_eq!(s.value(), 2f64.powi(-60));
+    /// ```
     #[inline]
     pub fn accumulate_product(&mut self, a: f64, b: f64) {
         let p = a * b;

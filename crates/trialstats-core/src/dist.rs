@@ -17,6 +17,18 @@ use statrs::function::gamma::gamma_ur;
 use crate::error::InputError;
 
 /// The sampling distribution used for a Wald statistic.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Reference;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Fractional (Satterthwaite) degrees of freedom. R: qt(0.025, 23.5) = -2.0662248607998275
+/// let t = Reference::StudentT { df: 23.5 };
+/// assert!((t.quantile(0.025)? + 2.0662248607998275).abs() < 1e-12);
+/// // R: pt(3, 5.5, lower.tail = FALSE) = 0.013361740330922953
+/// assert!((Reference::StudentT { df: 5.5 }.sf(3.0)? - 0.013361740330922953).abs() < 1e-15);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Reference {
@@ -31,6 +43,13 @@ pub enum Reference {
 
 impl Reference {
     /// Degrees of freedom (`None` for the normal).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Reference;
+    /// assert_eq!(Reference::StudentT { df: 23.5 }.df(), Some(23.5));
+    /// assert_eq!(Reference::Normal.df(), None);
+    /// ```
     pub fn df(&self) -> Option<f64> {
         match self {
             Reference::Normal => None,
@@ -42,6 +61,18 @@ impl Reference {
     ///
     /// # Errors
     /// [`InputError::OutOfRange`] if `df` is not positive, [`InputError::NonFinite`] for NaN `x`.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Reference;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // R: pt(2, 10) = 0.96330598261462974
+    /// let p = Reference::StudentT { df: 10.0 }.cdf(2.0)?;
+    /// assert!((p - 0.96330598261462974).abs() < 1e-15);
+    /// // R: pnorm(1) = 0.84134474606854293
+    /// assert!((Reference::Normal.cdf(1.0)? - 0.84134474606854293).abs() < 1e-15);
+    /// # Ok(()) }
+    /// ```
     pub fn cdf(&self, x: f64) -> Result<f64, InputError> {
         self.sf(-x)
     }
@@ -55,6 +86,19 @@ impl Reference {
     ///
     /// # Errors
     /// As [`Reference::cdf`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Reference;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // R: pt(2, 10, lower.tail = FALSE) = 0.036694017385370196
+    /// let p = Reference::StudentT { df: 10.0 }.sf(2.0)?;
+    /// assert!((p - 0.036694017385370196).abs() < 1e-13 * 0.0367);
+    /// // Far tail, relative accuracy kept. R: pnorm(-10) = 7.6198530241605269e-24
+    /// let z = Reference::Normal.sf(10.0)?;
+    /// assert!((z - 7.6198530241605269e-24).abs() < 1e-13 * 7.62e-24);
+    /// # Ok(()) }
+    /// ```
     pub fn sf(&self, x: f64) -> Result<f64, InputError> {
         if x.is_nan() {
             return Err(InputError::NonFinite {
@@ -79,6 +123,19 @@ impl Reference {
     ///
     /// # Errors
     /// [`InputError::OutOfRange`] if `p` is outside (0, 1) or `df` is not positive.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Reference;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // R: qt(0.975, 10) = 2.2281388519862739
+    /// let q = Reference::StudentT { df: 10.0 }.quantile(0.975)?;
+    /// assert!((q - 2.2281388519862739).abs() < 1e-12);
+    /// // R: qnorm(0.975) = 1.9599639845400536
+    /// assert!((Reference::Normal.quantile(0.975)? - 1.9599639845400536).abs() < 1e-14);
+    /// assert!(Reference::Normal.quantile(1.0).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn quantile(&self, p: f64) -> Result<f64, InputError> {
         if !(p > 0.0 && p < 1.0) {
             return Err(InputError::OutOfRange {
@@ -135,6 +192,20 @@ impl Reference {
     ///
     /// # Errors
     /// As [`Reference::cdf`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Alternative, Reference};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let t20 = Reference::StudentT { df: 20.0 };
+    /// // R: 2 * pt(-2.5, 20) = 0.021233545439132393
+    /// let p = t20.p_value(2.5, Alternative::TwoSided)?;
+    /// assert!((p - 0.021233545439132393).abs() < 1e-15);
+    /// // R: pt(-2.5, 20) = 0.010616772719566197
+    /// let p = t20.p_value(-2.5, Alternative::Less)?;
+    /// assert!((p - 0.010616772719566197).abs() < 1e-15);
+    /// # Ok(()) }
+    /// ```
     pub fn p_value(&self, stat: f64, alternative: Alternative) -> Result<f64, InputError> {
         match alternative {
             Alternative::TwoSided => Ok((2.0 * self.sf(stat.abs())?).min(1.0)),
@@ -145,6 +216,17 @@ impl Reference {
 }
 
 /// The alternative hypothesis of a test.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::{Alternative, Reference};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// assert_eq!(Alternative::default(), Alternative::TwoSided);
+/// // R: 2 * pnorm(-1.96) = 0.049995790296440856
+/// let p = Reference::Normal.p_value(-1.96, Alternative::default())?;
+/// assert!((p - 0.049995790296440856).abs() < 1e-15);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
 pub enum Alternative {
@@ -161,6 +243,18 @@ pub enum Alternative {
 ///
 /// # Errors
 /// [`InputError::OutOfRange`] if `df` is not positive or `x` is NaN.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::dist::chisq_sf;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // R: pchisq(10, 4, lower.tail = FALSE) = 0.040427681994512805
+/// assert!((chisq_sf(10.0, 4.0)? - 0.040427681994512805).abs() < 1e-13);
+/// // R: pchisq(3.84, 1, lower.tail = FALSE) = 0.050043521248705224
+/// assert!((chisq_sf(3.84, 1.0)? - 0.050043521248705224).abs() < 1e-13);
+/// assert!(chisq_sf(1.0, 0.0).is_err());
+/// # Ok(()) }
+/// ```
 pub fn chisq_sf(x: f64, df: f64) -> Result<f64, InputError> {
     check_df("df", df)?;
     if x.is_nan() {
@@ -181,6 +275,16 @@ pub fn chisq_sf(x: f64, df: f64) -> Result<f64, InputError> {
 ///
 /// # Errors
 /// [`InputError::OutOfRange`] if a df is not positive or `x` is NaN.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::dist::f_sf;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // R: pf(3.5, 2, 27, lower.tail = FALSE) = 0.044508753946400269
+/// assert!((f_sf(3.5, 2.0, 27.0)? - 0.044508753946400269).abs() < 1e-13);
+/// assert_eq!(f_sf(0.0, 2.0, 27.0)?, 1.0);
+/// # Ok(()) }
+/// ```
 pub fn f_sf(x: f64, d1: f64, d2: f64) -> Result<f64, InputError> {
     check_df("df1", d1)?;
     check_df("df2", d2)?;
@@ -203,6 +307,16 @@ pub fn f_sf(x: f64, d1: f64, d2: f64) -> Result<f64, InputError> {
 /// # Formula
 /// ```text
 /// P(Z > x) = ½ Q(½, x²/2) for x ≥ 0,   1 − ½ Q(½, x²/2) for x < 0
+/// ```
+///
+/// # Examples
+/// ```
+/// use trialstats_core::dist::normal_sf;
+/// // R: pnorm(1.96, lower.tail = FALSE) = 0.024997895148220428
+/// assert!((normal_sf(1.96) - 0.024997895148220428).abs() < 1e-15);
+/// // R: pnorm(5, lower.tail = FALSE) = 2.8665157187919391e-07
+/// assert!((normal_sf(5.0) - 2.8665157187919391e-7).abs() < 1e-13 * 2.87e-7);
+/// assert_eq!(normal_sf(0.0), 0.5);
 /// ```
 pub fn normal_sf(x: f64) -> f64 {
     if x.is_nan() {

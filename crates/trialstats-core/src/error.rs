@@ -58,6 +58,16 @@ pub fn clip_list<S: AsRef<str>>(names: &[S]) -> String {
 }
 
 /// A linear-algebra operation could not be carried out.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::LinalgError;
+/// let e = LinalgError::Aliased { columns: vec!["x3".into()], rank: 2, ncol: 3 };
+/// assert_eq!(
+///     e.to_string(),
+///     "the design matrix is rank deficient (rank 2 of 3 columns): `x3` is aliased with earlier columns"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum LinalgError {
@@ -112,6 +122,14 @@ pub enum LinalgError {
 }
 
 /// Invalid input to a numerical routine (not a data-file problem: see `trialstats-data`).
+///
+/// # Examples
+/// ```
+/// use trialstats_core::InputError;
+/// // Rows are 0-based in the value and 1-based in the message.
+/// let e = InputError::NonFinite { field: "weight".into(), row: 0, value: f64::NAN };
+/// assert_eq!(e.to_string(), "`weight` row 1 is not finite (NaN)");
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum InputError {

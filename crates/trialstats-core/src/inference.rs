@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dist::{Alternative, Reference};
 use crate::error::InputError;
+use crate::level::Level;
 use crate::table::{Align, Table, fmt_num, fmt_p};
 
 /// One row of a coefficient table: a Wald test and confidence interval for one parameter.
@@ -40,13 +41,13 @@ impl Coef {
     ///
     /// # Errors
     /// [`InputError::NonFinite`] if the estimate or SE is not finite, [`InputError::OutOfRange`]
-    /// if the SE is not positive or `level` is not in (0, 1).
+    /// if the SE is not positive.
     pub fn wald(
         term: &str,
         estimate: f64,
         std_error: f64,
         reference: Reference,
-        level: f64,
+        level: Level,
     ) -> Result<Self, InputError> {
         Self::wald_test(
             term,
@@ -68,7 +69,7 @@ impl Coef {
         estimate: f64,
         std_error: f64,
         reference: Reference,
-        level: f64,
+        level: Level,
         null: f64,
         alternative: Alternative,
     ) -> Result<Self, InputError> {
@@ -93,16 +94,9 @@ impl Coef {
                 expected: "> 0".into(),
             });
         }
-        if !(level > 0.0 && level < 1.0) {
-            return Err(InputError::OutOfRange {
-                field: "level".into(),
-                value: level,
-                expected: "0 < level < 1".into(),
-            });
-        }
         let statistic = (estimate - null) / std_error;
         let p_value = reference.p_value(statistic, alternative)?;
-        let q = reference.quantile(0.5 + level / 2.0)?;
+        let q = reference.quantile(level.upper_tail_probability())?;
         Ok(Self {
             term: term.to_owned(),
             estimate,
@@ -280,7 +274,7 @@ mod tests {
             1.0348,
             0.050596,
             Reference::StudentT { df: 499.0 },
-            0.95,
+            Level::P95,
         )
         .unwrap();
         let q = Reference::StudentT { df: 499.0 }.quantile(0.975).unwrap();
@@ -291,7 +285,7 @@ mod tests {
             .check("lo", c.ci_low, 1.0348 - q * 0.050596)
             .unwrap();
         assert_eq!(c.df, Some(499.0));
-        let z = Coef::wald("x", 1.0, 0.5, Reference::Normal, 0.95).unwrap();
+        let z = Coef::wald("x", 1.0, 0.5, Reference::Normal, Level::P95).unwrap();
         Tol::rel(1e-12)
             .check("p", z.p_value, 0.045500263896358424)
             .unwrap();
@@ -304,15 +298,14 @@ mod tests {
 
     #[test]
     fn zero_or_nan_se_is_an_error() {
-        assert!(Coef::wald("x", 1.0, 0.0, Reference::Normal, 0.95).is_err());
-        assert!(Coef::wald("x", 1.0, f64::NAN, Reference::Normal, 0.95).is_err());
-        assert!(Coef::wald("x", f64::INFINITY, 1.0, Reference::Normal, 0.95).is_err());
-        assert!(Coef::wald("x", 1.0, 1.0, Reference::Normal, 1.0).is_err());
+        assert!(Coef::wald("x", 1.0, 0.0, Reference::Normal, Level::P95).is_err());
+        assert!(Coef::wald("x", 1.0, f64::NAN, Reference::Normal, Level::P95).is_err());
+        assert!(Coef::wald("x", f64::INFINITY, 1.0, Reference::Normal, Level::P95).is_err());
     }
 
     #[test]
     fn summary_serde_round_trip() {
-        let c = Coef::wald("x", 1.0, 0.5, Reference::Normal, 0.95).unwrap();
+        let c = Coef::wald("x", 1.0, 0.5, Reference::Normal, Level::P95).unwrap();
         let inf = Inference {
             nobs: 10,
             n_clusters: Some(3),

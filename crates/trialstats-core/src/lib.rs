@@ -8,6 +8,7 @@
 //! - [`compensated`]: double-double sums and dot products (for iterative refinement);
 //! - [`inference`]: coefficient rows ([`Coef`]), the covariance used ([`CovarianceInfo`]), the
 //!   convergence report ([`Convergence`]) and the whole [`Inference`] of a fit;
+//! - [`level`]: the confidence [`Level`], checked once;
 //! - [`optim`]: one Newton minimiser with step-halving and its [`Control`];
 //! - [`dist`]: p-values and quantiles (normal, t, χ², F) from statrs;
 //! - [`stats`]: sample moments safe from overflow;
@@ -28,6 +29,7 @@ pub mod dist;
 pub mod error;
 pub mod inference;
 mod kernels;
+pub mod level;
 pub mod linalg;
 pub mod optim;
 pub mod rng;
@@ -40,6 +42,7 @@ pub use cluster::Clusters;
 pub use dist::{Alternative, Reference};
 pub use error::{InputError, LinalgError};
 pub use inference::{Coef, Convergence, CovarianceInfo, Inference, Termination};
+pub use level::Level;
 pub use optim::Control;
 pub use table::{Align, Table};
 

@@ -30,6 +30,14 @@ use crate::linalg::{Spd, condition_number};
 /// Tolerances and limits of [`newton`]. The defaults are chosen to converge to (near) machine
 /// precision on well-conditioned likelihoods, tighter than R's defaults so that results match R
 /// to its printed digits.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Control;
+/// let c = Control { max_iter: 25, ..Control::default() };
+/// assert_eq!((c.max_iter, c.max_halvings), (25, 30));
+/// assert_eq!((c.grad_tol, c.step_tol), (1e-9, 1e-10));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Control {
     /// Maximum number of Newton iterations. Default 100.
@@ -68,6 +76,15 @@ pub struct Evaluation {
 impl Evaluation {
     /// An evaluation at a point outside the domain (of `n` parameters): f = +∞ with a zero
     /// gradient and Hessian, which makes the optimiser halve its step.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::optim::Evaluation;
+    /// let e = Evaluation::infeasible(2);
+    /// assert_eq!(e.value, f64::INFINITY);
+    /// assert_eq!(e.gradient.len(), 2);
+    /// assert_eq!(e.hessian.shape(), (2, 2));
+    /// ```
     pub fn infeasible(n: usize) -> Self {
         Self {
             value: f64::INFINITY,
@@ -157,6 +174,33 @@ pub fn newton<O: Objective>(
 ///
 /// # Errors
 /// As [`newton`].
+///
+/// # Examples
+/// ```
+/// use nalgebra::{DMatrix, DVector};
+/// use trialstats_core::optim::{newton_from, Control, Evaluation, Objective};
+/// use trialstats_core::LinalgError;
+///
+/// /// f(θ) = θ⁴/4 − θ: f′(θ) = θ³ − 1 vanishes at θ = 1.
+/// struct F;
+/// impl Objective for F {
+///     type Error = LinalgError;
+///     fn evaluate(&self, t: &DVector<f64>) -> Result<Evaluation, LinalgError> {
+///         let x = t[0];
+///         Ok(Evaluation {
+///             value: x.powi(4) / 4.0 - x,
+///             gradient: DVector::from_element(1, x.powi(3) - 1.0),
+///             hessian: DMatrix::from_element(1, 1, 3.0 * x * x),
+///         })
+///     }
+/// }
+/// # fn main() -> Result<(), LinalgError> {
+/// let start = DVector::from_element(1, 2.0);
+/// let eval = F.evaluate(&start)?; // e.g. to inspect the starting Hessian first
+/// let m = newton_from(&F, start, eval, &Control::default())?;
+/// assert!((m.theta[0] - 1.0).abs() < 1e-12 && (m.value + 0.75).abs() < 1e-15);
+/// # Ok(()) }
+/// ```
 pub fn newton_from<O: Objective>(
     objective: &O,
     start: DVector<f64>,

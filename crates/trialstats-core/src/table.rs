@@ -17,6 +17,19 @@ pub enum Align {
 }
 
 /// A table: optional title, a header row, body rows of text cells, and notes printed below.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::{Align, Table};
+/// let mut t = Table::new(&["term", "estimate"]);
+/// t.set_align(0, Align::Left);
+/// t.push_row(vec!["arm".into(), "0.52".into()]);
+/// t.notes.push("CR2 standard errors".into());
+/// assert_eq!(
+///     t.to_text(),
+///     "term  estimate\n--------------\narm       0.52\nNote: CR2 standard errors\n"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// Title printed above the table (text and Markdown; not in CSV).
@@ -33,6 +46,15 @@ pub struct Table {
 
 impl Table {
     /// A table with the given headers, all columns right-aligned.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Align, Table};
+    /// let t = Table::new(&["a", "b"]);
+    /// assert_eq!(t.header, ["a", "b"]);
+    /// assert_eq!(t.align, [Align::Right, Align::Right]);
+    /// assert!(t.rows.is_empty() && t.title.is_none());
+    /// ```
     pub fn new(header: &[&str]) -> Self {
         Self {
             title: None,
@@ -44,6 +66,15 @@ impl Table {
     }
 
     /// Sets the alignment of column `col` (ignored if there is no such column).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Align, Table};
+    /// let mut t = Table::new(&["a", "b"]);
+    /// t.set_align(0, Align::Left);
+    /// t.set_align(5, Align::Left); // no column 5: nothing happens
+    /// assert_eq!(t.align, [Align::Left, Align::Right]);
+    /// ```
     pub fn set_align(&mut self, col: usize, align: Align) {
         if let Some(a) = self.align.get_mut(col) {
             *a = align;
@@ -51,6 +82,15 @@ impl Table {
     }
 
     /// Appends a body row.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Table;
+    /// let mut t = Table::new(&["a", "b"]);
+    /// t.push_row(vec!["1".into()]); // a short row is padded when rendered
+    /// assert_eq!(t.rows.len(), 1);
+    /// assert_eq!(t.to_csv(), "a,b\n1,\n");
+    /// ```
     pub fn push_row(&mut self, row: Vec<String>) {
         self.rows.push(row);
     }
@@ -73,6 +113,15 @@ impl Table {
     }
 
     /// Renders as aligned plain text with a rule under the header.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Table;
+    /// let mut t = Table::new(&["n", "mean"]);
+    /// t.push_row(vec!["120".into(), "4.5".into()]);
+    /// t.title = Some("Baseline".into());
+    /// assert_eq!(t.to_text(), "Baseline\n  n  mean\n---------\n120   4.5\n");
+    /// ```
     pub fn to_text(&self) -> String {
         let ncols = self.ncols();
         let width: Vec<usize> = (0..ncols)
@@ -120,6 +169,15 @@ impl Table {
     }
 
     /// Renders as a GitHub-flavoured Markdown table (`|` in cells escaped).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Align, Table};
+    /// let mut t = Table::new(&["term", "p"]);
+    /// t.set_align(0, Align::Left);
+    /// t.push_row(vec!["a|b".into(), "0.03".into()]);
+    /// assert_eq!(t.to_markdown(), "| term | p |\n| :--- | ---: |\n| a\\|b | 0.03 |\n");
+    /// ```
     pub fn to_markdown(&self) -> String {
         let ncols = self.ncols();
         let esc = |s: &str| s.replace('|', "\\|");
@@ -155,6 +213,16 @@ impl Table {
 
     /// Renders as an HTML `<table>` (title as `<caption>`, notes in a `<tfoot>`), every cell
     /// escaped; numbers right-aligned by the column's alignment.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Table;
+    /// let mut t = Table::new(&["x"]);
+    /// t.push_row(vec!["a<b".into()]);
+    /// let html = t.to_html();
+    /// assert!(html.starts_with("<table>\n<thead><tr><th class=\"r\">x</th></tr></thead>"));
+    /// assert!(html.contains("<td class=\"r\">a&lt;b</td>"));
+    /// ```
     pub fn to_html(&self) -> String {
         let ncols = self.ncols();
         let mut out = String::from("<table>\n");
@@ -198,6 +266,15 @@ impl Table {
     }
 
     /// Renders as CSV (RFC 4180 quoting): the header and body rows only.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Table;
+    /// let mut t = Table::new(&["term", "estimate"]);
+    /// t.push_row(vec!["x, \"y\"".into(), "1.5".into()]);
+    /// t.title = Some("not in CSV".into());
+    /// assert_eq!(t.to_csv(), "term,estimate\n\"x, \"\"y\"\"\",1.5\n");
+    /// ```
     pub fn to_csv(&self) -> String {
         let ncols = self.ncols();
         let mut out = String::new();
@@ -217,6 +294,12 @@ impl fmt::Display for Table {
 }
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::table::html_escape;
+/// assert_eq!(html_escape("a < b & \"c\""), "a &lt; b &amp; &quot;c&quot;");
+/// ```
 pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -233,6 +316,15 @@ pub fn html_escape(s: &str) -> String {
 }
 
 /// Quotes a CSV field when it contains a comma, quote, or line break (RFC 4180).
+///
+/// # Examples
+/// ```
+/// use trialstats_core::table::csv_field;
+/// assert_eq!(csv_field("plain"), "plain");
+/// assert_eq!(csv_field("a,b"), "\"a,b\"");
+/// assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+/// assert_eq!(csv_field(" padded"), "\" padded\"");
+/// ```
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -243,6 +335,15 @@ pub fn csv_field(s: &str) -> String {
 
 /// Formats `x` with `sig` significant digits: fixed notation for 1e−4 ≤ |x| < 1e7, scientific
 /// otherwise; `NaN`, `Inf`, `-Inf` as R prints them.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::table::fmt_num;
+/// assert_eq!(fmt_num(1.0348375, 5), "1.0348");
+/// assert_eq!(fmt_num(0.029675, 3), "0.0297");
+/// assert_eq!(fmt_num(1.5e-7, 3), "1.50e-7");
+/// assert_eq!(fmt_num(f64::NEG_INFINITY, 3), "-Inf");
+/// ```
 pub fn fmt_num(x: f64, sig: usize) -> String {
     if x.is_nan() {
         return "NaN".into();
@@ -283,6 +384,14 @@ pub fn fmt_display(x: f64) -> String {
 }
 
 /// Formats a p-value: 4 significant digits down to 1e−4, then scientific with 2 digits.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::table::fmt_p;
+/// assert_eq!(fmt_p(0.04550026), "0.04550");
+/// assert_eq!(fmt_p(3.2e-70), "3.2e-70");
+/// assert_eq!(fmt_p(0.0), "0");
+/// ```
 pub fn fmt_p(p: f64) -> String {
     if p.is_nan() {
         "NaN".into()

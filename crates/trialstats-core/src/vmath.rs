@@ -30,21 +30,67 @@ use pulp::bytemuck;
 use pulp::{Arch, Simd, WithSimd};
 
 /// `v[i] ← e^{v[i]}` for every element.
+///
+/// # Examples
+/// ```
+/// use std::f64::consts::{E, LN_2};
+/// use trialstats_core::vmath::exp_in_place;
+/// let mut v = [0.0, 1.0, LN_2, -1000.0];
+/// exp_in_place(&mut v);
+/// assert_eq!(v[0], 1.0);
+/// assert!((v[1] - E).abs() <= 2.0 * f64::EPSILON * E);
+/// assert!((v[2] - 2.0).abs() <= 4.0 * f64::EPSILON);
+/// assert_eq!(v[3], 0.0); // underflows, as f64::exp
+/// ```
 pub fn exp_in_place(v: &mut [f64]) {
     Arch::new().dispatch(Map { v, f: Func::Exp });
 }
 
 /// `v[i] ← ln v[i]` for every element.
+///
+/// # Examples
+/// ```
+/// use std::f64::consts::{E, LN_10};
+/// use trialstats_core::vmath::ln_in_place;
+/// let mut v = [1.0, E, 10.0, 0.0];
+/// ln_in_place(&mut v);
+/// assert_eq!(v[0], 0.0);
+/// assert!((v[1] - 1.0).abs() <= 2.0 * f64::EPSILON);
+/// assert!((v[2] - LN_10).abs() <= 2.0 * f64::EPSILON * LN_10);
+/// assert_eq!(v[3], f64::NEG_INFINITY);
+/// ```
 pub fn ln_in_place(v: &mut [f64]) {
     Arch::new().dispatch(Map { v, f: Func::Ln });
 }
 
 /// `v[i] ← ln(1 + v[i])` for every element.
+///
+/// # Examples
+/// ```
+/// use std::f64::consts::LN_2;
+/// use trialstats_core::vmath::ln_1p_in_place;
+/// // ln(1 + x) = x − x²/2 + …: for x = 1e−20 the answer is x to the last bit.
+/// let mut v = [1e-20, 1.0, -1.0];
+/// ln_1p_in_place(&mut v);
+/// assert_eq!(v[0], 1e-20);
+/// assert!((v[1] - LN_2).abs() <= 2.0 * f64::EPSILON * LN_2);
+/// assert_eq!(v[2], f64::NEG_INFINITY);
+/// ```
 pub fn ln_1p_in_place(v: &mut [f64]) {
     Arch::new().dispatch(Map { v, f: Func::Ln1p });
 }
 
 /// `dst[i] = e^{src[i]}` over the common length.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::vmath::exp_into;
+/// let mut dst = [7.0; 3];
+/// exp_into(&mut dst, &[0.0, 2f64.ln()]);
+/// assert_eq!(dst[0], 1.0);
+/// assert!((dst[1] - 2.0).abs() <= 4.0 * f64::EPSILON);
+/// assert_eq!(dst[2], 7.0); // beyond the source's length: left alone
+/// ```
 pub fn exp_into(dst: &mut [f64], src: &[f64]) {
     let m = dst.len().min(src.len());
     dst[..m].copy_from_slice(&src[..m]);
@@ -52,6 +98,16 @@ pub fn exp_into(dst: &mut [f64], src: &[f64]) {
 }
 
 /// `dst[i] = ln(1 + src[i])` over the common length.
+///
+/// # Examples
+/// ```
+/// use std::f64::consts::E;
+/// use trialstats_core::vmath::ln_1p_into;
+/// let mut dst = [0.0; 2];
+/// ln_1p_into(&mut dst, &[E - 1.0, 0.0]);
+/// assert!((dst[0] - 1.0).abs() <= 4.0 * f64::EPSILON);
+/// assert_eq!(dst[1], 0.0);
+/// ```
 pub fn ln_1p_into(dst: &mut [f64], src: &[f64]) {
     let m = dst.len().min(src.len());
     dst[..m].copy_from_slice(&src[..m]);
@@ -60,6 +116,17 @@ pub fn ln_1p_into(dst: &mut [f64], src: &[f64]) {
 
 /// `Σ ln vᵢ`, vectorised (the log-likelihood of probabilities `v`). Four vector accumulators are
 /// summed in a fixed order. A zero gives −∞ and a negative value NaN, as `f64::ln` would.
+///
+/// # Examples
+/// ```
+/// use std::f64::consts::LN_2;
+/// use trialstats_core::vmath::sum_ln;
+/// // ln ½ + ln ¼ + ln 2 = −2 ln 2.
+/// let s = sum_ln(&[0.5, 0.25, 2.0]);
+/// assert!((s + 2.0 * LN_2).abs() <= 4.0 * f64::EPSILON);
+/// assert_eq!(sum_ln(&[0.5, 0.0]), f64::NEG_INFINITY);
+/// assert!(sum_ln(&[-1.0]).is_nan());
+/// ```
 pub fn sum_ln(v: &[f64]) -> f64 {
     Arch::new().dispatch(SumLn { v })
 }

@@ -34,6 +34,17 @@ pub struct Variable {
 
 impl Variable {
     /// The label R gives the variable: `col`, or `factor(col)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::Formula;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let f = Formula::parse(r#"y ~ factor(site, ref = "B") + age"#)?;
+    /// assert_eq!(f.variables[0].label(), "factor(site)");
+    /// assert_eq!(f.variables[0].reference.as_deref(), Some("B"));
+    /// assert_eq!(f.variables[1].label(), "age");
+    /// # Ok(()) }
+    /// ```
     pub fn label(&self) -> String {
         if self.factor {
             format!("factor({})", self.column)
@@ -50,12 +61,34 @@ pub struct Term(pub Vec<usize>);
 
 impl Term {
     /// Interaction order (number of variables).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::Formula;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // R: attr(terms(y ~ a*b*c), "order") = 1 1 1 2 2 2 3
+    /// let f = Formula::parse("y ~ a*b*c")?;
+    /// let order: Vec<usize> = f.terms.iter().map(|t| t.order()).collect();
+    /// assert_eq!(order, [1, 1, 1, 2, 2, 2, 3]);
+    /// # Ok(()) }
+    /// ```
     pub fn order(&self) -> usize {
         self.0.len()
     }
 }
 
 /// A parsed formula.
+///
+/// # Examples
+/// ```
+/// use trialstats_data::Formula;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let f = Formula::parse("hba1c ~ arm + age")?;
+/// assert_eq!((f.response.as_str(), f.intercept), ("hba1c", true));
+/// assert_eq!(f.variables.len(), 2);
+/// assert!(Formula::parse("~ arm").is_err()); // no response
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Formula {
     /// The text as given.
@@ -143,11 +176,31 @@ impl Formula {
     }
 
     /// The terms' labels as R prints them: `a`, `factor(b)`, `a:b`.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::Formula;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // R: attr(terms(y ~ a:b + c + a), "term.labels") = "c" "a" "a:b"
+    /// assert_eq!(Formula::parse("y ~ a:b + c + a")?.term_labels(), ["c", "a", "a:b"]);
+    /// // R: attr(terms(y ~ x*z - x), "term.labels") = "z" "x:z"
+    /// assert_eq!(Formula::parse("y ~ x*z - x")?.term_labels(), ["z", "x:z"]);
+    /// # Ok(()) }
+    /// ```
     pub fn term_labels(&self) -> Vec<String> {
         self.terms.iter().map(|t| self.term_label(t)).collect()
     }
 
     /// The label of one term.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::Formula;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let f = Formula::parse("y ~ factor(arm) * time")?;
+    /// assert_eq!(f.term_label(&f.terms[2]), "factor(arm):time");
+    /// # Ok(()) }
+    /// ```
     pub fn term_label(&self, t: &Term) -> String {
         t.0.iter()
             .filter_map(|&v| self.variables.get(v).map(Variable::label))

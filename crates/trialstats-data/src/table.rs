@@ -26,6 +26,12 @@ pub enum ColumnData {
 
 impl ColumnData {
     /// Number of rows.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::ColumnData;
+    /// assert_eq!(ColumnData::Numeric(vec![Some(1.0), None]).len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         match self {
             ColumnData::Numeric(v) => v.len(),
@@ -40,6 +46,13 @@ impl ColumnData {
     }
 
     /// Whether row `i` (0-based) is missing.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::ColumnData;
+    /// let c = ColumnData::Numeric(vec![Some(1.0), None]);
+    /// assert_eq!((c.is_missing(0), c.is_missing(1)), (false, true));
+    /// ```
     pub fn is_missing(&self, i: usize) -> bool {
         match self {
             ColumnData::Numeric(v) => v.get(i).is_none_or(Option::is_none),
@@ -49,6 +62,15 @@ impl ColumnData {
     }
 
     /// Row `i` (0-based) as text, as it would be written to CSV (`None` when missing).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::Column;
+    /// let arm = Column::categorical("arm", &[Some("peer"), None, Some("control")]);
+    /// assert_eq!(arm.data.text(0).as_deref(), Some("peer"));
+    /// assert_eq!(arm.data.text(1), None);
+    /// assert_eq!(Column::numeric("y", vec![Some(2.0)]).data.text(0).as_deref(), Some("2"));
+    /// ```
     pub fn text(&self, i: usize) -> Option<String> {
         match self {
             ColumnData::Numeric(v) => v.get(i).copied().flatten().map(format_number),
@@ -79,6 +101,14 @@ pub struct Column {
 
 impl Column {
     /// A numeric column.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::{Column, ColumnData};
+    /// let c = Column::numeric("hba1c", vec![Some(7.5), None]);
+    /// assert_eq!(c.name, "hba1c");
+    /// assert_eq!(c.data, ColumnData::Numeric(vec![Some(7.5), None]));
+    /// ```
     pub fn numeric(name: &str, values: Vec<Option<f64>>) -> Self {
         Self {
             name: name.to_owned(),
@@ -108,6 +138,15 @@ impl Column {
     }
 
     /// A categorical column from text values; levels are the sorted distinct values.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::{Column, ColumnData};
+    /// let c = Column::categorical("arm", &[Some("peer"), Some("control"), None, Some("peer")]);
+    /// let ColumnData::Categorical { codes, levels } = c.data else { unreachable!() };
+    /// assert_eq!(levels, ["control", "peer"]);
+    /// assert_eq!(codes, [Some(1), Some(0), None, Some(1)]);
+    /// ```
     pub fn categorical<S: AsRef<str>>(name: &str, values: &[Option<S>]) -> Self {
         let levels: Vec<String> = values
             .iter()
@@ -229,6 +268,14 @@ impl<R: Read> Read for LineLimited<R> {
 }
 
 /// Formats a number as CSV text: the shortest form that reads back to the same `f64`.
+///
+/// # Examples
+/// ```
+/// use trialstats_data::table::format_number;
+/// assert_eq!(format_number(2.0), "2");
+/// assert_eq!(format_number(0.1 + 0.2), "0.30000000000000004");
+/// assert_eq!(format_number(1.5e-7), "0.00000015");
+/// ```
 pub fn format_number(x: f64) -> String {
     format!("{x}")
 }
@@ -281,6 +328,19 @@ impl DataTable {
     /// # Errors
     /// [`DataError::ColumnLength`] if the columns differ in length, [`DataError::DuplicateColumn`]
     /// if two share a name, [`DataError::EmptyColumnName`] for an empty name.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::{Column, DataError, DataTable};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let y = Column::numeric("y", vec![Some(1.0), Some(2.0)]);
+    /// let arm = Column::categorical("arm", &[Some("a"), Some("b")]);
+    /// let t = DataTable::new("trial", vec![y.clone(), arm])?;
+    /// assert_eq!((t.source(), t.nrows(), t.ncols()), ("trial", 2, 2));
+    /// let short = Column::numeric("x", vec![Some(1.0)]);
+    /// assert!(matches!(DataTable::new("trial", vec![y, short]), Err(DataError::ColumnLength { .. })));
+    /// # Ok(()) }
+    /// ```
     pub fn new(source: &str, columns: Vec<Column>) -> Result<Self, DataError> {
         let nrows = columns.first().map_or(0, |c| c.data.len());
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -346,6 +406,18 @@ impl DataTable {
     /// [`DataError::DuplicateColumn`], [`DataError::EmptyColumnName`], [`DataError::Csv`], and
     /// [`DataError::NonFinite`] for `NaN`, `Inf` or `-Inf` cells, which are rejected rather than
     /// read as floating-point specials.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::{ColumnData, DataError, DataTable};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let t = DataTable::from_csv_reader("visits.csv", " id , bp\n1, 140\n2,NA\n".as_bytes())?;
+    /// assert_eq!(t.names(), ["id", "bp"]); // cells are trimmed
+    /// assert_eq!(t.numeric("bp")?, &[Some(140.0), None]);
+    /// let e = DataTable::from_csv_reader("bad.csv", "a,b\n1\n".as_bytes()).unwrap_err();
+    /// assert!(matches!(e, DataError::Ragged { row: 1, got: 1, expected: 2, .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn from_csv_reader<R: Read>(source: &str, reader: R) -> Result<Self, DataError> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -487,6 +559,17 @@ impl DataTable {
     /// Writes the table as CSV: a header, numbers in shortest round-trip form, missing as `NA`.
     /// Reading the output back gives an equal table (for categorical levels that do not look like
     /// numbers or `NA` and have no surrounding spaces).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::DataTable;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let t = DataTable::from_csv_str("in.csv", "y,arm\n1.0,peer\n,control\n2.5,peer\n")?;
+    /// // Missing as NA; a number keeps the spelling it had in the file (see [`Column::written`]).
+    /// assert_eq!(t.to_csv(), "y,arm\n1.0,peer\nNA,control\n2.5,peer\n");
+    /// assert_eq!(DataTable::from_csv_str("in.csv", &t.to_csv())?, t); // round trip
+    /// # Ok(()) }
+    /// ```
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
         let header: Vec<String> = self
@@ -530,6 +613,16 @@ impl DataTable {
         &self.columns
     }
     /// Column names, in file order.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::DataTable;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let t = DataTable::from_csv_str("demo.csv", "b,a,c\n1,2,3\n")?;
+    /// assert_eq!(t.names(), ["b", "a", "c"]);
+    /// assert_eq!(t.columns()[1].name, "a");
+    /// # Ok(()) }
+    /// ```
     pub fn names(&self) -> Vec<String> {
         self.columns.iter().map(|c| c.name.clone()).collect()
     }
@@ -538,6 +631,17 @@ impl DataTable {
     ///
     /// # Errors
     /// [`DataError::UnknownColumn`], with a suggestion when a name is close.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::{DataError, DataTable};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let t = DataTable::from_csv_str("demo.csv", "hba1c,sbp\n7.5,140\n")?;
+    /// assert_eq!(t.column("sbp")?.text(0).as_deref(), Some("140"));
+    /// let e = t.column("hbA1c").unwrap_err();
+    /// assert!(matches!(e, DataError::UnknownColumn { suggestion: Some(ref s), .. } if s == "hba1c"));
+    /// # Ok(()) }
+    /// ```
     pub fn column(&self, name: &str) -> Result<&Column, DataError> {
         self.index
             .get(name)
@@ -555,6 +659,17 @@ impl DataTable {
     /// # Errors
     /// [`DataError::UnknownColumn`]; [`DataError::NotNumeric`] for a categorical column;
     /// [`DataError::MixedColumn`] for a mixed one.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::{DataError, DataTable};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let t = DataTable::from_csv_str("demo.csv", "y,arm,z\n1.5,peer,1\nNA,control,x\n")?;
+    /// assert_eq!(t.numeric("y")?, &[Some(1.5), None]);
+    /// assert!(matches!(t.numeric("arm"), Err(DataError::NotNumeric { row: 1, .. })));
+    /// assert!(matches!(t.numeric("z"), Err(DataError::MixedColumn { row: 2, .. })));
+    /// # Ok(()) }
+    /// ```
     pub fn numeric(&self, name: &str) -> Result<&[Option<f64>], DataError> {
         let col = self.column(name)?;
         match &col.data {

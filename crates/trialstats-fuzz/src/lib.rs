@@ -9,14 +9,15 @@
 // A harness asserts its properties: a failed assertion is the finding.
 #![allow(clippy::panic, clippy::expect_used)]
 
-use trialstats_core::Clusters;
 use trialstats_core::nalgebra::DMatrix;
+use trialstats_core::{Clusters, Level};
 use trialstats_data::{Column, DataTable, Formula, FrameOptions, ModelFrame};
 use trialstats_instruments::eq5d::{HealthState, Version, value_sets};
 use trialstats_instruments::{Dds, DdsVersion, Eq5d, Instrument, Mmas8, Phq9, Sdsca};
 use trialstats_robust::{CrType, HcType, Logit, Ols, Vcov};
 use trialstats_twosample::{
-    FisherControl, MonteCarlo, chisq_test, fisher_test_with, hodges_lehmann, t_test, wilcox_test,
+    Continuity, Exact, FisherControl, MonteCarlo, Variances, chisq_test, fisher_test_with,
+    hodges_lehmann, t_test, wilcox_test,
 };
 use trialstats_ukpds::{Equation, ProfileBuilder};
 
@@ -134,18 +135,18 @@ pub fn two_sample(data: &[u8]) {
     let v = values(rest);
     let at = usize::from(split).min(v.len());
     let (x, y) = v.split_at(at);
-    for equal in [true, false] {
-        if let Ok(r) = t_test(x, y, equal, 0.95) {
+    for variances in [Variances::Equal, Variances::Unequal] {
+        if let Ok(r) = t_test(x, y, variances, Level::P95) {
             check_p("t", r.p_value);
             assert!(r.ci.is_some_and(|(a, b)| a.is_finite() && b.is_finite() && a <= b));
         }
     }
-    for exact in [None, Some(true), Some(false)] {
-        for correct in [true, false] {
-            if let Ok(r) = wilcox_test(x, y, exact, correct) {
+    for exact in [Exact::Auto, Exact::Always, Exact::Never] {
+        for continuity in [Continuity::Corrected, Continuity::Uncorrected] {
+            if let Ok(r) = wilcox_test(x, y, exact, continuity) {
                 check_p("wilcoxon", r.p_value);
             }
-            if let Ok((est, (lo, hi))) = hodges_lehmann(x, y, 0.95, exact, correct) {
+            if let Ok((est, (lo, hi))) = hodges_lehmann(x, y, Level::P95, exact, continuity) {
                 assert!(est.is_finite() && lo.is_finite() && hi.is_finite());
                 assert!(lo <= hi, "interval [{lo}, {hi}]");
             }
@@ -167,8 +168,8 @@ pub fn contingency(data: &[u8]) {
     let t: Vec<Vec<f64>> = (0..r)
         .map(|i| (0..c).map(|j| f64::from(cells[i * c + j] % 9)).collect())
         .collect();
-    for correct in [true, false] {
-        if let Ok(x) = chisq_test(&t, correct) {
+    for continuity in [Continuity::Corrected, Continuity::Uncorrected] {
+        if let Ok(x) = chisq_test(&t, continuity) {
             check_p("chisq", x.p_value);
         }
     }
@@ -176,7 +177,7 @@ pub fn contingency(data: &[u8]) {
         workspace: 20_000,
         fallback: Some(MonteCarlo { reps: 200, seed: 1 }),
     };
-    if let Ok(f) = fisher_test_with(&t, 0.95, &control) {
+    if let Ok(f) = fisher_test_with(&t, Level::P95, &control) {
         check_p("fisher", f.p_value);
     }
 }
@@ -208,7 +209,7 @@ pub fn regression(data: &[u8]) {
             });
         }
         for how in vcovs {
-            if let Ok(inf) = fit.infer(&how, 0.95) {
+            if let Ok(inf) = fit.infer(&how, Level::P95) {
                 for c in &inf.coefficients {
                     assert!(
                         c.std_error.is_finite() && c.std_error > 0.0,
@@ -226,7 +227,7 @@ pub fn regression(data: &[u8]) {
     };
     let ybin: Vec<f64> = y.iter().map(|&v| f64::from(u8::from(v > median))).collect();
     if let Ok(fit) = Logit::new(&x, &ybin).and_then(|l| l.fit()) {
-        if let Ok(inf) = fit.infer(&Vcov::Iid, 0.95) {
+        if let Ok(inf) = fit.infer(&Vcov::Iid, Level::P95) {
             for c in &inf.coefficients {
                 assert!(c.std_error.is_finite(), "logit: {c:?}");
             }
@@ -240,7 +241,7 @@ pub fn regression(data: &[u8]) {
     let xs = x.columns(1, 2).into_owned();
     if let Ok(clm) = trialstats_ordinal::Clm::new(&cats, 3, &xs) {
         if let Ok(fit) = clm.fit() {
-            if let Ok(inf) = fit.infer(&Vcov::Iid, 0.95) {
+            if let Ok(inf) = fit.infer(&Vcov::Iid, Level::P95) {
                 for c in &inf.coefficients {
                     assert!(c.std_error.is_finite(), "clm: {c:?}");
                 }

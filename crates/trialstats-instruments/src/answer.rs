@@ -13,6 +13,19 @@ use crate::error::ScoreError;
 /// For a scale of n items of which a are answered with sum s, a prorated score is the mean of the
 /// answered items, s/a, and a prorated total is s·n/a (unrounded). With no item missing both are
 /// the ordinary mean and sum.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{Instrument, MissingPolicy, Phq9};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Seven items answered 1, two missing (tests/scales.rs).
+/// let mut row = vec![Some("1"); 7];
+/// row.extend([None, None]);
+/// assert_eq!(Phq9::default().score_answers(&row)?.total, None); // Reject: complete case
+/// let prorate = Phq9::with_policy(MissingPolicy::Prorate { max_missing: 2 });
+/// assert_eq!(prorate.score_answers(&row)?.total, Some(9.0)); // 7 · 9 / 7
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingPolicy {
@@ -32,6 +45,15 @@ pub enum MissingPolicy {
 
 impl MissingPolicy {
     /// Whether a scale of `n` items with `answered` answers may be scored under this policy.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::MissingPolicy;
+    /// assert!(!MissingPolicy::Reject.allows(8, 9));
+    /// assert!(MissingPolicy::Prorate { max_missing: 2 }.allows(7, 9));
+    /// assert!(!MissingPolicy::Prorate { max_missing: 2 }.allows(6, 9));
+    /// assert!(MissingPolicy::HalfRule.allows(2, 4) && !MissingPolicy::HalfRule.allows(2, 5));
+    /// ```
     pub fn allows(self, answered: usize, n: usize) -> bool {
         let missing = n.saturating_sub(answered);
         answered > 0
@@ -43,6 +65,16 @@ impl MissingPolicy {
     }
 
     /// The policy in words, for messages and reports.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::MissingPolicy;
+    /// assert_eq!(MissingPolicy::Reject.describe(), "reject (complete case)");
+    /// assert_eq!(
+    ///     MissingPolicy::Prorate { max_missing: 2 }.describe(),
+    ///     "prorate when at most 2 items are missing"
+    /// );
+    /// ```
     pub fn describe(self) -> String {
         match self {
             MissingPolicy::Reject => "reject (complete case)".to_string(),

@@ -43,6 +43,14 @@ use crate::{Cell, Instrument};
 const ALLOWED: &str = "1, 2, 3, 4, 5 or 6";
 
 /// A DDS-17 item, by content (abbreviated), in the order of the 2005 published form.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::DdsItem;
+/// assert_eq!(DdsItem::ALL.len(), 17);
+/// assert_eq!(DdsItem::ALL[13], DdsItem::Overwhelmed); // item 14 of the 2005 form
+/// assert_eq!(DdsItem::DDS2, [DdsItem::Overwhelmed, DdsItem::FailingRoutine]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DdsItem {
@@ -131,11 +139,29 @@ impl DdsItem {
     ];
 
     /// Position on the 2005 form, 1–17.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::DdsItem;
+    /// // DDS-4 reads dds14, dds6, dds16 and dds3 (tests/scales.rs).
+    /// assert_eq!(DdsItem::DDS4.map(DdsItem::number), [14, 6, 16, 3]);
+    /// assert_eq!(DdsItem::TooMuchEnergy.number(), 1);
+    /// ```
     pub fn number(self) -> usize {
         self as usize + 1
     }
 
     /// The item's subscale (Polonsky 2005).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::dds::Subscale;
+    /// use trialstats_instruments::DdsItem;
+    /// assert_eq!(DdsItem::DoctorConcerns.subscale(), Subscale::PhysicianDistress);
+    /// // Subscale sizes of Polonsky 2005: 5, 4, 5, 3.
+    /// let n = |s| DdsItem::ALL.iter().filter(|i| i.subscale() == s).count();
+    /// assert_eq!((n(Subscale::EmotionalBurden), n(Subscale::InterpersonalDistress)), (5, 3));
+    /// ```
     pub fn subscale(self) -> Subscale {
         use DdsItem::*;
         match self {
@@ -169,6 +195,15 @@ pub enum DdsLevel {
 
 impl DdsLevel {
     /// The level of a mean item score.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::DdsLevel;
+    /// // Fisher 2012: < 2 little, 2 to < 3 moderate, ≥ 3 high.
+    /// assert_eq!(DdsLevel::of(1.99), DdsLevel::Little);
+    /// assert_eq!(DdsLevel::of(2.0), DdsLevel::Moderate);
+    /// assert_eq!(DdsLevel::of(3.0), DdsLevel::High);
+    /// ```
     pub fn of(mean: f64) -> Self {
         if mean < 2.0 {
             DdsLevel::Little
@@ -180,6 +215,12 @@ impl DdsLevel {
     }
 
     /// Label as printed.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::DdsLevel;
+    /// assert_eq!(DdsLevel::High.label(), "high distress");
+    /// ```
     pub fn label(self) -> &'static str {
         match self {
             DdsLevel::Little => "little or no distress",
@@ -204,6 +245,13 @@ pub enum DdsVersion {
 
 impl DdsVersion {
     /// The items this version reads, in input order.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{DdsItem, DdsVersion};
+    /// assert_eq!(DdsVersion::Dds17.items().len(), 17);
+    /// assert_eq!(DdsVersion::Dds4.items(), DdsItem::DDS4);
+    /// ```
     pub fn items(self) -> &'static [DdsItem] {
         match self {
             DdsVersion::Dds17 => &DdsItem::ALL,
@@ -229,6 +277,13 @@ pub struct DdsResponse {
 
 impl DdsResponse {
     /// An empty response.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{DdsItem, DdsResponse};
+    /// let r = DdsResponse::new();
+    /// assert!(DdsItem::ALL.iter().all(|&i| r.get(i).is_none()));
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -237,6 +292,18 @@ impl DdsResponse {
     ///
     /// # Errors
     /// The item and value of an answer outside 1–6 or not whole.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{DdsItem, DdsResponse};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut r = DdsResponse::new();
+    /// r.set(DdsItem::Overwhelmed, Some(4.0))?;
+    /// assert_eq!(r.get(DdsItem::Overwhelmed), Some(4));
+    /// assert!(r.set(DdsItem::Overwhelmed, Some(0.0)).is_err()); // answers are 1–6
+    /// assert!(r.set(DdsItem::Overwhelmed, Some(2.5)).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn set(&mut self, item: DdsItem, answer: Option<f64>) -> Result<(), ScoreError> {
         self.answers[item as usize] = match answer {
             Some(v) => Some(check_code(
@@ -253,6 +320,16 @@ impl DdsResponse {
     }
 
     /// The answer to an item.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{DdsItem, DdsResponse};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut r = DdsResponse::new();
+    /// r.set(DdsItem::MealPlan, Some(6.0))?;
+    /// assert_eq!((r.get(DdsItem::MealPlan), r.get(DdsItem::NotTesting)), (Some(6), None));
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self, item: DdsItem) -> Option<u8> {
         self.answers[item as usize]
     }
@@ -282,6 +359,19 @@ pub struct DdsScore {
 }
 
 /// The DDS scorer.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{Dds, DdsLevel, DdsVersion, Instrument};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // DDS-4 columns dds14, dds6, dds16, dds3: mean(2, 2, 1, 1) = 1.5, little distress
+/// // (tests/scales.rs).
+/// let dds4 = Dds::new(DdsVersion::Dds4);
+/// assert_eq!(dds4.columns(), ["dds14", "dds6", "dds16", "dds3"]);
+/// let s = dds4.score_answers(&["2", "2", "1", "1"].map(Some))?;
+/// assert_eq!((s.mean, s.level), (Some(1.5), Some(DdsLevel::Little)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Dds {
     /// Which form (default DDS-17).
@@ -292,6 +382,13 @@ pub struct Dds {
 
 impl Dds {
     /// A scorer of `version` with the default policy.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{Dds, DdsVersion, MissingPolicy};
+    /// let d = Dds::new(DdsVersion::Dds2);
+    /// assert_eq!((d.version, d.policy), (DdsVersion::Dds2, MissingPolicy::Reject));
+    /// ```
     pub fn new(version: DdsVersion) -> Self {
         Dds {
             version,
@@ -300,6 +397,20 @@ impl Dds {
     }
 
     /// Scores a response (DDS accepts every policy).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{Dds, DdsItem, DdsResponse, DdsVersion, MissingPolicy};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Two of the four DDS-4 items answered, 4 and 2 (tests/scales.rs).
+    /// let mut r = DdsResponse::new();
+    /// r.set(DdsItem::Overwhelmed, Some(4.0))?;
+    /// r.set(DdsItem::FailingRoutine, Some(2.0))?;
+    /// assert_eq!(Dds::new(DdsVersion::Dds4).score_response(&r).mean, None); // complete case
+    /// let half = Dds { version: DdsVersion::Dds4, policy: MissingPolicy::HalfRule };
+    /// assert_eq!(half.score_response(&r).mean, Some(3.0)); // mean of the answered half
+    /// # Ok(()) }
+    /// ```
     pub fn score_response(&self, r: &DdsResponse) -> DdsScore {
         let p = self.policy;
         let items = self.version.items();

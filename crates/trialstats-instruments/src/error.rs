@@ -9,6 +9,14 @@ use thiserror::Error;
 /// A *missing* item is not an error: under the default policy it makes the score missing
 /// (`None`). Errors are for answers that cannot be right (out of range, not a whole number, wrong
 /// number of items, unknown value set).
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{Instrument, Phq9, ScoreError};
+/// let e = Phq9::default().score_answers(&[Some("0"); 10]).unwrap_err();
+/// assert!(matches!(e, ScoreError::WrongItemCount { expected: 9, got: 10, .. }));
+/// assert_eq!(e.to_string(), "PHQ-9: expected 9 items, got 10");
+/// ```
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum ScoreError {

@@ -59,6 +59,13 @@ pub enum Frequency {
 
 impl Frequency {
     /// From the code 0–3.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::Frequency;
+    /// assert_eq!(Frequency::from_code(2), Some(Frequency::MoreThanHalfTheDays));
+    /// assert_eq!(Frequency::from_code(4), None);
+    /// ```
     pub fn from_code(code: u8) -> Option<Self> {
         match code {
             0 => Some(Frequency::NotAtAll),
@@ -70,6 +77,13 @@ impl Frequency {
     }
 
     /// The code 0–3.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::Frequency;
+    /// assert_eq!(Frequency::NearlyEveryDay.code(), 3);
+    /// assert_eq!(Frequency::NotAtAll.code(), 0);
+    /// ```
     pub fn code(self) -> u8 {
         self as u8
     }
@@ -90,6 +104,23 @@ impl Phq9Response {
     ///
     /// # Errors
     /// [`ScoreError::WrongItemCount`], or the item and value of a code outside 0–3 or not whole.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{Frequency, Phq9Response};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut codes = [Some(0.0); 9];
+    /// codes[8] = None;
+    /// let r = Phq9Response::from_codes(&codes)?;
+    /// assert_eq!((r.items[0], r.items[8]), (Some(Frequency::NotAtAll), None));
+    /// codes[2] = Some(4.0);
+    /// let e = Phq9Response::from_codes(&codes).unwrap_err();
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "PHQ-9 item 3: \"4\" is not an allowed answer (allowed: 0, 1, 2 or 3)"
+    /// );
+    /// # Ok(()) }
+    /// ```
     pub fn from_codes(codes: &[Option<f64>]) -> Result<Self, ScoreError> {
         check_count(NAME, 9, codes.len())?;
         let mut items = [None; 9];
@@ -109,6 +140,17 @@ impl Phq9Response {
     ///
     /// # Errors
     /// The item and value of a code outside 0–3 or not whole.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{Phq9, Phq9Response};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let r = Phq9Response::from_codes(&[Some(1.0); 9])?.with_difficulty(Some(3.0))?;
+    /// let s = Phq9::default().score_response(&r);
+    /// assert_eq!((s.total, s.difficulty), (Some(9.0), Some(3))); // item 10 is not in the total
+    /// assert!(r.with_difficulty(Some(4.0)).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn with_difficulty(mut self, code: Option<f64>) -> Result<Self, ScoreError> {
         self.difficulty = match code {
             Some(v) => Some(check_code(NAME, &|| "item 10".into(), v, 0, 3, ALLOWED)?),
@@ -123,6 +165,13 @@ fn item_label(i: usize) -> String {
 }
 
 /// Severity band of a total (Kroenke 2001), applied to the unrounded total.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::Severity;
+/// assert!(Severity::Minimal < Severity::Severe); // ordered, for ordinal models
+/// assert_eq!(Severity::of(12.0), Severity::Moderate);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -140,6 +189,17 @@ pub enum Severity {
 
 impl Severity {
     /// The band of a total.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::Severity;
+    /// // Band edges of Kroenke 2001: 5, 10, 15, 20 (tests/scales.rs).
+    /// assert_eq!(Severity::of(4.0), Severity::Minimal);
+    /// assert_eq!(Severity::of(9.0), Severity::Mild);
+    /// assert_eq!(Severity::of(9.9), Severity::Mild); // unrounded (prorated) totals
+    /// assert_eq!(Severity::of(15.0), Severity::ModeratelySevere);
+    /// assert_eq!(Severity::of(20.0), Severity::Severe);
+    /// ```
     pub fn of(total: f64) -> Self {
         if total < 5.0 {
             Severity::Minimal
@@ -155,11 +215,24 @@ impl Severity {
     }
 
     /// Ordinal code 1–5 (for ordered models).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::Severity;
+    /// assert_eq!(Severity::Minimal.code(), 1);
+    /// assert_eq!(Severity::of(27.0).code(), 5);
+    /// ```
     pub fn code(self) -> u8 {
         self as u8 + 1
     }
 
     /// Label as printed.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::Severity;
+    /// assert_eq!(Severity::ModeratelySevere.label(), "moderately severe");
+    /// ```
     pub fn label(self) -> &'static str {
         match self {
             Severity::Minimal => "minimal",
@@ -172,6 +245,19 @@ impl Severity {
 }
 
 /// Result of the DSM-IV-based algorithm.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{Phq9, Phq9Response, Syndrome};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Items 1 and 3 at 2, item 9 at 1: three symptoms, item 1 ≥ 2 → other depressive syndrome
+/// // (Spitzer 1999; tests/scales.rs).
+/// let codes = [2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0].map(Some);
+/// let s = Phq9::default().score_response(&Phq9Response::from_codes(&codes)?);
+/// assert_eq!(s.syndrome, Some(Syndrome::OtherDepressive));
+/// assert_eq!((s.total, s.item9_flag), (Some(5.0), Some(true)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Syndrome {
@@ -211,6 +297,18 @@ pub struct Phq9Score {
 }
 
 /// The PHQ-9 scorer. Input columns: `phq1`…`phq9`, and `phq10` (item 10) when `with_item10`.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{Instrument, Phq9};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let phq = Phq9::default();
+/// assert_eq!(phq.columns()[8], "phq9");
+/// let row = ["3", "3", "2", "2", "2", "0", "0", "0", "0"].map(Some);
+/// let s = phq.score_answers(&row)?;
+/// assert_eq!((s.total, s.phq8, s.phq2), (Some(12.0), Some(12.0), Some(6.0)));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Phq9 {
     /// Missing-item policy (default [`MissingPolicy::Reject`]).
@@ -221,6 +319,20 @@ pub struct Phq9 {
 
 impl Phq9 {
     /// The scorer with a missing-item policy.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{MissingPolicy, Phq9, Phq9Response};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // 2 + 1 + 0 + 0 + 0 + 0 + 0 = 3 over 7 answered items → 3 · 9/7, unrounded (tests/scales.rs).
+    /// let (x, o) = (None, Some(0.0));
+    /// let codes = [Some(2.0), Some(1.0), o, x, o, o, o, x, o];
+    /// let s = Phq9::with_policy(MissingPolicy::Prorate { max_missing: 2 })
+    ///     .score_response(&Phq9Response::from_codes(&codes)?);
+    /// assert!((s.total.ok_or("no total")? - 27.0 / 7.0).abs() < 1e-15);
+    /// assert!(s.prorated && s.syndrome.is_none()); // the algorithm needs all nine items
+    /// # Ok(()) }
+    /// ```
     pub fn with_policy(policy: MissingPolicy) -> Self {
         Phq9 {
             policy,
@@ -229,6 +341,19 @@ impl Phq9 {
     }
 
     /// Scores a response (the [`Instrument::score`] of this scorer; PHQ-9 accepts every policy).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{Phq9, Phq9Response, Severity, Syndrome};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // 3+3+2+2+2 = 12, moderate; items 1–5 ≥ 2 → major depressive syndrome (tests/scales.rs).
+    /// let codes = [3.0, 3.0, 2.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0].map(Some);
+    /// let s = Phq9::default().score_response(&Phq9Response::from_codes(&codes)?);
+    /// assert_eq!((s.total, s.severity), (Some(12.0), Some(Severity::Moderate)));
+    /// assert_eq!(s.syndrome, Some(Syndrome::MajorDepressive));
+    /// assert_eq!((s.phq2_positive, s.item9_flag), (Some(true), Some(false)));
+    /// # Ok(()) }
+    /// ```
     pub fn score_response(&self, r: &Phq9Response) -> Phq9Score {
         let v = |i: usize| r.items[i].map(|f| f64::from(f.code()));
         let n_missing = r.items.iter().filter(|x| x.is_none()).count();

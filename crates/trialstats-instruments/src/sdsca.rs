@@ -47,6 +47,22 @@ impl SdscaResponse {
     ///
     /// # Errors
     /// [`ScoreError::WrongItemCount`]; the item and value of an answer out of range or not whole.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::SdscaResponse;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut codes = [7.0, 5.0, 3.0, 2.0, 1.0, 0.0, 7.0, 7.0, 4.0, 2.0, 1.0, 10.0].map(Some);
+    /// let r = SdscaResponse::from_codes(&codes)?;
+    /// assert_eq!((r.days[0], r.smoked, r.cigarettes), (Some(7), Some(true), Some(10.0)));
+    /// codes[5] = Some(8.0); // 8 days in the last 7
+    /// let e = SdscaResponse::from_codes(&codes).unwrap_err();
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "SDSCA item 6: \"8\" is not an allowed answer (allowed: 0 to 7 days)"
+    /// );
+    /// # Ok(()) }
+    /// ```
     pub fn from_codes(codes: &[Option<f64>]) -> Result<Self, ScoreError> {
         check_count(NAME, 12, codes.len())?;
         let mut r = SdscaResponse::default();
@@ -107,6 +123,19 @@ pub struct SdscaScore {
 }
 
 /// The SDSCA scorer. Input columns `sdsca1`…`sdsca12`.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{Instrument, MissingPolicy, Sdsca};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let row = ["7", "5", "3", "2", "1", "0", "7", "7", "4", "2", "0", "0"].map(Some);
+/// let s = Sdsca::default().score_answers(&row)?;
+/// assert_eq!((s.general_diet, s.exercise), (Some(6.0), Some(0.5))); // (7+5)/2, (1+0)/2
+/// // No prorating rule exists for the SDSCA.
+/// let prorate = Sdsca { policy: MissingPolicy::HalfRule };
+/// assert!(prorate.score_answers(&row).is_err());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sdsca {
     /// Missing-item policy: only [`MissingPolicy::Reject`].
@@ -115,6 +144,19 @@ pub struct Sdsca {
 
 impl Sdsca {
     /// Scores a response under the default policy.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{Sdsca, SdscaResponse};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Toobert 2000 rules (tests/scales.rs): item 4 is reversed, specific diet = (3 + (7 − 2))/2.
+    /// let codes = [7.0, 5.0, 3.0, 2.0, 1.0, 0.0, 7.0, 7.0, 4.0, 2.0, 0.0, 0.0].map(Some);
+    /// let s = Sdsca::score_response(&SdscaResponse::from_codes(&codes)?);
+    /// assert_eq!((s.specific_diet, s.blood_glucose_testing), (Some(4.0), Some(7.0)));
+    /// assert_eq!((s.foot_care, s.items[3]), (Some(3.0), Some(2)));
+    /// assert!(s.warnings.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn score_response(r: &SdscaResponse) -> SdscaScore {
         let d = |i: usize| r.days[i].map(f64::from);
         let pair = |a: Option<f64>, b: Option<f64>| Some((a? + b?) / 2.0);

@@ -11,4 +11,6 @@ pub mod mice;
 pub mod pool;
 
 pub use mice::{ClusterTerm, Imputed, Method, Mice, Progress, TracePoint};
-pub use pool::{Estimates, MiError, Pooled, PooledTerm, pool, pool_scalar};
+pub use pool::{
+    AnalysisFailure, Estimates, ImputationFailure, MiError, Pooled, PooledTerm, pool, pool_scalar,
+};

@@ -42,10 +42,11 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 use trialstats_core::linalg::{Spd, crossprod, weighted_crossprod};
 use trialstats_core::rng::{Rng, splitmix64};
+use trialstats_core::{Level, LinalgError};
 use trialstats_data::{Column, ColumnData, DataTable};
 use trialstats_ordinal::Clm;
 
-use crate::pool::{Estimates, MiError, Pooled, pool};
+use crate::pool::{AnalysisFailure, Estimates, ImputationFailure, MiError, Pooled, pool};
 
 /// How a column is imputed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -140,6 +141,10 @@ pub const MAX_ITERATIONS: usize = 10_000;
 
 /// Most values the completed data sets may hold in all (m × rows × columns; 8 bytes each).
 pub const MAX_COMPLETED_CELLS: usize = 250_000_000;
+
+/// Newton steps allowed to the logistic imputation model (mice's `glm.fit` allows 25; the
+/// augmented data of White, Daniel & Royston (2010) keep the fit finite, so 50 is ample).
+const LOGISTIC_STEPS: usize = 50;
 
 /// A MICE specification over a data table.
 #[derive(Debug, Clone)]
@@ -512,12 +517,12 @@ impl Mice {
                     continue;
                 }
                 let x = self.design(j, &cur);
-                let imputed = self.impute(j, method, &x, &cur[j], rng).map_err(|detail| {
+                let imputed = self.impute(j, method, &x, &cur[j], rng).map_err(|source| {
                     MiError::Imputation {
                         column: self.vars[j].name.clone(),
                         iteration: it + 1,
                         chain: chain + 1,
-                        detail,
+                        source,
                     }
                 })?;
                 let mut k = 0;
@@ -612,7 +617,7 @@ impl Mice {
         x: &DMatrix<f64>,
         y: &[f64],
         rng: &mut Rng,
-    ) -> Result<Vec<f64>, String> {
+    ) -> Result<Vec<f64>, ImputationFailure> {
         let obs: Vec<usize> = (0..y.len()).filter(|&i| self.vars[j].observed[i]).collect();
         let mis: Vec<usize> = (0..y.len())
             .filter(|&i| !self.vars[j].observed[i])
@@ -641,9 +646,7 @@ impl Mice {
                 let y01: Vec<f64> = yo.iter().map(|&v| if v > lo { 1.0 } else { 0.0 }).collect();
                 let (xa, ya, wa) = augment(x, &xo, &y01);
                 let (beta, cov) = logistic(&xa, &ya, &wa)?;
-                let l = Spd::new(cov, "covariance of the logistic fit")
-                    .map_err(|e| e.to_string())?
-                    .l();
+                let l = Spd::new(cov, "covariance of the logistic fit")?.l();
                 let z = DVector::from_fn(beta.len(), |_, _| rng.normal());
                 let beta_star = &beta + &l * z;
                 let eta = &xm * &beta_star;
@@ -657,17 +660,15 @@ impl Mice {
             }
             Method::Polr => {
                 let Kind::Categorical(levels) = &self.vars[j].kind else {
-                    return Err("polr needs a categorical column".into());
+                    return Err(ImputationFailure::NotCategorical);
                 };
                 let codes: Vec<usize> = yo.iter().map(|&v| v as usize).collect();
                 // Clm has no intercept: drop the design's first column.
                 let xo1 = xo.columns(1, xo.ncols() - 1).into_owned();
                 let xm1 = xm.columns(1, xm.ncols() - 1).into_owned();
                 let labels: Vec<String> = (0..levels.len()).map(|c| c.to_string()).collect();
-                let fit = Clm::with_levels(&codes, &labels, &xo1)
-                    .and_then(|c| c.fit())
-                    .map_err(|e| e.to_string())?;
-                let probs = fit.predict(&xm1).map_err(|e| e.to_string())?;
+                let fit = Clm::with_levels(&codes, &labels, &xo1).and_then(|c| c.fit())?;
+                let probs = fit.predict(&xm1)?;
                 let kept: Vec<f64> = fit
                     .levels()
                     .iter()
@@ -697,7 +698,7 @@ fn norm_draw(
     x: &DMatrix<f64>,
     y: &[f64],
     rng: &mut Rng,
-) -> Result<(DVector<f64>, DVector<f64>, f64), String> {
+) -> Result<(DVector<f64>, DVector<f64>, f64), LinalgError> {
     const RIDGE: f64 = 1e-5;
     let n = x.nrows();
     let p = x.ncols();
@@ -705,19 +706,15 @@ fn norm_draw(
     for d in 0..p {
         xtx[(d, d)] += RIDGE * xtx[(d, d)];
     }
-    let spd = Spd::new(xtx, "X'X of the imputation model").map_err(|e| e.to_string())?;
+    let spd = Spd::new(xtx, "X'X of the imputation model")?;
     let yv = DVector::from_column_slice(y);
-    let beta_hat = spd
-        .solve(&(x.transpose() * &yv))
-        .map_err(|e| e.to_string())?;
+    let beta_hat = spd.solve(&(x.transpose() * &yv))?;
     let resid = &yv - x * &beta_hat;
     let rss = resid.dot(&resid);
     let df = (n as f64 - p as f64).max(1.0);
     let sigma = (rss / rng.chi_square(df)).sqrt();
     let v = spd.inverse();
-    let l = Spd::new(v, "(X'X)⁻¹ of the imputation model")
-        .map_err(|e| e.to_string())?
-        .l();
+    let l = Spd::new(v, "(X'X)⁻¹ of the imputation model")?.l();
     let z = DVector::from_fn(p, |_, _| rng.normal());
     let beta_star = &beta_hat + (&l * z) * sigma;
     Ok((beta_hat, beta_star, sigma))
@@ -830,10 +827,10 @@ fn logistic(
     x: &DMatrix<f64>,
     y: &[f64],
     weights: &[f64],
-) -> Result<(DVector<f64>, DMatrix<f64>), String> {
+) -> Result<(DVector<f64>, DMatrix<f64>), ImputationFailure> {
     let p = x.ncols();
     let mut beta = DVector::zeros(p);
-    for _ in 0..50 {
+    for _ in 0..LOGISTIC_STEPS {
         let eta = x * &beta;
         let mu: Vec<f64> = eta.iter().map(|e| 1.0 / (1.0 + (-e).exp())).collect();
         // Score Xᵀ(w·(y − μ)) and information XᵀWX with W = w·μ(1 − μ), by core's kernels.
@@ -843,16 +840,17 @@ fn logistic(
         let w: Vec<f64> = (0..mu.len())
             .map(|i| weights[i] * (mu[i] * (1.0 - mu[i])).max(1e-12))
             .collect();
-        let info = weighted_crossprod(x, &w).map_err(|e| e.to_string())?;
-        let spd = Spd::new(info, "information of the logistic imputation model")
-            .map_err(|e| e.to_string())?;
-        let step = spd.solve(&grad).map_err(|e| e.to_string())?;
+        let info = weighted_crossprod(x, &w)?;
+        let spd = Spd::new(info, "information of the logistic imputation model")?;
+        let step = spd.solve(&grad)?;
         beta += &step;
         if step.amax() < 1e-10 {
             return Ok((beta, spd.inverse()));
         }
     }
-    Err("the logistic imputation model did not converge in 50 Newton steps".into())
+    Err(ImputationFailure::NotConverged {
+        steps: LOGISTIC_STEPS,
+    })
 }
 
 /// Mean and SD of one column's imputed values at one iteration of one chain (the convergence
@@ -949,22 +947,23 @@ impl Imputed {
     ///
     /// `df_complete` is the complete-data residual df (`f64::INFINITY` for large-sample models);
     /// `level` the confidence level of the pooled intervals.
-    pub fn analyse<E, F>(
+    pub fn analyse<E, Er, F>(
         &self,
         df_complete: f64,
-        level: f64,
+        level: Level,
         mut analysis: F,
     ) -> Result<Pooled, MiError>
     where
         E: Estimates,
-        F: FnMut(&DataTable) -> Result<E, String>,
+        Er: Into<Box<dyn std::error::Error + Send + Sync>>,
+        F: FnMut(&DataTable) -> Result<E, Er>,
     {
         let mut fits = Vec::with_capacity(self.m);
         for i in 0..self.m {
             let table = self.complete(i)?;
-            fits.push(analysis(&table).map_err(|detail| MiError::Analysis {
+            fits.push(analysis(&table).map_err(|e| MiError::Analysis {
                 imputation: i + 1,
-                detail,
+                source: AnalysisFailure::new(e),
             })?);
         }
         pool(&fits, df_complete, level)

@@ -2,7 +2,12 @@
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
-use trialstats_core::{InputError, Reference};
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+
+use trialstats_core::{InputError, Level, LinalgError, Reference};
+use trialstats_ordinal::OrdinalError;
 
 /// What pooling can fail with.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -37,7 +42,7 @@ pub enum MiError {
     #[error("{0}")]
     Spec(String),
     /// An imputation model could not be fitted.
-    #[error("imputing `{column}` (chain {chain}, iteration {iteration}): {detail}")]
+    #[error("imputing `{column}` (chain {chain}, iteration {iteration}): {source}")]
     Imputation {
         /// Column being imputed.
         column: String,
@@ -46,16 +51,81 @@ pub enum MiError {
         /// Chain, 1-based.
         chain: usize,
         /// What failed.
-        detail: String,
+        #[source]
+        source: ImputationFailure,
     },
     /// The analysis of a completed data set failed.
-    #[error("analysis of imputation {imputation}: {detail}")]
+    #[error("analysis of imputation {imputation}: {source}")]
     Analysis {
         /// Imputation, 1-based.
         imputation: usize,
-        /// What failed.
-        detail: String,
+        /// The analysis's own error.
+        #[source]
+        source: AnalysisFailure,
     },
+}
+
+/// Why one imputation model could not be fitted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImputationFailure {
+    /// A linear-algebra failure (a singular X'X or information matrix).
+    #[error(transparent)]
+    Linalg(#[from] LinalgError),
+    /// The proportional-odds imputation model failed.
+    #[error(transparent)]
+    Ordinal(#[from] OrdinalError),
+    /// The logistic imputation model did not converge.
+    #[error("the logistic imputation model did not converge in {steps} Newton steps")]
+    NotConverged {
+        /// Newton steps taken.
+        steps: usize,
+    },
+    /// polr asked for a column that is not categorical.
+    #[error("polr needs a categorical column")]
+    NotCategorical,
+}
+
+/// The error of a user's completed-data analysis in [`crate::Imputed::analyse`], kept as the
+/// analysis returned it (reach it with [`std::error::Error::source`] and `downcast_ref`).
+#[derive(Clone)]
+pub struct AnalysisFailure(Arc<dyn Error + Send + Sync>);
+
+impl AnalysisFailure {
+    /// Wraps an analysis error.
+    pub fn new(e: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        AnalysisFailure(Arc::from(e.into()))
+    }
+
+    /// The analysis's error.
+    pub fn inner(&self) -> &(dyn Error + Send + Sync + 'static) {
+        self.0.as_ref()
+    }
+}
+
+impl fmt::Debug for AnalysisFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for AnalysisFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl Error for AnalysisFailure {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(self.0.as_ref())
+    }
+}
+
+impl PartialEq for AnalysisFailure {
+    /// Two failures are equal when they are the same error or print the same.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
 }
 
 /// An estimator's output that can be pooled: estimates, their covariance and names.
@@ -156,7 +226,7 @@ pub fn pool_scalar(
     estimates: &[f64],
     variances: &[f64],
     df_complete: f64,
-    level: f64,
+    level: Level,
 ) -> Result<PooledTerm, MiError> {
     let m = estimates.len();
     if m < 2 {
@@ -238,7 +308,7 @@ pub fn pool_scalar(
     let reference = Reference::StudentT { df };
     let statistic = qbar / se;
     let p_value = reference.p_value(statistic, trialstats_core::Alternative::TwoSided)?;
-    let q = reference.quantile(0.5 + level / 2.0)?;
+    let q = reference.quantile(level.upper_tail_probability())?;
     Ok(PooledTerm {
         term: term.to_owned(),
         estimate: qbar,
@@ -264,7 +334,7 @@ pub fn pool_scalar(
 /// # Errors
 /// [`MiError::TooFewImputations`]; [`MiError::Mismatch`] if the analyses differ in their
 /// parameters; as [`pool_scalar`].
-pub fn pool<E: Estimates>(fits: &[E], df_complete: f64, level: f64) -> Result<Pooled, MiError> {
+pub fn pool<E: Estimates>(fits: &[E], df_complete: f64, level: Level) -> Result<Pooled, MiError> {
     if fits.len() < 2 {
         return Err(MiError::TooFewImputations(fits.len()));
     }

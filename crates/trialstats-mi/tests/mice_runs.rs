@@ -1,19 +1,19 @@
 //! MICE end to end, and its bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use trialstats_core::Inference;
+use std::error::Error;
+
+use trialstats_core::{Inference, Level};
 use trialstats_data::{Column, DataTable, Formula, FrameOptions, ModelFrame, datasets};
 use trialstats_mi::{ClusterTerm, Method, MiError, Mice, Pooled};
 use trialstats_robust::{Ols, Vcov};
 
-fn lm(table: &DataTable, formula: &str) -> Result<Inference, String> {
-    let f = Formula::parse(formula).map_err(|e| e.to_string())?;
-    let mf = ModelFrame::new(table, &f, &FrameOptions::default()).map_err(|e| e.to_string())?;
-    let fit = Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
-        .and_then(|o| o.names(&mf.column_names))
-        .and_then(|o| o.fit())
-        .map_err(|e| e.to_string())?;
-    fit.infer(&Vcov::Iid, 0.95).map_err(|e| e.to_string())
+/// The complete-data analysis: OLS with classical SEs (errors of two crates, boxed).
+fn lm(table: &DataTable, formula: &str) -> Result<Inference, Box<dyn Error + Send + Sync>> {
+    let f = Formula::parse(formula)?;
+    let mf = ModelFrame::new(table, &f, &FrameOptions::default())?;
+    let fit = Ols::new(&mf.x, mf.y()?)?.names(&mf.column_names)?.fit()?;
+    Ok(fit.infer(&Vcov::Iid, Level::P95)?)
 }
 
 /// Our mean over `seeds` seeds (`sums` / seeds) against mice's mean and SD over 200 seeds: within 4
@@ -40,7 +40,7 @@ fn pooled(seed: u64, m: usize) -> Pooled {
         .seed(seed)
         .run(None)
         .unwrap();
-    imp.analyse(22.0, 0.95, |t| lm(t, "chl ~ age + bmi"))
+    imp.analyse(22.0, Level::P95, |t| lm(t, "chl ~ age + bmi"))
         .unwrap()
 }
 
@@ -278,7 +278,7 @@ fn norm_and_cluster_terms_recover_a_known_slope() {
         let p = spec
             .run(None)
             .unwrap()
-            .analyse(f64::INFINITY, 0.95, |d| lm(d, "y ~ x"))
+            .analyse(f64::INFINITY, Level::P95, |d| lm(d, "y ~ x"))
             .unwrap();
         let slope = &p.terms[1];
         assert!(
@@ -317,7 +317,7 @@ fn mar_replication(seed: u64) -> (f64, bool, f64) {
         .seed(seed)
         .run(None)
         .unwrap()
-        .analyse((n - 1) as f64, 0.95, |d| lm(d, "y ~ 1"))
+        .analyse((n - 1) as f64, Level::P95, |d| lm(d, "y ~ 1"))
         .unwrap();
     let est = &p.terms[0];
     (
@@ -406,7 +406,7 @@ fn nhanes2_logreg_imputation_agrees_with_mice_in_distribution() {
             .run(None)
             .unwrap();
         let p = imp
-            .analyse(19.0, 0.95, |t| lm(t, "chl ~ age + bmi + hyp"))
+            .analyse(19.0, Level::P95, |t| lm(t, "chl ~ age + bmi + hyp"))
             .unwrap();
         for (k, t) in p.terms.iter().enumerate() {
             sums[k] += t.estimate;

@@ -10,6 +10,7 @@
 // Test code: a failed unwrap is a failed test, reported with its value.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use trialstats_core::Level;
 use trialstats_core::testing::Tol;
 use trialstats_mi::{MiError, pool_scalar};
 
@@ -78,7 +79,7 @@ fn pooled_values_match_mice() {
         ],
     ];
     for ((term, q, u), w) in fits().iter().zip(want) {
-        let p = pool_scalar(term, q, u, 22.0, 0.95).unwrap();
+        let p = pool_scalar(term, q, u, 22.0, Level::P95).unwrap();
         let got = [
             p.estimate,
             p.ubar,
@@ -109,7 +110,7 @@ fn pooled_values_match_mice() {
 /// Rubin's formula, where mice evaluates it at the floored df.
 #[test]
 fn b_zero_follows_mice_conventions() {
-    let p = pool_scalar("x", &[1.5; 5], &[0.04; 5], 22.0, 0.95).unwrap();
+    let p = pool_scalar("x", &[1.5; 5], &[0.04; 5], 22.0, Level::P95).unwrap();
     assert_eq!(p.b.to_bits(), 0.0f64.to_bits());
     Tol::rel(1e-15).check("t = ubar", p.t, p.ubar).unwrap();
     Tol::rel(1e-10)
@@ -119,7 +120,7 @@ fn b_zero_follows_mice_conventions() {
         .check("fmi", p.fmi, 0.086066019180257552)
         .unwrap();
     assert_eq!(p.riv.to_bits(), 0.0f64.to_bits());
-    let p = pool_scalar("x", &[1.5; 5], &[0.04; 5], f64::INFINITY, 0.95).unwrap();
+    let p = pool_scalar("x", &[1.5; 5], &[0.04; 5], f64::INFINITY, Level::P95).unwrap();
     Tol::rel(1e-10).check("large-sample df", p.df, 4e8).unwrap();
     assert_eq!(
         p.fmi.to_bits(),
@@ -129,7 +130,7 @@ fn b_zero_follows_mice_conventions() {
     );
     assert!(p.p_value.is_finite() && p.ci_low.is_finite());
     let q = [1.5, 1.5, 1.5, 1.5, 1.500_000_1];
-    let p = pool_scalar("x", &q, &[0.04; 5], 22.0, 0.95).unwrap();
+    let p = pool_scalar("x", &q, &[0.04; 5], 22.0, Level::P95).unwrap();
     Tol::rel(1e-10)
         .check("b", p.b, 2.0000000023354686e-15)
         .unwrap();
@@ -147,7 +148,7 @@ fn b_zero_follows_mice_conventions() {
 #[test]
 fn zero_within_imputation_variance_is_an_error() {
     // Found by the CLI fault campaign: `pool` with every SE 0 gave riv and fmi NaN, exit 0.
-    let e = pool_scalar("arm", &[1.0, 1.2, 0.9], &[0.0; 3], 22.0, 0.95).unwrap_err();
+    let e = pool_scalar("arm", &[1.0, 1.2, 0.9], &[0.0; 3], 22.0, Level::P95).unwrap_err();
     assert_eq!(e, MiError::ZeroVariance { term: "arm".into() });
     assert!(e.to_string().contains("variance of zero for `arm`"), "{e}");
 }
@@ -155,18 +156,18 @@ fn zero_within_imputation_variance_is_an_error() {
 #[test]
 fn bad_input() {
     assert_eq!(
-        pool_scalar("x", &[1.0], &[1.0], 10.0, 0.95).unwrap_err(),
+        pool_scalar("x", &[1.0], &[1.0], 10.0, Level::P95).unwrap_err(),
         MiError::TooFewImputations(1)
     );
-    assert!(pool_scalar("x", &[1.0, 2.0], &[1.0], 10.0, 0.95).is_err());
-    assert!(pool_scalar("x", &[1.0, f64::NAN], &[1.0, 1.0], 10.0, 0.95).is_err());
-    assert!(pool_scalar("x", &[1.0, 2.0], &[1.0, -1.0], 10.0, 0.95).is_err());
+    assert!(pool_scalar("x", &[1.0, 2.0], &[1.0], 10.0, Level::P95).is_err());
+    assert!(pool_scalar("x", &[1.0, f64::NAN], &[1.0, 1.0], 10.0, Level::P95).is_err());
+    assert!(pool_scalar("x", &[1.0, 2.0], &[1.0, -1.0], 10.0, Level::P95).is_err());
 }
 
 #[test]
 fn estimates_too_far_apart_to_pool_are_an_error() {
     // Found by the CLI fault campaign: an estimate of −1e308 made b and t overflow, and the
     // pooled SE, interval, riv and fmi came out null (NaN), exit 0.
-    let e = pool_scalar("x", &[1.0, -1e308, 0.9], &[0.04; 3], 20.0, 0.95).unwrap_err();
+    let e = pool_scalar("x", &[1.0, -1e308, 0.9], &[0.04; 3], 20.0, Level::P95).unwrap_err();
     assert!(e.to_string().contains("too large to pool"), "{e}");
 }

@@ -6,8 +6,8 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{Spd, check_data, check_full_rank, dot, glm_pass};
 use trialstats_core::optim::{Evaluation, Objective, newton};
-use trialstats_core::{Control, Convergence, Inference, InputError, vmath};
-use trialstats_robust::{Covariance, EstimatingEquations, ModelKind, Vcov, inference, vcov};
+use trialstats_core::{Control, Convergence, Inference, InputError, Level, vmath};
+use trialstats_sandwich::{Covariance, EstimatingEquations, ModelKind, Vcov, inference, vcov};
 
 use crate::error::OrdinalError;
 use crate::link::Link;
@@ -24,7 +24,7 @@ use crate::link::Link;
 /// maximised by core's Newton method with analytic gradient and Hessian, from thresholds at
 /// F⁻¹ of the cumulative proportions and β = 0; a step that would disorder the thresholds has
 /// ℓ = −∞ and is halved. Standard errors come from the observed information; cluster-robust ones
-/// from [`trialstats_robust::vcov`] through [`EstimatingEquations`] (CR1 with Stata's G/(G−1)).
+/// from [`trialstats_sandwich::vcov()`] through [`EstimatingEquations`] (CR1 with Stata's G/(G−1)).
 ///
 /// # References
 /// McCullagh (1980), "Regression models for ordinal data", JRSS B 42(2):109–142,
@@ -563,12 +563,12 @@ impl ClmFit<'_> {
         }))
     }
 
-    /// The covariance of (θ, β) (see [`trialstats_robust::vcov`]): `Vcov::Iid` is the inverse
+    /// The covariance of (θ, β) (see [`trialstats_sandwich::vcov()`]): `Vcov::Iid` is the inverse
     /// observed information; CR0/CR1 and HC0/HC1 use the per-observation scores (CR1 with Stata's
     /// G/(G−1)). Leverage-adjusted types are not available.
     ///
     /// # Errors
-    /// As [`trialstats_robust::vcov`].
+    /// As [`trialstats_sandwich::vcov()`].
     pub fn vcov(&self, how: &Vcov) -> Result<Covariance, OrdinalError> {
         Ok(vcov(self, how)?)
     }
@@ -577,7 +577,7 @@ impl ClmFit<'_> {
     ///
     /// # Errors
     /// As [`ClmFit::vcov`].
-    pub fn infer(&self, how: &Vcov, level: f64) -> Result<Inference, OrdinalError> {
+    pub fn infer(&self, how: &Vcov, level: Level) -> Result<Inference, OrdinalError> {
         let mut inf = inference(self, how, level)?;
         inf.convergence = Some(self.convergence.clone());
         inf.notes.extend(self.warnings.iter().cloned());

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{Spd, cluster_members, sym_eigen};
 use trialstats_core::optim::{Evaluation, Objective, newton};
 use trialstats_core::{
-    Clusters, Coef, Control, Convergence, InputError, Reference, Termination, vmath,
+    Clusters, Coef, Control, Convergence, CovarianceInfo, Inference, InputError, Level, Reference,
+    Termination, vmath,
 };
 
 use crate::clm::{Clm, ClmFit};
@@ -221,6 +222,7 @@ impl<'a> Clmm<'a> {
             convergence,
             clm_loglik: start_fit.loglik(),
             boundary: false,
+            nobs: self.clusters.len(),
         })
     }
 }
@@ -249,7 +251,7 @@ fn boundary_fit(
     estimates[nt + k] = f64::NEG_INFINITY;
     let mut vcov = DMatrix::zeros(nt + k + 1, nt + k + 1);
     vcov.view_mut((0, 0), (nt + k, nt + k))
-        .copy_from(trialstats_robust::EstimatingEquations::bread(clm));
+        .copy_from(trialstats_sandwich::EstimatingEquations::bread(clm));
     Ok(ClmmFit {
         names,
         nt,
@@ -264,6 +266,7 @@ fn boundary_fit(
         convergence: clm.convergence().clone(),
         clm_loglik: clm.loglik(),
         boundary: true,
+        nobs: clusters.len(),
     })
 }
 
@@ -1223,6 +1226,7 @@ pub struct ClmmFit {
     convergence: Convergence,
     clm_loglik: f64,
     boundary: bool,
+    nobs: usize,
 }
 
 impl ClmmFit {
@@ -1277,19 +1281,22 @@ impl ClmmFit {
         self.quadrature
     }
 
-    /// Wald tests (z) and intervals for every parameter (the last is ln σ; at the boundary,
-    /// where ln σ = −∞, the thresholds and β only).
+    /// Wald tests (z) and `level` intervals for every parameter from the inverse observed
+    /// information (the model-based covariance, as R `summary(clmm)` and Stata `meologit`): the
+    /// thresholds, β and ln σ last; at the boundary, where ln σ = −∞, the thresholds and β only,
+    /// with a note.
     ///
     /// # Errors
-    /// [`InputError::OutOfRange`] for a level outside (0, 1) or a zero SE.
-    pub fn coefficients(&self, level: f64) -> Result<Vec<Coef>, OrdinalError> {
-        let mut out = Vec::with_capacity(self.names.len());
-        for (j, name) in self.names.iter().enumerate() {
-            if self.boundary && j + 1 == self.names.len() {
-                // ln σ = −∞ at the boundary: it has no Wald row.
-                break;
-            }
-            out.push(Coef::wald(
+    /// [`InputError::OutOfRange`] for a zero SE.
+    pub fn infer(&self, level: Level) -> Result<Inference, OrdinalError> {
+        let k = if self.boundary {
+            self.names.len() - 1
+        } else {
+            self.names.len()
+        };
+        let mut coefficients = Vec::with_capacity(k);
+        for (j, name) in self.names.iter().take(k).enumerate() {
+            coefficients.push(Coef::wald(
                 name,
                 self.estimates[j],
                 self.vcov[(j, j)].max(0.0).sqrt(),
@@ -1297,7 +1304,38 @@ impl ClmmFit {
                 level,
             )?);
         }
-        Ok(out)
+        let method = match self.quadrature {
+            Quadrature::Laplace => "the Laplace approximation".to_string(),
+            Quadrature::Adaptive { nodes } => {
+                format!("adaptive Gauss–Hermite quadrature with {nodes} nodes")
+            }
+        };
+        let mut notes = Vec::new();
+        if self.boundary {
+            notes.push(format!(
+                "The variance of the random intercept for {} is at its boundary 0: the estimates are those of the model without it, and log sd({}) has no standard error.",
+                self.group, self.group
+            ));
+        }
+        Ok(Inference {
+            nobs: self.nobs,
+            n_clusters: Some(self.cluster_labels.len()),
+            covariance: CovarianceInfo {
+                label: "model-based".into(),
+                description: format!(
+                    "Standard errors from the inverse observed information of the likelihood integrated over a random intercept for {} by {method}.",
+                    self.group
+                ),
+                factor: None,
+                cluster_vars: vec![self.group.clone()],
+                n_clusters: vec![self.cluster_labels.len()],
+                reference: Reference::Normal,
+            },
+            coefficients,
+            vcov: self.vcov.view((0, 0), (k, k)).into_owned(),
+            convergence: Some(self.convergence.clone()),
+            notes,
+        })
     }
 
     /// Likelihood-ratio test of σ = 0 against the model without the random effect: statistic

@@ -1,7 +1,7 @@
 //! The one error type of `trialstats-ordinal`.
 
 use trialstats_core::{Convergence, InputError, LinalgError};
-use trialstats_robust::RobustError;
+use trialstats_sandwich::SandwichError;
 
 /// What can go wrong when fitting an ordinal model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -15,7 +15,7 @@ pub enum OrdinalError {
     Linalg(#[from] LinalgError),
     /// A covariance could not be computed.
     #[error(transparent)]
-    Robust(#[from] RobustError),
+    Sandwich(#[from] SandwichError),
     /// A category code is not in 0..J.
     #[error("row {} has category code {code}, but the outcome has {n_categories} categories (codes 0 to {})", row + 1, n_categories - 1)]
     BadCode {

@@ -2,7 +2,7 @@
 //!
 //! - [`Clm`]: logit, probit and cloglog links, parameterised as `P(Y ≤ j) = F(θ_j − xᵀβ)`;
 //!   Newton with analytic gradient and Hessian (core's optimiser); observed-information and
-//!   cluster-robust standard errors through `trialstats-robust`'s estimating-equations trait;
+//!   cluster-robust standard errors through the sandwich layer (`trialstats-sandwich`);
 //!   predicted category probabilities; odds ratios via [`trialstats_core::Coef::exponentiated`];
 //! - [`Clmm`]: a normal random intercept per cluster (R `clmm`, Stata `meologit`), by the Laplace
 //!   approximation or adaptive Gauss–Hermite quadrature; σ, conditional modes, the boundary LR

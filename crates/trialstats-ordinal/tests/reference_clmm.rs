@@ -177,8 +177,11 @@ fn a_variance_at_its_boundary_is_reported_as_zero() {
             .check_slice("estimates", &est, &want)
             .unwrap();
         assert_eq!(m.lr_test().unwrap(), (0.0, 1.0));
-        let coefs = m.coefficients(0.95).unwrap();
+        let inf = m.infer(trialstats_core::Level::P95).unwrap();
+        let coefs = &inf.coefficients;
         assert_eq!(coefs.len(), 6, "no Wald row for ln σ = −∞");
+        assert_eq!(inf.vcov.shape(), (6, 6));
+        assert_eq!(inf.notes.len(), 1, "the boundary is noted");
         assert!(
             coefs
                 .iter()

@@ -15,10 +15,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use trialstats_core::Clusters;
+use trialstats_core::Level;
 use trialstats_core::testing::Tol;
 use trialstats_data::{Formula, FrameOptions, ModelFrame, Response, datasets};
 use trialstats_ordinal::{Clm, ClmFit, Link};
-use trialstats_robust::{CrType, Vcov};
+use trialstats_sandwich::{CrType, Vcov};
 
 fn wine(
     formula: &str,
@@ -243,7 +244,7 @@ fn cluster_robust_by_judge_uses_stata_factor() {
         Tol::rel(1e-12).check("factor", *a, b * 9.0 / 8.0).unwrap();
     }
     // Scores sum to zero at the optimum (the estimating equations hold).
-    use trialstats_robust::EstimatingEquations;
+    use trialstats_sandwich::EstimatingEquations;
     let s = m.estfun();
     for j in 0..s.ncols() {
         Tol::abs(1e-8)
@@ -256,7 +257,7 @@ fn cluster_robust_by_judge_uses_stata_factor() {
                 clusters: judge.clone(),
                 kind: CrType::Cr1,
             },
-            0.95,
+            Level::P95,
         )
         .unwrap();
     assert!(inf.coefficients.iter().all(|c| c.df.is_none()));

@@ -1,24 +1,28 @@
 //! The analysis plan of the paper (Methods, "Data analysis"), run on a table in the trial schema.
 
 use serde::Serialize;
-use trialstats_core::Table;
 use trialstats_core::table::{Align, fmt_num, fmt_p};
-use trialstats_data::{Column, DataTable, Formula, FrameOptions, ModelFrame};
+use trialstats_core::{Level, Table};
+use trialstats_data::{Column, DataTable};
 use trialstats_mi::{ClusterTerm, Method, Mice};
-use trialstats_ordinal::{Clmm, Quadrature};
-use trialstats_robust::{CrType, Logit, Ols, Vcov, WildClusterBootstrap};
+use trialstats_models::{Fit, Fitted, Se, clmm, logit, ols};
+use trialstats_ordinal::Quadrature;
+use trialstats_robust::WildClusterBootstrap;
 use trialstats_sim::schema::{self, ARM_INTERVENTION, ARM_USUAL_CARE};
 use trialstats_sim::{RowProblem, derive};
-use trialstats_twosample::{Continuous, Table1Variable, table1, wilcox_test};
+use trialstats_twosample::{Continuity, Continuous, Exact, Table1Variable, table1, wilcox_test};
 
-use crate::PaperError;
 use crate::targets::TARGETS;
+use crate::{AnalysisError, PaperError};
+
+/// The warning of a report made without the licensed MMAS-8 scoring rule.
+const MMAS8_NOT_SCORED: &str = "MMAS-8 is not scored: its scoring rule is licensed, and this build does not enable the `mmas8` feature; the MMAS-8 rows of Table 1, the secondary outcomes and the targets are omitted.";
 
 /// Settings of the pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Options {
     /// Confidence level. Default 0.95.
-    pub level: f64,
+    pub level: Level,
     /// Wild cluster bootstrap replicates. Default 9999.
     pub wild_reps: usize,
     /// Imputations for the sensitivity analysis. Default 20.
@@ -34,7 +38,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            level: 0.95,
+            level: Level::P95,
             wild_reps: 9_999,
             mi_m: 20,
             mi_maxit: 10,
@@ -143,9 +147,7 @@ struct Data {
 
 impl Data {
     fn num(&self, c: &str) -> Result<&[Option<f64>], PaperError> {
-        self.d
-            .numeric(c)
-            .map_err(|e| PaperError::Data(e.to_string()))
+        Ok(self.d.numeric(c)?)
     }
 
     /// Values of `c` in arm `a` (0 usual care, 1 intervention), missing dropped.
@@ -178,9 +180,7 @@ fn prepare(table: &DataTable) -> Result<(Data, Vec<RowProblem>, Vec<String>), Pa
         data: table.source().to_string(),
         missing,
     })?;
-    let arm_col = table
-        .column("arm")
-        .map_err(|e| PaperError::Data(e.to_string()))?;
+    let arm_col = table.column("arm")?;
     for i in 0..table.nrows() {
         match arm_col.data.text(i) {
             Some(a) if a == ARM_USUAL_CARE || a == ARM_INTERVENTION => {}
@@ -195,9 +195,7 @@ fn prepare(table: &DataTable) -> Result<(Data, Vec<RowProblem>, Vec<String>), Pa
             }
         }
     }
-    let clusters = table
-        .numeric("cluster")
-        .map_err(|e| PaperError::Data(e.to_string()))?;
+    let clusters = table.numeric("cluster")?;
     if let Some(row) = clusters.iter().position(Option::is_none) {
         return Err(PaperError::BadValue {
             data: table.source().to_string(),
@@ -224,12 +222,8 @@ fn prepare(table: &DataTable) -> Result<(Data, Vec<RowProblem>, Vec<String>), Pa
             run = 1;
         }
     }
-    let derived = derive(table).map_err(PaperError::Data)?;
-    let arm = derived
-        .table
-        .numeric("intervention")
-        .map_err(|e| PaperError::Data(e.to_string()))?
-        .to_vec();
+    let derived = derive(table)?;
+    let arm = derived.table.numeric("intervention")?.to_vec();
     Ok((
         Data {
             d: derived.table,
@@ -240,54 +234,32 @@ fn prepare(table: &DataTable) -> Result<(Data, Vec<RowProblem>, Vec<String>), Pa
     ))
 }
 
-fn frame(d: &DataTable, formula: &str) -> Result<ModelFrame, String> {
-    let f = Formula::parse(formula).map_err(|e| e.to_string())?;
-    let opts = FrameOptions {
-        clusters: vec!["cluster".into()],
-        ..FrameOptions::default()
-    };
-    ModelFrame::new(d, &f, &opts).map_err(|e| e.to_string())
-}
-
-/// OLS of a model frame with `kind` clustered SEs (the frame's first cluster variable).
-fn clustered_ols(
-    mf: &ModelFrame,
-    kind: CrType,
-    level: f64,
-) -> Result<trialstats_core::Inference, String> {
-    let cl = &mf.clusters[0];
-    Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
-        .and_then(|o| o.names(&mf.column_names))
-        .and_then(|o| o.clusters(cl))
-        .and_then(|o| o.fit())
-        .and_then(|f| {
-            f.infer(
-                &Vcov::Cluster {
-                    clusters: cl.clone(),
-                    kind,
-                },
-                level,
-            )
+/// The arm's coefficient row of a fit.
+fn arm_effect(fit: &Fit) -> Result<&trialstats_core::Coef, AnalysisError> {
+    fit.coef("intervention")
+        .ok_or_else(|| AnalysisError::MissingTerm {
+            term: "intervention".into(),
         })
-        .map_err(|e| e.to_string())
 }
 
-/// `y12 ~ intervention + y0` by OLS with `kind` clustered SEs.
+/// `y12 ~ intervention + y0` by OLS with `se` (clustered by community).
 fn linear(
     data: &Data,
     key: &str,
     outcome: &str,
     y: &str,
-    kind: CrType,
-    level: f64,
-) -> Result<Effect, String> {
-    let mf = frame(&data.d, &format!("{y}_12 ~ intervention + {y}_0"))?;
-    let cl = &mf.clusters[0];
-    let inf = clustered_ols(&mf, kind, level)?;
-    let c = inf.coef("intervention").ok_or("no intervention term")?;
+    se: Se,
+    level: Level,
+) -> Result<Effect, AnalysisError> {
+    let fit = ols(&format!("{y}_12 ~ intervention + {y}_0"))
+        .cluster("cluster")
+        .se(se)
+        .level(level)
+        .fit(&data.d)?;
+    let c = arm_effect(&fit)?;
     let base: Vec<f64> = data
-        .num(&format!("{y}_0"))
-        .map_err(|e| e.to_string())?
+        .d
+        .numeric(&format!("{y}_0"))?
         .iter()
         .flatten()
         .copied()
@@ -295,39 +267,35 @@ fn linear(
     Ok(Effect {
         key: key.into(),
         outcome: outcome.into(),
-        model: match kind {
-            CrType::Cr2 => "linear, CR2 (Satterthwaite df)".into(),
-            _ => "linear, CR1 (t, G − 1)".into(),
+        model: if se == Se::CR2 {
+            "linear, CR2 (Satterthwaite df)".into()
+        } else {
+            "linear, CR1 (t, G − 1)".into()
         },
         scale: Scale::Difference,
         estimate: c.estimate,
         ci_low: c.ci_low,
         ci_high: c.ci_high,
         p_value: c.p_value,
-        n: mf.x.nrows(),
-        clusters: cl.n_clusters(),
+        n: fit.nobs(),
+        clusters: fit.inference().n_clusters.unwrap_or(0),
         baseline_sd: (base.len() > 1).then(|| mean_sd(&base).1),
     })
 }
 
 /// `y12 ~ intervention + y0` by logistic regression with CR1 (G/(G − 1), z).
-fn logistic(data: &Data, key: &str, outcome: &str, y: &str, level: f64) -> Result<Effect, String> {
-    let mf = frame(&data.d, &format!("{y}_12 ~ intervention + {y}_0"))?;
-    let cl = &mf.clusters[0];
-    let inf = Logit::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
-        .and_then(|o| o.names(&mf.column_names))
-        .and_then(|o| o.fit())
-        .and_then(|f| {
-            f.infer(
-                &Vcov::Cluster {
-                    clusters: cl.clone(),
-                    kind: CrType::Cr1,
-                },
-                level,
-            )
-        })
-        .map_err(|e| e.to_string())?;
-    let c = inf.coef("intervention").ok_or("no intervention term")?;
+fn logistic(
+    data: &Data,
+    key: &str,
+    outcome: &str,
+    y: &str,
+    level: Level,
+) -> Result<Effect, AnalysisError> {
+    let fit = logit(&format!("{y}_12 ~ intervention + {y}_0"))
+        .cluster("cluster")
+        .level(level)
+        .fit(&data.d)?;
+    let c = arm_effect(&fit)?;
     Ok(Effect {
         key: key.into(),
         outcome: outcome.into(),
@@ -337,8 +305,8 @@ fn logistic(data: &Data, key: &str, outcome: &str, y: &str, level: f64) -> Resul
         ci_low: c.ci_low.exp(),
         ci_high: c.ci_high.exp(),
         p_value: c.p_value,
-        n: mf.x.nrows(),
-        clusters: cl.n_clusters(),
+        n: fit.nobs(),
+        clusters: fit.inference().n_clusters.unwrap_or(0),
         baseline_sd: None,
     })
 }
@@ -352,10 +320,10 @@ fn ordered_change(
     y: &str,
     opts: &Options,
     warnings: &mut Vec<String>,
-) -> Result<Effect, String> {
+) -> Result<Effect, AnalysisError> {
     let (c0, c12) = (
-        data.num(&format!("{y}_0")).map_err(|e| e.to_string())?,
-        data.num(&format!("{y}_12")).map_err(|e| e.to_string())?,
+        data.d.numeric(&format!("{y}_0"))?,
+        data.d.numeric(&format!("{y}_12"))?,
     );
     let change: Vec<Option<f64>> = c0
         .iter()
@@ -367,57 +335,44 @@ fn ordered_change(
         vec![
             Column::numeric("change", change),
             Column::numeric("intervention", data.arm.clone()),
-            Column::numeric(
-                "cluster",
-                data.num("cluster").map_err(|e| e.to_string())?.to_vec(),
-            ),
+            Column::numeric("cluster", data.d.numeric("cluster")?.to_vec()),
         ],
-    )
-    .map_err(|e| e.to_string())?;
-    let mf = frame(&t, "change ~ intervention")?;
-    let y = mf.y().map_err(|e| e.to_string())?;
-    let lo = y.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let codes: Vec<usize> = y.iter().map(|v| (v - lo) as usize).collect();
-    let levels: Vec<String> = (0..=(hi - lo) as usize)
-        .map(|k| format!("{}", lo + k as f64))
-        .collect();
-    let x = mf.x.columns(1, 1).into_owned();
-    let cl = &mf.clusters[0];
-    let fit = Clmm::new(&codes, &levels, &x, cl)
-        .and_then(|c| c.names(&["intervention"]))
-        .map(|c| {
-            c.quadrature(Quadrature::Adaptive {
-                nodes: opts.agq_nodes,
-            })
+    )?;
+    let fit = clmm("change ~ intervention", "cluster")
+        .quadrature(Quadrature::Adaptive {
+            nodes: opts.agq_nodes,
         })
-        .and_then(|c| c.fit())
-        .map_err(|e| e.to_string())?;
-    if !fit.convergence().converged() {
+        .level(opts.level)
+        .fit(&t)?;
+    if fit
+        .inference()
+        .convergence
+        .as_ref()
+        .is_some_and(|c| !c.converged())
+    {
         warnings.push(format!(
             "{outcome}: the multilevel ordered logit did not converge"
         ));
     }
-    let coefs = fit.coefficients(opts.level).map_err(|e| e.to_string())?;
-    let c = coefs
-        .iter()
-        .find(|c| c.term == "intervention")
-        .ok_or("no intervention term")?;
+    let sigma = match fit.fitted() {
+        Fitted::Clmm(m) => m.sigma(),
+        _ => f64::NAN,
+    };
+    let c = arm_effect(&fit)?;
     Ok(Effect {
         key: key.into(),
         outcome: outcome.into(),
         model: format!(
             "multilevel ordered logit of the change, random intercept per community (AGQ {}), σ = {:.3}",
-            opts.agq_nodes,
-            fit.sigma()
+            opts.agq_nodes, sigma
         ),
         scale: Scale::OddsRatio,
         estimate: c.estimate.exp(),
         ci_low: c.ci_low.exp(),
         ci_high: c.ci_high.exp(),
         p_value: c.p_value,
-        n: codes.len(),
-        clusters: cl.n_clusters(),
+        n: fit.nobs(),
+        clusters: fit.inference().n_clusters.unwrap_or(0),
         baseline_sd: None,
     })
 }
@@ -503,8 +458,15 @@ pub fn analyse(
         cont("PHQ-9 total", "phq9_total_0", wilcoxon)?,
         cont("DDS-4 mean", "dds4_0", student)?,
         cont("EQ-5D-3L index (Australian)", "eq5d_0", student)?,
-        cont("MMAS-8 score", "mmas8_score_0", wilcoxon)?,
     ];
+    // MMAS-8 is scored only with the licensed `mmas8` feature; without it the row is omitted and
+    // a warning says why.
+    let mut conts = conts;
+    if data.d.column("mmas8_score_0").is_ok() {
+        conts.push(cont("MMAS-8 score", "mmas8_score_0", wilcoxon)?);
+    } else {
+        warnings.push(MMAS8_NOT_SCORED.into());
+    }
     let mut vars: Vec<Table1Variable<'_>> = vec![Table1Variable::Categorical {
         name: "sex",
         codes: &female,
@@ -542,7 +504,7 @@ pub fn analyse(
         kind: student,
     });
     let (mut table1, _) = table1(&group, &["usual care", "intervention"], &vars)
-        .map_err(|e| PaperError::Model(format!("Table 1: {e}")))?;
+        .map_err(|e| AnalysisError::from(e).context("Table 1"))?;
     table1.title = Some("Table 1. Baseline characteristics by arm: mean (SD), median [IQR] or n (%), with the paper's tests".into());
     // --- Table 2 ---
     progress("Table 2 and the primary analysis", 2, STEPS);
@@ -580,23 +542,23 @@ pub fn analyse(
         "risk_diff",
         "UKPDS 5-year risk (proportion)",
         "risk",
-        CrType::Cr1,
+        Se::CR1,
         level,
     )
-    .map_err(|e| PaperError::Model(format!("primary analysis: {e}")))?;
+    .map_err(|e| e.context("primary analysis"))?;
     let primary_cr2 = linear(
         &data,
         "risk_diff_cr2",
         "UKPDS 5-year risk (proportion)",
         "risk",
-        CrType::Cr2,
+        Se::CR2,
         level,
     )
-    .map_err(|e| PaperError::Model(format!("primary analysis (CR2): {e}")))?;
+    .map_err(|e| e.context("primary analysis (CR2)"))?;
     let mut primary = Table::new(&[
         "inference",
         "difference",
-        &format!("{:.0} % CI", 100.0 * level),
+        &format!("{:.0} % CI", 100.0 * level.value()),
         "p",
         "n",
         "communities",
@@ -623,22 +585,23 @@ pub fn analyse(
         &primary_cr2,
     );
     // Wild cluster bootstrap: p and interval by test inversion.
-    let mf = frame(&data.d, "risk_12 ~ intervention + risk_0").map_err(PaperError::Model)?;
-    let cl = mf.clusters[0].clone();
-    let boot = Ols::new(&mf.x, mf.y().map_err(|e| PaperError::Model(e.to_string()))?)
-        .and_then(|o| o.names(&mf.column_names))
-        .and_then(|o| o.clusters(&cl))
-        .and_then(|o| o.fit())
-        .and_then(|f| {
-            WildClusterBootstrap {
+    let boot_fit = ols("risk_12 ~ intervention + risk_0")
+        .cluster("cluster")
+        .level(level)
+        .fit(&data.d)
+        .map_err(|e| AnalysisError::from(e).context("wild cluster bootstrap"))?;
+    let boot = boot_fit
+        .wild_bootstrap(
+            "intervention",
+            &WildClusterBootstrap {
                 reps: opts.wild_reps,
                 seed: opts.seed,
                 level: Some(level),
                 ..WildClusterBootstrap::default()
-            }
-            .test(&f, &cl, "intervention")
-        })
-        .map_err(|e| PaperError::Model(format!("wild cluster bootstrap: {e}")))?;
+            },
+            None,
+        )
+        .map_err(|e| AnalysisError::from(e).context("wild cluster bootstrap"))?;
     let (blo, bhi) = boot.ci.unwrap_or((f64::NAN, f64::NAN));
     primary.push_row(vec![
         format!(
@@ -649,8 +612,8 @@ pub fn analyse(
         fmt_num(boot.estimate, 4),
         format!("{} to {}", fmt_num(blo, 4), fmt_num(bhi, 4)),
         fmt_p(boot.p_value),
-        mf.x.nrows().to_string(),
-        cl.n_clusters().to_string(),
+        boot_fit.nobs().to_string(),
+        boot_fit.inference().n_clusters.unwrap_or(0).to_string(),
     ]);
     // Multiple imputation of the 12-month risk (sensitivity analysis).
     progress("multiple imputation", 3, STEPS);
@@ -703,7 +666,7 @@ pub fn analyse(
                 ));
             }
         }
-        match linear(&data, y, label, y, CrType::Cr1, level) {
+        match linear(&data, y, label, y, Se::CR1, level) {
             Ok(e) => {
                 row.push(format!(
                     "{} ({} to {})",
@@ -725,7 +688,8 @@ pub fn analyse(
     // --- Secondary outcomes ---
     progress("secondary outcomes", 5, STEPS);
     let mut secondary_effects = Vec::new();
-    let mut run = |r: Result<Effect, String>, what: &str, warnings: &mut Vec<String>| match r {
+    let mut run = |r: Result<Effect, AnalysisError>, what: &str, warnings: &mut Vec<String>| match r
+    {
         Ok(e) => secondary_effects.push(e),
         Err(e) => warnings.push(format!("{what}: {e}")),
     };
@@ -751,15 +715,17 @@ pub fn analyse(
         "HbA1c ≥ 8.5 %",
         &mut warnings,
     );
-    let r = ordered_change(
-        &data,
-        "mmas8_or",
-        "MMAS-8 category change (higher = more adherent)",
-        "mmas8_cat",
-        opts,
-        &mut warnings,
-    );
-    run(r, "MMAS-8", &mut warnings);
+    if data.d.column("mmas8_cat_0").is_ok() {
+        let r = ordered_change(
+            &data,
+            "mmas8_or",
+            "MMAS-8 category change (higher = more adherent)",
+            "mmas8_cat",
+            opts,
+            &mut warnings,
+        );
+        run(r, "MMAS-8", &mut warnings);
+    }
     let r = ordered_change(
         &data,
         "phq9_or",
@@ -795,7 +761,7 @@ pub fn analyse(
         ),
     ] {
         run(
-            linear(&data, key, label, y, CrType::Cr1, level),
+            linear(&data, key, label, y, Se::CR1, level),
             label,
             &mut warnings,
         );
@@ -859,7 +825,7 @@ pub fn analyse(
 
 /// The MI sensitivity analysis: risk_12 imputed by pmm from baseline risk, its inputs, arm and
 /// community indicators; CR1 fits pooled with complete-data df G − 1.
-fn mi_primary(data: &Data, opts: &Options) -> Result<Effect, String> {
+fn mi_primary(data: &Data, opts: &Options) -> Result<Effect, AnalysisError> {
     let cols = [
         "risk_12",
         "risk_0",
@@ -871,53 +837,34 @@ fn mi_primary(data: &Data, opts: &Options) -> Result<Effect, String> {
     ];
     let mut columns = Vec::new();
     for c in cols {
-        columns.push(Column::numeric(
-            c,
-            data.num(c).map_err(|e| e.to_string())?.to_vec(),
-        ));
+        columns.push(Column::numeric(c, data.d.numeric(c)?.to_vec()));
     }
-    let t = DataTable::new("primary", columns).map_err(|e| e.to_string())?;
+    let t = DataTable::new("primary", columns)?;
     // Baseline covariates are imputed too if incomplete, but only the outcome matters here.
-    let mut spec = Mice::new(&t).map_err(|e| e.to_string())?;
+    let mut spec = Mice::new(&t)?;
     for c in ["risk_0", "hba1c_0", "sbp_0", "tc_hdl_0"] {
-        if t.numeric(c)
-            .map_err(|e| e.to_string())?
-            .iter()
-            .any(Option::is_none)
-        {
-            spec = spec
-                .method(c, Method::Pmm { donors: 5 })
-                .map_err(|e| e.to_string())?;
+        if t.numeric(c)?.iter().any(Option::is_none) {
+            spec = spec.method(c, Method::Pmm { donors: 5 })?;
         }
     }
     let imp = spec
-        .cluster("cluster", ClusterTerm::Indicators)
-        .map(|s| s.m(opts.mi_m).maxit(opts.mi_maxit).seed(opts.seed))
-        .and_then(|s| s.run(None))
-        .map_err(|e| e.to_string())?;
-    let g = {
-        let mut ids: Vec<f64> = data
-            .num("cluster")
-            .map_err(|e| e.to_string())?
-            .iter()
-            .flatten()
-            .copied()
-            .collect();
-        ids.sort_by(f64::total_cmp);
-        ids.dedup();
-        ids.len() as f64
-    };
-    let pooled = imp
-        .analyse(g - 1.0, opts.level, |d| {
-            let mf = frame(d, "risk_12 ~ intervention + risk_0")?;
-            clustered_ols(&mf, CrType::Cr1, opts.level)
-        })
-        .map_err(|e| e.to_string())?;
+        .cluster("cluster", ClusterTerm::Indicators)?
+        .m(opts.mi_m)
+        .maxit(opts.mi_maxit)
+        .seed(opts.seed)
+        .run(None)?;
+    // Rubin's complete-data df: G − 1, those of the CR1 fits.
+    let model = ols("risk_12 ~ intervention + risk_0")
+        .cluster("cluster")
+        .level(opts.level);
+    let pooled = model.pool(&imp)?;
     let term = pooled
         .terms
         .iter()
         .find(|t| t.term == "intervention")
-        .ok_or("no intervention term")?;
+        .ok_or_else(|| AnalysisError::MissingTerm {
+            term: "intervention".into(),
+        })?;
     Ok(Effect {
         key: "risk_diff_mi".into(),
         outcome: "UKPDS 5-year risk (proportion), multiple imputation".into(),
@@ -931,7 +878,7 @@ fn mi_primary(data: &Data, opts: &Options) -> Result<Effect, String> {
         ci_high: term.ci_high,
         p_value: term.p_value,
         n: t.nrows(),
-        clusters: g as usize,
+        clusters: (pooled.df_complete + 1.0) as usize,
         baseline_sd: None,
     })
 }
@@ -953,7 +900,7 @@ fn reproduce_targets(
         data.arm_values("duration", 0)?,
         data.arm_values("duration", 1)?,
     );
-    let dur_p = wilcox_test(&dur_i, &dur_uc, None, true)
+    let dur_p = wilcox_test(&dur_i, &dur_uc, Exact::Auto, Continuity::Corrected)
         .ok()
         .map(|t| t.p_value);
     let risk_by_sex = |s: f64| -> Result<(f64, f64), PaperError> {

@@ -54,10 +54,59 @@ pub enum PaperError {
         /// What is expected.
         expected: String,
     },
-    /// The data could not be read into the analysis variables.
-    #[error("{0}")]
-    Data(String),
-    /// A model that the report cannot do without failed.
-    #[error("{0}")]
-    Model(String),
+    /// A column could not be read as the analysis needs it.
+    #[error(transparent)]
+    Data(#[from] trialstats_data::DataError),
+    /// The analysis variables could not be derived.
+    #[error(transparent)]
+    Derive(#[from] Box<trialstats_sim::SimError>),
+    /// An analysis that the report cannot do without failed.
+    #[error("{analysis}: {source}")]
+    Analysis {
+        /// Which analysis (`primary analysis`, `Table 1`, …).
+        analysis: String,
+        /// Why.
+        #[source]
+        source: Box<AnalysisError>,
+    },
+}
+
+/// Why one analysis of the report failed (the report names the analysis; an optional analysis
+/// that fails becomes a warning).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalysisError {
+    /// The model could not be fitted.
+    #[error(transparent)]
+    Model(#[from] trialstats_models::ModelError),
+    /// A column could not be read.
+    #[error(transparent)]
+    Data(#[from] trialstats_data::DataError),
+    /// Imputation failed.
+    #[error(transparent)]
+    Mi(#[from] trialstats_mi::MiError),
+    /// A Table 1 test failed.
+    #[error(transparent)]
+    Test(#[from] trialstats_twosample::TwoSampleError),
+    /// The model has no term for the arm (every row in one arm).
+    #[error("the model has no `{term}` term (are both arms present?)")]
+    MissingTerm {
+        /// The term.
+        term: String,
+    },
+}
+
+impl AnalysisError {
+    pub(crate) fn context(self, analysis: &str) -> PaperError {
+        PaperError::Analysis {
+            analysis: analysis.to_owned(),
+            source: Box::new(self),
+        }
+    }
+}
+
+impl From<trialstats_sim::SimError> for PaperError {
+    fn from(e: trialstats_sim::SimError) -> Self {
+        PaperError::Derive(Box::new(e))
+    }
 }

@@ -67,7 +67,7 @@ fn settings_line(r: &Report) -> String {
     format!(
         "Data: {}. Settings: {:.0} % intervals; wild bootstrap {} draws; MI m = {}, {} iterations; seed {}; ordered logits with {}-node adaptive quadrature.",
         r.source,
-        100.0 * o.level,
+        100.0 * o.level.value(),
         o.wild_reps,
         o.mi_m,
         o.mi_maxit,

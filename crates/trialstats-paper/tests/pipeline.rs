@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use trialstats_core::Clusters;
+use trialstats_core::Level;
 use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame};
 use trialstats_paper::render::files;
 use trialstats_paper::{Options, PaperError, Report, analyse};
@@ -57,7 +58,7 @@ fn numbers_agree_with_the_crates_called_directly() {
                 clusters: cl.clone(),
                 kind: CrType::Cr1,
             },
-            0.95,
+            Level::P95,
         )
         .unwrap();
     let direct = &inf.coefficients[1];
@@ -85,7 +86,14 @@ fn numbers_agree_with_the_crates_called_directly() {
             .filter_map(|i| dur[i])
             .collect()
     };
-    let p = wilcox_test(&by(1.0), &by(0.0), None, true).unwrap().p_value;
+    let p = wilcox_test(
+        &by(1.0),
+        &by(0.0),
+        trialstats_twosample::Exact::Auto,
+        trialstats_twosample::Continuity::Corrected,
+    )
+    .unwrap()
+    .p_value;
     let row = r
         .targets
         .iter()
@@ -130,8 +138,9 @@ fn numbers_agree_with_the_crates_called_directly() {
         .fit()
         .unwrap();
     let b = fit
-        .coefficients(0.95)
+        .infer(Level::P95)
         .unwrap()
+        .coefficients
         .into_iter()
         .find(|c| c.term == "intervention")
         .unwrap();

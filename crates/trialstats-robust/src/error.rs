@@ -1,6 +1,7 @@
 //! The one error type of `trialstats-robust`.
 
 use trialstats_core::{Convergence, InputError, LinalgError};
+use trialstats_sandwich::SandwichError;
 
 /// What can go wrong when fitting a model or estimating its covariance.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -29,18 +30,6 @@ pub enum RobustError {
         nobs: usize,
         /// Coefficients.
         k: usize,
-    },
-    /// A cluster (or observation) has leverage 1, so CR2/CR3 (HC2/HC3) are undefined.
-    #[error(
-        "{what} `{label}` has leverage 1 (I − H is singular there), so {vcov} is undefined; use CR1 or drop that {what}"
-    )]
-    LeverageOne {
-        /// `cluster` or `observation`.
-        what: String,
-        /// Its label.
-        label: String,
-        /// The covariance asked for.
-        vcov: String,
     },
     /// A binary outcome has a value other than 0 or 1.
     #[error("the outcome must be coded 0/1, but row {} is {value}", row + 1)]
@@ -97,14 +86,7 @@ pub enum RobustError {
         /// The model's terms.
         available: Vec<String>,
     },
-    /// The covariance asked for needs more than the model provides.
-    #[error("{vcov} is not available for {model}: {reason}")]
-    NotAvailable {
-        /// The covariance asked for.
-        vcov: String,
-        /// The model.
-        model: String,
-        /// Why not.
-        reason: String,
-    },
+    /// A covariance could not be computed.
+    #[error(transparent)]
+    Sandwich(#[from] SandwichError),
 }

@@ -4,9 +4,10 @@
 //! - [`Logit`] fits a logistic regression by Newton's method and detects separation;
 //! - [`Ols`] fits by Householder QR (R's aliasing rule; aliased columns are an error that names
 //!   them) and returns an [`OlsFit`];
-//! - every fit implements [`EstimatingEquations`] (scores and bread), so one generic function,
-//!   [`vcov()`], gives every covariance of [`Vcov`]: iid, HC0–HC3, CR0–CR3 (CR2 with
-//!   Bell–McCaffrey/Satterthwaite degrees of freedom per coefficient) and two-way clustering;
+//! - every fit implements [`EstimatingEquations`] (scores and bread) of the sandwich layer
+//!   (`trialstats-sandwich`, re-exported here), so one generic function, [`vcov()`], gives every
+//!   covariance of [`Vcov`]: iid, HC0–HC3, CR0–CR3 (CR2 with Bell–McCaffrey/Satterthwaite
+//!   degrees of freedom per coefficient) and two-way clustering;
 //! - [`WildClusterBootstrap`] tests one OLS coefficient by the wild cluster bootstrap (WCR or
 //!   WCU; Rademacher, Webb or Mammen weights; enumeration when 2^G ≤ B) at O(Gk) per replicate,
 //!   with a confidence interval by test inversion;
@@ -36,14 +37,14 @@
 pub mod error;
 pub mod logit;
 pub mod ols;
-pub mod vcov;
 pub mod wild;
 
 pub use error::RobustError;
 pub use logit::{Logit, LogitFit};
 pub use ols::{Ols, OlsFit, OnePass};
-pub use vcov::{
-    Covariance, CrType, EstimatingEquations, HcType, ModelKind, Vcov, WaldTest, WorkingRegression,
-    inference, vcov, wald_test,
+/// The covariance layer, re-exported: every fit here implements its [`EstimatingEquations`].
+pub use trialstats_sandwich::{
+    Covariance, CrType, EstimatingEquations, HcType, ModelKind, SandwichError, Vcov, WaldTest,
+    WorkingRegression, inference, vcov, wald_test,
 };
 pub use wild::{BootTest, WildClusterBootstrap, WildWeights};

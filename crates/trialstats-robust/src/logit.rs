@@ -8,10 +8,10 @@ use trialstats_core::linalg::{
     Spd, check_full_rank, check_len, class_ranges, equilibrated, glm_pass, matvec, non_finite_error,
 };
 use trialstats_core::optim::{Evaluation, Objective, newton_from};
-use trialstats_core::{Control, Convergence, Inference, InputError, vmath};
+use trialstats_core::{Control, Convergence, Inference, InputError, Level, vmath};
 
 use crate::error::RobustError;
-use crate::vcov::{
+use trialstats_sandwich::{
     Covariance, EstimatingEquations, ModelKind, Vcov, WorkingRegression, inference, vcov,
 };
 
@@ -38,12 +38,12 @@ pub const ETA_SEPARATION: f64 = 35.0;
 ///
 /// # Examples
 /// ```
-/// use trialstats_core::nalgebra::DMatrix;
+/// use trialstats_core::{Level, nalgebra::DMatrix};
 /// use trialstats_robust::{Logit, Vcov};
 /// let x = DMatrix::from_row_slice(6, 2, &[1.0, 0.5, 1.0, 1.0, 1.0, 1.5, 1.0, 2.0, 1.0, 2.5, 1.0, 3.0]);
 /// let y = [0.0, 1.0, 0.0, 1.0, 0.0, 1.0];
 /// let fit = Logit::new(&x, &y).unwrap().names(&["(Intercept)", "x"]).unwrap().fit().unwrap();
-/// let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+/// let inf = fit.infer(&Vcov::Iid, Level::P95).unwrap();
 /// assert!(inf.coefficients[1].df.is_none()); // z inference
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -361,14 +361,14 @@ impl LogitFit<'_> {
     /// # Errors
     /// As [`vcov()`].
     pub fn vcov(&self, how: &Vcov) -> Result<Covariance, RobustError> {
-        vcov(self, how)
+        Ok(vcov(self, how)?)
     }
     /// Wald tests (z) and confidence intervals on the log-odds scale; use
     /// [`trialstats_core::Coef::exponentiated`] for odds ratios.
     ///
     /// # Errors
     /// As [`vcov()`].
-    pub fn infer(&self, how: &Vcov, level: f64) -> Result<Inference, RobustError> {
+    pub fn infer(&self, how: &Vcov, level: Level) -> Result<Inference, RobustError> {
         let mut inf = inference(self, how, level)?;
         inf.convergence = Some(self.convergence.clone());
         Ok(inf)

@@ -11,12 +11,12 @@ use trialstats_core::linalg::{
     extreme_eigenvalues, non_finite_error, residuals_and_cluster_scores, residuals_of,
     scale_symmetric, total_sum_of_squares, weighted_cluster_sums,
 };
-use trialstats_core::{Clusters, Inference, InputError};
+use trialstats_core::{Clusters, Inference, InputError, Level};
 
 use crate::error::RobustError;
-use crate::vcov::{
-    ClusterStatistics, Covariance, EstimatingEquations, ModelKind, Vcov, WorkingRegression,
-    inference, vcov,
+use trialstats_sandwich::{
+    ClusterStatistics, Covariance, EstimatingEquations, ModelKind, SandwichError, Vcov,
+    WorkingRegression, inference, vcov,
 };
 
 /// Condition number of X above which a fit carries a warning (the estimates may have lost more
@@ -67,13 +67,13 @@ pub enum LsMethod {
 ///
 /// # Examples
 /// ```
-/// use trialstats_core::nalgebra::DMatrix;
+/// use trialstats_core::{Level, nalgebra::DMatrix};
 /// use trialstats_robust::{Ols, Vcov};
 /// let x = DMatrix::from_row_slice(5, 2, &[1.0, 1.0, 1.0, 2.0, 1.0, 3.0, 1.0, 4.0, 1.0, 5.0]);
 /// let y = [1.1, 1.9, 3.2, 3.9, 5.1];
 /// let fit = Ols::new(&x, &y).unwrap().names(&["(Intercept)", "x"]).unwrap().fit().unwrap();
 /// assert!((fit.coefficients()[1] - 1.0).abs() < 1e-12);
-/// let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+/// let inf = fit.infer(&Vcov::Iid, Level::P95).unwrap();
 /// assert_eq!(inf.coefficients[1].df, Some(3.0));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -616,15 +616,15 @@ impl OlsFit<'_> {
     /// # Errors
     /// As [`vcov()`].
     pub fn vcov(&self, how: &Vcov) -> Result<Covariance, RobustError> {
-        vcov(self, how)
+        Ok(vcov(self, how)?)
     }
 
     /// Wald tests and `level` confidence intervals for every coefficient under covariance `how`
-    /// (see [`crate::vcov::inference`]), with a note when X is ill-conditioned.
+    /// (see [`trialstats_sandwich::inference`]), with a note when X is ill-conditioned.
     ///
     /// # Errors
-    /// As [`vcov()`]; [`InputError::OutOfRange`] for a `level` outside (0, 1) or a zero SE.
-    pub fn infer(&self, how: &Vcov, level: f64) -> Result<Inference, RobustError> {
+    /// As [`vcov()`]; [`InputError::OutOfRange`] for a zero SE.
+    pub fn infer(&self, how: &Vcov, level: Level) -> Result<Inference, RobustError> {
         let mut inf = inference(self, how, level)?;
         if let Some(note) = self.perfect_fit_note() {
             inf.notes.push(note);
@@ -692,7 +692,7 @@ impl OlsFit<'_> {
     /// The cluster score sums `s_g = Σ_{i∈g} xᵢeᵢ` (G × k). When the residuals are not yet known
     /// they are formed on the way, in the same pass over X (and kept); the sums are the same
     /// bits either way.
-    fn score_sums(&self, clusters: &Clusters) -> Result<DMatrix<f64>, RobustError> {
+    fn score_sums(&self, clusters: &Clusters) -> Result<DMatrix<f64>, SandwichError> {
         if let Some((e, _)) = self.residuals.get() {
             return Ok(weighted_cluster_sums(&self.x, e.as_slice(), clusters)?);
         }
@@ -770,7 +770,10 @@ impl EstimatingEquations for OlsFit<'_> {
         self.cached(clusters)
     }
     /// From the residuals formed in the same pass over X when they are not yet known.
-    fn cluster_score_sums(&self, clusters: &Clusters) -> Option<Result<DMatrix<f64>, RobustError>> {
+    fn cluster_score_sums(
+        &self,
+        clusters: &Clusters,
+    ) -> Option<Result<DMatrix<f64>, SandwichError>> {
         Some(self.score_sums(clusters))
     }
 }

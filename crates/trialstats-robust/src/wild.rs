@@ -33,11 +33,11 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::Spd;
 use trialstats_core::rng::Rng;
-use trialstats_core::{Clusters, InputError};
+use trialstats_core::{Clusters, InputError, Level};
 
 use crate::error::RobustError;
 use crate::ols::OlsFit;
-use crate::vcov::EstimatingEquations;
+use trialstats_sandwich::EstimatingEquations;
 
 /// Relative tolerance for |t*| ≥ |t| (see the module docs).
 pub const TIE_TOLERANCE: f64 = 1e-12;
@@ -109,7 +109,7 @@ pub struct WildClusterBootstrap {
     /// The null value β₀.
     pub null: f64,
     /// Confidence level of the interval by test inversion; `None` for no interval.
-    pub level: Option<f64>,
+    pub level: Option<Level>,
 }
 
 impl Default for WildClusterBootstrap {
@@ -120,7 +120,7 @@ impl Default for WildClusterBootstrap {
             impose_null: true,
             seed: 1,
             null: 0.0,
-            level: Some(0.95),
+            level: Some(Level::P95),
         }
     }
 }
@@ -153,7 +153,7 @@ pub struct BootTest {
     /// The confidence interval by test inversion, if asked for.
     pub ci: Option<(f64, f64)>,
     /// Its level.
-    pub level: Option<f64>,
+    pub level: Option<Level>,
 }
 
 /// The per-cluster quantities of one null hypothesis (linear in β₀ for WCR).
@@ -167,8 +167,7 @@ impl WildClusterBootstrap {
     ///
     /// # Errors
     /// [`RobustError::UnknownTerm`]; [`InputError::OutOfRange`] if `reps` < 1 or beyond
-    /// [`MAX_REPS`] (or [`MAX_DRAWS`] draws) when drawn, or the level is
-    /// not in (0, 1); [`RobustError::TooFewClusters`]; [`InputError::Length`] if the clusters do
+    /// [`MAX_REPS`] (or [`MAX_DRAWS`] draws) when drawn; [`RobustError::TooFewClusters`]; [`InputError::Length`] if the clusters do
     /// not match the fit.
     pub fn test(
         &self,
@@ -206,16 +205,6 @@ impl WildClusterBootstrap {
                 expected: "≥ 1".into(),
             }
             .into());
-        }
-        if let Some(level) = self.level {
-            if !(level > 0.0 && level < 1.0) {
-                return Err(InputError::OutOfRange {
-                    field: "level".into(),
-                    value: level,
-                    expected: "0 < level < 1".into(),
-                }
-                .into());
-            }
         }
         let n = fit.nobs();
         if clusters.len() != n {
@@ -337,7 +326,7 @@ impl WildClusterBootstrap {
         let ci = match self.level {
             None => None,
             Some(level) => {
-                let alpha = 1.0 - level;
+                let alpha = level.alpha();
                 if self.impose_null {
                     let mut done = 1;
                     let mut step = |done_now: &mut usize| {

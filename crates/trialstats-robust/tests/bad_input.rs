@@ -3,9 +3,10 @@
 // Test code: a failed unwrap is a failed test, reported with its value.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use trialstats_core::Level;
 use trialstats_core::nalgebra::DMatrix;
 use trialstats_core::{Clusters, InputError, LinalgError};
-use trialstats_robust::{CrType, Logit, Ols, RobustError, Vcov};
+use trialstats_robust::{CrType, Logit, Ols, RobustError, SandwichError, Vcov};
 
 fn design(n: usize) -> (DMatrix<f64>, Vec<f64>) {
     let x = DMatrix::from_fn(n, 2, |i, j| {
@@ -32,10 +33,10 @@ fn too_few_clusters() {
         .unwrap_err();
     assert_eq!(
         e,
-        RobustError::TooFewClusters {
+        RobustError::Sandwich(SandwichError::TooFewClusters {
             name: "site".into(),
             got: 1
-        }
+        })
     );
     assert_eq!(
         e.to_string(),
@@ -232,7 +233,7 @@ fn leverage_one_makes_cr2_undefined() {
         })
         .unwrap_err();
     assert!(
-        matches!(&e, RobustError::LeverageOne { label, .. } if label == "4"),
+        matches!(&e, RobustError::Sandwich(SandwichError::LeverageOne { label, .. }) if label == "4"),
         "{e:?}"
     );
     assert!(
@@ -260,7 +261,7 @@ fn constant_outcome_is_refused_and_a_perfect_fit_is_flagged() {
     // An exactly linear outcome: fitted, with R's "essentially perfect fit" note.
     let y: Vec<f64> = x.column(1).iter().map(|v| 1.0 + 2.0 * v).collect();
     let fit = Ols::new(&x, &y).unwrap().fit().unwrap();
-    let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+    let inf = fit.infer(&Vcov::Iid, Level::P95).unwrap();
     assert!(
         inf.notes
             .iter()
@@ -271,7 +272,7 @@ fn constant_outcome_is_refused_and_a_perfect_fit_is_flagged() {
     // An ordinary fit has no such note.
     let (x, y) = design(12);
     let fit = Ols::new(&x, &y).unwrap().fit().unwrap();
-    let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+    let inf = fit.infer(&Vcov::Iid, Level::P95).unwrap();
     assert!(inf.notes.iter().all(|n| !n.starts_with("Essentially")));
 }
 

@@ -15,6 +15,7 @@
 // Test code: a failed unwrap is a failed test, reported with its value.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use trialstats_core::Level;
 use trialstats_core::nalgebra::DMatrix;
 use trialstats_robust::{Ols, Vcov};
 
@@ -107,7 +108,7 @@ fn check(name: &str, text: &str, degree: Option<usize>, intercept: bool) -> (f64
     let (x, y) = design(&s, degree, intercept);
     assert_eq!(x.ncols(), s.params.len(), "{name}: parameters");
     let fit = Ols::new(&x, &y).unwrap().fit().unwrap();
-    let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+    let inf = fit.infer(&Vcov::Iid, Level::P95).unwrap();
     let mut worst = (f64::INFINITY, String::new());
     let mut see = |what: String, got: f64, want: f64| {
         let d = lre(got, want);
@@ -157,7 +158,7 @@ fn filip_says_which_column_r_would_drop() {
         .unwrap()
         .fit()
         .unwrap();
-    let inf = fit.infer(&Vcov::Iid, 0.95).unwrap();
+    let inf = fit.infer(&Vcov::Iid, Level::P95).unwrap();
     assert!(
         inf.notes
             .iter()

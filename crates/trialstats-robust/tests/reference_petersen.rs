@@ -21,6 +21,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use trialstats_core::Clusters;
+use trialstats_core::Level;
 use trialstats_core::testing::Tol;
 use trialstats_data::{Formula, FrameOptions, ModelFrame, datasets};
 use trialstats_robust::{CrType, HcType, Ols, OlsFit, Vcov};
@@ -140,14 +141,14 @@ fn iid_and_hc_match_r() {
         t,
     );
     // Published (Petersen's page, 4 dp): OLS SE 0.0284, 0.0286; White SE 0.0284, 0.0284.
-    let inf = c.fit.infer(&Vcov::Iid, 0.95).unwrap();
+    let inf = c.fit.infer(&Vcov::Iid, Level::P95).unwrap();
     Tol::decimals(4)
         .check("se0", inf.coefficients[0].std_error, 0.0284)
         .unwrap();
     Tol::decimals(4)
         .check("se1", inf.coefficients[1].std_error, 0.0286)
         .unwrap();
-    let inf = c.fit.infer(&Vcov::Hc(HcType::Hc1), 0.95).unwrap();
+    let inf = c.fit.infer(&Vcov::Hc(HcType::Hc1), Level::P95).unwrap();
     Tol::decimals(4)
         .check("hc se1", inf.coefficients[1].std_error, 0.0284)
         .unwrap();
@@ -177,7 +178,7 @@ fn cr1_by_firm_matches_stata() {
         ],
         Tol::rel(1e-10),
     );
-    let inf = c.fit.infer(&how, 0.95).unwrap();
+    let inf = c.fit.infer(&how, Level::P95).unwrap();
     // Stata: t with G − 1 = 499 df; SEs 0.0670, 0.0506.
     assert_eq!(inf.coefficients[1].df, Some(499.0));
     Tol::decimals(4)
@@ -222,7 +223,7 @@ fn cr0_and_cr1_by_year() {
         Tol::rel(1e-10),
     );
     // Published: clustered by year 0.0234, 0.0334.
-    let inf = c.fit.infer(&how, 0.95).unwrap();
+    let inf = c.fit.infer(&how, Level::P95).unwrap();
     Tol::decimals(4)
         .check("se0", inf.coefficients[0].std_error, 0.0234)
         .unwrap();
@@ -249,7 +250,7 @@ fn cr2_matches_imbens_kolesar_and_clubsandwich() {
         ],
         Tol::rel(1e-10),
     );
-    let inf = c.fit.infer(&how, 0.95).unwrap();
+    let inf = c.fit.infer(&how, Level::P95).unwrap();
     Tol::rel(1e-8)
         .check_slice(
             "df_Satt",
@@ -283,7 +284,7 @@ fn cr2_matches_imbens_kolesar_and_clubsandwich() {
         ],
         Tol::rel(1e-10),
     );
-    let inf = c.fit.infer(&how, 0.95).unwrap();
+    let inf = c.fit.infer(&how, Level::P95).unwrap();
     Tol::rel(1e-8)
         .check_slice(
             "df year",
@@ -360,7 +361,7 @@ fn two_way_matches_sandwich_conventions() {
         Tol::rel(1e-10),
     );
     // Published (Stata, 4 dp): 0.0651, 0.0536; t with min(G) − 1 = 9 df.
-    let inf = c.fit.infer(&multi0, 0.95).unwrap();
+    let inf = c.fit.infer(&multi0, Level::P95).unwrap();
     Tol::decimals(4)
         .check("se0", inf.coefficients[0].std_error, 0.0651)
         .unwrap();

@@ -26,6 +26,7 @@
 // Test code: a failed unwrap is a failed test, reported with its value.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use trialstats_core::Level;
 use trialstats_core::testing::Tol;
 use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame};
 use trialstats_robust::{CrType, HcType, Logit, Ols, Vcov, wald_test};
@@ -162,7 +163,7 @@ fn ols_cluster_covariances() {
                 clusters: site.clone(),
                 kind: CrType::Cr2,
             },
-            0.95,
+            Level::P95,
         )
         .unwrap();
     let df: Vec<f64> = inf.coefficients.iter().map(|c| c.df.unwrap()).collect();
@@ -303,7 +304,7 @@ fn logit_matches_glm_and_stata_cluster_convention() {
         ],
     )
     .unwrap();
-    let inf = fit.infer(&how, 0.95).unwrap();
+    let inf = fit.infer(&how, Level::P95).unwrap();
     assert!(
         inf.coefficients.iter().all(|c| c.df.is_none()),
         "z inference as Stata"

@@ -15,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use trialstats_core::Clusters;
+use trialstats_core::Level;
 use trialstats_core::testing::Tol;
 use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame, datasets};
 use trialstats_robust::{CrType, Ols, OlsFit, Vcov, WildClusterBootstrap, WildWeights};
@@ -102,7 +103,7 @@ fn observed_t_is_the_cr1_t() {
                 clusters: site.clone(),
                 kind: CrType::Cr1,
             },
-            0.95,
+            Level::P95,
         )
         .unwrap();
     let r = boot(true).test(&fit, &site, "arm").unwrap();
@@ -144,7 +145,7 @@ fn petersen_by_year_counts_the_exact_ties() {
 fn confidence_interval_inverts_the_test() {
     let (fit, site) = trial12();
     let spec = WildClusterBootstrap {
-        level: Some(0.90),
+        level: Some(Level::P90),
         ..boot(true)
     };
     let r = spec.test(&fit, &site, "arm").unwrap();
@@ -251,7 +252,7 @@ fn drawn_weights_do_not_depend_on_the_order_of_the_rows() {
         let spec = WildClusterBootstrap {
             reps: 999,
             weights,
-            level: Some(0.95),
+            level: Some(Level::P95),
             ..boot(true)
         };
         let a = spec.test(&fit_a, &site_a, "arm").unwrap();

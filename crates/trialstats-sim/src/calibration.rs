@@ -8,11 +8,12 @@
 use serde::Serialize;
 use trialstats_core::Table;
 use trialstats_core::table::{Align, fmt_num};
-use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame};
-use trialstats_robust::{CrType, Ols, Vcov};
-use trialstats_twosample::wilcox_test;
+use trialstats_data::DataTable;
+use trialstats_models::ols;
+use trialstats_twosample::{Continuity, Exact, wilcox_test};
 
 use crate::derive::derive;
+use crate::error::SimError;
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,10 +70,11 @@ fn median(v: &mut [f64]) -> Option<f64> {
 /// Computes the report.
 ///
 /// # Errors
-/// A message when the table lacks schema columns or the primary model cannot be fitted.
-pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, String> {
+/// [`SimError::Data`] when the table lacks schema columns; [`SimError::Model`] when the
+/// primary model cannot be fitted.
+pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
     let d = derive(table)?.table;
-    let num = |c: &str| d.numeric(c).map_err(|e| e.to_string());
+    let num = |c: &str| d.numeric(c);
     let arm = num("intervention")?;
     let n = d.nrows();
     let by_arm = |col: &[Option<f64>], i_arm: bool| -> Vec<f64> {
@@ -129,7 +131,9 @@ pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, String> {
         median(&mut di),
         "P Results",
     ));
-    let p = wilcox_test(&di, &dc, None, true).map(|t| t.p_value).ok();
+    let p = wilcox_test(&di, &dc, Exact::Auto, Continuity::Corrected)
+        .map(|t| t.p_value)
+        .ok();
     out.push(row("duration, Wilcoxon p", Some(0.01), p, "P Results"));
     let risk0 = num("risk_0")?;
     for (f, label, m, s) in [(0.0, "men", 11.5, 7.5), (1.0, "women", 4.2, 2.8)] {
@@ -199,27 +203,10 @@ pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, String> {
         "same",
     ));
     // The primary analysis: risk at 12 months on arm and baseline risk, CR1 by cluster.
-    let f = Formula::parse("risk_12 ~ intervention + risk_0").map_err(|e| e.to_string())?;
-    let opts = FrameOptions {
-        clusters: vec!["cluster".into()],
-        ..FrameOptions::default()
-    };
-    let mf = ModelFrame::new(&d, &f, &opts).map_err(|e| e.to_string())?;
-    let cl = &mf.clusters[0];
-    let inf = Ols::new(&mf.x, mf.y().map_err(|e| e.to_string())?)
-        .and_then(|o| o.names(&mf.column_names))
-        .and_then(|o| o.clusters(cl))
-        .and_then(|o| o.fit())
-        .and_then(|fit| {
-            fit.infer(
-                &Vcov::Cluster {
-                    clusters: cl.clone(),
-                    kind: CrType::Cr1,
-                },
-                0.95,
-            )
-        })
-        .map_err(|e| e.to_string())?;
+    let fit = ols("risk_12 ~ intervention + risk_0")
+        .cluster("cluster")
+        .fit(&d)?;
+    let inf = fit.inference();
     if let Some(c) = inf.coef("intervention") {
         out.push(row(
             "UKPDS risk difference at 12 months (adjusted)",

@@ -8,18 +8,21 @@
 //! (UKPDS 56 five-year CHD risk as a proportion; at 12 months with age and duration one year
 //! on), `hba1c_gt8_t`, `hba1c_ge85_t`, `phq9_total_t` and `phq9_cat_t` (band 1–5), `dds4_t`
 //! (mean item score), `eq5d_t` (EQ-5D-3L index, Australian value set), `mmas8_score_t` and
-//! `mmas8_cat_t` (1 low, 2 medium, 3 high), `fv_days_t`, `exercise_days_t`, `bg_test_days_t`
+//! `mmas8_cat_t` (1 low, 2 medium, 3 high; only with the crate's `mmas8` feature, whose use states
+//! that the user holds the MMAS-8 licence), `fv_days_t`, `exercise_days_t`, `bg_test_days_t`
 //! (SDSCA items 3, 6, 7).
 
 use serde::Serialize;
 use trialstats_data::{Column, DataTable};
-use trialstats_instruments::{Dds, DdsVersion, Eq5d, Instrument, Mmas8, Phq9};
+use trialstats_instruments::{Dds, DdsVersion, Eq5d, Instrument, Phq9, ScoreError};
+
+use crate::error::SimError;
 use trialstats_ukpds::{Equation, ProfileBuilder};
 
 use crate::schema::ARM_INTERVENTION;
 
 /// Scores one row of raw answers into output values.
-type RowScorer<'a> = &'a dyn Fn(&[Option<&str>]) -> Result<Vec<Option<f64>>, String>;
+type RowScorer<'a> = &'a dyn Fn(&[Option<&str>]) -> Result<Vec<Option<f64>>, ScoreError>;
 
 /// A value that could not be derived.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,15 +49,12 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn num(&self, name: &str) -> Result<Vec<Option<f64>>, String> {
-        self.t
-            .numeric(name)
-            .map(<[_]>::to_vec)
-            .map_err(|e| e.to_string())
+    fn num(&self, name: &str) -> Result<Vec<Option<f64>>, SimError> {
+        Ok(self.t.numeric(name).map(<[_]>::to_vec)?)
     }
 
-    fn text(&self, name: &str) -> Result<Vec<Option<String>>, String> {
-        let c = self.t.column(name).map_err(|e| e.to_string())?;
+    fn text(&self, name: &str) -> Result<Vec<Option<String>>, SimError> {
+        let c = self.t.column(name)?;
         Ok((0..self.t.nrows()).map(|i| c.data.text(i)).collect())
     }
 }
@@ -62,9 +62,9 @@ impl Reader<'_> {
 /// Derives the analysis variables.
 ///
 /// # Errors
-/// A message when a schema column is missing or of the wrong type (check with
+/// [`SimError::Data`] when a schema column is missing or of the wrong type (check with
 /// [`crate::schema::check`] first to list them all).
-pub fn derive(table: &DataTable) -> Result<Derived, String> {
+pub fn derive(table: &DataTable) -> Result<Derived, SimError> {
     let rd = Reader { t: table };
     let n = table.nrows();
     let mut problems = Vec::new();
@@ -86,8 +86,9 @@ pub fn derive(table: &DataTable) -> Result<Derived, String> {
     let height = rd.num("height")?;
     let phq9 = Phq9::default();
     let dds4 = Dds::new(DdsVersion::Dds4);
-    let eq5d = Eq5d::new("eq5d3l_au_viney2011").map_err(|e| e.to_string())?;
-    let mmas8 = Mmas8::default();
+    let eq5d = Eq5d::new("eq5d3l_au_viney2011")?;
+    #[cfg(feature = "mmas8")]
+    let mmas8 = trialstats_instruments::Mmas8::default();
     for t in [0, 12] {
         let col = |s: &str| format!("{s}_{t}");
         let hba1c = rd.num(&col("hba1c"))?;
@@ -171,7 +172,7 @@ pub fn derive(table: &DataTable) -> Result<Derived, String> {
                          cols: Vec<String>,
                          f: RowScorer<'_>,
                          outs: &[&str]|
-         -> Result<(), String> {
+         -> Result<(), SimError> {
             let data: Vec<Vec<Option<String>>> =
                 cols.iter().map(|c| rd.text(c)).collect::<Result<_, _>>()?;
             let mut values: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); outs.len()];
@@ -184,7 +185,7 @@ pub fn derive(table: &DataTable) -> Result<Derived, String> {
                         problems.push(RowProblem {
                             row: i + 1,
                             variable: format!("{name}_{t}"),
-                            message: e,
+                            message: e.to_string(),
                         });
                         vec![None; outs.len()]
                     })
@@ -203,7 +204,7 @@ pub fn derive(table: &DataTable) -> Result<Derived, String> {
             "phq9",
             with_t(phq9.columns()),
             &|a| {
-                let s = phq9.score_answers(a).map_err(|e| e.to_string())?;
+                let s = phq9.score_answers(a)?;
                 Ok(vec![s.total, s.severity.map(|b| f64::from(b.code()))])
             },
             &["phq9_total", "phq9_cat"],
@@ -211,24 +212,21 @@ pub fn derive(table: &DataTable) -> Result<Derived, String> {
         score(
             "dds4",
             with_t(dds4.columns()),
-            &|a| Ok(vec![dds4.score_answers(a).map_err(|e| e.to_string())?.mean]),
+            &|a| Ok(vec![dds4.score_answers(a)?.mean]),
             &["dds4"],
         )?;
         score(
             "eq5d",
             with_t(eq5d.columns()),
-            &|a| {
-                Ok(vec![
-                    eq5d.score_answers(a).map_err(|e| e.to_string())?.index,
-                ])
-            },
+            &|a| Ok(vec![eq5d.score_answers(a)?.index]),
             &["eq5d"],
         )?;
+        #[cfg(feature = "mmas8")]
         score(
             "mmas8",
             with_t(mmas8.columns()),
             &|a| {
-                let s = mmas8.score_answers(a).map_err(|e| e.to_string())?;
+                let s = mmas8.score_answers(a)?;
                 Ok(vec![s.score, s.category.map(|c| f64::from(c.code()))])
             },
             &["mmas8_score", "mmas8_cat"],
@@ -253,6 +251,6 @@ pub fn derive(table: &DataTable) -> Result<Derived, String> {
             out.push(Column::numeric(&format!("{name}_{t}"), clean));
         }
     }
-    let table = DataTable::new(table.source(), out).map_err(|e| e.to_string())?;
+    let table = DataTable::new(table.source(), out)?;
     Ok(Derived { table, problems })
 }

@@ -22,6 +22,7 @@
 use trialstats_core::rng::Rng;
 use trialstats_data::{Column, DataTable};
 
+use crate::error::SimError;
 use crate::params::SimParams;
 use crate::schema::{ARM_INTERVENTION, ARM_USUAL_CARE};
 
@@ -96,7 +97,7 @@ impl Columns {
         }
     }
 
-    fn into_table(self, source: &str) -> Result<DataTable, String> {
+    fn into_table(self, source: &str) -> Result<DataTable, SimError> {
         let cols = self
             .order
             .iter()
@@ -108,7 +109,7 @@ impl Columns {
                 }
             })
             .collect();
-        DataTable::new(source, cols).map_err(|e| e.to_string())
+        Ok(DataTable::new(source, cols)?)
     }
 }
 
@@ -132,8 +133,8 @@ fn cluster_sizes(n: usize, g: usize, lo: usize, hi: usize, rng: &mut Rng) -> Vec
 /// Simulates one trial.
 ///
 /// # Errors
-/// A message for invalid parameters.
-pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, String> {
+/// [`SimError::Parameter`] for invalid parameters.
+pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, SimError> {
     params.check()?;
     let p = params;
     let mut rng = Rng::seed_from(seed);

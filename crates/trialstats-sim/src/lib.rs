@@ -20,6 +20,7 @@
 
 pub mod calibration;
 pub mod derive;
+pub mod error;
 pub mod generate;
 pub mod montecarlo;
 pub mod params;
@@ -28,6 +29,7 @@ pub mod schema;
 
 pub use calibration::{CalibrationRow, calibration, report_table};
 pub use derive::{Derived, RowProblem, derive};
+pub use error::SimError;
 pub use generate::{Trial, simulate};
 pub use montecarlo::{Estimator, McResult, MonteCarlo, Outcome, Summary, result_table};
 pub use params::SimParams;

@@ -19,12 +19,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use trialstats_core::Table;
 use trialstats_core::rng::splitmix64;
 use trialstats_core::table::{Align, fmt_num};
-use trialstats_data::{Column, DataTable, Formula, FrameOptions, ModelFrame};
+use trialstats_core::{Level, Table};
+use trialstats_data::{Column, DataTable};
 use trialstats_mi::{ClusterTerm, Mice};
-use trialstats_robust::{CrType, Ols, Vcov, WildClusterBootstrap};
+use trialstats_models::{Se, ols};
+use trialstats_robust::WildClusterBootstrap;
+
+use crate::error::SimError;
 
 use crate::derive::derive;
 use crate::generate::simulate;
@@ -97,7 +100,7 @@ pub struct MonteCarlo {
     /// Imputations for MI.
     pub mi_m: usize,
     /// Confidence level.
-    pub level: f64,
+    pub level: Level,
 }
 
 /// One replication's result for one estimator.
@@ -166,11 +169,11 @@ impl MonteCarlo {
             ],
             wild_reps: 999,
             mi_m: 10,
-            level: 0.95,
+            level: Level::P95,
         }
     }
 
-    fn truth(&self) -> Result<f64, String> {
+    fn truth(&self) -> Result<f64, SimError> {
         match self.outcome {
             Outcome::Hba1c => Ok(self.params.arm_effect_clinical.0),
             Outcome::Risk => {
@@ -178,7 +181,7 @@ impl MonteCarlo {
                 if e == (0.0, 0.0, 0.0, 0.0) {
                     Ok(0.0)
                 } else {
-                    Err("the true effect on UKPDS risk has no closed form when clinical arm effects are non-zero; analyse hba1c".into())
+                    Err(SimError::UndefinedTruth)
                 }
             }
         }
@@ -187,11 +190,12 @@ impl MonteCarlo {
     /// Runs the study in parallel; `progress(done, total)` is called as replications finish.
     ///
     /// # Errors
-    /// Invalid parameters or an undefined truth.
+    /// [`SimError::Parameter`] for invalid parameters; [`SimError::UndefinedTruth`];
+    /// [`SimError::TooFewAnalysed`] when fewer than two replications could be analysed.
     pub fn run(
         &self,
         progress: Option<&(dyn Fn(usize, usize) + Sync)>,
-    ) -> Result<McResult, String> {
+    ) -> Result<McResult, SimError> {
         self.params.check()?;
         let truth = self.truth()?;
         let done = AtomicUsize::new(0);
@@ -215,13 +219,12 @@ impl MonteCarlo {
             .collect();
         // Bias, SE and coverage of fewer than two analysed replications mean nothing: say so.
         if let Some(s) = summaries.iter().find(|s| s.n < 2) {
-            return Err(format!(
-                "{}: only {} of {} replications could be analysed ({} failed); nothing to summarise",
-                s.estimator.label(),
-                s.n,
-                self.reps,
-                s.failed
-            ));
+            return Err(SimError::TooFewAnalysed {
+                estimator: s.estimator.label().to_owned(),
+                analysed: s.n,
+                reps: self.reps,
+                failed: s.failed,
+            });
         }
         Ok(McResult {
             summaries,
@@ -245,17 +248,16 @@ impl MonteCarlo {
             return none;
         };
         let level = self.level;
-        let alpha = 1.0 - level;
-        let f = match Formula::parse("y12 ~ intervention + y0") {
-            Ok(f) => f,
-            Err(_) => return none,
-        };
-        let cc = complete_case_fit(&table, &f);
+        let alpha = level.alpha();
+        let model = ols("y12 ~ intervention + y0")
+            .cluster("cluster")
+            .level(level);
+        let cc = model.fit(&table);
         self.estimators
             .iter()
             .map(|e| {
-                let (fit, cl) = cc.as_ref().ok()?;
-                let from_inf = |inf: trialstats_core::Inference| -> Option<Draw> {
+                let fit = cc.as_ref().ok()?;
+                let from_inf = |inf: &trialstats_core::Inference| -> Option<Draw> {
                     let c = inf.coef("intervention")?;
                     Some(Draw {
                         estimate: c.estimate,
@@ -265,36 +267,18 @@ impl MonteCarlo {
                     })
                 };
                 match e {
-                    Estimator::Cr1 | Estimator::CompleteCase => from_inf(
-                        fit.infer(
-                            &Vcov::Cluster {
-                                clusters: cl.clone(),
-                                kind: CrType::Cr1,
-                            },
-                            level,
-                        )
-                        .ok()?,
-                    ),
-                    Estimator::Cr2 => from_inf(
-                        fit.infer(
-                            &Vcov::Cluster {
-                                clusters: cl.clone(),
-                                kind: CrType::Cr2,
-                            },
-                            level,
-                        )
-                        .ok()?,
-                    ),
+                    Estimator::Cr1 | Estimator::CompleteCase => from_inf(fit.inference()),
+                    Estimator::Cr2 => from_inf(&fit.infer(Se::CR2, level).ok()?),
                     Estimator::Wcb => {
                         let boot = |null: f64| {
-                            WildClusterBootstrap {
+                            let spec = WildClusterBootstrap {
                                 reps: self.wild_reps,
                                 seed,
                                 null,
                                 level: None,
                                 ..WildClusterBootstrap::default()
-                            }
-                            .test(fit, cl, "intervention")
+                            };
+                            fit.wild_bootstrap("intervention", &spec, None)
                         };
                         let at_truth = boot(truth).ok()?;
                         let at_zero = if truth == 0.0 {
@@ -310,7 +294,6 @@ impl MonteCarlo {
                         })
                     }
                     Estimator::Mi => {
-                        let g = cl.n_clusters() as f64;
                         let imp = Mice::new(&table)
                             .ok()?
                             .cluster("cluster", ClusterTerm::Indicators)
@@ -320,19 +303,8 @@ impl MonteCarlo {
                             .seed(seed)
                             .run(None)
                             .ok()?;
-                        let pooled = imp
-                            .analyse(g - 1.0, level, |t| {
-                                let (fit, cl) = complete_case_fit(t, &f)?;
-                                fit.infer(
-                                    &Vcov::Cluster {
-                                        clusters: cl,
-                                        kind: CrType::Cr1,
-                                    },
-                                    level,
-                                )
-                                .map_err(|e| e.to_string())
-                            })
-                            .ok()?;
+                        // Rubin's complete-data df: G − 1, those of the CR1 fits.
+                        let pooled = model.pool(&imp).ok()?;
                         let t = pooled.terms.iter().find(|t| t.term == "intervention")?;
                         Some(Draw {
                             estimate: t.estimate,
@@ -348,9 +320,9 @@ impl MonteCarlo {
 }
 
 /// The analysis data: y12, y0, intervention, cluster.
-fn analysis_table(d: &DataTable, y12: &str, y0: &str) -> Result<DataTable, String> {
-    let get = |c: &str| d.numeric(c).map(<[_]>::to_vec).map_err(|e| e.to_string());
-    DataTable::new(
+fn analysis_table(d: &DataTable, y12: &str, y0: &str) -> Result<DataTable, SimError> {
+    let get = |c: &str| d.numeric(c).map(<[_]>::to_vec);
+    Ok(DataTable::new(
         "analysis",
         vec![
             Column::numeric("y12", get(y12)?),
@@ -358,30 +330,7 @@ fn analysis_table(d: &DataTable, y12: &str, y0: &str) -> Result<DataTable, Strin
             Column::numeric("intervention", get("intervention")?),
             Column::numeric("cluster", get("cluster")?),
         ],
-    )
-    .map_err(|e| e.to_string())
-}
-
-type ClusteredFit = (
-    trialstats_robust::OlsFit<'static>,
-    trialstats_core::Clusters,
-);
-
-fn complete_case_fit(t: &DataTable, f: &Formula) -> Result<ClusteredFit, String> {
-    let opts = FrameOptions {
-        clusters: vec!["cluster".into()],
-        ..FrameOptions::default()
-    };
-    let mf = ModelFrame::new(t, f, &opts).map_err(|e| e.to_string())?;
-    let cl = mf.clusters[0].clone();
-    let y = mf.y().map_err(|e| e.to_string())?.to_vec();
-    let fit = Ols::new(&mf.x, &y)
-        .and_then(|o| o.names(&mf.column_names))
-        .and_then(|o| o.clusters(&cl))
-        .and_then(|o| o.fit())
-        .map_err(|e| e.to_string())?
-        .into_owned();
-    Ok((fit, cl))
+    )?)
 }
 
 fn summarise(

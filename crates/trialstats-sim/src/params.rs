@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::SimError;
+
 /// Most participants per arm a simulated trial may have.
 pub const MAX_PARTICIPANTS_PER_ARM: usize = 100_000;
 
@@ -114,22 +116,31 @@ impl SimParams {
     /// Checks the parameters.
     ///
     /// # Errors
-    /// A message naming the first parameter out of range.
-    pub fn check(&self) -> Result<(), String> {
+    /// [`SimError::Parameter`] naming the first parameter out of range.
+    pub fn check(&self) -> Result<(), SimError> {
         let prob = |name: &str, p: f64| {
             if (0.0..=1.0).contains(&p) {
                 Ok(())
             } else {
-                Err(format!("{name} = {p} is not a probability"))
+                Err(SimError::parameter(
+                    name,
+                    format!("{p} is not a probability"),
+                ))
             }
         };
         if self.regions == 0 || self.clusters_per_arm_per_region == 0 {
-            return Err("regions and clusters_per_arm_per_region must be at least 1".into());
+            return Err(SimError::parameter(
+                "regions, clusters_per_arm_per_region",
+                "must be at least 1",
+            ));
         }
         if self.participants_per_arm > MAX_PARTICIPANTS_PER_ARM {
-            return Err(format!(
-                "participants_per_arm = {} exceeds {MAX_PARTICIPANTS_PER_ARM} (the simulator makes trials, not registries)",
-                self.participants_per_arm
+            return Err(SimError::parameter(
+                "participants_per_arm",
+                format!(
+                    "{} exceeds {MAX_PARTICIPANTS_PER_ARM} (the simulator makes trials, not registries)",
+                    self.participants_per_arm
+                ),
             ));
         }
         let clusters = self
@@ -137,23 +148,32 @@ impl SimParams {
             .checked_mul(self.clusters_per_arm_per_region)
             .filter(|c| *c <= MAX_PARTICIPANTS_PER_ARM)
             .ok_or_else(|| {
-                format!(
-                    "regions × clusters_per_arm_per_region = {} × {} exceeds {MAX_PARTICIPANTS_PER_ARM}",
-                    self.regions, self.clusters_per_arm_per_region
+                SimError::parameter(
+                    "regions × clusters_per_arm_per_region",
+                    format!(
+                        "{} × {} exceeds {MAX_PARTICIPANTS_PER_ARM}",
+                        self.regions, self.clusters_per_arm_per_region
+                    ),
                 )
             })?;
         let (lo, hi) = self.cluster_size_range;
         if lo < 2 || lo > hi {
-            return Err(format!(
-                "cluster_size_range ({lo}, {hi}) must have 2 ≤ min ≤ max (a cluster of one has no within-cluster information)"
+            return Err(SimError::parameter(
+                "cluster_size_range",
+                format!(
+                    "({lo}, {hi}) must have 2 ≤ min ≤ max (a cluster of one has no within-cluster information)"
+                ),
             ));
         }
         if self.participants_per_arm < clusters.saturating_mul(lo)
             || self.participants_per_arm > clusters.saturating_mul(hi)
         {
-            return Err(format!(
-                "participants_per_arm = {} cannot be split into {clusters} clusters of {lo}–{hi}",
-                self.participants_per_arm
+            return Err(SimError::parameter(
+                "participants_per_arm",
+                format!(
+                    "{} cannot be split into {clusters} clusters of {lo}–{hi}",
+                    self.participants_per_arm
+                ),
             ));
         }
         prob("female", self.female)?;
@@ -167,10 +187,13 @@ impl SimParams {
         prob("item_nonresponse", self.item_nonresponse)?;
         prob("stability", self.stability)?;
         if self.icc >= 1.0 {
-            return Err("icc must be below 1".into());
+            return Err(SimError::parameter("icc", "must be below 1"));
         }
         if self.arm_effect_mmas8_or.is_nan() || self.arm_effect_mmas8_or <= 0.0 {
-            return Err("arm_effect_mmas8_or must be positive".into());
+            return Err(SimError::parameter(
+                "arm_effect_mmas8_or",
+                "must be positive",
+            ));
         }
         Ok(())
     }

@@ -16,10 +16,12 @@
 //! and t(G − 1) — so it also shows what the normal approximation leaves out with 20 clusters.
 
 use serde::Serialize;
-use trialstats_core::Clusters;
 use trialstats_core::dist::{Reference, normal_sf};
 use trialstats_core::rng::Rng;
+use trialstats_core::{Clusters, Level};
 use trialstats_robust::{CrType, Ols, Vcov};
+
+use crate::error::SimError;
 
 fn z(p: f64) -> f64 {
     Reference::Normal.quantile(p).unwrap_or(f64::NAN)
@@ -78,7 +80,15 @@ pub struct PowerDesign {
 
 /// Power by simulation: outcome `delta · arm + u_c + e` with var(u) = ICC·σ² and
 /// var(e) = (1 − ICC)·σ², analysed by OLS on arm with CR1 and t(G − 1), as the trial's analysis.
-pub fn simulated_power(design: &PowerDesign, reps: usize, seed: u64) -> SimulatedPower {
+///
+/// # Errors
+/// [`SimError::Parameter`] for α outside (0, 1), fewer than one cluster per arm or a cluster
+/// size below 2.
+pub fn simulated_power(
+    design: &PowerDesign,
+    reps: usize,
+    seed: u64,
+) -> Result<SimulatedPower, SimError> {
     let PowerDesign {
         delta,
         sd,
@@ -87,17 +97,23 @@ pub fn simulated_power(design: &PowerDesign, reps: usize, seed: u64) -> Simulate
         icc,
         alpha,
     } = *design;
+    let level = Level::new(1.0 - alpha)
+        .map_err(|_| SimError::parameter("alpha", format!("{alpha} is not in (0, 1)")))?;
+    if clusters_per_arm < 1 || cluster_size < 2 {
+        return Err(SimError::parameter(
+            "clusters_per_arm, cluster_size",
+            format!(
+                "{clusters_per_arm} clusters per arm of {cluster_size}: at least 1 cluster per arm of at least 2 are needed"
+            ),
+        ));
+    }
     let mut rng = Rng::seed_from(seed);
     let g = 2 * clusters_per_arm;
     let n = g * cluster_size;
     let ids: Vec<usize> = (0..n).map(|i| i / cluster_size).collect();
-    let Ok(clusters) = Clusters::from_labels("cluster", &ids) else {
-        return SimulatedPower {
-            power: f64::NAN,
-            mcse: f64::NAN,
-            reps: 0,
-        };
-    };
+    let clusters = Clusters::from_labels("cluster", &ids)?;
+    // The design is fixed across replicates, so each is fitted from the design matrix directly
+    // (the estimator under `trialstats_models::ols`, without a model frame per replicate).
     let x = nalgebra::DMatrix::from_fn(n, 2, |i, j| {
         f64::from(u8::from(j == 0 || ids[i] < clusters_per_arm))
     });
@@ -119,7 +135,7 @@ pub fn simulated_power(design: &PowerDesign, reps: usize, seed: u64) -> Simulate
                         clusters: clusters.clone(),
                         kind: CrType::Cr1,
                     },
-                    1.0 - alpha,
+                    level,
                 )
             });
         if let Ok(inf) = inf {
@@ -130,9 +146,9 @@ pub fn simulated_power(design: &PowerDesign, reps: usize, seed: u64) -> Simulate
         }
     }
     let p = rejections as f64 / done.max(1) as f64;
-    SimulatedPower {
+    Ok(SimulatedPower {
         power: p,
         mcse: (p * (1.0 - p) / done.max(1) as f64).sqrt(),
         reps: done,
-    }
+    })
 }

@@ -4,7 +4,7 @@
 use trialstats_sim::power::{
     PowerDesign, design_effect, implied_sd, n_per_arm, power, simulated_power,
 };
-use trialstats_sim::{MonteCarlo, Outcome, SimParams};
+use trialstats_sim::{MonteCarlo, Outcome, SimError, SimParams};
 
 #[test]
 fn the_papers_sample_size_statement_analytically() {
@@ -37,7 +37,7 @@ fn and_by_simulation() {
         icc: 0.0,
         alpha: 0.05,
     };
-    let a = simulated_power(&design, 2000, 1);
+    let a = simulated_power(&design, 2000, 1).unwrap();
     assert_eq!(a.reps, 2000);
     assert!(a.power > 0.72 && a.power < 0.81, "{a:?}");
     let b = simulated_power(
@@ -47,10 +47,25 @@ fn and_by_simulation() {
         },
         2000,
         2,
-    );
+    )
+    .unwrap();
     assert!(b.power > 0.55 && b.power < 0.66, "{b:?}");
     eprintln!("simulated power: ICC 0 {a:?}; ICC 0.05 {b:?}");
     assert!(b.power < a.power);
+    // α outside (0, 1) is refused, naming it.
+    let e = simulated_power(
+        &PowerDesign {
+            alpha: 1.5,
+            ..design
+        },
+        10,
+        1,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, SimError::Parameter { parameter, .. } if parameter == "alpha"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -75,10 +90,26 @@ fn monte_carlo_is_reproducible_and_sane() {
         arm_effect_clinical: (-0.3, 0.0, 0.0, 0.0),
         ..SimParams::default()
     };
-    assert!(MonteCarlo::new(p, 2, 1, Outcome::Risk).run(None).is_err());
+    assert_eq!(
+        MonteCarlo::new(p, 2, 1, Outcome::Risk)
+            .run(None)
+            .unwrap_err(),
+        SimError::UndefinedTruth
+    );
     // One replication cannot be summarised.
     let e = MonteCarlo::new(SimParams::default(), 1, 1, Outcome::Risk)
         .run(None)
         .unwrap_err();
-    assert!(e.contains("only 1 of 1 replications"), "{e}");
+    assert!(
+        matches!(
+            e,
+            SimError::TooFewAnalysed {
+                analysed: 1,
+                reps: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("only 1 of 1 replications"), "{e}");
 }

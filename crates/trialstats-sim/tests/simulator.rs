@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use trialstats_data::{Column, DataTable};
-use trialstats_sim::{SimParams, calibration, derive, schema, simulate};
+use trialstats_sim::{SimError, SimParams, calibration, derive, schema, simulate};
 
 #[test]
 fn same_seed_same_bytes_and_the_schema_is_complete() {
@@ -120,25 +120,29 @@ fn derivation_keeps_bad_values_out_of_that_variable_only() {
 
 #[test]
 fn bad_parameters_are_refused_with_their_name() {
+    let named = |p: &SimParams| match simulate(p, 1) {
+        Err(SimError::Parameter { parameter, reason }) => (parameter, reason),
+        other => panic!("expected a parameter error, got {other:?}"),
+    };
     let p = SimParams {
         cluster_size_range: (1, 15),
         ..SimParams::default()
     };
-    assert!(simulate(&p, 1).unwrap_err().contains("cluster of one"));
+    let (name, reason) = named(&p);
+    assert_eq!(name, "cluster_size_range");
+    assert!(reason.contains("cluster of one"));
     let p = SimParams {
         dropout: (0.1, 1.5),
         ..SimParams::default()
     };
-    assert!(
-        simulate(&p, 1)
-            .unwrap_err()
-            .contains("dropout (intervention)")
-    );
+    assert_eq!(named(&p).0, "dropout (intervention)");
     let p = SimParams {
         participants_per_arm: 500,
         ..SimParams::default()
     };
-    assert!(simulate(&p, 1).unwrap_err().contains("cannot be split"));
+    let (name, reason) = named(&p);
+    assert_eq!(name, "participants_per_arm");
+    assert!(reason.contains("cannot be split"));
 }
 
 #[test]
@@ -149,11 +153,21 @@ fn trial_sizes_are_bounded() {
         participants_per_arm: 150_000_000,
         ..SimParams::default()
     };
-    assert!(p.check().unwrap_err().contains("exceeds 100000"));
+    assert!(
+        p.check()
+            .unwrap_err()
+            .to_string()
+            .contains("exceeds 100000")
+    );
     let p = SimParams {
         regions: usize::MAX,
         clusters_per_arm_per_region: 3,
         ..SimParams::default()
     };
-    assert!(p.check().unwrap_err().contains("exceeds 100000"));
+    assert!(
+        p.check()
+            .unwrap_err()
+            .to_string()
+            .contains("exceeds 100000")
+    );
 }

@@ -1,10 +1,12 @@
 //! Descriptive statistics and the Table 1 of a trial report.
 
 use serde::{Deserialize, Serialize};
+use trialstats_core::Level;
 use trialstats_core::table::{Align, Table, fmt_p};
 
 use crate::error::TwoSampleError;
 use crate::kgroups::{kruskal_wallis, oneway};
+use crate::options::{Continuity, Exact, Variances};
 use crate::table::{chisq_test, fisher_test};
 use crate::tests::{TestResult, t_test, wilcox_test};
 
@@ -195,13 +197,17 @@ pub fn table1(
                 };
                 let r = match (kind, k) {
                     (Continuous::MedianIqrWilcoxon, 2) => {
-                        wilcox_test(slices[0], slices[1], None, true)?
+                        wilcox_test(slices[0], slices[1], Exact::Auto, Continuity::Corrected)?
                     }
                     (Continuous::MedianIqrWilcoxon, _) => kruskal_wallis(&slices)?.test,
-                    (Continuous::MeanSdStudent, 2) => t_test(slices[0], slices[1], true, 0.95)?,
-                    (Continuous::MeanSdStudent, _) => oneway(&slices, true)?,
-                    (Continuous::MeanSdWelch, 2) => t_test(slices[0], slices[1], false, 0.95)?,
-                    (Continuous::MeanSdWelch, _) => oneway(&slices, false)?,
+                    (Continuous::MeanSdStudent, 2) => {
+                        t_test(slices[0], slices[1], Variances::Equal, Level::P95)?
+                    }
+                    (Continuous::MeanSdStudent, _) => oneway(&slices, Variances::Equal)?,
+                    (Continuous::MeanSdWelch, 2) => {
+                        t_test(slices[0], slices[1], Variances::Unequal, Level::P95)?
+                    }
+                    (Continuous::MeanSdWelch, _) => oneway(&slices, Variances::Unequal)?,
                 };
                 let missing: usize = described.iter().map(|d| d.missing).sum();
                 let label = if missing > 0 {
@@ -237,9 +243,9 @@ pub fn table1(
                     .cloned()
                     .collect();
                 let r = if *fisher {
-                    fisher_test(&tab, 0.95)?
+                    fisher_test(&tab, Level::P95)?
                 } else {
-                    chisq_test(&tab, true)?
+                    chisq_test(&tab, Continuity::Corrected)?
                 };
                 let tot: Vec<f64> = (0..k)
                     .map(|g| counts.iter().map(|r| r[g]).sum::<f64>())

@@ -15,6 +15,7 @@ use trialstats_core::InputError;
 use trialstats_core::dist::{chisq_sf, f_sf};
 
 use crate::error::TwoSampleError;
+use crate::options::Variances;
 use crate::tests::TestResult;
 
 /// Names a group by its position ("group 2") for errors.
@@ -154,18 +155,20 @@ pub fn kruskal_wallis(groups: &[&[f64]]) -> Result<KruskalWallis, TwoSampleError
 /// # Examples
 /// ```
 /// use trialstats_twosample::kgroups::oneway;
+/// use trialstats_twosample::Variances;
 /// let g1 = [2.9, 3.0, 2.5, 2.6, 3.2, 2.5];
 /// let g2 = [3.8, 2.7, 4.0, 2.4, 2.5];
 /// let g3 = [2.8, 3.4, 3.7, 2.2, 2.0, 3.4, 2.9];
 /// // R: oneway.test(y ~ g, var.equal = TRUE): F = 0.34729939476318666 on 2 and 15 df
-/// let a = oneway(&[&g1, &g2, &g3], true).unwrap();
+/// let a = oneway(&[&g1, &g2, &g3], Variances::Equal).unwrap();
 /// assert!((a.statistic.unwrap() - 0.34729939476318666).abs() < 1e-12);
 /// assert_eq!((a.df, a.df2), (Some(2.0), Some(15.0)));
 /// // R: oneway.test(y ~ g): F = 0.37600458162719375 on 2 and 7.9910153391434458 df
-/// let w = oneway(&[&g1, &g2, &g3], false).unwrap();
+/// let w = oneway(&[&g1, &g2, &g3], Variances::Unequal).unwrap();
 /// assert!((w.df2.unwrap() - 7.9910153391434458).abs() < 1e-10);
 /// ```
-pub fn oneway(groups: &[&[f64]], var_equal: bool) -> Result<TestResult, TwoSampleError> {
+pub fn oneway(groups: &[&[f64]], variances: Variances) -> Result<TestResult, TwoSampleError> {
+    let var_equal = variances == Variances::Equal;
     check_groups(groups, 2)?;
     let k = groups.len() as f64;
     let stats: Vec<(f64, f64, f64)> = groups

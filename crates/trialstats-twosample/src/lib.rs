@@ -13,6 +13,7 @@ pub mod describe;
 pub mod error;
 pub mod fisher;
 pub mod kgroups;
+pub mod options;
 pub mod table;
 pub mod tests;
 
@@ -20,6 +21,7 @@ pub use describe::{Continuous, Numeric, Table1Variable, describe, quantile7, tab
 pub use error::TwoSampleError;
 pub use fisher::{FisherControl, MonteCarlo};
 pub use kgroups::{KruskalWallis, kruskal_wallis, oneway};
+pub use options::{Continuity, Exact, Variances};
 pub use table::{chisq_test, fisher_test, fisher_test_with};
 pub use tests::{
     MannWhitney, TestResult, hodges_lehmann, prop_test, pwilcox, t_test, wilcox_test,

@@ -1,11 +1,12 @@
 //! Tests on r × c contingency tables: Pearson's chi-square and Fisher's exact test.
 
 use statrs::function::gamma::ln_gamma;
-use trialstats_core::InputError;
 use trialstats_core::dist::chisq_sf;
+use trialstats_core::{InputError, Level};
 
 use crate::error::TwoSampleError;
 use crate::fisher::{FisherControl, FisherP};
+use crate::options::Continuity;
 use crate::tests::TestResult;
 
 /// Validates counts (rows of equal length, non-negative whole numbers, no empty margin) and
@@ -64,13 +65,14 @@ fn margins(t: &[Vec<f64>]) -> Result<(Vec<f64>, Vec<f64>, f64), TwoSampleError> 
 /// ```text
 /// E_ij = r_i c_j / n,   X² = Σ (|O_ij − E_ij| − Y_ij)² / E_ij,   df = (r − 1)(c − 1)
 /// ```
-/// with Yates' Y_ij = min(½, |O_ij − E_ij|) on 2 × 2 tables when `correct`, 0 otherwise.
+/// with Yates' Y_ij = min(½, |O_ij − E_ij|) on 2 × 2 tables when [`Continuity::Corrected`], 0
+/// otherwise (Stata's `tabulate, chi2` is [`Continuity::Uncorrected`]).
 ///
 /// # Errors
 /// [`TwoSampleError::BadCount`], [`TwoSampleError::EmptyMargin`], [`TwoSampleError::TooFew`].
-pub fn chisq_test(t: &[Vec<f64>], correct: bool) -> Result<TestResult, TwoSampleError> {
+pub fn chisq_test(t: &[Vec<f64>], continuity: Continuity) -> Result<TestResult, TwoSampleError> {
     let (rows, cols, n) = margins(t)?;
-    let yates = correct && rows.len() == 2 && cols.len() == 2;
+    let yates = continuity.corrected() && rows.len() == 2 && cols.len() == 2;
     let mut stat = 0.0;
     for (i, row) in t.iter().enumerate() {
         for (j, &o) in row.iter().enumerate() {
@@ -109,7 +111,7 @@ const REL_ERR: f64 = 1.0 + 1e-7;
 ///
 /// # Errors
 /// As [`fisher_test_with`].
-pub fn fisher_test(t: &[Vec<f64>], level: f64) -> Result<TestResult, TwoSampleError> {
+pub fn fisher_test(t: &[Vec<f64>], level: Level) -> Result<TestResult, TwoSampleError> {
     fisher_test_with(t, level, &FisherControl::default())
 }
 
@@ -137,14 +139,15 @@ pub fn fisher_test(t: &[Vec<f64>], level: f64) -> Result<TestResult, TwoSampleEr
 /// use trialstats_twosample::fisher_test;
 /// // R: fisher.test(matrix(c(3, 1, 4, 1, 5, 9, 2, 6, 5), 3, byrow = TRUE))$p.value
 /// let t = vec![vec![3.0, 1.0, 4.0], vec![1.0, 5.0, 9.0], vec![2.0, 6.0, 5.0]];
-/// let r = fisher_test(&t, 0.95).unwrap();
+/// let r = fisher_test(&t, trialstats_core::Level::P95).unwrap();
 /// assert!((r.p_value - 0.28236022876835382).abs() < 1e-6);
 /// ```
 pub fn fisher_test_with(
     t: &[Vec<f64>],
-    level: f64,
+    level: Level,
     control: &FisherControl,
 ) -> Result<TestResult, TwoSampleError> {
+    let level = level.value();
     let (rows, cols, _) = margins(t)?;
     if !(level > 0.0 && level < 1.0) {
         return Err(InputError::OutOfRange {

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use trialstats_core::compensated::Dd;
 use trialstats_core::optim::uniroot;
-use trialstats_core::{InputError, Reference};
+use trialstats_core::{InputError, Level, Reference};
+
+use crate::options::{Continuity, Exact, Variances};
 
 use crate::error::TwoSampleError;
 
@@ -72,9 +74,10 @@ fn mean_var(v: &[f64]) -> (f64, f64) {
 pub fn t_test(
     x: &[f64],
     y: &[f64],
-    var_equal: bool,
-    level: f64,
+    variances: Variances,
+    level: Level,
 ) -> Result<TestResult, TwoSampleError> {
+    let var_equal = variances == Variances::Equal;
     check("x", x, 2)?;
     check("y", y, 2)?;
     let (mx, vx) = mean_var(x);
@@ -96,15 +99,7 @@ pub fn t_test(
     let t = (mx - my) / se;
     let r = Reference::StudentT { df };
     let p = r.p_value(t, trialstats_core::Alternative::TwoSided)?;
-    if !(level > 0.0 && level < 1.0) {
-        return Err(InputError::OutOfRange {
-            field: "level".into(),
-            value: level,
-            expected: "0 < level < 1".into(),
-        }
-        .into());
-    }
-    let q = r.quantile(0.5 + level / 2.0)?;
+    let q = r.quantile(level.upper_tail_probability())?;
     Ok(TestResult {
         test: if var_equal {
             "ttest".into()
@@ -341,10 +336,10 @@ pub fn pwilcox(q: f64, m: usize, n: usize) -> f64 {
 pub fn wilcox_test(
     x: &[f64],
     y: &[f64],
-    exact: Option<bool>,
-    correct: bool,
+    exact: Exact,
+    continuity: Continuity,
 ) -> Result<TestResult, TwoSampleError> {
-    wilcox_with(x, y, exact, correct, &mut None)
+    wilcox_with(x, y, exact.as_option(), continuity.corrected(), &mut None)
 }
 
 /// The Wilcoxon test and the Hodges–Lehmann estimate and `level` interval in one result (as R's
@@ -357,12 +352,14 @@ pub fn wilcox_test(
 /// # Examples
 /// ```
 /// use trialstats_twosample::tests::wilcox_test_with_interval;
+/// use trialstats_twosample::{Continuity, Exact};
+/// use trialstats_core::Level;
 /// let x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30];
 /// let y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
 /// // R 4.2.2: wilcox.test(x, y, conf.int = TRUE) (ties: the normal approximation): W = 58,
 /// // p = 0.13291945818531886, estimate 0.56005616083587340, interval −0.36997737472725434 to
 /// // 1.18297077368792247 (R's uniroot at tol.root = 1e−4, reproduced step for step).
-/// let r = wilcox_test_with_interval(&x, &y, 0.95, None, true).unwrap();
+/// let r = wilcox_test_with_interval(&x, &y, Level::P95, Exact::Auto, Continuity::Corrected).unwrap();
 /// assert_eq!(r.statistic, Some(58.0));
 /// assert!((r.p_value - 0.13291945818531886).abs() < 1e-12);
 /// assert!((r.estimate.unwrap() - 0.56005616083587340).abs() < 1e-12);
@@ -372,13 +369,14 @@ pub fn wilcox_test(
 pub fn wilcox_test_with_interval(
     x: &[f64],
     y: &[f64],
-    level: f64,
-    exact: Option<bool>,
-    correct: bool,
+    level: Level,
+    exact: Exact,
+    continuity: Continuity,
 ) -> Result<TestResult, TwoSampleError> {
+    let (exact, correct) = (exact.as_option(), continuity.corrected());
     let mut cache = None;
     let mut r = wilcox_with(x, y, exact, correct, &mut cache)?;
-    let (est, ci) = hodges_lehmann_with(x, y, level, exact, correct, &mut cache)?;
+    let (est, ci) = hodges_lehmann_with(x, y, level.value(), exact, correct, &mut cache)?;
     r.estimate = Some(est);
     r.ci = Some(ci);
     Ok(r)
@@ -473,15 +471,22 @@ fn wilcox_with(
 /// Bauer (1972), JASA 67(339):687–690, doi:10.1080/01621459.1972.10481279.
 ///
 /// # Errors
-/// As [`wilcox_test`]; [`InputError::OutOfRange`] for a `level` outside (0, 1).
+/// As [`wilcox_test`].
 pub fn hodges_lehmann(
     x: &[f64],
     y: &[f64],
-    level: f64,
-    exact: Option<bool>,
-    correct: bool,
+    level: Level,
+    exact: Exact,
+    continuity: Continuity,
 ) -> Result<(f64, (f64, f64)), TwoSampleError> {
-    hodges_lehmann_with(x, y, level, exact, correct, &mut None)
+    hodges_lehmann_with(
+        x,
+        y,
+        level.value(),
+        exact.as_option(),
+        continuity.corrected(),
+        &mut None,
+    )
 }
 
 fn hodges_lehmann_with(
@@ -611,9 +616,10 @@ fn hodges_lehmann_with(
 pub fn prop_test(
     successes: [f64; 2],
     totals: [f64; 2],
-    correct: bool,
-    level: f64,
+    continuity: Continuity,
+    level: Level,
 ) -> Result<TestResult, TwoSampleError> {
+    let correct = continuity.corrected();
     for (i, (&s, &n)) in successes.iter().zip(&totals).enumerate() {
         if !(s >= 0.0 && s <= n && s.fract() == 0.0 && n.fract() == 0.0 && n > 0.0) {
             return Err(TwoSampleError::BadCount {
@@ -627,7 +633,7 @@ pub fn prop_test(
         vec![successes[0], totals[0] - successes[0]],
         vec![successes[1], totals[1] - successes[1]],
     ];
-    let chi = crate::table::chisq_test(&table, correct)?;
+    let chi = crate::table::chisq_test(&table, continuity)?;
     let p = [successes[0] / totals[0], successes[1] / totals[1]];
     let delta = p[0] - p[1];
     let inv: f64 = totals.iter().map(|n| 1.0 / n).sum();
@@ -636,7 +642,7 @@ pub fn prop_test(
     } else {
         0.0
     };
-    let z = Reference::Normal.quantile(0.5 + level / 2.0)?;
+    let z = Reference::Normal.quantile(level.upper_tail_probability())?;
     let width = z * (p[0] * (1.0 - p[0]) / totals[0] + p[1] * (1.0 - p[1]) / totals[1]).sqrt()
         + yates * inv;
     Ok(TestResult {

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
+use trialstats_core::Level;
+use trialstats_twosample::{Continuity, Exact, Variances};
 use trialstats_twosample::{TwoSampleError, chisq_test, fisher_test, t_test, wilcox_test};
 
 proptest! {
@@ -14,15 +16,15 @@ proptest! {
         x in proptest::collection::vec(-10.0f64..10.0, 3..30),
         y in proptest::collection::vec(-10.0f64..10.0, 3..30),
     ) {
-        for var_equal in [false, true] {
-            let a = t_test(&x, &y, var_equal, 0.95).unwrap();
-            let b = t_test(&y, &x, var_equal, 0.95).unwrap();
+        for variances in [Variances::Unequal, Variances::Equal] {
+            let a = t_test(&x, &y, variances, Level::P95).unwrap();
+            let b = t_test(&y, &x, variances, Level::P95).unwrap();
             prop_assert!((a.statistic.unwrap() + b.statistic.unwrap()).abs() < 1e-9);
             prop_assert!((a.p_value - b.p_value).abs() < 1e-12);
             prop_assert!((0.0..=1.0).contains(&a.p_value));
         }
-        let a = wilcox_test(&x, &y, None, true).unwrap();
-        let b = wilcox_test(&y, &x, None, true).unwrap();
+        let a = wilcox_test(&x, &y, Exact::Auto, Continuity::Corrected).unwrap();
+        let b = wilcox_test(&y, &x, Exact::Auto, Continuity::Corrected).unwrap();
         // W_x + W_y = n_x n_y; the two-sided p is symmetric.
         prop_assert!((a.statistic.unwrap() + b.statistic.unwrap() - (x.len() * y.len()) as f64).abs() < 1e-9);
         prop_assert!((a.p_value - b.p_value).abs() < 1e-12);
@@ -41,8 +43,12 @@ fn exact_and_normal_wilcoxon_converge() {
         let y: Vec<f64> = (0..n)
             .map(|i| (i as f64 * 2.11).cos() * 10.0 + 1.1)
             .collect();
-        let e = wilcox_test(&x, &y, Some(true), true).unwrap().p_value;
-        let a = wilcox_test(&x, &y, Some(false), true).unwrap().p_value;
+        let e = wilcox_test(&x, &y, Exact::Always, Continuity::Corrected)
+            .unwrap()
+            .p_value;
+        let a = wilcox_test(&x, &y, Exact::Never, Continuity::Corrected)
+            .unwrap()
+            .p_value;
         let d = (e - a).abs();
         assert!(d < 0.05, "n = {n}: {d}");
         last = d;
@@ -53,7 +59,7 @@ fn exact_and_normal_wilcoxon_converge() {
 #[test]
 fn bad_input_is_typed() {
     assert_eq!(
-        t_test(&[1.0], &[1.0, 2.0], false, 0.95).unwrap_err(),
+        t_test(&[1.0], &[1.0, 2.0], Variances::Unequal, Level::P95).unwrap_err(),
         TwoSampleError::TooFew {
             group: "x",
             n: 1,
@@ -61,22 +67,36 @@ fn bad_input_is_typed() {
         }
     );
     assert_eq!(
-        t_test(&[2.0, 2.0], &[2.0, 2.0, 2.0], false, 0.95).unwrap_err(),
+        t_test(
+            &[2.0, 2.0],
+            &[2.0, 2.0, 2.0],
+            Variances::Unequal,
+            Level::P95
+        )
+        .unwrap_err(),
         TwoSampleError::ZeroVariance
     );
-    assert!(t_test(&[1.0, f64::NAN], &[1.0, 2.0], false, 0.95).is_err());
-    let e = chisq_test(&[vec![0.0, 0.0], vec![3.0, 4.0]], true).unwrap_err();
+    assert!(
+        t_test(
+            &[1.0, f64::NAN],
+            &[1.0, 2.0],
+            Variances::Unequal,
+            Level::P95
+        )
+        .is_err()
+    );
+    let e = chisq_test(&[vec![0.0, 0.0], vec![3.0, 4.0]], Continuity::Corrected).unwrap_err();
     assert_eq!(
         e.to_string(),
         "the table's row 1 sums to zero; drop it before testing"
     );
-    let e = fisher_test(&[vec![1.0, -2.0], vec![3.0, 4.0]], 0.95).unwrap_err();
+    let e = fisher_test(&[vec![1.0, -2.0], vec![3.0, 4.0]], Level::P95).unwrap_err();
     assert_eq!(
         e.to_string(),
         "cell (1, 2) = -2 is not a non-negative whole count"
     );
     assert!(matches!(
-        chisq_test(&[vec![1.0, 0.0], vec![3.0, 0.0]], true),
+        chisq_test(&[vec![1.0, 0.0], vec![3.0, 0.0]], Continuity::Corrected),
         Err(TwoSampleError::EmptyMargin {
             what: "column",
             index: 2
@@ -89,22 +109,22 @@ fn bad_input_is_typed() {
     ];
     // A 3 × 3 table is computed now (network algorithm); with no workspace and no fallback it
     // is a typed error.
-    assert!(fisher_test(&big, 0.95).is_ok());
+    assert!(fisher_test(&big, Level::P95).is_ok());
     let none = trialstats_twosample::FisherControl {
         workspace: 0,
         fallback: None,
     };
     assert!(matches!(
-        trialstats_twosample::fisher_test_with(&big, 0.95, &none),
+        trialstats_twosample::fisher_test_with(&big, Level::P95, &none),
         Err(TwoSampleError::NotFeasible { rows: 3, cols: 3 })
     ));
-    assert!(wilcox_test(&[], &[1.0], None, true).is_err());
+    assert!(wilcox_test(&[], &[1.0], Exact::Auto, Continuity::Corrected).is_err());
     // A forced exact test on 1100 × 1000 pairs is refused (min(m, n)·mn/2 = 5.5e8 beyond
     // MAX_EXACT_WORK), not run for seconds.
     let x: Vec<f64> = (0..1100).map(|i| i as f64 * 0.5).collect();
     let y: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5 + 0.25).collect();
     assert!(
-        wilcox_test(&x, &y, Some(true), true)
+        wilcox_test(&x, &y, Exact::Always, Continuity::Corrected)
             .unwrap_err()
             .to_string()
             .contains("exact Wilcoxon")
@@ -152,13 +172,13 @@ fn fisher_on_a_huge_total_is_refused_not_allocated() {
         vec![1.0, 5.0, 9.0],
         vec![2.0, 6.0, 5.0],
     ];
-    let e = trialstats_twosample::fisher_test(&t, 0.95).unwrap_err();
+    let e = trialstats_twosample::fisher_test(&t, Level::P95).unwrap_err();
     assert!(matches!(e, TwoSampleError::TotalTooLarge { .. }), "{e:?}");
     assert!(e.to_string().contains("use the chi-square test"), "{e}");
     // The 2 × 2 support is as long: bounded too.
     let two = vec![vec![1e9, 2.0], vec![1e9, 9.0]];
     assert!(matches!(
-        trialstats_twosample::fisher_test(&two, 0.95),
+        trialstats_twosample::fisher_test(&two, Level::P95),
         Err(TwoSampleError::TotalTooLarge { .. })
     ));
 }

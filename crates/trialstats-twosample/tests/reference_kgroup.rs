@@ -10,7 +10,9 @@
 // Test code: a failed unwrap is a failed test, reported with its value.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use trialstats_core::Level;
 use trialstats_core::testing::Tol;
+use trialstats_twosample::{Continuity, Exact, Variances};
 use trialstats_twosample::{MannWhitney, hodges_lehmann, wilcox_test};
 
 fn two_columns(text: &str) -> (Vec<f64>, Vec<f64>) {
@@ -31,12 +33,13 @@ fn exact_wilcoxon_interval_at_n_400_is_fast_and_matches_r() {
     // recomputed for every candidate quantile), n = 2,000 > 1.5 GB.
     let (x, y) = two_columns(include_str!("data/wilcox400.csv"));
     assert_eq!((x.len(), y.len()), (400, 400));
-    let r = wilcox_test(&x, &y, Some(true), true).unwrap();
+    let r = wilcox_test(&x, &y, Exact::Always, Continuity::Corrected).unwrap();
     assert_eq!(r.statistic, Some(90119.0));
     Tol::rel(1e-9)
         .check("p", r.p_value, 0.0019347988622133274)
         .unwrap();
-    let (est, (lo, hi)) = hodges_lehmann(&x, &y, 0.95, Some(true), true).unwrap();
+    let (est, (lo, hi)) =
+        hodges_lehmann(&x, &y, Level::P95, Exact::Always, Continuity::Corrected).unwrap();
     Tol::rel(1e-12).check("estimate", est, 0.222775).unwrap();
     Tol::rel(1e-12)
         .check("ci low", lo, 0.080419999999999991)
@@ -52,12 +55,13 @@ fn exact_wilcoxon_at_n_50_matches_r() {
     // data/wilcox50.csv: W = 1350, p = 0.49440965731377218, estimate 0.162695, CI (0.95)
     // −0.25306 to 0.56968, CI (0.9) −0.19898 to 0.49165.
     let (x, y) = two_columns(include_str!("data/wilcox50.csv"));
-    let r = wilcox_test(&x, &y, Some(true), true).unwrap();
+    let r = wilcox_test(&x, &y, Exact::Always, Continuity::Corrected).unwrap();
     assert_eq!(r.statistic, Some(1350.0));
     Tol::rel(1e-9)
         .check("p", r.p_value, 0.49440965731377218)
         .unwrap();
-    let (est, (lo, hi)) = hodges_lehmann(&x, &y, 0.95, Some(true), true).unwrap();
+    let (est, (lo, hi)) =
+        hodges_lehmann(&x, &y, Level::P95, Exact::Always, Continuity::Corrected).unwrap();
     Tol::rel(1e-12)
         .check("estimate", est, 0.16269499999999998)
         .unwrap();
@@ -67,7 +71,8 @@ fn exact_wilcoxon_at_n_50_matches_r() {
     Tol::rel(1e-12)
         .check("ci high", hi, 0.56967999999999996)
         .unwrap();
-    let (_, (lo, hi)) = hodges_lehmann(&x, &y, 0.9, Some(true), true).unwrap();
+    let (_, (lo, hi)) =
+        hodges_lehmann(&x, &y, Level::P90, Exact::Always, Continuity::Corrected).unwrap();
     Tol::rel(1e-12)
         .check("ci low 0.9", lo, -0.19897999999999999)
         .unwrap();
@@ -79,7 +84,8 @@ fn exact_wilcoxon_at_n_50_matches_r() {
     // estimate is the root of the statistic without the continuity correction (R sets correct <-
     // FALSE before it), and its zero set is the interval between the 1250th and 1251st
     // differences (0.16196 and 0.16343): R's estimate is the point its iteration reaches.
-    let (est, (lo, hi)) = hodges_lehmann(&x, &y, 0.95, Some(false), true).unwrap();
+    let (est, (lo, hi)) =
+        hodges_lehmann(&x, &y, Level::P95, Exact::Never, Continuity::Corrected).unwrap();
     Tol::rel(1e-12)
         .check("approx estimate", est, 0.16230550681023126)
         .unwrap();
@@ -145,7 +151,7 @@ fn mann_whitney_distribution_against_its_recursion() {
 #[test]
 fn the_exact_distribution_is_bounded() {
     assert!(MannWhitney::new(2000, 2000).is_err());
-    let e = wilcox_test(&[0.5], &[0.1], Some(true), true);
+    let e = wilcox_test(&[0.5], &[0.1], Exact::Always, Continuity::Corrected);
     assert!(e.is_ok());
 }
 
@@ -226,7 +232,7 @@ fn fisher_r_by_c_matches_r() {
         ),
     ] {
         let t = table(text);
-        let r = fisher_test(&t, 0.95).unwrap();
+        let r = fisher_test(&t, Level::P95).unwrap();
         assert_eq!(r.method, "Fisher's Exact Test for Count Data", "{name}");
         Tol::rel(1e-6).check(name, r.p_value, want).unwrap();
     }
@@ -254,7 +260,7 @@ fn fisher_beyond_the_workspace_is_a_seeded_monte_carlo_p() {
             seed: 1,
         }),
     };
-    let r = fisher_test_with(&t, 0.95, &control).unwrap();
+    let r = fisher_test_with(&t, Level::P95, &control).unwrap();
     assert!(
         r.method
             .contains("simulated p-value (based on 100000 replicates, seed 1"),
@@ -268,13 +274,13 @@ fn fisher_beyond_the_workspace_is_a_seeded_monte_carlo_p() {
         "{} v. {r_sim}",
         r.p_value
     );
-    assert_eq!(r, fisher_test_with(&t, 0.95, &control).unwrap());
+    assert_eq!(r, fisher_test_with(&t, Level::P95, &control).unwrap());
     // Without a fallback, a typed error.
     let none = FisherControl {
         fallback: None,
         ..control
     };
-    assert!(fisher_test_with(&t, 0.95, &none).is_err());
+    assert!(fisher_test_with(&t, Level::P95, &none).is_err());
     // The 200 × 2 shape: answered, not a hang.
     let big: Vec<Vec<f64>> = (0..200)
         .map(|i| vec![(i % 5 + 1) as f64, ((3 * i) % 7 + 1) as f64])
@@ -286,7 +292,7 @@ fn fisher_beyond_the_workspace_is_a_seeded_monte_carlo_p() {
         }),
         ..control
     };
-    let r = fisher_test_with(&big, 0.95, &quick).unwrap();
+    let r = fisher_test_with(&big, Level::P95, &quick).unwrap();
     assert!(r.method.contains("simulated"), "{}", r.method);
     assert!((0.0..=1.0).contains(&r.p_value));
 }
@@ -354,8 +360,8 @@ fn kruskal_wallis_and_anova_match_r() {
         tol.check("H without ties", k.uncorrected, kw[2]).unwrap();
         assert_eq!(k.test.df, Some((g.len() - 1) as f64));
         for (r, want) in [
-            (oneway(&slices, true).unwrap(), aov),
-            (oneway(&slices, false).unwrap(), welch),
+            (oneway(&slices, Variances::Equal).unwrap(), aov),
+            (oneway(&slices, Variances::Unequal).unwrap(), welch),
         ] {
             tol.check("F", r.statistic.unwrap(), want[0]).unwrap();
             tol.check("df1", r.df.unwrap(), want[1]).unwrap();
@@ -413,7 +419,7 @@ fn chisq_r_by_c_matches_r() {
             0.053757720431083844,
         ),
     ] {
-        let r = chisq_test(&table(text), false).unwrap();
+        let r = chisq_test(&table(text), Continuity::Uncorrected).unwrap();
         let tol = Tol::rel(1e-9);
         tol.check(name, r.statistic.unwrap(), stat).unwrap();
         assert_eq!(r.df, Some(df), "{name}");

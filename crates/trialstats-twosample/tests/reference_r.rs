@@ -22,7 +22,9 @@
     clippy::type_complexity
 )]
 
+use trialstats_core::Level;
 use trialstats_core::testing::Tol;
+use trialstats_twosample::{Continuity, Exact, Variances};
 use trialstats_twosample::{chisq_test, fisher_test, t_test, wilcox_test};
 
 const X1: [f64; 8] = [5.1, 4.9, 6.2, 5.8, 6.0, 5.5, 5.3, 6.6];
@@ -120,8 +122,8 @@ fn t_tests_match_r() {
         ),
     ];
     for (x, y, welch, student) in cases {
-        for (var_equal, want) in [(false, welch), (true, student)] {
-            let r = t_test(x, y, var_equal, 0.95).unwrap();
+        for (variances, want) in [(Variances::Unequal, welch), (Variances::Equal, student)] {
+            let r = t_test(x, y, variances, Level::P95).unwrap();
             close("t", r.statistic.unwrap(), want[0]);
             close("df", r.df.unwrap(), want[1]);
             close("p", r.p_value, want[2]);
@@ -149,10 +151,10 @@ fn wilcoxon_matches_r() {
         ), // n ≥ 50: normal
     ];
     for (x, y, w, p_c, p_nc) in cases {
-        let r = wilcox_test(x, y, None, true).unwrap();
+        let r = wilcox_test(x, y, Exact::Auto, Continuity::Corrected).unwrap();
         close("W", r.statistic.unwrap(), w);
         close("p", r.p_value, p_c);
-        let r = wilcox_test(x, y, None, false).unwrap();
+        let r = wilcox_test(x, y, Exact::Auto, Continuity::Uncorrected).unwrap();
         close("p no correction", r.p_value, p_nc);
     }
 }
@@ -190,10 +192,10 @@ fn chisq_and_fisher_match_r() {
         ),
     ];
     for (m, s_c, p_c, s, p) in chis {
-        let r = chisq_test(m, true).unwrap();
+        let r = chisq_test(m, Continuity::Corrected).unwrap();
         close("X2", r.statistic.unwrap(), s_c);
         close("p", r.p_value, p_c);
-        let r = chisq_test(m, false).unwrap();
+        let r = chisq_test(m, Continuity::Uncorrected).unwrap();
         close("X2 plain", r.statistic.unwrap(), s);
         close("p plain", r.p_value, p);
     }
@@ -223,7 +225,7 @@ fn chisq_and_fisher_match_r() {
         ),
     ];
     for (m, p, lo, hi, est) in fishers {
-        let r = fisher_test(m, 0.95).unwrap();
+        let r = fisher_test(m, Level::P95).unwrap();
         close("fisher p", r.p_value, p);
         let (l, h) = r.ci.unwrap();
         Tol::rel(1e-8).check("ci lo", l, lo).unwrap();
@@ -235,7 +237,7 @@ fn chisq_and_fisher_match_r() {
     // 2 × 3 by enumeration.
     close(
         "fisher 2x3",
-        fisher_test(&t3, 0.95).unwrap().p_value,
+        fisher_test(&t3, Level::P95).unwrap().p_value,
         0.00041230357416628216,
     );
 }
@@ -244,13 +246,15 @@ fn chisq_and_fisher_match_r() {
 fn hodges_lehmann_and_prop_test_match_r() {
     use trialstats_twosample::{hodges_lehmann, prop_test};
     // R 4.2.2: wilcox.test(x1, y1, conf.int = TRUE): estimate −0.95, CI (−1.5, −0.2) — exact.
-    let (e, (lo, hi)) = hodges_lehmann(&X1, &Y1, 0.95, None, true).unwrap();
+    let (e, (lo, hi)) =
+        hodges_lehmann(&X1, &Y1, Level::P95, Exact::Auto, Continuity::Corrected).unwrap();
     Tol::abs(1e-12)
         .check_slice("HL exact", &[e, lo, hi], &[-0.95, -1.5, -0.2])
         .unwrap();
     // wilcox.test(x2, y2, conf.int = TRUE) (ties, normal): −3, (−6.9999940088300967,
     // −6.5421074904306711e-05); R's uniroot stops 1e−4 short of the step boundaries −7 and 0.
-    let (e, (lo, hi)) = hodges_lehmann(&X2, &Y2, 0.95, None, true).unwrap();
+    let (e, (lo, hi)) =
+        hodges_lehmann(&X2, &Y2, Level::P95, Exact::Auto, Continuity::Corrected).unwrap();
     Tol::abs(1e-3)
         .check_slice(
             "HL normal",
@@ -261,13 +265,25 @@ fn hodges_lehmann_and_prop_test_match_r() {
     // prop.test(c(15, 25), c(50, 50)): X² 3.375, p 0.0661925797221933898, CI (−0.4079931412322958528,
     // 0.0079931412322958306); correct = FALSE: X² 4.166666666666666963, p 0.041226833337163572,
     // CI (−0.387993141232295891, −0.012006858767704159).
-    let r = prop_test([15.0, 25.0], [50.0, 50.0], true, 0.95).unwrap();
+    let r = prop_test(
+        [15.0, 25.0],
+        [50.0, 50.0],
+        Continuity::Corrected,
+        Level::P95,
+    )
+    .unwrap();
     close("X2", r.statistic.unwrap(), 3.375);
     close("p", r.p_value, 0.0661925797221933898);
     let (lo, hi) = r.ci.unwrap();
     close("lo", lo, -0.4079931412322958528);
     close("hi", hi, 0.0079931412322958306);
-    let r = prop_test([15.0, 25.0], [50.0, 50.0], false, 0.95).unwrap();
+    let r = prop_test(
+        [15.0, 25.0],
+        [50.0, 50.0],
+        Continuity::Uncorrected,
+        Level::P95,
+    )
+    .unwrap();
     close("X2 nc", r.statistic.unwrap(), 4.166666666666666963);
     close("p nc", r.p_value, 0.041226833337163572);
     let (lo, hi) = r.ci.unwrap();

@@ -30,6 +30,27 @@ pub struct BatchInput<'a> {
 
 /// Evaluates `equation` at `horizon` for every row; a row that cannot be evaluated gets its error
 /// (naming the field and value) and the others go on.
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::{evaluate_batch, BatchInput, Equation, UkpdsError};
+/// // Row 1 is the spec §2 worked example (reference 20-year CHD risk 0.3263); row 2 has no HbA1c.
+/// let (age, zero) = ([Some(45.0), Some(45.0)], [Some(0.0), Some(0.0)]);
+/// let input = BatchInput {
+///     age_at_diagnosis: &age,
+///     duration: &zero,
+///     female: &zero,
+///     afro_caribbean: &zero,
+///     smoker: &zero,
+///     hba1c: &[Some(7.5), None],
+///     sbp: &[Some(160.0), Some(160.0)],
+///     tc_hdl: &[Some(4.9), Some(4.9)],
+///     af: &[], // only the stroke equation needs it
+/// };
+/// let out = evaluate_batch(&input, Equation::Chd, 20.0);
+/// assert!(matches!(&out[0], Ok(r) if (r.risk - 0.3263).abs() < 5e-5));
+/// assert_eq!(out[1], Err(UkpdsError::Missing { field: "hba1c" }));
+/// ```
 pub fn evaluate_batch(
     input: &BatchInput<'_>,
     equation: Equation,

@@ -6,6 +6,24 @@ use crate::error::UkpdsError;
 use crate::profile::{Profile, finite};
 
 /// Which equation.
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::{Equation, ProfileBuilder};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Spec §3 worked example: a man diagnosed at 55, D = 12, SBP 147, TC 5.65 / HDL 1.11.
+/// let b = ProfileBuilder {
+///     age_at_diagnosis: 55.0,
+///     duration: 12.0,
+///     hba1c: 7.0,
+///     sbp: 147.0,
+///     ..Default::default()
+/// };
+/// let p = b.cholesterol(5.65, 1.11)?.build()?;
+/// // Reference: 5-year stroke risk 0.06927 (published 6.9 %).
+/// assert!((Equation::Stroke.risk(&p, 5.0)?.risk - 0.06927).abs() < 5e-6);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Equation {
@@ -28,6 +46,13 @@ pub enum Equation {
 }
 
 /// UKPDS 56 risk ratios (Stevens et al. 2001, Table 2; the normative product form).
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::equation::ukpds56;
+/// // Spec §2, the risk-ratio table.
+/// assert_eq!((ukpds56::Q0, ukpds56::AGE, ukpds56::D), (0.0112, 1.059, 1.078));
+/// ```
 pub mod ukpds56 {
     /// Intercept q₀.
     pub const Q0: f64 = 0.0112;
@@ -50,6 +75,13 @@ pub mod ukpds56 {
 }
 
 /// UKPDS 60 risk ratios (Kothari et al. 2002, Table 3).
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::equation::ukpds60;
+/// // Spec §3: 1.092 is the age-at-diagnosis ratio and 1.145 the duration factor d.
+/// assert_eq!((ukpds60::Q0, ukpds60::AGE, ukpds60::D), (0.00186, 1.092, 1.145));
+/// ```
 pub mod ukpds60 {
     /// Intercept q₀.
     pub const Q0: f64 = 0.00186;
@@ -70,6 +102,27 @@ pub mod ukpds60 {
 }
 
 /// A risk with what produced it.
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::{Equation, ProfileBuilder};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Spec §3 worked example as a smoker: reference q 0.002118 for the non-smoker, 5-year
+/// // stroke risk 0.10511 for the smoker (published 10.5 %).
+/// let b = ProfileBuilder {
+///     age_at_diagnosis: 55.0,
+///     duration: 12.0,
+///     hba1c: 7.0,
+///     sbp: 147.0,
+///     smoker: 1.0,
+///     ..Default::default()
+/// };
+/// let r = Equation::Stroke.risk(&b.cholesterol(5.65, 1.11)?.build()?, 5.0)?;
+/// assert_eq!((r.equation, r.horizon), (Equation::Stroke, 5.0));
+/// assert!((r.q / 1.547 - 0.002118).abs() < 5e-7); // 1.547 = the smoking risk ratio
+/// assert!((r.risk - 0.10511).abs() < 5e-6 && r.warnings.is_empty());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Risk {
     /// The equation.
@@ -90,6 +143,22 @@ fn b(x: bool) -> f64 {
 
 impl Equation {
     /// The covariate factor q (the hazard at diagnosis).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_ukpds::{Equation, ProfileBuilder};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // At the centring values q = q₀ = 0.0112 (spec §2; tests/reference.rs).
+    /// let centre = ProfileBuilder {
+    ///     age_at_diagnosis: 55.0,
+    ///     hba1c: 6.72,
+    ///     sbp: 135.7,
+    ///     tc_hdl: 1.59f64.exp(),
+    ///     ..ProfileBuilder::default()
+    /// };
+    /// assert!((Equation::Chd.q(&centre.build()?) - 0.0112).abs() < 1e-15);
+    /// # Ok(()) }
+    /// ```
     pub fn q(&self, p: &Profile) -> f64 {
         match self {
             Equation::Chd => {
@@ -115,6 +184,14 @@ impl Equation {
     }
 
     /// The duration factor d.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_ukpds::Equation;
+    /// // Spec §2 and §3.
+    /// assert_eq!(Equation::Chd.d(), 1.078);
+    /// assert_eq!(Equation::Stroke.d(), 1.145);
+    /// ```
     pub fn d(&self) -> f64 {
         match self {
             Equation::Chd => ukpds56::D,
@@ -131,6 +208,25 @@ impl Equation {
     ///
     /// # Errors
     /// [`UkpdsError::OutOfRange`] unless 0 < T ≤ 50; [`UkpdsError::NonFinite`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_ukpds::{Equation, ProfileBuilder};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Spec §2 worked example; reference q = 0.008826, R(20) = 0.3263 (published 0.00883, 33 %).
+    /// let b = ProfileBuilder {
+    ///     age_at_diagnosis: 45.0,
+    ///     hba1c: 7.5,
+    ///     sbp: 160.0,
+    ///     tc_hdl: 4.9,
+    ///     ..Default::default()
+    /// };
+    /// let r = Equation::Chd.risk(&b.build()?, 20.0)?;
+    /// assert!((r.q - 0.008826).abs() < 5e-7);
+    /// assert!((r.risk - 0.3263).abs() < 5e-5);
+    /// assert!(Equation::Chd.risk(&b.build()?, 51.0).is_err()); // horizon beyond 50 years
+    /// # Ok(()) }
+    /// ```
     pub fn risk(&self, p: &Profile, horizon: f64) -> Result<Risk, UkpdsError> {
         let t = finite("horizon", horizon)?;
         if !(t > 0.0 && t <= 50.0) {

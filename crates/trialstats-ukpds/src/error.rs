@@ -1,6 +1,17 @@
 //! The one error type of `trialstats-ukpds`.
 
 /// An input that cannot be evaluated: impossible, a unit mistake, or missing.
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::{ProfileBuilder, UkpdsError};
+/// let b = ProfileBuilder { female: 0.5, ..ProfileBuilder::default() };
+/// let e = b.build().unwrap_err(); // age at diagnosis 0 is the first field to fail
+/// assert!(matches!(e, UkpdsError::OutOfRange { field: "age_at_diagnosis", .. }));
+/// let e = ProfileBuilder { age_at_diagnosis: 50.0, ..b }.build().unwrap_err();
+/// assert_eq!(e, UkpdsError::NotBinary { field: "female", value: 0.5 });
+/// assert_eq!(e.to_string(), "`female` = 0.5 must be 0 or 1");
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UkpdsError {

@@ -5,6 +5,16 @@ use serde::{Deserialize, Serialize};
 use crate::error::UkpdsError;
 
 /// HbA1c as a percentage (NGSP/DCCT-aligned).
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::Hba1c;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// assert_eq!(Hba1c::percent(7.5)?.percent_value(), 7.5);
+/// // IFCC 53 mmol/mol = 0.09148 · 53 + 2.152 = 7.00044 % (spec §6; tests/reference.rs).
+/// assert!((Hba1c::mmol_per_mol(53.0)?.percent_value() - 7.00044).abs() < 1e-12);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Hba1c(f64);
 
@@ -14,6 +24,19 @@ impl Hba1c {
     /// # Errors
     /// [`UkpdsError::NonFinite`]; [`UkpdsError::OutOfRange`] (a value such as 53 is an IFCC
     /// mmol/mol value entered as a percentage).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_ukpds::{Hba1c, UkpdsError};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// assert_eq!(Hba1c::percent(6.72)?.percent_value(), 6.72);
+    /// // 53 is a mmol/mol value typed as a percentage: rejected, never clamped (spec §6).
+    /// assert!(matches!(
+    ///     Hba1c::percent(53.0),
+    ///     Err(UkpdsError::OutOfRange { field: "hba1c", .. })
+    /// ));
+    /// # Ok(()) }
+    /// ```
     pub fn percent(x: f64) -> Result<Self, UkpdsError> {
         finite("hba1c", x)?;
         if !(2.0..=25.0).contains(&x) {
@@ -30,6 +53,17 @@ impl Hba1c {
     ///
     /// # Errors
     /// As [`Hba1c::percent`] after conversion.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_ukpds::Hba1c;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // 53 mmol/mol is 7.00044 % (spec §6: % = 0.09148 · mmol/mol + 2.152; tests/reference.rs).
+    /// let h = Hba1c::mmol_per_mol(53.0)?;
+    /// assert!((h.percent_value() - 7.00044).abs() < 1e-12);
+    /// assert!(Hba1c::mmol_per_mol(f64::NAN).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn mmol_per_mol(x: f64) -> Result<Self, UkpdsError> {
         finite("hba1c", x)?;
         Self::percent(0.09148 * x + 2.152)
@@ -45,6 +79,25 @@ impl Hba1c {
 ///
 /// Hard limits reject impossible values and unit mistakes; values outside the UKPDS derivation
 /// ranges are accepted with a warning (extrapolation).
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::ProfileBuilder;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Diagnosed at 18: outside the UKPDS derivation range 25–65 (spec §6), so computed with a
+/// // warning rather than rejected.
+/// let p = ProfileBuilder {
+///     age_at_diagnosis: 18.0,
+///     hba1c: 7.5,
+///     sbp: 160.0,
+///     tc_hdl: 4.9,
+///     ..ProfileBuilder::default()
+/// }
+/// .build()?;
+/// assert!(!p.female && p.duration == 0.0);
+/// assert_eq!(p.warnings.len(), 1);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     /// Age at diagnosis of diabetes (years), 0 < x ≤ 110.
@@ -70,6 +123,25 @@ pub struct Profile {
 }
 
 /// Builds a [`Profile`] from raw numbers (flags as 0/1), checking every field.
+///
+/// # Examples
+/// ```
+/// use trialstats_ukpds::{Equation, ProfileBuilder};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // The UKPDS 56 worked example (spec §2): a white man diagnosed at 45, D = 0, non-smoker,
+/// // HbA1c 7.5 %, SBP 160 mmHg, TC/HDL 4.9.
+/// let man = ProfileBuilder {
+///     age_at_diagnosis: 45.0,
+///     hba1c: 7.5,
+///     sbp: 160.0,
+///     tc_hdl: 4.9,
+///     ..ProfileBuilder::default()
+/// }
+/// .build()?;
+/// // Reference value: 20-year CHD risk 0.3263 (published: 33 %).
+/// assert!((Equation::Chd.risk(&man, 20.0)?.risk - 0.3263).abs() < 5e-5);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ProfileBuilder {
     /// Age at diagnosis (years).
@@ -97,6 +169,26 @@ impl ProfileBuilder {
     ///
     /// # Errors
     /// [`UkpdsError::NonFinite`]; [`UkpdsError::OutOfRange`] unless both are positive.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_ukpds::{Equation, ProfileBuilder};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The UKPDS 60 worked example (spec §3): TC 5.65 / HDL 1.11 mmol/L.
+    /// let b = ProfileBuilder {
+    ///     age_at_diagnosis: 55.0,
+    ///     duration: 12.0,
+    ///     hba1c: 7.0,
+    ///     sbp: 147.0,
+    ///     ..ProfileBuilder::default()
+    /// }
+    /// .cholesterol(5.65, 1.11)?;
+    /// assert_eq!(b.tc_hdl, 5.65 / 1.11);
+    /// // Reference value: 5-year stroke risk 0.06927 (published: 6.9 %).
+    /// assert!((Equation::Stroke.risk(&b.build()?, 5.0)?.risk - 0.06927).abs() < 5e-6);
+    /// assert!(b.cholesterol(5.65, 0.0).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn cholesterol(mut self, total: f64, hdl: f64) -> Result<Self, UkpdsError> {
         for (field, v) in [("total_cholesterol", total), ("hdl_cholesterol", hdl)] {
             finite(field, v)?;
@@ -117,6 +209,26 @@ impl ProfileBuilder {
     /// # Errors
     /// [`UkpdsError::NonFinite`], [`UkpdsError::OutOfRange`] or [`UkpdsError::NotBinary`] naming
     /// the first field that fails.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_ukpds::ProfileBuilder;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ok = ProfileBuilder {
+    ///     age_at_diagnosis: 45.0,
+    ///     hba1c: 7.5,
+    ///     sbp: 160.0,
+    ///     tc_hdl: 4.9,
+    ///     ..ProfileBuilder::default()
+    /// };
+    /// assert_eq!(ok.build()?.sbp, 160.0);
+    /// // Rejections named by field and value (spec §6; tests/reference.rs).
+    /// let e = ProfileBuilder { hba1c: 53.0, ..ok }.build().unwrap_err();
+    /// assert!(e.to_string().starts_with("`hba1c` = 53 is impossible or in the wrong unit"));
+    /// let e = ProfileBuilder { smoker: 2.0, ..ok }.build().unwrap_err();
+    /// assert_eq!(e.to_string(), "`smoker` = 2 must be 0 or 1");
+    /// # Ok(()) }
+    /// ```
     pub fn build(&self) -> Result<Profile, UkpdsError> {
         let age = finite("age_at_diagnosis", self.age_at_diagnosis)?;
         if !(age > 0.0 && age <= 110.0) {
@@ -194,6 +306,28 @@ impl Profile {
     ///
     /// # Errors
     /// [`UkpdsError::OutOfRange`] if the new duration exceeds the limits.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_ukpds::{Equation, ProfileBuilder};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let p0 = ProfileBuilder {
+    ///     age_at_diagnosis: 56.0,
+    ///     duration: 8.0,
+    ///     hba1c: 7.2,
+    ///     sbp: 135.0,
+    ///     tc_hdl: 4.0,
+    ///     ..ProfileBuilder::default()
+    /// }
+    /// .build()?;
+    /// let p1 = p0.one_year_later()?;
+    /// assert_eq!((p1.age_at_diagnosis, p1.duration), (56.0, 9.0));
+    /// // The 5-year hazard is multiplied by d = 1.078 exactly (spec §1; tests/reference.rs).
+    /// let h = |r: f64| -(-r).ln_1p();
+    /// let (r0, r1) = (Equation::Chd.risk(&p0, 5.0)?.risk, Equation::Chd.risk(&p1, 5.0)?.risk);
+    /// assert!((h(r1) / h(r0) - 1.078).abs() < 1e-12);
+    /// # Ok(()) }
+    /// ```
     pub fn one_year_later(&self) -> Result<Profile, UkpdsError> {
         ProfileBuilder {
             age_at_diagnosis: self.age_at_diagnosis,

@@ -53,6 +53,12 @@ pub enum Version {
 
 impl Version {
     /// Highest level.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::Version;
+    /// assert_eq!((Version::ThreeLevel.levels(), Version::FiveLevel.levels()), (3, 5));
+    /// ```
     pub fn levels(self) -> u8 {
         match self {
             Version::ThreeLevel => 3,
@@ -61,6 +67,12 @@ impl Version {
     }
 
     /// `3L` or `5L`.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::Version;
+    /// assert_eq!(Version::FiveLevel.label(), "5L");
+    /// ```
     pub fn label(self) -> &'static str {
         match self {
             Version::ThreeLevel => "3L",
@@ -70,6 +82,17 @@ impl Version {
 }
 
 /// A checked health state.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{value_set, HealthState};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // UK 3L (Dolan 1997): 11221 = 0.760, a published example (tests/eq5d.rs).
+/// let uk = value_set("eq5d3l_uk_dolan1997")?;
+/// let s = HealthState::parse("11221", uk.version, uk.id)?.ok_or("missing")?;
+/// assert!((uk.index(&s)? - 0.760).abs() < 0.0005);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct HealthState {
     version: Version,
@@ -84,6 +107,16 @@ impl HealthState {
     ///
     /// # Errors
     /// [`ScoreError::InvalidState`] for a level outside 1..=version's maximum.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{HealthState, Version};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let s = HealthState::new(Version::FiveLevel, [1, 1, 1, 1, 4])?;
+    /// assert_eq!((s.code(), s.version()), ("11114".to_string(), Version::FiveLevel));
+    /// assert!(HealthState::new(Version::ThreeLevel, [1, 1, 1, 1, 4]).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn new(version: Version, levels: [u8; 5]) -> Result<Self, ScoreError> {
         for (d, &l) in levels.iter().enumerate() {
             if l < 1 || l > version.levels() {
@@ -107,6 +140,22 @@ impl HealthState {
     /// # Errors
     /// [`ScoreError::InvalidState`] for a wrong length or character; [`ScoreError::WrongVersion`]
     /// (with `value_set`) for a 5L state where a 3L state is needed.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{HealthState, Version};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let v = Version::ThreeLevel;
+    /// let s = HealthState::parse("12321", v, "eq5d3l_uk_dolan1997")?;
+    /// assert_eq!(s.map(|s| s.levels()), Some([1, 2, 3, 2, 1]));
+    /// assert_eq!(HealthState::parse("11191", v, "eq5d3l_uk_dolan1997")?, None); // 9 = missing
+    /// let e = HealthState::parse("12345", v, "eq5d3l_uk_dolan1997").unwrap_err();
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "EQ-5D state \"12345\" is a 5L state; value set eq5d3l_uk_dolan1997 scores 3L states"
+    /// );
+    /// # Ok(()) }
+    /// ```
     pub fn parse(
         text: &str,
         version: Version,
@@ -173,6 +222,19 @@ impl HealthState {
     ///
     /// # Errors
     /// As [`HealthState::parse`], and [`ScoreError::NotInteger`] for a fractional code.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{HealthState, Version};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (v, id) = (Version::FiveLevel, "eq5d5l_en_devlin2018");
+    /// let s = HealthState::from_dimensions([1.0, 2.0, 3.0, 4.0, 5.0].map(Some), v, id)?;
+    /// assert_eq!(s.map(|s| s.code()).as_deref(), Some("12345"));
+    /// let blank = [Some(1.0), None, Some(1.0), Some(1.0), Some(1.0)];
+    /// assert_eq!(HealthState::from_dimensions(blank, v, id)?, None);
+    /// assert!(HealthState::from_dimensions([Some(1.5); 5], v, id).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn from_dimensions(
         dims: [Option<f64>; 5],
         version: Version,
@@ -223,6 +285,16 @@ impl HealthState {
     }
 
     /// Position of the state in the lexicographic order of all states (11111 = 0).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{HealthState, Version};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Base-3 digits minus one: 21111 → 1·3⁴ = 81; 33333 → 3⁵ − 1 = 242.
+    /// assert_eq!(HealthState::new(Version::ThreeLevel, [2, 1, 1, 1, 1])?.ordinal(), 81);
+    /// assert_eq!(HealthState::new(Version::ThreeLevel, [3; 5])?.ordinal(), 242);
+    /// # Ok(()) }
+    /// ```
     pub fn ordinal(&self) -> usize {
         let base = usize::from(self.version.levels());
         self.levels
@@ -231,6 +303,15 @@ impl HealthState {
     }
 
     /// All states of a version in lexicographic order (for whole-table checks).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{HealthState, Version};
+    /// let all = HealthState::all(Version::ThreeLevel);
+    /// assert_eq!(all.len(), 243); // 3⁵
+    /// assert_eq!((all[0].code(), all[242].code()), ("11111".into(), "33333".into()));
+    /// assert_eq!(HealthState::all(Version::FiveLevel).len(), 3125);
+    /// ```
     pub fn all(version: Version) -> Vec<HealthState> {
         let n = version.levels();
         let total = usize::from(n).pow(5);
@@ -261,6 +342,16 @@ impl EqVas {
     ///
     /// # Errors
     /// [`ScoreError::OutOfRange`] outside 0..=100 or not finite.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::EqVas;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// assert_eq!(EqVas::new(72.5)?.value(), 72.5);
+    /// assert!(EqVas::new(101.0).is_err());
+    /// assert!(EqVas::new(f64::NAN).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn new(value: f64) -> Result<Self, ScoreError> {
         if value.is_finite() && (0.0..=100.0).contains(&value) {
             Ok(EqVas(value))
@@ -327,6 +418,21 @@ fn missing_note(levels: [Option<f64>; 5]) -> Option<String> {
 }
 
 /// The EQ-5D index scorer for one value set.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{Eq5d, Instrument};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // UK 3L (Dolan 1997), columns mo, sc, ua, pd, ad: 11221 = 0.760 (tests/eq5d.rs).
+/// let uk = Eq5d::new("eq5d3l_uk_dolan1997")?;
+/// let s = uk.score_answers(&["1", "1", "2", "2", "1"].map(Some))?;
+/// assert_eq!(s.state.as_deref(), Some("11221"));
+/// assert!((s.index.ok_or("no index")? - 0.760).abs() < 1e-12);
+/// // A level coded 9 makes the index missing, and the note says why.
+/// let s = uk.score_answers(&["1", "9", "2", "2", "1"].map(Some))?;
+/// assert_eq!((s.index, s.note.as_deref()), (None, Some("no index: SC coded 9 (missing)")));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Eq5d {
     /// The value set.
@@ -342,6 +448,16 @@ impl Eq5d {
     ///
     /// # Errors
     /// [`ScoreError::UnknownValueSet`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{Eq5d, Instrument, ScoreError};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let au = Eq5d::new("eq5d3l_au_viney2011")?;
+    /// assert_eq!(au.columns(), ["mo", "sc", "ua", "pd", "ad"]);
+    /// assert!(matches!(Eq5d::new("eq5d3l_xx_nobody2000"), Err(ScoreError::UnknownValueSet { .. })));
+    /// # Ok(()) }
+    /// ```
     pub fn new(id: &str) -> Result<Self, ScoreError> {
         Ok(Eq5d {
             value_set: value_set(id)?,
@@ -351,6 +467,18 @@ impl Eq5d {
     }
 
     /// Reads one `state` column instead of five dimension columns.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{Eq5d, Instrument};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // UK 3L (Dolan 1997): 33333 = −0.594 (published; tests/eq5d.rs).
+    /// let uk = Eq5d::new("eq5d3l_uk_dolan1997")?.from_state_column();
+    /// assert_eq!(uk.columns(), ["state"]);
+    /// let s = uk.score_answers(&[Some("33333")])?;
+    /// assert!((s.index.ok_or("no index")? + 0.594).abs() < 1e-12);
+    /// # Ok(()) }
+    /// ```
     pub fn from_state_column(mut self) -> Self {
         self.input = Eq5dInput::State;
         self

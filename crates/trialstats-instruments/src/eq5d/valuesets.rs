@@ -47,6 +47,16 @@ enum Model {
 }
 
 /// A value set: how to turn a health state into an index value.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{value_set, Version};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let vs = value_set("eq5d5l_en_devlin2018")?;
+/// assert_eq!(vs.version, Version::FiveLevel);
+/// assert!(!vs.doi.is_empty() && !vs.reference.is_empty());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ValueSet {
     /// Id, e.g. `eq5d3l_uk_dolan1997`.
@@ -71,6 +81,22 @@ impl ValueSet {
     ///
     /// # Errors
     /// [`ScoreError::WrongVersion`] for a state of the other version.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_instruments::{value_set, HealthState, Version};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Published worst-state values (tests/eq5d.rs): US 5L (Pickard 2019) 55555 = −0.573,
+    /// // Australia 3L (Viney 2011) 33333 = −0.217, van Hout crosswalk UK 44441 = 0.226.
+    /// let worst5 = HealthState::new(Version::FiveLevel, [5; 5])?;
+    /// assert!((value_set("eq5d5l_us_pickard2019")?.index(&worst5)? + 0.573).abs() < 0.0005);
+    /// let worst3 = HealthState::new(Version::ThreeLevel, [3; 5])?;
+    /// assert!((value_set("eq5d3l_au_viney2011")?.index(&worst3)? + 0.217).abs() < 1e-12);
+    /// let s = HealthState::new(Version::FiveLevel, [4, 4, 4, 4, 1])?;
+    /// assert!((value_set("eq5d5l_cw_uk")?.index(&s)? - 0.226).abs() < 1e-12);
+    /// assert!(value_set("eq5d3l_uk_dolan1997")?.index(&worst5).is_err()); // never crosswalked
+    /// # Ok(()) }
+    /// ```
     pub fn index(&self, state: &HealthState) -> Result<f64, ScoreError> {
         if state.version() != self.version {
             return Err(ScoreError::WrongVersion {
@@ -150,6 +176,20 @@ impl ValueSet {
 }
 
 /// All value sets.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::eq5d::value_sets;
+/// use trialstats_instruments::{HealthState, Version};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Every 3L value set gives full health 11111 the value 1 (tests/eq5d.rs).
+/// let full = HealthState::new(Version::ThreeLevel, [1; 5])?;
+/// for vs in value_sets().iter().filter(|v| v.version == Version::ThreeLevel) {
+///     assert!((vs.index(&full)? - 1.0).abs() < 1e-15, "{}", vs.id);
+/// }
+/// assert!(value_sets().iter().any(|v| v.id == "eq5d5l_cw_uk"));
+/// # Ok(()) }
+/// ```
 pub fn value_sets() -> &'static [ValueSet] {
     &VALUE_SETS
 }
@@ -158,6 +198,18 @@ pub fn value_sets() -> &'static [ValueSet] {
 ///
 /// # Errors
 /// [`ScoreError::UnknownValueSet`] listing the known ids.
+///
+/// # Examples
+/// ```
+/// use trialstats_instruments::{value_set, HealthState, Version};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Canada 5L (Xie 2016) gives 11111 the value 0.949, not 1 (published; tests/eq5d.rs).
+/// let ca = value_set("eq5d5l_ca_xie2016")?;
+/// assert!((ca.index(&HealthState::new(Version::FiveLevel, [1; 5])?)? - 0.949).abs() < 0.0005);
+/// let e = value_set("uk").unwrap_err();
+/// assert!(e.to_string().contains("eq5d3l_uk_dolan1997")); // lists the known ids
+/// # Ok(()) }
+/// ```
 pub fn value_set(id: &str) -> Result<&'static ValueSet, ScoreError> {
     VALUE_SETS
         .iter()

@@ -1,0 +1,298 @@
+//! `V = c · B M B`: the bread, the meat and the small-sample factor of each covariance type.
+
+use nalgebra::DMatrix;
+use trialstats_core::{Clusters, CovarianceInfo, InputError, Reference};
+
+use crate::error::SandwichError;
+use crate::meat::{
+    adjusted_cluster_scores, cluster_scores, meat_cluster, meat_hc_adjusted, meat_hc0, working,
+};
+use crate::model::{EstimatingEquations, ModelKind};
+use crate::types::{Covariance, CrType, HcType, Vcov};
+
+/// The sandwich `c · B M B`, symmetrised (it is symmetric in exact arithmetic).
+///
+/// # Examples
+/// ```
+/// use trialstats_sandwich::sandwich;
+/// use trialstats_core::nalgebra::DMatrix;
+/// let bread = DMatrix::from_diagonal_element(2, 2, 0.5);
+/// let meat = DMatrix::from_row_slice(2, 2, &[4.0, 2.0, 2.0, 8.0]);
+/// let v = sandwich(&bread, &meat, 2.0);
+/// assert_eq!((v[(0, 0)], v[(0, 1)], v[(1, 1)]), (2.0, 1.0, 4.0));
+/// ```
+pub fn sandwich(bread: &DMatrix<f64>, meat: &DMatrix<f64>, factor: f64) -> DMatrix<f64> {
+    let v = bread * meat * bread * factor;
+    (&v + v.transpose()) * 0.5
+}
+
+/// The small-sample factor of HC0–HC3: N/(N−K) for HC1 of a linear model (Stata `vce(robust)`),
+/// N/(N−1) for HC1 of an ML model (Stata's ML commands), 1 otherwise.
+pub fn hc_factor(t: HcType, n: usize, kind: ModelKind) -> f64 {
+    match (t, kind) {
+        (HcType::Hc1, ModelKind::Linear { df_resid }) => n as f64 / df_resid as f64,
+        (HcType::Hc1, ModelKind::Likelihood) => n as f64 / (n as f64 - 1.0),
+        _ => 1.0,
+    }
+}
+
+/// The small-sample factor of a cluster-robust type with G clusters, N observations and K
+/// parameters: CR1 G/(G−1)·(N−1)/(N−K) for linear models (Stata `regress, vce(cluster)`),
+/// G/(G−1) for ML models; (G−1)/G for the CR3 jackknife; 1 for CR0, CR2 and CR3.
+///
+/// # Examples
+/// ```
+/// use trialstats_sandwich::{CrType, ModelKind, cluster_factor};
+/// // 24 clusters, 240 rows, 3 coefficients, as the paper's trial with regress.
+/// let c = cluster_factor(CrType::Cr1, 24, 240, 3, ModelKind::Linear { df_resid: 237 });
+/// assert!((c - 24.0 / 23.0 * 239.0 / 237.0).abs() < 1e-15);
+/// ```
+pub fn cluster_factor(cr: CrType, g: usize, n: usize, k: usize, kind: ModelKind) -> f64 {
+    let g = g as f64;
+    match (cr, kind) {
+        (CrType::Cr1, ModelKind::Linear { .. }) => {
+            g / (g - 1.0) * ((n as f64 - 1.0) / (n as f64 - k as f64))
+        }
+        (CrType::Cr1, ModelKind::Likelihood) => g / (g - 1.0),
+        (CrType::Cr3 { jackknife: true }, _) => (g - 1.0) / g,
+        _ => 1.0,
+    }
+}
+
+/// Estimates the covariance of a fitted model's parameters: `vcov = sandwich(bread, meat)` with
+/// the meat and factor of `how` (see the crate docs for the table of conventions).
+///
+/// # Errors
+/// [`SandwichError::TooFewClusters`] if G < 2; [`InputError::Length`] if the clusters do not
+/// cover the model's observations; [`SandwichError::NotAvailable`] for a leverage-adjusted
+/// estimator on a model without a working regression, or CR2/CR3 two-way;
+/// [`SandwichError::LeverageOne`] where I − H_gg is singular.
+pub fn vcov<M: EstimatingEquations + ?Sized>(
+    m: &M,
+    how: &Vcov,
+) -> Result<Covariance, SandwichError> {
+    match how {
+        Vcov::Iid => Ok(vcov_iid(m)),
+        Vcov::Hc(t) => vcov_hc(m, *t),
+        Vcov::Cluster { clusters, kind } => vcov_cluster(m, clusters, *kind),
+        Vcov::TwoWay {
+            first,
+            second,
+            kind,
+            intersection_hc0,
+        } => vcov_two_way(m, first, second, *kind, *intersection_hc0),
+    }
+}
+
+/// The reference distribution of a model's Wald tests: t(df) for linear models, z otherwise.
+fn reference(kind: ModelKind, df: usize) -> Reference {
+    match kind {
+        ModelKind::Linear { .. } => Reference::StudentT { df: df as f64 },
+        ModelKind::Likelihood => Reference::Normal,
+    }
+}
+
+fn vcov_iid<M: EstimatingEquations + ?Sized>(m: &M) -> Covariance {
+    let b = m.bread();
+    let (matrix, reference, description) = match m.kind() {
+        ModelKind::Linear { df_resid } => (
+            b * m.sigma2(),
+            Reference::StudentT {
+                df: df_resid as f64,
+            },
+            "Classical standard errors: homoskedastic, independent errors.",
+        ),
+        ModelKind::Likelihood => (
+            b.clone(),
+            Reference::Normal,
+            "Standard errors from the inverse observed information (model-based).",
+        ),
+    };
+    finish(
+        matrix,
+        info("iid", description.into(), None, &[], reference),
+        m.n_params(),
+    )
+}
+
+fn vcov_hc<M: EstimatingEquations + ?Sized>(m: &M, t: HcType) -> Result<Covariance, SandwichError> {
+    let kind = m.kind();
+    let label = Vcov::Hc(t).label();
+    let meat = match t {
+        HcType::Hc0 | HcType::Hc1 => meat_hc0(&m.estfun()),
+        HcType::Hc2 | HcType::Hc3 => meat_hc_adjusted(&working(m, &label)?, m.bread(), t)?,
+    };
+    let factor = hc_factor(t, m.nobs(), kind);
+    let df = match kind {
+        ModelKind::Linear { df_resid } => df_resid,
+        ModelKind::Likelihood => 0,
+    };
+    let description = format!(
+        "Heteroskedasticity-robust standard errors ({}).",
+        match t {
+            HcType::Hc0 => "HC0, White 1980",
+            HcType::Hc1 => "HC1, Stata's vce(robust)",
+            HcType::Hc2 => "HC2, residuals scaled by 1/√(1−h)",
+            HcType::Hc3 => "HC3, residuals scaled by 1/(1−h)",
+        }
+    );
+    Ok(finish(
+        sandwich(m.bread(), &meat, factor),
+        info(&label, description, Some(factor), &[], reference(kind, df)),
+        m.n_params(),
+    ))
+}
+
+fn vcov_cluster<M: EstimatingEquations + ?Sized>(
+    m: &M,
+    clusters: &Clusters,
+    cr: CrType,
+) -> Result<Covariance, SandwichError> {
+    let (n, k, kind) = (m.nobs(), m.n_params(), m.kind());
+    check_clusters(clusters, n)?;
+    let g = clusters.n_clusters();
+    let (sums, df) = match cr {
+        CrType::Cr0 | CrType::Cr1 => (cluster_scores(m, clusters)?, None),
+        CrType::Cr2 | CrType::Cr3 { .. } => {
+            let linear = matches!(kind, ModelKind::Linear { .. });
+            let a = adjusted_cluster_scores(m, clusters, cr, linear)?;
+            (a.sums, a.satterthwaite_df)
+        }
+    };
+    let factor = cluster_factor(cr, g, n, k, kind);
+    let label = cr.label();
+    let description = cluster_description(cr, clusters.name(), g, kind);
+    let mut cov = finish(
+        sandwich(m.bread(), &meat_cluster(&sums), factor),
+        info(
+            &label,
+            description,
+            Some(factor),
+            &[clusters],
+            reference(kind, g - 1),
+        ),
+        k,
+    );
+    if let Some(df) = df {
+        cov.df = df.into_iter().map(Some).collect();
+    }
+    Ok(cov)
+}
+
+fn vcov_two_way<M: EstimatingEquations + ?Sized>(
+    m: &M,
+    first: &Clusters,
+    second: &Clusters,
+    cr: CrType,
+    intersection_hc0: bool,
+) -> Result<Covariance, SandwichError> {
+    let (n, k, kind) = (m.nobs(), m.n_params(), m.kind());
+    let label = format!("{} (two-way)", cr.label());
+    if !matches!(cr, CrType::Cr0 | CrType::Cr1) {
+        return Err(SandwichError::NotAvailable {
+            vcov: label,
+            model: m.model_name().to_owned(),
+            reason: "two-way clustering is implemented for CR0 and CR1".into(),
+        });
+    }
+    check_clusters(first, n)?;
+    check_clusters(second, n)?;
+    let both = first.intersect(second)?;
+    let term = |c: &Clusters, no_factor: bool| -> Result<DMatrix<f64>, SandwichError> {
+        let f = if no_factor {
+            1.0
+        } else {
+            cluster_factor(cr, c.n_clusters(), n, k, kind)
+        };
+        Ok(meat_cluster(&cluster_scores(m, c)?) * f)
+    };
+    let meat = term(first, false)? + term(second, false)? - term(&both, intersection_hc0)?;
+    let gmin = first.n_clusters().min(second.n_clusters());
+    let description = format!(
+        "Standard errors clustered two-way by {} (G = {}) and {} (G = {}), V = V_A + V_B − V_AB (Cameron, Gelbach & Miller 2011), {}{}.",
+        first.name(),
+        first.n_clusters(),
+        second.name(),
+        second.n_clusters(),
+        cr.label().to_uppercase(),
+        if intersection_hc0 {
+            "; intersection term without small-sample factor"
+        } else {
+            ""
+        }
+    );
+    Ok(finish(
+        sandwich(m.bread(), &meat, 1.0),
+        info(
+            &label,
+            description,
+            None,
+            &[first, second],
+            reference(kind, gmin - 1),
+        ),
+        k,
+    ))
+}
+
+fn info(
+    label: &str,
+    description: String,
+    factor: Option<f64>,
+    clusters: &[&Clusters],
+    reference: Reference,
+) -> CovarianceInfo {
+    CovarianceInfo {
+        label: label.to_owned(),
+        description,
+        factor,
+        cluster_vars: clusters.iter().map(|c| c.name().to_owned()).collect(),
+        n_clusters: clusters.iter().map(|c| c.n_clusters()).collect(),
+        reference,
+    }
+}
+
+fn finish(matrix: DMatrix<f64>, info: CovarianceInfo, k: usize) -> Covariance {
+    let matrix = (&matrix + matrix.transpose()) * 0.5;
+    let df = vec![info.reference.df(); k];
+    Covariance { matrix, info, df }
+}
+
+fn cluster_description(cr: CrType, name: &str, g: usize, kind: ModelKind) -> String {
+    let what = match (cr, kind) {
+        (CrType::Cr0, _) => "CR0, no small-sample factor",
+        (CrType::Cr1, ModelKind::Linear { .. }) => {
+            "CR1, factor G/(G−1)·(N−1)/(N−K) as Stata's regress"
+        }
+        (CrType::Cr1, ModelKind::Likelihood) => "CR1, factor G/(G−1) as Stata's ML commands",
+        (CrType::Cr2, ModelKind::Linear { .. }) => {
+            "CR2 (Bell–McCaffrey), t with Satterthwaite degrees of freedom per coefficient"
+        }
+        (CrType::Cr2, ModelKind::Likelihood) => {
+            "CR2 (Bell–McCaffrey) on the working regression W^½X; clubSandwich's glm CR2 targets the working covariance instead and differs"
+        }
+        (CrType::Cr3 { jackknife: false }, _) => "CR3, residuals adjusted by (I − H_gg)⁻¹",
+        (CrType::Cr3 { jackknife: true }, _) => {
+            "CR3 with the (G−1)/G factor: the cluster jackknife"
+        }
+    };
+    format!("Standard errors clustered by {name} (G = {g}), {what}.")
+}
+
+fn check_clusters(c: &Clusters, n: usize) -> Result<(), SandwichError> {
+    if c.len() != n {
+        return Err(InputError::Length {
+            field: format!("clusters `{}`", c.name()),
+            got: c.len(),
+            reference: "observations".into(),
+            expected: n,
+        }
+        .into());
+    }
+    if c.n_clusters() < 2 {
+        return Err(SandwichError::TooFewClusters {
+            name: c.name().to_owned(),
+            got: c.n_clusters(),
+        });
+    }
+    Ok(())
+}
