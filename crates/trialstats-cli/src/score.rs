@@ -29,7 +29,7 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub data: String,
     /// EQ-5D value-set id (default eq5d3l_au_viney2011 for eq5d3l, eq5d5l_au_norman2023 for
-    /// eq5d5l); eq5d5l_cw_<country> for the 5L→3L crosswalk.
+    /// eq5d5l); `eq5d5l_cw_<country>` for the 5L→3L crosswalk.
     #[arg(long)]
     pub value_set: Option<String>,
     /// Prorate PHQ-9 when at most N items are missing (research convention: 2).

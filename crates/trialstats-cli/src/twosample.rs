@@ -99,7 +99,7 @@ pub struct Table1Args {
     /// those that look like identifiers or design columns, which the output names).
     #[arg(long, value_delimiter = ',')]
     pub vars: Vec<String>,
-    /// Numeric variables summarised by median [IQR] with the Wilcoxon (Kruskal–Wallis) test,
+    /// Numeric variables summarised by median \[IQR\] with the Wilcoxon (Kruskal–Wallis) test,
     /// comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub nonparametric: Vec<String>,

@@ -127,7 +127,7 @@ impl Model {
     ///
     /// # Errors
     /// As [`Model::fit`], wrapped in [`MiError::Analysis`] naming the imputation; the pooling
-    /// errors of [`trialstats_mi::pool`].
+    /// errors of [`trialstats_mi::pool()`].
     pub fn pool(&self, imputed: &Imputed) -> Result<Pooled, ModelError> {
         let mut fits = Vec::with_capacity(imputed.m);
         let mut df_complete = f64::INFINITY;

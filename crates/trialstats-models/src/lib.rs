@@ -14,7 +14,7 @@
 //!
 //! A [`Model`] is a formula (R's syntax: `factor(region, ref = "north")`, interactions, `- 1`),
 //! a [`Family`], the cluster columns (given once), the standard errors ([`Se`]) and the
-//! confidence [`Level`]; [`Model::check`] validates the combination before any data are read,
+//! confidence [`Level`](trialstats_core::Level); [`Model::check`] validates the combination before any data are read,
 //! and [`Model::fit`] builds the model frame (listwise deletion, counted and reported), fits
 //! the estimator of the family, and computes the inference through the sandwich layer
 //! (`trialstats-sandwich`). [`Model::pool`] does the same on every completed data set of a

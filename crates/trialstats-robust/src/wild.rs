@@ -190,53 +190,8 @@ impl WildClusterBootstrap {
         term: &str,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<BootTest, RobustError> {
-        let j =
-            fit.names()
-                .iter()
-                .position(|n| n == term)
-                .ok_or_else(|| RobustError::UnknownTerm {
-                    term: term.to_owned(),
-                    available: fit.names().to_vec(),
-                })?;
-        if self.reps < 1 {
-            return Err(InputError::OutOfRange {
-                field: "reps".into(),
-                value: self.reps as f64,
-                expected: "≥ 1".into(),
-            }
-            .into());
-        }
+        let (j, g) = self.check(fit, clusters, term)?;
         let n = fit.nobs();
-        if clusters.len() != n {
-            return Err(InputError::Length {
-                field: format!("clusters `{}`", clusters.name()),
-                got: clusters.len(),
-                reference: "observations".into(),
-                expected: n,
-            }
-            .into());
-        }
-        let g = clusters.n_clusters();
-        // The draws are kept (a byte per cluster and replicate) with a few numbers per replicate:
-        // bounded so that a mistyped --reps is an error, not an allocation failure.
-        let enumerable =
-            self.weights == WildWeights::Rademacher && g < 63 && (1usize << g) <= self.reps;
-        if !enumerable && (self.reps > MAX_REPS || self.reps.saturating_mul(g) > MAX_DRAWS) {
-            return Err(InputError::OutOfRange {
-                field: "reps".into(),
-                value: self.reps as f64,
-                expected: format!(
-                    "at most {MAX_REPS} replicates and {MAX_DRAWS} draws (replicates × {g} clusters)"
-                ),
-            }
-            .into());
-        }
-        if g < 2 {
-            return Err(RobustError::TooFewClusters {
-                name: clusters.name().to_owned(),
-                got: g,
-            });
-        }
         let k = fit.coefficients().len();
         let b = fit.bread();
         let a: DVector<f64> = b.column(j).into_owned();
@@ -257,40 +212,9 @@ impl WildClusterBootstrap {
         let se0 = (s_hat * &a).iter().map(|v| v * v).sum::<f64>().sqrt();
         let se = c.sqrt() * se0;
         let draws = Draws::new(self, &clusters.label_ranks());
-        // Under H₀ the residuals are ũ(β₀) = y − X_rγ(β₀) − β₀x_j with γ(β₀) = γ₀ − β₀γ_m, so
-        // X_gᵀũ_g = s0_g − β₀ sm_g with s0_g = X_gᵀy_g − M_g[:, r]γ₀ and sm_g = M_g[:, j] − M_g[:, r]γ_m.
+        // Under H₀ the scores are linear in β₀ (see `restricted_scores`).
         let (s0, sm) = if self.impose_null {
-            let rest: Vec<usize> = (0..k).filter(|&jj| jj != j).collect();
-            let beta = fit.coefficients();
-            let xty_g: Vec<DVector<f64>> = m_g
-                .iter()
-                .enumerate()
-                .map(|(h, m)| s_hat.row(h).transpose() + m * beta)
-                .collect();
-            let mut m_sum = DMatrix::zeros(k, k);
-            let mut xty = DVector::zeros(k);
-            for (m, v) in m_g.iter().zip(&xty_g) {
-                m_sum += m;
-                xty += v;
-            }
-            let (gamma0, gamma_m) = if rest.is_empty() {
-                (DVector::zeros(0), DVector::zeros(0))
-            } else {
-                let mrr = m_sum.select_rows(&rest).select_columns(&rest);
-                let spd = Spd::new(mrr, "X_r'X_r")?;
-                (
-                    spd.solve(&xty.select_rows(&rest))?,
-                    spd.solve(&m_sum.column(j).select_rows(&rest))?,
-                )
-            };
-            let mut s0 = DMatrix::zeros(g, k);
-            let mut sm = DMatrix::zeros(g, k);
-            for (h, (m, v)) in m_g.iter().zip(&xty_g).enumerate() {
-                let mr = m.select_columns(&rest);
-                s0.row_mut(h).copy_from(&(v - &mr * &gamma0).transpose());
-                sm.row_mut(h)
-                    .copy_from(&(m.column(j) - &mr * &gamma_m).transpose());
-            }
+            let (s0, sm) = restricted_scores(fit, m_g, s_hat, j)?;
             (s0, Some(sm))
         } else {
             (s_hat.clone(), None)
@@ -365,6 +289,109 @@ impl WildClusterBootstrap {
             level: self.level,
         })
     }
+
+    /// Checks the request against the fit: the term (its column j), the replicates and the
+    /// clusters (G ≥ 2, one per row); returns (j, G).
+    fn check(
+        &self,
+        fit: &OlsFit,
+        clusters: &Clusters,
+        term: &str,
+    ) -> Result<(usize, usize), RobustError> {
+        let j =
+            fit.names()
+                .iter()
+                .position(|n| n == term)
+                .ok_or_else(|| RobustError::UnknownTerm {
+                    term: term.to_owned(),
+                    available: fit.names().to_vec(),
+                })?;
+        if self.reps < 1 {
+            return Err(InputError::OutOfRange {
+                field: "reps".into(),
+                value: self.reps as f64,
+                expected: "≥ 1".into(),
+            }
+            .into());
+        }
+        let n = fit.nobs();
+        if clusters.len() != n {
+            return Err(InputError::Length {
+                field: format!("clusters `{}`", clusters.name()),
+                got: clusters.len(),
+                reference: "observations".into(),
+                expected: n,
+            }
+            .into());
+        }
+        let g = clusters.n_clusters();
+        // The draws are kept (a byte per cluster and replicate) with a few numbers per replicate:
+        // bounded so that a mistyped --reps is an error, not an allocation failure.
+        let enumerable =
+            self.weights == WildWeights::Rademacher && g < 63 && (1usize << g) <= self.reps;
+        if !enumerable && (self.reps > MAX_REPS || self.reps.saturating_mul(g) > MAX_DRAWS) {
+            return Err(InputError::OutOfRange {
+                field: "reps".into(),
+                value: self.reps as f64,
+                expected: format!(
+                    "at most {MAX_REPS} replicates and {MAX_DRAWS} draws (replicates × {g} clusters)"
+                ),
+            }
+            .into());
+        }
+        if g < 2 {
+            return Err(RobustError::TooFewClusters {
+                name: clusters.name().to_owned(),
+                got: g,
+            });
+        }
+        Ok((j, g))
+    }
+}
+
+/// The cluster score sums under H₀: β_j = β₀ with the other coefficients re-estimated. The
+/// residuals are ũ(β₀) = y − X_rγ(β₀) − β₀x_j with γ(β₀) = γ₀ − β₀γ_m, so
+/// X_gᵀũ_g = s0_g − β₀ sm_g with s0_g = X_gᵀy_g − M_g[:, r]γ₀ and sm_g = M_g[:, j] − M_g[:, r]γ_m;
+/// returns (s0, sm), each G × k.
+fn restricted_scores(
+    fit: &OlsFit,
+    m_g: &[DMatrix<f64>],
+    s_hat: &DMatrix<f64>,
+    j: usize,
+) -> Result<(DMatrix<f64>, DMatrix<f64>), RobustError> {
+    let (g, k) = (m_g.len(), fit.coefficients().len());
+    let rest: Vec<usize> = (0..k).filter(|&jj| jj != j).collect();
+    let beta = fit.coefficients();
+    let xty_g: Vec<DVector<f64>> = m_g
+        .iter()
+        .enumerate()
+        .map(|(h, m)| s_hat.row(h).transpose() + m * beta)
+        .collect();
+    let mut m_sum = DMatrix::zeros(k, k);
+    let mut xty = DVector::zeros(k);
+    for (m, v) in m_g.iter().zip(&xty_g) {
+        m_sum += m;
+        xty += v;
+    }
+    let (gamma0, gamma_m) = if rest.is_empty() {
+        (DVector::zeros(0), DVector::zeros(0))
+    } else {
+        let mrr = m_sum.select_rows(&rest).select_columns(&rest);
+        let spd = Spd::new(mrr, "X_r'X_r")?;
+        (
+            spd.solve(&xty.select_rows(&rest))?,
+            spd.solve(&m_sum.column(j).select_rows(&rest))?,
+        )
+    };
+    let mut s0 = DMatrix::zeros(g, k);
+    let mut sm = DMatrix::zeros(g, k);
+    for (h, (m, v)) in m_g.iter().zip(&xty_g).enumerate() {
+        let mr = m.select_columns(&rest);
+        s0.row_mut(h).copy_from(&(v - &mr * &gamma0).transpose());
+        sm.row_mut(h)
+            .copy_from(&(m.column(j) - &mr * &gamma_m).transpose());
+    }
+    Ok((s0, sm))
 }
 
 /// How [`Draws::replicates`] forms D from the weights V: (diag(η) − QR)V, or diag(η)V − Q(RV).

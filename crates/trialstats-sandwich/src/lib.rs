@@ -10,7 +10,7 @@
 //!   of [`cluster_scores`] (CR0/CR1) or of [`adjusted_cluster_scores`] (CR2/CR3);
 //! - one function per factor: [`hc_factor`], [`cluster_factor`];
 //! - [`sandwich`] puts them together, and [`vcov()`] does all three for a [`Vcov`] request,
-//!   two-way clustering included; [`inference`] turns the covariance into the shared
+//!   two-way clustering included; [`inference()`] turns the covariance into the shared
 //!   [`trialstats_core::Inference`].
 //!
 //! The model crates (`trialstats-robust` for OLS and logit, `trialstats-ordinal` for `Clm`)

@@ -33,7 +33,7 @@ pub struct WorkingRegression<'a> {
     pub residuals: Cow<'a, [f64]>,
 }
 
-/// What a fitted model supplies so that every covariance of [`Vcov`] can be computed for it
+/// What a fitted model supplies so that every covariance of [`Vcov`](crate::Vcov) can be computed for it
 /// (Zeileis 2006, "Object-oriented computation of sandwich estimators", JSS 16(9),
 /// doi:10.18637/jss.v016.i09).
 pub trait EstimatingEquations {

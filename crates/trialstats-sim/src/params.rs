@@ -1,7 +1,7 @@
 //! Every parameter of the simulated trial, in one serde struct with documented defaults.
 //!
 //! Defaults are calibrated to the published numbers of Riddell et al. (2016) where there are any
-//! (see [`crate::calibration`]); everything else is a stated modelling choice, marked *(choice)*.
+//! (see [`crate::calibration()`]); everything else is a stated modelling choice, marked *(choice)*.
 
 use serde::{Deserialize, Serialize};
 
