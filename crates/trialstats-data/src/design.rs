@@ -272,130 +272,22 @@ impl ModelFrame {
         for (var, vals) in formula.variables.iter().zip(&values) {
             used_levels.push(match vals {
                 Values::Numeric(_) => None,
-                Values::Levels { codes, levels } => {
-                    let present: BTreeSet<usize> = rows.iter().filter_map(|&i| codes[i]).collect();
-                    let mut order: Vec<usize> = present.iter().copied().collect();
-                    if let Some(r) = &var.reference {
-                        let pos = levels.iter().position(|l| l == r).ok_or_else(|| {
-                            DataError::UnknownLevel {
-                                file: file.clone(),
-                                column: var.column.clone(),
-                                level: r.clone(),
-                                levels: levels.clone(),
-                            }
-                        })?;
-                        match order.iter().position(|&c| c == pos) {
-                            Some(p) => {
-                                order.remove(p);
-                                order.insert(0, pos);
-                            }
-                            None => {
-                                return Err(DataError::UnknownLevel {
-                                    file: file.clone(),
-                                    column: var.column.clone(),
-                                    level: r.clone(),
-                                    levels: order.iter().map(|&c| levels[c].clone()).collect(),
-                                });
-                            }
-                        }
-                    }
-                    let unused: Vec<&str> = (0..levels.len())
-                        .filter(|c| !present.contains(c))
-                        .map(|c| levels[c].as_str())
-                        .collect();
-                    if !unused.is_empty() {
-                        warnings.push(format!(
-                            "level(s) {} of `{}` have no rows in the data used and were dropped",
-                            unused
-                                .iter()
-                                .map(|l| format!("`{l}`"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            var.column
-                        ));
-                    }
-                    if order.len() < 2 {
-                        return Err(DataError::TooFewLevels {
-                            file: file.clone(),
-                            column: var.column.clone(),
-                            n_levels: order.len(),
-                            nobs: rows.len(),
-                        });
-                    }
-                    Some(order)
-                }
+                Values::Levels { codes, levels } => Some(level_order(
+                    var,
+                    codes,
+                    levels,
+                    &rows,
+                    &file,
+                    &mut warnings,
+                )?),
             });
         }
         // Coding of each variable in each term (R's TermCode heuristic).
         let codings = term_codings(formula, &used_levels);
-        // Build the columns.
-        let nobs = rows.len();
-        let mut columns: Vec<Vec<f64>> = Vec::new();
-        let mut names: Vec<String> = Vec::new();
-        let mut terms = Vec::new();
-        if formula.intercept {
-            columns.push(vec![1.0; nobs]);
-            names.push("(Intercept)".into());
-            terms.push(TermColumns {
-                label: "(Intercept)".into(),
-                start: 0,
-                len: 1,
-            });
-        }
-        for (term, coding) in formula.terms.iter().zip(&codings) {
-            let start = columns.len();
-            // Start with a single all-ones column named "", then multiply in each variable.
-            let mut acc: Vec<(String, Vec<f64>)> = vec![(String::new(), vec![1.0; nobs])];
-            for (&v, &code) in term.0.iter().zip(coding) {
-                let var = &formula.variables[v];
-                let parts: Vec<(String, Vec<f64>)> = match (&values[v], &used_levels[v]) {
-                    (Values::Numeric(x), _) => {
-                        vec![(
-                            var.label(),
-                            rows.iter().map(|&i| x[i].unwrap_or(0.0)).collect(),
-                        )]
-                    }
-                    (Values::Levels { codes, levels }, Some(order)) => {
-                        let skip = usize::from(code == Coding::Contrasts);
-                        order[skip..]
-                            .iter()
-                            .map(|&lev| {
-                                let col = rows
-                                    .iter()
-                                    .map(|&i| f64::from(u8::from(codes[i] == Some(lev))))
-                                    .collect();
-                                (format!("{}{}", var.label(), levels[lev]), col)
-                            })
-                            .collect()
-                    }
-                    (Values::Levels { .. }, None) => Vec::new(),
-                };
-                // The earlier variable varies fastest, as in R.
-                let mut next = Vec::with_capacity(acc.len() * parts.len());
-                for (pname, pcol) in &parts {
-                    for (aname, acol) in &acc {
-                        let name = if aname.is_empty() {
-                            pname.clone()
-                        } else {
-                            format!("{aname}:{pname}")
-                        };
-                        next.push((name, acol.iter().zip(pcol).map(|(a, b)| a * b).collect()));
-                    }
-                }
-                acc = next;
-            }
-            for (name, col) in acc {
-                names.push(name);
-                columns.push(col);
-            }
-            terms.push(TermColumns {
-                label: formula.term_label(term),
-                start,
-                len: columns.len() - start,
-            });
-        }
+        let (columns, names, terms) =
+            design_columns(formula, &values, &used_levels, &codings, &rows);
         let p = columns.len();
-        let x = DMatrix::from_iterator(nobs, p, columns.into_iter().flatten());
+        let x = DMatrix::from_iterator(rows.len(), p, columns.into_iter().flatten());
         if options.check_rank && p > 0 {
             Qr::new(&x)?.require_full_rank(&names)?;
         }
@@ -442,6 +334,146 @@ impl ModelFrame {
             }),
         }
     }
+}
+
+/// The levels of a categorical variable in use on `rows`, the reference first: errors for an
+/// unknown or unused reference and for fewer than two levels; a warning for unused levels.
+fn level_order(
+    var: &Variable,
+    codes: &[Option<usize>],
+    levels: &[String],
+    rows: &[usize],
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<usize>, DataError> {
+    let present: BTreeSet<usize> = rows.iter().filter_map(|&i| codes[i]).collect();
+    let mut order: Vec<usize> = present.iter().copied().collect();
+    if let Some(r) = &var.reference {
+        let pos = levels
+            .iter()
+            .position(|l| l == r)
+            .ok_or_else(|| DataError::UnknownLevel {
+                file: file.to_owned(),
+                column: var.column.clone(),
+                level: r.clone(),
+                levels: levels.to_vec(),
+            })?;
+        match order.iter().position(|&c| c == pos) {
+            Some(p) => {
+                order.remove(p);
+                order.insert(0, pos);
+            }
+            None => {
+                return Err(DataError::UnknownLevel {
+                    file: file.to_owned(),
+                    column: var.column.clone(),
+                    level: r.clone(),
+                    levels: order.iter().map(|&c| levels[c].clone()).collect(),
+                });
+            }
+        }
+    }
+    let unused: Vec<&str> = (0..levels.len())
+        .filter(|c| !present.contains(c))
+        .map(|c| levels[c].as_str())
+        .collect();
+    if !unused.is_empty() {
+        warnings.push(format!(
+            "level(s) {} of `{}` have no rows in the data used and were dropped",
+            unused
+                .iter()
+                .map(|l| format!("`{l}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            var.column
+        ));
+    }
+    if order.len() < 2 {
+        return Err(DataError::TooFewLevels {
+            file: file.to_owned(),
+            column: var.column.clone(),
+            n_levels: order.len(),
+            nobs: rows.len(),
+        });
+    }
+    Ok(order)
+}
+
+/// The design columns of every term on `rows`, with R's names, the earlier variable varying
+/// fastest in an interaction.
+fn design_columns(
+    formula: &Formula,
+    values: &[Values<'_>],
+    used_levels: &[Option<Vec<usize>>],
+    codings: &[Vec<Coding>],
+    rows: &[usize],
+) -> (Vec<Vec<f64>>, Vec<String>, Vec<TermColumns>) {
+    let nobs = rows.len();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut terms = Vec::new();
+    if formula.intercept {
+        columns.push(vec![1.0; nobs]);
+        names.push("(Intercept)".into());
+        terms.push(TermColumns {
+            label: "(Intercept)".into(),
+            start: 0,
+            len: 1,
+        });
+    }
+    for (term, coding) in formula.terms.iter().zip(codings) {
+        let start = columns.len();
+        // Start with a single all-ones column named "", then multiply in each variable.
+        let mut acc: Vec<(String, Vec<f64>)> = vec![(String::new(), vec![1.0; nobs])];
+        for (&v, &code) in term.0.iter().zip(coding) {
+            let var = &formula.variables[v];
+            let parts: Vec<(String, Vec<f64>)> = match (&values[v], &used_levels[v]) {
+                (Values::Numeric(x), _) => {
+                    vec![(
+                        var.label(),
+                        rows.iter().map(|&i| x[i].unwrap_or(0.0)).collect(),
+                    )]
+                }
+                (Values::Levels { codes, levels }, Some(order)) => {
+                    let skip = usize::from(code == Coding::Contrasts);
+                    order[skip..]
+                        .iter()
+                        .map(|&lev| {
+                            let col = rows
+                                .iter()
+                                .map(|&i| f64::from(u8::from(codes[i] == Some(lev))))
+                                .collect();
+                            (format!("{}{}", var.label(), levels[lev]), col)
+                        })
+                        .collect()
+                }
+                (Values::Levels { .. }, None) => Vec::new(),
+            };
+            // The earlier variable varies fastest, as in R.
+            let mut next = Vec::with_capacity(acc.len() * parts.len());
+            for (pname, pcol) in &parts {
+                for (aname, acol) in &acc {
+                    let name = if aname.is_empty() {
+                        pname.clone()
+                    } else {
+                        format!("{aname}:{pname}")
+                    };
+                    next.push((name, acol.iter().zip(pcol).map(|(a, b)| a * b).collect()));
+                }
+            }
+            acc = next;
+        }
+        for (name, col) in acc {
+            names.push(name);
+            columns.push(col);
+        }
+        terms.push(TermColumns {
+            label: formula.term_label(term),
+            start,
+            len: columns.len() - start,
+        });
+    }
+    (columns, names, terms)
 }
 
 /// Resolves a formula variable to numbers or level codes.

@@ -377,6 +377,9 @@ fn ordered_change(
     })
 }
 
+/// Steps of [`analyse`]'s progress report.
+const STEPS: usize = 7;
+
 /// Runs the whole analysis plan.
 ///
 /// # Errors
@@ -387,12 +390,42 @@ pub fn analyse(
     opts: &Options,
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<Report, PaperError> {
-    const STEPS: usize = 7;
     progress("checking and deriving", 0, STEPS);
     let (data, problems, mut warnings) = prepare(table)?;
+    let flow = participant_flow(&data)?;
+    progress("Table 1", 1, STEPS);
+    let table1 = table_one(&data, &mut warnings)?;
+    progress("Table 2 and the primary analysis", 2, STEPS);
+    let table2 = table_two(&data)?;
+    let (primary, primary_cr1, mi) = primary_analysis(&data, opts, &mut warnings, progress)?;
+    let mut effects = vec![primary_cr1];
+    progress("Table 3", 4, STEPS);
+    let table3 = table_three(&data, opts.level, &mut effects, &mut warnings)?;
+    progress("secondary outcomes", 5, STEPS);
+    let secondary = secondary_outcomes(&data, opts, &mut effects, &mut warnings);
+    // --- Targets ---
+    progress("published v. reproduced", 6, STEPS);
+    let targets = reproduce_targets(&data, &flow, &effects, mi.as_ref().ok())?;
+    progress("done", STEPS, STEPS);
+    Ok(Report {
+        source: table.source().to_string(),
+        options: opts.clone(),
+        flow,
+        table1,
+        table2,
+        primary,
+        table3,
+        secondary,
+        effects,
+        targets,
+        problems,
+        warnings,
+    })
+}
+
+/// The participant flow by arm: communities, participants, and those with the primary outcome.
+fn participant_flow(data: &Data) -> Result<Flow, PaperError> {
     let n = data.d.nrows();
-    let level = opts.level;
-    // --- Flow ---
     let cluster = data.num("cluster")?.to_vec();
     let risk12 = data.num("risk_12")?.to_vec();
     let mut flow = Flow {
@@ -415,8 +448,11 @@ pub fn analyse(
             .count();
         flow.missing[a] = flow.randomised[a] - flow.analysed[a];
     }
-    // --- Table 1 ---
-    progress("Table 1", 1, STEPS);
+    Ok(flow)
+}
+
+/// Table 1: baseline characteristics by arm with the paper's tests.
+fn table_one(data: &Data, warnings: &mut Vec<String>) -> Result<Table, PaperError> {
     let group: Vec<Option<usize>> = data.arm.iter().map(|a| a.map(|a| a as usize)).collect();
     let binary = |c: &str| -> Result<Vec<Option<usize>>, PaperError> {
         Ok(data.num(c)?.iter().map(|v| v.map(|v| v as usize)).collect())
@@ -506,8 +542,12 @@ pub fn analyse(
     let (mut table1, _) = table1(&group, &["usual care", "intervention"], &vars)
         .map_err(|e| AnalysisError::from(e).context("Table 1"))?;
     table1.title = Some("Table 1. Baseline characteristics by arm: mean (SD), median [IQR] or n (%), with the paper's tests".into());
-    // --- Table 2 ---
-    progress("Table 2 and the primary analysis", 2, STEPS);
+    Ok(table1)
+}
+
+/// Table 2: UKPDS 5-year risk by arm, time and sex.
+fn table_two(data: &Data) -> Result<Table, PaperError> {
+    let n = data.d.nrows();
     let mut table2 = Table::new(&[
         "group",
         "usual care, baseline",
@@ -536,9 +576,20 @@ pub fn analyse(
     }
     table2.title = Some("Table 2. UKPDS 5-year CHD risk (%): mean (SD); n".into());
     table2.notes.push("UKPDS 56 (Stevens et al. 2001) from age at diagnosis, duration, sex, ethnicity, smoking, HbA1c, SBP and TC/HDL; at 12 months one year older and one year longer since diagnosis.".into());
-    let mut effects = Vec::new();
+    Ok(table2)
+}
+
+/// The primary effect under CR1 (the paper's analysis), CR2, the wild cluster bootstrap and
+/// multiple imputation: the table, the CR1 effect, and the MI effect (or why it failed).
+fn primary_analysis(
+    data: &Data,
+    opts: &Options,
+    warnings: &mut Vec<String>,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<(Table, Effect, Result<Effect, AnalysisError>), PaperError> {
+    let level = opts.level;
     let primary_cr1 = linear(
-        &data,
+        data,
         "risk_diff",
         "UKPDS 5-year risk (proportion)",
         "risk",
@@ -547,7 +598,7 @@ pub fn analyse(
     )
     .map_err(|e| e.context("primary analysis"))?;
     let primary_cr2 = linear(
-        &data,
+        data,
         "risk_diff_cr2",
         "UKPDS 5-year risk (proportion)",
         "risk",
@@ -617,7 +668,7 @@ pub fn analyse(
     ]);
     // Multiple imputation of the 12-month risk (sensitivity analysis).
     progress("multiple imputation", 3, STEPS);
-    let mi = mi_primary(&data, opts);
+    let mi = mi_primary(data, opts);
     match &mi {
         Ok(e) => push(
             &mut primary,
@@ -630,9 +681,16 @@ pub fn analyse(
         Err(e) => warnings.push(format!("multiple imputation failed: {e}")),
     }
     primary.title = Some("Primary outcome: difference in 12-month UKPDS risk (intervention − usual care), adjusted for baseline risk".into());
-    effects.push(primary_cr1.clone());
-    // --- Table 3 ---
-    progress("Table 3", 4, STEPS);
+    Ok((primary, primary_cr1, mi))
+}
+
+/// Table 3: biochemical and anthropometric measures with the adjusted differences (CR1).
+fn table_three(
+    data: &Data,
+    level: Level,
+    effects: &mut Vec<Effect>,
+    warnings: &mut Vec<String>,
+) -> Result<Table, PaperError> {
     let mut table3 = Table::new(&[
         "outcome",
         "usual care, baseline",
@@ -666,7 +724,7 @@ pub fn analyse(
                 ));
             }
         }
-        match linear(&data, y, label, y, Se::CR1, level) {
+        match linear(data, y, label, y, Se::CR1, level) {
             Ok(e) => {
                 row.push(format!(
                     "{} ({} to {})",
@@ -685,8 +743,17 @@ pub fn analyse(
         table3.push_row(row);
     }
     table3.title = Some("Table 3. Biochemical and anthropometric measures: mean (SD); n, and the difference at 12 months adjusted for baseline (linear regression, CR1)".into());
-    // --- Secondary outcomes ---
-    progress("secondary outcomes", 5, STEPS);
+    Ok(table3)
+}
+
+/// The secondary outcomes; an outcome that cannot be analysed becomes a warning.
+fn secondary_outcomes(
+    data: &Data,
+    opts: &Options,
+    effects: &mut Vec<Effect>,
+    warnings: &mut Vec<String>,
+) -> Table {
+    let level = opts.level;
     let mut secondary_effects = Vec::new();
     let mut run = |r: Result<Effect, AnalysisError>, what: &str, warnings: &mut Vec<String>| match r
     {
@@ -695,46 +762,46 @@ pub fn analyse(
     };
     run(
         logistic(
-            &data,
+            data,
             "hba1c_gt8_p",
             "HbA1c > 8 % at 12 months",
             "hba1c_gt8",
             level,
         ),
         "HbA1c > 8 %",
-        &mut warnings,
+        warnings,
     );
     run(
         logistic(
-            &data,
+            data,
             "hba1c_ge85_p",
             "HbA1c ≥ 8.5 % at 12 months",
             "hba1c_ge85",
             level,
         ),
         "HbA1c ≥ 8.5 %",
-        &mut warnings,
+        warnings,
     );
     if data.d.column("mmas8_cat_0").is_ok() {
         let r = ordered_change(
-            &data,
+            data,
             "mmas8_or",
             "MMAS-8 category change (higher = more adherent)",
             "mmas8_cat",
             opts,
-            &mut warnings,
+            warnings,
         );
-        run(r, "MMAS-8", &mut warnings);
+        run(r, "MMAS-8", warnings);
     }
     let r = ordered_change(
-        &data,
+        data,
         "phq9_or",
         "PHQ-9 category change (higher = more depressed)",
         "phq9_cat",
         opts,
-        &mut warnings,
+        warnings,
     );
-    run(r, "PHQ-9", &mut warnings);
+    run(r, "PHQ-9", warnings);
     for (key, label, y) in [
         ("eq5d_p", "EQ-5D-3L index (Australian value set)", "eq5d"),
         ("dds4_p", "DDS-4 mean item score", "dds4"),
@@ -760,22 +827,18 @@ pub fn analyse(
             "support_satis",
         ),
     ] {
-        run(
-            linear(&data, key, label, y, Se::CR1, level),
-            label,
-            &mut warnings,
-        );
+        run(linear(data, key, label, y, Se::CR1, level), label, warnings);
     }
     run(
         logistic(
-            &data,
+            data,
             "pa3_p",
             "physically active > 3 times a week",
             "pa3",
             level,
         ),
         "physical activity",
-        &mut warnings,
+        warnings,
     );
     let mut secondary = Table::new(&["outcome", "model", "estimate", "95 % CI", "p", "n"]);
     secondary.set_align(0, Align::Left);
@@ -803,24 +866,7 @@ pub fn analyse(
             .into(),
     );
     effects.extend(secondary_effects);
-    // --- Targets ---
-    progress("published v. reproduced", 6, STEPS);
-    let targets = reproduce_targets(&data, &flow, &effects, mi.as_ref().ok())?;
-    progress("done", STEPS, STEPS);
-    Ok(Report {
-        source: table.source().to_string(),
-        options: opts.clone(),
-        flow,
-        table1,
-        table2,
-        primary,
-        table3,
-        secondary,
-        effects,
-        targets,
-        problems,
-        warnings,
-    })
+    secondary
 }
 
 /// The MI sensitivity analysis: risk_12 imputed by pmm from baseline risk, its inputs, arm and
@@ -960,6 +1006,19 @@ fn reproduce_targets(
             source: t.source.to_string(),
         });
     }
+    rows.extend(further_targets(data, effects, mi)?);
+    Ok(rows)
+}
+
+/// The published statements that are not in the targets table: MI, physical activity, support,
+/// the process evaluation's share whose risk fell, and what the paper does not report.
+fn further_targets(
+    data: &Data,
+    effects: &[Effect],
+    mi: Option<&Effect>,
+) -> Result<Vec<TargetRow>, PaperError> {
+    let effect = |k: &str| effects.iter().find(|e| e.key == k);
+    let mut rows = Vec::new();
     if let Some(mi) = mi {
         rows.push(TargetRow {
             quantity: "UKPDS risk difference, multiple imputation".into(),
