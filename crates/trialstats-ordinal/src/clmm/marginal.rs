@@ -551,6 +551,79 @@ impl Marginal<'_> {
     }
 }
 
+impl Marginal<'_> {
+    /// Adds row i's Σ_q π_q ∇²ln p_iq to `hsum` (column-major np × np), from the row's pieces
+    /// (p, f1, f0, d1, d0, u) at each node, as scalar weights of the row's blocks
+    /// (∇²ln p = ∇²p/p − v vᵀ with v = ∇p/p = (A at θ_c, B at θ_{c−1}, D·x, D·u)).
+    fn add_row_hessian(&self, i: usize, pieces: &[[f64; 6]], pi: &[f64], hsum: &mut [f64]) {
+        let (nt, k, n) = (self.nt, self.x.ncols(), self.x.nrows());
+        let np = nt + k + 1;
+        let tau = np - 1;
+        let nq = pi.len();
+        let xs = self.x.as_slice();
+        let c = self.y[i];
+        let (mut wbb, mut wbt, mut wtt) = (0.0, 0.0, 0.0);
+        let (mut tcc, mut tdd, mut tcd) = (0.0, 0.0, 0.0);
+        let (mut tcx, mut tcu, mut tdx, mut tdu) = (0.0, 0.0, 0.0, 0.0);
+        for q in 0..nq {
+            let [p, f1, f0, d1, d0, u] = pieces[q];
+            let w = pi[q];
+            if p <= 0.0 || w <= 0.0 {
+                continue;
+            }
+            let ip = 1.0 / p;
+            let (a, b, d) = (f1 * ip, -f0 * ip, -(f1 - f0) * ip);
+            let e = (d1 - d0) * ip - d * d;
+            wbb += w * e;
+            wbt += w * e * u;
+            wtt += w * (e * u * u - (f1 - f0) * ip * u);
+            tcc += w * (d1 * ip - a * a);
+            tdd += w * (-d0 * ip - b * b);
+            tcd += w * (-a * b);
+            let cx = -d1 * ip - a * d;
+            let dx = d0 * ip - b * d;
+            tcx += w * cx;
+            tcu += w * cx * u;
+            tdx += w * dx;
+            tdu += w * dx * u;
+        }
+        let at = |a: usize, b: usize| a + b * np;
+        for jb in 0..k {
+            let xb = xs[jb * n + i];
+            for ja in 0..k {
+                hsum[at(nt + ja, nt + jb)] += wbb * xs[ja * n + i] * xb;
+            }
+            hsum[at(nt + jb, tau)] += wbt * xb;
+            hsum[at(tau, nt + jb)] += wbt * xb;
+        }
+        hsum[at(tau, tau)] += wtt;
+        if c < nt {
+            hsum[at(c, c)] += tcc;
+            for j in 0..k {
+                let v = tcx * xs[j * n + i];
+                hsum[at(c, nt + j)] += v;
+                hsum[at(nt + j, c)] += v;
+            }
+            hsum[at(c, tau)] += tcu;
+            hsum[at(tau, c)] += tcu;
+        }
+        if c > 0 {
+            hsum[at(c - 1, c - 1)] += tdd;
+            for j in 0..k {
+                let v = tdx * xs[j * n + i];
+                hsum[at(c - 1, nt + j)] += v;
+                hsum[at(nt + j, c - 1)] += v;
+            }
+            hsum[at(c - 1, tau)] += tdu;
+            hsum[at(tau, c - 1)] += tdu;
+        }
+        if c > 0 && c < nt {
+            hsum[at(c, c - 1)] += tcd;
+            hsum[at(c - 1, c)] += tcd;
+        }
+    }
+}
+
 impl Objective for Marginal<'_> {
     type Error = OrdinalError;
 
@@ -635,66 +708,7 @@ impl Objective for Marginal<'_> {
             // (∇²ln p = ∇²p/p − v vᵀ with v = ∇p/p = (A at θ_c, B at θ_{c−1}, D·x, D·u)).
             hsum.fill(0.0);
             for (ri, &i) in rows.iter().enumerate() {
-                let c = self.y[i];
-                let (mut wbb, mut wbt, mut wtt) = (0.0, 0.0, 0.0);
-                let (mut tcc, mut tdd, mut tcd) = (0.0, 0.0, 0.0);
-                let (mut tcx, mut tcu, mut tdx, mut tdu) = (0.0, 0.0, 0.0, 0.0);
-                for q in 0..nq {
-                    let [p, f1, f0, d1, d0, u] = pieces[ri * nq + q];
-                    let w = pi[q];
-                    if p <= 0.0 || w <= 0.0 {
-                        continue;
-                    }
-                    let ip = 1.0 / p;
-                    let (a, b, d) = (f1 * ip, -f0 * ip, -(f1 - f0) * ip);
-                    let e = (d1 - d0) * ip - d * d;
-                    wbb += w * e;
-                    wbt += w * e * u;
-                    wtt += w * (e * u * u - (f1 - f0) * ip * u);
-                    tcc += w * (d1 * ip - a * a);
-                    tdd += w * (-d0 * ip - b * b);
-                    tcd += w * (-a * b);
-                    let cx = -d1 * ip - a * d;
-                    let dx = d0 * ip - b * d;
-                    tcx += w * cx;
-                    tcu += w * cx * u;
-                    tdx += w * dx;
-                    tdu += w * dx * u;
-                }
-                let at = |a: usize, b: usize| a + b * np;
-                for jb in 0..k {
-                    let xb = xs[jb * n + i];
-                    for ja in 0..k {
-                        hsum[at(nt + ja, nt + jb)] += wbb * xs[ja * n + i] * xb;
-                    }
-                    hsum[at(nt + jb, tau)] += wbt * xb;
-                    hsum[at(tau, nt + jb)] += wbt * xb;
-                }
-                hsum[at(tau, tau)] += wtt;
-                if c < nt {
-                    hsum[at(c, c)] += tcc;
-                    for j in 0..k {
-                        let v = tcx * xs[j * n + i];
-                        hsum[at(c, nt + j)] += v;
-                        hsum[at(nt + j, c)] += v;
-                    }
-                    hsum[at(c, tau)] += tcu;
-                    hsum[at(tau, c)] += tcu;
-                }
-                if c > 0 {
-                    hsum[at(c - 1, c - 1)] += tdd;
-                    for j in 0..k {
-                        let v = tdx * xs[j * n + i];
-                        hsum[at(c - 1, nt + j)] += v;
-                        hsum[at(nt + j, c - 1)] += v;
-                    }
-                    hsum[at(c - 1, tau)] += tdu;
-                    hsum[at(tau, c - 1)] += tdu;
-                }
-                if c > 0 && c < nt {
-                    hsum[at(c, c - 1)] += tcd;
-                    hsum[at(c - 1, c)] += tcd;
-                }
+                self.add_row_hessian(i, &pieces[ri * nq..(ri + 1) * nq], &pi, &mut hsum);
             }
             // −∇²ln L_j = −(Σ_q π_q (H_q + g_q g_qᵀ) − ḡḡᵀ), and −∇ln L_j = −ḡ.
             let mut gbar = vec![0.0; np];
