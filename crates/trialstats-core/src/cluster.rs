@@ -70,6 +70,64 @@ impl Clusters {
         })
     }
 
+    /// Maps numeric ids (one per observation) to dense codes in order of first appearance, as
+    /// [`Clusters::from_labels`] does for text; −0 and 0 are one cluster, and the labels are the
+    /// numbers as Rust prints them (`7`, `2.5`).
+    ///
+    /// # Errors
+    /// [`InputError::Empty`] if `ids` is empty; [`InputError::NonFinite`] naming the first row
+    /// (0-based) whose id is NaN or infinite.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Clusters;
+    /// # fn main() -> Result<(), trialstats_core::InputError> {
+    /// let c = Clusters::from_numbers("community", &[12.0, 3.0, 12.0, -0.0, 0.0])?;
+    /// assert_eq!(c.n_clusters(), 3);
+    /// assert_eq!(c.labels(), &["12", "3", "0"]);
+    /// assert_eq!(c.sizes(), &[2, 1, 2]);
+    /// assert!(Clusters::from_numbers("community", &[1.0, f64::NAN]).is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn from_numbers(name: &str, ids: &[f64]) -> Result<Self, InputError> {
+        if let Some(row) = ids.iter().position(|v| !v.is_finite()) {
+            return Err(InputError::NonFinite {
+                field: name.to_owned(),
+                row,
+                value: ids[row],
+            });
+        }
+        let keys: Vec<NumericId> = ids.iter().map(|&v| NumericId(v + 0.0)).collect();
+        Self::from_labels(name, &keys)
+    }
+
+    /// Checks that the clusters have one entry per row of a data set of `n` rows (`what` names
+    /// the rows in the message: `observations`, `y`, `X`).
+    ///
+    /// # Errors
+    /// [`InputError::Length`] naming the clustering variable.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Clusters;
+    /// # fn main() -> Result<(), trialstats_core::InputError> {
+    /// let c = Clusters::from_labels("site", &["a", "b", "a"])?;
+    /// assert!(c.check_covers(3, "observations").is_ok());
+    /// assert!(c.check_covers(4, "observations").is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn check_covers(&self, n: usize, what: &str) -> Result<(), InputError> {
+        if self.len() == n {
+            return Ok(());
+        }
+        Err(InputError::Length {
+            field: format!("clusters `{}`", self.name()),
+            got: self.len(),
+            reference: what.to_owned(),
+            expected: n,
+        })
+    }
+
     /// The rank of each cluster code when the clusters are sorted by label: numerically when
     /// every label reads as a number, by text otherwise. Unlike the codes (order of first
     /// appearance), the ranks do not depend on the order of the rows, so a draw made per
@@ -230,6 +288,31 @@ impl Clusters {
     }
 }
 
+/// A finite number as a cluster id: equal when the bits are (after −0 → 0), printed as Rust
+/// prints the number.
+#[derive(Debug, Clone, Copy)]
+struct NumericId(f64);
+
+impl PartialEq for NumericId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for NumericId {}
+
+impl Hash for NumericId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+
+impl Display for NumericId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,7 +328,8 @@ mod tests {
                 row: 2
             }
         );
-        assert!(e.to_string().contains("`firm` is missing at row 2"));
+        // The third row: index 2, printed 1-based.
+        assert!(e.to_string().contains("`firm` is missing at row 3"));
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub enum LinalgError {
         ncol: usize,
     },
     /// A matrix contains a NaN or an infinity.
-    #[error("{what} contains a non-finite value at ({row}, {col})")]
+    #[error("{what} contains a non-finite value at row {}, column {}", row + 1, col + 1)]
     NonFinite {
         /// What the matrix is.
         what: String,
@@ -166,7 +166,7 @@ pub enum InputError {
         expected: String,
     },
     /// A cluster identifier is missing.
-    #[error("cluster variable `{field}` is missing at row {row}; drop or impute that row first")]
+    #[error("cluster variable `{field}` is missing at row {}; drop or impute that row first", row + 1)]
     MissingCluster {
         /// The cluster variable.
         field: String,

@@ -394,14 +394,10 @@ impl Mice {
                 row + 1
             )));
         }
-        let mut ids: Vec<f64> = v.values.clone();
-        ids.sort_by(f64::total_cmp);
-        ids.dedup();
-        let map: Vec<usize> = v
-            .values
-            .iter()
-            .map(|x| ids.partition_point(|y| y < x))
-            .collect();
+        // Codes in the ids' numeric order (the indicator columns follow it).
+        let clusters = trialstats_core::Clusters::from_numbers(column, &v.values)?;
+        let rank = clusters.label_ranks();
+        let map: Vec<usize> = clusters.codes().iter().map(|&c| rank[c]).collect();
         self.methods[j] = Method::None;
         for row in &mut self.predictors {
             row[j] = false;

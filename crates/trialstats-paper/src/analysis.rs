@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 use trialstats_core::table::{Align, fmt_num, fmt_p};
-use trialstats_core::{Level, Table};
-use trialstats_data::{Column, DataTable};
+use trialstats_core::{Clusters, Level, Table};
+use trialstats_data::{Column, DataError, DataTable};
 use trialstats_mi::{ClusterTerm, Method, Mice};
 use trialstats_models::{Fit, Fitted, Se, clmm, logit, ols};
 use trialstats_ordinal::Quadrature;
@@ -206,21 +206,18 @@ fn prepare(table: &DataTable) -> Result<(Data, Vec<RowProblem>, Vec<String>), Pa
         });
     }
     let mut warnings = Vec::new();
-    let mut ids: Vec<f64> = clusters.iter().flatten().copied().collect();
-    ids.sort_by(f64::total_cmp);
-    let mut run = 1;
-    for w in 1..=ids.len() {
-        if w < ids.len() && ids[w].total_cmp(&ids[w - 1]).is_eq() {
-            run += 1;
-        } else {
-            if run == 1 {
-                warnings.push(format!(
-                    "community {} has one participant: it contributes no within-community information, and the leverage-adjusted CR2 may be unstable",
-                    ids[w - 1]
-                ));
-            }
-            run = 1;
-        }
+    let ids: Vec<f64> = clusters.iter().flatten().copied().collect();
+    let communities = Clusters::from_numbers("cluster", &ids).map_err(DataError::from)?;
+    let rank = communities.label_ranks();
+    let mut singletons: Vec<usize> = (0..communities.n_clusters())
+        .filter(|&c| communities.sizes()[c] == 1)
+        .collect();
+    singletons.sort_by_key(|&c| rank[c]);
+    for c in singletons {
+        warnings.push(format!(
+            "community {} has one participant: it contributes no within-community information, and the leverage-adjusted CR2 may be unstable",
+            communities.labels()[c]
+        ));
     }
     let derived = derive(table)?;
     let arm = derived.table.numeric("intervention")?.to_vec();
@@ -435,13 +432,17 @@ fn participant_flow(data: &Data) -> Result<Flow, PaperError> {
         missing: [0; 2],
     };
     for a in 0..2 {
-        let mut ids: Vec<f64> = (0..n)
+        let ids: Vec<f64> = (0..n)
             .filter(|&i| data.arm[i] == Some(a as f64))
             .filter_map(|i| cluster[i])
             .collect();
-        ids.sort_by(f64::total_cmp);
-        ids.dedup();
-        flow.clusters[a] = ids.len();
+        flow.clusters[a] = if ids.is_empty() {
+            0
+        } else {
+            Clusters::from_numbers("cluster", &ids)
+                .map_err(DataError::from)?
+                .n_clusters()
+        };
         flow.randomised[a] = data.arm.iter().filter(|g| **g == Some(a as f64)).count();
         flow.analysed[a] = (0..n)
             .filter(|&i| data.arm[i] == Some(a as f64) && risk12[i].is_some())

@@ -11,7 +11,7 @@ use trialstats_core::linalg::{
     extreme_eigenvalues, non_finite_error, residuals_and_cluster_scores, residuals_of,
     scale_symmetric, total_sum_of_squares, weighted_cluster_sums,
 };
-use trialstats_core::{Clusters, Inference, InputError, Level};
+use trialstats_core::{Clusters, Inference, Level};
 
 use crate::error::RobustError;
 use trialstats_sandwich::{
@@ -128,7 +128,7 @@ impl<'a> Ols<'a> {
     /// pass over the data.
     ///
     /// # Errors
-    /// [`InputError::Length`] if `y` does not have one value per row of `x`.
+    /// [`trialstats_core::InputError::Length`] if `y` does not have one value per row of `x`.
     pub fn new(x: &'a DMatrix<f64>, y: &'a [f64]) -> Result<Self, RobustError> {
         check_len("y", y.len(), "X", x.nrows())?;
         Ok(Self {
@@ -143,7 +143,7 @@ impl<'a> Ols<'a> {
     /// Names the coefficients (default `x1`, `x2`, …).
     ///
     /// # Errors
-    /// [`InputError::Length`] if there is not one name per column of X.
+    /// [`trialstats_core::InputError::Length`] if there is not one name per column of X.
     pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Result<Self, RobustError> {
         self.names = Some(trialstats_core::linalg::column_names(names, self.x)?.into());
         Ok(self)
@@ -173,17 +173,9 @@ impl<'a> Ols<'a> {
     /// pass; [`Ols::one_pass`] overrides the choice.
     ///
     /// # Errors
-    /// [`InputError::Length`] if `clusters` does not have one entry per row.
+    /// [`trialstats_core::InputError::Length`] if `clusters` does not have one entry per row.
     pub fn clusters(mut self, clusters: &'a Clusters) -> Result<Self, RobustError> {
-        if clusters.len() != self.x.nrows() {
-            return Err(InputError::Length {
-                field: format!("clusters `{}`", clusters.name()),
-                got: clusters.len(),
-                reference: "X".into(),
-                expected: self.x.nrows(),
-            }
-            .into());
-        }
+        clusters.check_covers(self.x.nrows(), "X")?;
         self.clusters = Some(clusters);
         Ok(self)
     }
@@ -191,8 +183,8 @@ impl<'a> Ols<'a> {
     /// Fits by the normal equations or Householder QR (see the type's documentation).
     ///
     /// # Errors
-    /// [`RobustError::TooFewObservations`] if n ≤ k; [`InputError::NonFinite`] naming the first
-    /// NaN or infinite value of `y` or `x` (or [`InputError::OutOfRange`] if values are so large
+    /// [`RobustError::TooFewObservations`] if n ≤ k; [`trialstats_core::InputError::NonFinite`] naming the first
+    /// NaN or infinite value of `y` or `x` (or [`trialstats_core::InputError::OutOfRange`] if values are so large
     /// that their squares overflow); [`trialstats_core::LinalgError::Aliased`] naming the aliased
     /// columns of a rank-deficient design (R's tolerance 1e−7).
     pub fn fit(&self) -> Result<OlsFit<'a>, RobustError> {
@@ -560,6 +552,27 @@ impl OlsFit<'_> {
             .get_or_init(|| residuals_of(&self.x, &self.y, &self.coefficients))
     }
     /// Residuals e = y − Xβ̂ (one pass over X on first use).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::nalgebra::DMatrix;
+    /// use trialstats_robust::Ols;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+    /// // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+    /// let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+    /// let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+    /// let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+    /// let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+    /// let e = fit.residuals();
+    /// // R: residuals(fit)[1:3] = 0.033011583011583481, -0.0097112640590901328, -0.0029041463824076496
+    /// assert!((e[0] - 0.033011583011583481).abs() < 1e-12);
+    /// assert!((e[1] + 0.0097112640590901328).abs() < 1e-12);
+    /// assert!((e[2] + 0.0029041463824076496).abs() < 1e-12);
+    /// // R: sum(residuals(fit)^2) = 1.7104137988920594
+    /// assert!((fit.rss() - 1.7104137988920594).abs() < 1e-12);
+    /// # Ok(()) }
+    /// ```
     pub fn residuals(&self) -> &DVector<f64> {
         &self.resid().0
     }
@@ -572,6 +585,24 @@ impl OlsFit<'_> {
         self.x.nrows() - self.x.ncols()
     }
     /// σ̂² = RSS/(N − K).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::nalgebra::DMatrix;
+    /// use trialstats_robust::Ols;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `fit`: lm(y ~ arm + base) on the 18 rows of the example of [`OlsFit::residuals`].
+    /// # // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+    /// # // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+    /// # let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+    /// # let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+    /// # let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+    /// # let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+    /// // R: summary(fit)$sigma^2 = 0.11402758659280396, on 18 − 3 = 15 df
+    /// assert!((fit.sigma2() - 0.11402758659280396).abs() < 1e-13);
+    /// assert_eq!(fit.df_resid(), 15);
+    /// # Ok(()) }
+    /// ```
     pub fn sigma2(&self) -> f64 {
         self.rss() / self.df_resid() as f64
     }
@@ -587,6 +618,24 @@ impl OlsFit<'_> {
         })
     }
     /// R² = 1 − RSS/TSS (TSS about the mean when X has a column of ones, about 0 otherwise, as R).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::nalgebra::DMatrix;
+    /// use trialstats_robust::Ols;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `fit`: lm(y ~ arm + base) on the 18 rows of the example of [`OlsFit::residuals`].
+    /// # // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+    /// # // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+    /// # let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+    /// # let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+    /// # let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+    /// # let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+    /// // R: summary(fit)$r.squared = 0.84048780695271208
+    /// assert!((fit.r_squared() - 0.84048780695271208).abs() < 1e-13);
+    /// assert!(fit.has_intercept());
+    /// # Ok(()) }
+    /// ```
     pub fn r_squared(&self) -> f64 {
         1.0 - self.rss() / self.centring().1
     }
@@ -615,15 +664,60 @@ impl OlsFit<'_> {
     ///
     /// # Errors
     /// As [`vcov()`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Clusters, nalgebra::DMatrix};
+    /// use trialstats_robust::{Ols, Vcov};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `fit`: lm(y ~ arm + base) on the 18 rows of the example of [`OlsFit::residuals`].
+    /// # // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+    /// # // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+    /// # let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+    /// # let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+    /// # let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+    /// # let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+    /// let site = Clusters::from_labels("site", &(0..18).map(|i| i / 3).collect::<Vec<_>>())?;
+    /// let cr1 = fit.vcov(&Vcov::cr1(site.clone()))?;
+    /// // R: sandwich::vcovCL(fit, cluster = ~site, type = "HC1")[2, 2] = 0.019890134818726798
+    /// assert!((cr1.matrix[(1, 1)] - 0.019890134818726798).abs() < 1e-13);
+    /// let cr2 = fit.vcov(&Vcov::cr2(site))?;
+    /// // R: clubSandwich::coef_test(fit, vcov = "CR2", cluster = site): arm's SE 0.17163448012121138
+    /// // on 3.8769564843768434 Satterthwaite df
+    /// assert!((cr2.matrix[(1, 1)].sqrt() - 0.17163448012121138).abs() < 1e-12);
+    /// assert!((cr2.df[1].ok_or("no df")? - 3.8769564843768434).abs() < 1e-8);
+    /// # Ok(()) }
+    /// ```
     pub fn vcov(&self, how: &Vcov) -> Result<Covariance, RobustError> {
         Ok(vcov(self, how)?)
     }
 
     /// Wald tests and `level` confidence intervals for every coefficient under covariance `how`
-    /// (see [`trialstats_sandwich::inference`]), with a note when X is ill-conditioned.
+    /// (see [`trialstats_sandwich::inference()`]), with a note when X is ill-conditioned.
     ///
     /// # Errors
-    /// As [`vcov()`]; [`InputError::OutOfRange`] for a zero SE.
+    /// As [`vcov()`]; [`trialstats_core::InputError::OutOfRange`] for a zero SE.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Level;
+    /// use trialstats_data::{Formula, FrameOptions, ModelFrame, datasets};
+    /// use trialstats_robust::{Ols, Vcov};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Petersen's panel: OLS y ~ x with CR1 standard errors by firm (500 clusters).
+    /// let d = datasets::petersen()?;
+    /// let opts = FrameOptions { clusters: vec!["firm".into()], ..FrameOptions::default() };
+    /// let mf = ModelFrame::new(&d, &Formula::parse("y ~ x")?, &opts)?;
+    /// let fit = Ols::new(&mf.x, mf.y()?)?.names(&mf.column_names)?.fit()?;
+    /// let b = fit.infer(&Vcov::cr1(mf.clusters[0].clone()), Level::P95)?.coefficients[1].clone();
+    /// // R: m <- lm(y ~ x, sandwich::PetersenCL); vcovCL(m, cluster = ~firm, type = "HC1"):
+    /// // estimate 1.0348334394616967, SE 0.050595725884029649; t on G − 1 = 499 df:
+    /// // coef(m)[2] + c(-1, 1) * qt(0.975, 499) * SE = 0.9354265297589871, 1.1342403491644064
+    /// assert!((b.estimate - 1.0348334394616967).abs() < 1e-12 && b.df == Some(499.0));
+    /// assert!((b.std_error - 0.050595725884029649).abs() < 1e-12);
+    /// assert!((b.ci_low - 0.9354265297589871).abs() < 1e-11 && (b.ci_high - 1.1342403491644064).abs() < 1e-11);
+    /// # Ok(()) }
+    /// ```
     pub fn infer(&self, how: &Vcov, level: Level) -> Result<Inference, RobustError> {
         let mut inf = inference(self, how, level)?;
         if let Some(note) = self.perfect_fit_note() {
@@ -665,7 +759,7 @@ impl OlsFit<'_> {
     /// was made with these clusters, otherwise computed in one pass.
     ///
     /// # Errors
-    /// [`InputError::Length`] if `clusters` does not cover the rows.
+    /// [`trialstats_core::InputError::Length`] if `clusters` does not cover the rows.
     pub fn cluster_statistics(
         &self,
         clusters: &Clusters,
@@ -673,15 +767,7 @@ impl OlsFit<'_> {
         if let Some(c) = self.cached(clusters) {
             return Ok(c);
         }
-        if clusters.len() != self.x.nrows() {
-            return Err(InputError::Length {
-                field: format!("clusters `{}`", clusters.name()),
-                got: clusters.len(),
-                reference: "observations".into(),
-                expected: self.x.nrows(),
-            }
-            .into());
-        }
+        clusters.check_covers(self.x.nrows(), "observations")?;
         let blocks = cluster_crossprods_with(&self.x, None, None, clusters)?;
         Ok(ClusterStatistics {
             xtx: Cow::Owned(blocks),

@@ -43,6 +43,29 @@ use trialstats_sandwich::EstimatingEquations;
 pub const TIE_TOLERANCE: f64 = 1e-12;
 
 /// Bootstrap weight distributions (mean 0, variance 1).
+///
+/// # Examples
+/// ```
+/// use trialstats_core::{Clusters, nalgebra::DMatrix};
+/// use trialstats_robust::{Ols, WildClusterBootstrap, WildWeights};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Webb's six-point weights on the data of [`WildClusterBootstrap::test`]: drawn, not enumerated.
+/// # // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+/// # // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+/// # let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+/// # let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+/// # let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+/// # let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+/// # let site = Clusters::from_labels("site", &(0..18).map(|i| i / 3).collect::<Vec<_>>())?;
+/// let webb = WildClusterBootstrap { reps: 999, weights: WildWeights::Webb, level: None, ..Default::default() };
+/// let a = webb.test(&fit, &site, "arm")?;
+/// assert!(!a.enumerated && a.reps == 999 && a.weights.name() == "webb");
+/// // A share of the 999 replicates, and the same seed draws the same weights.
+/// let count = a.p_value * 999.0;
+/// assert!((count - count.round()).abs() < 1e-9);
+/// assert_eq!(webb.test(&fit, &site, "arm")?.p_value, a.p_value);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum WildWeights {
@@ -95,6 +118,28 @@ impl WildWeights {
 
 /// Settings of the wild cluster bootstrap. Defaults: 9 999 replicates, Rademacher weights, the
 /// null imposed (WCR), seed 1, H₀: β = 0, a 95 % confidence interval.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::{Clusters, nalgebra::DMatrix};
+/// use trialstats_robust::{Ols, WildClusterBootstrap, WildWeights};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // H₀: β_arm = −1 on the data of [`WildClusterBootstrap::test`], the other settings the defaults.
+/// # // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+/// # // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+/// # let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+/// # let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+/// # let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+/// # let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+/// # let site = Clusters::from_labels("site", &(0..18).map(|i| i / 3).collect::<Vec<_>>())?;
+/// let d = WildClusterBootstrap::default();
+/// assert_eq!((d.reps, d.weights, d.impose_null, d.seed), (9_999, WildWeights::Rademacher, true, 1));
+/// let r = WildClusterBootstrap { null: -1.0, level: None, ..d }.test(&fit, &site, "arm")?;
+/// // R, by brute force (restricted fits with β_arm = −1 imposed): 10 of 64 |t*| ≥ |t|
+/// assert_eq!(r.p_value, 10.0 / 64.0);
+/// assert!(r.ci.is_none());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WildClusterBootstrap {
     /// Number of replicates B (≥ 1). With Rademacher weights and 2^G ≤ B all 2^G sign vectors are
@@ -126,6 +171,30 @@ impl Default for WildClusterBootstrap {
 }
 
 /// The result of a wild cluster bootstrap test.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::{Clusters, nalgebra::DMatrix};
+/// use trialstats_robust::{Ols, WildClusterBootstrap};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // The unrestricted bootstrap (WCU) of arm, on the data of [`WildClusterBootstrap::test`].
+/// # // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+/// # // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+/// # let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+/// # let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+/// # let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+/// # let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+/// # let site = Clusters::from_labels("site", &(0..18).map(|i| i / 3).collect::<Vec<_>>())?;
+/// let wcu = WildClusterBootstrap { impose_null: false, ..WildClusterBootstrap::default() };
+/// let r = wcu.test(&fit, &site, "arm")?;
+/// // R, by brute force over the 64 sign vectors (y* = ŷ + v ê): no |t*| reaches |t|, so p = 0;
+/// // the interval β̂ ± q*·SE_CR0, q* the ceiling(0.95 · 64)-th smallest |t*|:
+/// // -1.1433282271840091 to -0.22172129438725086
+/// assert_eq!((r.p_value, r.reps, r.impose_null, r.n_clusters), (0.0, 64, false, 6));
+/// let (lo, hi) = r.ci.ok_or("no interval")?;
+/// assert!((lo + 1.1433282271840091).abs() < 1e-10 && (hi + 0.22172129438725086).abs() < 1e-10);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BootTest {
     /// The coefficient tested.
@@ -169,6 +238,30 @@ impl WildClusterBootstrap {
     /// [`RobustError::UnknownTerm`]; [`InputError::OutOfRange`] if `reps` < 1 or beyond
     /// [`MAX_REPS`] (or [`MAX_DRAWS`] draws) when drawn; [`RobustError::TooFewClusters`]; [`InputError::Length`] if the clusters do
     /// not match the fit.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Clusters, nalgebra::DMatrix};
+    /// use trialstats_robust::{Ols, WildClusterBootstrap};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+    /// // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+    /// let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+    /// let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+    /// let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+    /// let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+    /// let site = Clusters::from_labels("site", &(0..18).map(|i| i / 3).collect::<Vec<_>>())?;
+    /// let r = WildClusterBootstrap::default().test(&fit, &site, "arm")?;
+    /// assert!(r.enumerated && r.reps == 64); // 2^6 ≤ 9999: every sign vector
+    /// // R, by brute force (64 restricted-residual bootstraps of lm(y ~ arm + base), CR0 t*):
+    /// // mean(abs(t*) >= abs(t)) = 2/64; t = -4.8394894562539017 with vcovCL(type = "HC1").
+    /// assert_eq!(r.p_value, 2.0 / 64.0);
+    /// assert!((r.statistic + 4.8394894562539017).abs() < 1e-10);
+    /// // The same bisection in R: p(β₀) ≥ 0.05 from -1.1932883585925171 to -0.34257659184134731.
+    /// let (lo, hi) = r.ci.ok_or("no interval")?;
+    /// assert!((lo + 1.1932883585925171).abs() < 1e-9 && (hi + 0.34257659184134731).abs() < 1e-9);
+    /// # Ok(()) }
+    /// ```
     pub fn test(
         &self,
         fit: &OlsFit,
@@ -315,15 +408,7 @@ impl WildClusterBootstrap {
             .into());
         }
         let n = fit.nobs();
-        if clusters.len() != n {
-            return Err(InputError::Length {
-                field: format!("clusters `{}`", clusters.name()),
-                got: clusters.len(),
-                reference: "observations".into(),
-                expected: n,
-            }
-            .into());
-        }
+        clusters.check_covers(n, "observations")?;
         let g = clusters.n_clusters();
         // The draws are kept (a byte per cluster and replicate) with a few numbers per replicate:
         // bounded so that a mistyped --reps is an error, not an allocation failure.

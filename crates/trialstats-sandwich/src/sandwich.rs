@@ -1,7 +1,7 @@
 //! `V = c · B M B`: the bread, the meat and the small-sample factor of each covariance type.
 
 use nalgebra::DMatrix;
-use trialstats_core::{Clusters, CovarianceInfo, InputError, Reference};
+use trialstats_core::{Clusters, CovarianceInfo, Reference};
 
 use crate::error::SandwichError;
 use crate::meat::{
@@ -28,6 +28,18 @@ pub fn sandwich(bread: &DMatrix<f64>, meat: &DMatrix<f64>, factor: f64) -> DMatr
 
 /// The small-sample factor of HC0–HC3: N/(N−K) for HC1 of a linear model (Stata `vce(robust)`),
 /// N/(N−1) for HC1 of an ML model (Stata's ML commands), 1 otherwise.
+///
+/// # Examples
+/// ```
+/// use trialstats_sandwich::{HcType, ModelKind, hc_factor};
+/// // A regression with 12 rows and 2 coefficients: N/(N − K) = 1.2 (R: the ratio
+/// // sandwich::vcovHC(fit, type = "HC1") / vcovHC(fit, type = "HC0"), Stata's vce(robust)).
+/// assert!((hc_factor(HcType::Hc1, 12, ModelKind::Linear { df_resid: 10 }) - 1.2).abs() < 1e-15);
+/// // A likelihood model: N/(N − 1), as Stata's ML commands.
+/// assert!((hc_factor(HcType::Hc1, 12, ModelKind::Likelihood) - 12.0 / 11.0).abs() < 1e-15);
+/// // HC0, HC2 and HC3 have no factor.
+/// assert_eq!(hc_factor(HcType::Hc3, 12, ModelKind::Linear { df_resid: 10 }), 1.0);
+/// ```
 pub fn hc_factor(t: HcType, n: usize, kind: ModelKind) -> f64 {
     match (t, kind) {
         (HcType::Hc1, ModelKind::Linear { df_resid }) => n as f64 / df_resid as f64,
@@ -63,10 +75,59 @@ pub fn cluster_factor(cr: CrType, g: usize, n: usize, k: usize, kind: ModelKind)
 /// the meat and factor of `how` (see the crate docs for the table of conventions).
 ///
 /// # Errors
-/// [`SandwichError::TooFewClusters`] if G < 2; [`InputError::Length`] if the clusters do not
+/// [`SandwichError::TooFewClusters`] if G < 2; [`trialstats_core::InputError::Length`] if the clusters do not
 /// cover the model's observations; [`SandwichError::NotAvailable`] for a leverage-adjusted
 /// estimator on a model without a working regression, or CR2/CR3 two-way;
 /// [`SandwichError::LeverageOne`] where I − H_gg is singular.
+///
+/// # Examples
+/// ```
+/// use trialstats_sandwich::{HcType, Vcov, vcov};
+/// # use std::borrow::Cow;
+/// # use trialstats_core::nalgebra::{DMatrix, DVector};
+/// # use trialstats_sandwich::{EstimatingEquations, ModelKind, WorkingRegression};
+/// # struct Ols { x: DMatrix<f64>, beta: DVector<f64>, e: Vec<f64>, bread: DMatrix<f64>, names: Vec<String> }
+/// # impl Ols {
+/// #     fn fit(x: &[f64], y: &[f64]) -> Result<Self, &'static str> {
+/// #         let x = DMatrix::from_fn(y.len(), 2, |i, j| if j == 0 { 1.0 } else { x[i] });
+/// #         let y = DVector::from_column_slice(y);
+/// #         let bread = (x.transpose() * &x).try_inverse().ok_or("singular X'X")?;
+/// #         let beta = &bread * x.transpose() * &y;
+/// #         let e = (y - &x * &beta).iter().copied().collect();
+/// #         Ok(Ols { x, beta, e, bread, names: vec!["(Intercept)".into(), "x".into()] })
+/// #     }
+/// # }
+/// # impl EstimatingEquations for Ols {
+/// #     fn model_name(&self) -> &str { "OLS" }
+/// #     fn param_names(&self) -> &[String] { &self.names }
+/// #     fn estimates(&self) -> &DVector<f64> { &self.beta }
+/// #     fn nobs(&self) -> usize { self.e.len() }
+/// #     fn n_params(&self) -> usize { 2 }
+/// #     fn estfun(&self) -> DMatrix<f64> { DMatrix::from_fn(self.e.len(), 2, |i, j| self.x[(i, j)] * self.e[i]) }
+/// #     fn bread(&self) -> &DMatrix<f64> { &self.bread }
+/// #     fn kind(&self) -> ModelKind { ModelKind::Linear { df_resid: self.e.len() - 2 } }
+/// #     fn sigma2(&self) -> f64 { self.e.iter().map(|v| v * v).sum::<f64>() / (self.e.len() - 2) as f64 }
+/// #     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
+/// #         Some(WorkingRegression { x: &self.x, sqrt_w: None, residuals: Cow::Borrowed(&self.e) })
+/// #     }
+/// # }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // `Ols` (hidden): least squares of y on (1, x), implementing `EstimatingEquations`.
+/// // R: d <- data.frame(x, y, g); fit <- lm(y ~ x, d)
+/// let x = [1.2, 2.3, 0.7, 3.1, 2.8, 1.9, 0.4, 1.6, 2.2, 3.5, 2.9, 1.1];
+/// let y = [2.1, 3.9, 1.5, 5.2, 4.1, 3.3, 1.8, 2.2, 3.9, 6.1, 4.4, 2.0];
+/// let fit = Ols::fit(&x, &y)?;
+/// let iid = vcov(&fit, &Vcov::Iid)?;
+/// // R: vcov(fit)[2, 2] = 0.014645625131682213, with t on N − K = 10 df
+/// assert!((iid.matrix[(1, 1)] - 0.014645625131682213).abs() < 1e-14);
+/// assert_eq!(iid.df, [Some(10.0), Some(10.0)]);
+/// // R: sandwich::vcovHC(fit, type = t)[2, 2] for t = "HC0", "HC1", "HC2", "HC3"
+/// for (t, want) in [(HcType::Hc0, 0.018434064479432515), (HcType::Hc1, 0.022120877375318985),
+///                   (HcType::Hc2, 0.025731849998081105), (HcType::Hc3, 0.036103154031037421)] {
+///     assert!((vcov(&fit, &Vcov::Hc(t))?.matrix[(1, 1)] - want).abs() < 1e-14);
+/// }
+/// # Ok(()) }
+/// ```
 pub fn vcov<M: EstimatingEquations + ?Sized>(
     m: &M,
     how: &Vcov,
@@ -279,15 +340,7 @@ fn cluster_description(cr: CrType, name: &str, g: usize, kind: ModelKind) -> Str
 }
 
 fn check_clusters(c: &Clusters, n: usize) -> Result<(), SandwichError> {
-    if c.len() != n {
-        return Err(InputError::Length {
-            field: format!("clusters `{}`", c.name()),
-            got: c.len(),
-            reference: "observations".into(),
-            expected: n,
-        }
-        .into());
-    }
+    c.check_covers(n, "observations")?;
     if c.n_clusters() < 2 {
         return Err(SandwichError::TooFewClusters {
             name: c.name().to_owned(),

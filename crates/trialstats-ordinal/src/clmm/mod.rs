@@ -81,15 +81,7 @@ impl<'a> Clmm<'a> {
         x: &'a DMatrix<f64>,
         clusters: &'a Clusters,
     ) -> Result<Self, OrdinalError> {
-        if clusters.len() != y.len() {
-            return Err(InputError::Length {
-                field: format!("clusters `{}`", clusters.name()),
-                got: clusters.len(),
-                reference: "y".into(),
-                expected: y.len(),
-            }
-            .into());
-        }
+        clusters.check_covers(y.len(), "y")?;
         Ok(Self {
             clm: Clm::with_levels(y, levels, x)?,
             clusters,
