@@ -3,8 +3,8 @@
 //! Every subcommand reads a CSV file, runs one library call and writes text (default), JSON,
 //! Markdown or CSV to standard output. Errors go to standard error as one sentence naming the
 //! file, row, column and value; the exit code is 1 for data and model errors and 2 for usage
-//! errors, and nothing is written to standard output then. The contract is `cli.md` of the
-//! project's specifications.
+//! errors, and nothing is written to standard output then. The contract (commands, options and
+//! the JSON of every result) is `docs/cli.md` in the repository.
 #![forbid(unsafe_code)]
 
 mod commands;
@@ -31,7 +31,13 @@ use crate::output::Format;
 
 /// Statistics for cluster randomised trials.
 #[derive(Debug, Parser)]
-#[command(name = "trialstats", version, about, long_about = None)]
+#[command(
+    name = "trialstats",
+    version,
+    about,
+    long_about = None,
+    after_help = "The command-line contract (options, JSON of every result, exit codes: 1 for data and model errors, 2 for usage) is docs/cli.md in the repository: https://github.com/trialstats/trialstats/blob/main/docs/cli.md"
+)]
 struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
