@@ -219,9 +219,9 @@ impl Model {
                     Some(y) => y.as_slice(),
                     None => frame.y()?,
                 };
-                let fit = Logit::new(&frame.x, y)?
-                    .names(&frame.column_names)?
-                    .fit()
+                let fit = Logit::new(&frame.x, y)
+                    .and_then(|l| l.names(&frame.column_names))
+                    .and_then(|l| l.fit())
                     .map_err(|e| data_row(e, frame))?;
                 Ok(Fitted::Logit(fit))
             }
