@@ -7,8 +7,8 @@ use std::sync::{Arc, OnceLock};
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{
-    Qr, Spd, check_len, cluster_crossprods_with, condition_number, crossprod_with, equilibrate,
-    extreme_eigenvalues, non_finite_error, residuals_and_cluster_scores, residuals_of,
+    Centre, Qr, Spd, check_len, cluster_crossprods_with, condition_number, crossprod_with,
+    equilibrate, extreme_eigenvalues, non_finite_error, residuals_and_cluster_scores, residuals_of,
     scale_symmetric, total_sum_of_squares, weighted_cluster_sums,
 };
 use trialstats_core::{Clusters, Inference, Level};
@@ -614,7 +614,17 @@ impl OlsFit<'_> {
                 .x
                 .column_iter()
                 .any(|c| c.iter().all(|v| (v - 1.0).abs() == 0.0));
-            (has_intercept, total_sum_of_squares(&self.y, has_intercept))
+            (
+                has_intercept,
+                total_sum_of_squares(
+                    &self.y,
+                    if has_intercept {
+                        Centre::Mean
+                    } else {
+                        Centre::Zero
+                    },
+                ),
+            )
         })
     }
     /// R² = 1 − RSS/TSS (TSS about the mean when X has a column of ones, about 0 otherwise, as R).

@@ -45,16 +45,34 @@ pub fn check_data(
     Ok(())
 }
 
-/// The total sum of squares of `y`: about its mean when `centred` (a model with an intercept),
-/// about 0 otherwise (as R's `summary.lm`). Two vectorised passes (the mean, then the squared
-/// deviations from it), so that a large mean does not cancel digits.
+/// About what a total sum of squares is taken (R's `summary.lm`: the mean for a model with an
+/// intercept, 0 without).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Centre {
+    /// About the mean ȳ.
+    Mean,
+    /// About 0.
+    Zero,
+}
+
+/// The total sum of squares of `y` about its mean or about 0 (as R's `summary.lm` for a model
+/// with or without an intercept). Two vectorised passes (the mean, then the squared deviations
+/// from it), so that a large mean does not cancel digits.
 ///
 /// # Formula
 /// ```text
-/// TSS = Σᵢ (yᵢ − ȳ)²   (centred)        TSS = Σᵢ yᵢ²   (not centred)
+/// TSS = Σᵢ (yᵢ − ȳ)²   (Centre::Mean)        TSS = Σᵢ yᵢ²   (Centre::Zero)
 /// ```
-pub fn total_sum_of_squares(y: &[f64], centred: bool) -> f64 {
-    if !centred {
+///
+/// # Examples
+/// ```
+/// use trialstats_core::linalg::{Centre, total_sum_of_squares};
+/// let y = [1.0, 2.0, 3.0, 6.0];
+/// assert_eq!(total_sum_of_squares(&y, Centre::Mean), 14.0); // ȳ = 3: 4 + 1 + 0 + 9
+/// assert_eq!(total_sum_of_squares(&y, Centre::Zero), 50.0);
+/// ```
+pub fn total_sum_of_squares(y: &[f64], centre: Centre) -> f64 {
+    if centre == Centre::Zero {
         return dot(y, y);
     }
     if y.is_empty() {
