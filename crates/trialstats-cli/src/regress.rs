@@ -34,8 +34,8 @@ pub struct RegressArgs {
     /// With --vcov cr3: multiply by (G−1)/G (the cluster jackknife).
     #[arg(long)]
     pub jackknife: bool,
-    /// With two --cluster options: give the intersection term no small-sample factor (R sandwich
-    /// multi0 = TRUE).
+    /// With two --cluster options: make the intersection term the observations' HC0 meat with no
+    /// small-sample factor (R sandwich multi0 = TRUE).
     #[arg(long)]
     pub multi0: bool,
     /// Cluster column (twice for two-way clustering).

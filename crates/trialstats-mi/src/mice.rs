@@ -49,6 +49,19 @@ use trialstats_ordinal::Clm;
 use crate::pool::{AnalysisFailure, Estimates, ImputationFailure, MiError, Pooled, pool};
 
 /// How a column is imputed.
+///
+/// # Examples
+/// ```
+/// use trialstats_data::datasets;
+/// use trialstats_mi::{Method, Mice};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// assert_eq!(Method::Pmm { donors: 5 }.name(), "pmm");
+/// assert_eq!((Method::Norm.name(), Method::LogReg.name(), Method::Polr.name()), ("norm", "logreg", "polr"));
+/// // Predictive mean matching from 3 donors instead of mice's 5, for bmi.
+/// let spec = Mice::new(&datasets::nhanes()?)?.method("bmi", Method::Pmm { donors: 3 })?;
+/// assert_eq!(spec.methods()[1], ("bmi".to_string(), Method::Pmm { donors: 3 }));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -81,6 +94,18 @@ impl Method {
 }
 
 /// How the cluster enters the imputation models.
+///
+/// # Examples
+/// ```
+/// use trialstats_data::datasets;
+/// use trialstats_mi::{ClusterTerm, Method, Mice};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Age group as the cluster, entering the numeric predictors' models as their cluster means.
+/// let imp = Mice::new(&datasets::nhanes()?)?.cluster("age", ClusterTerm::Means)?.m(2).run(None)?;
+/// assert_eq!(imp.imputed_values("chl", 0).ok_or("no chl")?.len(), 10);
+/// assert_eq!(imp.methods[0], ("age".to_string(), Method::None)); // the cluster is not imputed
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClusterTerm {
@@ -165,12 +190,34 @@ fn input_error(detail: String) -> MiError {
 }
 
 impl Mice {
+    /// Whether column `k` has missing values and no method: its missing cells stay missing
+    /// (as R mice's `complete()` leaves them NA), and it predicts no other column.
+    fn left_missing(&self, k: usize) -> bool {
+        self.methods[k] == Method::None && self.vars[k].observed.iter().any(|o| !o)
+    }
+
     /// A specification with mice's defaults (m = 5, maxit = 5, seed 1; methods and predictor
     /// matrix as in the module docs).
     ///
     /// # Errors
     /// [`MiError::Spec`] for a column that is entirely missing or that mixes numbers and text,
     /// and for a table with at least as many columns as rows.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::{Method, Mice};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = Mice::new(&datasets::nhanes2()?)?;
+    /// // R: mice::make.method(nhanes2) gives "", "pmm", "logreg", "pmm" (age is complete; hyp is a
+    /// // two-level factor)
+    /// let methods: Vec<Method> = spec.methods().into_iter().map(|(_, m)| m).collect();
+    /// assert_eq!(methods, [Method::None, Method::Pmm { donors: 5 }, Method::LogReg, Method::Pmm { donors: 5 }]);
+    /// // A table with as many columns as rows cannot be imputed.
+    /// let wide = trialstats_data::DataTable::from_csv_str("wide", "a,b\n1,2\n")?;
+    /// assert!(Mice::new(&wide).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn new(table: &DataTable) -> Result<Self, MiError> {
         // Every column predicts every other by default: with at least as many columns as rows,
         // no imputation model can be fitted, and the p × p predictor matrix of a very wide file
@@ -266,6 +313,21 @@ impl Mice {
     /// [`MiError::Spec`] for an unknown column or a method that does not fit the column: logreg
     /// needs exactly two distinct observed values, polr a categorical column, pmm/norm a numeric
     /// one, pmm at least one donor.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::{Method, Mice};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = Mice::new(&datasets::nhanes()?)?.method("bmi", Method::Norm)?;
+    /// assert!(spec.methods().contains(&("bmi".to_string(), Method::Norm)));
+    /// // bmi has 16 distinct observed values: not a binary column.
+    /// assert!(spec.clone().method("bmi", Method::LogReg).is_err());
+    /// // hyp (coded 1/2 in nhanes) is, and is recoded to 0/1 on use.
+    /// let imp = spec.method("hyp", Method::LogReg)?.m(2).maxit(2).run(None)?;
+    /// assert!(imp.imputed_values("hyp", 0).ok_or("no hyp")?.iter().all(|v| *v == 1.0 || *v == 2.0));
+    /// # Ok(()) }
+    /// ```
     pub fn method(mut self, column: &str, method: Method) -> Result<Self, MiError> {
         let j = self.index(column)?;
         let v = &self.vars[j];
@@ -307,6 +369,20 @@ impl Mice {
     ///
     /// # Errors
     /// [`MiError::Spec`] for an unknown column or a column that would predict itself.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let nhanes = datasets::nhanes()?;
+    /// // chl from age only (R: pred["chl", ] <- c(1, 0, 0, 0)).
+    /// let imp = Mice::new(&nhanes)?.predictors("chl", &["age"])?.m(2).run(None)?;
+    /// assert_eq!(imp.imputed_values("chl", 1).ok_or("no chl")?.len(), 10); // sum(is.na(nhanes$chl))
+    /// assert!(Mice::new(&nhanes)?.predictors("chl", &["chl"]).is_err()); // not itself
+    /// assert!(Mice::new(&nhanes)?.predictors("chl", &["weight"]).is_err()); // no such column
+    /// # Ok(()) }
+    /// ```
     pub fn predictors(mut self, column: &str, predictors: &[&str]) -> Result<Self, MiError> {
         let j = self.index(column)?;
         let mut row = vec![false; self.vars.len()];
@@ -327,6 +403,22 @@ impl Mice {
     ///
     /// # Errors
     /// [`MiError::Spec`] for a wrong shape or a `true` on the diagonal.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let nhanes = datasets::nhanes()?; // age, bmi, hyp, chl
+    /// // Everything from age only: row j names the predictors of column j.
+    /// let (t, f) = (true, false);
+    /// let only_age = vec![vec![f, f, f, f], vec![t, f, f, f], vec![t, f, f, f], vec![t, f, f, f]];
+    /// let imp = Mice::new(&nhanes)?.predictor_matrix(only_age)?.m(2).run(None)?;
+    /// assert_eq!(imp.m, 2);
+    /// assert!(Mice::new(&nhanes)?.predictor_matrix(vec![vec![f; 3]; 3]).is_err()); // not 4 × 4
+    /// assert!(Mice::new(&nhanes)?.predictor_matrix(vec![vec![t; 4]; 4]).is_err()); // diagonal
+    /// # Ok(()) }
+    /// ```
     pub fn predictor_matrix(mut self, matrix: Vec<Vec<bool>>) -> Result<Self, MiError> {
         let p = self.vars.len();
         if matrix.len() != p || matrix.iter().any(|r| r.len() != p) {
@@ -348,6 +440,20 @@ impl Mice {
     ///
     /// # Errors
     /// [`MiError::Spec`] for an unknown or repeated column.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let nhanes = datasets::nhanes()?;
+    /// let imp = Mice::new(&nhanes)?.visit_sequence(&["chl", "bmi"])?.m(2).maxit(3).run(None)?;
+    /// // Only the visited columns are modelled and traced: 2 columns × 2 chains × 3 iterations.
+    /// assert_eq!(imp.trace.len(), 12);
+    /// assert_eq!((imp.trace[0].column.as_str(), imp.trace[1].column.as_str()), ("chl", "bmi"));
+    /// assert!(Mice::new(&nhanes)?.visit_sequence(&["bmi", "bmi"]).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn visit_sequence(mut self, columns: &[&str]) -> Result<Self, MiError> {
         let mut seq = Vec::with_capacity(columns.len());
         for c in columns {
@@ -364,18 +470,58 @@ impl Mice {
     }
 
     /// Number of imputations (default 5).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let imp = Mice::new(&datasets::nhanes()?)?.m(3).run(None)?;
+    /// assert_eq!(imp.m, 3);
+    /// assert!(imp.complete(2).is_ok() && imp.complete(3).is_err()); // 0-based
+    /// assert!(Mice::new(&datasets::nhanes()?)?.m(1).run(None).is_err()); // m ≥ 2
+    /// # Ok(()) }
+    /// ```
     pub fn m(mut self, m: usize) -> Self {
         self.m = m;
         self
     }
 
     /// Iterations per chain (default 5).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let imp = Mice::new(&datasets::nhanes()?)?.m(2).maxit(4).run(None)?;
+    /// // bmi, hyp and chl are incomplete: 3 columns × 2 chains × 4 iterations in the trace.
+    /// assert_eq!((imp.maxit, imp.trace.len()), (4, 24));
+    /// assert!(imp.trace.iter().all(|p| (1..=4).contains(&p.iteration)));
+    /// # Ok(()) }
+    /// ```
     pub fn maxit(mut self, maxit: usize) -> Self {
         self.maxit = maxit;
         self
     }
 
     /// Seed (default 1); recorded in the result.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = Mice::new(&datasets::nhanes()?)?.m(2).maxit(2);
+    /// let a = spec.clone().seed(7).run(None)?;
+    /// let b = spec.clone().seed(7).run(None)?;
+    /// let c = spec.seed(8).run(None)?;
+    /// // The same seed gives the same imputations, byte for byte.
+    /// assert_eq!(a.complete(0)?.to_csv(), b.complete(0)?.to_csv());
+    /// assert_ne!(a.complete(0)?.to_csv(), c.complete(0)?.to_csv());
+    /// assert_eq!(a.seed, 7);
+    /// # Ok(()) }
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -385,6 +531,21 @@ impl Mice {
     ///
     /// # Errors
     /// [`MiError::Spec`] for an unknown column or one with missing ids.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::{ClusterTerm, Method, Mice};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let nhanes = datasets::nhanes()?;
+    /// // The three (complete) age groups as clusters, entering every model as indicators.
+    /// let spec = Mice::new(&nhanes)?.cluster("age", ClusterTerm::Indicators)?;
+    /// assert_eq!(spec.methods()[0], ("age".to_string(), Method::None));
+    /// assert_eq!(spec.m(2).run(None)?.imputed_values("bmi", 0).ok_or("no bmi")?.len(), 9);
+    /// // A cluster id may not be missing.
+    /// assert!(Mice::new(&nhanes)?.cluster("bmi", ClusterTerm::Means).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn cluster(mut self, column: &str, term: ClusterTerm) -> Result<Self, MiError> {
         let j = self.index(column)?;
         let v = &self.vars[j];
@@ -407,6 +568,19 @@ impl Mice {
     }
 
     /// The method of each column, by name.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = Mice::new(&datasets::nhanes()?)?;
+    /// // R: mice::make.method(nhanes) gives "", "pmm", "pmm", "pmm" (hyp is numeric 1/2 there)
+    /// let names: Vec<(String, &str)> = spec.methods().into_iter().map(|(c, m)| (c, m.name())).collect();
+    /// assert_eq!(names[0], ("age".to_string(), "none"));
+    /// assert!(names[1..].iter().all(|(_, m)| *m == "pmm"));
+    /// # Ok(()) }
+    /// ```
     pub fn methods(&self) -> Vec<(String, Method)> {
         self.vars
             .iter()
@@ -421,6 +595,20 @@ impl Mice {
     /// [`MiError::Spec`] for m < 2, maxit = 0, or beyond [`MAX_IMPUTATIONS`], [`MAX_ITERATIONS`]
     /// or [`MAX_COMPLETED_CELLS`]; [`MiError::Imputation`] when a model cannot be
     /// fitted (the column and iteration are named).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::{Mice, Progress};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = Mice::new(&datasets::nhanes()?)?.m(2).maxit(3);
+    /// let mut done = Vec::new();
+    /// let imp = spec.run(Some(&mut |p: Progress| done.push((p.done, p.total))))?;
+    /// // One report per iteration of each chain: m × maxit = 6 in all.
+    /// assert_eq!(done, [(1, 6), (2, 6), (3, 6), (4, 6), (5, 6), (6, 6)]);
+    /// assert_eq!((imp.m, imp.maxit, imp.seed), (2, 3, 1));
+    /// # Ok(()) }
+    /// ```
     pub fn run(&self, mut progress: Option<&mut dyn FnMut(Progress)>) -> Result<Imputed, MiError> {
         if self.m < 2 {
             return Err(input_error(format!(
@@ -470,7 +658,19 @@ impl Mice {
             trace.extend(tr);
             chains.push(vars);
         }
+        let notes = (0..self.vars.len())
+            .filter(|&k| self.left_missing(k))
+            .map(|k| {
+                format!(
+                    "`{}` has {} missing values and no imputation method: they stay missing in the completed data, and `{}` predicts no other column",
+                    self.vars[k].name,
+                    self.vars[k].n_missing(),
+                    self.vars[k].name
+                )
+            })
+            .collect();
         Ok(Imputed {
+            notes,
             names: self.vars.iter().map(|v| v.name.clone()).collect(),
             kinds: self.vars.iter().map(|v| v.kind.clone()).collect(),
             observed: self.vars.iter().map(|v| v.observed.clone()).collect(),
@@ -554,7 +754,7 @@ impl Mice {
         let mut cols: Vec<Vec<f64>> = vec![vec![1.0; n]];
         let mut numeric: Vec<usize> = Vec::new();
         for (k, v) in self.vars.iter().enumerate() {
-            if !self.predictors[j][k] {
+            if !self.predictors[j][k] || self.left_missing(k) {
                 continue;
             }
             match &v.kind {
@@ -883,6 +1083,9 @@ pub struct Imputed {
     pub maxit: usize,
     /// The seed.
     pub seed: u64,
+    /// What the imputation left undone, in sentences (a column with missing values and no
+    /// method).
+    pub notes: Vec<String>,
     source: String,
 }
 
@@ -891,6 +1094,22 @@ impl Imputed {
     ///
     /// # Errors
     /// [`MiError::Spec`] for `i ≥ m`.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let nhanes = datasets::nhanes()?;
+    /// let imp = Mice::new(&nhanes)?.m(2).run(None)?;
+    /// let done = imp.complete(1)?;
+    /// // Every hole is filled, and the observed values are kept.
+    /// let (chl, filled) = (nhanes.numeric("chl")?, done.numeric("chl")?);
+    /// assert!(filled.iter().all(Option::is_some));
+    /// assert!(chl.iter().zip(filled).all(|(o, f)| o.is_none() || o == f));
+    /// assert_eq!((done.nrows(), done.names()), (25, nhanes.names()));
+    /// # Ok(()) }
+    /// ```
     pub fn complete(&self, i: usize) -> Result<DataTable, MiError> {
         let chain = self.chains.get(i).ok_or_else(|| {
             input_error(format!("imputation {i} does not exist (m = {})", self.m))
@@ -901,31 +1120,70 @@ impl Imputed {
             .zip(&self.kinds)
             .zip(chain)
             .zip(&self.written)
-            .map(|(((name, kind), vals), written)| match kind {
-                // Observed cells keep the file's spelling; imputed ones (missing in the file)
-                // have none.
-                Kind::Numeric => Column {
-                    written: written.clone(),
-                    ..Column::numeric(name, vals.iter().map(|v| Some(*v)).collect())
-                },
-                Kind::Categorical(levels) => Column {
-                    name: name.clone(),
-                    data: ColumnData::Categorical {
-                        codes: vals.iter().map(|v| Some(*v as u32)).collect(),
-                        levels: levels.clone(),
+            .enumerate()
+            .map(|(k, (((name, kind), vals), written))| {
+                // A column with no method keeps its missing cells missing.
+                let kept = |row: usize| {
+                    self.observed[k][row] || !matches!(self.methods.get(k), Some((_, Method::None)))
+                };
+                match kind {
+                    // Observed cells keep the file's spelling; imputed ones (missing in the file)
+                    // have none.
+                    Kind::Numeric => Column {
+                        written: written.clone(),
+                        ..Column::numeric(
+                            name,
+                            vals.iter()
+                                .enumerate()
+                                .map(|(r, v)| kept(r).then_some(*v))
+                                .collect(),
+                        )
                     },
-                    written: None,
-                },
+                    Kind::Categorical(levels) => Column {
+                        name: name.clone(),
+                        data: ColumnData::Categorical {
+                            codes: vals
+                                .iter()
+                                .enumerate()
+                                .map(|(r, v)| kept(r).then_some(*v as u32))
+                                .collect(),
+                            levels: levels.clone(),
+                        },
+                        written: None,
+                    },
+                }
             })
             .collect();
-        DataTable::new(&format!("{} (imputation {})", self.source, i + 1), columns)
-            .map_err(|e| input_error(e.to_string()))
+        Ok(DataTable::new(
+            &format!("{} (imputation {})", self.source, i + 1),
+            columns,
+        )?)
     }
 
     /// The imputed values of `column` in imputation `i` (missing rows in row order).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::datasets;
+    /// use trialstats_mi::Mice;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let nhanes = datasets::nhanes()?;
+    /// let imp = Mice::new(&nhanes)?.m(2).run(None)?;
+    /// // R: sum(is.na(nhanes$bmi)) = 9; pmm imputes observed values only.
+    /// let bmi = imp.imputed_values("bmi", 0).ok_or("no bmi")?;
+    /// let observed: Vec<f64> = nhanes.numeric("bmi")?.iter().flatten().copied().collect();
+    /// assert_eq!(bmi.len(), 9);
+    /// assert!(bmi.iter().all(|v| observed.contains(v)));
+    /// assert!(imp.imputed_values("bmi", 2).is_none() && imp.imputed_values("weight", 0).is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn imputed_values(&self, column: &str, i: usize) -> Option<Vec<f64>> {
         let j = self.names.iter().position(|n| n == column)?;
         let chain = self.chains.get(i)?;
+        if matches!(self.methods.get(j), Some((_, Method::None))) {
+            // Not imputed: nothing to report (a complete column, or one left missing).
+            return Some(Vec::new());
+        }
         Some(
             chain[j]
                 .iter()
@@ -943,6 +1201,27 @@ impl Imputed {
     ///
     /// `df_complete` is the complete-data residual df (`f64::INFINITY` for large-sample models);
     /// `level` the confidence level of the pooled intervals.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Inference, Level};
+    /// use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame, datasets};
+    /// use trialstats_mi::Mice;
+    /// use trialstats_robust::{Ols, Vcov};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The complete-data analysis: lm(chl ~ age + bmi) with classical standard errors.
+    /// fn lm(t: &DataTable) -> Result<Inference, Box<dyn std::error::Error + Send + Sync>> {
+    ///     let mf = ModelFrame::new(t, &Formula::parse("chl ~ age + bmi")?, &FrameOptions::default())?;
+    ///     Ok(Ols::new(&mf.x, mf.y()?)?.names(&mf.column_names)?.fit()?.infer(&Vcov::Iid, Level::P95)?)
+    /// }
+    /// let imp = Mice::new(&datasets::nhanes()?)?.m(5).run(None)?;
+    /// let pooled = imp.analyse(22.0, Level::P95, lm)?; // complete-data df: 25 rows − 3 coefficients
+    /// let terms: Vec<&str> = pooled.terms.iter().map(|t| t.term.as_str()).collect();
+    /// assert_eq!((pooled.m, terms), (5, vec!["(Intercept)", "age", "bmi"]));
+    /// // Barnard–Rubin df are below the complete-data df; fmi is a fraction.
+    /// assert!(pooled.terms.iter().all(|t| t.df > 0.0 && t.df < 22.0 && (0.0..=1.0).contains(&t.fmi)));
+    /// # Ok(()) }
+    /// ```
     pub fn analyse<E, Er, F>(
         &self,
         df_complete: f64,

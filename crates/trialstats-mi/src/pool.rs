@@ -10,12 +10,28 @@ use trialstats_core::{InputError, Level, LinalgError, Reference};
 use trialstats_ordinal::OrdinalError;
 
 /// What pooling can fail with.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_mi::{MiError, pool_scalar};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let e = pool_scalar("arm", &[1.2], &[0.04], 22.0, Level::P95);
+/// assert_eq!(e, Err(MiError::TooFewImputations(1)));
+/// let e = pool_scalar("arm", &[1.2, 1.3], &[0.0, 0.0], 22.0, Level::P95);
+/// assert!(matches!(e, Err(MiError::ZeroVariance { ref term }) if term == "arm"));
+/// assert!(pool_scalar("arm", &[1.2, 1.3], &[0.04, -0.01], 22.0, Level::P95).is_err()); // negative
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MiError {
     /// Invalid input.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// A completed data set could not be built as a table.
+    #[error(transparent)]
+    Data(#[from] trialstats_data::DataError),
     /// Fewer than two completed-data analyses.
     #[error("pooling needs at least 2 imputations; got {0}")]
     TooFewImputations(usize),
@@ -221,6 +237,27 @@ pub struct Pooled {
 /// [`MiError::TooFewImputations`]; [`InputError::Length`]; [`InputError::NonFinite`] or
 /// [`InputError::OutOfRange`] for negative variances or a total variance that overflows;
 /// [`MiError::ZeroVariance`] when every variance is zero.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_mi::pool_scalar;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let q = [1.2, 1.5, 1.1, 1.4, 1.3]; // the estimate in each of m = 5 imputations
+/// let u = [0.04, 0.05, 0.045, 0.05, 0.04]; // its variance in each
+/// let r = pool_scalar("arm", &q, &u, 22.0, Level::P95)?;
+/// // R (mice 3.15): s <- pool.scalar(q, u, n = 25, k = 3): qbar 1.3, b 0.025, t 0.075,
+/// // df 8.1735946586258912, r 0.66666666666666641, fmi 0.507396056207714
+/// assert!((r.estimate - 1.3).abs() < 1e-15 && (r.b - 0.025).abs() < 1e-15 && (r.t - 0.075).abs() < 1e-15);
+/// assert!((r.df - 8.1735946586258912).abs() < 1e-12 && (r.riv - 2.0 / 3.0).abs() < 1e-14);
+/// assert!((r.fmi - 0.507396056207714).abs() < 1e-13);
+/// // R: s$qbar + c(-1, 1) * qt(0.975, s$df) * sqrt(s$t) = 0.67080180747510687, 1.9291981925248933
+/// assert!((r.ci_low - 0.67080180747510687).abs() < 1e-12 && (r.ci_high - 1.9291981925248933).abs() < 1e-12);
+/// // A large-sample analysis: R pool.scalar(q, u)$df = 25.000000000000014, Rubin's (m − 1)/λ²
+/// let big = pool_scalar("arm", &q, &u, f64::INFINITY, Level::P95)?;
+/// assert!((big.df - 25.0).abs() < 1e-12 && big.df == big.df_rubin);
+/// # Ok(()) }
+/// ```
 pub fn pool_scalar(
     term: &str,
     estimates: &[f64],
@@ -334,6 +371,30 @@ pub fn pool_scalar(
 /// # Errors
 /// [`MiError::TooFewImputations`]; [`MiError::Mismatch`] if the analyses differ in their
 /// parameters; as [`pool_scalar`].
+///
+/// # Examples
+/// ```
+/// use trialstats_core::{Level, nalgebra::{DMatrix, DVector}};
+/// use trialstats_mi::{Estimates, pool};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Any estimator can be pooled: here two parameters with a diagonal covariance.
+/// struct Fit([f64; 2], [f64; 2]);
+/// impl Estimates for Fit {
+///     fn names(&self) -> Vec<String> { vec!["arm".into(), "base".into()] }
+///     fn estimates(&self) -> DVector<f64> { DVector::from_row_slice(&self.0) }
+///     fn covariance(&self) -> DMatrix<f64> { DMatrix::from_diagonal(&DVector::from_row_slice(&self.1)) }
+/// }
+/// let fits = [Fit([1.2, -0.4], [0.04, 0.02]), Fit([1.5, -0.3], [0.05, 0.025]), Fit([1.1, -0.5], [0.045, 0.022]),
+///             Fit([1.4, -0.35], [0.05, 0.021]), Fit([1.3, -0.45], [0.04, 0.024])];
+/// let p = pool(&fits, 22.0, Level::P95)?;
+/// // R (mice 3.15): pool.scalar(c(-0.4, -0.3, -0.5, -0.35, -0.45), c(0.02, 0.025, 0.022, 0.021, 0.024),
+/// //    n = 25, k = 3): qbar -0.4, t 0.0299, df 12.242994276138955, fmi 0.34913227744593989
+/// let base = &p.terms[1];
+/// assert!((base.estimate + 0.4).abs() < 1e-15 && (base.t - 0.0299).abs() < 1e-15);
+/// assert!((base.df - 12.242994276138955).abs() < 1e-11 && (base.fmi - 0.34913227744593989).abs() < 1e-13);
+/// assert!((p.terms[0].df - 8.1735946586258912).abs() < 1e-12); // as in pool_scalar's example
+/// # Ok(()) }
+/// ```
 pub fn pool<E: Estimates>(fits: &[E], df_complete: f64, level: Level) -> Result<Pooled, MiError> {
     if fits.len() < 2 {
         return Err(MiError::TooFewImputations(fits.len()));

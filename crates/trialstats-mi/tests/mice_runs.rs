@@ -467,3 +467,56 @@ fn huge_counts_are_refused_before_running() {
         assert!(e.to_string().contains("exceed the bounds"), "{e}");
     }
 }
+
+/// Found by a review of the doc examples: a column with missing values and no method had its
+/// missing cells filled with placeholder values, which `complete()` returned as data and the
+/// other columns' models used as a predictor. As R mice's `complete()`, they stay missing; here
+/// the column also predicts nothing, so the other imputations are those of the table without it.
+#[test]
+fn a_column_without_a_method_stays_missing_and_predicts_nothing() {
+    let nhanes = datasets::nhanes().unwrap();
+    let imp = Mice::new(&nhanes)
+        .unwrap()
+        .method("chl", Method::None)
+        .unwrap()
+        .m(2)
+        .maxit(3)
+        .seed(5)
+        .run(None)
+        .unwrap();
+    let done = imp.complete(0).unwrap();
+    let chl = done.numeric("chl").unwrap();
+    assert_eq!(chl.iter().filter(|v| v.is_none()).count(), 10);
+    assert_eq!(imp.imputed_values("chl", 0), Some(Vec::new()));
+    assert_eq!(imp.notes.len(), 1);
+    assert!(
+        imp.notes[0].starts_with("`chl` has 10 missing values"),
+        "{:?}",
+        imp.notes
+    );
+    // The other columns are imputed exactly as without chl.
+    let without = DataTable::new(
+        "nhanes without chl",
+        nhanes
+            .columns()
+            .iter()
+            .filter(|c| c.name != "chl")
+            .cloned()
+            .collect(),
+    )
+    .unwrap();
+    let reference = Mice::new(&without)
+        .unwrap()
+        .m(2)
+        .maxit(3)
+        .seed(5)
+        .run(None)
+        .unwrap();
+    for col in ["bmi", "hyp"] {
+        assert_eq!(
+            imp.imputed_values(col, 1),
+            reference.imputed_values(col, 1),
+            "{col}"
+        );
+    }
+}

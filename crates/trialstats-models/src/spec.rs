@@ -34,8 +34,8 @@ pub enum Se {
     Hc(HcType),
     /// Cluster-robust by the model's cluster column (or two-way by its two columns).
     Cluster(CrType),
-    /// Two-way cluster-robust with no small-sample factor on the intersection term (R sandwich
-    /// `multi0 = TRUE`).
+    /// Two-way cluster-robust with the observations' HC0 meat, with no small-sample factor, as
+    /// the intersection term (R sandwich `multi0 = TRUE`).
     TwoWayMulti0(CrType),
 }
 

@@ -4,6 +4,30 @@ use trialstats_core::{Convergence, InputError, LinalgError};
 use trialstats_sandwich::SandwichError;
 
 /// What can go wrong when fitting a model or estimating its covariance.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::{Clusters, nalgebra::DMatrix};
+/// use trialstats_robust::{Ols, RobustError, WildClusterBootstrap};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A regression of y on arm and base (18 rows, 6 sites; see [`crate::WildClusterBootstrap::test`]).
+/// # // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
+/// # // arm <- rep(c(0, 1, 0, 1, 0, 1), each = 3); fit <- lm(y ~ arm + base)).
+/// # let base = [6.4, 7.0, 5.5, 5.6, 8.2, 6.1, 8.3, 7.6, 7.0, 6.0, 6.2, 6.7, 5.5, 6.7, 5.9, 7.0, 6.8, 7.9];
+/// # let y = [6.3, 6.7, 5.6, 4.8, 6.9, 5.1, 7.2, 6.7, 7.0, 5.0, 5.4, 6.3, 5.6, 7.2, 5.8, 6.3, 5.6, 7.0];
+/// # let x = DMatrix::from_fn(18, 3, |i, j| [1.0, ((i / 3) % 2) as f64, base[i]][j]);
+/// # let fit = Ols::new(&x, &y)?.names(&["(Intercept)", "arm", "base"])?.fit()?;
+/// # let site = Clusters::from_labels("site", &(0..18).map(|i| i / 3).collect::<Vec<_>>())?;
+/// let boot = WildClusterBootstrap::default();
+/// let e = boot.test(&fit, &site, "age");
+/// assert!(matches!(e, Err(RobustError::UnknownTerm { ref term, .. }) if term == "age"));
+/// let one = Clusters::from_labels("site", &[0; 18])?;
+/// let e = boot.test(&fit, &one, "arm");
+/// assert!(matches!(e, Err(RobustError::TooFewClusters { got: 1, .. })));
+/// // A constant outcome is refused before fitting.
+/// assert!(matches!(Ols::new(&x, &[1.0; 18])?.fit(), Err(RobustError::ConstantResponse { n: 18, .. })));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RobustError {

@@ -337,6 +337,25 @@ impl LogitFit<'_> {
         }
     }
     /// β̂ (log odds ratios).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::nalgebra::DMatrix;
+    /// use trialstats_robust::Logit;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // R: x <- c(...); y <- c(...); g <- rep(1:5, each = 4)
+    /// //    fit <- glm(y ~ x, family = binomial, control = glm.control(epsilon = 1e-15, maxit = 100))
+    /// let xv = [0.5, 1.1, 1.9, 2.4, 0.8, 1.6, 3.0, 2.2, 1.3, 0.9, 2.7, 1.8, 1.4, 2.9, 0.6, 2.0, 1.2, 3.3, 2.5, 0.3];
+    /// let y = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+    /// let x = DMatrix::from_fn(20, 2, |i, j| if j == 0 { 1.0 } else { xv[i] });
+    /// let fit = Logit::new(&x, &y)?.names(&["(Intercept)", "x"])?.fit()?;
+    /// let b = fit.coefficients();
+    /// // R: coef(fit) = -3.0710668372299059, 1.8016323388159496
+    /// assert!((b[0] + 3.0710668372299059).abs() < 1e-9);
+    /// assert!((b[1] - 1.8016323388159496).abs() < 1e-9);
+    /// assert_eq!(fit.names(), ["(Intercept)", "x"]);
+    /// # Ok(()) }
+    /// ```
     pub fn coefficients(&self) -> &DVector<f64> {
         &self.coefficients
     }
@@ -345,10 +364,46 @@ impl LogitFit<'_> {
         &self.names
     }
     /// Fitted probabilities pᵢ.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::nalgebra::DMatrix;
+    /// use trialstats_robust::Logit;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `fit`: glm(y ~ x, family = binomial) on the 20 rows of [`LogitFit::coefficients`]'s example.
+    /// # // R: x <- c(...); y <- c(...); g <- rep(1:5, each = 4)
+    /// # //    fit <- glm(y ~ x, family = binomial, control = glm.control(epsilon = 1e-15, maxit = 100))
+    /// # let xv = [0.5, 1.1, 1.9, 2.4, 0.8, 1.6, 3.0, 2.2, 1.3, 0.9, 2.7, 1.8, 1.4, 2.9, 0.6, 2.0, 1.2, 3.3, 2.5, 0.3];
+    /// # let y = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+    /// # let x = DMatrix::from_fn(20, 2, |i, j| if j == 0 { 1.0 } else { xv[i] });
+    /// # let fit = Logit::new(&x, &y)?.names(&["(Intercept)", "x"])?.fit()?;
+    /// // R: fitted(fit)[1:2] = 0.10245398044534694, 0.25175552887000774
+    /// assert!((fit.fitted()[0] - 0.10245398044534694).abs() < 1e-10);
+    /// assert!((fit.fitted()[1] - 0.25175552887000774).abs() < 1e-10);
+    /// assert_eq!(fit.fitted().len(), 20);
+    /// # Ok(()) }
+    /// ```
     pub fn fitted(&self) -> &[f64] {
         &self.p
     }
     /// The maximised log-likelihood.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::nalgebra::DMatrix;
+    /// use trialstats_robust::Logit;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `fit`: glm(y ~ x, family = binomial) on the 20 rows of [`LogitFit::coefficients`]'s example.
+    /// # // R: x <- c(...); y <- c(...); g <- rep(1:5, each = 4)
+    /// # //    fit <- glm(y ~ x, family = binomial, control = glm.control(epsilon = 1e-15, maxit = 100))
+    /// # let xv = [0.5, 1.1, 1.9, 2.4, 0.8, 1.6, 3.0, 2.2, 1.3, 0.9, 2.7, 1.8, 1.4, 2.9, 0.6, 2.0, 1.2, 3.3, 2.5, 0.3];
+    /// # let y = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+    /// # let x = DMatrix::from_fn(20, 2, |i, j| if j == 0 { 1.0 } else { xv[i] });
+    /// # let fit = Logit::new(&x, &y)?.names(&["(Intercept)", "x"])?.fit()?;
+    /// // R: logLik(fit) = -9.9332362242451602
+    /// assert!((fit.loglik() + 9.9332362242451602).abs() < 1e-12);
+    /// # Ok(()) }
+    /// ```
     pub fn loglik(&self) -> f64 {
         self.loglik
     }
@@ -360,6 +415,28 @@ impl LogitFit<'_> {
     ///
     /// # Errors
     /// As [`vcov()`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Clusters, nalgebra::DMatrix};
+    /// use trialstats_robust::{HcType, Logit, Vcov};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `fit`: glm(y ~ x, family = binomial) on the 20 rows of [`LogitFit::coefficients`]'s example.
+    /// # // R: x <- c(...); y <- c(...); g <- rep(1:5, each = 4)
+    /// # //    fit <- glm(y ~ x, family = binomial, control = glm.control(epsilon = 1e-15, maxit = 100))
+    /// # let xv = [0.5, 1.1, 1.9, 2.4, 0.8, 1.6, 3.0, 2.2, 1.3, 0.9, 2.7, 1.8, 1.4, 2.9, 0.6, 2.0, 1.2, 3.3, 2.5, 0.3];
+    /// # let y = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+    /// # let x = DMatrix::from_fn(20, 2, |i, j| if j == 0 { 1.0 } else { xv[i] });
+    /// # let fit = Logit::new(&x, &y)?.names(&["(Intercept)", "x"])?.fit()?;
+    /// // R: vcov(fit)[2, 2] = 0.79773724132007207^2; sandwich::vcovHC(fit, type = "HC0")[2, 2]
+    /// // = 0.67336530475847867; vcovCL(fit, cluster = ~g, type = "HC0", cadjust = TRUE)[2, 2]
+    /// // = 0.47913959631751735 (the factor G/(G − 1) = 5/4, as Stata's ML commands)
+    /// assert!((fit.vcov(&Vcov::Iid)?.matrix[(1, 1)].sqrt() - 0.79773724132007207).abs() < 1e-8);
+    /// assert!((fit.vcov(&Vcov::Hc(HcType::Hc0))?.matrix[(1, 1)] - 0.67336530475847867).abs() < 1e-8);
+    /// let g = Clusters::from_labels("g", &(0..20).map(|i| i / 4).collect::<Vec<_>>())?;
+    /// assert!((fit.vcov(&Vcov::cr1(g))?.matrix[(1, 1)] - 0.47913959631751735).abs() < 1e-8);
+    /// # Ok(()) }
+    /// ```
     pub fn vcov(&self, how: &Vcov) -> Result<Covariance, RobustError> {
         Ok(vcov(self, how)?)
     }
@@ -368,6 +445,27 @@ impl LogitFit<'_> {
     ///
     /// # Errors
     /// As [`vcov()`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::{Level, nalgebra::DMatrix};
+    /// use trialstats_robust::{Logit, Vcov};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `fit`: glm(y ~ x, family = binomial) on the 20 rows of [`LogitFit::coefficients`]'s example.
+    /// # // R: x <- c(...); y <- c(...); g <- rep(1:5, each = 4)
+    /// # //    fit <- glm(y ~ x, family = binomial, control = glm.control(epsilon = 1e-15, maxit = 100))
+    /// # let xv = [0.5, 1.1, 1.9, 2.4, 0.8, 1.6, 3.0, 2.2, 1.3, 0.9, 2.7, 1.8, 1.4, 2.9, 0.6, 2.0, 1.2, 3.3, 2.5, 0.3];
+    /// # let y = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+    /// # let x = DMatrix::from_fn(20, 2, |i, j| if j == 0 { 1.0 } else { xv[i] });
+    /// # let fit = Logit::new(&x, &y)?.names(&["(Intercept)", "x"])?.fit()?;
+    /// let b = fit.infer(&Vcov::Iid, Level::P95)?.coefficients[1].clone();
+    /// // R: summary(fit)$coefficients[2, 4] = 0.023918971812688629 (z); confint.default(fit)[2, ]
+    /// // = 0.23809607670227084, 3.3651686009296284; exp(coef(fit)[2]) = 6.0595306029127238
+    /// assert!(b.df.is_none() && (b.p_value - 0.023918971812688629).abs() < 1e-9);
+    /// assert!((b.ci_low - 0.23809607670227084).abs() < 1e-8 && (b.ci_high - 3.3651686009296284).abs() < 1e-8);
+    /// assert!((b.exponentiated().estimate - 6.0595306029127238).abs() < 1e-8);
+    /// # Ok(()) }
+    /// ```
     pub fn infer(&self, how: &Vcov, level: Level) -> Result<Inference, RobustError> {
         let mut inf = inference(self, how, level)?;
         inf.convergence = Some(self.convergence.clone());

@@ -352,3 +352,86 @@ fn logit_cr3_matches_clubsandwich() {
         )
         .unwrap();
 }
+
+/// Two-way clustering by site and sex, whose intersection cells hold 1 to 11 observations
+/// (Petersen's firm × year cells hold one, where the two readings of `multi0` coincide).
+///
+/// R 4.2.2, sandwich 3.0.2 (`options(digits = 17)`), `m <- lm(y ~ arm + base, d)`:
+/// ```r
+/// vcovCL(m, cluster = ~site + female, type = "HC1", multi0 = TRUE / FALSE)
+/// vcovCL(m, cluster = ~site + female, type = "HC0", cadjust = FALSE, multi0 = TRUE)
+/// ```
+/// Found by a review of the doc examples: with `multi0 = TRUE`, sandwich's `meatCL` makes every
+/// observation its own intersection cell (the HC0 meat, no factor); the intersection term was
+/// summed by cell instead, which agrees with R only when every cell holds one observation.
+#[test]
+fn two_way_with_multi_row_cells_matches_sandwich() {
+    let t = DataTable::from_csv_str("trial24", TRIAL24).unwrap();
+    let mf = ModelFrame::new(
+        &t,
+        &Formula::parse("y ~ arm + base").unwrap(),
+        &FrameOptions {
+            clusters: vec!["site".into(), "female".into()],
+            check_rank: false,
+        },
+    )
+    .unwrap();
+    let fit = Ols::new(&mf.x, mf.y().unwrap()).unwrap().fit().unwrap();
+    let (site, female) = (mf.clusters[0].clone(), mf.clusters[1].clone());
+    let two_way = |kind: CrType, multi0: bool| Vcov::TwoWay {
+        first: site.clone(),
+        second: female.clone(),
+        kind,
+        intersection_hc0: multi0,
+    };
+    let cases: [(Vcov, [f64; 9]); 3] = [
+        (
+            two_way(CrType::Cr1, true),
+            [
+                1.63732457838670408812,
+                -0.61537259892223628022,
+                -0.03113340217928805068,
+                -0.61537259892223472590,
+                1.16419479520847435339,
+                0.00395672271175095697,
+                -0.03113340217928775577,
+                0.00395672271175096131,
+                0.00077049175844799234,
+            ],
+        ),
+        (
+            two_way(CrType::Cr1, false),
+            [
+                1.25793331348115988710,
+                -0.41303365778780548601,
+                -0.02565576713265571573,
+                -0.41303365778780548601,
+                0.62837887330075381520,
+                0.00468692140417291490,
+                -0.02565576713265575737,
+                0.00468692140417291143,
+                0.00061440199096202217,
+            ],
+        ),
+        (
+            two_way(CrType::Cr0, true),
+            [
+                1.27710735491190163771,
+                -0.50802846424170300388,
+                -0.02442156148051105244,
+                -0.50802846424170333695,
+                1.06956504682714426124,
+                0.00270662713372050740,
+                -0.02442156148051098305,
+                0.00270662713372045883,
+                0.00060861031647487071,
+            ],
+        ),
+    ];
+    for (how, want) in cases {
+        let v = fit.vcov(&how).unwrap();
+        Tol::rel(1e-10)
+            .check_slice(&how.label(), v.matrix.as_slice(), &want)
+            .unwrap();
+    }
+}

@@ -17,6 +17,57 @@ use crate::types::{Covariance, Vcov};
 ///
 /// # Errors
 /// As [`vcov()`](crate::vcov()); [`InputError::OutOfRange`] for a zero SE.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::{Clusters, Level};
+/// use trialstats_sandwich::{Vcov, inference};
+/// # use std::borrow::Cow;
+/// # use trialstats_core::nalgebra::{DMatrix, DVector};
+/// # use trialstats_sandwich::{EstimatingEquations, ModelKind, WorkingRegression};
+/// # struct Ols { x: DMatrix<f64>, beta: DVector<f64>, e: Vec<f64>, bread: DMatrix<f64>, names: Vec<String> }
+/// # impl Ols {
+/// #     fn fit(x: &[f64], y: &[f64]) -> Result<Self, &'static str> {
+/// #         let x = DMatrix::from_fn(y.len(), 2, |i, j| if j == 0 { 1.0 } else { x[i] });
+/// #         let y = DVector::from_column_slice(y);
+/// #         let bread = (x.transpose() * &x).try_inverse().ok_or("singular X'X")?;
+/// #         let beta = &bread * x.transpose() * &y;
+/// #         let e = (y - &x * &beta).iter().copied().collect();
+/// #         Ok(Ols { x, beta, e, bread, names: vec!["(Intercept)".into(), "x".into()] })
+/// #     }
+/// # }
+/// # impl EstimatingEquations for Ols {
+/// #     fn model_name(&self) -> &str { "OLS" }
+/// #     fn param_names(&self) -> &[String] { &self.names }
+/// #     fn estimates(&self) -> &DVector<f64> { &self.beta }
+/// #     fn nobs(&self) -> usize { self.e.len() }
+/// #     fn n_params(&self) -> usize { 2 }
+/// #     fn estfun(&self) -> DMatrix<f64> { DMatrix::from_fn(self.e.len(), 2, |i, j| self.x[(i, j)] * self.e[i]) }
+/// #     fn bread(&self) -> &DMatrix<f64> { &self.bread }
+/// #     fn kind(&self) -> ModelKind { ModelKind::Linear { df_resid: self.e.len() - 2 } }
+/// #     fn sigma2(&self) -> f64 { self.e.iter().map(|v| v * v).sum::<f64>() / (self.e.len() - 2) as f64 }
+/// #     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
+/// #         Some(WorkingRegression { x: &self.x, sqrt_w: None, residuals: Cow::Borrowed(&self.e) })
+/// #     }
+/// # }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // `Ols` (hidden): least squares of y on (1, x), implementing `EstimatingEquations`.
+/// // R: d <- data.frame(x, y, g); fit <- lm(y ~ x, d)
+/// let x = [1.2, 2.3, 0.7, 3.1, 2.8, 1.9, 0.4, 1.6, 2.2, 3.5, 2.9, 1.1];
+/// let y = [2.1, 3.9, 1.5, 5.2, 4.1, 3.3, 1.8, 2.2, 3.9, 6.1, 4.4, 2.0];
+/// let fit = Ols::fit(&x, &y)?;
+/// let g = Clusters::from_labels("g", &[1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4])?;
+/// let inf = inference(&fit, &Vcov::cr1(g), Level::P95)?;
+/// let b = &inf.coefficients[1];
+/// // R: se <- sqrt(diag(sandwich::vcovCL(fit, cluster = ~g, type = "HC1")))[2] = 0.11771353286507935;
+/// // 2 * pt(-abs(coef(fit)[2] / se), df = 3) = 0.0012094353357075911 (t on G − 1 = 3 df);
+/// // coef(fit)[2] + c(-1, 1) * qt(0.975, 3) * se = 1.0518906839760107, 1.8011246794727387
+/// assert_eq!((b.df, inf.n_clusters), (Some(3.0), Some(4)));
+/// assert!((b.std_error - 0.11771353286507935).abs() < 1e-14);
+/// assert!((b.p_value - 0.0012094353357075911).abs() < 1e-14);
+/// assert!((b.ci_low - 1.0518906839760107).abs() < 1e-12 && (b.ci_high - 1.8011246794727387).abs() < 1e-12);
+/// # Ok(()) }
+/// ```
 pub fn inference<M: EstimatingEquations + ?Sized>(
     m: &M,
     how: &Vcov,
@@ -71,6 +122,57 @@ pub struct WaldTest {
 /// # Errors
 /// [`SandwichError::UnknownTerm`] naming a term not in the model; [`trialstats_core::LinalgError`]
 /// if R V̂ Rᵀ is singular.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Clusters;
+/// use trialstats_sandwich::{Vcov, vcov, wald_test};
+/// # use std::borrow::Cow;
+/// # use trialstats_core::nalgebra::{DMatrix, DVector};
+/// # use trialstats_sandwich::{EstimatingEquations, ModelKind, WorkingRegression};
+/// # struct Ols { x: DMatrix<f64>, beta: DVector<f64>, e: Vec<f64>, bread: DMatrix<f64>, names: Vec<String> }
+/// # impl Ols {
+/// #     fn fit(x: &[f64], y: &[f64]) -> Result<Self, &'static str> {
+/// #         let x = DMatrix::from_fn(y.len(), 2, |i, j| if j == 0 { 1.0 } else { x[i] });
+/// #         let y = DVector::from_column_slice(y);
+/// #         let bread = (x.transpose() * &x).try_inverse().ok_or("singular X'X")?;
+/// #         let beta = &bread * x.transpose() * &y;
+/// #         let e = (y - &x * &beta).iter().copied().collect();
+/// #         Ok(Ols { x, beta, e, bread, names: vec!["(Intercept)".into(), "x".into()] })
+/// #     }
+/// # }
+/// # impl EstimatingEquations for Ols {
+/// #     fn model_name(&self) -> &str { "OLS" }
+/// #     fn param_names(&self) -> &[String] { &self.names }
+/// #     fn estimates(&self) -> &DVector<f64> { &self.beta }
+/// #     fn nobs(&self) -> usize { self.e.len() }
+/// #     fn n_params(&self) -> usize { 2 }
+/// #     fn estfun(&self) -> DMatrix<f64> { DMatrix::from_fn(self.e.len(), 2, |i, j| self.x[(i, j)] * self.e[i]) }
+/// #     fn bread(&self) -> &DMatrix<f64> { &self.bread }
+/// #     fn kind(&self) -> ModelKind { ModelKind::Linear { df_resid: self.e.len() - 2 } }
+/// #     fn sigma2(&self) -> f64 { self.e.iter().map(|v| v * v).sum::<f64>() / (self.e.len() - 2) as f64 }
+/// #     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
+/// #         Some(WorkingRegression { x: &self.x, sqrt_w: None, residuals: Cow::Borrowed(&self.e) })
+/// #     }
+/// # }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // `Ols` (hidden): least squares of y on (1, x), implementing `EstimatingEquations`.
+/// // R: d <- data.frame(x, y, g); fit <- lm(y ~ x, d)
+/// let x = [1.2, 2.3, 0.7, 3.1, 2.8, 1.9, 0.4, 1.6, 2.2, 3.5, 2.9, 1.1];
+/// let y = [2.1, 3.9, 1.5, 5.2, 4.1, 3.3, 1.8, 2.2, 3.9, 6.1, 4.4, 2.0];
+/// let fit = Ols::fit(&x, &y)?;
+/// let g = Clusters::from_labels("g", &[1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4])?;
+/// let cov = vcov(&fit, &Vcov::cr1(g))?;
+/// let w = wald_test(fit.param_names(), fit.estimates(), &cov, &["(Intercept)", "x"])?;
+/// // R: V <- sandwich::vcovCL(fit, cluster = ~g, type = "HC1"); b <- coef(fit)
+/// // F <- t(b) %*% solve(V) %*% b / 2 = 4025.9384254481133 on 2 and G − 1 = 3 df;
+/// // pf(F, 2, 3, lower.tail = FALSE) = 7.1877592893956415e-06
+/// assert_eq!((w.df1, w.df2), (2, Some(3.0)));
+/// assert!((w.statistic / 4025.9384254481133 - 1.0).abs() < 1e-10);
+/// assert!((w.p_value / 7.1877592893956415e-06 - 1.0).abs() < 1e-8);
+/// assert_eq!(w.hypothesis, "(Intercept) = 0, x = 0");
+/// # Ok(()) }
+/// ```
 pub fn wald_test(
     names: &[String],
     estimates: &DVector<f64>,

@@ -68,6 +68,57 @@ pub struct AdjustedScores {
 /// # Errors
 /// [`SandwichError::NotAvailable`] for a model without a working regression or a `cr` that is
 /// not CR2/CR3; [`SandwichError::LeverageOne`] where I − H_gg is singular.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Clusters;
+/// use trialstats_sandwich::{CrType, adjusted_cluster_scores, meat_cluster, sandwich};
+/// # use std::borrow::Cow;
+/// # use trialstats_core::nalgebra::{DMatrix, DVector};
+/// # use trialstats_sandwich::{EstimatingEquations, ModelKind, WorkingRegression};
+/// # struct Ols { x: DMatrix<f64>, beta: DVector<f64>, e: Vec<f64>, bread: DMatrix<f64>, names: Vec<String> }
+/// # impl Ols {
+/// #     fn fit(x: &[f64], y: &[f64]) -> Result<Self, &'static str> {
+/// #         let x = DMatrix::from_fn(y.len(), 2, |i, j| if j == 0 { 1.0 } else { x[i] });
+/// #         let y = DVector::from_column_slice(y);
+/// #         let bread = (x.transpose() * &x).try_inverse().ok_or("singular X'X")?;
+/// #         let beta = &bread * x.transpose() * &y;
+/// #         let e = (y - &x * &beta).iter().copied().collect();
+/// #         Ok(Ols { x, beta, e, bread, names: vec!["(Intercept)".into(), "x".into()] })
+/// #     }
+/// # }
+/// # impl EstimatingEquations for Ols {
+/// #     fn model_name(&self) -> &str { "OLS" }
+/// #     fn param_names(&self) -> &[String] { &self.names }
+/// #     fn estimates(&self) -> &DVector<f64> { &self.beta }
+/// #     fn nobs(&self) -> usize { self.e.len() }
+/// #     fn n_params(&self) -> usize { 2 }
+/// #     fn estfun(&self) -> DMatrix<f64> { DMatrix::from_fn(self.e.len(), 2, |i, j| self.x[(i, j)] * self.e[i]) }
+/// #     fn bread(&self) -> &DMatrix<f64> { &self.bread }
+/// #     fn kind(&self) -> ModelKind { ModelKind::Linear { df_resid: self.e.len() - 2 } }
+/// #     fn sigma2(&self) -> f64 { self.e.iter().map(|v| v * v).sum::<f64>() / (self.e.len() - 2) as f64 }
+/// #     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
+/// #         Some(WorkingRegression { x: &self.x, sqrt_w: None, residuals: Cow::Borrowed(&self.e) })
+/// #     }
+/// # }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // `Ols` (hidden): least squares of y on (1, x), implementing `EstimatingEquations`.
+/// // R: d <- data.frame(x, y, g); fit <- lm(y ~ x, d)
+/// let x = [1.2, 2.3, 0.7, 3.1, 2.8, 1.9, 0.4, 1.6, 2.2, 3.5, 2.9, 1.1];
+/// let y = [2.1, 3.9, 1.5, 5.2, 4.1, 3.3, 1.8, 2.2, 3.9, 6.1, 4.4, 2.0];
+/// let fit = Ols::fit(&x, &y)?;
+/// let g = Clusters::from_labels("g", &[1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4])?;
+/// let a = adjusted_cluster_scores(&fit, &g, CrType::Cr2, true)?;
+/// let v = sandwich(fit.bread(), &meat_cluster(&a.sums), 1.0);
+/// // R: clubSandwich::vcovCR(fit, cluster = d$g, type = "CR2")[2, 2] = 0.014789014339643339
+/// assert!((v[(1, 1)] - 0.014789014339643339).abs() < 1e-14);
+/// // R: clubSandwich::coef_test(fit, vcov = "CR2", cluster = d$g)$df_Satt
+/// //    = 2.0519384718473526, 2.6257673515590425
+/// let df = a.satterthwaite_df.ok_or("no df")?;
+/// assert!((df[0] - 2.0519384718473526).abs() < 1e-10);
+/// assert!((df[1] - 2.6257673515590425).abs() < 1e-10);
+/// # Ok(()) }
+/// ```
 pub fn adjusted_cluster_scores<M: EstimatingEquations + ?Sized>(
     m: &M,
     clusters: &Clusters,
@@ -129,6 +180,58 @@ pub(crate) fn working<'a, M: EstimatingEquations + ?Sized>(
 ///
 /// # Errors
 /// [`trialstats_core::InputError::Length`] if `clusters` does not cover the model's rows.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Clusters;
+/// use trialstats_sandwich::cluster_scores;
+/// # use std::borrow::Cow;
+/// # use trialstats_core::nalgebra::{DMatrix, DVector};
+/// # use trialstats_sandwich::{EstimatingEquations, ModelKind, WorkingRegression};
+/// # struct Ols { x: DMatrix<f64>, beta: DVector<f64>, e: Vec<f64>, bread: DMatrix<f64>, names: Vec<String> }
+/// # impl Ols {
+/// #     fn fit(x: &[f64], y: &[f64]) -> Result<Self, &'static str> {
+/// #         let x = DMatrix::from_fn(y.len(), 2, |i, j| if j == 0 { 1.0 } else { x[i] });
+/// #         let y = DVector::from_column_slice(y);
+/// #         let bread = (x.transpose() * &x).try_inverse().ok_or("singular X'X")?;
+/// #         let beta = &bread * x.transpose() * &y;
+/// #         let e = (y - &x * &beta).iter().copied().collect();
+/// #         Ok(Ols { x, beta, e, bread, names: vec!["(Intercept)".into(), "x".into()] })
+/// #     }
+/// # }
+/// # impl EstimatingEquations for Ols {
+/// #     fn model_name(&self) -> &str { "OLS" }
+/// #     fn param_names(&self) -> &[String] { &self.names }
+/// #     fn estimates(&self) -> &DVector<f64> { &self.beta }
+/// #     fn nobs(&self) -> usize { self.e.len() }
+/// #     fn n_params(&self) -> usize { 2 }
+/// #     fn estfun(&self) -> DMatrix<f64> { DMatrix::from_fn(self.e.len(), 2, |i, j| self.x[(i, j)] * self.e[i]) }
+/// #     fn bread(&self) -> &DMatrix<f64> { &self.bread }
+/// #     fn kind(&self) -> ModelKind { ModelKind::Linear { df_resid: self.e.len() - 2 } }
+/// #     fn sigma2(&self) -> f64 { self.e.iter().map(|v| v * v).sum::<f64>() / (self.e.len() - 2) as f64 }
+/// #     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
+/// #         Some(WorkingRegression { x: &self.x, sqrt_w: None, residuals: Cow::Borrowed(&self.e) })
+/// #     }
+/// # }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // `Ols` (hidden): least squares of y on (1, x), implementing `EstimatingEquations`.
+/// // R: d <- data.frame(x, y, g); fit <- lm(y ~ x, d)
+/// let x = [1.2, 2.3, 0.7, 3.1, 2.8, 1.9, 0.4, 1.6, 2.2, 3.5, 2.9, 1.1];
+/// let y = [2.1, 3.9, 1.5, 5.2, 4.1, 3.3, 1.8, 2.2, 3.9, 6.1, 4.4, 2.0];
+/// let fit = Ols::fit(&x, &y)?;
+/// let g = Clusters::from_labels("g", &[1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4])?;
+/// let s = cluster_scores(&fit, &g)?;
+/// assert_eq!(s.shape(), (4, 2));
+/// // R: rowsum(sandwich::estfun(fit), d$g): intercept column -0.16427424902545101,
+/// // -0.23168997936253177, 0.26771382710387365, 0.12825040128410894; x column
+/// // -0.10150424214629508, -0.58267828479706563, -0.24573950928686289, 0.92992203623022252
+/// assert!((s[(0, 0)] + 0.16427424902545101).abs() < 1e-13);
+/// assert!((s[(1, 1)] + 0.58267828479706563).abs() < 1e-13);
+/// assert!((s[(3, 1)] - 0.92992203623022252).abs() < 1e-13);
+/// // The normal equations: least-squares scores sum to zero.
+/// assert!(s.column(0).sum().abs() < 1e-12 && s.column(1).sum().abs() < 1e-12);
+/// # Ok(()) }
+/// ```
 pub fn cluster_scores<M: EstimatingEquations + ?Sized>(
     m: &M,
     clusters: &Clusters,
@@ -156,6 +259,56 @@ pub fn cluster_scores<M: EstimatingEquations + ?Sized>(
 ///
 /// # Errors
 /// [`SandwichError::LeverageOne`] naming the first row (1-based) with hᵢ = 1.
+///
+/// # Examples
+/// ```
+/// use trialstats_sandwich::{HcType, meat_hc_adjusted, sandwich};
+/// # use std::borrow::Cow;
+/// # use trialstats_core::nalgebra::{DMatrix, DVector};
+/// # use trialstats_sandwich::{EstimatingEquations, ModelKind, WorkingRegression};
+/// # struct Ols { x: DMatrix<f64>, beta: DVector<f64>, e: Vec<f64>, bread: DMatrix<f64>, names: Vec<String> }
+/// # impl Ols {
+/// #     fn fit(x: &[f64], y: &[f64]) -> Result<Self, &'static str> {
+/// #         let x = DMatrix::from_fn(y.len(), 2, |i, j| if j == 0 { 1.0 } else { x[i] });
+/// #         let y = DVector::from_column_slice(y);
+/// #         let bread = (x.transpose() * &x).try_inverse().ok_or("singular X'X")?;
+/// #         let beta = &bread * x.transpose() * &y;
+/// #         let e = (y - &x * &beta).iter().copied().collect();
+/// #         Ok(Ols { x, beta, e, bread, names: vec!["(Intercept)".into(), "x".into()] })
+/// #     }
+/// # }
+/// # impl EstimatingEquations for Ols {
+/// #     fn model_name(&self) -> &str { "OLS" }
+/// #     fn param_names(&self) -> &[String] { &self.names }
+/// #     fn estimates(&self) -> &DVector<f64> { &self.beta }
+/// #     fn nobs(&self) -> usize { self.e.len() }
+/// #     fn n_params(&self) -> usize { 2 }
+/// #     fn estfun(&self) -> DMatrix<f64> { DMatrix::from_fn(self.e.len(), 2, |i, j| self.x[(i, j)] * self.e[i]) }
+/// #     fn bread(&self) -> &DMatrix<f64> { &self.bread }
+/// #     fn kind(&self) -> ModelKind { ModelKind::Linear { df_resid: self.e.len() - 2 } }
+/// #     fn sigma2(&self) -> f64 { self.e.iter().map(|v| v * v).sum::<f64>() / (self.e.len() - 2) as f64 }
+/// #     fn working_regression(&self) -> Option<WorkingRegression<'_>> {
+/// #         Some(WorkingRegression { x: &self.x, sqrt_w: None, residuals: Cow::Borrowed(&self.e) })
+/// #     }
+/// # }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // `Ols` (hidden): least squares of y on (1, x), implementing `EstimatingEquations`.
+/// // R: d <- data.frame(x, y, g); fit <- lm(y ~ x, d)
+/// let x = [1.2, 2.3, 0.7, 3.1, 2.8, 1.9, 0.4, 1.6, 2.2, 3.5, 2.9, 1.1];
+/// let y = [2.1, 3.9, 1.5, 5.2, 4.1, 3.3, 1.8, 2.2, 3.9, 6.1, 4.4, 2.0];
+/// let fit = Ols::fit(&x, &y)?;
+/// let wr = fit.working_regression().ok_or("no working regression")?;
+/// let meat = meat_hc_adjusted(&wr, fit.bread(), HcType::Hc3)?;
+/// // R: 12 * sandwich::meatHC(fit, type = "HC3") = [2.6635170545539864, 4.893243850722568;
+/// //    4.893243850722568, 13.230315577401463]
+/// assert!((meat[(0, 0)] - 2.6635170545539864).abs() < 1e-12);
+/// assert!((meat[(0, 1)] - 4.893243850722568).abs() < 1e-12);
+/// assert!((meat[(1, 1)] - 13.230315577401463).abs() < 1e-12);
+/// // R: sandwich::vcovHC(fit, type = "HC3")[2, 2] = 0.036103154031037421
+/// let v = sandwich(fit.bread(), &meat, 1.0);
+/// assert!((v[(1, 1)] - 0.036103154031037421).abs() < 1e-14);
+/// # Ok(()) }
+/// ```
 pub fn meat_hc_adjusted(
     wr: &WorkingRegression<'_>,
     b: &DMatrix<f64>,

@@ -1,6 +1,7 @@
 //! `V = c · B M B`: the bread, the meat and the small-sample factor of each covariance type.
 
 use nalgebra::DMatrix;
+use trialstats_core::linalg::weighted_crossprod;
 use trialstats_core::{Clusters, CovarianceInfo, Reference};
 
 use crate::error::SandwichError;
@@ -258,16 +259,19 @@ fn vcov_two_way<M: EstimatingEquations + ?Sized>(
     }
     check_clusters(first, n)?;
     check_clusters(second, n)?;
-    let both = first.intersect(second)?;
-    let term = |c: &Clusters, no_factor: bool| -> Result<DMatrix<f64>, SandwichError> {
-        let f = if no_factor {
-            1.0
-        } else {
-            cluster_factor(cr, c.n_clusters(), n, k, kind)
-        };
+    let term = |c: &Clusters| -> Result<DMatrix<f64>, SandwichError> {
+        let f = cluster_factor(cr, c.n_clusters(), n, k, kind);
         Ok(meat_cluster(&cluster_scores(m, c)?) * f)
     };
-    let meat = term(first, false)? + term(second, false)? - term(&both, intersection_hc0)?;
+    // The intersection term: clustered by the A∩B cells with their own factor, or (R sandwich's
+    // multi0 = TRUE) the observations' HC0 meat with no factor: each observation its own
+    // cluster, whatever the cells hold.
+    let intersection = if intersection_hc0 {
+        meat_hc0_of(m)
+    } else {
+        term(&first.intersect(second)?)?
+    };
+    let meat = term(first)? + term(second)? - intersection;
     let gmin = first.n_clusters().min(second.n_clusters());
     let description = format!(
         "Standard errors clustered two-way by {} (G = {}) and {} (G = {}), V = V_A + V_B − V_AB (Cameron, Gelbach & Miller 2011), {}{}.",
@@ -277,7 +281,7 @@ fn vcov_two_way<M: EstimatingEquations + ?Sized>(
         second.n_clusters(),
         cr.label().to_uppercase(),
         if intersection_hc0 {
-            "; intersection term without small-sample factor"
+            "; intersection term the observations' HC0 meat (R sandwich multi0 = TRUE)"
         } else {
             ""
         }
@@ -293,6 +297,17 @@ fn vcov_two_way<M: EstimatingEquations + ?Sized>(
         ),
         k,
     ))
+}
+
+/// Σᵢ ψᵢψᵢᵀ, from the score factors when the model has them (no n × k score matrix).
+fn meat_hc0_of<M: EstimatingEquations + ?Sized>(m: &M) -> DMatrix<f64> {
+    match m.score_factors() {
+        Some((x, w)) => {
+            let w2: Vec<f64> = w.iter().map(|v| v * v).collect();
+            weighted_crossprod(x, &w2).unwrap_or_else(|_| meat_hc0(&m.estfun()))
+        }
+        None => meat_hc0(&m.estfun()),
+    }
 }
 
 fn info(
