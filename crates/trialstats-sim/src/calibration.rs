@@ -72,6 +72,24 @@ fn median(v: &mut [f64]) -> Option<f64> {
 /// # Errors
 /// [`SimError::Data`] when the table lacks schema columns; [`SimError::Model`] when the
 /// primary model cannot be fitted.
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::{SimParams, calibration, simulate};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rows = calibration(&simulate(&SimParams::default(), 5)?.table)?;
+/// // The design margins are reproduced exactly: 24 clusters, 120 participants per arm.
+/// assert_eq!((rows[0].quantity.as_str(), rows[0].simulated), ("clusters", Some(24.0)));
+/// assert_eq!((rows[1].published, rows[1].simulated), (Some(120.0), Some(120.0)));
+/// assert_eq!(rows[1].difference, Some(0.0));
+/// // Every difference is simulated − published.
+/// for r in &rows {
+///     if let (Some(p), Some(s), Some(d)) = (r.published, r.simulated, r.difference) {
+///         assert_eq!(d, s - p);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
     let d = derive(table)?.table;
     let num = |c: &str| d.numeric(c);
@@ -245,6 +263,18 @@ pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
 }
 
 /// The report as a table (text, Markdown or CSV).
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::{SimParams, calibration, report_table, simulate};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rows = calibration(&simulate(&SimParams::default(), 5)?.table)?;
+/// let t = report_table(&rows);
+/// assert_eq!(t.header, ["quantity", "published", "simulated", "difference", "source / note"]);
+/// assert_eq!(t.rows.len(), rows.len());
+/// assert_eq!(t.rows[0], ["clusters", "24.00", "24.00", "0", "P Methods"]);
+/// # Ok(()) }
+/// ```
 pub fn report_table(rows: &[CalibrationRow]) -> Table {
     let mut t = Table::new(&[
         "quantity",

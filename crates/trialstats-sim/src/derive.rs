@@ -64,6 +64,21 @@ impl Reader<'_> {
 /// # Errors
 /// [`SimError::Data`] when a schema column is missing or of the wrong type (check with
 /// [`crate::schema::check`] first to list them all).
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::{SimParams, derive, simulate};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let trial = simulate(&SimParams::default(), 3)?;
+/// let d = derive(&trial.table)?;
+/// // The derived columns are appended to the schema's.
+/// assert!(d.table.ncols() > trial.table.ncols());
+/// let arm = d.table.numeric("intervention")?;
+/// assert_eq!(arm.iter().filter(|a| **a == Some(1.0)).count(), 120);
+/// // The UKPDS 5-year risk is a proportion.
+/// assert!(d.table.numeric("risk_0")?.iter().flatten().all(|r| *r > 0.0 && *r < 1.0));
+/// # Ok(()) }
+/// ```
 pub fn derive(table: &DataTable) -> Result<Derived, SimError> {
     let rd = Reader { t: table };
     let n = table.nrows();

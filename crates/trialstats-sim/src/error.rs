@@ -7,6 +7,19 @@ use trialstats_mi::MiError;
 use trialstats_models::ModelError;
 
 /// What can go wrong when simulating, deriving or analysing a trial.
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::{MonteCarlo, Outcome, SimError, SimParams, simulate};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A truth the Monte Carlo harness cannot know: UKPDS risk under a clinical effect.
+/// let p = SimParams { arm_effect_clinical: (-0.3, 0.0, 0.0, 0.0), ..SimParams::default() };
+/// assert_eq!(MonteCarlo::new(p, 2, 1, Outcome::Risk).run(None).err(), Some(SimError::UndefinedTruth));
+/// // A parameter out of its range is named.
+/// let bad = SimParams { icc: 1.5, ..SimParams::default() };
+/// assert!(matches!(simulate(&bad, 1), Err(SimError::Parameter { ref parameter, .. }) if parameter == "icc"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimError {

@@ -27,6 +27,22 @@ use crate::params::SimParams;
 use crate::schema::{ARM_INTERVENTION, ARM_USUAL_CARE};
 
 /// A simulated trial: the table and what made it.
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::schema::ARM_INTERVENTION;
+/// use trialstats_sim::{SimParams, simulate};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A smaller trial: 2 regions × 3 clusters per arm, 60 participants per arm.
+/// let p = SimParams { regions: 2, clusters_per_arm_per_region: 3, participants_per_arm: 60, ..SimParams::default() };
+/// let trial = simulate(&p, 1)?;
+/// assert_eq!((trial.table.nrows(), trial.seed), (120, 1));
+/// assert_eq!(trial.params, p); // what made it travels with it
+/// let arm = trial.table.column("arm")?;
+/// let n_int = (0..120).filter(|&i| arm.data.text(i).as_deref() == Some(ARM_INTERVENTION)).count();
+/// assert_eq!(n_int, 60);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Trial {
     /// One row per participant, in the trial schema ([`crate::schema`]).
@@ -134,6 +150,24 @@ fn cluster_sizes(n: usize, g: usize, lo: usize, hi: usize, rng: &mut Rng) -> Vec
 ///
 /// # Errors
 /// [`SimError::Parameter`] for invalid parameters.
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::{SimParams, schema, simulate};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let trial = simulate(&SimParams::default(), 7)?;
+/// let t = &trial.table;
+/// assert_eq!((t.nrows(), trial.seed), (240, 7)); // 120 per arm, 24 clusters of 5–15
+/// assert_eq!(schema::check(t), Ok(()));
+/// // The same seed gives the same trial, byte for byte; another seed another.
+/// assert_eq!(simulate(&SimParams::default(), 7)?.table.to_csv(), t.to_csv());
+/// assert_ne!(simulate(&SimParams::default(), 8)?.table.to_csv(), t.to_csv());
+/// let mut clusters: Vec<f64> = t.numeric("cluster")?.iter().flatten().copied().collect();
+/// clusters.sort_by(f64::total_cmp);
+/// clusters.dedup();
+/// assert_eq!(clusters.len(), 24);
+/// # Ok(()) }
+/// ```
 pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, SimError> {
     params.check()?;
     let p = params;

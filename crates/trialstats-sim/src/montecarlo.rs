@@ -71,6 +71,13 @@ pub enum Estimator {
 
 impl Estimator {
     /// Short label.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_sim::Estimator;
+    /// assert_eq!(Estimator::Cr2.label(), "CR2, Satterthwaite");
+    /// assert_eq!(Estimator::Wcb.label(), "wild cluster bootstrap");
+    /// ```
     pub fn label(self) -> &'static str {
         match self {
             Estimator::Cr1 => "CR1, t(G−1)",
@@ -154,6 +161,18 @@ pub struct McResult {
 impl MonteCarlo {
     /// A study of `reps` replications with every estimator and the usual settings (B = 999,
     /// m = 10, 95 %).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::Level;
+    /// use trialstats_sim::{Estimator, MonteCarlo, Outcome, SimParams};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let study = MonteCarlo::new(SimParams::default(), 100, 1, Outcome::Hba1c);
+    /// assert_eq!((study.wild_reps, study.mi_m, study.level), (999, 10, Level::P95));
+    /// assert_eq!(study.estimators.len(), 5);
+    /// assert_eq!(study.estimators[0], Estimator::Cr1);
+    /// # Ok(()) }
+    /// ```
     pub fn new(params: SimParams, reps: usize, seed: u64, outcome: Outcome) -> Self {
         Self {
             params,
@@ -192,6 +211,24 @@ impl MonteCarlo {
     /// # Errors
     /// [`SimError::Parameter`] for invalid parameters; [`SimError::UndefinedTruth`];
     /// [`SimError::TooFewAnalysed`] when fewer than two replications could be analysed.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_sim::{Estimator, MonteCarlo, Outcome, SimParams};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Six replications of the default trial (no effect on HbA1c), CR1 and CR2 only.
+    /// let mut study = MonteCarlo::new(SimParams::default(), 6, 42, Outcome::Hba1c);
+    /// study.estimators = vec![Estimator::Cr1, Estimator::Cr2];
+    /// let a = study.run(None)?;
+    /// assert_eq!((a.n_clusters, a.reps, a.summaries.len()), (24, 6, 2));
+    /// for s in &a.summaries {
+    ///     assert_eq!((s.truth, s.n + s.failed), (0.0, 6));
+    ///     assert!((0.0..=1.0).contains(&s.coverage.0) && s.empirical_se > 0.0);
+    /// }
+    /// // Replications are seeded from (seed, replication): the same study, the same summaries.
+    /// assert_eq!(study.run(None)?.summaries, a.summaries);
+    /// # Ok(()) }
+    /// ```
     pub fn run(
         &self,
         progress: Option<&(dyn Fn(usize, usize) + Sync)>,
@@ -364,6 +401,19 @@ fn summarise(
 }
 
 /// The result as a table.
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::{Estimator, MonteCarlo, Outcome, SimParams, result_table};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut study = MonteCarlo::new(SimParams::default(), 3, 1, Outcome::Hba1c);
+/// study.estimators = vec![Estimator::Cr1];
+/// let t = result_table(&study.run(None)?);
+/// assert_eq!(t.header[..3], ["G", "estimator", "bias (MCSE)"]);
+/// assert_eq!(t.rows.len(), 1);
+/// assert_eq!(t.rows[0][..2], ["24", "CR1, t(G−1)"]);
+/// # Ok(()) }
+/// ```
 pub fn result_table(r: &McResult) -> Table {
     let mut t = Table::new(&[
         "G",

@@ -11,6 +11,19 @@ use crate::error::SimError;
 pub const MAX_PARTICIPANTS_PER_ARM: usize = 100_000;
 
 /// Parameters of the simulated trial.
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::SimParams;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let p = SimParams::default();
+/// assert_eq!((p.regions, p.clusters_per_arm_per_region, p.participants_per_arm), (3, 4, 120));
+/// assert_eq!((p.icc, p.arm_effect_mmas8_or), (0.05, 2.5));
+/// // A trial with an effect on HbA1c of −0.3 %, every other parameter at its default.
+/// let effect = SimParams { arm_effect_clinical: (-0.3, 0.0, 0.0, 0.0), ..SimParams::default() };
+/// assert!(effect.check().is_ok());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimParams {
@@ -117,6 +130,20 @@ impl SimParams {
     ///
     /// # Errors
     /// [`SimError::Parameter`] naming the first parameter out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_sim::{SimError, SimParams};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// assert!(SimParams::default().check().is_ok());
+    /// // 500 participants per arm cannot fill 12 clusters of at most 15.
+    /// let p = SimParams { participants_per_arm: 500, ..SimParams::default() };
+    /// let Err(SimError::Parameter { parameter, .. }) = p.check() else {
+    ///     return Err("expected a parameter error".into());
+    /// };
+    /// assert_eq!(parameter, "participants_per_arm");
+    /// # Ok(()) }
+    /// ```
     pub fn check(&self) -> Result<(), SimError> {
         let prob = |name: &str, p: f64| {
             if (0.0..=1.0).contains(&p) {

@@ -80,6 +80,16 @@ pub const ITEMS: [(&str, &[&str], &str); 6] = [
 ];
 
 /// Every column name of the schema, in order.
+///
+/// # Examples
+/// ```
+/// use trialstats_sim::schema;
+/// let c = schema::columns();
+/// // 10 fixed columns, then 52 at baseline (`_0`) and 52 at 12 months (`_12`).
+/// assert_eq!(c.len(), 114);
+/// assert_eq!(&c[..4], ["id", "region", "cluster", "arm"]);
+/// assert!(c.contains(&"hba1c_12".to_string()) && c.contains(&"sdsca12_0".to_string()));
+/// ```
 pub fn columns() -> Vec<String> {
     let mut out: Vec<String> = FIXED.iter().map(|(n, _)| (*n).to_string()).collect();
     for t in [0, 12] {
@@ -99,6 +109,18 @@ pub fn columns() -> Vec<String> {
 ///
 /// # Errors
 /// Every missing column, in schema order.
+///
+/// # Examples
+/// ```
+/// use trialstats_data::{Column, DataTable};
+/// use trialstats_sim::schema;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let t = DataTable::new("mine.csv", vec![Column::numeric("id", vec![Some(1.0)]), Column::numeric("age", vec![Some(60.0)])])?;
+/// let missing = schema::check(&t).err().ok_or("the check passed")?;
+/// assert_eq!(missing.len(), schema::columns().len() - 2); // all but id and age
+/// assert_eq!(&missing[..2], ["region", "cluster"]); // in schema order
+/// # Ok(()) }
+/// ```
 pub fn check(table: &DataTable) -> Result<(), Vec<String>> {
     let missing: Vec<String> = columns()
         .into_iter()

@@ -35,6 +35,18 @@ pub struct Numeric {
 
 /// Quantile of sorted values by R's default definition (type 7): x[(n−1)p] interpolated;
 /// `None` for no values or p outside [0, 1].
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::quantile7;
+/// let v = [1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 9.0]; // sorted
+/// // R: quantile(c(3, 1, 4, 1, 5, 9, 2, 6), c(0.1, 0.25, 0.5, 0.75)) = 1, 1.75, 3.5, 5.25
+/// assert_eq!(quantile7(&v, 0.1), Some(1.0));
+/// assert_eq!(quantile7(&v, 0.25), Some(1.75));
+/// assert_eq!(quantile7(&v, 0.5), Some(3.5));
+/// assert_eq!(quantile7(&v, 0.75), Some(5.25));
+/// assert_eq!(quantile7(&v, 1.5), None);
+/// ```
 pub fn quantile7(sorted: &[f64], p: f64) -> Option<f64> {
     let n = sorted.len();
     if n == 0 || !(0.0..=1.0).contains(&p) {
@@ -50,6 +62,21 @@ pub fn quantile7(sorted: &[f64], p: f64) -> Option<f64> {
 ///
 /// # Errors
 /// [`TwoSampleError::TooFew`] when no value is present.
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::describe;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let v = [Some(3.0), Some(1.0), None, Some(4.0), Some(1.0), Some(5.0), Some(9.0), Some(2.0), Some(6.0)];
+/// let d = describe(&v)?;
+/// assert_eq!((d.n, d.missing, d.min, d.max), (8, 1, 1.0, 9.0));
+/// // R: x <- c(3, 1, 4, 1, 5, 9, 2, 6); mean(x) = 3.875; sd(x) = 2.7483761439387129;
+/// // quantile(x, c(0.25, 0.5, 0.75)) = 1.75, 3.5, 5.25
+/// assert!((d.mean - 3.875).abs() < 1e-15);
+/// assert!((d.sd.ok_or("no sd")? - 2.7483761439387129).abs() < 1e-14);
+/// assert_eq!((d.q1, d.median, d.q3), (1.75, 3.5, 5.25));
+/// # Ok(()) }
+/// ```
 pub fn describe(values: &[Option<f64>]) -> Result<Numeric, TwoSampleError> {
     let mut v: Vec<f64> = values.iter().flatten().copied().collect();
     if v.is_empty() {
@@ -84,7 +111,7 @@ pub enum Continuous {
     MeanSdWelch,
     /// Mean (SD) with Student's t test.
     MeanSdStudent,
-    /// Median [IQR] with the Wilcoxon rank-sum test.
+    /// Median \[IQR\] with the Wilcoxon rank-sum test.
     MedianIqrWilcoxon,
 }
 
@@ -119,7 +146,7 @@ pub enum Table1Variable<'a> {
 /// tests, two groups / more than two:
 /// - mean (SD), Welch: Welch's t / Welch's one-way ANOVA (R `oneway.test`);
 /// - mean (SD), Student: Student's t / one-way ANOVA (Stata `oneway`);
-/// - median [IQR]: the Wilcoxon rank-sum test / Kruskal–Wallis (Stata `ranksum` / `kwallis`);
+/// - median \[IQR\]: the Wilcoxon rank-sum test / Kruskal–Wallis (Stata `ranksum` / `kwallis`);
 /// - n (%): Pearson's χ² (Yates' correction on 2 × 2 only, as R) or Fisher's exact test, on the
 ///   levels × groups table.
 ///
@@ -138,6 +165,29 @@ pub enum Table1Variable<'a> {
 /// assert_eq!(t.header[1], "usual care (n = 3)");
 /// assert_eq!(t.header.len(), 6); // variable, three groups, test, p
 /// assert_eq!(tests[0].as_ref().unwrap().test, "anova");
+/// ```
+///
+/// Two groups, a median (IQR) row and a categorical row tested by Fisher's exact test:
+/// ```
+/// use trialstats_twosample::{Continuous, Table1Variable, table1};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let group = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1].map(Some);
+/// let age = [61.0, 66.0, 70.0, 58.0, 64.0, 59.0, 55.0, 60.0, 57.0, 52.0, 63.0, 54.0].map(Some);
+/// let smoker = [1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1].map(Some);
+/// let levels = ["no".to_string(), "yes".to_string()];
+/// let vars = [
+///     Table1Variable::Continuous { name: "age", values: &age, kind: Continuous::MedianIqrWilcoxon },
+///     Table1Variable::Categorical { name: "smoker", codes: &smoker, levels: &levels, fisher: true },
+/// ];
+/// let (t, tests) = table1(&group, &["control", "intervention"], &vars)?;
+/// // R: quantile(c(61, 66, 70, 58, 64, 59)) has median 62.5, quartiles 59.5 and 65.5
+/// assert_eq!(t.rows[0][1], "62.5 [59.5, 65.5]");
+/// // R: wilcox.test(c(61, 66, 70, 58, 64, 59), c(55, 60, 57, 52, 63, 54))$p.value = 0.041125541125541128
+/// assert!((tests[0].as_ref().ok_or("no test")?.p_value - 0.041125541125541128).abs() < 1e-14);
+/// // R: fisher.test(matrix(c(4, 1, 2, 5), 2, byrow = TRUE))$p.value = 0.24242424242424224
+/// assert!((tests[1].as_ref().ok_or("no test")?.p_value - 0.24242424242424224).abs() < 1e-12);
+/// assert_eq!(t.rows[2][1], "4 (66.7%)"); // the "no" row of the control group
+/// # Ok(()) }
 /// ```
 pub fn table1(
     group: &[Option<usize>],

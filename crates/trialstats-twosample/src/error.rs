@@ -3,6 +3,16 @@
 use trialstats_core::InputError;
 
 /// What makes a test impossible.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::{TwoSampleError, Variances, t_test};
+/// let e = t_test(&[1.0], &[2.0, 3.0], Variances::Unequal, Level::P95);
+/// assert_eq!(e, Err(TwoSampleError::TooFew { group: "x", n: 1, needed: 2 }));
+/// let e = t_test(&[1.0, 1.0], &[2.0, 2.0], Variances::Equal, Level::P95);
+/// assert_eq!(e, Err(TwoSampleError::ZeroVariance));
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TwoSampleError {

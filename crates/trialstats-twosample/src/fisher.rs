@@ -50,6 +50,23 @@ pub const MAX_TOTAL: u64 = 10_000_000;
 pub const MAX_MONTE_CARLO_REPS: usize = 10_000_000;
 
 /// How the r × c p-value is computed.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::{FisherControl, TwoSampleError, fisher_test_with};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let t = vec![vec![3.0, 1.0, 4.0], vec![1.0, 5.0, 9.0], vec![2.0, 6.0, 5.0]];
+/// // The default workspace is ample here: the exact p-value.
+/// // R: fisher.test(matrix(c(3, 1, 4, 1, 5, 9, 2, 6, 5), 3, byrow = TRUE))$p.value = 0.2823602287683537
+/// let r = fisher_test_with(&t, Level::P95, &FisherControl::default())?;
+/// assert!((r.p_value - 0.2823602287683537).abs() < 1e-10);
+/// // A workspace of one entry and no fallback: the exact test is refused.
+/// let tiny = FisherControl { workspace: 1, fallback: None };
+/// let e = fisher_test_with(&t, Level::P95, &tiny);
+/// assert_eq!(e, Err(TwoSampleError::NotFeasible { rows: 3, cols: 3 }));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FisherControl {
     /// Most (node, past) pairs the network may hold at once: 16 bytes each (the default, 4·10⁶,
@@ -75,6 +92,27 @@ impl Default for FisherControl {
 
 /// A Monte Carlo p-value from tables drawn with the observed margins (R's
 /// `fisher.test(simulate.p.value = TRUE, B)`), seeded.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::{FisherControl, MonteCarlo, fisher_test_with};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let t = vec![vec![3.0, 1.0, 4.0], vec![1.0, 5.0, 9.0], vec![2.0, 6.0, 5.0]];
+/// let mc = MonteCarlo { reps: 20_000, seed: 7 };
+/// // A workspace too small for the network: the simulated p-value is used, and named.
+/// let control = FisherControl { workspace: 1, fallback: Some(mc) };
+/// let a = fisher_test_with(&t, Level::P95, &control)?;
+/// assert!(a.method.contains("simulated p-value (based on 20000 replicates, seed 7"));
+/// // (1 + count) / (B + 1), within Monte Carlo error (SE about 0.003) of the exact p-value,
+/// // R: fisher.test(matrix(c(3, 1, 4, 1, 5, 9, 2, 6, 5), 3, byrow = TRUE))$p.value = 0.28236
+/// let count = a.p_value * 20_001.0;
+/// assert!((count - count.round()).abs() < 1e-6);
+/// assert!((a.p_value - 0.2823602287683537).abs() < 0.015);
+/// // The same seed, the same p-value.
+/// assert_eq!(fisher_test_with(&t, Level::P95, &control)?.p_value, a.p_value);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MonteCarlo {
     /// Number of tables drawn (R's `B`, default 2000 there).
@@ -108,6 +146,20 @@ fn log_factorials(n: usize) -> Vec<f64> {
 
 /// The two-sided r × c p-value of `table` (whole counts, no empty margin: checked by the
 /// caller).
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::FisherControl;
+/// use trialstats_twosample::fisher::{FisherP, p_value};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let t = vec![vec![3, 1, 4], vec![1, 5, 9], vec![2, 6, 5]];
+/// // R: fisher.test(matrix(c(3, 1, 4, 1, 5, 9, 2, 6, 5), 3, byrow = TRUE))$p.value = 0.2823602287683537
+/// let FisherP::Exact(p) = p_value(&t, &FisherControl::default()) else {
+///     return Err("not computed exactly".into());
+/// };
+/// assert!((p - 0.2823602287683537).abs() < 1e-10);
+/// # Ok(()) }
+/// ```
 pub fn p_value(table: &[Vec<u64>], control: &FisherControl) -> FisherP {
     let (r, c) = (table.len(), table[0].len());
     // Nodes are keyed by the shorter dimension (fewer, shorter keys); stages run over the longer.

@@ -7,6 +7,23 @@
 //!
 //! Every test returns a [`TestResult`] with the statistic, df, p-value, estimate, interval and a
 //! method sentence.
+//!
+//! # Examples
+//! A baseline comparison of two arms, as R prints it:
+//! ```
+//! use trialstats_core::Level;
+//! use trialstats_twosample::{Continuity, Exact, Variances, chisq_test, t_test, wilcox_test};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let (x, y) = ([5.1, 4.9, 5.6, 5.8, 6.0], [6.4, 6.9, 6.1, 7.0, 6.6, 7.2]);
+//! // R: t.test(x, y)$p.value = 0.0017659347362038048
+//! assert!((t_test(&x, &y, Variances::Unequal, Level::P95)?.p_value - 0.0017659347362038048).abs() < 1e-14);
+//! // R: wilcox.test(x, y)$p.value = 0.004329004329004329 (exact: 2 × 1/462)
+//! assert!((wilcox_test(&x, &y, Exact::Auto, Continuity::Corrected)?.p_value - 0.004329004329004329).abs() < 1e-15);
+//! // R: chisq.test(matrix(c(12, 5, 7, 9), 2, byrow = TRUE))$p.value = 0.22756821457580992
+//! let table = vec![vec![12.0, 5.0], vec![7.0, 9.0]];
+//! assert!((chisq_test(&table, Continuity::Corrected)?.p_value - 0.22756821457580992).abs() < 1e-13);
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod describe;

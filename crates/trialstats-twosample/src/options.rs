@@ -24,6 +24,19 @@ pub enum Variances {
 }
 
 /// Whether a normal or χ² approximation uses a continuity correction.
+///
+/// ```
+/// use trialstats_twosample::{Continuity, chisq_test};
+/// # fn main() -> Result<(), trialstats_twosample::TwoSampleError> {
+/// let t = vec![vec![12.0, 5.0], vec![7.0, 9.0]];
+/// // R: chisq.test(t)$statistic = 1.4559963788146839 (Yates);
+/// //    chisq.test(t, correct = FALSE)$statistic = 2.4305755196815575
+/// let yates = chisq_test(&t, Continuity::Corrected)?.statistic.unwrap_or(f64::NAN);
+/// let plain = chisq_test(&t, Continuity::Uncorrected)?.statistic.unwrap_or(f64::NAN);
+/// assert!((yates - 1.4559963788146839).abs() < 1e-12);
+/// assert!((plain - 2.4305755196815575).abs() < 1e-12);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Continuity {
     /// With the correction (R's default `correct = TRUE`: Yates on 2 × 2 tables, ½ in the
@@ -34,6 +47,20 @@ pub enum Continuity {
 }
 
 /// Whether a rank test uses its exact distribution.
+///
+/// ```
+/// use trialstats_twosample::{Continuity, Exact, wilcox_test};
+/// # fn main() -> Result<(), trialstats_twosample::TwoSampleError> {
+/// let (x, y) = ([0.8, 1.2, 2.9, 3.1, 4.4], [2.0, 3.6, 5.0, 5.3, 6.1, 7.7]);
+/// let exact = wilcox_test(&x, &y, Exact::Auto, Continuity::Corrected)?;
+/// let normal = wilcox_test(&x, &y, Exact::Never, Continuity::Uncorrected)?;
+/// // R: wilcox.test(x, y)$p.value = 0.051948051948051951;
+/// //    wilcox.test(x, y, exact = FALSE, correct = FALSE)$p.value = 0.044609718024939626
+/// assert!((exact.p_value - 0.051948051948051951).abs() < 1e-15);
+/// assert!((normal.p_value - 0.044609718024939626).abs() < 1e-14);
+/// assert_eq!(exact.method, "Wilcoxon rank sum exact test");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Exact {
     /// R's rule: exact when both groups have fewer than 50 values and there are no ties.

@@ -70,6 +70,38 @@ fn margins(t: &[Vec<f64>]) -> Result<(Vec<f64>, Vec<f64>, f64), TwoSampleError> 
 ///
 /// # Errors
 /// [`TwoSampleError::BadCount`], [`TwoSampleError::EmptyMargin`], [`TwoSampleError::TooFew`].
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::{Continuity, chisq_test};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let t = vec![vec![12.0, 5.0], vec![7.0, 9.0]];
+/// // R: chisq.test(matrix(c(12, 5, 7, 9), 2, byrow = TRUE)): X-squared = 1.4559963788146839,
+/// // df = 1, p = 0.22756821457580992
+/// let r = chisq_test(&t, Continuity::Corrected)?;
+/// assert!((r.statistic.ok_or("no statistic")? - 1.4559963788146839).abs() < 1e-12);
+/// assert!((r.p_value - 0.22756821457580992).abs() < 1e-13);
+/// // R: chisq.test(..., correct = FALSE): X-squared = 2.4305755196815575, p = 0.1189892055321448
+/// let u = chisq_test(&t, Continuity::Uncorrected)?;
+/// assert!((u.statistic.ok_or("no statistic")? - 2.4305755196815575).abs() < 1e-12);
+/// assert!((u.p_value - 0.1189892055321448).abs() < 1e-13);
+/// # Ok(()) }
+/// ```
+///
+/// On larger tables Yates' correction does not apply:
+/// ```
+/// use trialstats_twosample::{Continuity, chisq_test};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let t = vec![vec![20.0, 15.0, 10.0], vec![12.0, 18.0, 25.0]];
+/// // R: chisq.test(matrix(c(20, 15, 10, 12, 18, 25), 2, byrow = TRUE)):
+/// // X-squared = 7.7790895972714162, df = 2, p = 0.020454654905891503
+/// let r = chisq_test(&t, Continuity::Corrected)?;
+/// assert_eq!(r.df, Some(2.0));
+/// assert!((r.statistic.ok_or("no statistic")? - 7.7790895972714162).abs() < 1e-12);
+/// assert!((r.p_value - 0.020454654905891503).abs() < 1e-13);
+/// assert_eq!(r.method, "Pearson's Chi-squared test");
+/// # Ok(()) }
+/// ```
 pub fn chisq_test(t: &[Vec<f64>], continuity: Continuity) -> Result<TestResult, TwoSampleError> {
     let (rows, cols, n) = margins(t)?;
     let yates = continuity.corrected() && rows.len() == 2 && cols.len() == 2;
@@ -111,6 +143,26 @@ const REL_ERR: f64 = 1.0 + 1e-7;
 ///
 /// # Errors
 /// As [`fisher_test_with`].
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::fisher_test;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let t = vec![vec![12.0, 5.0], vec![7.0, 9.0]];
+/// let r = fisher_test(&t, Level::P95)?;
+/// // R: fisher.test(matrix(c(12, 5, 7, 9), 2, byrow = TRUE))$p.value = 0.16632006577356481
+/// assert!((r.p_value - 0.16632006577356481).abs() < 1e-12);
+/// // Conditional MLE and interval: R's fisher.test prints 2.9765472718138053 and
+/// // 0.59926248073703337 to 16.645480216467806 (uniroot at its default tolerance); the same
+/// // equations solved in R with uniroot(tol = 1e-14) give 2.9767805239020899 and
+/// // 0.5992659658363656 to 16.647372273873351.
+/// assert!((r.estimate.ok_or("no estimate")? / 2.9767805239020899 - 1.0).abs() < 1e-9);
+/// let (lo, hi) = r.ci.ok_or("no interval")?;
+/// assert!((lo / 0.5992659658363656 - 1.0).abs() < 1e-9);
+/// assert!((hi / 16.647372273873351 - 1.0).abs() < 1e-9);
+/// # Ok(()) }
+/// ```
 pub fn fisher_test(t: &[Vec<f64>], level: Level) -> Result<TestResult, TwoSampleError> {
     fisher_test_with(t, level, &FisherControl::default())
 }

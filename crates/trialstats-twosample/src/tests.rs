@@ -10,6 +10,19 @@ use crate::options::{Continuity, Exact, Variances};
 use crate::error::TwoSampleError;
 
 /// The result of a test, as R's `htest`.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::{Variances, t_test};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let r = t_test(&[5.1, 4.9, 5.6, 5.8, 6.0], &[6.4, 6.9, 6.1, 7.0, 6.6, 7.2], Variances::Unequal, Level::P95)?;
+/// assert_eq!((r.test.as_str(), r.method.as_str()), ("welch", "Welch Two Sample t-test"));
+/// // R: mean(x) − mean(y) = 5.48 − 6.7 = −1.22
+/// assert!((r.estimate.ok_or("no estimate")? + 1.22).abs() < 1e-12);
+/// assert_eq!(r.df2, None); // only F statistics have a second df
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
     /// Short name (`welch`, `ttest`, `wilcoxon`, `chisq`, `fisher`).
@@ -71,6 +84,40 @@ fn mean_var(v: &[f64]) -> (f64, f64) {
 /// # Errors
 /// [`TwoSampleError::TooFew`] for a group with fewer than 2 values; [`TwoSampleError::ZeroVariance`];
 /// [`InputError::NonFinite`].
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::{Variances, t_test};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let x = [5.1, 4.9, 5.6, 5.8, 6.0];
+/// let y = [6.4, 6.9, 6.1, 7.0, 6.6, 7.2];
+/// let r = t_test(&x, &y, Variances::Unequal, Level::P95)?;
+/// // R: t.test(x, y): t = -4.5657352502472337, df = 8.1217798594847768,
+/// // p = 0.0017659347362038048, 95 % CI -1.8345777506794083 to -0.6054222493205933
+/// assert!((r.statistic.ok_or("no t")? + 4.5657352502472337).abs() < 1e-12);
+/// assert!((r.df.ok_or("no df")? - 8.1217798594847768).abs() < 1e-12);
+/// assert!((r.p_value - 0.0017659347362038048).abs() < 1e-14);
+/// let (lo, hi) = r.ci.ok_or("no interval")?;
+/// assert!((lo + 1.8345777506794083).abs() < 1e-12 && (hi + 0.6054222493205933).abs() < 1e-12);
+/// # Ok(()) }
+/// ```
+///
+/// Student's t with a 90 % interval:
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::{Variances, t_test};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (x, y) = ([5.1, 4.9, 5.6, 5.8, 6.0], [6.4, 6.9, 6.1, 7.0, 6.6, 7.2]);
+/// let r = t_test(&x, &y, Variances::Equal, Level::new(0.9)?)?;
+/// // R: t.test(x, y, var.equal = TRUE, conf.level = 0.9): t = -4.6248903110895947 on 9 df,
+/// // p = 0.0012456728408997829, 90 % CI -1.7035569337673073 to -0.73644306623269395
+/// assert_eq!(r.df, Some(9.0));
+/// assert!((r.p_value - 0.0012456728408997829).abs() < 1e-14);
+/// let (lo, hi) = r.ci.ok_or("no interval")?;
+/// assert!((lo + 1.7035569337673073).abs() < 1e-12 && (hi + 0.73644306623269395).abs() < 1e-12);
+/// # Ok(()) }
+/// ```
 pub fn t_test(
     x: &[f64],
     y: &[f64],
@@ -241,6 +288,17 @@ impl MannWhitney {
     }
 
     /// P(W ≤ q) (R `pwilcox(q, m, n)`).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_twosample::MannWhitney;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = MannWhitney::new(5, 6)?;
+    /// // R: pwilcox(12, 5, 6) = 0.33116883116883117
+    /// assert!((d.cdf(12.0) - 0.33116883116883117).abs() < 1e-15);
+    /// assert_eq!((d.cdf(-1.0), d.cdf(30.0)), (0.0, 1.0)); // outside the support 0..=30
+    /// # Ok(()) }
+    /// ```
     pub fn cdf(&self, q: f64) -> f64 {
         let max = (self.m * self.n) as f64;
         if q < 0.0 {
@@ -260,6 +318,17 @@ impl MannWhitney {
     }
 
     /// The smallest q with P(W ≤ q) ≥ p (R `qwilcox`, with its fuzz of 10ε on p).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_twosample::MannWhitney;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = MannWhitney::new(5, 6)?;
+    /// // R: qwilcox(0.025, 5, 6) = 4
+    /// assert_eq!(d.quantile(0.025), 4);
+    /// assert_eq!(d.quantile(0.5), 15); // the centre, mn/2
+    /// # Ok(()) }
+    /// ```
     pub fn quantile(&self, p: f64) -> usize {
         let target = p - 10.0 * f64::EPSILON;
         let max = self.m * self.n;
@@ -314,25 +383,64 @@ pub(crate) fn ranks(v: &[f64]) -> (Vec<f64>, f64) {
 /// P(W ≤ q) for the Mann–Whitney statistic with sample sizes m and n, no ties (R `pwilcox`),
 /// from [`MannWhitney`]; 1.0 or 0.0 outside the support, and NaN when the sizes exceed
 /// [`MAX_EXACT_WORK`] (use [`MannWhitney::new`] to get the error).
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::pwilcox;
+/// // R: pwilcox(3, 4, 5) = 0.055555555555555552; pwilcox(10, 4, 5) = 0.54761904761904767
+/// assert!((pwilcox(3.0, 4, 5) - 0.055555555555555552).abs() < 1e-15);
+/// assert!((pwilcox(10.0, 4, 5) - 0.54761904761904767).abs() < 1e-15);
+/// assert_eq!(pwilcox(20.0, 4, 5), 1.0);
+/// ```
 pub fn pwilcox(q: f64, m: usize, n: usize) -> f64 {
     MannWhitney::new(m, n).map_or(f64::NAN, |d| d.cdf(q))
 }
 
 /// Wilcoxon rank-sum (Mann–Whitney) test, two-sided (R `wilcox.test(x, y, exact, correct)`).
 ///
-/// W = Σ ranks of x − n_x(n_x + 1)/2. Exact p-value when `exact` is `Some(true)`, or when it is
-/// `None` and both groups have fewer than 50 values and there are no ties (R's default);
+/// W = Σ ranks of x − n_x(n_x + 1)/2. Exact p-value when there are no ties and `exact` is
+/// [`Exact::Always`], or [`Exact::Auto`] with both groups of fewer than 50 values (R's default);
 /// otherwise the normal approximation
 /// ```text
 /// z = (W − n_x n_y/2 − sign·½) / √{ n_x n_y/12 · [n_x+n_y+1 − Σ(t³−t)/((n_x+n_y)(n_x+n_y−1))] }
 /// ```
-/// with the continuity correction ½ when `correct`, and ties corrected.
+/// with the continuity correction ½ when [`Continuity::Corrected`], and ties corrected.
 ///
 /// # References
 /// Mann & Whitney (1947), Ann. Math. Statist. 18(1):50–60, doi:10.1214/aoms/1177730491.
 ///
 /// # Errors
 /// [`TwoSampleError::TooFew`] for an empty group; [`InputError::NonFinite`].
+///
+/// # Examples
+/// ```
+/// use trialstats_twosample::{Continuity, Exact, wilcox_test};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let x = [0.8, 1.2, 2.9, 3.1, 4.4];
+/// let y = [2.0, 3.6, 5.0, 5.3, 6.1, 7.7];
+/// // R: wilcox.test(x, y): W = 4, exact p = 0.051948051948051951 (= 8/154)
+/// let r = wilcox_test(&x, &y, Exact::Auto, Continuity::Corrected)?;
+/// assert_eq!(r.statistic, Some(4.0));
+/// assert!((r.p_value - 0.051948051948051951).abs() < 1e-15);
+/// // R: wilcox.test(x, y, exact = FALSE)$p.value = 0.055234253718063848
+/// let z = wilcox_test(&x, &y, Exact::Never, Continuity::Corrected)?;
+/// assert!((z.p_value - 0.055234253718063848).abs() < 1e-14);
+/// # Ok(()) }
+/// ```
+///
+/// With ties R (and [`Exact::Auto`]) uses the normal approximation with the tie correction:
+/// ```
+/// use trialstats_twosample::{Continuity, Exact, wilcox_test};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let x = [1.0, 2.0, 2.0, 3.0, 4.0, 4.0, 5.0];
+/// let y = [3.0, 4.0, 5.0, 5.0, 6.0, 7.0, 7.0, 8.0];
+/// // R: wilcox.test(x, y): W = 6.5, p = 0.014107907274540636 (with a warning about ties)
+/// let r = wilcox_test(&x, &y, Exact::Auto, Continuity::Corrected)?;
+/// assert_eq!(r.statistic, Some(6.5));
+/// assert!((r.p_value - 0.014107907274540636).abs() < 1e-14);
+/// assert_eq!(r.method, "Wilcoxon rank sum test with continuity correction");
+/// # Ok(()) }
+/// ```
 pub fn wilcox_test(
     x: &[f64],
     y: &[f64],
@@ -472,6 +580,24 @@ fn wilcox_with(
 ///
 /// # Errors
 /// As [`wilcox_test`].
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::{Continuity, Exact, hodges_lehmann};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let x = [0.8, 1.2, 2.9, 3.1, 4.4];
+/// let y = [2.0, 3.6, 5.0, 5.3, 6.1, 7.7];
+/// // R: wilcox.test(x, y, conf.int = TRUE): estimate -2.4000000000000004,
+/// // 95 % CI -4.8999999999999995 to 0.80000000000000027 (order statistics of the 30 x − y)
+/// let (est, (lo, hi)) = hodges_lehmann(&x, &y, Level::P95, Exact::Auto, Continuity::Corrected)?;
+/// assert!((est + 2.4000000000000004).abs() < 1e-14);
+/// assert!((lo + 4.8999999999999995).abs() < 1e-14 && (hi - 0.80000000000000027).abs() < 1e-14);
+/// // R: wilcox.test(x, y, conf.int = TRUE, conf.level = 0.9)$conf.int = -4.6, -0.6
+/// let (_, (lo, hi)) = hodges_lehmann(&x, &y, Level::P90, Exact::Auto, Continuity::Corrected)?;
+/// assert!((lo + 4.5999999999999996).abs() < 1e-14 && (hi + 0.59999999999999964).abs() < 1e-14);
+/// # Ok(()) }
+/// ```
 pub fn hodges_lehmann(
     x: &[f64],
     y: &[f64],
@@ -613,6 +739,25 @@ fn hodges_lehmann_with(
 /// # Errors
 /// [`TwoSampleError::BadCount`] for counts outside 0 ≤ x ≤ n or non-integers; as
 /// [`crate::chisq_test`].
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_twosample::{Continuity, prop_test};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // 15/50 v. 25/50. R: prop.test(c(15, 25), c(50, 50)): X-squared = 3.375, df = 1,
+/// // p = 0.06619257972219339, 95 % CI -0.40799314123229585 to 0.0079931412322958306
+/// let r = prop_test([15.0, 25.0], [50.0, 50.0], Continuity::Corrected, Level::P95)?;
+/// assert!((r.statistic.ok_or("no statistic")? - 3.375).abs() < 1e-12);
+/// assert!((r.p_value - 0.06619257972219339).abs() < 1e-14);
+/// assert!((r.estimate.ok_or("no estimate")? + 0.2).abs() < 1e-15);
+/// let (lo, hi) = r.ci.ok_or("no interval")?;
+/// assert!((lo + 0.40799314123229585).abs() < 1e-14 && (hi - 0.0079931412322958306).abs() < 1e-14);
+/// // R: prop.test(c(15, 25), c(50, 50), correct = FALSE)$p.value = 0.041226833337163572
+/// let u = prop_test([15.0, 25.0], [50.0, 50.0], Continuity::Uncorrected, Level::P95)?;
+/// assert!((u.p_value - 0.041226833337163572).abs() < 1e-14);
+/// # Ok(()) }
+/// ```
 pub fn prop_test(
     successes: [f64; 2],
     totals: [f64; 2],
