@@ -6,8 +6,8 @@
 //! it is a Table-1-style comparison with the published trial.
 
 use serde::Serialize;
-use trialstats_core::Table;
 use trialstats_core::table::{Align, fmt_num};
+use trialstats_core::{Clusters, Table};
 use trialstats_data::DataTable;
 use trialstats_models::ols;
 use trialstats_twosample::{Continuity, Exact, wilcox_test};
@@ -102,16 +102,13 @@ pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
             .collect()
     };
     let mut out = Vec::new();
-    let cluster = num("cluster")?;
-    let mut ids: Vec<f64> = cluster.iter().flatten().copied().collect();
-    ids.sort_by(f64::total_cmp);
-    ids.dedup();
-    out.push(row(
-        "clusters",
-        Some(24.0),
-        Some(ids.len() as f64),
-        "P Methods",
-    ));
+    let ids: Vec<f64> = num("cluster")?.iter().flatten().copied().collect();
+    let g = if ids.is_empty() {
+        0
+    } else {
+        Clusters::from_numbers("cluster", &ids)?.n_clusters()
+    };
+    out.push(row("clusters", Some(24.0), Some(g as f64), "P Methods"));
     let ones = vec![Some(1.0); n];
     out.push(row(
         "participants, usual care",
@@ -207,6 +204,24 @@ pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
             ));
         }
     }
+    out.extend(follow_up_rows(&d)?);
+    Ok(out)
+}
+
+/// The follow-up rows of the report: the HbA1c denominators at 12 months, the primary analysis
+/// (CR1 by cluster) and the change in risk by arm.
+fn follow_up_rows(d: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
+    let num = |c: &str| d.numeric(c);
+    let arm = num("intervention")?;
+    let n = d.nrows();
+    let by_arm = |col: &[Option<f64>], i_arm: bool| -> Vec<f64> {
+        (0..n)
+            .filter(|&i| arm[i] == Some(f64::from(u8::from(i_arm))))
+            .filter_map(|i| col[i])
+            .collect()
+    };
+    let risk0 = num("risk_0")?;
+    let mut out = Vec::new();
     let h12 = num("hba1c_12")?;
     out.push(row(
         "with 12-month data, usual care",
@@ -223,7 +238,7 @@ pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
     // The primary analysis: risk at 12 months on arm and baseline risk, CR1 by cluster.
     let fit = ols("risk_12 ~ intervention + risk_0")
         .cluster("cluster")
-        .fit(&d)?;
+        .fit(d)?;
     let inf = fit.inference();
     if let Some(c) = inf.coef("intervention") {
         out.push(row(

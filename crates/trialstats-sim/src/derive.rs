@@ -99,11 +99,6 @@ pub fn derive(table: &DataTable) -> Result<Derived, SimError> {
     let duration = rd.num("duration")?;
     let afro = rd.num("afro_caribbean")?;
     let height = rd.num("height")?;
-    let phq9 = Phq9::default();
-    let dds4 = Dds::new(DdsVersion::Dds4);
-    let eq5d = Eq5d::new("eq5d3l_au_viney2011")?;
-    #[cfg(feature = "mmas8")]
-    let mmas8 = trialstats_instruments::Mmas8::default();
     for t in [0, 12] {
         let col = |s: &str| format!("{s}_{t}");
         let hba1c = rd.num(&col("hba1c"))?;
@@ -182,12 +177,30 @@ pub fn derive(table: &DataTable) -> Result<Derived, SimError> {
                 .map(|h| h.map(|h| f64::from(u8::from(h >= 8.5))))
                 .collect(),
         ));
-        // Instruments: each row scored or given a problem.
-        let mut score = |name: &str,
-                         cols: Vec<String>,
-                         f: RowScorer<'_>,
-                         outs: &[&str]|
-         -> Result<(), SimError> {
+        derive_instruments(&rd, t, &mut out, &mut problems)?;
+    }
+    let table = DataTable::new(table.source(), out)?;
+    Ok(Derived { table, problems })
+}
+
+/// Scores the instruments of month `t` row by row (PHQ-9, DDS-4, EQ-5D-3L with the Australian
+/// value set, MMAS-8 with the `mmas8` feature, SDSCA days), appending their columns to `out`; a
+/// row that cannot be scored gets missing values and a problem.
+fn derive_instruments(
+    rd: &Reader<'_>,
+    t: u32,
+    out: &mut Vec<Column>,
+    problems: &mut Vec<RowProblem>,
+) -> Result<(), SimError> {
+    let n = rd.t.nrows();
+    let phq9 = Phq9::default();
+    let dds4 = Dds::new(DdsVersion::Dds4);
+    let eq5d = Eq5d::new("eq5d3l_au_viney2011")?;
+    #[cfg(feature = "mmas8")]
+    let mmas8 = trialstats_instruments::Mmas8::default();
+    // Instruments: each row scored or given a problem.
+    let mut score =
+        |name: &str, cols: Vec<String>, f: RowScorer<'_>, outs: &[&str]| -> Result<(), SimError> {
             let data: Vec<Vec<Option<String>>> =
                 cols.iter().map(|c| rd.text(c)).collect::<Result<_, _>>()?;
             let mut values: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); outs.len()];
@@ -214,58 +227,56 @@ pub fn derive(table: &DataTable) -> Result<Derived, SimError> {
             }
             Ok(())
         };
-        let with_t = |cols: Vec<String>| cols.into_iter().map(|c| format!("{c}_{t}")).collect();
-        score(
-            "phq9",
-            with_t(phq9.columns()),
-            &|a| {
-                let s = phq9.score_answers(a)?;
-                Ok(vec![s.total, s.severity.map(|b| f64::from(b.code()))])
-            },
-            &["phq9_total", "phq9_cat"],
-        )?;
-        score(
-            "dds4",
-            with_t(dds4.columns()),
-            &|a| Ok(vec![dds4.score_answers(a)?.mean]),
-            &["dds4"],
-        )?;
-        score(
-            "eq5d",
-            with_t(eq5d.columns()),
-            &|a| Ok(vec![eq5d.score_answers(a)?.index]),
-            &["eq5d"],
-        )?;
-        #[cfg(feature = "mmas8")]
-        score(
-            "mmas8",
-            with_t(mmas8.columns()),
-            &|a| {
-                let s = mmas8.score_answers(a)?;
-                Ok(vec![s.score, s.category.map(|c| f64::from(c.code()))])
-            },
-            &["mmas8_score", "mmas8_cat"],
-        )?;
-        for (item, name) in [(3, "fv_days"), (6, "exercise_days"), (7, "bg_test_days")] {
-            let v = rd.num(&format!("sdsca{item}_{t}"))?;
-            for (i, x) in v.iter().enumerate() {
-                if let Some(x) = x {
-                    if !(0.0..=7.0).contains(x) || x.fract() != 0.0 {
-                        problems.push(RowProblem {
-                            row: i + 1,
-                            variable: format!("{name}_{t}"),
-                            message: format!("SDSCA item {item} = {x} is not 0–7 days"),
-                        });
-                    }
+    let with_t = |cols: Vec<String>| cols.into_iter().map(|c| format!("{c}_{t}")).collect();
+    score(
+        "phq9",
+        with_t(phq9.columns()),
+        &|a| {
+            let s = phq9.score_answers(a)?;
+            Ok(vec![s.total, s.severity.map(|b| f64::from(b.code()))])
+        },
+        &["phq9_total", "phq9_cat"],
+    )?;
+    score(
+        "dds4",
+        with_t(dds4.columns()),
+        &|a| Ok(vec![dds4.score_answers(a)?.mean]),
+        &["dds4"],
+    )?;
+    score(
+        "eq5d",
+        with_t(eq5d.columns()),
+        &|a| Ok(vec![eq5d.score_answers(a)?.index]),
+        &["eq5d"],
+    )?;
+    #[cfg(feature = "mmas8")]
+    score(
+        "mmas8",
+        with_t(mmas8.columns()),
+        &|a| {
+            let s = mmas8.score_answers(a)?;
+            Ok(vec![s.score, s.category.map(|c| f64::from(c.code()))])
+        },
+        &["mmas8_score", "mmas8_cat"],
+    )?;
+    for (item, name) in [(3, "fv_days"), (6, "exercise_days"), (7, "bg_test_days")] {
+        let v = rd.num(&format!("sdsca{item}_{t}"))?;
+        for (i, x) in v.iter().enumerate() {
+            if let Some(x) = x {
+                if !(0.0..=7.0).contains(x) || x.fract() != 0.0 {
+                    problems.push(RowProblem {
+                        row: i + 1,
+                        variable: format!("{name}_{t}"),
+                        message: format!("SDSCA item {item} = {x} is not 0–7 days"),
+                    });
                 }
             }
-            let clean = v
-                .iter()
-                .map(|x| x.filter(|x| (0.0..=7.0).contains(x) && x.fract() == 0.0))
-                .collect();
-            out.push(Column::numeric(&format!("{name}_{t}"), clean));
         }
+        let clean = v
+            .iter()
+            .map(|x| x.filter(|x| (0.0..=7.0).contains(x) && x.fract() == 0.0))
+            .collect();
+        out.push(Column::numeric(&format!("{name}_{t}"), clean));
     }
-    let table = DataTable::new(table.source(), out)?;
-    Ok(Derived { table, problems })
+    Ok(())
 }

@@ -146,6 +146,403 @@ fn cluster_sizes(n: usize, g: usize, lo: usize, hi: usize, rng: &mut Rng) -> Vec
     s
 }
 
+/// One participant's clinical values and latent traits at one visit.
+#[derive(Debug, Clone, Copy)]
+struct Visit {
+    hba1c: f64,
+    sbp: f64,
+    lratio: f64,
+    lhdl: f64,
+    ltg: f64,
+    weight: f64,
+    smoker: bool,
+    dep: f64,
+    dis: f64,
+    phys: f64,
+    adh: f64,
+    care: f64,
+    pa: bool,
+    avail: f64,
+    satis: f64,
+}
+
+/// What stays with a participant across visits: the arm (1 intervention) and the person-level
+/// errors of diastolic pressure and waist.
+#[derive(Debug, Clone, Copy)]
+struct Person {
+    arm: f64,
+    dbp_e0: f64,
+    waist_e0: f64,
+}
+
+/// Writes one visit (month `t`, observed or not) of one participant: the clinical measures and
+/// every survey item, each item possibly unanswered.
+fn write_visit(
+    cols: &mut Columns,
+    r: &mut Rng,
+    p: &SimParams,
+    (t, obs): (u32, bool),
+    person: &Person,
+    visit: &Visit,
+) {
+    let at12 = t == 12;
+    let v = |x: f64| obs.then_some(x);
+    let Visit {
+        hba1c,
+        sbp,
+        lratio,
+        lhdl,
+        ltg,
+        weight,
+        smoker,
+        dep,
+        dis,
+        phys,
+        adh,
+        care,
+        pa,
+        avail,
+        satis,
+    } = *visit;
+    let Person {
+        arm: a,
+        dbp_e0,
+        waist_e0,
+    } = *person;
+    let hdl = lhdl.exp();
+    let tc = lratio.exp() * hdl;
+    let tg = ltg.exp();
+    let ldl = (tc - hdl - tg / 2.2).max(0.5);
+    let dbp = 20.0 + 0.42 * sbp + dbp_e0 + if at12 { 3.0 * r.normal() } else { 0.0 };
+    let waist = 45.0 + 0.65 * weight + waist_e0 + if at12 { 2.0 * r.normal() } else { 0.0 };
+    cols.num(&format!("smoker_{t}"), v(f64::from(u8::from(smoker))));
+    cols.num(&format!("hba1c_{t}"), v(round_to(hba1c, 1)));
+    cols.num(&format!("sbp_{t}"), v(sbp.round()));
+    cols.num(&format!("dbp_{t}"), v(dbp.round()));
+    cols.num(&format!("tc_{t}"), v(round_to(tc, 1)));
+    cols.num(&format!("hdl_{t}"), v(round_to(hdl, 2)));
+    cols.num(&format!("ldl_{t}"), v(round_to(ldl, 1)));
+    cols.num(&format!("tg_{t}"), v(round_to(tg, 1)));
+    cols.num(&format!("weight_{t}"), v(round_to(weight, 1)));
+    cols.num(&format!("waist_{t}"), v(waist.round()));
+    // Survey items; each may be left unanswered.
+    let item = |r: &mut Rng, x: f64| (obs && r.uniform() >= p.item_nonresponse).then_some(x);
+    for k in 1..=9 {
+        let z = 0.8 * dep + 0.6 * r.normal();
+        let x = level(z, &[0.5, 1.3, 1.8]);
+        let x = item(r, x);
+        cols.num(&format!("phq{k}_{t}"), x);
+    }
+    for k in [14, 6, 16, 3] {
+        let z = 0.8 * dis + 0.6 * r.normal();
+        let x = 1.0 + level(z, &[-0.3, 0.5, 1.1, 1.6, 2.1]);
+        let x = item(r, x);
+        cols.num(&format!("dds{k}_{t}"), x);
+    }
+    for (name, t1, trait_) in [
+        ("mo", 0.385, phys),
+        ("sc", 1.4, phys),
+        ("ua", 0.67, phys),
+        ("pd", 0.0, phys),
+        ("ad", 0.52, dep),
+    ] {
+        let z = 0.7 * trait_ + 0.7 * r.normal();
+        let x = 1.0 + level(z, &[t1, t1 + 1.5]);
+        let x = item(r, x);
+        cols.num(&format!("{name}_{t}"), x);
+    }
+    let vas = (75.0 - 8.0 * phys - 5.0 * dep + 10.0 * r.normal()).clamp(0.0, 100.0);
+    let x = item(r, vas.round());
+    cols.num(&format!("eqvas_{t}"), x);
+    // MMAS-8: items 1–4, 6, 7 answered "no" when adherent, item 5 "yes".
+    for k in 1..=7 {
+        let c = [0.8, 1.2, 2.0, 1.4, 2.5, 1.6, 1.5][k - 1];
+        let adherent = r.uniform() < expit(c + 1.3 * adh);
+        let yes = if k == 5 { adherent } else { !adherent };
+        let ans = (obs && r.uniform() >= p.item_nonresponse)
+            .then(|| if yes { "yes" } else { "no" }.to_string());
+        cols.txt(&format!("mmas{k}_{t}"), ans);
+    }
+    let z8 = 1.3 * adh + 1.2 * r.normal();
+    let opt = 4 - level(z8, &[-2.2, -1.4, -0.6, 0.2]) as usize;
+    let ans = (obs && r.uniform() >= p.item_nonresponse)
+        .then(|| ["A", "B", "C", "D", "E"][opt].to_string());
+    cols.txt(&format!("mmas8_{t}"), ans);
+    // SDSCA days.
+    let means = [5.0, 4.8, 3.8, 2.5, 3.5, 2.2, 4.5, 3.8, 3.5, 1.5];
+    let effects = [
+        0.0,
+        0.0,
+        p.arm_effect_sdsca_days.0,
+        0.0,
+        0.0,
+        p.arm_effect_sdsca_days.1,
+        p.arm_effect_sdsca_days.2,
+        0.0,
+        0.0,
+        0.0,
+    ];
+    for k in 0..10 {
+        let shift = if at12 { a * effects[k] } else { 0.0 };
+        let days = (means[k] + shift + 1.6 * care + 1.4 * r.normal())
+            .round()
+            .clamp(0.0, 7.0);
+        let x = item(r, days);
+        cols.num(&format!("sdsca{}_{t}", k + 1), x);
+    }
+    let x = item(r, f64::from(u8::from(smoker)));
+    cols.num(&format!("sdsca11_{t}"), x);
+    let cigs = if smoker {
+        (5.0 + 15.0 * r.uniform()).round()
+    } else {
+        0.0
+    };
+    let x = item(r, cigs);
+    cols.num(&format!("sdsca12_{t}"), x);
+    cols.num(&format!("pa3_{t}"), v(f64::from(u8::from(pa))));
+    let x = item(r, 1.0 + level(avail, &[-1.5, -0.6, 0.3, 1.2]));
+    cols.num(&format!("support_avail_{t}"), x);
+    let x = item(r, 1.0 + level(satis, &[-1.5, -0.6, 0.3, 1.2]));
+    cols.num(&format!("support_satis_{t}"), x);
+}
+
+/// The person-level means of the clinical measures (by sex), to which the 12-month values
+/// regress.
+#[derive(Debug, Clone, Copy)]
+struct Means {
+    sbp: f64,
+    lratio: f64,
+    lhdl: f64,
+    ltg: f64,
+    weight: f64,
+}
+
+/// The 12-month visit from the baseline `b`: whether it is observed (dropout depends on baseline
+/// HbA1c), and the values (regression to the means `m` with stability ρ, the common change,
+/// the arm effects and the cluster effects `u`).
+fn follow_up(
+    r: &mut Rng,
+    p: &SimParams,
+    intervention: bool,
+    u: &[f64],
+    b: &Visit,
+    m: &Means,
+) -> (bool, Visit) {
+    let rho = p.stability;
+    let resid = (1.0 - rho * rho).sqrt();
+    let a = if intervention { 1.0 } else { 0.0 };
+    // 12-month follow-up.
+    let base_drop = if intervention {
+        p.dropout.1
+    } else {
+        p.dropout.0
+    };
+    let observed12 = r.uniform() >= expit(logit(base_drop) + 0.3 * (b.hba1c - 7.0));
+    let next = |x0: f64, mu: f64, sd: f64, shift: f64, uc: f64, r: &mut Rng| {
+        mu + rho * (x0 - mu) + resid * sd * (r.normal() + uc) + shift
+    };
+    let hba1c12 = next(
+        b.hba1c,
+        7.2,
+        1.0,
+        p.common_change.0 + a * p.arm_effect_clinical.0,
+        u[0],
+        r,
+    )
+    .max(4.5);
+    let sbp12 = next(
+        b.sbp,
+        m.sbp,
+        p.sbp.1,
+        p.common_change.1 + a * p.arm_effect_clinical.1,
+        u[1],
+        r,
+    );
+    // The ratio's and HDL's innovations are correlated as their levels are (−0.7).
+    let e_ratio = r.normal();
+    let lratio12 = m.lratio
+        + rho * (b.lratio - m.lratio)
+        + resid * p.tc_hdl.1 * (e_ratio + u[2])
+        + (p.common_change.2 + a * p.arm_effect_clinical.2) / 4.3;
+    let lhdl12 = m.lhdl
+        + rho * (b.lhdl - m.lhdl)
+        + resid * 0.22 * (-0.7 * e_ratio + 0.714 * r.normal() + u[3]);
+    let ltg12 = next(b.ltg, m.ltg, 0.45, -0.02, u[4], r);
+    let weight12 = next(
+        b.weight,
+        m.weight,
+        16.0,
+        p.common_change.3 + a * p.arm_effect_clinical.3,
+        u[5],
+        r,
+    );
+    let smoker12 = if b.smoker {
+        r.uniform() > 0.1
+    } else {
+        r.uniform() < 0.01
+    };
+    let dep12 = 0.7 * b.dep + 0.71 * r.normal() + 0.3 * u[6];
+    let dis12 = 0.7 * b.dis + 0.71 * r.normal();
+    let phys12 = 0.8 * b.phys + 0.6 * r.normal();
+    let adh_shift = a * p.arm_effect_mmas8_or.ln() / 1.7;
+    let adh12 = 0.7 * b.adh + 0.71 * r.normal() + adh_shift + 0.5 * u[7];
+    let care12 = 0.7 * b.care + 0.71 * r.normal() + 0.5 * u[8];
+    let pa12 = if b.pa {
+        r.uniform() < 0.9
+    } else {
+        let inc = if intervention {
+            p.physical_activity_increase.1
+        } else {
+            p.physical_activity_increase.0
+        };
+        // Keep the share's net increase: 10 % of the active stop, so more must start.
+        r.uniform() < (inc + 0.4 * 0.1) / 0.6
+    };
+    let avail12 = 0.6 * b.avail + 0.8 * r.normal() + a * p.arm_effect_support.0 / 0.9 + 0.5 * u[9];
+    let satis12 = 0.6 * b.satis + 0.8 * r.normal() + a * p.arm_effect_support.1 / 0.9 + 0.5 * u[10];
+    let follow_up = Visit {
+        hba1c: hba1c12,
+        sbp: sbp12,
+        lratio: lratio12,
+        lhdl: lhdl12,
+        ltg: ltg12,
+        weight: weight12,
+        smoker: smoker12,
+        dep: dep12,
+        dis: dis12,
+        phys: phys12,
+        adh: adh12,
+        care: care12,
+        pa: pa12,
+        avail: avail12,
+        satis: satis12,
+    };
+    (observed12, follow_up)
+}
+
+/// Simulates one participant (`who`: id, region, cluster, intervention arm) with the cluster's
+/// effects `u` on the 12-month changes, and writes both visits.
+fn participant(
+    cols: &mut Columns,
+    r: &mut Rng,
+    p: &SimParams,
+    (id, region, cluster, intervention): (u32, usize, usize, bool),
+    u: &[f64],
+) {
+    let a = if intervention { 1.0 } else { 0.0 };
+    cols.num("id", Some(f64::from(id)));
+    cols.num("region", Some(region as f64));
+    cols.num("cluster", Some(cluster as f64));
+    cols.txt(
+        "arm",
+        Some(
+            if intervention {
+                ARM_INTERVENTION
+            } else {
+                ARM_USUAL_CARE
+            }
+            .to_string(),
+        ),
+    );
+    let female = r.uniform() < p.female;
+    let fe = if female { 1.0 } else { 0.0 };
+    let age = loop {
+        let x = p.age.0 + p.age.1 * r.normal();
+        if (25.0..=75.0).contains(&x) {
+            break x.floor();
+        }
+    };
+    let med = if intervention {
+        p.duration_median.1
+    } else {
+        p.duration_median.0
+    };
+    let duration = (med.ln() + p.duration_sdlog * r.normal())
+        .exp()
+        .clamp(1.1, (age - 20.0).max(1.1));
+    cols.num("female", Some(fe));
+    cols.num("age", Some(age));
+    cols.num("duration", Some(round_to(duration, 1)));
+    cols.num(
+        "afro_caribbean",
+        Some(f64::from(u8::from(r.uniform() < p.afro_caribbean))),
+    );
+    cols.num(
+        "af",
+        Some(f64::from(u8::from(r.uniform() < p.atrial_fibrillation))),
+    );
+    let height = if female {
+        1.62 + 0.065 * r.normal()
+    } else {
+        1.75 + 0.07 * r.normal()
+    };
+    cols.num("height", Some(round_to(height, 2)));
+    let smoker0 = r.uniform() < p.smoker;
+    // Baseline clinical values.
+    let hba1c0 = if r.uniform() < p.hba1c_tail.0 {
+        8.0 + p.hba1c_tail.1 * -(1.0 - r.uniform()).ln() + 0.05
+    } else {
+        (p.hba1c_body.0 + p.hba1c_body.1 * r.normal()).clamp(4.8, 8.0)
+    };
+    let sbp_mu = p.sbp.0 - fe * p.sbp.2;
+    let sbp0 = sbp_mu + p.sbp.1 * r.normal();
+    let lr_mu = p.tc_hdl.0.ln() - fe * p.tc_hdl.2;
+    let z_ratio = r.normal();
+    let lratio0 = lr_mu + p.tc_hdl.1 * z_ratio;
+    // Low HDL goes with a high ratio (correlation −0.7 on the log scale), which keeps
+    // total cholesterol = ratio × HDL at a realistic spread (SD about 1 mmol/L).
+    let lhdl_mu = 1.1f64.ln() + 0.2 * fe;
+    let lhdl0 = lhdl_mu + 0.22 * (-0.7 * z_ratio + 0.714 * r.normal());
+    let ltg_mu = 1.6f64.ln();
+    let ltg0 = ltg_mu + 0.45 * r.normal();
+    let w_mu = if female { 80.0 } else { 92.0 };
+    let weight0 = w_mu + 16.0 * r.normal();
+    let dbp_e0 = 7.0 * r.normal();
+    let waist_e0 = 6.0 * r.normal();
+    // Latent traits at baseline.
+    let dep0 = r.normal();
+    let dis0 = 0.5 * dep0 + 0.87 * r.normal();
+    let phys0 = 0.3 * ((weight0 - w_mu) / 16.0) + 0.2 * ((age - 61.0) / 8.5) + 0.9 * r.normal();
+    let adh0 = r.normal();
+    let care0 = r.normal();
+    let pa0 = r.uniform() < 0.40;
+    let avail0 = r.normal();
+    let satis0 = 0.6 * avail0 + 0.8 * r.normal();
+    let baseline = Visit {
+        hba1c: hba1c0,
+        sbp: sbp0,
+        lratio: lratio0,
+        lhdl: lhdl0,
+        ltg: ltg0,
+        weight: weight0,
+        smoker: smoker0,
+        dep: dep0,
+        dis: dis0,
+        phys: phys0,
+        adh: adh0,
+        care: care0,
+        pa: pa0,
+        avail: avail0,
+        satis: satis0,
+    };
+    let means = Means {
+        sbp: sbp_mu,
+        lratio: lr_mu,
+        lhdl: lhdl_mu,
+        ltg: ltg_mu,
+        weight: w_mu,
+    };
+    let (observed12, follow_up) = follow_up(r, p, intervention, u, &baseline, &means);
+    let person = Person {
+        arm: a,
+        dbp_e0,
+        waist_e0,
+    };
+    for (t, obs, visit) in [(0, true, &baseline), (12, observed12, &follow_up)] {
+        write_visit(cols, r, p, (t, obs), &person, visit);
+    }
+}
+
 /// Simulates one trial.
 ///
 /// # Errors
@@ -194,10 +591,8 @@ pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, SimError> {
     let sizes_c = cluster_sizes(p.participants_per_arm, g_arm, lo, hi, r);
     let (mut ki, mut kc) = (0, 0);
     let mut cols = Columns::new();
-    let mut id = 0;
+    let mut id: u32 = 0;
     let icc_sd = (p.icc / (1.0 - p.icc)).sqrt();
-    let rho = p.stability;
-    let resid = (1.0 - rho * rho).sqrt();
     for &(region, cluster, intervention) in &clusters {
         let size = if intervention {
             ki += 1;
@@ -208,270 +603,9 @@ pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, SimError> {
         };
         // Cluster effects on the 12-month changes, in units of each measure's change SD.
         let u: Vec<f64> = (0..12).map(|_| icc_sd * r.normal()).collect();
-        let a = if intervention { 1.0 } else { 0.0 };
         for _ in 0..size {
             id += 1;
-            cols.num("id", Some(f64::from(id)));
-            cols.num("region", Some(region as f64));
-            cols.num("cluster", Some(cluster as f64));
-            cols.txt(
-                "arm",
-                Some(
-                    if intervention {
-                        ARM_INTERVENTION
-                    } else {
-                        ARM_USUAL_CARE
-                    }
-                    .to_string(),
-                ),
-            );
-            let female = r.uniform() < p.female;
-            let fe = if female { 1.0 } else { 0.0 };
-            let age = loop {
-                let x = p.age.0 + p.age.1 * r.normal();
-                if (25.0..=75.0).contains(&x) {
-                    break x.floor();
-                }
-            };
-            let med = if intervention {
-                p.duration_median.1
-            } else {
-                p.duration_median.0
-            };
-            let duration = (med.ln() + p.duration_sdlog * r.normal())
-                .exp()
-                .clamp(1.1, (age - 20.0).max(1.1));
-            cols.num("female", Some(fe));
-            cols.num("age", Some(age));
-            cols.num("duration", Some(round_to(duration, 1)));
-            cols.num(
-                "afro_caribbean",
-                Some(f64::from(u8::from(r.uniform() < p.afro_caribbean))),
-            );
-            cols.num(
-                "af",
-                Some(f64::from(u8::from(r.uniform() < p.atrial_fibrillation))),
-            );
-            let height = if female {
-                1.62 + 0.065 * r.normal()
-            } else {
-                1.75 + 0.07 * r.normal()
-            };
-            cols.num("height", Some(round_to(height, 2)));
-            let smoker0 = r.uniform() < p.smoker;
-            // Baseline clinical values.
-            let hba1c0 = if r.uniform() < p.hba1c_tail.0 {
-                8.0 + p.hba1c_tail.1 * -(1.0 - r.uniform()).ln() + 0.05
-            } else {
-                (p.hba1c_body.0 + p.hba1c_body.1 * r.normal()).clamp(4.8, 8.0)
-            };
-            let sbp_mu = p.sbp.0 - fe * p.sbp.2;
-            let sbp0 = sbp_mu + p.sbp.1 * r.normal();
-            let lr_mu = p.tc_hdl.0.ln() - fe * p.tc_hdl.2;
-            let z_ratio = r.normal();
-            let lratio0 = lr_mu + p.tc_hdl.1 * z_ratio;
-            // Low HDL goes with a high ratio (correlation −0.7 on the log scale), which keeps
-            // total cholesterol = ratio × HDL at a realistic spread (SD about 1 mmol/L).
-            let lhdl_mu = 1.1f64.ln() + 0.2 * fe;
-            let lhdl0 = lhdl_mu + 0.22 * (-0.7 * z_ratio + 0.714 * r.normal());
-            let ltg_mu = 1.6f64.ln();
-            let ltg0 = ltg_mu + 0.45 * r.normal();
-            let w_mu = if female { 80.0 } else { 92.0 };
-            let weight0 = w_mu + 16.0 * r.normal();
-            let dbp_e0 = 7.0 * r.normal();
-            let waist_e0 = 6.0 * r.normal();
-            // Latent traits at baseline.
-            let dep0 = r.normal();
-            let dis0 = 0.5 * dep0 + 0.87 * r.normal();
-            let phys0 =
-                0.3 * ((weight0 - w_mu) / 16.0) + 0.2 * ((age - 61.0) / 8.5) + 0.9 * r.normal();
-            let adh0 = r.normal();
-            let care0 = r.normal();
-            let pa0 = r.uniform() < 0.40;
-            let avail0 = r.normal();
-            let satis0 = 0.6 * avail0 + 0.8 * r.normal();
-            // 12-month follow-up.
-            let base_drop = if intervention {
-                p.dropout.1
-            } else {
-                p.dropout.0
-            };
-            let observed12 = r.uniform() >= expit(logit(base_drop) + 0.3 * (hba1c0 - 7.0));
-            let next = |x0: f64, mu: f64, sd: f64, shift: f64, uc: f64, r: &mut Rng| {
-                mu + rho * (x0 - mu) + resid * sd * (r.normal() + uc) + shift
-            };
-            let hba1c12 = next(
-                hba1c0,
-                7.2,
-                1.0,
-                p.common_change.0 + a * p.arm_effect_clinical.0,
-                u[0],
-                r,
-            )
-            .max(4.5);
-            let sbp12 = next(
-                sbp0,
-                sbp_mu,
-                p.sbp.1,
-                p.common_change.1 + a * p.arm_effect_clinical.1,
-                u[1],
-                r,
-            );
-            // The ratio's and HDL's innovations are correlated as their levels are (−0.7).
-            let e_ratio = r.normal();
-            let lratio12 = lr_mu
-                + rho * (lratio0 - lr_mu)
-                + resid * p.tc_hdl.1 * (e_ratio + u[2])
-                + (p.common_change.2 + a * p.arm_effect_clinical.2) / 4.3;
-            let lhdl12 = lhdl_mu
-                + rho * (lhdl0 - lhdl_mu)
-                + resid * 0.22 * (-0.7 * e_ratio + 0.714 * r.normal() + u[3]);
-            let ltg12 = next(ltg0, ltg_mu, 0.45, -0.02, u[4], r);
-            let weight12 = next(
-                weight0,
-                w_mu,
-                16.0,
-                p.common_change.3 + a * p.arm_effect_clinical.3,
-                u[5],
-                r,
-            );
-            let smoker12 = if smoker0 {
-                r.uniform() > 0.1
-            } else {
-                r.uniform() < 0.01
-            };
-            let dep12 = 0.7 * dep0 + 0.71 * r.normal() + 0.3 * u[6];
-            let dis12 = 0.7 * dis0 + 0.71 * r.normal();
-            let phys12 = 0.8 * phys0 + 0.6 * r.normal();
-            let adh_shift = a * p.arm_effect_mmas8_or.ln() / 1.7;
-            let adh12 = 0.7 * adh0 + 0.71 * r.normal() + adh_shift + 0.5 * u[7];
-            let care12 = 0.7 * care0 + 0.71 * r.normal() + 0.5 * u[8];
-            let pa12 = if pa0 {
-                r.uniform() < 0.9
-            } else {
-                let inc = if intervention {
-                    p.physical_activity_increase.1
-                } else {
-                    p.physical_activity_increase.0
-                };
-                // Keep the share's net increase: 10 % of the active stop, so more must start.
-                r.uniform() < (inc + 0.4 * 0.1) / 0.6
-            };
-            let avail12 =
-                0.6 * avail0 + 0.8 * r.normal() + a * p.arm_effect_support.0 / 0.9 + 0.5 * u[9];
-            let satis12 =
-                0.6 * satis0 + 0.8 * r.normal() + a * p.arm_effect_support.1 / 0.9 + 0.5 * u[10];
-            for (t, obs) in [(0, true), (12, observed12)] {
-                let at12 = t == 12;
-                let v = |x: f64| obs.then_some(x);
-                let (hba1c, sbp, lratio, lhdl, ltg, weight, smoker) = if at12 {
-                    (hba1c12, sbp12, lratio12, lhdl12, ltg12, weight12, smoker12)
-                } else {
-                    (hba1c0, sbp0, lratio0, lhdl0, ltg0, weight0, smoker0)
-                };
-                let hdl = lhdl.exp();
-                let tc = lratio.exp() * hdl;
-                let tg = ltg.exp();
-                let ldl = (tc - hdl - tg / 2.2).max(0.5);
-                let dbp = 20.0 + 0.42 * sbp + dbp_e0 + if at12 { 3.0 * r.normal() } else { 0.0 };
-                let waist =
-                    45.0 + 0.65 * weight + waist_e0 + if at12 { 2.0 * r.normal() } else { 0.0 };
-                cols.num(&format!("smoker_{t}"), v(f64::from(u8::from(smoker))));
-                cols.num(&format!("hba1c_{t}"), v(round_to(hba1c, 1)));
-                cols.num(&format!("sbp_{t}"), v(sbp.round()));
-                cols.num(&format!("dbp_{t}"), v(dbp.round()));
-                cols.num(&format!("tc_{t}"), v(round_to(tc, 1)));
-                cols.num(&format!("hdl_{t}"), v(round_to(hdl, 2)));
-                cols.num(&format!("ldl_{t}"), v(round_to(ldl, 1)));
-                cols.num(&format!("tg_{t}"), v(round_to(tg, 1)));
-                cols.num(&format!("weight_{t}"), v(round_to(weight, 1)));
-                cols.num(&format!("waist_{t}"), v(waist.round()));
-                let (dep, dis, phys, adh, care, pa, avail, satis) = if at12 {
-                    (dep12, dis12, phys12, adh12, care12, pa12, avail12, satis12)
-                } else {
-                    (dep0, dis0, phys0, adh0, care0, pa0, avail0, satis0)
-                };
-                // Survey items; each may be left unanswered.
-                let item =
-                    |r: &mut Rng, x: f64| (obs && r.uniform() >= p.item_nonresponse).then_some(x);
-                for k in 1..=9 {
-                    let z = 0.8 * dep + 0.6 * r.normal();
-                    let x = level(z, &[0.5, 1.3, 1.8]);
-                    let x = item(r, x);
-                    cols.num(&format!("phq{k}_{t}"), x);
-                }
-                for k in [14, 6, 16, 3] {
-                    let z = 0.8 * dis + 0.6 * r.normal();
-                    let x = 1.0 + level(z, &[-0.3, 0.5, 1.1, 1.6, 2.1]);
-                    let x = item(r, x);
-                    cols.num(&format!("dds{k}_{t}"), x);
-                }
-                for (name, t1, trait_) in [
-                    ("mo", 0.385, phys),
-                    ("sc", 1.4, phys),
-                    ("ua", 0.67, phys),
-                    ("pd", 0.0, phys),
-                    ("ad", 0.52, dep),
-                ] {
-                    let z = 0.7 * trait_ + 0.7 * r.normal();
-                    let x = 1.0 + level(z, &[t1, t1 + 1.5]);
-                    let x = item(r, x);
-                    cols.num(&format!("{name}_{t}"), x);
-                }
-                let vas = (75.0 - 8.0 * phys - 5.0 * dep + 10.0 * r.normal()).clamp(0.0, 100.0);
-                let x = item(r, vas.round());
-                cols.num(&format!("eqvas_{t}"), x);
-                // MMAS-8: items 1–4, 6, 7 answered "no" when adherent, item 5 "yes".
-                for k in 1..=7 {
-                    let c = [0.8, 1.2, 2.0, 1.4, 2.5, 1.6, 1.5][k - 1];
-                    let adherent = r.uniform() < expit(c + 1.3 * adh);
-                    let yes = if k == 5 { adherent } else { !adherent };
-                    let ans = (obs && r.uniform() >= p.item_nonresponse)
-                        .then(|| if yes { "yes" } else { "no" }.to_string());
-                    cols.txt(&format!("mmas{k}_{t}"), ans);
-                }
-                let z8 = 1.3 * adh + 1.2 * r.normal();
-                let opt = 4 - level(z8, &[-2.2, -1.4, -0.6, 0.2]) as usize;
-                let ans = (obs && r.uniform() >= p.item_nonresponse)
-                    .then(|| ["A", "B", "C", "D", "E"][opt].to_string());
-                cols.txt(&format!("mmas8_{t}"), ans);
-                // SDSCA days.
-                let means = [5.0, 4.8, 3.8, 2.5, 3.5, 2.2, 4.5, 3.8, 3.5, 1.5];
-                let effects = [
-                    0.0,
-                    0.0,
-                    p.arm_effect_sdsca_days.0,
-                    0.0,
-                    0.0,
-                    p.arm_effect_sdsca_days.1,
-                    p.arm_effect_sdsca_days.2,
-                    0.0,
-                    0.0,
-                    0.0,
-                ];
-                for k in 0..10 {
-                    let shift = if at12 { a * effects[k] } else { 0.0 };
-                    let days = (means[k] + shift + 1.6 * care + 1.4 * r.normal())
-                        .round()
-                        .clamp(0.0, 7.0);
-                    let x = item(r, days);
-                    cols.num(&format!("sdsca{}_{t}", k + 1), x);
-                }
-                let x = item(r, f64::from(u8::from(smoker)));
-                cols.num(&format!("sdsca11_{t}"), x);
-                let cigs = if smoker {
-                    (5.0 + 15.0 * r.uniform()).round()
-                } else {
-                    0.0
-                };
-                let x = item(r, cigs);
-                cols.num(&format!("sdsca12_{t}"), x);
-                cols.num(&format!("pa3_{t}"), v(f64::from(u8::from(pa))));
-                let x = item(r, 1.0 + level(avail, &[-1.5, -0.6, 0.3, 1.2]));
-                cols.num(&format!("support_avail_{t}"), x);
-                let x = item(r, 1.0 + level(satis, &[-1.5, -0.6, 0.3, 1.2]));
-                cols.num(&format!("support_satis_{t}"), x);
-            }
+            participant(&mut cols, r, p, (id, region, cluster, intervention), &u);
         }
     }
     let table = cols.into_table(&format!("simulated trial (seed {seed})"))?;
