@@ -241,8 +241,20 @@ fn design(
 
 /// Parses `--level`: a confidence level strictly between 0 and 1 (clap reports the error with
 /// the option's name, exit code 2).
-pub fn parse_level(s: &str) -> Result<trialstats_core::Level, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    trialstats_core::Level::new(v)
-        .map_err(|_| format!("the confidence level must be between 0 and 1 (e.g. 0.95), not {s}"))
+pub fn parse_level(s: &str) -> Result<trialstats_core::Level, LevelArgError> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| LevelArgError::NotANumber(s.to_owned()))?;
+    trialstats_core::Level::new(v).map_err(|_| LevelArgError::OutOfRange(s.to_owned()))
+}
+
+/// Why a `--level` value was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LevelArgError {
+    /// Not a number.
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    /// Not strictly between 0 and 1.
+    #[error("the confidence level must be between 0 and 1 (e.g. 0.95), not {0}")]
+    OutOfRange(String),
 }
