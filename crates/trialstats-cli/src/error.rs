@@ -35,6 +35,9 @@ pub enum CliError {
         /// The operating system's message.
         message: String,
     },
+    /// The UKPDS inputs could not be evaluated as a batch (exit code 1).
+    #[error(transparent)]
+    Ukpds(#[from] trialstats_ukpds::UkpdsError),
     /// An instrument setting is invalid, e.g. an unknown value set (exit code 1).
     #[error(transparent)]
     Score(#[from] trialstats_instruments::ScoreError),
@@ -134,6 +137,7 @@ impl CliError {
             | CliError::Test(_)
             | CliError::Pool(_)
             | CliError::Score(_)
+            | CliError::Ukpds(_)
             | CliError::Paper(_)
             | CliError::MissingColumns { .. }
             | CliError::GroupLevels { .. }

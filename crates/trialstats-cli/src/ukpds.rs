@@ -80,7 +80,7 @@ pub fn run(args: &UkpdsArgs, format: Format) -> Result<String, CliError> {
         tc_hdl: &ratio,
         af: &af,
     };
-    let results = evaluate_batch(&input, equation, args.horizon);
+    let results = evaluate_batch(&input, equation, args.horizon)?;
     let names = table.names();
     Ok(match format {
         Format::Json => {

@@ -242,7 +242,8 @@ pub enum Alternative {
 /// Upper tail of the χ² distribution with `df` degrees of freedom, P(X > x).
 ///
 /// # Errors
-/// [`InputError::OutOfRange`] if `df` is not positive or `x` is NaN.
+/// [`InputError::OutOfRange`] if `df` is not positive and finite; [`InputError::NonFinite`] if
+/// `x` is NaN.
 ///
 /// # Examples
 /// ```
@@ -257,6 +258,15 @@ pub enum Alternative {
 /// ```
 pub fn chisq_sf(x: f64, df: f64) -> Result<f64, InputError> {
     check_df("df", df)?;
+    if df.is_infinite() {
+        // χ²_ν/ν → 1: no finite statistic is in the upper tail of a χ² with infinite df (R's
+        // pchisq gives NaN there); an error says so rather than a NaN or a panic.
+        return Err(InputError::OutOfRange {
+            field: "df".into(),
+            value: df,
+            expected: "finite (a χ² with infinite df has no finite tail)".into(),
+        });
+    }
     if x.is_nan() {
         return Err(InputError::NonFinite {
             field: "statistic".into(),
@@ -274,7 +284,8 @@ pub fn chisq_sf(x: f64, df: f64) -> Result<f64, InputError> {
 /// Upper tail of the F distribution with (`d1`, `d2`) degrees of freedom, P(X > x).
 ///
 /// # Errors
-/// [`InputError::OutOfRange`] if a df is not positive or `x` is NaN.
+/// [`InputError::OutOfRange`] if a df is not positive; [`InputError::NonFinite`] if `x` is NaN.
+/// An infinite df gives the limiting distribution (F(d1, ∞) = χ²_{d1}/d1, as R's `pf`).
 ///
 /// # Examples
 /// ```
@@ -298,7 +309,15 @@ pub fn f_sf(x: f64, d1: f64, d2: f64) -> Result<f64, InputError> {
     if x <= 0.0 {
         return Ok(1.0);
     }
-    let d = FisherSnedecor::new(d1, d2).map_err(|_| out_of_range("df", d1))?;
+    // The limits as R's pf takes them: F(d1, ∞) = χ²_{d1}/d1, F(∞, d2) = d2/χ²_{d2}, and F(∞, ∞)
+    // the point mass at 1.
+    match (d1.is_infinite(), d2.is_infinite()) {
+        (false, true) => return chisq_sf(x * d1, d1),
+        (true, false) => return Ok(1.0 - chisq_sf(d2 / x, d2)?),
+        (true, true) => return Ok(if x < 1.0 { 1.0 } else { 0.0 }),
+        (false, false) => {}
+    }
+    let d = FisherSnedecor::new(d1, d2).map_err(|_| out_of_range("df1, df2", d1))?;
     Ok(d.sf(x))
 }
 
@@ -881,5 +900,19 @@ mod tests {
         assert!(Reference::Normal.quantile(1.0).is_err());
         assert!(Reference::Normal.sf(f64::NAN).is_err());
         assert!(chisq_sf(1.0, -1.0).is_err());
+    }
+
+    #[test]
+    fn infinite_df_give_limits_or_errors_never_a_panic() {
+        // Found by the doc-example review: chisq_sf(x, ∞) panicked inside statrs.
+        assert!(chisq_sf(3.0, f64::INFINITY).is_err());
+        // R: pf(1, 2, Inf, lower.tail = FALSE) = exp(-1) = 0.36787944117144233
+        let p = f_sf(1.0, 2.0, f64::INFINITY).unwrap_or(f64::NAN);
+        assert!((p - 0.36787944117144233).abs() < 1e-15, "{p}");
+        // R 4.2.2: pf(2, Inf, 5, lower.tail = FALSE) = 0.22350492887667725
+        let p = f_sf(2.0, f64::INFINITY, 5.0).unwrap_or(f64::NAN);
+        assert!((p - 0.22350492887667725).abs() < 1e-13, "{p}");
+        assert_eq!(f_sf(0.5, f64::INFINITY, f64::INFINITY).ok(), Some(1.0));
+        assert_eq!(f_sf(1.5, f64::INFINITY, f64::INFINITY).ok(), Some(0.0));
     }
 }

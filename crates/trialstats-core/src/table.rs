@@ -343,6 +343,9 @@ pub fn csv_field(s: &str) -> String {
 /// assert_eq!(fmt_num(0.029675, 3), "0.0297");
 /// assert_eq!(fmt_num(1.5e-7, 3), "1.50e-7");
 /// assert_eq!(fmt_num(f64::NEG_INFINITY, 3), "-Inf");
+/// // Rounding that reaches the next power of ten keeps `sig` digits.
+/// assert_eq!(fmt_num(9.99996, 5), "10.000");
+/// assert_eq!(fmt_num(9_999_999.6, 3), "1.00e7");
 /// ```
 pub fn fmt_num(x: f64, sig: usize) -> String {
     if x.is_nan() {
@@ -355,7 +358,12 @@ pub fn fmt_num(x: f64, sig: usize) -> String {
         return "0".into();
     }
     let sig = sig.max(1);
-    let e = x.abs().log10().floor() as i32;
+    // The exponent after rounding to `sig` digits (9.99996 to 5 digits is 10.000, exponent 1).
+    let sci = format!("{x:.*e}", sig - 1);
+    let e: i32 = sci
+        .rsplit_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or_else(|| x.abs().log10().floor() as i32);
     if (-4..7).contains(&e) {
         let decimals = (sig as i32 - 1 - e).max(0) as usize;
         format!("{x:.decimals$}")

@@ -59,7 +59,8 @@ fn ols_is_the_estimator_called_directly_and_matches_stata() {
         .check("V(x)", fit.inference().vcov[(1, 1)], 0.00255993)
         .unwrap();
     assert_eq!(fit.coef("x").unwrap().df, Some(499.0));
-    assert_eq!((fit.nobs(), fit.df_complete()), (5000, 499.0));
+    assert_eq!(fit.nobs(), 5000);
+    assert_eq!(fit.df_complete().to_bits(), 499.0f64.to_bits());
 }
 
 #[test]
@@ -150,7 +151,7 @@ fn logit_with_cr1_matches_r_sandwich() {
         )
         .unwrap();
     assert!(inf.coefficients.iter().all(|c| c.df.is_none()));
-    assert_eq!(fit.df_complete(), f64::INFINITY);
+    assert!(fit.df_complete().is_infinite());
 }
 
 #[test]

@@ -8,7 +8,7 @@ use trialstats_sandwich::SandwichError;
 /// # Examples
 /// ```
 /// use trialstats_core::{Clusters, nalgebra::DMatrix};
-/// use trialstats_robust::{Ols, RobustError, WildClusterBootstrap};
+/// use trialstats_robust::{Ols, RobustError, SandwichError, WildClusterBootstrap};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// // A regression of y on arm and base (18 rows, 6 sites; see [`crate::WildClusterBootstrap::test`]).
 /// # // 6 sites of 3 participants, arms alternating by site (R: site <- rep(1:6, each = 3);
@@ -20,10 +20,10 @@ use trialstats_sandwich::SandwichError;
 /// # let site = Clusters::from_labels("site", &(0..18).map(|i| i / 3).collect::<Vec<_>>())?;
 /// let boot = WildClusterBootstrap::default();
 /// let e = boot.test(&fit, &site, "age");
-/// assert!(matches!(e, Err(RobustError::UnknownTerm { ref term, .. }) if term == "age"));
+/// assert!(matches!(e, Err(RobustError::Sandwich(SandwichError::UnknownTerm { ref term, .. })) if term == "age"));
 /// let one = Clusters::from_labels("site", &[0; 18])?;
 /// let e = boot.test(&fit, &one, "arm");
-/// assert!(matches!(e, Err(RobustError::TooFewClusters { got: 1, .. })));
+/// assert!(matches!(e, Err(RobustError::Sandwich(SandwichError::TooFewClusters { got: 1, .. }))));
 /// // A constant outcome is refused before fitting.
 /// assert!(matches!(Ols::new(&x, &[1.0; 18])?.fit(), Err(RobustError::ConstantResponse { n: 18, .. })));
 /// # Ok(()) }
@@ -37,14 +37,6 @@ pub enum RobustError {
     /// A linear-algebra failure: an aliased design column (named), a singular matrix.
     #[error(transparent)]
     Linalg(#[from] LinalgError),
-    /// Cluster-robust covariance needs at least two clusters.
-    #[error("cluster-robust covariance needs at least 2 clusters; `{name}` has {got}")]
-    TooFewClusters {
-        /// The clustering variable.
-        name: String,
-        /// Its number of clusters.
-        got: usize,
-    },
     /// More parameters than observations (or exactly as many: no residual degrees of freedom).
     #[error(
         "{nobs} observations cannot estimate {k} coefficients with residual degrees of freedom left"
@@ -97,18 +89,6 @@ pub enum RobustError {
         model: String,
         /// The optimiser's report.
         convergence: Convergence,
-    },
-    /// A term named in a test or a bootstrap is not a parameter of the model.
-    #[error(
-        "`{}` is not a term of the model; its terms are {}",
-        trialstats_core::error::clip(term),
-        trialstats_core::error::clip_list(available)
-    )]
-    UnknownTerm {
-        /// The term asked for.
-        term: String,
-        /// The model's terms.
-        available: Vec<String>,
     },
     /// A covariance could not be computed.
     #[error(transparent)]

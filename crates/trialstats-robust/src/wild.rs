@@ -37,7 +37,7 @@ use trialstats_core::{Clusters, InputError, Level};
 
 use crate::error::RobustError;
 use crate::ols::OlsFit;
-use trialstats_sandwich::EstimatingEquations;
+use trialstats_sandwich::{EstimatingEquations, SandwichError};
 
 /// Relative tolerance for |t*| ≥ |t| (see the module docs).
 pub const TIE_TOLERANCE: f64 = 1e-12;
@@ -235,8 +235,8 @@ impl WildClusterBootstrap {
     /// Tests H₀: β_term = `null` for a fitted OLS model with clusters `clusters`.
     ///
     /// # Errors
-    /// [`RobustError::UnknownTerm`]; [`InputError::OutOfRange`] if `reps` < 1 or beyond
-    /// [`MAX_REPS`] (or [`MAX_DRAWS`] draws) when drawn; [`RobustError::TooFewClusters`]; [`InputError::Length`] if the clusters do
+    /// [`SandwichError::UnknownTerm`]; [`InputError::OutOfRange`] if `reps` < 1 or beyond
+    /// [`MAX_REPS`] (or [`MAX_DRAWS`] draws) when drawn; [`SandwichError::TooFewClusters`]; [`InputError::Length`] if the clusters do
     /// not match the fit.
     ///
     /// # Examples
@@ -391,14 +391,12 @@ impl WildClusterBootstrap {
         clusters: &Clusters,
         term: &str,
     ) -> Result<(usize, usize), RobustError> {
-        let j =
-            fit.names()
-                .iter()
-                .position(|n| n == term)
-                .ok_or_else(|| RobustError::UnknownTerm {
-                    term: term.to_owned(),
-                    available: fit.names().to_vec(),
-                })?;
+        let j = fit.names().iter().position(|n| n == term).ok_or_else(|| {
+            SandwichError::UnknownTerm {
+                term: term.to_owned(),
+                available: fit.names().to_vec(),
+            }
+        })?;
         if self.reps < 1 {
             return Err(InputError::OutOfRange {
                 field: "reps".into(),
@@ -425,10 +423,11 @@ impl WildClusterBootstrap {
             .into());
         }
         if g < 2 {
-            return Err(RobustError::TooFewClusters {
+            return Err(SandwichError::TooFewClusters {
                 name: clusters.name().to_owned(),
                 got: g,
-            });
+            }
+            .into());
         }
         Ok((j, g))
     }

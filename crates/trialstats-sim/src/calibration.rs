@@ -67,6 +67,16 @@ fn median(v: &mut [f64]) -> Option<f64> {
     })
 }
 
+/// The values of `col` in one arm (`arm` holds 0/1), missing values left out.
+fn values_in_arm(col: &[Option<f64>], arm: &[Option<f64>], intervention: bool) -> Vec<f64> {
+    let code = f64::from(u8::from(intervention));
+    col.iter()
+        .zip(arm)
+        .filter(|(_, a)| **a == Some(code))
+        .filter_map(|(v, _)| *v)
+        .collect()
+}
+
 /// Computes the report.
 ///
 /// # Errors
@@ -95,12 +105,7 @@ pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
     let num = |c: &str| d.numeric(c);
     let arm = num("intervention")?;
     let n = d.nrows();
-    let by_arm = |col: &[Option<f64>], i_arm: bool| -> Vec<f64> {
-        (0..n)
-            .filter(|&i| arm[i] == Some(f64::from(u8::from(i_arm))))
-            .filter_map(|i| col[i])
-            .collect()
-    };
+    let by_arm = |col: &[Option<f64>], i_arm: bool| values_in_arm(col, arm, i_arm);
     let mut out = Vec::new();
     let ids: Vec<f64> = num("cluster")?.iter().flatten().copied().collect();
     let g = if ids.is_empty() {
@@ -214,12 +219,7 @@ fn follow_up_rows(d: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
     let num = |c: &str| d.numeric(c);
     let arm = num("intervention")?;
     let n = d.nrows();
-    let by_arm = |col: &[Option<f64>], i_arm: bool| -> Vec<f64> {
-        (0..n)
-            .filter(|&i| arm[i] == Some(f64::from(u8::from(i_arm))))
-            .filter_map(|i| col[i])
-            .collect()
-    };
+    let by_arm = |col: &[Option<f64>], i_arm: bool| values_in_arm(col, arm, i_arm);
     let risk0 = num("risk_0")?;
     let mut out = Vec::new();
     let h12 = num("hba1c_12")?;

@@ -29,11 +29,17 @@ pub struct BatchInput<'a> {
 }
 
 /// Evaluates `equation` at `horizon` for every row; a row that cannot be evaluated gets its error
-/// (naming the field and value) and the others go on.
+/// (naming the field and value) and the others go on. Every column has one value per person
+/// (the length of `age_at_diagnosis`), or none at all for a column the equation does not need.
+///
+/// # Errors
+/// [`UkpdsError::Length`] naming a column of another length (a shorter column would otherwise
+/// read as missing values, a longer one be cut silently).
 ///
 /// # Examples
 /// ```
 /// use trialstats_ukpds::{evaluate_batch, BatchInput, Equation, UkpdsError};
+/// # fn main() -> Result<(), UkpdsError> {
 /// // Row 1 is the spec §2 worked example (reference 20-year CHD risk 0.3263); row 2 has no HbA1c.
 /// let (age, zero) = ([Some(45.0), Some(45.0)], [Some(0.0), Some(0.0)]);
 /// let input = BatchInput {
@@ -47,17 +53,39 @@ pub struct BatchInput<'a> {
 ///     tc_hdl: &[Some(4.9), Some(4.9)],
 ///     af: &[], // only the stroke equation needs it
 /// };
-/// let out = evaluate_batch(&input, Equation::Chd, 20.0);
+/// let out = evaluate_batch(&input, Equation::Chd, 20.0)?;
 /// assert!(matches!(&out[0], Ok(r) if (r.risk - 0.3263).abs() < 5e-5));
 /// assert_eq!(out[1], Err(UkpdsError::Missing { field: "hba1c" }));
+/// // A column of another length is refused, naming it.
+/// let short = BatchInput { sbp: &[Some(160.0)], ..input };
+/// assert!(matches!(evaluate_batch(&short, Equation::Chd, 20.0), Err(UkpdsError::Length { field: "sbp", .. })));
+/// # Ok(()) }
 /// ```
 pub fn evaluate_batch(
     input: &BatchInput<'_>,
     equation: Equation,
     horizon: f64,
-) -> Vec<Result<Risk, UkpdsError>> {
+) -> Result<Vec<Result<Risk, UkpdsError>>, UkpdsError> {
     let n = input.age_at_diagnosis.len();
-    (0..n)
+    for (field, col) in [
+        ("duration", input.duration),
+        ("female", input.female),
+        ("afro_caribbean", input.afro_caribbean),
+        ("smoker", input.smoker),
+        ("hba1c", input.hba1c),
+        ("sbp", input.sbp),
+        ("tc_hdl", input.tc_hdl),
+        ("af", input.af),
+    ] {
+        if !col.is_empty() && col.len() != n {
+            return Err(UkpdsError::Length {
+                field,
+                got: col.len(),
+                expected: n,
+            });
+        }
+    }
+    Ok((0..n)
         .map(|i| {
             let get = |field: &'static str,
                        col: &[Option<f64>],
@@ -85,5 +113,5 @@ pub fn evaluate_batch(
             .build()?;
             equation.risk(&profile, horizon)
         })
-        .collect()
+        .collect())
 }

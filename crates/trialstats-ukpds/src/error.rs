@@ -47,4 +47,14 @@ pub enum UkpdsError {
         /// The input.
         field: &'static str,
     },
+    /// A column of a batch has neither one value per person nor none at all.
+    #[error("`{field}` has {got} values but `age_at_diagnosis` has {expected}")]
+    Length {
+        /// The column.
+        field: &'static str,
+        /// Its length.
+        got: usize,
+        /// The number of people.
+        expected: usize,
+    },
 }

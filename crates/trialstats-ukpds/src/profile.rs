@@ -52,7 +52,8 @@ impl Hba1c {
     /// From IFCC mmol/mol: % = 0.09148 · mmol/mol + 2.152 (the IFCC–NGSP master equation).
     ///
     /// # Errors
-    /// As [`Hba1c::percent`] after conversion.
+    /// [`UkpdsError::NonFinite`]; [`UkpdsError::OutOfRange`] for a value whose percentage would
+    /// be outside 2–25 %, quoted in mmol/mol.
     ///
     /// # Examples
     /// ```
@@ -62,11 +63,23 @@ impl Hba1c {
     /// let h = Hba1c::mmol_per_mol(53.0)?;
     /// assert!((h.percent_value() - 7.00044).abs() < 1e-12);
     /// assert!(Hba1c::mmol_per_mol(f64::NAN).is_err());
+    /// // Out of range: the message names the value in mmol/mol, as given.
+    /// let e = Hba1c::mmol_per_mol(300.0).unwrap_err().to_string();
+    /// assert!(e.contains("300") && e.contains("mmol/mol"), "{e}");
     /// # Ok(()) }
     /// ```
     pub fn mmol_per_mol(x: f64) -> Result<Self, UkpdsError> {
         finite("hba1c", x)?;
-        Self::percent(0.09148 * x + 2.152)
+        let percent = 0.09148 * x + 2.152;
+        if !(2.0..=25.0).contains(&percent) {
+            // The message quotes the value as given, in its unit.
+            return Err(UkpdsError::OutOfRange {
+                field: "hba1c (mmol/mol)",
+                value: x,
+                expected: "0 to 249 mmol/mol (IFCC; 2 to 25 % NGSP)",
+            });
+        }
+        Ok(Self(percent))
     }
 
     /// The value in %.

@@ -359,7 +359,7 @@ fn batch_keeps_going_past_bad_rows() {
         tc_hdl: &ratio,
         af: &[],
     };
-    let out = evaluate_batch(&input, Equation::Chd, 20.0);
+    let out = evaluate_batch(&input, Equation::Chd, 20.0).unwrap();
     assert!((out[0].as_ref().unwrap().risk - 0.3263).abs() < 5e-5);
     assert!(matches!(
         out[1],
@@ -367,6 +367,6 @@ fn batch_keeps_going_past_bad_rows() {
     ));
     assert_eq!(out[2], Err(UkpdsError::Missing { field: "hba1c" }));
     // The stroke equation needs `af`.
-    let out = evaluate_batch(&input, Equation::Stroke, 5.0);
+    let out = evaluate_batch(&input, Equation::Stroke, 5.0).unwrap();
     assert_eq!(out[0], Err(UkpdsError::Missing { field: "af" }));
 }
