@@ -1,13 +1,13 @@
 //! The subcommands. Each reads its input, makes one library call and renders the result.
 
-use std::fs::File;
-use std::io::BufReader;
-
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 use trialstats_core::Table;
 use trialstats_core::table::{Align, fmt_num};
-use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame, datasets};
+use trialstats_data::{
+    DataError, DataTable, DecimalMark, Formula, FrameOptions, ModelFrame, ReadOptions,
+    TextEncoding, datasets,
+};
 
 use crate::error::CliError;
 use crate::output::{Format, render_json, render_table};
@@ -132,12 +132,83 @@ fn dataset(name: DatasetName, format: Format) -> Result<String, CliError> {
 
 /// Reads a CSV file into a table named after the path.
 pub fn read_table(path: &str) -> Result<DataTable, CliError> {
-    let file = File::open(path).map_err(|e| CliError::Io {
-        action: "read",
-        path: path.to_owned(),
-        message: e.to_string(),
-    })?;
-    Ok(DataTable::from_csv_reader(path, BufReader::new(file))?)
+    let options = READ_OPTIONS.get().cloned().unwrap_or_default();
+    match DataTable::read(std::path::Path::new(path), &options) {
+        Ok(t) => Ok(t),
+        // The file's own name in the message, as given.
+        Err(DataError::Io { message, .. }) => Err(CliError::Io {
+            action: "read",
+            path: path.to_owned(),
+            message,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How every `--data` file is read (set once from the global options).
+static READ_OPTIONS: std::sync::OnceLock<ReadOptions> = std::sync::OnceLock::new();
+
+/// Options of every subcommand for reading `--data`: missing-value codes, CSV dialects and the
+/// sheet of a spreadsheet.
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    /// Further values that mean missing in --data, comma-separated (e.g. --na -999,-99); an
+    /// empty cell, NA and a lone . are always missing.
+    #[arg(long, global = true, value_delimiter = ',', allow_hyphen_values = true)]
+    pub na: Vec<String>,
+    /// The decimal mark of a text --data file: point (1.5) or comma (1,5; fields then separated
+    /// by ; or tab).
+    #[arg(long, global = true, value_enum, default_value_t = DecimalArg::Point)]
+    pub decimal: DecimalArg,
+    /// The encoding of a text --data file: utf-8 (default) or latin1.
+    #[arg(long, global = true, default_value = "utf-8")]
+    pub encoding: String,
+    /// The field delimiter of a text --data file (detected when not given): a character, or tab.
+    #[arg(long, global = true)]
+    pub delimiter: Option<String>,
+    /// The sheet of a spreadsheet --data file (the first when not given).
+    #[arg(long, global = true)]
+    pub sheet: Option<String>,
+}
+
+/// The decimal mark option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DecimalArg {
+    /// 1.5
+    Point,
+    /// 1,5
+    Comma,
+}
+
+/// Checks the reading options and keeps them for every `--data` file.
+///
+/// # Errors
+/// [`CliError::Usage`] for a delimiter that is not one character; [`CliError::Data`] for an
+/// unknown encoding.
+pub fn set_read_options(args: &ReadArgs) -> Result<(), CliError> {
+    let delimiter = match args.delimiter.as_deref() {
+        None => None,
+        Some("tab" | "\\t") => Some(b'\t'),
+        Some(d) if d.len() == 1 => d.bytes().next(),
+        Some(d) => {
+            return Err(CliError::Usage(format!(
+                "--delimiter takes one character (or tab), not `{d}`"
+            )));
+        }
+    };
+    let options = ReadOptions {
+        format: None,
+        delimiter,
+        decimal: match args.decimal {
+            DecimalArg::Point => DecimalMark::Point,
+            DecimalArg::Comma => DecimalMark::Comma,
+        },
+        encoding: TextEncoding::parse(&args.encoding)?,
+        na: args.na.clone(),
+        sheet: args.sheet.clone(),
+    };
+    let _ = READ_OPTIONS.set(options);
+    Ok(())
 }
 
 fn design(

@@ -42,6 +42,8 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     format: Format,
+    #[command(flatten)]
+    read: commands::ReadArgs,
     #[command(subcommand)]
     command: commands::Command,
 }
@@ -55,6 +57,10 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    if let Err(e) = commands::set_read_options(&cli.read) {
+        eprintln!("error: {e}");
+        return ExitCode::from(e.exit_code());
+    }
     match commands::run(&cli.command, cli.format) {
         Ok(text) => {
             let mut out = std::io::stdout().lock();

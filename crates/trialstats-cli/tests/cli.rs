@@ -1369,3 +1369,117 @@ fn regress_text_reads_like_stata() {
     assert_eq!(v.as_array().unwrap().len(), 72);
     assert_eq!(v[0]["temp"], "cold");
 }
+
+/// The format test files of trialstats-data (their writing commands are recorded there).
+fn format_file(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../trialstats-data/tests/data/formats")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn the_same_trial_in_every_format_gives_the_same_regression_to_the_bit() {
+    let formula = r#"y ~ factor(arm, ref = "usual care") + base + female"#;
+    let fit = |options: &[&str], file: &str| {
+        let data = format_file(file);
+        let mut args: Vec<&str> = options.to_vec();
+        args.extend([
+            "regress",
+            "--data",
+            data.as_str(),
+            "--formula",
+            formula,
+            "--cluster",
+            "centre",
+            "--format",
+            "json",
+        ]);
+        let v = json(&run(&args));
+        (
+            v["coefficients"].clone(),
+            v["covariance_matrix"].clone(),
+            v["nobs"].clone(),
+        )
+    };
+    let reference = fit(&[], "trial.csv");
+    assert_eq!(reference.2, 247);
+    for (options, file) in [
+        (&[][..], "trial_haven_118.dta"),
+        (&[], "trial_pandas_114.dta"),
+        (&[], "trial_pandas_118.dta"),
+        (&[], "trial_pyreadstat_118.dta"),
+        (&[], "trial.parquet"),
+        (&[], "trial.feather"),
+        (&["--sheet", "trial"], "trial.xlsx"),
+        (&["--na", "-999"], "trial_minus999.csv"),
+        (&["--decimal", "comma"], "trial_semicolon.csv"),
+        (&["--encoding", "latin1"], "trial_latin1.csv"),
+    ] {
+        assert_eq!(fit(options, file), reference, "{file} {options:?}");
+    }
+}
+
+#[test]
+fn unreadable_data_files_are_one_sentence_naming_the_file() {
+    let truncated = write_temp(
+        "truncated.dta",
+        &String::from_utf8_lossy(
+            &std::fs::read(format_file("trial_haven_118.dta")).unwrap()[..200],
+        ),
+    );
+    let lying = write_temp("lying.parquet", "a,b\n1,2\n");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["--data".into(), truncated.to_string_lossy().into_owned()],
+            "not a readable Stata .dta file",
+        ),
+        (
+            vec!["--data".into(), lying.to_string_lossy().into_owned()],
+            "not a readable Parquet file",
+        ),
+        (
+            vec![
+                "--sheet".into(),
+                "results".into(),
+                "--data".into(),
+                format_file("trial.xlsx"),
+            ],
+            "no sheet `results`; the sheets are trial",
+        ),
+        (
+            vec![
+                "--encoding".into(),
+                "ebcdic".into(),
+                "--data".into(),
+                format_file("trial.csv"),
+            ],
+            "unknown encoding `ebcdic`",
+        ),
+        (
+            vec![
+                "--decimal".into(),
+                "comma".into(),
+                "--data".into(),
+                format_file("trial.csv"),
+            ],
+            "a decimal comma needs another field delimiter",
+        ),
+    ];
+    for (mut args, want) in cases {
+        args.extend(["--formula".into(), "y ~ base".into()]);
+        let mut all = vec!["regress".to_string()];
+        all.extend(args);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let o = run(&refs);
+        assert_eq!(o.status.code(), Some(1), "{refs:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+        let e = stderr(&o);
+        assert!(
+            e.starts_with("error: ") && e.contains(want),
+            "{refs:?}: {e}"
+        );
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    }
+}

@@ -223,7 +223,18 @@ impl ModelFrame {
             rows: (0..n).filter(|&i| drop[i]).collect(),
             by_variable,
         };
-        let mut warnings = Vec::new();
+        // The table's warnings about the columns the model uses (a missing-value code read as a
+        // value, say).
+        let used: BTreeSet<&str> = std::iter::once(formula.response.as_str())
+            .chain(formula.variables.iter().map(|v| v.column.as_str()))
+            .chain(options.clusters.iter().map(String::as_str))
+            .collect();
+        let mut warnings: Vec<String> = table
+            .warnings()
+            .iter()
+            .filter(|(c, _)| used.contains(c.as_str()))
+            .map(|(_, w)| w.clone())
+            .collect();
         if rows.is_empty() {
             return Err(DataError::NoCompleteRows {
                 file,
@@ -483,11 +494,23 @@ fn resolve<'a>(table: &'a DataTable, var: &Variable) -> Result<Values<'a>, DataE
         ColumnData::Mixed(v) => Err(table.mixed_error(&var.column, v)),
         ColumnData::Numeric(x) if !var.factor => Ok(Values::Numeric(x)),
         ColumnData::Numeric(x) => {
-            // factor(numeric): levels are the distinct values in numeric order, labelled as R does.
+            // factor(numeric): levels are the distinct values in numeric order, named as R does;
+            // a value with a value label (a Stata file's) is named by its label, as haven's
+            // `as_factor` does.
             let mut distinct: Vec<f64> = x.iter().flatten().copied().collect();
             distinct.sort_by(f64::total_cmp);
             distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
-            let levels: Vec<String> = distinct.iter().map(|v| format_number(*v)).collect();
+            let label = |v: f64| {
+                col.labels.as_ref().and_then(|l| {
+                    l.iter()
+                        .find(|(code, _)| code.to_bits() == v.to_bits())
+                        .map(|(_, text)| text.clone())
+                })
+            };
+            let levels: Vec<String> = distinct
+                .iter()
+                .map(|v| label(*v).unwrap_or_else(|| format_number(*v)))
+                .collect();
             let codes = x
                 .iter()
                 .map(|v| v.and_then(|v| distinct.binary_search_by(|d| d.total_cmp(&v)).ok()))

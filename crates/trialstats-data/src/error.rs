@@ -228,4 +228,74 @@ pub enum DataError {
     /// Invalid input to a numerical routine.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// A file could not be opened or read.
+    #[error("cannot read `{file}`: {message}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The file's format needs a feature of trialstats-data that this build does not enable.
+    #[error(
+        "{file}: reading this format needs the `{feature}` feature of trialstats-data, which this build does not enable"
+    )]
+    FeatureDisabled {
+        /// The file.
+        file: String,
+        /// The feature.
+        feature: &'static str,
+    },
+    /// An encoding name that is not known.
+    #[error("unknown encoding `{}`; use utf-8 or latin1", clip(name))]
+    UnknownEncoding {
+        /// The name given.
+        name: String,
+    },
+    /// A decimal comma was asked for a comma-separated file.
+    #[error(
+        "{file}: a decimal comma needs another field delimiter (`;` or tab), but the fields are separated by commas"
+    )]
+    DecimalCommaWithCommas {
+        /// The file.
+        file: String,
+    },
+    /// A binary file (Stata, Parquet, Arrow, a spreadsheet) could not be read: truncated,
+    /// corrupt, or not of the format its extension says.
+    #[error("{file}: not a readable {format} file: {message}")]
+    Format {
+        /// The file.
+        file: String,
+        /// The format expected (`Stata .dta`, `Parquet`, …).
+        format: &'static str,
+        /// The reading library's message.
+        message: String,
+    },
+    /// A column of a type that is not read (e.g. a nested list).
+    #[error(
+        "{file}: column `{}` has type {kind}, which is not read; drop or convert it",
+        clip(column)
+    )]
+    UnsupportedColumn {
+        /// The file.
+        file: String,
+        /// The column.
+        column: String,
+        /// Its type.
+        kind: String,
+    },
+    /// A spreadsheet has no sheet of the name asked for.
+    #[error(
+        "{file}: no sheet `{}`; the sheets are {}",
+        clip(sheet),
+        clip_list(available)
+    )]
+    UnknownSheet {
+        /// The file.
+        file: String,
+        /// The sheet asked for.
+        sheet: String,
+        /// The sheets.
+        available: Vec<String>,
+    },
 }

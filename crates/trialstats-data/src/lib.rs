@@ -22,9 +22,11 @@ pub mod datasets;
 pub mod design;
 pub mod error;
 pub mod formula;
+pub mod read;
 pub mod table;
 
 pub use design::{Dropped, FrameOptions, ModelFrame, Response, TermColumns};
 pub use error::DataError;
 pub use formula::{Formula, Term, Variable};
+pub use read::{DecimalMark, FileFormat, ReadOptions, TextEncoding};
 pub use table::{Column, ColumnData, DataTable};

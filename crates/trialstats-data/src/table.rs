@@ -6,6 +6,9 @@ use std::io::Read;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DataError;
+use crate::read::CsvDialect;
+use crate::read::DecimalMark;
+use crate::read::csv_dialect::utf8_reader;
 
 /// The values of one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +100,13 @@ pub struct Column {
     /// ([`Column::text`]), so identifiers keep their spelling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written: Option<Vec<Option<String>>>,
+    /// Value labels of a numeric column (Stata's value labels): (value, label) pairs in the
+    /// file's order. Used as the levels when a formula makes the column a factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<(f64, String)>>,
+    /// A description of the column (Stata's variable label, a date format noted), for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 impl Column {
@@ -114,6 +124,8 @@ impl Column {
             name: name.to_owned(),
             data: ColumnData::Numeric(values),
             written: None,
+            labels: None,
+            description: None,
         }
     }
 
@@ -168,6 +180,8 @@ impl Column {
             name: name.to_owned(),
             data: ColumnData::Categorical { codes, levels },
             written: None,
+            labels: None,
+            description: None,
         }
     }
 }
@@ -182,6 +196,8 @@ pub struct DataTable {
     nrows: usize,
     /// Column position by name, so that a lookup costs O(1) whatever the width of the file.
     index: HashMap<String, usize>,
+    /// Warnings about columns found on reading (column, sentence).
+    warnings: Vec<(String, String)>,
 }
 
 impl PartialEq for DataTable {
@@ -196,6 +212,8 @@ impl PartialEq for DataTable {
 struct TableParts {
     source: String,
     columns: Vec<Column>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<(String, String)>,
 }
 
 impl From<DataTable> for TableParts {
@@ -203,6 +221,7 @@ impl From<DataTable> for TableParts {
         Self {
             source: t.source,
             columns: t.columns,
+            warnings: t.warnings,
         }
     }
 }
@@ -210,7 +229,9 @@ impl From<DataTable> for TableParts {
 impl TryFrom<TableParts> for DataTable {
     type Error = DataError;
     fn try_from(p: TableParts) -> Result<Self, DataError> {
-        DataTable::new(&p.source, p.columns)
+        let mut t = DataTable::new(&p.source, p.columns)?;
+        t.warnings = p.warnings;
+        Ok(t)
     }
 }
 
@@ -312,13 +333,13 @@ enum Cell {
     Text,
 }
 
-fn classify(s: &str) -> Cell {
-    if s.is_empty() || s == "NA" {
+fn classify(s: &str, dialect: &CsvDialect) -> Cell {
+    if dialect.is_missing(s) {
         return Cell::Missing;
     }
-    match s.parse::<f64>() {
-        Ok(v) => Cell::Number(v),
-        Err(_) => Cell::Text,
+    match dialect.number(s) {
+        Some(v) => Cell::Number(v),
+        None => Cell::Text,
     }
 }
 
@@ -374,7 +395,20 @@ impl DataTable {
             columns,
             nrows,
             index,
+            warnings: Vec::new(),
         })
+    }
+
+    /// Warnings about columns found when the table was read, as (column, sentence): a numeric
+    /// column holding a common missing-value code, say. A model frame repeats those of the
+    /// columns it uses.
+    pub fn warnings(&self) -> &[(String, String)] {
+        &self.warnings
+    }
+
+    /// Adds warnings about columns (see [`DataTable::warnings`]).
+    pub fn add_warnings(&mut self, warnings: impl IntoIterator<Item = (String, String)>) {
+        self.warnings.extend(warnings);
     }
 
     /// Reads CSV text (see [`DataTable::from_csv_reader`]).
@@ -419,12 +453,49 @@ impl DataTable {
     /// # Ok(()) }
     /// ```
     pub fn from_csv_reader<R: Read>(source: &str, reader: R) -> Result<Self, DataError> {
+        Self::from_csv_reader_with(source, reader, &CsvDialect::default())
+    }
+
+    /// Reads delimited text in a [`CsvDialect`]: the delimiter (detected when not given), the
+    /// decimal mark, the encoding (a UTF-8 byte-order mark is skipped, Latin-1 transcoded) and
+    /// the extra missing tokens. Otherwise as [`DataTable::from_csv_reader`].
+    ///
+    /// # Errors
+    /// As [`DataTable::from_csv_reader`]; [`DataError::DecimalCommaWithCommas`] for a decimal
+    /// comma in a comma-separated file.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::DataTable;
+    /// use trialstats_data::read::{CsvDialect, DecimalMark, TextEncoding};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // European Excel: semicolons, decimal commas, Latin-1 (é is the byte 0xE9).
+    /// let bytes = b"site;hba1c\nCr\xe9teil;7,2\nLyon;8,1\n";
+    /// let d = CsvDialect { decimal: DecimalMark::Comma, encoding: TextEncoding::Latin1, ..CsvDialect::default() };
+    /// let t = DataTable::from_csv_reader_with("eu.csv", &bytes[..], &d)?;
+    /// assert_eq!(t.numeric("hba1c")?, &[Some(7.2), Some(8.1)]);
+    /// assert_eq!(t.column("site")?.text(0).as_deref(), Some("Créteil"));
+    /// # Ok(()) }
+    /// ```
+    pub fn from_csv_reader_with<R: Read>(
+        source: &str,
+        reader: R,
+        dialect: &CsvDialect,
+    ) -> Result<Self, DataError> {
+        let (text, delimiter) = utf8_reader(reader, dialect.encoding, dialect.delimiter)
+            .map_err(|e| crate::read::io_error(source, &e))?;
+        if delimiter == b',' && dialect.decimal == DecimalMark::Comma {
+            return Err(DataError::DecimalCommaWithCommas {
+                file: source.to_owned(),
+            });
+        }
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
+            .delimiter(delimiter)
             .trim(csv::Trim::All)
             .from_reader(LineLimited {
-                inner: reader,
+                inner: text,
                 line: 1,
                 run: 0,
             });
@@ -482,7 +553,7 @@ impl DataTable {
                 });
             }
             for (j, field) in record.iter().enumerate() {
-                cells[j].push(match classify(field) {
+                cells[j].push(match classify(field, dialect) {
                     Cell::Missing => None,
                     _ => Some(field.to_owned()),
                 });
@@ -495,21 +566,22 @@ impl DataTable {
         }
         let mut columns = Vec::with_capacity(ncols);
         for (name, values) in header.iter().zip(cells) {
-            columns.push(Self::type_column(source, name, values)?);
+            columns.push(Self::type_column(source, name, values, dialect)?);
         }
         Self::new(source, columns)
     }
 
-    fn type_column(
+    pub(crate) fn type_column(
         source: &str,
         name: &str,
         values: Vec<Option<String>>,
+        dialect: &CsvDialect,
     ) -> Result<Column, DataError> {
         let mut numbers = 0usize;
         let mut texts = 0usize;
         for (i, v) in values.iter().enumerate() {
             if let Some(s) = v {
-                match classify(s) {
+                match classify(s, dialect) {
                     Cell::Number(x) if !x.is_finite() => {
                         return Err(DataError::NonFinite {
                             file: source.to_owned(),
@@ -527,7 +599,7 @@ impl DataTable {
         Ok(if texts == 0 {
             let nums: Vec<Option<f64>> = values
                 .iter()
-                .map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok()))
+                .map(|v| v.as_deref().and_then(|s| dialect.number(s)))
                 .collect();
             // Keep the spelling of cells that do not print back as written.
             let differs = |(v, x): (&Option<String>, &Option<f64>)| match (v, x) {
@@ -549,9 +621,8 @@ impl DataTable {
             Column::categorical(name, &values)
         } else {
             Column {
-                name: name.to_owned(),
                 data: ColumnData::Mixed(values),
-                written: None,
+                ..Column::numeric(name, Vec::new())
             }
         })
     }
@@ -696,7 +767,7 @@ impl DataTable {
 
     /// The error for a model's use of a mixed column: names the first value of the minority kind.
     pub(crate) fn mixed_error(&self, name: &str, values: &[Option<String>]) -> DataError {
-        let is_number = |s: &str| matches!(classify(s), Cell::Number(_));
+        let is_number = |s: &str| matches!(classify(s, &CsvDialect::default()), Cell::Number(_));
         let numbers = values.iter().flatten().filter(|s| is_number(s)).count();
         let texts = values.iter().flatten().count() - numbers;
         let want_number = numbers >= texts;

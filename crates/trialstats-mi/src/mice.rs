@@ -1140,7 +1140,6 @@ impl Imputed {
                         )
                     },
                     Kind::Categorical(levels) => Column {
-                        name: name.clone(),
                         data: ColumnData::Categorical {
                             codes: vals
                                 .iter()
@@ -1149,7 +1148,7 @@ impl Imputed {
                                 .collect(),
                             levels: levels.clone(),
                         },
-                        written: None,
+                        ..Column::numeric(name, Vec::new())
                     },
                 }
             })

@@ -1,0 +1,187 @@
+//! Apache Parquet and Arrow IPC (`.arrow`, `.feather`) through the Apache `parquet` and `arrow`
+//! crates, one record batch at a time.
+//!
+//! Integer, floating-point and boolean columns are numeric (a NaN, as pandas writes a missing
+//! float, is missing; an infinity is an error); string and dictionary-of-string columns are
+//! categorical; dates are numbers (days since 1970-01-01) with a note. Other types (lists,
+//! structs, binary) are an error naming the column.
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::{ArrowError, DataType, SchemaRef};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::{ReadOptions, io_error};
+use crate::error::DataError;
+use crate::table::{Column, DataTable};
+
+/// One column's values while the batches are read.
+enum Cells {
+    Numbers(Vec<Option<f64>>),
+    Texts(Vec<Option<String>>),
+}
+
+pub(super) fn read_parquet(
+    path: &Path,
+    source: &str,
+    options: &ReadOptions,
+) -> Result<DataTable, DataError> {
+    let bad = |message: String| DataError::Format {
+        file: source.to_owned(),
+        format: "Parquet",
+        message,
+    };
+    let file = File::open(path).map_err(|e| io_error(source, &e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
+    let schema = builder.schema().clone();
+    let reader = builder.build().map_err(|e| bad(e.to_string()))?;
+    collect(
+        source,
+        options,
+        schema,
+        reader.map(|b| b.map_err(|e| bad(e.to_string()))),
+    )
+}
+
+pub(super) fn read_ipc(
+    path: &Path,
+    source: &str,
+    options: &ReadOptions,
+) -> Result<DataTable, DataError> {
+    let bad = |e: ArrowError| DataError::Format {
+        file: source.to_owned(),
+        format: "Arrow IPC (Feather)",
+        message: e.to_string(),
+    };
+    let file = File::open(path).map_err(|e| io_error(source, &e))?;
+    let reader = arrow_ipc::reader::FileReader::try_new(file, None).map_err(bad)?;
+    let schema = reader.schema();
+    collect(source, options, schema, reader.map(|b| b.map_err(bad)))
+}
+
+fn collect(
+    source: &str,
+    options: &ReadOptions,
+    schema: SchemaRef,
+    batches: impl Iterator<Item = Result<RecordBatch, DataError>>,
+) -> Result<DataTable, DataError> {
+    let mut cells: Vec<Cells> = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        cells.push(match kind(field.data_type()) {
+            Some(true) => Cells::Numbers(Vec::new()),
+            Some(false) => Cells::Texts(Vec::new()),
+            None => {
+                return Err(DataError::UnsupportedColumn {
+                    file: source.to_owned(),
+                    column: field.name().clone(),
+                    kind: field.data_type().to_string(),
+                });
+            }
+        });
+    }
+    let mut offset = 0usize;
+    for batch in batches {
+        let batch = batch?;
+        for ((cell, field), array) in cells.iter_mut().zip(schema.fields()).zip(batch.columns()) {
+            append(cell, array.as_ref(), field.name(), source, options, offset)?;
+        }
+        offset += batch.num_rows();
+    }
+    let mut columns = Vec::with_capacity(cells.len());
+    for (field, cell) in schema.fields().iter().zip(cells) {
+        let mut column = match cell {
+            Cells::Numbers(v) => Column::numeric(field.name(), v),
+            Cells::Texts(v) => Column::categorical(field.name(), &v),
+        };
+        if matches!(field.data_type(), DataType::Date32 | DataType::Date64) {
+            column.description = Some("a date: days since 1970-01-01".into());
+        }
+        columns.push(column);
+    }
+    DataTable::new(source, columns)
+}
+
+/// `Some(true)` for a type read as numbers, `Some(false)` as text, `None` when not read.
+fn kind(t: &DataType) -> Option<bool> {
+    match t {
+        DataType::Null
+        | DataType::Boolean
+        | DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Decimal128(_, _)
+        | DataType::Decimal256(_, _) => Some(true),
+        DataType::Date32 | DataType::Date64 => Some(true),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(false),
+        DataType::Dictionary(_, v) => kind(v).filter(|numeric| !numeric).map(|_| false),
+        _ => None,
+    }
+}
+
+fn append(
+    cell: &mut Cells,
+    array: &dyn Array,
+    name: &str,
+    source: &str,
+    options: &ReadOptions,
+    offset: usize,
+) -> Result<(), DataError> {
+    let cast_error = |e: ArrowError| DataError::UnsupportedColumn {
+        file: source.to_owned(),
+        column: name.to_owned(),
+        kind: format!("{} ({e})", array.data_type()),
+    };
+    match cell {
+        Cells::Numbers(out) => {
+            let target = match array.data_type() {
+                // Days, not arrow's milliseconds.
+                DataType::Date64 | DataType::Date32 => &DataType::Int32,
+                _ => &DataType::Float64,
+            };
+            let days = arrow_cast::cast(array, target).map_err(cast_error)?;
+            let numbers =
+                arrow_cast::cast(days.as_ref(), &DataType::Float64).map_err(cast_error)?;
+            let values = numbers.as_primitive::<Float64Type>();
+            for i in 0..values.len() {
+                if values.is_null(i) {
+                    out.push(None);
+                    continue;
+                }
+                let v = values.value(i);
+                if v.is_infinite() {
+                    return Err(DataError::NonFinite {
+                        file: source.to_owned(),
+                        row: offset + i + 1,
+                        column: name.to_owned(),
+                        value: v.to_string(),
+                    });
+                }
+                out.push((!v.is_nan() && !super::na_number(&options.na, v)).then_some(v));
+            }
+        }
+        Cells::Texts(out) => {
+            let strings = arrow_cast::cast(array, &DataType::Utf8).map_err(cast_error)?;
+            let values = strings.as_string::<i32>();
+            for i in 0..values.len() {
+                let s = (!values.is_null(i)).then(|| values.value(i).trim());
+                out.push(
+                    s.filter(|s| !s.is_empty() && !options.na.iter().any(|t| t.trim() == *s))
+                        .map(str::to_owned),
+                );
+            }
+        }
+    }
+    Ok(())
+}
