@@ -124,7 +124,7 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
     let table = read_table(&args.data)?;
     if let Some(f) = &formula {
         // The model's columns must exist before hours of imputation.
-        for name in std::iter::once(&f.response).chain(f.variables.iter().map(|v| &v.column)) {
+        for name in f.columns() {
             table.column(name)?;
         }
     }

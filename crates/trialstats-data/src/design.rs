@@ -9,6 +9,7 @@ use trialstats_core::Clusters;
 use trialstats_core::linalg::Qr;
 
 use crate::error::DataError;
+use crate::expr::Expr;
 use crate::formula::{Formula, Term, Variable};
 use crate::table::{ColumnData, DataTable, format_number};
 
@@ -123,7 +124,7 @@ enum Coding {
 
 /// A resolved variable: its values on the table's rows, as numbers or level codes.
 enum Values<'a> {
-    Numeric(&'a [Option<f64>]),
+    Numeric(std::borrow::Cow<'a, [Option<f64>]>),
     Levels {
         codes: Vec<Option<usize>>,
         levels: Vec<String>,
@@ -172,9 +173,16 @@ impl ModelFrame {
     ) -> Result<Self, DataError> {
         let file = table.source().to_owned();
         let n = table.nrows();
-        // Resolve the response.
-        let response_col = table.column(&formula.response)?;
-        if let ColumnData::Mixed(v) = &response_col.data {
+        // Resolve the response (computed for a transformed response).
+        let computed;
+        let response_col: &ColumnData = match &formula.response_expr {
+            Some(e) => {
+                computed = ColumnData::Numeric(evaluate(table, e, &formula.response)?);
+                &computed
+            }
+            None => &table.column(&formula.response)?.data,
+        };
+        if let ColumnData::Mixed(v) = response_col {
             return Err(table.mixed_error(&formula.response, v));
         }
         // Resolve every right-hand-side variable once.
@@ -206,7 +214,7 @@ impl ModelFrame {
         };
         count(
             formula.response.clone(),
-            &|i| response_col.data.is_missing(i),
+            &|i| response_col.is_missing(i),
             &mut drop,
         );
         for (var, vals) in formula.variables.iter().zip(&values) {
@@ -225,8 +233,16 @@ impl ModelFrame {
         };
         // The table's warnings about the columns the model uses (a missing-value code read as a
         // value, say).
-        let used: BTreeSet<&str> = std::iter::once(formula.response.as_str())
-            .chain(formula.variables.iter().map(|v| v.column.as_str()))
+        let response_columns: Vec<&str> = match &formula.response_expr {
+            Some(e) => e.columns(),
+            None => vec![formula.response.as_str()],
+        };
+        let used: BTreeSet<&str> = response_columns
+            .into_iter()
+            .chain(formula.variables.iter().flat_map(|v| match &v.expr {
+                Some(e) => e.columns(),
+                None => vec![v.column.as_str()],
+            }))
             .chain(options.clusters.iter().map(String::as_str))
             .collect();
         let mut warnings: Vec<String> = table
@@ -265,7 +281,7 @@ impl ModelFrame {
             }
         }
         // Response on the used rows.
-        let response = match &response_col.data {
+        let response = match response_col {
             ColumnData::Numeric(v) => {
                 Response::Numeric(rows.iter().filter_map(|&i| v[i]).collect())
             }
@@ -487,12 +503,59 @@ fn design_columns(
     (columns, names, terms)
 }
 
+/// The values of a transformation (`log(y)`, `I(age^2)`) on every row: missing where an input is
+/// missing.
+///
+/// # Errors
+/// The errors of [`DataTable::numeric`] for a column that is not numeric;
+/// [`DataError::NotFinite`] for a value that is not finite (the log of 0, say), naming the row
+/// and the inputs.
+fn evaluate(table: &DataTable, expr: &Expr, label: &str) -> Result<Vec<Option<f64>>, DataError> {
+    let mut inputs: Vec<(&str, &[Option<f64>])> = Vec::new();
+    for c in expr.columns() {
+        inputs.push((c, table.numeric(c)?));
+    }
+    (0..table.nrows())
+        .map(|i| {
+            if inputs.iter().any(|(_, v)| v[i].is_none()) {
+                return Ok(None);
+            }
+            let value_of = |name: &str| {
+                inputs
+                    .iter()
+                    .find(|(c, _)| *c == name)
+                    .and_then(|(_, v)| v[i])
+                    .unwrap_or(f64::NAN)
+            };
+            let y = expr.eval(&value_of);
+            if y.is_finite() {
+                Ok(Some(y))
+            } else {
+                Err(DataError::NotFinite {
+                    file: table.source().to_owned(),
+                    term: label.to_owned(),
+                    row: i + 1,
+                    value: y,
+                    inputs: inputs
+                        .iter()
+                        .map(|(c, v)| format!("{c} = {}", v[i].map_or(f64::NAN, |x| x)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
+        })
+        .collect()
+}
+
 /// Resolves a formula variable to numbers or level codes.
 fn resolve<'a>(table: &'a DataTable, var: &Variable) -> Result<Values<'a>, DataError> {
+    if let Some(expr) = &var.expr {
+        return Ok(Values::Numeric(evaluate(table, expr, &var.column)?.into()));
+    }
     let col = table.column(&var.column)?;
     match &col.data {
         ColumnData::Mixed(v) => Err(table.mixed_error(&var.column, v)),
-        ColumnData::Numeric(x) if !var.factor => Ok(Values::Numeric(x)),
+        ColumnData::Numeric(x) if !var.factor => Ok(Values::Numeric(x.into())),
         ColumnData::Numeric(x) => {
             // factor(numeric): levels are the distinct values in numeric order, named as R does;
             // a value with a value label (a Stata file's) is named by its label, as haven's

@@ -298,4 +298,22 @@ pub enum DataError {
         /// The sheets.
         available: Vec<String>,
     },
+    /// A transformation in a formula gives a value that is not finite (the log of 0, say).
+    #[error(
+        "{file}: `{}` is {value} at row {row} ({}); a model needs finite values (a log of 0 or of a negative value?)",
+        clip(term),
+        clip(inputs)
+    )]
+    NotFinite {
+        /// The file.
+        file: String,
+        /// The transformation, as R names it.
+        term: String,
+        /// 1-based data row.
+        row: usize,
+        /// The value.
+        value: f64,
+        /// The inputs at that row (`y = 0`).
+        inputs: String,
+    },
 }

@@ -6,8 +6,12 @@
 //! product  := colon ('*' colon)*            a*b = a + b + a:b
 //! colon    := atom (':' atom)*              interaction
 //! atom     := variable | '0' | '1' | '(' rhs ')'
-//! variable := NAME | `quoted name` | factor(NAME [, ref = "level"])
+//! variable := NAME | `quoted name` | factor(NAME [, ref = "level"]) | FUNC '(' arith ')'
+//! arith    := arithmetic over columns and numbers: + - * / ^, unary -, parentheses, FUNC calls
+//! FUNC     := log | log1p | exp | sqrt | log10 | log2 | abs | I
 //! ```
+//! The response may be a function call too (`log(y) ~ x`). Inside a function's parentheses the
+//! operators are arithmetic, as in R (`I(age^2)`, `log(y + 1)`); outside, they are the formula's.
 //! `- 1` or `+ 0` removes the intercept; `- term` removes a term. Terms are ordered as R's
 //! `terms()` does: by interaction order, then by first appearance; variables inside an interaction
 //! keep their order of first appearance in the formula.
@@ -20,16 +24,21 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::DataError;
+use crate::expr::{Expr, Func, Op};
 
-/// One variable of a formula: a column, possibly wrapped in `factor()`.
+/// One variable of a formula: a column, possibly wrapped in `factor()`, or a transformation of
+/// columns (`log(x)`, `I(age^2)`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Variable {
-    /// The column name.
+    /// The column name; for a transformation, its name as R deparses it (`log(x)`).
     pub column: String,
     /// Whether it is wrapped in `factor()` (a numeric code made categorical).
     pub factor: bool,
     /// The reference level given by `factor(col, ref = "level")`.
     pub reference: Option<String>,
+    /// The transformation, for a variable computed from columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expr: Option<Expr>,
 }
 
 impl Variable {
@@ -93,8 +102,11 @@ impl Term {
 pub struct Formula {
     /// The text as given.
     pub text: String,
-    /// The response column.
+    /// The response column (for a transformed response, its name as R deparses it).
     pub response: String,
+    /// The transformation of a transformed response (`log(y)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_expr: Option<Expr>,
     /// The distinct right-hand-side variables, in order of first appearance.
     pub variables: Vec<Variable>,
     /// The terms, in R's order (by interaction order, then by appearance).
@@ -125,7 +137,17 @@ impl Formula {
             variables: Vec::new(),
             depth: 0,
         };
+        let mut response_expr = None;
         let response = match p.next() {
+            Some(Tok {
+                kind: Kind::Name(n),
+                at,
+            }) if p.at_call() => {
+                let e = p.call(&n, at)?;
+                let label = e.deparse();
+                response_expr = Some(e);
+                label
+            }
             Some(Tok {
                 kind: Kind::Name(n),
                 ..
@@ -169,10 +191,39 @@ impl Formula {
         Ok(Self {
             text: text.to_owned(),
             response,
+            response_expr,
             variables: p.variables,
             terms,
             intercept,
         })
+    }
+
+    /// The data columns the formula reads (through transformations too), each once.
+    ///
+    /// ```
+    /// use trialstats_data::Formula;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let f = Formula::parse("log(y) ~ I(w / h^2) + factor(arm)")?;
+    /// assert_eq!(f.columns(), ["y", "w", "h", "arm"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn columns(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = match &self.response_expr {
+            Some(e) => e.columns(),
+            None => vec![self.response.as_str()],
+        };
+        for v in &self.variables {
+            let cols = match &v.expr {
+                Some(e) => e.columns(),
+                None => vec![v.column.as_str()],
+            };
+            for c in cols {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
     }
 
     /// The terms' labels as R prints them: `a`, `factor(b)`, `a:b`.
@@ -223,6 +274,8 @@ enum Kind {
     RParen,
     Comma,
     Equals,
+    Caret,
+    Slash,
 }
 
 #[derive(Debug, Clone)]
@@ -254,6 +307,8 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, DataError> {
             ')' => Some(Kind::RParen),
             ',' => Some(Kind::Comma),
             '=' => Some(Kind::Equals),
+            '^' => Some(Kind::Caret),
+            '/' => Some(Kind::Slash),
             _ => None,
         };
         if let Some(kind) = simple {
@@ -553,22 +608,21 @@ impl Parser<'_> {
                     let var = self.factor_args(tok.at)?;
                     return Ok(Operand::Terms(vec![Term(vec![self.intern(var)])]));
                 }
-                if matches!(
-                    self.peek(),
-                    Some(Tok {
-                        kind: Kind::LParen,
-                        ..
-                    })
-                ) {
-                    return Err(self.error_at(
-                        tok.at,
-                        &format!("unknown function `{name}` (only factor() is supported)"),
-                    ));
+                if self.at_call() {
+                    let e = self.call(&name, tok.at)?;
+                    let var = Variable {
+                        column: e.deparse(),
+                        factor: false,
+                        reference: None,
+                        expr: Some(e),
+                    };
+                    return Ok(Operand::Terms(vec![Term(vec![self.intern(var)])]));
                 }
                 let var = Variable {
                     column: name,
                     factor: false,
                     reference: None,
+                    expr: None,
                 };
                 Ok(Operand::Terms(vec![Term(vec![self.intern(var)])]))
             }
@@ -634,7 +688,133 @@ impl Parser<'_> {
             column,
             factor: true,
             reference,
+            expr: None,
         })
+    }
+
+    /// Whether the next token opens a call's parentheses.
+    fn at_call(&self) -> bool {
+        matches!(
+            self.peek(),
+            Some(Tok {
+                kind: Kind::LParen,
+                ..
+            })
+        )
+    }
+
+    /// A call of function `name` (its `(` next): the argument, as arithmetic, and the `)`.
+    fn call(&mut self, name: &str, at: usize) -> Result<Expr, DataError> {
+        let Some(f) = Func::from_name(name) else {
+            return Err(self.error_at(
+                at,
+                &format!(
+                    "unknown function `{name}`; a formula may call factor(), {}",
+                    Func::NAMES
+                ),
+            ));
+        };
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error_at(
+                at,
+                &format!("parentheses are nested more than {MAX_DEPTH} deep"),
+            ));
+        }
+        self.pos += 1; // `(`
+        self.depth += 1;
+        let arg = self.arith();
+        self.depth -= 1;
+        let arg = arg?;
+        self.close(name)?;
+        Ok(Expr::Call(f, Box::new(arg)))
+    }
+
+    fn close(&mut self, name: &str) -> Result<(), DataError> {
+        let end = self.end_position();
+        match self.next() {
+            Some(Tok {
+                kind: Kind::RParen, ..
+            }) => Ok(()),
+            Some(t) => Err(self.error_at(t.at, &format!("expected `)` to close {name}("))),
+            None => Err(self.error_at(end, &format!("`{name}(` is not closed"))),
+        }
+    }
+
+    /// arith := prod (('+' | '-') prod)*
+    fn arith(&mut self) -> Result<Expr, DataError> {
+        let mut e = self.arith_product()?;
+        loop {
+            let op = match self.peek().map(|t| &t.kind) {
+                Some(Kind::Plus) => Op::Add,
+                Some(Kind::Minus) => Op::Sub,
+                _ => return Ok(e),
+            };
+            self.pos += 1;
+            e = Expr::Binary(op, Box::new(e), Box::new(self.arith_product()?));
+        }
+    }
+
+    /// prod := unary (('*' | '/') unary)*
+    fn arith_product(&mut self) -> Result<Expr, DataError> {
+        let mut e = self.arith_unary()?;
+        loop {
+            let op = match self.peek().map(|t| &t.kind) {
+                Some(Kind::Star) => Op::Mul,
+                Some(Kind::Slash) => Op::Div,
+                _ => return Ok(e),
+            };
+            self.pos += 1;
+            e = Expr::Binary(op, Box::new(e), Box::new(self.arith_unary()?));
+        }
+    }
+
+    /// unary := '-' unary | power;   power := primary ('^' unary)?   (R: -x^2 is -(x^2))
+    fn arith_unary(&mut self) -> Result<Expr, DataError> {
+        if matches!(self.peek().map(|t| &t.kind), Some(Kind::Minus)) {
+            self.pos += 1;
+            return Ok(Expr::Neg(Box::new(self.arith_unary()?)));
+        }
+        let base = self.arith_primary()?;
+        if matches!(self.peek().map(|t| &t.kind), Some(Kind::Caret)) {
+            self.pos += 1;
+            let exponent = self.arith_unary()?;
+            return Ok(Expr::Binary(Op::Pow, Box::new(base), Box::new(exponent)));
+        }
+        Ok(base)
+    }
+
+    /// primary := NUMBER | NAME | FUNC '(' arith ')' | '(' arith ')'
+    fn arith_primary(&mut self) -> Result<Expr, DataError> {
+        let end = self.end_position();
+        let Some(tok) = self.next() else {
+            return Err(self.error_at(end, "expected a number or a column"));
+        };
+        match tok.kind {
+            Kind::Number(n) => {
+                if n.parse::<f64>().is_ok_and(f64::is_finite) {
+                    Ok(Expr::Number(n))
+                } else {
+                    Err(self.error_at(tok.at, &format!("`{n}` is not a number")))
+                }
+            }
+            Kind::Name(n) if self.at_call() => self.call(&n, tok.at),
+            Kind::Name(n) => Ok(Expr::Column(n)),
+            Kind::LParen => {
+                if self.depth >= MAX_DEPTH {
+                    return Err(self.error_at(
+                        tok.at,
+                        &format!("parentheses are nested more than {MAX_DEPTH} deep"),
+                    ));
+                }
+                self.depth += 1;
+                let e = self.arith();
+                self.depth -= 1;
+                let e = e?;
+                self.close("")?;
+                Ok(e)
+            }
+            _ => Err(self.error_at(tok.at, "expected a number or a column")),
+        }
     }
 
     fn intern(&mut self, var: Variable) -> usize {
@@ -779,7 +959,7 @@ mod tests {
             ("y ~ x +", 8),
             ("y x", 3),
             ("~ x", 1),
-            ("y ~ log(x)", 5),
+            ("y ~ lg(x)", 5), // an unknown function, at its name
             ("y ~ x $ z", 7),
             ("y ~ (x + z", 11),
             ("y ~ 2", 5),
@@ -798,5 +978,41 @@ mod tests {
             e.to_string(),
             "formula syntax error at character 9 of `y ~ x + + z`: expected a term"
         );
+    }
+
+    #[test]
+    fn transformations_parse_and_deparse_as_r() {
+        let label = |f: &str| {
+            Formula::parse(f)
+                .map(|f| f.term_labels())
+                .unwrap_or_else(|e| panic!("{f}: {e}"))
+        };
+        // R: deparse(quote(...)) of each.
+        assert_eq!(label("y ~ I(-x^2)"), ["I(-x^2)"]);
+        assert_eq!(label("y ~ I((-x)^2)"), ["I((-x)^2)"]);
+        assert_eq!(label("y ~ I(x^2^3)"), ["I(x^2^3)"]);
+        assert_eq!(label("y ~ I((x^2)^3)"), ["I((x^2)^3)"]);
+        assert_eq!(label("y ~ I(a - (b - c))"), ["I(a - (b - c))"]);
+        assert_eq!(label("y ~ I((a - b) - c)"), ["I(a - b - c)"]);
+        assert_eq!(label("y ~ I(a / (b * c))"), ["I(a/(b * c))"]);
+        assert_eq!(label("y ~ log(x) + log(x)"), ["log(x)"]);
+        assert_eq!(label("y ~ log(x):z"), ["log(x):z"]);
+        // -x^2 is -(x^2): at x = 3, -9.
+        let f = Formula::parse("y ~ I(-x^2)").unwrap_or_else(|e| panic!("{e}"));
+        let e = f.variables[0]
+            .expr
+            .as_ref()
+            .unwrap_or_else(|| panic!("no expr"));
+        assert_eq!(e.eval(&|_| 3.0).to_bits(), (-9.0f64).to_bits());
+        // 2^3^2 is 2^9.
+        let f = Formula::parse("y ~ I(x^3^2)").unwrap_or_else(|e| panic!("{e}"));
+        let e = f.variables[0]
+            .expr
+            .as_ref()
+            .unwrap_or_else(|| panic!("no expr"));
+        assert_eq!(e.eval(&|_| 2.0).to_bits(), 512.0f64.to_bits());
+        for bad in ["y ~ log(x", "y ~ I(x +)", "y ~ foo(x)", "y ~ I(1e999 * x)"] {
+            assert!(Formula::parse(bad).is_err(), "{bad}");
+        }
     }
 }

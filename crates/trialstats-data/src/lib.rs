@@ -21,6 +21,7 @@
 pub mod datasets;
 pub mod design;
 pub mod error;
+pub mod expr;
 pub mod formula;
 pub mod read;
 pub mod table;

@@ -362,3 +362,99 @@ fn the_wild_bootstrap_needs_ols_with_one_cluster_column() {
     let t = fit.wild_bootstrap("x", &spec, None).unwrap();
     assert!(t.enumerated && t.n_clusters == 10);
 }
+
+/// Transformations in formulas as R users write them, against R 4.2.2 on trial24
+/// (crates/trialstats-robust/data/trial24.csv; `options(digits = 17)`):
+/// ```r
+/// m <- lm(log(y) ~ arm + I(base^2) + sqrt(abs(base)) + log1p(female) + I(base/10 - 1), d)
+/// names(coef(m)); coef(m); sqrt(diag(vcov(m)))
+/// m2 <- lm(I(y^2/100) ~ exp(female) + log10(abs(base) + 1) + log2(abs(base) + 2), d)
+/// ```
+/// Both fits are least squares by Householder QR on both sides: rtol 1e−9.
+#[test]
+fn transformations_match_r() {
+    let d = DataTable::from_csv_str(
+        "trial24",
+        include_str!("../../trialstats-robust/data/trial24.csv"),
+    )
+    .unwrap();
+    let fit =
+        ols("log(y) ~ arm + I(base ^ 2) + sqrt(abs(base)) + log1p(female) + I(base / 10 - 1)")
+            .fit(&d)
+            .unwrap();
+    let inf = fit.inference();
+    let names: Vec<&str> = inf.coefficients.iter().map(|c| c.term.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "(Intercept)",
+            "arm",
+            "I(base^2)",
+            "sqrt(abs(base))",
+            "log1p(female)",
+            "I(base/10 - 1)"
+        ]
+    );
+    assert_eq!(fit.frame().response_name, "log(y)");
+    let est: Vec<f64> = inf.coefficients.iter().map(|c| c.estimate).collect();
+    let se: Vec<f64> = inf.coefficients.iter().map(|c| c.std_error).collect();
+    Tol::rel(1e-9)
+        .check_slice(
+            "estimates",
+            &est,
+            &[
+                -0.70535147634919825865,
+                -0.05955658482655845631,
+                0.00030380176940619254,
+                0.96849039446651141727,
+                0.03950540007766285833,
+                -0.73937337202703834471,
+            ],
+        )
+        .unwrap();
+    Tol::rel(1e-9)
+        .check_slice(
+            "SEs",
+            &se,
+            &[
+                2.1839585472898281893,
+                0.0392297670293615952,
+                0.0010319886766466913,
+                0.6635746980335370804,
+                0.0566431372549326892,
+                1.1851753459940030933,
+            ],
+        )
+        .unwrap();
+    let fit2 = ols("I(y^2/100) ~ exp(female) + log10(abs(base) + 1) + log2(abs(base) + 2)")
+        .fit(&d)
+        .unwrap();
+    let est2: Vec<f64> = fit2
+        .inference()
+        .coefficients
+        .iter()
+        .map(|c| c.estimate)
+        .collect();
+    Tol::rel(1e-9)
+        .check_slice(
+            "estimates 2",
+            &est2,
+            &[
+                -59.19024505180118467,
+                0.22885459468727104,
+                -391.05623332064857323,
+                130.20483531797000865,
+            ],
+        )
+        .unwrap();
+    // The log of 0 is an error naming the row and the input, not an infinite value.
+    let zero = DataTable::from_csv_str("z.csv", "y,x\n1,1\n0,2\n3,3\n4,5\n").unwrap();
+    let e = ols("log(y) ~ x").fit(&zero).unwrap_err();
+    assert!(
+        e.to_string().contains("`log(y)` is -inf at row 2 (y = 0)"),
+        "{e}"
+    );
+    // An unknown function is named.
+    let e = ols("y ~ logg(x)").fit(&zero).unwrap_err();
+    assert!(e.to_string().contains("unknown function `logg`"), "{e}");
+}
