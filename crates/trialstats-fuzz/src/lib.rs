@@ -249,3 +249,67 @@ pub fn regression(data: &[u8]) {
         }
     }
 }
+
+/// The data files of trialstats-data's format tests, the seeds of [`data_file`].
+const SEEDS: [(&[u8], trialstats_data::read::FileFormat); 4] = [
+    (
+        include_bytes!("../../trialstats-data/tests/data/formats/trial_haven_118.dta"),
+        trialstats_data::read::FileFormat::Dta,
+    ),
+    (
+        include_bytes!("../../trialstats-data/tests/data/formats/trial_pandas_114.dta"),
+        trialstats_data::read::FileFormat::Dta,
+    ),
+    (
+        include_bytes!("../../trialstats-data/tests/data/formats/trial.parquet"),
+        trialstats_data::read::FileFormat::Parquet,
+    ),
+    (
+        include_bytes!("../../trialstats-data/tests/data/formats/trial.feather"),
+        trialstats_data::read::FileFormat::ArrowIpc,
+    ),
+];
+
+/// A real data file (Stata 118 or 114, Parquet, Feather; chosen by the first byte) damaged as
+/// the rest of the bytes say (truncated, bytes overwritten): each reader returns a table or an
+/// error naming the file, never panics; a table it returns has columns of equal length.
+pub fn data_file(data: &[u8]) {
+    let Some((&which, edits)) = data.split_first() else {
+        return;
+    };
+    let (seed, format) = SEEDS[usize::from(which) % SEEDS.len()];
+    let mut bytes = seed.to_vec();
+    // Pairs of (position, value) overwrite bytes; a trailing odd byte truncates.
+    for pair in edits.chunks(3) {
+        match pair {
+            [a, b, v] => {
+                let at = (usize::from(*a) << 8 | usize::from(*b)) % bytes.len().max(1);
+                if let Some(x) = bytes.get_mut(at) {
+                    *x = *v;
+                }
+            }
+            [a, b] => {
+                let keep = (usize::from(*a) << 8 | usize::from(*b)) % (bytes.len() + 1);
+                bytes.truncate(keep);
+            }
+            _ => {}
+        }
+    }
+    let options = trialstats_data::read::ReadOptions::default();
+    if let Ok(t) = DataTable::read_bytes("fuzz", &bytes, format, &options) {
+        assert!(t.columns().iter().all(|c| c.data.len() == t.nrows()));
+    }
+}
+
+/// Arbitrary bytes read as each binary format: a table or an error, never a panic.
+pub fn data_bytes(data: &[u8]) {
+    use trialstats_data::read::{FileFormat, ReadOptions};
+    for format in [
+        FileFormat::Dta,
+        FileFormat::Parquet,
+        FileFormat::ArrowIpc,
+        FileFormat::Spreadsheet,
+    ] {
+        let _ = DataTable::read_bytes("fuzz", data, format, &ReadOptions::default());
+    }
+}

@@ -28,6 +28,16 @@ proptest! {
     }
 
     #[test]
+    fn data_file(edits in proptest::collection::vec(any::<u8>(), 1..40)) {
+        trialstats_fuzz::data_file(&edits);
+    }
+
+    #[test]
+    fn data_bytes(data in proptest::collection::vec(any::<u8>(), 0..400)) {
+        trialstats_fuzz::data_bytes(&data);
+    }
+
+    #[test]
     fn formula(text in "[yxg~+*:()\\- 01,=\"a-d]{0,60}") {
         trialstats_fuzz::formula(text.as_bytes());
     }

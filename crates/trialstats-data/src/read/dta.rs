@@ -33,14 +33,22 @@ pub(super) fn read(
     source: &str,
     options: &ReadOptions,
 ) -> Result<DataTable, DataError> {
+    let file = std::fs::File::open(path).map_err(|e| super::io_error(source, &e))?;
+    read_from(std::io::BufReader::new(file), source, options)
+}
+
+pub(super) fn read_from<R: std::io::Read>(
+    reader: R,
+    source: &str,
+    options: &ReadOptions,
+) -> Result<DataTable, DataError> {
     let bad = |e: dta::stata::dta::dta_error::DtaError| DataError::Format {
         file: source.to_owned(),
         format: "Stata .dta",
         message: e.to_string(),
     };
     let mut characteristics = DtaReader::new()
-        .from_path(path)
-        .map_err(bad)?
+        .from_reader(reader)
         .read_header()
         .map_err(bad)?
         .read_schema()

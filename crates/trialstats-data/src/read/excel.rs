@@ -18,12 +18,34 @@ pub(super) fn read(
     source: &str,
     options: &ReadOptions,
 ) -> Result<DataTable, DataError> {
-    let bad = |message: String| DataError::Format {
+    let book = open_workbook_auto(path).map_err(|e| format_error(source, e.to_string()))?;
+    read_book(book, source, options)
+}
+
+pub(super) fn read_from(
+    bytes: &[u8],
+    source: &str,
+    options: &ReadOptions,
+) -> Result<DataTable, DataError> {
+    let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| format_error(source, e.to_string()))?;
+    read_book(book, source, options)
+}
+
+fn format_error(source: &str, message: String) -> DataError {
+    DataError::Format {
         file: source.to_owned(),
         format: "spreadsheet",
         message,
-    };
-    let mut book = open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
+    }
+}
+
+fn read_book<RS: std::io::Read + std::io::Seek>(
+    mut book: calamine::Sheets<RS>,
+    source: &str,
+    options: &ReadOptions,
+) -> Result<DataTable, DataError> {
+    let bad = |message: String| format_error(source, message);
     let sheets = book.sheet_names();
     let sheet = match &options.sheet {
         Some(s) if sheets.contains(s) => s.clone(),

@@ -171,6 +171,82 @@ impl DataTable {
     }
 }
 
+impl DataTable {
+    /// Reads a file's contents already in memory (an upload, a test, a fuzzer's input) in
+    /// `format`; `source` names it in errors. Otherwise as [`DataTable::read`].
+    ///
+    /// # Errors
+    /// As [`DataTable::read`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::DataTable;
+    /// use trialstats_data::read::{FileFormat, ReadOptions};
+    /// let t = DataTable::read_bytes("upload.csv", b"y,x\n1,2\n", FileFormat::Csv, &ReadOptions::default()).unwrap();
+    /// assert_eq!(t.nrows(), 1);
+    /// // Bytes that are not a Stata file are an error, not a panic.
+    /// assert!(DataTable::read_bytes("x.dta", b"not stata", trialstats_data::read::FileFormat::Dta, &ReadOptions::default()).is_err());
+    /// ```
+    pub fn read_bytes(
+        source: &str,
+        bytes: &[u8],
+        format: FileFormat,
+        options: &ReadOptions,
+    ) -> Result<DataTable, DataError> {
+        let table = match format {
+            FileFormat::Csv => {
+                let dialect = CsvDialect::for_path(Path::new(source), options);
+                DataTable::from_csv_reader_with(source, bytes, &dialect)?
+            }
+            FileFormat::Dta => dta_bytes(bytes, source, options)?,
+            FileFormat::Parquet => parquet_bytes(bytes, source, options)?,
+            FileFormat::ArrowIpc => ipc_bytes(bytes, source, options)?,
+            FileFormat::Spreadsheet => spreadsheet_bytes(bytes, source, options)?,
+        };
+        Ok(sentinel::with_warnings(table))
+    }
+}
+
+#[cfg(feature = "dta")]
+fn dta_bytes(bytes: &[u8], source: &str, o: &ReadOptions) -> Result<DataTable, DataError> {
+    dta::read_from(bytes, source, o)
+}
+
+#[cfg(not(feature = "dta"))]
+fn dta_bytes(_: &[u8], source: &str, _: &ReadOptions) -> Result<DataTable, DataError> {
+    Err(disabled(source, "dta"))
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_bytes(bytes: &[u8], source: &str, o: &ReadOptions) -> Result<DataTable, DataError> {
+    parquet::parquet_from(::bytes::Bytes::copy_from_slice(bytes), source, o)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_bytes(_: &[u8], source: &str, _: &ReadOptions) -> Result<DataTable, DataError> {
+    Err(disabled(source, "parquet"))
+}
+
+#[cfg(feature = "parquet")]
+fn ipc_bytes(bytes: &[u8], source: &str, o: &ReadOptions) -> Result<DataTable, DataError> {
+    parquet::read_ipc_bytes(bytes, source, o)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn ipc_bytes(_: &[u8], source: &str, _: &ReadOptions) -> Result<DataTable, DataError> {
+    Err(disabled(source, "parquet"))
+}
+
+#[cfg(feature = "xlsx")]
+fn spreadsheet_bytes(bytes: &[u8], source: &str, o: &ReadOptions) -> Result<DataTable, DataError> {
+    excel::read_from(bytes, source, o)
+}
+
+#[cfg(not(feature = "xlsx"))]
+fn spreadsheet_bytes(_: &[u8], source: &str, _: &ReadOptions) -> Result<DataTable, DataError> {
+    Err(disabled(source, "xlsx"))
+}
+
 pub(crate) fn io_error(source: &str, e: &std::io::Error) -> DataError {
     DataError::Io {
         file: source.to_owned(),

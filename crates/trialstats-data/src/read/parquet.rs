@@ -30,13 +30,21 @@ pub(super) fn read_parquet(
     source: &str,
     options: &ReadOptions,
 ) -> Result<DataTable, DataError> {
+    let file = File::open(path).map_err(|e| io_error(source, &e))?;
+    parquet_from(file, source, options)
+}
+
+pub(super) fn parquet_from<T: parquet::file::reader::ChunkReader + 'static>(
+    data: T,
+    source: &str,
+    options: &ReadOptions,
+) -> Result<DataTable, DataError> {
     let bad = |message: String| DataError::Format {
         file: source.to_owned(),
         format: "Parquet",
         message,
     };
-    let file = File::open(path).map_err(|e| io_error(source, &e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(data).map_err(|e| bad(e.to_string()))?;
     let schema = builder.schema().clone();
     let reader = builder.build().map_err(|e| bad(e.to_string()))?;
     collect(
@@ -58,9 +66,46 @@ pub(super) fn read_ipc(
         message: e.to_string(),
     };
     let file = File::open(path).map_err(|e| io_error(source, &e))?;
-    let reader = arrow_ipc::reader::FileReader::try_new(file, None).map_err(bad)?;
+    ipc_from(file, source, options).map_err(|e| match e {
+        IpcError::Arrow(e) => bad(e),
+        IpcError::Data(e) => e,
+    })
+}
+
+enum IpcError {
+    Arrow(ArrowError),
+    Data(DataError),
+}
+
+pub(super) fn read_ipc_bytes(
+    bytes: &[u8],
+    source: &str,
+    options: &ReadOptions,
+) -> Result<DataTable, DataError> {
+    let bad = |e: ArrowError| DataError::Format {
+        file: source.to_owned(),
+        format: "Arrow IPC (Feather)",
+        message: e.to_string(),
+    };
+    ipc_from(std::io::Cursor::new(bytes), source, options).map_err(|e| match e {
+        IpcError::Arrow(e) => bad(e),
+        IpcError::Data(e) => e,
+    })
+}
+
+fn ipc_from<R: std::io::Read + std::io::Seek>(
+    data: R,
+    source: &str,
+    options: &ReadOptions,
+) -> Result<DataTable, IpcError> {
+    let reader = arrow_ipc::reader::FileReader::try_new(data, None).map_err(IpcError::Arrow)?;
     let schema = reader.schema();
-    collect(source, options, schema, reader.map(|b| b.map_err(bad)))
+    let bad = |e: ArrowError| DataError::Format {
+        file: source.to_owned(),
+        format: "Arrow IPC (Feather)",
+        message: e.to_string(),
+    };
+    collect(source, options, schema, reader.map(|b| b.map_err(bad))).map_err(IpcError::Data)
 }
 
 fn collect(
