@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use trialstats_core::table::csv_field;
 use trialstats_core::{Level, Table};
-use trialstats_data::Formula;
+use trialstats_data::{Column, ColumnData, DataTable, FileFormat, Formula};
 use trialstats_mi::{ClusterTerm, Imputed, Method, Mice, Pooled};
 use trialstats_models::{Se, ols};
 use trialstats_sandwich::{CrType, HcType};
@@ -41,7 +41,10 @@ pub struct ImputeArgs {
     /// How the cluster enters the imputation models.
     #[arg(long, value_enum, default_value_t = ClusterArg::Indicators)]
     pub cluster_term: ClusterArg,
-    /// Write the m completed data sets here, stacked, with an `imputation` column (1..m).
+    /// Write the completed data here: a .csv stacks the m completed data sets with an
+    /// `imputation` column (1..m); a .dta or .parquet holds Stata's mi flong layout (the
+    /// original data as _mi_m = 0, then each imputation, with _mi_id and _mi_miss), which Stata
+    /// reads with `mi import flong, m(_mi_m) id(_mi_id) imputed(...)`.
     #[arg(long)]
     pub out: Option<String>,
     /// Overwrite the --out file if it exists.
@@ -153,7 +156,10 @@ pub fn run(args: &ImputeArgs, format: Format) -> Result<String, CliError> {
         None => None,
     };
     if let Some(out) = &args.out {
-        write_long(&imputed, out)?;
+        match FileFormat::from_path(std::path::Path::new(out)) {
+            FileFormat::Dta | FileFormat::Parquet => write_flong(&table, &imputed, out)?,
+            _ => write_long(&imputed, out)?,
+        }
     }
     Ok(render(args, vcov, &imputed, pooled.as_ref(), format))
 }
@@ -184,6 +190,80 @@ fn analyse(
     model
         .pool(imputed)
         .map_err(|e| CliError::fit(&args.data, e))
+}
+
+/// Stata's mi flong layout: `_mi_m` (0 for the original data, 1..M), `_mi_id` (the row, 1..N),
+/// `_mi_miss` (in the original rows, whether the row had a missing value in an imputed column;
+/// missing in the imputed rows, as Stata has it), then the data columns. Written whole or not at
+/// all.
+fn write_flong(original: &DataTable, imputed: &Imputed, path: &str) -> Result<(), CliError> {
+    let n = original.nrows();
+    let imputed_columns: Vec<&str> = imputed
+        .methods
+        .iter()
+        .filter(|(_, m)| *m != trialstats_mi::Method::None)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    let incomplete: Vec<bool> = (0..n)
+        .map(|i| {
+            imputed_columns
+                .iter()
+                .any(|c| original.column(c).is_ok_and(|col| col.data.is_missing(i)))
+        })
+        .collect();
+    let mut stacked: Vec<DataTable> = Vec::with_capacity(imputed.m + 1);
+    stacked.push(original.clone());
+    for i in 0..imputed.m {
+        stacked.push(imputed.complete(i)?);
+    }
+    let total = n * stacked.len();
+    let mut mi_m = Vec::with_capacity(total);
+    let mut mi_id = Vec::with_capacity(total);
+    let mut mi_miss = Vec::with_capacity(total);
+    for m in 0..stacked.len() {
+        for (i, &inc) in incomplete.iter().enumerate() {
+            mi_m.push(Some(m as f64));
+            mi_id.push(Some((i + 1) as f64));
+            mi_miss.push((m == 0).then_some(f64::from(u8::from(inc))));
+        }
+    }
+    let mut columns = vec![
+        Column::numeric("_mi_m", mi_m),
+        Column::numeric("_mi_id", mi_id),
+        Column::numeric("_mi_miss", mi_miss),
+    ];
+    for (j, col) in original.columns().iter().enumerate() {
+        let values: Vec<Option<String>> = stacked
+            .iter()
+            .flat_map(|t| (0..n).map(move |i| t.columns()[j].text(i)))
+            .collect();
+        columns.push(match &col.data {
+            ColumnData::Numeric(_) => Column::numeric(
+                &col.name,
+                stacked
+                    .iter()
+                    .flat_map(|t| match &t.columns()[j].data {
+                        ColumnData::Numeric(v) => v.clone(),
+                        _ => vec![None; n],
+                    })
+                    .collect(),
+            ),
+            _ => Column::categorical(&col.name, &values),
+        });
+    }
+    let table = DataTable::new(original.source(), columns)?;
+    let target = std::path::Path::new(path);
+    let partial = target.with_file_name(format!(
+        ".{}.partial.{}",
+        target.file_stem().and_then(|s| s.to_str()).unwrap_or("out"),
+        target.extension().and_then(|s| s.to_str()).unwrap_or("")
+    ));
+    table.write(&partial)?;
+    std::fs::rename(&partial, target).map_err(|e| CliError::Io {
+        action: "write",
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 fn write_long(imputed: &Imputed, path: &str) -> Result<(), CliError> {

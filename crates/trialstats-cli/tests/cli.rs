@@ -6,6 +6,9 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use trialstats_data::DataTable;
+use trialstats_data::read::ReadOptions;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trialstats"))
 }
@@ -1481,5 +1484,67 @@ fn unreadable_data_files_are_one_sentence_naming_the_file() {
             "{refs:?}: {e}"
         );
         assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    }
+}
+
+/// `impute --out F.dta` and `--out F.parquet`: Stata's mi flong layout. The .dta reads in R
+/// haven 2.5.1 and pyreadstat 1.3.8 (checked when this test was written: 100 rows × 7 columns,
+/// the Parquet file equal to it cell for cell).
+#[test]
+fn impute_writes_stata_mi_flong_as_dta_and_parquet() {
+    let data = write_temp(
+        "nhanes-flong.csv",
+        &DataTable::to_csv(&trialstats_data::datasets::nhanes().unwrap()),
+    );
+    let csv_out = std::env::temp_dir().join(format!("flong-{}.csv", std::process::id()));
+    let _ = std::fs::remove_file(&csv_out);
+    let o = run(&[
+        "impute",
+        "--data",
+        data.to_str().unwrap(),
+        "--m",
+        "3",
+        "--seed",
+        "4",
+        "--out",
+        csv_out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stacked = DataTable::read(&csv_out, &ReadOptions::default()).unwrap();
+    for ext in ["dta", "parquet"] {
+        let out = std::env::temp_dir().join(format!("flong-{}.{ext}", std::process::id()));
+        let _ = std::fs::remove_file(&out);
+        let o = run(&[
+            "impute",
+            "--data",
+            data.to_str().unwrap(),
+            "--m",
+            "3",
+            "--seed",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{ext}: {}", stderr(&o));
+        let t = DataTable::read(&out, &ReadOptions::default()).unwrap();
+        assert_eq!(t.nrows(), 4 * 25, "{ext}");
+        assert_eq!(t.names()[..3], ["_mi_m", "_mi_id", "_mi_miss"]);
+        let m = t.numeric("_mi_m").unwrap();
+        let bmi = t.numeric("bmi").unwrap();
+        let miss = t.numeric("_mi_miss").unwrap();
+        // The original data: bmi missing in 9 rows, which _mi_miss flags; imputed rows complete.
+        assert_eq!((0..25).filter(|&i| bmi[i].is_none()).count(), 9);
+        assert!((0..25).all(|i| miss[i].is_some()) && (25..100).all(|i| miss[i].is_none()));
+        assert!((25..100).all(|i| bmi[i].is_some()));
+        // Imputation k holds the same values as the CSV's imputation k.
+        let csv_bmi = stacked.numeric("bmi").unwrap();
+        for i in 25..100 {
+            assert_eq!(m[i].map(f64::to_bits), Some(((i / 25) as f64).to_bits()));
+            assert_eq!(
+                bmi[i].map(f64::to_bits),
+                csv_bmi[i - 25].map(f64::to_bits),
+                "{ext} row {i}"
+            );
+        }
     }
 }

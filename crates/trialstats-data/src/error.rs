@@ -316,4 +316,10 @@ pub enum DataError {
         /// The inputs at that row (`y = 0`).
         inputs: String,
     },
+    /// An output file whose extension names a format that is not written.
+    #[error("{file}: tables are written as .csv, .dta or .parquet")]
+    UnsupportedOutput {
+        /// The file.
+        file: String,
+    },
 }

@@ -25,6 +25,7 @@ pub mod expr;
 pub mod formula;
 pub mod read;
 pub mod table;
+mod write;
 
 pub use design::{Dropped, FrameOptions, ModelFrame, Response, TermColumns};
 pub use error::DataError;

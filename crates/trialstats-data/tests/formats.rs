@@ -158,3 +158,24 @@ fn a_missing_value_code_read_as_a_value_is_warned_about() {
     );
     assert!(fixed.warnings().is_empty());
 }
+
+#[test]
+fn tables_written_as_dta_and_parquet_read_back_the_same() {
+    let reference = read("trial.csv", &ReadOptions::default());
+    let dir = std::env::temp_dir().join(format!("trialstats-write-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for ext in ["dta", "parquet", "csv"] {
+        let path = dir.join(format!("trial.{ext}"));
+        reference.write(&path).unwrap();
+        let back = DataTable::read(&path, &ReadOptions::default()).unwrap();
+        for col in ["id", "female", "base", "y"] {
+            assert_eq!(bits(&back, col), bits(&reference, col), "{ext}: {col}");
+        }
+        for col in ["centre", "arm"] {
+            assert_eq!(texts(&back, col), texts(&reference, col), "{ext}: {col}");
+        }
+    }
+    // Another extension is refused, naming the formats written.
+    let e = reference.write(&dir.join("trial.xlsx")).unwrap_err();
+    assert!(e.to_string().contains(".csv, .dta or .parquet"), "{e}");
+}

@@ -9,6 +9,18 @@ use crate::error::OrdinalError;
 
 use super::*;
 
+/// The relative precision to which the integrated likelihood is evaluated: its inner mode
+/// searches and sums leave noise of about this size, so a step that the quadratic model expects
+/// to gain less than this (relative to the value) cannot be verified by the value.
+pub(super) const VALUE_RESOLUTION: f64 = 1e3 * f64::EPSILON;
+
+/// Whether a step that no halving could make lower the value was below what the value can show:
+/// the quadratic model's predicted gain ½gᵀM⁻¹g within [`VALUE_RESOLUTION`] of the value.
+pub(super) fn gain_unresolvable(g: &DVector<f64>, step: &DVector<f64>, value: f64) -> bool {
+    let predicted = 0.5 * g.dot(step);
+    predicted.is_finite() && predicted.abs() <= VALUE_RESOLUTION * (1.0 + value.abs())
+}
+
 /// The quasi-Newton step M⁻¹g and its largest size relative to 1 + |θ_j|.
 pub(super) fn quasi_newton_step(
     metric: &DMatrix<f64>,
@@ -114,7 +126,7 @@ pub(super) fn polish_adaptive(
             scale *= 0.5;
         }
         let Some((trial, v)) = accepted else {
-            status = if relative <= 1e-6 {
+            status = if relative <= 1e-6 || gain_unresolvable(&g, &step, value) {
                 Termination::Converged
             } else {
                 Termination::StepHalvingFailed
@@ -191,7 +203,7 @@ pub(super) fn laplace_newton(
             scale *= 0.5;
         }
         let Some((trial, v, tg)) = accepted else {
-            status = if relative <= 1e-6 {
+            status = if relative <= 1e-6 || gain_unresolvable(&g, &step, value) {
                 Termination::Converged
             } else {
                 Termination::StepHalvingFailed
