@@ -49,6 +49,14 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    // A panic inside a binary-format decoder is turned into an error naming the file by
+    // trialstats-data; the error is the one message the user gets. Every other panic is shown.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !trialstats_data::read::is_decoding() {
+            default_hook(info);
+        }
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -74,6 +74,15 @@ proptest! {
 /// Inputs that once failed, kept.
 #[test]
 fn regressions() {
+    // The data_file property test, on damaged Feather files: arrow-ipc 60 unwrapped a negative
+    // block length (reader.rs:996 and :997); blocks are now checked against the file first.
+    trialstats_fuzz::data_file(&[51, 144, 69, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    trialstats_fuzz::data_file(&[
+        43, 37, 58, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 181, 115, 128, 0, 0, 0, 0, 0, 0,
+    ]);
+    // ... and on a damaged Parquet file: parquet 60 panicked decoding a page
+    // (column/reader/decoder.rs:361).
+    trialstats_fuzz::data_file(&[90, 0, 24, 0, 87, 24, 193, 228, 104, 1]);
     // A table of one row of zeros: an empty margin, an error.
     trialstats_fuzz::contingency(&[0, 0, 0, 0, 0, 0]);
     // cargo fuzz (two_sample, crash-da28aa2c…): data on a scale of 1e−5 put R's uniroot-located

@@ -162,10 +162,16 @@ impl DataTable {
                 let dialect = CsvDialect::for_path(path, options);
                 DataTable::from_csv_reader_with(&source, file, &dialect)?
             }
-            FileFormat::Dta => read_dta(path, &source, options)?,
-            FileFormat::Parquet => read_parquet(path, &source, options)?,
-            FileFormat::ArrowIpc => read_arrow(path, &source, options)?,
-            FileFormat::Spreadsheet => read_spreadsheet(path, &source, options)?,
+            FileFormat::Dta => guard(&source, "Stata .dta", || read_dta(path, &source, options))?,
+            FileFormat::Parquet => {
+                guard(&source, "Parquet", || read_parquet(path, &source, options))?
+            }
+            FileFormat::ArrowIpc => guard(&source, "Arrow IPC (Feather)", || {
+                read_arrow(path, &source, options)
+            })?,
+            FileFormat::Spreadsheet => guard(&source, "spreadsheet", || {
+                read_spreadsheet(path, &source, options)
+            })?,
         };
         Ok(sentinel::with_warnings(table))
     }
@@ -198,10 +204,16 @@ impl DataTable {
                 let dialect = CsvDialect::for_path(Path::new(source), options);
                 DataTable::from_csv_reader_with(source, bytes, &dialect)?
             }
-            FileFormat::Dta => dta_bytes(bytes, source, options)?,
-            FileFormat::Parquet => parquet_bytes(bytes, source, options)?,
-            FileFormat::ArrowIpc => ipc_bytes(bytes, source, options)?,
-            FileFormat::Spreadsheet => spreadsheet_bytes(bytes, source, options)?,
+            FileFormat::Dta => guard(source, "Stata .dta", || dta_bytes(bytes, source, options))?,
+            FileFormat::Parquet => {
+                guard(source, "Parquet", || parquet_bytes(bytes, source, options))?
+            }
+            FileFormat::ArrowIpc => guard(source, "Arrow IPC (Feather)", || {
+                ipc_bytes(bytes, source, options)
+            })?,
+            FileFormat::Spreadsheet => guard(source, "spreadsheet", || {
+                spreadsheet_bytes(bytes, source, options)
+            })?,
         };
         Ok(sentinel::with_warnings(table))
     }
@@ -245,6 +257,43 @@ fn spreadsheet_bytes(bytes: &[u8], source: &str, o: &ReadOptions) -> Result<Data
 #[cfg(not(feature = "xlsx"))]
 fn spreadsheet_bytes(_: &[u8], source: &str, _: &ReadOptions) -> Result<DataTable, DataError> {
     Err(disabled(source, "xlsx"))
+}
+
+thread_local! {
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside a binary-format decoder, whose panics [`DataTable::read`] turns
+/// into errors: a program's panic hook may stay quiet about those (the CLI's does).
+pub fn is_decoding() -> bool {
+    DECODING.with(std::cell::Cell::get)
+}
+
+/// Runs a third-party decoder of a binary format, turning a panic inside it into an error naming
+/// the file. The decoders check their input, but not all of it: fuzzing found damaged Parquet
+/// files on which parquet 60 panics deep in page decoding (`decoder.rs`: a dictionary-encoded
+/// page without a dictionary). A damaged file is bad input, so it gets an error, never a crash;
+/// the panic's message is in the error.
+fn guard<T>(
+    source: &str,
+    format: &'static str,
+    read: impl FnOnce() -> Result<T, DataError>,
+) -> Result<T, DataError> {
+    DECODING.with(|d| d.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    DECODING.with(|d| d.set(false));
+    outcome.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the decoder failed".into());
+        Err(DataError::Format {
+            file: source.to_owned(),
+            format,
+            message: format!("the file is damaged ({message})"),
+        })
+    })
 }
 
 pub(crate) fn io_error(source: &str, e: &std::io::Error) -> DataError {
