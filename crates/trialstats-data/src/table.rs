@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::DataError;
 use crate::read::CsvDialect;
 use crate::read::DecimalMark;
+use crate::read::accumulate::Accumulator;
 use crate::read::csv_dialect::utf8_reader;
 
 /// The values of one column.
@@ -306,7 +307,7 @@ pub fn format_number(x: f64) -> String {
 /// zeros, no exponent, at most 15 significant digits (so no other text of as few digits names the
 /// same double). The cheap test that spares formatting almost every cell of a file; a text that
 /// fails it is compared with the printed number.
-fn canonical(s: &str) -> bool {
+pub(crate) fn canonical(s: &str) -> bool {
     let digits = s.strip_prefix('-').unwrap_or(s).as_bytes();
     let (int, frac) = match digits.iter().position(|&b| b == b'.') {
         Some(p) => (&digits[..p], Some(&digits[p + 1..])),
@@ -327,6 +328,7 @@ fn canonical(s: &str) -> bool {
 }
 
 /// How one CSV cell reads.
+#[cfg_attr(not(feature = "xlsx"), allow(dead_code))]
 enum Cell {
     Missing,
     Number(f64),
@@ -527,7 +529,8 @@ impl DataTable {
             });
         }
         let ncols = header.len();
-        let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); ncols];
+        let mut columns_so_far: Vec<Accumulator> =
+            (0..ncols).map(|_| Accumulator::default()).collect();
         let mut record = csv::StringRecord::new();
         let mut row = 0usize;
         while rdr.read_record(&mut record).map_err(csv_err)? {
@@ -552,11 +555,8 @@ impl DataTable {
                     expected: ncols,
                 });
             }
-            for (j, field) in record.iter().enumerate() {
-                cells[j].push(match classify(field, dialect) {
-                    Cell::Missing => None,
-                    _ => Some(field.to_owned()),
-                });
+            for ((acc, field), name) in columns_so_far.iter_mut().zip(record.iter()).zip(&header) {
+                acc.push(field, dialect, (source, name, row))?;
             }
         }
         if row == 0 {
@@ -564,13 +564,15 @@ impl DataTable {
                 file: source.to_owned(),
             });
         }
-        let mut columns = Vec::with_capacity(ncols);
-        for (name, values) in header.iter().zip(cells) {
-            columns.push(Self::type_column(source, name, values, dialect)?);
-        }
+        let columns = header
+            .iter()
+            .zip(columns_so_far)
+            .map(|(name, acc)| acc.finish(name))
+            .collect();
         Self::new(source, columns)
     }
 
+    #[cfg_attr(not(feature = "xlsx"), allow(dead_code))]
     pub(crate) fn type_column(
         source: &str,
         name: &str,

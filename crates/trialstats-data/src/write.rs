@@ -4,7 +4,9 @@ use std::path::Path;
 
 use crate::error::DataError;
 use crate::read::FileFormat;
-use crate::table::{ColumnData, DataTable};
+#[cfg(any(feature = "dta", feature = "parquet"))]
+use crate::table::ColumnData;
+use crate::table::DataTable;
 
 impl DataTable {
     /// Writes the table in the format of `path`'s extension: CSV (`NA` for missing), Stata

@@ -6,6 +6,7 @@
 //! `parquet` and `arrow`, also for `.arrow`/`.feather`), `xlsx` (`calamine`, also for `.xls` and
 //! `.ods`). A file whose format needs a feature that is off is an error naming the feature.
 
+pub(crate) mod accumulate;
 pub(crate) mod csv_dialect;
 #[cfg(feature = "dta")]
 mod dta;
