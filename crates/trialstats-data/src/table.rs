@@ -96,11 +96,12 @@ pub struct Column {
     /// The values.
     pub data: ColumnData,
     /// How the cells of a numeric column were written in the file where the number does not
-    /// print back the same (`007`, `1.50`, a 20-digit identifier), by row; `None` when every
-    /// cell prints back as written. Output that passes columns through uses it
-    /// ([`Column::text`]), so identifiers keep their spelling.
+    /// print back the same (`007`, `1.50`, a 20-digit identifier), by 0-based row (only those
+    /// cells: a large file with a few such cells keeps a few); `None` when every cell prints
+    /// back as written. Output that passes columns through uses it ([`Column::text`]), so
+    /// identifiers keep their spelling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub written: Option<Vec<Option<String>>>,
+    pub written: Option<std::collections::BTreeMap<usize, String>>,
     /// Value labels of a numeric column (Stata's value labels): (value, label) pairs in the
     /// file's order. Used as the levels when a formula makes the column a factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,7 +147,7 @@ impl Column {
     pub fn text(&self, i: usize) -> Option<String> {
         self.written
             .as_ref()
-            .and_then(|w| w.get(i).cloned().flatten())
+            .and_then(|w| w.get(&i).cloned())
             .or_else(|| self.data.text(i))
     }
 
@@ -612,7 +613,9 @@ impl DataTable {
                 values
                     .iter()
                     .zip(&nums)
-                    .map(|(v, x)| differs((v, x)).then(|| v.clone()).flatten())
+                    .enumerate()
+                    .filter(|(_, (v, x))| differs((v, x)))
+                    .filter_map(|(i, (v, _))| v.clone().map(|s| (i, s)))
                     .collect()
             });
             Column {

@@ -139,7 +139,7 @@ struct Var {
     observed: Vec<bool>,
     /// The file's spelling of numeric cells that print differently (see `Column::written`),
     /// carried to the completed data sets.
-    written: Option<Vec<Option<String>>>,
+    written: Option<std::collections::BTreeMap<usize, String>>,
 }
 
 impl Var {
@@ -1071,7 +1071,7 @@ pub struct Imputed {
     names: Vec<String>,
     kinds: Vec<Kind>,
     observed: Vec<Vec<bool>>,
-    written: Vec<Option<Vec<Option<String>>>>,
+    written: Vec<Option<std::collections::BTreeMap<usize, String>>>,
     chains: Vec<Vec<Vec<f64>>>,
     /// The convergence trace.
     pub trace: Vec<TracePoint>,

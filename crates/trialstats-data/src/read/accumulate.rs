@@ -12,8 +12,8 @@ use crate::table::{Column, ColumnData, format_number};
 pub(crate) enum Accumulator {
     Numbers {
         values: Vec<Option<f64>>,
-        /// Created at the first cell whose spelling differs from its number's.
-        written: Option<Vec<Option<String>>>,
+        /// Created at the first cell whose spelling differs from its number's; by row.
+        written: Option<std::collections::BTreeMap<usize, String>>,
     },
     Texts {
         codes: Vec<Option<u32>>,
@@ -42,12 +42,7 @@ impl Accumulator {
     ) -> Result<(), DataError> {
         if dialect.is_missing(cell) {
             match self {
-                Accumulator::Numbers { values, written } => {
-                    values.push(None);
-                    if let Some(w) = written {
-                        w.push(None);
-                    }
-                }
+                Accumulator::Numbers { values, .. } => values.push(None),
                 Accumulator::Texts { codes, .. } => codes.push(None),
                 Accumulator::Mixed(v) => v.push(None),
             }
@@ -66,12 +61,10 @@ impl Accumulator {
         }
         match (&mut *self, number) {
             (Accumulator::Numbers { values, written }, Some(x)) => {
-                let differs = !crate::table::canonical(cell) && cell != format_number(x);
-                if differs && written.is_none() {
-                    *written = Some(vec![None; values.len()]);
-                }
-                if let Some(w) = written {
-                    w.push(differs.then(|| cell.to_owned()));
+                if !crate::table::canonical(cell) && cell != format_number(x) {
+                    written
+                        .get_or_insert_with(Default::default)
+                        .insert(values.len(), cell.to_owned());
                 }
                 values.push(Some(x));
             }
@@ -122,7 +115,7 @@ impl Accumulator {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    let spelled = written.as_ref().and_then(|w| w[i].clone());
+                    let spelled = written.as_ref().and_then(|w| w.get(&i).cloned());
                     spelled.or_else(|| v.map(format_number))
                 })
                 .collect(),
