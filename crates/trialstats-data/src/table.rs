@@ -9,7 +9,7 @@ use crate::error::DataError;
 use crate::read::CsvDialect;
 use crate::read::DecimalMark;
 use crate::read::accumulate::Accumulator;
-use crate::read::csv_dialect::utf8_reader;
+use crate::read::csv_dialect::{Cell, utf8_reader};
 
 /// The values of one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -328,22 +328,9 @@ pub(crate) fn canonical(s: &str) -> bool {
     int_ok && all_digits(int) && frac_ok && significant <= 15 && total <= 300
 }
 
-/// How one CSV cell reads.
 #[cfg_attr(not(feature = "xlsx"), allow(dead_code))]
-enum Cell {
-    Missing,
-    Number(f64),
-    Text,
-}
-
 fn classify(s: &str, dialect: &CsvDialect) -> Cell {
-    if dialect.is_missing(s) {
-        return Cell::Missing;
-    }
-    match dialect.number(s) {
-        Some(v) => Cell::Number(v),
-        None => Cell::Text,
-    }
+    dialect.classify(s)
 }
 
 impl DataTable {
@@ -496,7 +483,8 @@ impl DataTable {
             .has_headers(true)
             .flexible(true)
             .delimiter(delimiter)
-            .trim(csv::Trim::All)
+            // Fields are trimmed as they are read (trimming the record copies it).
+            .trim(csv::Trim::Headers)
             .from_reader(LineLimited {
                 inner: text,
                 line: 1,
@@ -539,7 +527,7 @@ impl DataTable {
             let line = record.position().map_or(0, csv::Position::line);
             if record.len() != ncols {
                 // A blank line at the end of a one-column file reads as a single empty field.
-                if record.len() == 1 && record.get(0) == Some("") && ncols > 1 {
+                if record.len() == 1 && record.get(0).map(str::trim) == Some("") && ncols > 1 {
                     return Err(DataError::Ragged {
                         file: source.to_owned(),
                         row,
@@ -557,7 +545,7 @@ impl DataTable {
                 });
             }
             for ((acc, field), name) in columns_so_far.iter_mut().zip(record.iter()).zip(&header) {
-                acc.push(field, dialect, (source, name, row))?;
+                acc.push(field.trim(), dialect, (source, name, row))?;
             }
         }
         if row == 0 {

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::CsvDialect;
+use super::csv_dialect::Cell;
 use crate::error::DataError;
 use crate::table::{Column, ColumnData, format_number};
 
@@ -40,15 +41,18 @@ impl Accumulator {
         dialect: &CsvDialect,
         (source, name, row): (&str, &str, usize),
     ) -> Result<(), DataError> {
-        if dialect.is_missing(cell) {
-            match self {
-                Accumulator::Numbers { values, .. } => values.push(None),
-                Accumulator::Texts { codes, .. } => codes.push(None),
-                Accumulator::Mixed(v) => v.push(None),
+        let number = match dialect.classify(cell) {
+            Cell::Missing => {
+                match self {
+                    Accumulator::Numbers { values, .. } => values.push(None),
+                    Accumulator::Texts { codes, .. } => codes.push(None),
+                    Accumulator::Mixed(v) => v.push(None),
+                }
+                return Ok(());
             }
-            return Ok(());
-        }
-        let number = dialect.number(cell);
+            Cell::Number(x) => Some(x),
+            Cell::Text => None,
+        };
         if let Some(x) = number {
             if !x.is_finite() {
                 return Err(DataError::NonFinite {

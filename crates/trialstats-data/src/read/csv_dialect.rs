@@ -20,6 +20,16 @@ pub struct CsvDialect {
     pub na: Vec<String>,
 }
 
+/// How one delimited-text cell reads.
+pub(crate) enum Cell {
+    /// Missing: empty, `NA`, `.` or a `--na` token.
+    Missing,
+    /// A number.
+    Number(f64),
+    /// Text.
+    Text,
+}
+
 /// The delimiters detection chooses among, in order of preference on a tie.
 const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
@@ -43,16 +53,24 @@ impl CsvDialect {
 
     /// Whether a cell is missing: empty, `NA`, a lone `.` (SAS and Stata exports), or one of the
     /// extra tokens (a numeric token also matches by value).
+    #[cfg(test)]
     pub(crate) fn is_missing(&self, cell: &str) -> bool {
+        matches!(self.classify(cell), Cell::Missing)
+    }
+
+    /// How a cell reads: missing (see [`CsvDialect::is_missing`]), a number, or text. The cell
+    /// is parsed once.
+    pub(crate) fn classify(&self, cell: &str) -> Cell {
         if cell.is_empty() || cell == "NA" || cell == "." {
-            return true;
+            return Cell::Missing;
         }
-        if self.na.iter().any(|t| t.trim() == cell) {
-            return true;
+        if !self.na.is_empty() && self.na.iter().any(|t| t.trim() == cell) {
+            return Cell::Missing;
         }
         match self.number(cell) {
-            Some(v) => super::na_number(&self.na, v),
-            None => false,
+            Some(v) if !self.na.is_empty() && super::na_number(&self.na, v) => Cell::Missing,
+            Some(v) => Cell::Number(v),
+            None => Cell::Text,
         }
     }
 

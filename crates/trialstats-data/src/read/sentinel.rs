@@ -16,8 +16,16 @@ pub(crate) fn with_warnings(mut table: DataTable) -> DataTable {
         let ColumnData::Numeric(v) = &col.data else {
             continue;
         };
-        for code in CODES {
-            let count = v.iter().flatten().filter(|&&x| same(x, code)).count();
+        // One pass counts every code (a file rarely holds any); only a code found costs more.
+        let mut counts = [0usize; CODES.len()];
+        for &x in v.iter().flatten() {
+            if x.abs() >= 9.0 && x.fract() == 0.0 {
+                if let Some(k) = CODES.iter().position(|&c| same(x, c)) {
+                    counts[k] += 1;
+                }
+            }
+        }
+        for (code, count) in CODES.into_iter().zip(counts) {
             if count == 0 {
                 continue;
             }
