@@ -9,7 +9,8 @@
 //! cargo run --release --example reproduce_paper -- --out report/ --seed 7
 //! ```
 //! Prints the tables; writes `report.md`, `report.html` (self-contained, with the figures),
-//! `flow.svg`, `forest.svg`, every table as CSV and `results.json` to `--out` (default
+//! `flow.svg`, `forest.svg`, every table as CSV twice (as printed, and `*_numeric.csv` with the
+//! numbers in their own columns at full precision), `effects.csv` and `results.json` to `--out` (default
 //! `target/reproduce/`). Same data and seed, same bytes. `--quick` uses 999 bootstrap draws and
 //! 5 imputations (for CI).
 
@@ -17,7 +18,7 @@ use std::error::Error;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use trialstats::data::DataTable;
+use trialstats::data::{DataTable, ReadOptions};
 use trialstats::paper::render::{files, text};
 use trialstats::paper::{Options, analyse};
 use trialstats::sim::{SimParams, simulate};
@@ -38,10 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let out = PathBuf::from(value("--out").unwrap_or_else(|| "target/reproduce".into()));
     let table = match value("--data") {
-        Some(path) => {
-            let f = std::fs::File::open(&path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-            DataTable::from_csv_reader(&path, std::io::BufReader::new(f))?
-        }
+        Some(path) => DataTable::read(std::path::Path::new(&path), &ReadOptions::default())?,
         None => simulate(&SimParams::default(), seed)?.table,
     };
     let opts = Options {

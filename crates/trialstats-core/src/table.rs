@@ -42,6 +42,13 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// Notes printed below the table (text and Markdown; not in CSV).
     pub notes: Vec<String>,
+    /// The same results for analysis software: one number per cell at full precision
+    /// ([`num_cell`]), estimates, interval ends and counts in their own columns, where this table
+    /// writes `0.12 (−0.03 to 0.27)`. Reports write it beside the formatted table
+    /// (`table1.csv` and `table1_numeric.csv`). Not serialised: JSON output carries the
+    /// results as typed numbers already.
+    #[serde(skip)]
+    pub numeric: Option<Box<Table>>,
 }
 
 impl Table {
@@ -62,6 +69,7 @@ impl Table {
             align: vec![Align::Right; header.len()],
             rows: Vec::new(),
             notes: Vec::new(),
+            numeric: None,
         }
     }
 
@@ -389,6 +397,44 @@ pub fn fmt_display(x: f64) -> String {
     }
     let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
     format!("{rounded}")
+}
+
+/// A number as a numeric CSV cell: its shortest text that reads back as the same double
+/// (Rust's `{}`, R's `format(x, digits = 17)` without the excess digits), empty for NaN (a
+/// missing value to R's `read.csv`, pandas and Stata's `import delimited`), `Inf`/`-Inf`
+/// (as R writes them) for infinities.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::table::num_cell;
+/// assert_eq!(num_cell(0.1 + 0.2), "0.30000000000000004");
+/// assert_eq!(num_cell(-0.0018), "-0.0018");
+/// assert_eq!(num_cell(240.0), "240");
+/// assert_eq!(num_cell(f64::NAN), "");
+/// assert_eq!(num_cell(f64::NEG_INFINITY), "-Inf");
+/// let x = 2.0_f64.sqrt();
+/// assert_eq!(num_cell(x).parse::<f64>().unwrap().to_bits(), x.to_bits());
+/// ```
+pub fn num_cell(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Inf" } else { "-Inf" }.to_owned()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A numeric CSV cell of an optional number: empty for `None` (see [`num_cell`]).
+///
+/// # Examples
+/// ```
+/// use trialstats_core::table::opt_cell;
+/// assert_eq!(opt_cell(Some(1.5)), "1.5");
+/// assert_eq!(opt_cell(None), "");
+/// ```
+pub fn opt_cell(x: Option<f64>) -> String {
+    x.map_or_else(String::new, num_cell)
 }
 
 /// Formats a p-value: 4 significant digits down to 1e−4, then scientific with 2 digits.

@@ -1,7 +1,7 @@
 //! The analysis plan of the paper (Methods, "Data analysis"), run on a table in the trial schema.
 
 use serde::Serialize;
-use trialstats_core::table::{Align, fmt_num, fmt_p};
+use trialstats_core::table::{Align, fmt_num, fmt_p, num_cell};
 use trialstats_core::{Clusters, Level, Table};
 use trialstats_data::{Column, DataError, DataTable};
 use trialstats_mi::{ClusterTerm, Method, Mice};
@@ -172,6 +172,68 @@ fn cell_mean_sd(v: &[f64], scale: f64, dp: usize) -> String {
     }
     let (m, s) = mean_sd(v);
     format!("{:.dp$} ({:.dp$}); {}", m * scale, s * scale, v.len())
+}
+
+/// n, mean and SD (times `scale`) as numeric cells; mean and SD empty below two values.
+fn numeric_mean_sd(v: &[f64], scale: f64) -> [String; 3] {
+    let (m, s) = if v.len() < 2 {
+        (f64::NAN, f64::NAN)
+    } else {
+        mean_sd(v)
+    };
+    [
+        num_cell(v.len() as f64),
+        num_cell(m * scale),
+        num_cell(s * scale),
+    ]
+}
+
+impl Scale {
+    /// The name in numeric tables: `difference` or `odds_ratio`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scale::Difference => "difference",
+            Scale::OddsRatio => "odds_ratio",
+        }
+    }
+}
+
+impl Effect {
+    /// The columns of [`Effect::numeric_row`].
+    pub const NUMERIC_HEADER: [&'static str; 10] = [
+        "key", "outcome", "model", "scale", "estimate", "ci_low", "ci_high", "p", "n", "clusters",
+    ];
+
+    /// The effect as a numeric table row (full precision; see [`Effect::NUMERIC_HEADER`]).
+    pub fn numeric_row(&self) -> Vec<String> {
+        let mut row = vec![
+            self.key.clone(),
+            self.outcome.clone(),
+            self.model.clone(),
+            self.scale.name().to_owned(),
+        ];
+        row.extend(
+            [
+                self.estimate,
+                self.ci_low,
+                self.ci_high,
+                self.p_value,
+                self.n as f64,
+                self.clusters as f64,
+            ]
+            .map(num_cell),
+        );
+        row
+    }
+
+    /// A numeric table of effects, one row each.
+    pub fn numeric_table<'a>(effects: impl IntoIterator<Item = &'a Effect>) -> Table {
+        let mut t = Table::new(&Self::NUMERIC_HEADER);
+        for e in effects {
+            t.push_row(e.numeric_row());
+        }
+        t
+    }
 }
 
 /// Checks the input and derives the analysis variables.
@@ -377,6 +439,9 @@ fn ordered_change(
 /// Steps of [`analyse`]'s progress report.
 const STEPS: usize = 7;
 
+/// The arms in numeric tables, by arm code.
+const ARM_NAMES: [&str; 2] = ["usual care", "intervention"];
+
 /// Runs the whole analysis plan.
 ///
 /// # Errors
@@ -558,10 +623,11 @@ fn table_two(data: &Data) -> Result<Table, PaperError> {
     ]);
     table2.set_align(0, Align::Left);
     let female_num = data.num("female")?.to_vec();
+    let mut numeric = Table::new(&["group", "arm", "time", "n", "mean", "sd"]);
     for (label, sex) in [("all", None), ("men", Some(0.0)), ("women", Some(1.0))] {
         let mut row = vec![label.to_string()];
         for a in 0..2 {
-            for t in ["risk_0", "risk_12"] {
+            for (t, time) in [("risk_0", "baseline"), ("risk_12", "12 months")] {
                 let v = data.num(t)?;
                 let vals: Vec<f64> = (0..n)
                     .filter(|&i| {
@@ -571,10 +637,14 @@ fn table_two(data: &Data) -> Result<Table, PaperError> {
                     .filter_map(|i| v[i])
                     .collect();
                 row.push(cell_mean_sd(&vals, 100.0, 1));
+                let mut nrow = vec![label.to_string(), ARM_NAMES[a].to_string(), time.into()];
+                nrow.extend(numeric_mean_sd(&vals, 100.0));
+                numeric.push_row(nrow);
             }
         }
         table2.push_row(row);
     }
+    table2.numeric = Some(Box::new(numeric));
     table2.title = Some("Table 2. UKPDS 5-year CHD risk (%): mean (SD); n".into());
     table2.notes.push("UKPDS 56 (Stevens et al. 2001) from age at diagnosis, duration, sex, ethnicity, smoking, HbA1c, SBP and TC/HDL; at 12 months one year older and one year longer since diagnosis.".into());
     Ok(table2)
@@ -616,7 +686,32 @@ fn primary_analysis(
         "communities",
     ]);
     primary.set_align(0, Align::Left);
-    let push = |t: &mut Table, label: &str, e: &Effect| {
+    let mut numeric = Table::new(&[
+        "inference",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p",
+        "n",
+        "clusters",
+    ]);
+    let numeric_row = |label: &str, cells: [f64; 6]| {
+        let mut row = vec![label.to_owned()];
+        row.extend(cells.map(num_cell));
+        row
+    };
+    let push = |t: &mut Table, numeric: &mut Table, label: &str, e: &Effect| {
+        numeric.push_row(numeric_row(
+            label,
+            [
+                e.estimate,
+                e.ci_low,
+                e.ci_high,
+                e.p_value,
+                e.n as f64,
+                e.clusters as f64,
+            ],
+        ));
         t.push_row(vec![
             label.into(),
             fmt_num(e.estimate, 4),
@@ -628,11 +723,13 @@ fn primary_analysis(
     };
     push(
         &mut primary,
+        &mut numeric,
         "CR1, t(G − 1) — the paper's analysis (Stata vce(cluster))",
         &primary_cr1,
     );
     push(
         &mut primary,
+        &mut numeric,
         "CR2, Satterthwaite df (clubSandwich)",
         &primary_cr2,
     );
@@ -655,17 +752,30 @@ fn primary_analysis(
         )
         .map_err(|e| AnalysisError::from(e).context("wild cluster bootstrap"))?;
     let (blo, bhi) = boot.ci.unwrap_or((f64::NAN, f64::NAN));
+    let boot_label = format!(
+        "wild cluster bootstrap (WCR, Rademacher, {} draws{})",
+        boot.reps,
+        if boot.enumerated { ", enumerated" } else { "" }
+    );
+    let boot_clusters = boot_fit.inference().n_clusters.unwrap_or(0);
+    numeric.push_row(numeric_row(
+        &boot_label,
+        [
+            boot.estimate,
+            blo,
+            bhi,
+            boot.p_value,
+            boot_fit.nobs() as f64,
+            boot_clusters as f64,
+        ],
+    ));
     primary.push_row(vec![
-        format!(
-            "wild cluster bootstrap (WCR, Rademacher, {} draws{})",
-            boot.reps,
-            if boot.enumerated { ", enumerated" } else { "" }
-        ),
+        boot_label,
         fmt_num(boot.estimate, 4),
         format!("{} to {}", fmt_num(blo, 4), fmt_num(bhi, 4)),
         fmt_p(boot.p_value),
         boot_fit.nobs().to_string(),
-        boot_fit.inference().n_clusters.unwrap_or(0).to_string(),
+        boot_clusters.to_string(),
     ]);
     // Multiple imputation of the 12-month risk (sensitivity analysis).
     progress("multiple imputation", 3, STEPS);
@@ -673,6 +783,7 @@ fn primary_analysis(
     match &mi {
         Ok(e) => push(
             &mut primary,
+            &mut numeric,
             &format!(
                 "multiple imputation (pmm, m = {}, seed {}), CR1, Rubin's rules",
                 opts.mi_m, opts.seed
@@ -681,6 +792,7 @@ fn primary_analysis(
         ),
         Err(e) => warnings.push(format!("multiple imputation failed: {e}")),
     }
+    primary.numeric = Some(Box::new(numeric));
     primary.title = Some("Primary outcome: difference in 12-month UKPDS risk (intervention − usual care), adjusted for baseline risk".into());
     Ok((primary, primary_cr1, mi))
 }
@@ -702,6 +814,9 @@ fn table_three(
         "p",
     ]);
     table3.set_align(0, Align::Left);
+    let mut numeric = Table::new(&[
+        "outcome", "arm", "time", "n", "mean", "sd", "estimate", "ci_low", "ci_high", "p",
+    ]);
     for (y, label, dp) in [
         ("hba1c", "HbA1c (%)", 2),
         ("tc", "total cholesterol (mmol/L)", 2),
@@ -717,16 +832,27 @@ fn table_three(
     ] {
         let mut row = vec![label.to_string()];
         for a in 0..2 {
-            for t in ["0", "12"] {
-                row.push(cell_mean_sd(
-                    &data.arm_values(&format!("{y}_{t}"), a)?,
-                    1.0,
-                    dp,
-                ));
+            for (t, time) in [("0", "baseline"), ("12", "12 months")] {
+                let values = data.arm_values(&format!("{y}_{t}"), a)?;
+                row.push(cell_mean_sd(&values, 1.0, dp));
+                let mut nrow = vec![label.to_string(), ARM_NAMES[a].to_string(), time.into()];
+                nrow.extend(numeric_mean_sd(&values, 1.0));
+                nrow.extend((0..4).map(|_| String::new()));
+                numeric.push_row(nrow);
             }
         }
         match linear(data, y, label, y, Se::CR1, level) {
             Ok(e) => {
+                let mut nrow = vec![
+                    label.to_string(),
+                    "intervention − usual care".into(),
+                    "12 months, adjusted for baseline".into(),
+                    num_cell(e.n as f64),
+                    String::new(),
+                    String::new(),
+                ];
+                nrow.extend([e.estimate, e.ci_low, e.ci_high, e.p_value].map(num_cell));
+                numeric.push_row(nrow);
                 row.push(format!(
                     "{} ({} to {})",
                     fmt_num(e.estimate, 3),
@@ -743,6 +869,7 @@ fn table_three(
         }
         table3.push_row(row);
     }
+    table3.numeric = Some(Box::new(numeric));
     table3.title = Some("Table 3. Biochemical and anthropometric measures: mean (SD); n, and the difference at 12 months adjusted for baseline (linear regression, CR1)".into());
     Ok(table3)
 }
@@ -862,6 +989,7 @@ fn secondary_outcomes(
             e.n.to_string(),
         ]);
     }
+    secondary.numeric = Some(Box::new(Effect::numeric_table(&secondary_effects)));
     secondary.title = Some(
         "Secondary outcomes at 12 months (intervention v. usual care, adjusted for baseline)"
             .into(),

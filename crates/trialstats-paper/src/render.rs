@@ -2,9 +2,9 @@
 //! (the caller writes files), and nothing depends on the clock: same input and seed, same bytes.
 
 use trialstats_core::Table;
-use trialstats_core::table::{Align, fmt_num, html_escape};
+use trialstats_core::table::{Align, fmt_num, html_escape, opt_cell};
 
-use crate::analysis::Report;
+use crate::analysis::{Effect, Report};
 use crate::svg::{flow_diagram, forest_plot};
 
 /// Published v. reproduced, as a table.
@@ -21,6 +21,16 @@ pub fn targets_table(r: &Report) -> Table {
         ]);
     }
     t.title = Some("Every published number next to the reproduced one".into());
+    let mut numeric = Table::new(&["quantity", "published", "reproduced", "source"]);
+    for row in &r.targets {
+        numeric.push_row(vec![
+            row.quantity.clone(),
+            row.published.clone(),
+            opt_cell(row.reproduced),
+            row.source.clone(),
+        ]);
+    }
+    t.numeric = Some(Box::new(numeric));
     t
 }
 
@@ -178,7 +188,10 @@ pub fn html(r: &Report) -> String {
     s
 }
 
-/// Every output file: (name, contents).
+/// Every output file: (name, contents): the reports, the figures, `results.json`, each table as
+/// formatted CSV (`table1.csv`: cells as printed) and as numeric CSV (`table1_numeric.csv`:
+/// estimates, interval ends, counts and p-values in their own columns at full precision), every
+/// effect in `effects.csv` (numeric), and the rows kept out of an analysis in `problems.csv`.
 ///
 /// # Errors
 /// A JSON serialisation error (not expected: every field is finite or null).
@@ -193,16 +206,24 @@ pub fn files(r: &Report) -> Result<Vec<(String, String)>, serde_json::Error> {
             serde_json::to_string_pretty(r)? + "\n",
         ),
     ];
+    let targets = targets_table(r);
     for (name, t) in [
-        ("table1.csv", &r.table1),
-        ("table2.csv", &r.table2),
-        ("primary.csv", &r.primary),
-        ("table3.csv", &r.table3),
-        ("secondary.csv", &r.secondary),
+        ("table1", &r.table1),
+        ("table2", &r.table2),
+        ("primary", &r.primary),
+        ("table3", &r.table3),
+        ("secondary", &r.secondary),
+        ("targets", &targets),
     ] {
-        out.push((name.to_string(), t.to_csv()));
+        out.push((format!("{name}.csv"), t.to_csv()));
+        if let Some(numeric) = &t.numeric {
+            out.push((format!("{name}_numeric.csv"), numeric.to_csv()));
+        }
     }
-    out.push(("targets.csv".to_string(), targets_table(r).to_csv()));
+    out.push((
+        "effects.csv".to_string(),
+        Effect::numeric_table(&r.effects).to_csv(),
+    ));
     out.push(("problems.csv".to_string(), problems_table(r).to_csv()));
     Ok(out)
 }

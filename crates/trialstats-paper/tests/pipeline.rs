@@ -4,6 +4,7 @@
 
 use trialstats_core::Clusters;
 use trialstats_core::Level;
+use trialstats_core::table::fmt_num;
 use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame};
 use trialstats_paper::render::files;
 use trialstats_paper::{Options, PaperError, Report, analyse};
@@ -186,6 +187,94 @@ fn same_data_and_seed_give_the_same_bytes() {
         !html.contains("src=\"http"),
         "the page must be self-contained"
     );
+}
+
+#[test]
+fn numeric_tables_hold_the_printed_numbers_at_full_precision() {
+    let r = run(&small()).unwrap();
+    let out = files(&r).unwrap();
+    let csv = |name: &str| -> DataTable {
+        let text = &out.iter().find(|(n, _)| n == name).expect(name).1;
+        // A ragged row (a cell in the wrong column count) is an error here.
+        DataTable::from_csv_reader(name, text.as_bytes()).expect(name)
+    };
+    for name in [
+        "table1_numeric.csv",
+        "table2_numeric.csv",
+        "primary_numeric.csv",
+        "table3_numeric.csv",
+        "secondary_numeric.csv",
+        "targets_numeric.csv",
+        "effects.csv",
+    ] {
+        assert!(csv(name).nrows() > 0, "{name}");
+    }
+    // Every effect to the bit.
+    let effects = csv("effects.csv");
+    assert_eq!(effects.nrows(), r.effects.len());
+    for (col, get) in [
+        (
+            "estimate",
+            (|e| e.estimate) as fn(&trialstats_paper::Effect) -> f64,
+        ),
+        ("ci_low", |e| e.ci_low),
+        ("ci_high", |e| e.ci_high),
+        ("p", |e| e.p_value),
+    ] {
+        let v = effects.numeric(col).unwrap();
+        for (x, e) in v.iter().zip(&r.effects) {
+            assert_eq!(
+                x.map(f64::to_bits),
+                Some(get(e).to_bits()),
+                "{col} of {}",
+                e.key
+            );
+        }
+    }
+    // The primary table's numbers are the printed ones before rounding.
+    let primary = csv("primary_numeric.csv");
+    let est = primary.numeric("estimate").unwrap();
+    let lo = primary.numeric("ci_low").unwrap();
+    for (i, row) in r.primary.rows.iter().enumerate() {
+        assert_eq!(row[1], fmt_num(est[i].unwrap(), 4));
+        assert!(
+            row[2].starts_with(&fmt_num(lo[i].unwrap(), 4)),
+            "{}",
+            row[2]
+        );
+    }
+    // Table 1: each mean (SD) cell is the numeric row's mean and SD to one decimal.
+    let t1 = csv("table1_numeric.csv");
+    let (var, group, mean, sd) = (
+        t1.column("variable").unwrap(),
+        t1.column("group").unwrap(),
+        t1.numeric("mean").unwrap(),
+        t1.numeric("sd").unwrap(),
+    );
+    let mut checked = 0;
+    for i in 0..t1.nrows() {
+        let (Some(m), Some(s)) = (mean[i], sd[i]) else {
+            continue;
+        };
+        let name = var.text(i).unwrap();
+        let col = if group.text(i).unwrap() == "usual care" {
+            1
+        } else {
+            2
+        };
+        let row = r
+            .table1
+            .rows
+            .iter()
+            .find(|row| row[0].starts_with(&name))
+            .unwrap();
+        // Median [IQR] rows print other columns of the same row.
+        if !row[col].contains('[') {
+            assert_eq!(row[col], format!("{m:.1} ({s:.1})"), "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "{checked} mean (SD) cells checked");
 }
 
 fn edit(t: &DataTable, f: impl Fn(&str, usize, &mut String)) -> DataTable {

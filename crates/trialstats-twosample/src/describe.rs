@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trialstats_core::Level;
-use trialstats_core::table::{Align, Table, fmt_p};
+use trialstats_core::table::{Align, Table, fmt_p, num_cell, opt_cell};
 
 use crate::error::TwoSampleError;
 use crate::kgroups::{kruskal_wallis, oneway};
@@ -140,6 +140,39 @@ pub enum Table1Variable<'a> {
     },
 }
 
+/// The columns of Table 1's numeric form ([`Table::numeric`]): one row per variable, level and
+/// group; `n` is the group's non-missing count (a categorical row: those with any level).
+const NUMERIC_HEADER: [&str; 17] = [
+    "variable",
+    "level",
+    "group",
+    "n",
+    "missing",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "count",
+    "percent",
+    "test",
+    "statistic",
+    "df",
+    "df2",
+    "p",
+];
+
+/// The test columns of a numeric Table 1 row.
+fn test_cells(r: &TestResult) -> [String; 5] {
+    [
+        r.test.clone(),
+        opt_cell(r.statistic),
+        opt_cell(r.df),
+        opt_cell(r.df2),
+        num_cell(r.p_value),
+    ]
+}
+
 /// Builds Table 1: one column per group (with its n), the summary per type, the test and p.
 ///
 /// `group` holds the group's position in `labels` per participant (`None`: in no column). The
@@ -149,6 +182,10 @@ pub enum Table1Variable<'a> {
 /// - median \[IQR\]: the Wilcoxon rank-sum test / Kruskal–Wallis (Stata `ranksum` / `kwallis`);
 /// - n (%): Pearson's χ² (Yates' correction on 2 × 2 only, as R) or Fisher's exact test, on the
 ///   levels × groups table.
+///
+/// The table's [`Table::numeric`] holds the same results as numbers, one row per variable,
+/// level and group: n, missing, mean, sd, median, q1, q3, count, percent, and the test's name,
+/// statistic, df and p (repeated on each row of the variable).
 ///
 /// # Errors
 /// The tests' errors (too few observations, zero variance, an empty margin);
@@ -165,6 +202,10 @@ pub enum Table1Variable<'a> {
 /// assert_eq!(t.header[1], "usual care (n = 3)");
 /// assert_eq!(t.header.len(), 6); // variable, three groups, test, p
 /// assert_eq!(tests[0].as_ref().unwrap().test, "anova");
+/// // The numbers behind the cells: the usual-care row has n 3 and mean (61 + 66 + 70) / 3.
+/// let numeric = t.numeric.as_ref().unwrap();
+/// assert_eq!(numeric.rows.len(), 3);
+/// assert_eq!(&numeric.rows[0][..6], ["age", "", "usual care", "3", "0", "65.66666666666667"]);
 /// ```
 ///
 /// Two groups, a median (IQR) row and a categorical row tested by Fisher's exact test:
@@ -212,6 +253,7 @@ pub fn table1(
     t.set_align(0, Align::Left);
     t.set_align(k + 1, Align::Left);
     let mut results = Vec::new();
+    let mut numeric = Table::new(&NUMERIC_HEADER);
     for var in vars {
         match var {
             Table1Variable::Continuous { name, values, kind } => {
@@ -269,6 +311,15 @@ pub fn table1(
                 row.extend(described.iter().map(cell));
                 row.extend([r.method.clone(), fmt_p(r.p_value)]);
                 t.push_row(row);
+                for (d, group) in described.iter().zip(labels) {
+                    let mut row = vec![(*name).to_string(), String::new(), (*group).to_string()];
+                    row.extend([d.n as f64, d.missing as f64, d.mean].map(num_cell));
+                    row.push(opt_cell(d.sd));
+                    row.extend([d.median, d.q1, d.q3].map(num_cell));
+                    row.extend([String::new(), String::new()]);
+                    row.extend(test_cells(&r));
+                    numeric.push_row(row);
+                }
                 results.push(Some(r));
             }
             Table1Variable::Categorical {
@@ -297,6 +348,15 @@ pub fn table1(
                 } else {
                     chisq_test(&tab, Continuity::Corrected)?
                 };
+                let missing: Vec<usize> = (0..k)
+                    .map(|g| {
+                        codes
+                            .iter()
+                            .zip(group)
+                            .filter(|(c, gr)| **gr == Some(g) && c.is_none())
+                            .count()
+                    })
+                    .collect();
                 let tot: Vec<f64> = (0..k)
                     .map(|g| counts.iter().map(|r| r[g]).sum::<f64>())
                     .collect();
@@ -315,11 +375,21 @@ pub fn table1(
                     }));
                     row.extend([String::new(), String::new()]);
                     t.push_row(row);
+                    for (g, group) in labels.iter().enumerate() {
+                        let mut row =
+                            vec![(*name).to_string(), level.clone(), (*group).to_string()];
+                        row.extend([num_cell(tot[g]), num_cell(missing[g] as f64)]);
+                        row.extend((0..5).map(|_| String::new()));
+                        row.extend([counts[g], 100.0 * counts[g] / tot[g].max(1.0)].map(num_cell));
+                        row.extend(test_cells(&r));
+                        numeric.push_row(row);
+                    }
                 }
                 results.push(Some(r));
             }
         }
     }
+    t.numeric = Some(Box::new(numeric));
     t.title = Some("Table 1. Baseline characteristics by group".into());
     t.notes
         .push("Mean (SD), median [IQR] or n (%); tests as named, two-sided.".into());
