@@ -626,7 +626,7 @@ fn table_two(data: &Data) -> Result<Table, PaperError> {
     let mut numeric = Table::new(&["group", "arm", "time", "n", "mean", "sd"]);
     for (label, sex) in [("all", None), ("men", Some(0.0)), ("women", Some(1.0))] {
         let mut row = vec![label.to_string()];
-        for a in 0..2 {
+        for (a, arm) in ARM_NAMES.iter().enumerate() {
             for (t, time) in [("risk_0", "baseline"), ("risk_12", "12 months")] {
                 let v = data.num(t)?;
                 let vals: Vec<f64> = (0..n)
@@ -637,7 +637,7 @@ fn table_two(data: &Data) -> Result<Table, PaperError> {
                     .filter_map(|i| v[i])
                     .collect();
                 row.push(cell_mean_sd(&vals, 100.0, 1));
-                let mut nrow = vec![label.to_string(), ARM_NAMES[a].to_string(), time.into()];
+                let mut nrow = vec![label.to_string(), arm.to_string(), time.into()];
                 nrow.extend(numeric_mean_sd(&vals, 100.0));
                 numeric.push_row(nrow);
             }
@@ -831,11 +831,11 @@ fn table_three(
         ("waist", "waist (cm)", 1),
     ] {
         let mut row = vec![label.to_string()];
-        for a in 0..2 {
+        for (a, arm) in ARM_NAMES.iter().enumerate() {
             for (t, time) in [("0", "baseline"), ("12", "12 months")] {
                 let values = data.arm_values(&format!("{y}_{t}"), a)?;
                 row.push(cell_mean_sd(&values, 1.0, dp));
-                let mut nrow = vec![label.to_string(), ARM_NAMES[a].to_string(), time.into()];
+                let mut nrow = vec![label.to_string(), arm.to_string(), time.into()];
                 nrow.extend(numeric_mean_sd(&values, 1.0));
                 nrow.extend((0..4).map(|_| String::new()));
                 numeric.push_row(nrow);
