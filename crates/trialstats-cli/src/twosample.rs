@@ -103,12 +103,23 @@ pub struct Table1Args {
     /// comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub nonparametric: Vec<String>,
+    /// Print the numbers behind the table instead of its formatted cells: one row per
+    /// variable, level and group, one number per cell at full precision (n, missing, mean, sd,
+    /// median, q1, q3, count, percent, test, statistic, df, df2, p); with `--format csv`, a
+    /// file R, pandas or Stata read as numbers.
+    #[arg(long)]
+    pub numeric: bool,
 }
 
 /// The levels of `by`: a code per row (`None` for missing) and the labels, numbers sorted
-/// numerically and text by its bytes.
+/// numerically (named by their value labels, a Stata file's) and text by its bytes.
 fn groups(table: &DataTable, by: &str) -> Result<(Vec<Option<usize>>, Vec<String>), CliError> {
     let col = table.column(by)?;
+    if col.labels.is_some() {
+        if let Some(factor) = col.as_factor() {
+            return Ok(factor);
+        }
+    }
     let n = table.nrows();
     let text: Vec<Option<String>> = (0..n).map(|i| col.data.text(i)).collect();
     let mut labels: Vec<String> = text.iter().flatten().cloned().collect();
@@ -389,6 +400,12 @@ pub fn run_table1(args: &Table1Args, format: Format) -> Result<String, CliError>
     for name in &names {
         let col = table.column(name)?;
         owned.push(match &col.data {
+            // A labelled numeric column (a Stata file's value labels) is categorical: n (%)
+            // per value, named by its label.
+            ColumnData::Numeric(_) if col.labels.is_some() => {
+                let (codes, levels) = col.as_factor().unwrap_or_default();
+                Owned::Cat(codes, levels)
+            }
             // A 0/1 numeric column is a binary characteristic: n (%).
             ColumnData::Numeric(v)
                 if v.iter()
@@ -420,7 +437,18 @@ pub fn run_table1(args: &Table1Args, format: Format) -> Result<String, CliError>
             }
         });
     }
-    let vars: Vec<Table1Variable<'_>> = names
+    // Rows are named by the variable labels (a Stata file's) where the file has them.
+    let row_names: Vec<String> = names
+        .iter()
+        .map(|n| {
+            table
+                .column(n)
+                .ok()
+                .and_then(|c| c.description.clone())
+                .unwrap_or_else(|| n.clone())
+        })
+        .collect();
+    let vars: Vec<Table1Variable<'_>> = row_names
         .iter()
         .zip(&owned)
         .map(|(name, o)| match o {
@@ -448,6 +476,14 @@ pub fn run_table1(args: &Table1Args, format: Format) -> Result<String, CliError>
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    }
+    if args.numeric {
+        if let Some(numeric) = t.numeric.take() {
+            let mut numeric = *numeric;
+            numeric.title.clone_from(&t.title);
+            numeric.notes = t.notes;
+            return Ok(render_table(&numeric, format));
+        }
     }
     Ok(match format {
         Format::Json => render_json(&json!({

@@ -1425,6 +1425,86 @@ fn the_same_trial_in_every_format_gives_the_same_regression_to_the_bit() {
 }
 
 #[test]
+fn table1_on_a_stata_file_uses_its_value_labels_and_variable_labels() {
+    // trial_haven_118.dta (make_files.R): arm 0/1 labelled "usual care"/"intervention", y
+    // labelled "HbA1c at 12 months (%)". The groups come in value order with their labels, and
+    // the row is named by the variable label; the numbers are those of the CSV holding the text.
+    let dta = format_file("trial_haven_118.dta");
+    let csv = format_file("trial.csv");
+    let t1 = |data: &str| {
+        json(&run(&[
+            "table1", "--data", data, "--by", "arm", "--vars", "y,base", "--format", "json",
+        ]))
+    };
+    let (from_dta, from_csv) = (t1(&dta), t1(&csv));
+    assert_eq!(
+        from_dta["groups"],
+        serde_json::json!(["usual care", "intervention"])
+    );
+    assert_eq!(
+        from_csv["groups"],
+        serde_json::json!(["intervention", "usual care"])
+    );
+    let rows = from_dta["rows"].as_array().unwrap();
+    assert!(
+        rows[0][0]
+            .as_str()
+            .unwrap()
+            .starts_with("HbA1c at 12 months (%)"),
+        "{rows:?}"
+    );
+    // Same cells, the two group columns swapped.
+    let csv_rows = from_csv["rows"].as_array().unwrap();
+    for (a, b) in rows.iter().zip(csv_rows) {
+        assert_eq!((&a[1], &a[2], &a[4]), (&b[2], &b[1], &b[4]));
+    }
+    // The numbers behind the cells, to the bit of R 4.2.2 on the same file (haven 2.5.1):
+    // d <- haven::read_dta("trial_haven_118.dta"); x <- na.omit(d$base[d$arm == 0])
+    // sprintf("%.17g", c(mean(x), sd(x), quantile(x, c(.5, .25, .75))))
+    let numeric = stdout(&run(&[
+        "table1",
+        "--data",
+        &dta,
+        "--by",
+        "arm",
+        "--vars",
+        "base",
+        "--numeric",
+        "--format",
+        "csv",
+    ]));
+    let row: Vec<&str> = numeric.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(&row[..5], ["base", "", "usual care", "134", "0"]);
+    let r = [
+        21.188059701492538,
+        7.2578881617063722,
+        21.454999999999998,
+        16.452500000000001,
+        26.035,
+    ];
+    for (cell, r) in row[5..10].iter().zip(r) {
+        assert_eq!(
+            cell.parse::<f64>().unwrap().to_bits(),
+            f64::to_bits(r),
+            "{cell}"
+        );
+    }
+    // The t statistic changes sign with the group order; df and p do not.
+    for (a, b) in from_dta["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(from_csv["tests"].as_array().unwrap())
+    {
+        assert_eq!((&a["df"], &a["p_value"]), (&b["df"], &b["p_value"]));
+        assert_eq!(
+            a["statistic"].as_f64().unwrap().to_bits(),
+            (-b["statistic"].as_f64().unwrap()).to_bits()
+        );
+    }
+}
+
+#[test]
 fn unreadable_data_files_are_one_sentence_naming_the_file() {
     let truncated = write_temp(
         "truncated.dta",

@@ -11,7 +11,7 @@ use trialstats_core::linalg::Qr;
 use crate::error::DataError;
 use crate::expr::Expr;
 use crate::formula::{Formula, Term, Variable};
-use crate::table::{ColumnData, DataTable, format_number};
+use crate::table::{ColumnData, DataTable};
 
 /// Options of [`ModelFrame::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -554,37 +554,15 @@ fn resolve<'a>(table: &'a DataTable, var: &Variable) -> Result<Values<'a>, DataE
     }
     let col = table.column(&var.column)?;
     match &col.data {
-        ColumnData::Mixed(v) => Err(table.mixed_error(&var.column, v)),
-        ColumnData::Numeric(x) if !var.factor => Ok(Values::Numeric(x.into())),
-        ColumnData::Numeric(x) => {
-            // factor(numeric): levels are the distinct values in numeric order, named as R does;
-            // a value with a value label (a Stata file's) is named by its label, as haven's
-            // `as_factor` does.
-            let mut distinct: Vec<f64> = x.iter().flatten().copied().collect();
-            distinct.sort_by(f64::total_cmp);
-            distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
-            let label = |v: f64| {
-                col.labels.as_ref().and_then(|l| {
-                    l.iter()
-                        .find(|(code, _)| code.to_bits() == v.to_bits())
-                        .map(|(_, text)| text.clone())
-                })
-            };
-            let levels: Vec<String> = distinct
-                .iter()
-                .map(|v| label(*v).unwrap_or_else(|| format_number(*v)))
-                .collect();
-            let codes = x
-                .iter()
-                .map(|v| v.and_then(|v| distinct.binary_search_by(|d| d.total_cmp(&v)).ok()))
-                .collect();
-            Ok(Values::Levels { codes, levels })
-        }
-        ColumnData::Categorical { codes, levels } => Ok(Values::Levels {
-            codes: codes.iter().map(|c| c.map(|c| c as usize)).collect(),
-            levels: levels.clone(),
-        }),
+        ColumnData::Mixed(v) => return Err(table.mixed_error(&var.column, v)),
+        ColumnData::Numeric(x) if !var.factor => return Ok(Values::Numeric(x.into())),
+        _ => {}
     }
+    // factor(numeric): the distinct values in numeric order, named by their value labels (a
+    // Stata file's, as haven's `as_factor`) or as R prints them; a categorical column's own
+    // levels. (Only a mixed column has none, and it was refused above.)
+    let (codes, levels) = col.as_factor().unwrap_or_default();
+    Ok(Values::Levels { codes, levels })
 }
 
 /// R's rule (model.c, `TermCode`; Chambers & Hastie 1992, p. 38): a factor f in term T is coded

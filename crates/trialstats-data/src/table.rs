@@ -151,6 +151,51 @@ impl Column {
             .or_else(|| self.data.text(i))
     }
 
+    /// The column as a factor: a level code per row (`None` for missing) and the level names.
+    /// A categorical column's own levels; a numeric column's distinct values in numeric order,
+    /// each named by its value label if it has one (a Stata file's, as haven's `as_factor`) and
+    /// otherwise as R prints it (`factor(x)`); `None` for a column mixing numbers and text.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::Column;
+    /// let mut arm = Column::numeric("arm", vec![Some(1.0), Some(0.0), None, Some(2.0)]);
+    /// arm.labels = Some(vec![(0.0, "usual care".into()), (1.0, "intervention".into())]);
+    /// let (codes, levels) = arm.as_factor().unwrap();
+    /// assert_eq!(levels, ["usual care", "intervention", "2"]);
+    /// assert_eq!(codes, [Some(1), Some(0), None, Some(2)]);
+    /// ```
+    pub fn as_factor(&self) -> Option<(Vec<Option<usize>>, Vec<String>)> {
+        match &self.data {
+            ColumnData::Mixed(_) => None,
+            ColumnData::Categorical { codes, levels } => Some((
+                codes.iter().map(|c| c.map(|c| c as usize)).collect(),
+                levels.clone(),
+            )),
+            ColumnData::Numeric(x) => {
+                let mut distinct: Vec<f64> = x.iter().flatten().copied().collect();
+                distinct.sort_by(f64::total_cmp);
+                distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
+                let label = |v: f64| {
+                    self.labels.as_ref().and_then(|l| {
+                        l.iter()
+                            .find(|(code, _)| code.to_bits() == v.to_bits())
+                            .map(|(_, text)| text.clone())
+                    })
+                };
+                let levels = distinct
+                    .iter()
+                    .map(|v| label(*v).unwrap_or_else(|| format_number(*v)))
+                    .collect();
+                let codes = x
+                    .iter()
+                    .map(|v| v.and_then(|v| distinct.binary_search_by(|d| d.total_cmp(&v)).ok()))
+                    .collect();
+                Some((codes, levels))
+            }
+        }
+    }
+
     /// A categorical column from text values; levels are the sorted distinct values.
     ///
     /// # Examples
