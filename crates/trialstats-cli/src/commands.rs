@@ -3,9 +3,9 @@
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 use trialstats_core::Table;
-use trialstats_core::table::{Align, fmt_num};
+use trialstats_core::table::{Align, fmt_display, fmt_num};
 use trialstats_data::{
-    DataError, DataTable, DecimalMark, Formula, FrameOptions, ModelFrame, ReadOptions,
+    ColumnData, DataError, DataTable, DecimalMark, Formula, FrameOptions, ModelFrame, ReadOptions,
     TextEncoding, datasets,
 };
 
@@ -51,6 +51,14 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         head: usize,
     },
+    /// What a data file holds, as read: each column's type, missing count, range or levels,
+    /// variable label and value labels, and any missing-value codes used as values (Stata's
+    /// `describe` and `codebook`, R's `str`).
+    Describe {
+        /// Data file (CSV/TSV, Stata .dta, Parquet, Feather, Excel).
+        #[arg(long)]
+        data: String,
+    },
     /// Write an embedded public dataset as CSV (to try the other subcommands on).
     Dataset {
         /// Which dataset.
@@ -92,7 +100,91 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
             head,
         } => design(data, formula, cluster, *head, format),
         Command::Dataset { name } => dataset(*name, format),
+        Command::Describe { data } => describe(data, format),
     }
+}
+
+/// One column of `describe`: name, type, missing, the range or the levels, and the labels.
+fn describe_column(c: &trialstats_data::Column) -> serde_json::Value {
+    let missing = (0..c.data.len()).filter(|&i| c.data.is_missing(i)).count();
+    let (kind, range, levels) = match &c.data {
+        ColumnData::Numeric(v) => {
+            let (lo, hi) = v
+                .iter()
+                .flatten()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                    (lo.min(*x), hi.max(*x))
+                });
+            let range = (lo <= hi).then(|| json!([lo, hi]));
+            ("numeric", range, None)
+        }
+        ColumnData::Categorical { levels, .. } => ("categorical", None, Some(levels.clone())),
+        _ => ("mixed (numbers and text)", None, None),
+    };
+    json!({
+        "name": c.name,
+        "type": kind,
+        "missing": missing,
+        "range": range,
+        "levels": levels,
+        "label": c.description,
+        "value_labels": c.labels.as_ref().map(|l| l.iter().map(|(v, t)| json!({"value": v, "label": t})).collect::<Vec<_>>()),
+    })
+}
+
+/// `describe`: the columns of a data file as read, with the reader's warnings.
+fn describe(path: &str, format: Format) -> Result<String, CliError> {
+    let table = read_table(path)?;
+    let columns: Vec<serde_json::Value> = table.columns().iter().map(describe_column).collect();
+    let warnings: Vec<&str> = table.warnings().iter().map(|(_, w)| w.as_str()).collect();
+    if let Format::Json = format {
+        return Ok(render_json(&json!({
+            "data": path,
+            "nrows": table.nrows(),
+            "columns": columns,
+            "warnings": warnings,
+        })));
+    }
+    let mut t = Table::new(&["column", "type", "missing", "range or levels", "label"]);
+    for j in [0, 1, 3, 4] {
+        t.set_align(j, Align::Left);
+    }
+    for (c, v) in table.columns().iter().zip(&columns) {
+        let shown = match (&v["range"], &c.labels) {
+            (_, Some(labels)) => labels
+                .iter()
+                .map(|(v, l)| format!("{} = {l}", fmt_display(*v)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            (serde_json::Value::Array(r), None) => format!(
+                "{} to {}",
+                fmt_display(r[0].as_f64().unwrap_or(f64::NAN)),
+                fmt_display(r[1].as_f64().unwrap_or(f64::NAN))
+            ),
+            _ => v["levels"].as_array().map_or_else(String::new, |l| {
+                let names: Vec<&str> = l.iter().filter_map(|x| x.as_str()).collect();
+                if names.len() > 8 {
+                    format!("{} levels: {}, …", names.len(), names[..8].join(", "))
+                } else {
+                    names.join(", ")
+                }
+            }),
+        };
+        t.push_row(vec![
+            c.name.clone(),
+            v["type"].as_str().unwrap_or_default().to_owned(),
+            v["missing"].to_string(),
+            shown,
+            c.description.clone().unwrap_or_default(),
+        ]);
+    }
+    t.title = Some(format!(
+        "{path}: {} rows, {} columns",
+        table.nrows(),
+        columns.len()
+    ));
+    t.notes.extend(warnings.iter().map(|w| (*w).to_owned()));
+    Ok(render_table(&t, format))
 }
 
 /// An embedded dataset: CSV by default (and with `--format csv` or `text`), records with

@@ -1628,3 +1628,53 @@ fn impute_writes_stata_mi_flong_as_dta_and_parquet() {
         }
     }
 }
+
+#[test]
+fn describe_shows_what_the_reader_made_of_a_file() {
+    let v = json(&run(&[
+        "describe",
+        "--data",
+        &format_file("trial_haven_118.dta"),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["nrows"], 252);
+    let col = |name: &str| {
+        v["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(col("arm")["label"], "Randomised arm");
+    assert_eq!(
+        col("arm")["value_labels"],
+        serde_json::json!([{"value": 0.0, "label": "usual care"}, {"value": 1.0, "label": "intervention"}])
+    );
+    assert_eq!(
+        (col("y")["missing"].clone(), col("y")["type"].clone()),
+        (5.into(), "numeric".into())
+    );
+    assert_eq!(col("centre")["levels"].as_array().unwrap().len(), 24);
+    // The -999-coded file: the code is a value, and the warning says so and how to fix it.
+    let coded = run(&["describe", "--data", &format_file("trial_minus999.csv")]);
+    let text = stdout(&coded);
+    assert!(text.contains("-999 to 40.64"), "{text}");
+    assert!(
+        text.contains("`y` holds -999 in 5 row(s)") && text.contains("--na -999"),
+        "{text}"
+    );
+    let fixed = json(&run(&[
+        "describe",
+        "--data",
+        &format_file("trial_minus999.csv"),
+        "--na",
+        "-999",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(fixed["warnings"], serde_json::json!([]));
+    assert_eq!(fixed["columns"][5]["missing"], 5);
+}
