@@ -106,7 +106,10 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
 
 /// One column of `describe`: name, type, missing, the range or the levels, and the labels.
 fn describe_column(c: &trialstats_data::Column) -> serde_json::Value {
-    let missing = (0..c.data.len()).filter(|&i| c.data.is_missing(i)).count();
+    let missing = match &c.data {
+        ColumnData::Numeric(v) => v.iter().filter(|x| x.is_none()).count(),
+        _ => (0..c.data.len()).filter(|&i| c.data.is_missing(i)).count(),
+    };
     let (kind, range, levels) = match &c.data {
         ColumnData::Numeric(v) => {
             let (lo, hi) = v

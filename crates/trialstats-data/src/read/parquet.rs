@@ -269,21 +269,44 @@ fn append(
             let numbers =
                 arrow_cast::cast(days.as_ref(), &DataType::Float64).map_err(cast_error)?;
             let values = numbers.as_primitive::<Float64Type>();
-            for i in 0..values.len() {
-                if values.is_null(i) {
-                    out.push(None);
-                    continue;
-                }
-                let v = values.value(i);
-                if v.is_infinite() {
+            if let Some(i) = values.values().iter().position(|v| v.is_infinite()) {
+                // A null slot's value is unspecified: only a present infinity is an error.
+                if !values.is_null(i) {
                     return Err(DataError::NonFinite {
                         file: source.to_owned(),
                         row: offset + i + 1,
                         column: name.to_owned(),
-                        value: v.to_string(),
+                        value: values.value(i).to_string(),
                     });
                 }
-                out.push((!v.is_nan() && !super::na_number(&options.na, v)).then_some(v));
+            }
+            let na: Vec<f64> = options
+                .na
+                .iter()
+                .filter_map(|t| t.trim().parse::<f64>().ok())
+                .collect();
+            let keep = |v: f64| {
+                !v.is_nan()
+                    && !na
+                        .iter()
+                        .any(|t| (t + 0.0).to_bits() == (v + 0.0).to_bits())
+            };
+            out.reserve(values.len());
+            if values.null_count() == 0 {
+                out.extend(values.values().iter().map(|&v| keep(v).then_some(v)));
+            } else {
+                for i in 0..values.len() {
+                    let v = values.value(i);
+                    if !values.is_null(i) && v.is_infinite() {
+                        return Err(DataError::NonFinite {
+                            file: source.to_owned(),
+                            row: offset + i + 1,
+                            column: name.to_owned(),
+                            value: v.to_string(),
+                        });
+                    }
+                    out.push((!values.is_null(i) && keep(v)).then_some(v));
+                }
             }
         }
         Cells::Texts(out) => {

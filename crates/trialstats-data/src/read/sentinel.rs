@@ -2,6 +2,9 @@
 
 use crate::table::{ColumnData, DataTable};
 
+/// The magnitudes of [`CODES`].
+const MAGNITUDES: [f64; 5] = [9.0, 99.0, 999.0, 9999.0, 99999.0];
+
 /// Codes that data managers use for "missing" in numeric columns.
 const CODES: [f64; 9] = [
     -999.0, -99.0, -9.0, 99.0, 999.0, 9999.0, -9999.0, 99999.0, -99999.0,
@@ -19,7 +22,9 @@ pub(crate) fn with_warnings(mut table: DataTable) -> DataTable {
         // One pass counts every code (a file rarely holds any); only a code found costs more.
         let mut counts = [0usize; CODES.len()];
         for &x in v.iter().flatten() {
-            if x.abs() >= 9.0 && x.fract() == 0.0 {
+            // The codes' magnitudes, matched exactly (bit patterns).
+            let a = x.abs().to_bits();
+            if MAGNITUDES.iter().any(|m| m.to_bits() == a) {
                 if let Some(k) = CODES.iter().position(|&c| same(x, c)) {
                     counts[k] += 1;
                 }
