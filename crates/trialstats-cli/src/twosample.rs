@@ -6,8 +6,8 @@ use serde_json::json;
 use trialstats_core::Level;
 use trialstats_data::{ColumnData, DataTable};
 use trialstats_twosample::{
-    Continuity, Continuous, Exact, FisherControl, MonteCarlo, Table1Variable, TestResult,
-    Variances, chisq_test, fisher_test_with, kruskal_wallis, oneway, t_test, table1,
+    Categorical, Continuity, Continuous, Exact, FisherControl, MonteCarlo, Table1Variable,
+    TestResult, Variances, chisq_test, fisher_test_with, kruskal_wallis, oneway, t_test, table1,
     wilcox_test_with_interval,
 };
 
@@ -461,7 +461,7 @@ pub fn run_table1(args: &Table1Args, format: Format) -> Result<String, CliError>
                 name,
                 codes: c,
                 levels: l,
-                fisher: false,
+                test: Categorical::ChiSquare(Continuity::Corrected),
             },
         })
         .collect();

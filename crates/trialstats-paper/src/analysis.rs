@@ -10,7 +10,9 @@ use trialstats_ordinal::Quadrature;
 use trialstats_robust::WildClusterBootstrap;
 use trialstats_sim::schema::{self, ARM_INTERVENTION, ARM_USUAL_CARE};
 use trialstats_sim::{RowProblem, derive};
-use trialstats_twosample::{Continuity, Continuous, Exact, Table1Variable, table1, wilcox_test};
+use trialstats_twosample::{
+    Categorical, Continuity, Continuous, Exact, Table1Variable, table1, wilcox_test,
+};
 
 use crate::targets::TARGETS;
 use crate::{AnalysisError, PaperError};
@@ -573,25 +575,25 @@ fn table_one(data: &Data, warnings: &mut Vec<String>) -> Result<Table, PaperErro
         name: "sex",
         codes: &female,
         levels: &sex_levels,
-        fisher: false,
+        test: Categorical::ChiSquare(Continuity::Corrected),
     }];
     vars.push(Table1Variable::Categorical {
         name: "current smoker",
         codes: &smoker,
         levels: &yes_no,
-        fisher: false,
+        test: Categorical::ChiSquare(Continuity::Corrected),
     });
     vars.push(Table1Variable::Categorical {
         name: "HbA1c > 8 %",
         codes: &gt8,
         levels: &yes_no,
-        fisher: false,
+        test: Categorical::ChiSquare(Continuity::Corrected),
     });
     vars.push(Table1Variable::Categorical {
         name: "HbA1c ≥ 8.5 %",
         codes: &ge85,
         levels: &yes_no,
-        fisher: false,
+        test: Categorical::ChiSquare(Continuity::Corrected),
     });
     for (name, values, kind) in &conts {
         vars.push(Table1Variable::Continuous {

@@ -111,8 +111,23 @@ pub enum Continuous {
     MeanSdWelch,
     /// Mean (SD) with Student's t test.
     MeanSdStudent,
-    /// Median \[IQR\] with the Wilcoxon rank-sum test.
+    /// Median \[IQR\] with the Wilcoxon rank-sum test (R's `wilcox.test` defaults: exact below
+    /// 50 observations without ties, otherwise normal with a continuity correction).
     MedianIqrWilcoxon,
+    /// Median \[IQR\] with Stata's `ranksum`: the normal approximation with the tie-corrected
+    /// variance and no continuity correction (R `wilcox.test(exact = FALSE, correct = FALSE)`).
+    MedianIqrRanksum,
+}
+
+/// The test of a categorical row of Table 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Categorical {
+    /// Pearson's χ² on the levels × groups table; the continuity correction applies to 2 × 2
+    /// tables only (R `chisq.test` corrects them by default; Stata `tabulate, chi2` never does).
+    ChiSquare(Continuity),
+    /// Fisher's exact test.
+    Fisher,
 }
 
 /// A variable of Table 1.
@@ -135,8 +150,8 @@ pub enum Table1Variable<'a> {
         codes: &'a [Option<usize>],
         /// Level labels.
         levels: &'a [String],
-        /// Use Fisher's exact test instead of chi-square.
-        fisher: bool,
+        /// The test.
+        test: Categorical,
     },
 }
 
@@ -179,9 +194,10 @@ fn test_cells(r: &TestResult) -> [String; 5] {
 /// tests, two groups / more than two:
 /// - mean (SD), Welch: Welch's t / Welch's one-way ANOVA (R `oneway.test`);
 /// - mean (SD), Student: Student's t / one-way ANOVA (Stata `oneway`);
-/// - median \[IQR\]: the Wilcoxon rank-sum test / Kruskal–Wallis (Stata `ranksum` / `kwallis`);
-/// - n (%): Pearson's χ² (Yates' correction on 2 × 2 only, as R) or Fisher's exact test, on the
-///   levels × groups table.
+/// - median \[IQR\]: the Wilcoxon rank-sum test as R or as Stata's `ranksum` / Kruskal–Wallis
+///   (Stata `kwallis`);
+/// - n (%): Pearson's χ² (with or without Yates' correction on 2 × 2, [`Categorical`]) or
+///   Fisher's exact test, on the levels × groups table.
 ///
 /// The table's [`Table::numeric`] holds the same results as numbers, one row per variable,
 /// level and group: n, missing, mean, sd, median, q1, q3, count, percent, and the test's name,
@@ -210,7 +226,7 @@ fn test_cells(r: &TestResult) -> [String; 5] {
 ///
 /// Two groups, a median (IQR) row and a categorical row tested by Fisher's exact test:
 /// ```
-/// use trialstats_twosample::{Continuous, Table1Variable, table1};
+/// use trialstats_twosample::{Categorical, Continuous, Table1Variable, table1};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let group = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1].map(Some);
 /// let age = [61.0, 66.0, 70.0, 58.0, 64.0, 59.0, 55.0, 60.0, 57.0, 52.0, 63.0, 54.0].map(Some);
@@ -218,7 +234,7 @@ fn test_cells(r: &TestResult) -> [String; 5] {
 /// let levels = ["no".to_string(), "yes".to_string()];
 /// let vars = [
 ///     Table1Variable::Continuous { name: "age", values: &age, kind: Continuous::MedianIqrWilcoxon },
-///     Table1Variable::Categorical { name: "smoker", codes: &smoker, levels: &levels, fisher: true },
+///     Table1Variable::Categorical { name: "smoker", codes: &smoker, levels: &levels, test: Categorical::Fisher },
 /// ];
 /// let (t, tests) = table1(&group, &["control", "intervention"], &vars)?;
 /// // R: quantile(c(61, 66, 70, 58, 64, 59)) has median 62.5, quartiles 59.5 and 65.5
@@ -276,7 +292,10 @@ pub fn table1(
                     .map(|v| v.iter().flatten().copied().collect())
                     .collect();
                 let slices: Vec<&[f64]> = present.iter().map(Vec::as_slice).collect();
-                let median = matches!(kind, Continuous::MedianIqrWilcoxon);
+                let median = matches!(
+                    kind,
+                    Continuous::MedianIqrWilcoxon | Continuous::MedianIqrRanksum
+                );
                 let cell = |d: &Numeric| {
                     if median {
                         format!("{:.1} [{:.1}, {:.1}]", d.median, d.q1, d.q3)
@@ -291,7 +310,12 @@ pub fn table1(
                     (Continuous::MedianIqrWilcoxon, 2) => {
                         wilcox_test(slices[0], slices[1], Exact::Auto, Continuity::Corrected)?
                     }
-                    (Continuous::MedianIqrWilcoxon, _) => kruskal_wallis(&slices)?.test,
+                    (Continuous::MedianIqrRanksum, 2) => {
+                        wilcox_test(slices[0], slices[1], Exact::Never, Continuity::Uncorrected)?
+                    }
+                    (Continuous::MedianIqrWilcoxon | Continuous::MedianIqrRanksum, _) => {
+                        kruskal_wallis(&slices)?.test
+                    }
                     (Continuous::MeanSdStudent, 2) => {
                         t_test(slices[0], slices[1], Variances::Equal, Level::P95)?
                     }
@@ -326,7 +350,7 @@ pub fn table1(
                 name,
                 codes,
                 levels,
-                fisher,
+                test,
             } => {
                 let mut counts = vec![vec![0.0f64; k]; levels.len()];
                 for (c, g) in codes.iter().zip(group) {
@@ -343,10 +367,9 @@ pub fn table1(
                     .filter(|r| r.iter().sum::<f64>() > 0.0)
                     .cloned()
                     .collect();
-                let r = if *fisher {
-                    fisher_test(&tab, Level::P95)?
-                } else {
-                    chisq_test(&tab, Continuity::Corrected)?
+                let r = match test {
+                    Categorical::Fisher => fisher_test(&tab, Level::P95)?,
+                    Categorical::ChiSquare(continuity) => chisq_test(&tab, *continuity)?,
                 };
                 let missing: Vec<usize> = (0..k)
                     .map(|g| {
@@ -394,4 +417,42 @@ pub fn table1(
     t.notes
         .push("Mean (SD), median [IQR] or n (%); tests as named, two-sided.".into());
     Ok((t, results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stata_conventions_match_r_without_corrections() {
+        // Stata's ranksum and tabulate, chi2 equal R's wilcox.test(exact = FALSE, correct =
+        // FALSE) and chisq.test(correct = FALSE); R 4.2.2:
+        // a <- c(61, 66, 70, 58, 64, 59); b <- c(55, 60, 57, 52, 63, 54)
+        // wilcox.test(a, b, exact = FALSE, correct = FALSE)$p.value = 0.037372988340651482
+        // chisq.test(table(smoker, arm), correct = FALSE)$p.value = 0.078982579263783173
+        let group = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1].map(Some);
+        let age = [
+            61.0, 66.0, 70.0, 58.0, 64.0, 59.0, 55.0, 60.0, 57.0, 52.0, 63.0, 54.0,
+        ]
+        .map(Some);
+        let smoker = [1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1].map(Some);
+        let levels = ["no".to_string(), "yes".to_string()];
+        let vars = [
+            Table1Variable::Continuous {
+                name: "age",
+                values: &age,
+                kind: Continuous::MedianIqrRanksum,
+            },
+            Table1Variable::Categorical {
+                name: "smoker",
+                codes: &smoker,
+                levels: &levels,
+                test: Categorical::ChiSquare(Continuity::Uncorrected),
+            },
+        ];
+        let (_, tests) = table1(&group, &["control", "intervention"], &vars).unwrap();
+        let p = |i: usize| tests[i].as_ref().unwrap().p_value;
+        assert!((p(0) - 0.037_372_988_340_651_482).abs() < 1e-15, "{}", p(0));
+        assert!((p(1) - 0.078_982_579_263_783_173).abs() < 1e-15, "{}", p(1));
+    }
 }

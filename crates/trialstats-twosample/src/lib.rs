@@ -34,7 +34,7 @@ pub mod options;
 pub mod table;
 pub mod tests;
 
-pub use describe::{Continuous, Numeric, Table1Variable, describe, quantile7, table1};
+pub use describe::{Categorical, Continuous, Numeric, Table1Variable, describe, quantile7, table1};
 pub use error::TwoSampleError;
 pub use fisher::{FisherControl, MonteCarlo};
 pub use kgroups::{KruskalWallis, kruskal_wallis, oneway};
