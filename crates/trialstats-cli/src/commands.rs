@@ -30,6 +30,12 @@ pub enum Command {
     Simulate(crate::simulate::SimulateArgs),
     /// The paper's whole analysis plan, with the report files (Markdown, HTML, CSV, JSON).
     Reproduce(crate::reproduce::ReproduceArgs),
+    /// Run an analysis plan (a TOML file: design, Table 1, outcomes, inference, assumptions) on
+    /// a trial's data, writing results.json, report.md and the tables.
+    Run(crate::plan::RunArgs),
+    /// Check an analysis plan against a trial's data.
+    #[command(subcommand)]
+    Plan(crate::plan::PlanCommand),
     /// UKPDS 56 (CHD) or 60 (stroke) risk for every row.
     Ukpds(crate::ukpds::UkpdsArgs),
     /// Score a survey instrument for every row (PHQ-9, DDS, EQ-5D, MMAS-8, SDSCA).
@@ -91,6 +97,8 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
         Command::Impute(args) => crate::impute::run(args, format),
         Command::Simulate(args) => crate::simulate::run(args, format),
         Command::Reproduce(args) => crate::reproduce::run(args, format),
+        Command::Run(args) => crate::plan::run(args, format),
+        Command::Plan(command) => crate::plan::check(command, format),
         Command::Test(args) => crate::twosample::run_test(args, format),
         Command::Table1(args) => crate::twosample::run_table1(args, format),
         Command::Design {

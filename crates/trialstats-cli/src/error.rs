@@ -92,6 +92,9 @@ pub enum CliError {
     /// The paper pipeline could not run on the data (exit code 1).
     #[error(transparent)]
     Paper(Box<trialstats_paper::PaperError>),
+    /// An analysis plan could not be read, or does not fit the data (exit code 1).
+    #[error(transparent)]
+    Plan(Box<trialstats_plan::PlanError>),
     /// A model could not be fitted to a file's data (exit code 1).
     #[error("{path}: {source}")]
     Fit {
@@ -109,6 +112,12 @@ pub enum CliError {
 impl From<trialstats_sim::SimError> for CliError {
     fn from(e: trialstats_sim::SimError) -> Self {
         CliError::Simulation(Box::new(e))
+    }
+}
+
+impl From<trialstats_plan::PlanError> for CliError {
+    fn from(e: trialstats_plan::PlanError) -> Self {
+        CliError::Plan(Box::new(e))
     }
 }
 
@@ -139,6 +148,7 @@ impl CliError {
             | CliError::Score(_)
             | CliError::Ukpds(_)
             | CliError::Paper(_)
+            | CliError::Plan(_)
             | CliError::MissingColumns { .. }
             | CliError::GroupLevels { .. }
             | CliError::MissingCell { .. }

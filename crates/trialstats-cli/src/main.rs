@@ -13,6 +13,7 @@ mod impute;
 mod json;
 mod ordinal;
 mod output;
+mod plan;
 mod pool;
 mod progress;
 mod regress;

@@ -1678,3 +1678,79 @@ fn describe_shows_what_the_reader_made_of_a_file() {
     assert_eq!(fixed["warnings"], serde_json::json!([]));
     assert_eq!(fixed["columns"][5]["missing"], 5);
 }
+
+fn plan_file(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../trialstats-plan/tests/data")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn run_writes_the_plans_results_and_plan_check_lists_what_cannot_run() {
+    let out = std::env::temp_dir().join(format!("trialstats-cli-run-{}", std::process::id()));
+    let o = run(&[
+        "run",
+        &plan_file("r_trial.toml"),
+        "--data",
+        &plan_file("trial_r.csv"),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["plan"], "r-trial");
+    assert_eq!(v["effects"][0]["outcome"], "hba1c");
+    assert_eq!(v["effects"][0]["df"], 19.0);
+    for f in [
+        "results.json",
+        "report.md",
+        "effects.csv",
+        "table1.csv",
+        "table1_numeric.csv",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(written, v);
+    // plan check: what runs and what cannot, with the reason.
+    let check = stdout(&run(&[
+        "plan",
+        "check",
+        &plan_file("r_trial.toml"),
+        "--data",
+        &plan_file("trial_r.csv"),
+    ]));
+    assert!(check.contains("7 of 9 analyses can run"), "{check}");
+    assert!(
+        check.contains("eq5d") && check.contains("cannot run: missing columns: eq5d_12, eq5d_0"),
+        "{check}"
+    );
+    // A plan naming an arm value the data do not hold: one sentence naming the line and key,
+    // exit 1, nothing on stdout.
+    let plan = std::fs::read_to_string(plan_file("r_trial.toml"))
+        .unwrap()
+        .replace(
+            "treatment = \"intervention\"",
+            "treatment = \"peer support\"",
+        );
+    let bad = write_temp("bad_plan.toml", &plan);
+    let o = run(&[
+        "run",
+        bad.to_str().unwrap(),
+        "--data",
+        &plan_file("trial_r.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let e = stderr(&o);
+    assert!(
+        e.contains("bad_plan.toml, line 10, `design.arm.treatment`"),
+        "{e}"
+    );
+}

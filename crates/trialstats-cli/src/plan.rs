@@ -1,0 +1,130 @@
+//! `trialstats run PLAN` and `trialstats plan check PLAN`: an analysis plan (a TOML file) on a
+//! trial's data.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+use trialstats_core::Table;
+use trialstats_core::table::Align;
+use trialstats_plan::report::{files, markdown};
+use trialstats_plan::{Plan, PlanResults, run as run_plan};
+
+use crate::commands::read_table;
+use crate::error::{CliError, OutputError};
+use crate::output::{Format, render_json, render_table, write_file};
+use crate::progress::Progress;
+
+/// Options of `trialstats run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The plan: a TOML file (see docs/plan.md).
+    pub plan: String,
+    /// The trial's data file (CSV, Stata .dta, Parquet, Excel).
+    #[arg(long)]
+    pub data: String,
+    /// Directory for results.json, report.md, effects.csv and Table 1 (as printed and numeric).
+    #[arg(long, default_value = "target/run")]
+    pub out: String,
+}
+
+/// `trialstats plan …`.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// What the plan can run on the data, and what it cannot (naming the missing columns).
+    Check {
+        /// The plan: a TOML file.
+        plan: String,
+        /// The trial's data file.
+        #[arg(long)]
+        data: String,
+    },
+}
+
+fn read_plan(path: &str) -> Result<Plan, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::Io {
+        action: "read",
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(Plan::parse(path, &text)?)
+}
+
+fn execute(plan: &str, data: &str) -> Result<PlanResults, CliError> {
+    let plan = read_plan(plan)?;
+    let table = read_table(data)?;
+    let mut bar = Progress::new("running the plan");
+    let results = run_plan(&plan, &table, &mut |_, done, total| bar.update(done, total));
+    bar.finish();
+    Ok(results?)
+}
+
+/// Runs `trialstats run`.
+pub fn run(args: &RunArgs, format: Format) -> Result<String, CliError> {
+    if args.out.trim().is_empty() {
+        return Err(CliError::Output(OutputError::Empty { option: "--out" }));
+    }
+    let results = execute(&args.plan, &args.data)?;
+    let written = files(&results).map_err(|e| CliError::Io {
+        action: "write",
+        path: args.out.clone(),
+        message: e.to_string(),
+    })?;
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::Io {
+        action: "write",
+        path: args.out.clone(),
+        message: e.to_string(),
+    })?;
+    for (name, contents) in &written {
+        write_file(
+            &std::path::Path::new(&args.out).join(name),
+            contents.as_bytes(),
+        )?;
+    }
+    Ok(match format {
+        Format::Json => written[0].1.clone(),
+        _ => format!(
+            "{}\nWrote {} files to {}.\n",
+            markdown(&results),
+            written.len(),
+            args.out
+        ),
+    })
+}
+
+/// Runs `trialstats plan check`: every analysis of the plan, runnable or not.
+pub fn check(command: &PlanCommand, format: Format) -> Result<String, CliError> {
+    let PlanCommand::Check { plan, data } = command;
+    let results = execute(plan, data)?;
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for t in &results.table1_tests {
+        rows.push((format!("table1:{}", t.variable), "runs".into()));
+    }
+    for e in &results.effects {
+        rows.push((format!("{}:{}", e.outcome, e.inference), "runs".into()));
+    }
+    for s in &results.skipped {
+        rows.push((s.analysis.clone(), format!("cannot run: {}", s.reason)));
+    }
+    if let Format::Json = format {
+        return Ok(render_json(&json!({
+            "plan": results.plan,
+            "data": results.data,
+            "runs": rows.iter().filter(|(_, s)| s == "runs").map(|(a, _)| a).collect::<Vec<_>>(),
+            "skipped": results.skipped,
+        })));
+    }
+    let mut t = Table::new(&["analysis", "status"]);
+    t.set_align(0, Align::Left);
+    t.set_align(1, Align::Left);
+    for (a, s) in rows {
+        t.push_row(vec![a, s]);
+    }
+    t.title = Some(format!(
+        "Plan `{}` on {}: {} of {} analyses can run",
+        results.plan,
+        results.data,
+        results.table1_tests.len() + results.effects.len(),
+        results.table1_tests.len() + results.effects.len() + results.skipped.len()
+    ));
+    t.notes.extend(results.warnings.iter().cloned());
+    Ok(render_table(&t, format))
+}

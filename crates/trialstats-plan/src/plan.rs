@@ -1,0 +1,414 @@
+//! The plan file: TOML read with serde, every key known (an unknown key or a wrong type is an
+//! error naming the plan's line), the columns it names kept with their place in the file so
+//! that a check against the data can name the line too.
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::PlanError;
+
+/// A statistical analysis plan. See `docs/plan.md` for every key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Name, title and conventions.
+    pub plan: Meta,
+    /// Participants, clusters and arms.
+    pub design: Design,
+    /// Derived variables, computed in order before any analysis.
+    #[serde(default)]
+    pub derive: Vec<Derived>,
+    /// Table 1: baseline characteristics by arm, with tests.
+    #[serde(default)]
+    pub table1: Option<Table1Spec>,
+    /// The outcomes, each with its model and inference.
+    #[serde(default, rename = "outcome")]
+    pub outcomes: Vec<Outcome>,
+    /// The choices the plan makes where its source leaves them open.
+    #[serde(default, rename = "assumption")]
+    pub assumptions: Vec<Assumption>,
+    /// The plan's text (for line numbers in later errors).
+    #[serde(skip)]
+    pub(crate) text: String,
+    /// Where the plan came from (a file name or an embedded plan's name).
+    #[serde(skip)]
+    pub(crate) source: String,
+}
+
+/// `[plan]`: what the plan is and the conventions its tests follow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// A short name (used in `results.json`).
+    pub name: String,
+    /// A title for the report.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The conventions of Table 1's tests.
+    #[serde(default)]
+    pub conventions: Conventions,
+    /// Confidence level of every interval (default 0.95).
+    #[serde(default = "default_level")]
+    pub level: f64,
+    /// Seed of every random step (the wild bootstrap).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Draws of the wild cluster bootstrap.
+    #[serde(default = "default_reps")]
+    pub wild_reps: usize,
+}
+
+fn default_level() -> f64 {
+    0.95
+}
+fn default_seed() -> u64 {
+    2016
+}
+fn default_reps() -> usize {
+    9_999
+}
+
+/// Which package's formulas Table 1's tests follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Conventions {
+    /// Stata 13: `ttest` (Student), `ranksum` (normal approximation, tie-corrected variance, no
+    /// continuity correction), `tabulate, chi2` (Pearson, no continuity correction).
+    #[default]
+    Stata13,
+    /// R: `t.test` (Welch), `wilcox.test` (exact when small, else continuity-corrected),
+    /// `chisq.test` (Yates' correction on 2 × 2 tables).
+    R,
+}
+
+/// `[design]`: who is who.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    /// The participant identifier column (optional).
+    #[serde(default)]
+    pub id: Option<Spanned<String>>,
+    /// The cluster column (numbers or text).
+    pub cluster: Spanned<String>,
+    /// The arm column and its two values.
+    pub arm: ArmSpec,
+    /// A stratification column (reported; not yet used as a model term).
+    #[serde(default)]
+    pub strata: Option<Spanned<String>>,
+}
+
+/// `[design.arm]`: the arm column, and its control and treatment values (text labels, a Stata
+/// value label, or numeric codes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArmSpec {
+    /// The column.
+    pub column: Spanned<String>,
+    /// The control arm's value.
+    pub control: Spanned<ArmValue>,
+    /// The treatment arm's value.
+    pub treatment: Spanned<ArmValue>,
+}
+
+/// An arm's value in the data: text, or a number.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ArmValue {
+    /// A numeric code.
+    Number(f64),
+    /// A text value (or a Stata value label).
+    Text(String),
+}
+
+impl std::fmt::Display for ArmValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ArmValue::Number(x) => write!(f, "{x}"),
+            ArmValue::Text(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// `[[derive]]`: a new column from another, by exactly one rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derived {
+    /// The new column's name.
+    pub name: Spanned<String>,
+    /// The column it is computed from.
+    pub from: Spanned<String>,
+    /// A threshold: `"> 8"`, `">= 8.5"`, `"< 5"`, `"<= 5"`; 1 where it holds, 0 where not,
+    /// missing where `from` is missing.
+    #[serde(default)]
+    pub threshold: Option<Spanned<String>>,
+    /// A unit conversion.
+    #[serde(default)]
+    pub convert: Option<Conversion>,
+}
+
+/// A unit conversion of `[[derive]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Conversion {
+    /// HbA1c from NGSP % to IFCC mmol/mol: (% − 2.15) × 10.929 (IFCC–NGSP master equation).
+    Hba1cPercentToMmolPerMol,
+    /// HbA1c from IFCC mmol/mol to NGSP %: mmol/mol / 10.929 + 2.15.
+    Hba1cMmolPerMolToPercent,
+}
+
+/// `[table1]`: the baseline table by arm.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table1Spec {
+    /// Continuous variables: mean (SD), t test (Student under Stata 13, Welch under R).
+    #[serde(default)]
+    pub continuous: Vec<Spanned<String>>,
+    /// Skewed variables: median \[IQR\], rank-sum test.
+    #[serde(default)]
+    pub nonparametric: Vec<Spanned<String>>,
+    /// Categorical variables: n (%), χ² test.
+    #[serde(default)]
+    pub categorical: Vec<Spanned<String>>,
+}
+
+/// `[[outcome]]`: an outcome at follow-up, its model and its inference.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// The outcome's id in results (`hba1c`, `ukpds_risk`).
+    pub id: String,
+    /// As printed.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The model.
+    pub model: ModelKind,
+    /// The follow-up column.
+    pub followup: Spanned<String>,
+    /// The same measure at baseline, adjusted for (optional).
+    #[serde(default)]
+    pub baseline: Option<Spanned<String>>,
+    /// Further covariates.
+    #[serde(default)]
+    pub adjust: Vec<Spanned<String>>,
+    /// The inferences to report, each a row of results.
+    #[serde(default = "default_inference")]
+    pub inference: Vec<InferenceKind>,
+}
+
+fn default_inference() -> Vec<InferenceKind> {
+    vec![InferenceKind::Cr1]
+}
+
+/// An outcome's model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Linear regression (Stata `regress`): the effect is a difference.
+    Linear,
+    /// Logistic regression (Stata `logit`): the effect is a log odds ratio.
+    Logistic,
+}
+
+/// An inference of an outcome's effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InferenceKind {
+    /// Cluster-robust CR1 with Stata's factor for the model (`vce(cluster)`): t(G − 1) for
+    /// linear, z for logistic.
+    Cr1,
+    /// CR2 (Bell–McCaffrey) with Satterthwaite df (clubSandwich; linear models).
+    Cr2,
+    /// The wild cluster bootstrap (WCR, Rademacher; linear models).
+    Wild,
+    /// Model-based (iid) standard errors.
+    Model,
+}
+
+impl InferenceKind {
+    /// The id in results.
+    pub fn id(self) -> &'static str {
+        match self {
+            InferenceKind::Cr1 => "cr1",
+            InferenceKind::Cr2 => "cr2",
+            InferenceKind::Wild => "wild",
+            InferenceKind::Model => "model",
+        }
+    }
+}
+
+/// `[[assumption]]`: a choice the plan makes where its source leaves it open.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assumption {
+    /// A short id.
+    pub id: String,
+    /// The choice made.
+    pub choice: String,
+    /// The alternatives.
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+    /// Why, or where the source says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Plan {
+    /// Reads a plan from its TOML text; `source` names it in errors.
+    ///
+    /// # Errors
+    /// [`PlanError::Syntax`] for TOML that does not parse, an unknown key or a wrong type, with
+    /// the line; [`PlanError::Invalid`] for values that parse but cannot be right (a level
+    /// outside (0, 1), a derived variable with no rule or two, a threshold that does not read).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_plan::Plan;
+    /// let plan = Plan::parse("example.toml", r#"
+    /// [plan]
+    /// name = "example"
+    /// [design]
+    /// cluster = "community"
+    /// arm = { column = "arm", control = "usual care", treatment = "intervention" }
+    /// [[outcome]]
+    /// id = "hba1c"
+    /// model = "linear"
+    /// followup = "hba1c_12"
+    /// baseline = "hba1c_0"
+    /// inference = ["cr1", "cr2"]
+    /// "#).unwrap();
+    /// assert_eq!(plan.outcomes[0].id, "hba1c");
+    ///
+    /// // An unknown key names its line.
+    /// let err = Plan::parse("bad.toml", "[plan]\nname = \"x\"\nlevle = 0.9\n").unwrap_err();
+    /// assert!(err.to_string().contains("bad.toml, line 3"), "{err}");
+    /// assert!(err.to_string().contains("levle"), "{err}");
+    /// ```
+    pub fn parse(source: &str, text: &str) -> Result<Plan, PlanError> {
+        let mut plan: Plan = toml::from_str(text).map_err(|e| PlanError::Syntax {
+            plan: source.to_owned(),
+            line: e.span().map_or(1, |s| line_of(text, s.start)),
+            message: e.message().to_owned(),
+        })?;
+        plan.text = text.to_owned();
+        plan.source = source.to_owned();
+        plan.validate()?;
+        Ok(plan)
+    }
+
+    /// Where the plan came from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The line of a byte offset of the plan's text.
+    pub(crate) fn line<T>(&self, spanned: &Spanned<T>) -> usize {
+        line_of(&self.text, spanned.span().start)
+    }
+
+    /// An error about a key's value, naming the line.
+    pub(crate) fn invalid<T>(&self, at: &Spanned<T>, key: &str, message: String) -> PlanError {
+        PlanError::Invalid {
+            plan: self.source.clone(),
+            line: self.line(at),
+            key: key.to_owned(),
+            message,
+        }
+    }
+
+    fn validate(&self) -> Result<(), PlanError> {
+        if !(self.plan.level > 0.0 && self.plan.level < 1.0) {
+            return Err(PlanError::Invalid {
+                plan: self.source.clone(),
+                line: find_key_line(&self.text, "level"),
+                key: "plan.level".into(),
+                message: format!("must be between 0 and 1, not {}", self.plan.level),
+            });
+        }
+        for d in &self.derive {
+            match (&d.threshold, &d.convert) {
+                (Some(t), None) => {
+                    Threshold::parse(t.get_ref())
+                        .map_err(|m| self.invalid(t, "derive.threshold", m))?;
+                }
+                (None, Some(_)) => {}
+                _ => {
+                    return Err(self.invalid(
+                        &d.name,
+                        "derive",
+                        format!(
+                            "`{}` needs exactly one rule: `threshold` or `convert`",
+                            d.name.get_ref()
+                        ),
+                    ));
+                }
+            }
+        }
+        for o in &self.outcomes {
+            if o.inference.is_empty() {
+                return Err(self.invalid(
+                    &o.followup,
+                    "outcome.inference",
+                    format!("outcome `{}` lists no inference", o.id),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A threshold rule: the comparison and the value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Threshold {
+    op: &'static str,
+    value: f64,
+}
+
+impl Threshold {
+    pub(crate) fn parse(s: &str) -> Result<Threshold, String> {
+        let s = s.trim();
+        let (op, rest) = [">=", "<=", ">", "<"]
+            .iter()
+            .find_map(|op| s.strip_prefix(op).map(|r| (*op, r)))
+            .ok_or_else(|| {
+                format!("`{s}` is not a threshold: write `> 8`, `>= 8.5`, `< 5` or `<= 5`")
+            })?;
+        let value: f64 = rest.trim().parse().map_err(|_| {
+            format!(
+                "`{s}` is not a threshold: `{}` is not a number",
+                rest.trim()
+            )
+        })?;
+        if !value.is_finite() {
+            return Err(format!("`{s}`: the threshold must be finite"));
+        }
+        Ok(Threshold { op, value })
+    }
+
+    pub(crate) fn holds(self, x: f64) -> bool {
+        match self.op {
+            ">=" => x >= self.value,
+            "<=" => x <= self.value,
+            ">" => x > self.value,
+            _ => x < self.value,
+        }
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The line of the first `key =` in the text (for values serde gives without a span).
+fn find_key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map_or(1, |i| i + 1)
+}

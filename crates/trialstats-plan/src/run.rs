@@ -1,0 +1,700 @@
+//! Running a plan on a data table: the design resolved, the derived columns built, Table 1 and
+//! every outcome's inferences computed, and whatever the data do not allow listed as skipped.
+
+use serde::Serialize;
+use toml::Spanned;
+use trialstats_core::Level;
+use trialstats_core::table::{Table, num_cell, opt_cell};
+use trialstats_data::{Column, ColumnData, DataTable};
+use trialstats_models::{Se, logit, ols};
+use trialstats_robust::WildClusterBootstrap;
+use trialstats_twosample::{
+    Categorical, Continuity, Continuous, Table1Variable, TestResult, table1,
+};
+
+use crate::error::PlanError;
+use crate::plan::{
+    ArmValue, Assumption, Conventions, Conversion, InferenceKind, ModelKind, Outcome, Plan,
+    Threshold,
+};
+
+/// The treatment indicator the runner adds to the data (1 treatment, 0 control): the term of
+/// every effect.
+pub const TREATED: &str = "treated";
+
+/// One inference of one outcome's effect (treatment v. control).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Effect {
+    /// The outcome's id.
+    pub outcome: String,
+    /// The inference's id (`cr1`, `cr2`, `wild`, `model`).
+    pub inference: &'static str,
+    /// A difference (linear) or a log odds ratio (logistic).
+    pub estimate: f64,
+    /// Its standard error (none for the wild bootstrap).
+    pub std_error: Option<f64>,
+    /// Degrees of freedom of the reference t distribution (none: normal, or the bootstrap).
+    pub df: Option<f64>,
+    /// Interval.
+    pub ci_low: f64,
+    /// Interval.
+    pub ci_high: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// Participants analysed.
+    pub n: usize,
+    /// Clusters analysed.
+    pub clusters: usize,
+    /// `difference` or `log_odds_ratio`.
+    pub scale: &'static str,
+    /// For a logistic model: the odds ratio and its interval (the estimate exponentiated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub odds_ratio: Option<OddsRatio>,
+    /// How the inference was made, in words.
+    pub method: String,
+}
+
+/// An odds ratio with its interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OddsRatio {
+    /// exp(estimate).
+    pub estimate: f64,
+    /// exp(ci_low).
+    pub ci_low: f64,
+    /// exp(ci_high).
+    pub ci_high: f64,
+}
+
+/// A Table 1 test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table1Test {
+    /// The data column.
+    pub variable: String,
+    /// The test's id (`ttest`, `welch`, `ranksum`, `wilcoxon`, `chisq`, …).
+    pub test: String,
+    /// The statistic.
+    pub statistic: Option<f64>,
+    /// Its degrees of freedom.
+    pub df: Option<f64>,
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// The test in words.
+    pub method: String,
+}
+
+/// An analysis the data did not allow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Which (`table1:age`, `hba1c:cr2`, `hba1c`).
+    pub analysis: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Everything a run computes; `results.json` is this, serialised.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanResults {
+    /// The plan's name.
+    pub plan: String,
+    /// The plan's title.
+    pub title: Option<String>,
+    /// The conventions of Table 1's tests.
+    pub conventions: Conventions,
+    /// Confidence level.
+    pub level: f64,
+    /// Seed of the random steps.
+    pub seed: u64,
+    /// The data's name.
+    pub data: String,
+    /// Rows in the data.
+    pub nrows: usize,
+    /// Participants in each arm (control, treatment).
+    pub randomised: [usize; 2],
+    /// Clusters in each arm (control, treatment).
+    pub clusters: [usize; 2],
+    /// Every effect.
+    pub effects: Vec<Effect>,
+    /// Table 1's tests.
+    pub table1_tests: Vec<Table1Test>,
+    /// What could not run, and why.
+    pub skipped: Vec<Skipped>,
+    /// The plan's assumptions.
+    pub assumptions: Vec<Assumption>,
+    /// Rows left out, suspicious values, notes of the fits.
+    pub warnings: Vec<String>,
+    /// Table 1 as printed (with its numeric form).
+    #[serde(skip)]
+    pub table1: Option<Table>,
+}
+
+/// The arms' labels in tables.
+#[derive(Debug, Clone)]
+struct Arms {
+    labels: [String; 2],
+}
+
+/// Runs `plan` on `data`. `progress` hears (step, done, total).
+///
+/// # Errors
+/// [`PlanError::Invalid`] naming the plan's line when the design does not fit the data: the arm
+/// or cluster column missing, an arm value absent, a threshold or conversion on a text column.
+/// An outcome or a Table 1 row the data do not allow is skipped and listed, not an error.
+pub fn run(
+    plan: &Plan,
+    data: &DataTable,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<PlanResults, PlanError> {
+    let total = 2 + plan.outcomes.len();
+    progress("design", 0, total);
+    let (table, arms, mut warnings) = prepare(plan, data)?;
+    let treated = table.numeric(TREATED)?;
+    let cluster_col = table.column(plan.design.cluster.get_ref())?;
+    let mut randomised = [0usize; 2];
+    let mut cluster_sets: [std::collections::BTreeSet<String>; 2] = Default::default();
+    for (i, t) in treated.iter().enumerate() {
+        if let Some(t) = t {
+            let a = usize::from(*t > 0.5);
+            randomised[a] += 1;
+            if let Some(c) = cluster_col.text(i) {
+                cluster_sets[a].insert(c);
+            }
+        }
+    }
+    let mut skipped = Vec::new();
+    progress("Table 1", 1, total);
+    let (table1, table1_tests) = match &plan.table1 {
+        Some(spec) => table_one(plan, spec, &table, &arms, &mut skipped),
+        None => (None, Vec::new()),
+    };
+    let mut effects = Vec::new();
+    for (k, outcome) in plan.outcomes.iter().enumerate() {
+        progress(&format!("outcome {}", outcome.id), 2 + k, total);
+        outcome_effects(
+            plan,
+            outcome,
+            &table,
+            &mut effects,
+            &mut skipped,
+            &mut warnings,
+        );
+    }
+    progress("done", total, total);
+    Ok(PlanResults {
+        plan: plan.plan.name.clone(),
+        title: plan.plan.title.clone(),
+        conventions: plan.plan.conventions,
+        level: plan.plan.level,
+        seed: plan.plan.seed,
+        data: data.source().to_owned(),
+        nrows: data.nrows(),
+        randomised,
+        clusters: [cluster_sets[0].len(), cluster_sets[1].len()],
+        effects,
+        table1_tests,
+        skipped,
+        assumptions: plan.assumptions.clone(),
+        warnings,
+        table1,
+    })
+}
+
+/// The columns an analysis needs that the data lack.
+fn missing<'a>(table: &DataTable, columns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    columns
+        .into_iter()
+        .filter(|c| table.column(c).is_err())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The data with the treatment indicator and the derived columns added.
+fn prepare(plan: &Plan, data: &DataTable) -> Result<(DataTable, Arms, Vec<String>), PlanError> {
+    let design = &plan.design;
+    let need = |s: &Spanned<String>, key: &str| -> Result<(), PlanError> {
+        data.column(s.get_ref()).map(|_| ()).map_err(|_| {
+            plan.invalid(
+                s,
+                key,
+                format!(
+                    "the data ({}) have no column `{}`",
+                    data.source(),
+                    s.get_ref()
+                ),
+            )
+        })
+    };
+    need(&design.arm.column, "design.arm.column")?;
+    need(&design.cluster, "design.cluster")?;
+    if let Some(id) = &design.id {
+        need(id, "design.id")?;
+    }
+    if let Some(strata) = &design.strata {
+        need(strata, "design.strata")?;
+    }
+    let arm = data.column(design.arm.column.get_ref())?;
+    let control = arm_rows(arm, design.arm.control.get_ref());
+    let treatment = arm_rows(arm, design.arm.treatment.get_ref());
+    let seen = arm_values_seen(arm);
+    for (value, rows, key) in [
+        (&design.arm.control, &control, "design.arm.control"),
+        (&design.arm.treatment, &treatment, "design.arm.treatment"),
+    ] {
+        if !rows.iter().any(|r| *r) {
+            return Err(plan.invalid(
+                value,
+                key,
+                format!(
+                    "no row of `{}` holds `{}`; its values are {}",
+                    design.arm.column.get_ref(),
+                    value.get_ref(),
+                    seen
+                ),
+            ));
+        }
+    }
+    let mut warnings = Vec::new();
+    let neither = (0..data.nrows())
+        .filter(|&i| !control[i] && !treatment[i])
+        .count();
+    if neither > 0 {
+        warnings.push(format!(
+            "{neither} row(s) of `{}` are neither `{}` nor `{}` (or missing) and are left out of every analysis",
+            design.arm.column.get_ref(),
+            design.arm.control.get_ref(),
+            design.arm.treatment.get_ref()
+        ));
+    }
+    let indicator: Vec<Option<f64>> = (0..data.nrows())
+        .map(|i| {
+            if treatment[i] {
+                Some(1.0)
+            } else if control[i] {
+                Some(0.0)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut columns: Vec<Column> = data
+        .columns()
+        .iter()
+        .filter(|c| c.name != TREATED)
+        .cloned()
+        .collect();
+    columns.push(Column::numeric(TREATED, indicator));
+    let mut table = DataTable::new(data.source(), columns)?;
+    for d in &plan.derive {
+        let from = d.from.get_ref();
+        let values = match table.column(from).map(|c| &c.data) {
+            Ok(ColumnData::Numeric(v)) => v.clone(),
+            Ok(_) => {
+                return Err(plan.invalid(
+                    &d.from,
+                    "derive.from",
+                    format!(
+                        "`{from}` is not numeric: `{}` needs numbers",
+                        d.name.get_ref()
+                    ),
+                ));
+            }
+            Err(_) => {
+                // A derived column whose source is absent: the analyses using it are skipped.
+                continue;
+            }
+        };
+        let derived: Vec<Option<f64>> = match (&d.threshold, d.convert) {
+            (Some(t), _) => {
+                let rule = Threshold::parse(t.get_ref())
+                    .map_err(|m| plan.invalid(t, "derive.threshold", m))?;
+                values
+                    .iter()
+                    .map(|x| x.map(|x| f64::from(u8::from(rule.holds(x)))))
+                    .collect()
+            }
+            (None, Some(Conversion::Hba1cPercentToMmolPerMol)) => values
+                .iter()
+                .map(|x| x.map(|x| (x - 2.15) * 10.929))
+                .collect(),
+            (None, Some(Conversion::Hba1cMmolPerMolToPercent)) => values
+                .iter()
+                .map(|x| x.map(|x| x / 10.929 + 2.15))
+                .collect(),
+            (None, None) => continue,
+        };
+        let mut columns: Vec<Column> = table
+            .columns()
+            .iter()
+            .filter(|c| c.name != *d.name.get_ref())
+            .cloned()
+            .collect();
+        columns.push(Column::numeric(d.name.get_ref(), derived));
+        table = DataTable::new(data.source(), columns)?;
+    }
+    let arms = Arms {
+        labels: [
+            design.arm.control.get_ref().to_string(),
+            design.arm.treatment.get_ref().to_string(),
+        ],
+    };
+    Ok((table, arms, warnings))
+}
+
+/// Whether each row of the arm column holds `value`: a number matches a numeric cell (or a text
+/// cell reading as that number); text matches a text cell, or a numeric cell's value label.
+fn arm_rows(arm: &Column, value: &ArmValue) -> Vec<bool> {
+    let label = |x: f64| {
+        arm.labels.as_ref().and_then(|l| {
+            l.iter()
+                .find(|(v, _)| v.to_bits() == x.to_bits())
+                .map(|(_, t)| t.as_str())
+        })
+    };
+    (0..arm.data.len())
+        .map(|i| match (&arm.data, value) {
+            (ColumnData::Numeric(v), ArmValue::Number(x)) => v[i] == Some(*x),
+            (ColumnData::Numeric(v), ArmValue::Text(s)) => v[i].and_then(label) == Some(s.as_str()),
+            (_, ArmValue::Text(s)) => arm.text(i).as_deref() == Some(s.as_str()),
+            (_, ArmValue::Number(x)) => {
+                arm.text(i).and_then(|t| t.trim().parse::<f64>().ok()) == Some(*x)
+            }
+        })
+        .collect()
+}
+
+/// The distinct values of the arm column, as an error message lists them.
+fn arm_values_seen(arm: &Column) -> String {
+    let (_, levels) = arm.as_factor().unwrap_or_default();
+    let mut shown: Vec<String> = levels.iter().take(10).map(|l| format!("`{l}`")).collect();
+    if levels.len() > 10 {
+        shown.push(format!("… ({} in all)", levels.len()));
+    }
+    if shown.is_empty() {
+        "all missing".into()
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Table 1 with the plan's conventions; a variable the data lack is skipped.
+fn table_one(
+    plan: &Plan,
+    spec: &crate::plan::Table1Spec,
+    table: &DataTable,
+    arms: &Arms,
+    skipped: &mut Vec<Skipped>,
+) -> (Option<Table>, Vec<Table1Test>) {
+    let stata = plan.plan.conventions == Conventions::Stata13;
+    let group: Vec<Option<usize>> = table
+        .numeric(TREATED)
+        .map(|t| t.iter().map(|x| x.map(|x| usize::from(x > 0.5))).collect())
+        .unwrap_or_default();
+    enum Owned {
+        Num(Vec<Option<f64>>, Continuous),
+        Cat(Vec<Option<usize>>, Vec<String>),
+    }
+    let mut owned: Vec<(String, String, Owned)> = Vec::new();
+    let kinds = [
+        (&spec.continuous, "continuous"),
+        (&spec.nonparametric, "nonparametric"),
+        (&spec.categorical, "categorical"),
+    ];
+    for (vars, kind) in kinds {
+        for v in vars {
+            let name = v.get_ref();
+            let Ok(col) = table.column(name) else {
+                skipped.push(Skipped {
+                    analysis: format!("table1:{name}"),
+                    reason: format!("missing column: {name}"),
+                });
+                continue;
+            };
+            let label = col.description.clone().unwrap_or_else(|| name.clone());
+            let data = match (kind, &col.data) {
+                ("categorical", _) => match col.as_factor() {
+                    Some((codes, levels)) => Owned::Cat(codes, levels),
+                    None => {
+                        skipped.push(Skipped {
+                            analysis: format!("table1:{name}"),
+                            reason: format!("`{name}` mixes numbers and text"),
+                        });
+                        continue;
+                    }
+                },
+                (_, ColumnData::Numeric(x)) => Owned::Num(
+                    x.clone(),
+                    match (kind, stata) {
+                        ("nonparametric", true) => Continuous::MedianIqrRanksum,
+                        ("nonparametric", false) => Continuous::MedianIqrWilcoxon,
+                        (_, true) => Continuous::MeanSdStudent,
+                        (_, false) => Continuous::MeanSdWelch,
+                    },
+                ),
+                _ => {
+                    skipped.push(Skipped {
+                        analysis: format!("table1:{name}"),
+                        reason: format!("`{name}` is not numeric; list it under `categorical`"),
+                    });
+                    continue;
+                }
+            };
+            owned.push((name.clone(), label, data));
+        }
+    }
+    let test = if stata {
+        Categorical::ChiSquare(Continuity::Uncorrected)
+    } else {
+        Categorical::ChiSquare(Continuity::Corrected)
+    };
+    // One variable at a time, so that a variable whose test fails is skipped alone.
+    let mut rows: Option<Table> = None;
+    let mut numeric: Option<Table> = None;
+    let mut tests = Vec::new();
+    let labels = [arms.labels[0].as_str(), arms.labels[1].as_str()];
+    for (name, label, data) in &owned {
+        let var = match data {
+            Owned::Num(v, kind) => Table1Variable::Continuous {
+                name: label,
+                values: v,
+                kind: *kind,
+            },
+            Owned::Cat(codes, levels) => Table1Variable::Categorical {
+                name: label,
+                codes,
+                levels,
+                test,
+            },
+        };
+        match table1(&group, &labels, &[var]) {
+            Ok((t, results)) => {
+                if let Some(Some(r)) = results.first() {
+                    let mut t = table1_test(name, r);
+                    if stata && t.test == "wilcoxon" {
+                        // The same test by Stata's name (its normal approximation here).
+                        t.test = "ranksum".into();
+                    }
+                    tests.push(t);
+                }
+                merge(&mut rows, &t);
+                if let Some(n) = &t.numeric {
+                    merge(&mut numeric, n);
+                }
+            }
+            Err(e) => skipped.push(Skipped {
+                analysis: format!("table1:{name}"),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    if let Some(t) = &mut rows {
+        t.title = Some(format!(
+            "Table 1. Baseline characteristics by arm ({} conventions)",
+            if stata { "Stata 13" } else { "R" }
+        ));
+        t.notes = vec![if stata {
+            "Mean (SD) with Student's t test (ttest); median [IQR] with the rank-sum test's normal approximation, no continuity correction (ranksum); n (%) with Pearson's chi-square, no continuity correction (tabulate, chi2).".into()
+        } else {
+            "Mean (SD) with Welch's t test; median [IQR] with wilcox.test (exact when small, continuity-corrected otherwise); n (%) with chisq.test (Yates' correction on 2 × 2).".into()
+        }];
+        t.numeric = numeric.map(Box::new);
+    }
+    (rows, tests)
+}
+
+fn merge(into: &mut Option<Table>, t: &Table) {
+    match into {
+        Some(all) => all.rows.extend(t.rows.iter().cloned()),
+        None => {
+            let mut first = t.clone();
+            first.numeric = None;
+            *into = Some(first);
+        }
+    }
+}
+
+fn table1_test(name: &str, r: &TestResult) -> Table1Test {
+    Table1Test {
+        variable: name.to_owned(),
+        test: r.test.clone(),
+        statistic: r.statistic,
+        df: r.df,
+        p_value: r.p_value,
+        method: r.method.clone(),
+    }
+}
+
+/// Every inference of one outcome; what cannot run is skipped with the reason.
+fn outcome_effects(
+    plan: &Plan,
+    outcome: &Outcome,
+    table: &DataTable,
+    effects: &mut Vec<Effect>,
+    skipped: &mut Vec<Skipped>,
+    warnings: &mut Vec<String>,
+) {
+    let mut columns: Vec<&str> = vec![outcome.followup.get_ref()];
+    columns.extend(outcome.baseline.as_ref().map(|b| b.get_ref().as_str()));
+    columns.extend(outcome.adjust.iter().map(|a| a.get_ref().as_str()));
+    let absent = missing(table, columns.iter().copied());
+    if !absent.is_empty() {
+        skipped.push(Skipped {
+            analysis: outcome.id.clone(),
+            reason: format!("missing columns: {}", absent.join(", ")),
+        });
+        return;
+    }
+    let mut formula = format!("{} ~ {TREATED}", outcome.followup.get_ref());
+    for c in &columns[1..] {
+        formula.push_str(" + ");
+        formula.push_str(c);
+    }
+    let level = Level::new(plan.plan.level).unwrap_or(Level::P95);
+    let cluster = plan.design.cluster.get_ref();
+    for &kind in &outcome.inference {
+        let analysis = format!("{}:{}", outcome.id, kind.id());
+        match one_effect(plan, outcome, &formula, cluster, kind, level, table) {
+            Ok((effect, notes)) => {
+                effects.push(effect);
+                // The same rows are dropped for every inference of an outcome: said once.
+                for n in notes {
+                    let w = format!("{}: {n}", outcome.id);
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
+                    }
+                }
+            }
+            Err(reason) => skipped.push(Skipped { analysis, reason }),
+        }
+    }
+}
+
+fn one_effect(
+    plan: &Plan,
+    outcome: &Outcome,
+    formula: &str,
+    cluster: &str,
+    kind: InferenceKind,
+    level: Level,
+    table: &DataTable,
+) -> Result<(Effect, Vec<String>), String> {
+    let model = match outcome.model {
+        ModelKind::Linear => ols(formula),
+        ModelKind::Logistic => logit(formula),
+    };
+    let se = match kind {
+        InferenceKind::Cr1 | InferenceKind::Wild => None,
+        InferenceKind::Cr2 if outcome.model == ModelKind::Logistic => {
+            return Err("CR2 with Satterthwaite df is for linear models".into());
+        }
+        InferenceKind::Cr2 => Some(Se::CR2),
+        InferenceKind::Model => Some(Se::Model),
+    };
+    if kind == InferenceKind::Wild && outcome.model != ModelKind::Linear {
+        return Err("the wild cluster bootstrap is for linear models".into());
+    }
+    let mut model = model.cluster(cluster).level(level);
+    if let Some(se) = se {
+        model = model.se(se);
+    }
+    let fit = model.fit(table).map_err(|e| e.to_string())?;
+    let notes = fit.warnings();
+    let n = fit.nobs();
+    let clusters = fit.inference().n_clusters.unwrap_or(0);
+    let scale = match outcome.model {
+        ModelKind::Linear => "difference",
+        ModelKind::Logistic => "log_odds_ratio",
+    };
+    let effect = if kind == InferenceKind::Wild {
+        let boot = fit
+            .wild_bootstrap(
+                TREATED,
+                &WildClusterBootstrap {
+                    reps: plan.plan.wild_reps,
+                    seed: plan.plan.seed,
+                    level: Some(level),
+                    ..WildClusterBootstrap::default()
+                },
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+        let (lo, hi) = boot.ci.unwrap_or((f64::NAN, f64::NAN));
+        Effect {
+            outcome: outcome.id.clone(),
+            inference: kind.id(),
+            estimate: boot.estimate,
+            std_error: None,
+            df: None,
+            ci_low: lo,
+            ci_high: hi,
+            p_value: boot.p_value,
+            n,
+            clusters,
+            scale,
+            odds_ratio: None,
+            method: format!(
+                "wild cluster bootstrap (WCR, Rademacher, {} draws{}, seed {}), interval by test inversion",
+                boot.reps,
+                if boot.enumerated { ", enumerated" } else { "" },
+                plan.plan.seed
+            ),
+        }
+    } else {
+        let c = fit
+            .inference()
+            .coef(TREATED)
+            .ok_or_else(|| format!("the model has no `{TREATED}` term (one arm only?)"))?;
+        Effect {
+            outcome: outcome.id.clone(),
+            inference: kind.id(),
+            estimate: c.estimate,
+            std_error: Some(c.std_error),
+            df: c.df,
+            ci_low: c.ci_low,
+            ci_high: c.ci_high,
+            p_value: c.p_value,
+            n,
+            clusters,
+            scale,
+            odds_ratio: (outcome.model == ModelKind::Logistic).then(|| OddsRatio {
+                estimate: c.estimate.exp(),
+                ci_low: c.ci_low.exp(),
+                ci_high: c.ci_high.exp(),
+            }),
+            method: fit.inference().covariance.description.clone(),
+        }
+    };
+    Ok((effect, notes))
+}
+
+/// The effects as a numeric table (one row each, full precision).
+pub fn effects_table(effects: &[Effect]) -> Table {
+    let mut t = Table::new(&[
+        "outcome",
+        "inference",
+        "scale",
+        "estimate",
+        "std_error",
+        "df",
+        "ci_low",
+        "ci_high",
+        "p",
+        "n",
+        "clusters",
+        "method",
+    ]);
+    for e in effects {
+        let mut row = vec![e.outcome.clone(), e.inference.into(), e.scale.into()];
+        row.extend([
+            num_cell(e.estimate),
+            opt_cell(e.std_error),
+            opt_cell(e.df),
+            num_cell(e.ci_low),
+            num_cell(e.ci_high),
+            num_cell(e.p_value),
+            num_cell(e.n as f64),
+            num_cell(e.clusters as f64),
+        ]);
+        row.push(e.method.clone());
+        t.push_row(row);
+    }
+    t
+}

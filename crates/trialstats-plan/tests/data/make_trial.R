@@ -1,0 +1,56 @@
+# A small cluster trial written by R, for the plan runner's tests (R 4.2.2):
+#   Rscript make_trial.R   (writes trial_r.csv and reference.txt)
+set.seed(20261206)
+towns <- c("Ashby", "Bramley", "Carlow", "Dunmore", "Elgin", "Fenwick", "Garvagh", "Hexham",
+           "Irvine", "Jarrow", "Keswick", "Lanark", "Moffat", "Nairn", "Oban", "Penrith",
+           "Quorn", "Rothes", "Selby", "Thirsk")
+arm_of <- rep(c("usual care", "intervention"), 10)
+rows <- list()
+for (g in seq_along(towns)) {
+  n <- 8 + (g %% 5)
+  u <- rnorm(1, 0, 0.4)
+  age <- round(rnorm(n, 60, 9))
+  female <- rbinom(n, 1, 0.5)
+  smoker <- ifelse(runif(n) < 0.2, "yes", "no")
+  duration <- round(rexp(n, 1 / 8), 1)
+  hba1c_0 <- round(7.2 + u + rnorm(n, 0, 1), 1)
+  treat <- arm_of[g] == "intervention"
+  hba1c_12 <- round(hba1c_0 - 0.25 * treat + 0.6 * u + rnorm(n, 0, 0.7), 1)
+  hba1c_12[runif(n) < 0.12] <- NA
+  rows[[g]] <- data.frame(community = towns[g], arm = arm_of[g], age, female, smoker, duration,
+                          hba1c_0, hba1c_12)
+}
+d <- do.call(rbind, rows)
+d$id <- seq_len(nrow(d))
+write.csv(d[, c("id", "community", "arm", "age", "female", "smoker", "duration", "hba1c_0",
+                "hba1c_12")], "trial_r.csv", row.names = FALSE, na = "")
+
+# References (Stata 13 conventions where the plan says stata13).
+library(sandwich)
+library(clubSandwich)
+d$treated <- as.numeric(d$arm == "intervention")
+d$gt8 <- as.numeric(d$hba1c_12 > 8)
+G <- length(unique(d$community))
+out <- c()
+f <- function(name, x) out <<- c(out, sprintf("%s %.17g", name, x))
+m <- lm(hba1c_12 ~ treated + hba1c_0, data = d)
+cc <- d[complete.cases(d[, c("hba1c_12", "hba1c_0")]), ]
+V <- vcovCL(m, cluster = ~community, type = "HC1", cadjust = TRUE)
+se <- sqrt(V["treated", "treated"])
+b <- coef(m)["treated"]
+f("cr1_estimate", b); f("cr1_se", se); f("cr1_p", 2 * pt(-abs(b / se), G - 1))
+f("cr1_lo", b - qt(0.975, G - 1) * se)
+V2 <- vcovCR(m, cluster = cc$community, type = "CR2")
+t2 <- coef_test(m, vcov = V2, test = "Satterthwaite")
+f("cr2_se", t2$SE[2]); f("cr2_df", t2$df_Satt[2]); f("cr2_p", t2$p_Satt[2])
+ml <- glm(gt8 ~ treated + hba1c_0, data = d, family = binomial, control = glm.control(epsilon = 1e-15, maxit = 100))
+Vl <- vcovCL(ml, cluster = ~community, type = "HC0", cadjust = TRUE)
+bl <- coef(ml)["treated"]; sel <- sqrt(Vl["treated", "treated"])
+f("logit_estimate", bl); f("logit_se", sel); f("logit_p", 2 * pnorm(-abs(bl / sel)))
+f("ttest_p", t.test(age ~ treated, data = d, var.equal = TRUE)$p.value)
+f("ranksum_p", wilcox.test(duration ~ treated, data = d, exact = FALSE, correct = FALSE)$p.value)
+f("chi2_p", suppressWarnings(chisq.test(table(d$smoker, d$treated), correct = FALSE)$p.value))
+f("welch_p", t.test(age ~ treated, data = d)$p.value)
+f("wilcox_p", suppressWarnings(wilcox.test(duration ~ treated, data = d)$p.value))
+f("chisq_yates_p", suppressWarnings(chisq.test(table(d$smoker, d$treated))$p.value))
+writeLines(out, "reference.txt")
