@@ -510,6 +510,32 @@ fn design_columns(
 /// The errors of [`DataTable::numeric`] for a column that is not numeric;
 /// [`DataError::NotFinite`] for a value that is not finite (the log of 0, say), naming the row
 /// and the inputs.
+impl DataTable {
+    /// Evaluates an arithmetic expression of numeric columns, as R evaluates it inside `I()`,
+    /// row by row: `+ - * / ^`, parentheses, numbers and `log`, `log1p`, `exp`, `sqrt`, `log10`,
+    /// `log2`, `abs`. A row with a missing input is missing.
+    ///
+    /// # Errors
+    /// An expression that does not parse; a column that is absent or not numeric;
+    /// [`DataError::NotFinite`] naming the row where the value is not finite (a division by 0).
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::DataTable;
+    /// let t = DataTable::from_csv_str("lipids.csv", "tc,hdl\n5.2,1.3\n4.8,\n").unwrap();
+    /// assert_eq!(t.evaluate("tc / hdl").unwrap(), [Some(4.0), None]);
+    /// assert_eq!(t.evaluate("log(tc / hdl)").unwrap()[0], Some(4.0_f64.ln()));
+    /// assert!(t.evaluate("tc / ldl").is_err()); // no column `ldl`
+    /// ```
+    pub fn evaluate(&self, expression: &str) -> Result<Vec<Option<f64>>, DataError> {
+        let formula = Formula::parse(&format!("I({expression}) ~ 1"))?;
+        match &formula.response_expr {
+            Some(e) => evaluate(self, e, expression),
+            None => Ok(self.numeric(expression)?.to_vec()),
+        }
+    }
+}
+
 fn evaluate(table: &DataTable, expr: &Expr, label: &str) -> Result<Vec<Option<f64>>, DataError> {
     let mut inputs: Vec<(&str, &[Option<f64>])> = Vec::new();
     for c in expr.columns() {

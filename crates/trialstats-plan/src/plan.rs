@@ -129,14 +129,21 @@ impl std::fmt::Display for ArmValue {
     }
 }
 
-/// `[[derive]]`: a new column from another, by exactly one rule.
+/// `[[derive]]`: a new column, by exactly one rule (`threshold` and `convert` act on `from`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Derived {
     /// The new column's name.
     pub name: Spanned<String>,
-    /// The column it is computed from.
-    pub from: Spanned<String>,
+    /// The column a threshold or a conversion acts on.
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
+    /// An arithmetic expression of numeric columns, as R's `I()`: `"tc_0 / hdl_0"`.
+    #[serde(default)]
+    pub expression: Option<Spanned<String>>,
+    /// A UKPDS risk.
+    #[serde(default)]
+    pub ukpds: Option<UkpdsRule>,
     /// A threshold: `"> 8"`, `">= 8.5"`, `"< 5"`, `"<= 5"`; 1 where it holds, 0 where not,
     /// missing where `from` is missing.
     #[serde(default)]
@@ -144,6 +151,57 @@ pub struct Derived {
     /// A unit conversion.
     #[serde(default)]
     pub convert: Option<Conversion>,
+}
+
+/// `ukpds = { … }` of `[[derive]]`: a UKPDS risk from clinical columns, at baseline or some
+/// years later (the paper's 12-month rule: the age at diagnosis fixed, the duration one year
+/// longer).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UkpdsRule {
+    /// `chd` (UKPDS 56), `stroke` (UKPDS 60) or `cvd`: 1 − (1 − CHD)(1 − stroke).
+    pub equation: UkpdsEquation,
+    /// Years of the risk (default 5).
+    #[serde(default = "default_horizon")]
+    pub horizon: f64,
+    /// Years after the time of the `age` and `duration` columns (default 0; 1 at 12 months).
+    #[serde(default)]
+    pub years_later: f64,
+    /// Age (years) when `duration` was measured.
+    pub age: Spanned<String>,
+    /// Years since diagnosis.
+    pub duration: Spanned<String>,
+    /// 1 female, 0 male.
+    pub female: Spanned<String>,
+    /// 1 Afro-Caribbean, 0 not (CHD).
+    pub afro_caribbean: Spanned<String>,
+    /// 1 current smoker, 0 not.
+    pub smoker: Spanned<String>,
+    /// HbA1c (%).
+    pub hba1c: Spanned<String>,
+    /// Systolic blood pressure (mmHg).
+    pub sbp: Spanned<String>,
+    /// Total / HDL cholesterol.
+    pub tc_hdl: Spanned<String>,
+    /// 1 atrial fibrillation, 0 not (stroke and cvd).
+    #[serde(default)]
+    pub af: Option<Spanned<String>>,
+}
+
+fn default_horizon() -> f64 {
+    5.0
+}
+
+/// The equation of a UKPDS rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UkpdsEquation {
+    /// UKPDS 56: coronary heart disease (Stevens et al. 2001).
+    Chd,
+    /// UKPDS 60: stroke (Kothari et al. 2002).
+    Stroke,
+    /// Either: 1 − (1 − CHD)(1 − stroke).
+    Cvd,
 }
 
 /// A unit conversion of `[[derive]]`.
@@ -325,19 +383,52 @@ impl Plan {
             });
         }
         for d in &self.derive {
-            match (&d.threshold, &d.convert) {
-                (Some(t), None) => {
-                    Threshold::parse(t.get_ref())
-                        .map_err(|m| self.invalid(t, "derive.threshold", m))?;
-                }
-                (None, Some(_)) => {}
-                _ => {
+            let rules = usize::from(d.threshold.is_some())
+                + usize::from(d.convert.is_some())
+                + usize::from(d.expression.is_some())
+                + usize::from(d.ukpds.is_some());
+            if rules != 1 {
+                return Err(self.invalid(
+                    &d.name,
+                    "derive",
+                    format!(
+                        "`{}` needs exactly one rule: `threshold`, `convert`, `expression` or `ukpds`",
+                        d.name.get_ref()
+                    ),
+                ));
+            }
+            if (d.threshold.is_some() || d.convert.is_some()) != d.from.is_some() {
+                return Err(self.invalid(
+                    &d.name,
+                    "derive.from",
+                    format!(
+                        "`{}`: `from` goes with `threshold` and `convert`, and only with them",
+                        d.name.get_ref()
+                    ),
+                ));
+            }
+            if let Some(t) = &d.threshold {
+                Threshold::parse(t.get_ref())
+                    .map_err(|m| self.invalid(t, "derive.threshold", m))?;
+            }
+            if let Some(u) = &d.ukpds {
+                if u.equation != UkpdsEquation::Chd && u.af.is_none() {
                     return Err(self.invalid(
                         &d.name,
-                        "derive",
+                        "derive.ukpds.af",
+                        "the stroke equation needs an atrial fibrillation column (`af`)".into(),
+                    ));
+                }
+                if !(u.horizon > 0.0 && u.horizon <= 50.0)
+                    || u.years_later.is_nan()
+                    || u.years_later < 0.0
+                {
+                    return Err(self.invalid(
+                        &d.name,
+                        "derive.ukpds",
                         format!(
-                            "`{}` needs exactly one rule: `threshold` or `convert`",
-                            d.name.get_ref()
+                            "the horizon must be in (0, 50] years and years_later not negative, not {} and {}",
+                            u.horizon, u.years_later
                         ),
                     ));
                 }

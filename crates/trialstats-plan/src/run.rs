@@ -14,9 +14,10 @@ use trialstats_twosample::{
 
 use crate::error::PlanError;
 use crate::plan::{
-    ArmValue, Assumption, Conventions, Conversion, InferenceKind, ModelKind, Outcome, Plan,
-    Threshold,
+    ArmValue, Assumption, Conventions, Conversion, Derived, InferenceKind, ModelKind, Outcome,
+    Plan, Threshold, UkpdsEquation, UkpdsRule,
 };
+use trialstats_ukpds::{Equation, ProfileBuilder};
 
 /// The treatment indicator the runner adds to the data (1 treatment, 0 control): the term of
 /// every effect.
@@ -146,7 +147,8 @@ pub fn run(
 ) -> Result<PlanResults, PlanError> {
     let total = 2 + plan.outcomes.len();
     progress("design", 0, total);
-    let (table, arms, mut warnings) = prepare(plan, data)?;
+    let mut skipped = Vec::new();
+    let (table, arms, mut warnings) = prepare(plan, data, &mut skipped)?;
     let treated = table.numeric(TREATED)?;
     let cluster_col = table.column(plan.design.cluster.get_ref())?;
     let mut randomised = [0usize; 2];
@@ -160,7 +162,6 @@ pub fn run(
             }
         }
     }
-    let mut skipped = Vec::new();
     progress("Table 1", 1, total);
     let (table1, table1_tests) = match &plan.table1 {
         Some(spec) => table_one(plan, spec, &table, &arms, &mut skipped),
@@ -198,6 +199,16 @@ pub fn run(
     })
 }
 
+/// The data as the plan's analyses see them: every column of `data`, the treatment indicator
+/// [`TREATED`] and the derived columns (those whose inputs the data have).
+///
+/// # Errors
+/// As [`run`], for the design and the derived columns.
+pub fn derived(plan: &Plan, data: &DataTable) -> Result<DataTable, PlanError> {
+    let mut skipped = Vec::new();
+    Ok(prepare(plan, data, &mut skipped)?.0)
+}
+
 /// The columns an analysis needs that the data lack.
 fn missing<'a>(table: &DataTable, columns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     columns
@@ -208,7 +219,11 @@ fn missing<'a>(table: &DataTable, columns: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// The data with the treatment indicator and the derived columns added.
-fn prepare(plan: &Plan, data: &DataTable) -> Result<(DataTable, Arms, Vec<String>), PlanError> {
+fn prepare(
+    plan: &Plan,
+    data: &DataTable,
+    skipped: &mut Vec<Skipped>,
+) -> Result<(DataTable, Arms, Vec<String>), PlanError> {
     let design = &plan.design;
     let need = |s: &Spanned<String>, key: &str| -> Result<(), PlanError> {
         data.column(s.get_ref()).map(|_| ()).map_err(|_| {
@@ -284,50 +299,25 @@ fn prepare(plan: &Plan, data: &DataTable) -> Result<(DataTable, Arms, Vec<String
     columns.push(Column::numeric(TREATED, indicator));
     let mut table = DataTable::new(data.source(), columns)?;
     for d in &plan.derive {
-        let from = d.from.get_ref();
-        let values = match table.column(from).map(|c| &c.data) {
-            Ok(ColumnData::Numeric(v)) => v.clone(),
-            Ok(_) => {
-                return Err(plan.invalid(
-                    &d.from,
-                    "derive.from",
-                    format!(
-                        "`{from}` is not numeric: `{}` needs numbers",
-                        d.name.get_ref()
-                    ),
-                ));
-            }
-            Err(_) => {
-                // A derived column whose source is absent: the analyses using it are skipped.
+        let name = d.name.get_ref();
+        let derived = match derive_one(plan, d, &table, &mut warnings)? {
+            Ok(values) => values,
+            Err(absent) => {
+                // The analyses that use the column are skipped in turn, as missing it.
+                skipped.push(Skipped {
+                    analysis: format!("derive:{name}"),
+                    reason: format!("missing columns: {}", absent.join(", ")),
+                });
                 continue;
             }
-        };
-        let derived: Vec<Option<f64>> = match (&d.threshold, d.convert) {
-            (Some(t), _) => {
-                let rule = Threshold::parse(t.get_ref())
-                    .map_err(|m| plan.invalid(t, "derive.threshold", m))?;
-                values
-                    .iter()
-                    .map(|x| x.map(|x| f64::from(u8::from(rule.holds(x)))))
-                    .collect()
-            }
-            (None, Some(Conversion::Hba1cPercentToMmolPerMol)) => values
-                .iter()
-                .map(|x| x.map(|x| (x - 2.15) * 10.929))
-                .collect(),
-            (None, Some(Conversion::Hba1cMmolPerMolToPercent)) => values
-                .iter()
-                .map(|x| x.map(|x| x / 10.929 + 2.15))
-                .collect(),
-            (None, None) => continue,
         };
         let mut columns: Vec<Column> = table
             .columns()
             .iter()
-            .filter(|c| c.name != *d.name.get_ref())
+            .filter(|c| c.name != *name)
             .cloned()
             .collect();
-        columns.push(Column::numeric(d.name.get_ref(), derived));
+        columns.push(Column::numeric(name, derived));
         table = DataTable::new(data.source(), columns)?;
     }
     let arms = Arms {
@@ -337,6 +327,174 @@ fn prepare(plan: &Plan, data: &DataTable) -> Result<(DataTable, Arms, Vec<String
         ],
     };
     Ok((table, arms, warnings))
+}
+
+/// One derived column: its values, or the input columns the data lack.
+type DerivedValues = Result<Vec<Option<f64>>, Vec<String>>;
+
+fn derive_one(
+    plan: &Plan,
+    d: &Derived,
+    table: &DataTable,
+    warnings: &mut Vec<String>,
+) -> Result<DerivedValues, PlanError> {
+    let name = d.name.get_ref();
+    if let Some(e) = &d.expression {
+        return match table.evaluate(e.get_ref()) {
+            Ok(v) => Ok(Ok(v)),
+            Err(err) => {
+                let absent = missing_in(table, e.get_ref());
+                if absent.is_empty() {
+                    Err(plan.invalid(e, "derive.expression", err.to_string()))
+                } else {
+                    Ok(Err(absent))
+                }
+            }
+        };
+    }
+    if let Some(u) = &d.ukpds {
+        return ukpds_column(plan, d, u, table, warnings);
+    }
+    let Some(from) = &d.from else {
+        return Ok(Err(Vec::new()));
+    };
+    let values = match table.column(from.get_ref()).map(|c| &c.data) {
+        Ok(ColumnData::Numeric(v)) => v,
+        Ok(_) => {
+            return Err(plan.invalid(
+                from,
+                "derive.from",
+                format!(
+                    "`{}` is not numeric: `{name}` needs numbers",
+                    from.get_ref()
+                ),
+            ));
+        }
+        Err(_) => return Ok(Err(vec![from.get_ref().clone()])),
+    };
+    Ok(Ok(match (&d.threshold, d.convert) {
+        (Some(t), _) => {
+            let rule = Threshold::parse(t.get_ref())
+                .map_err(|m| plan.invalid(t, "derive.threshold", m))?;
+            values
+                .iter()
+                .map(|x| x.map(|x| f64::from(u8::from(rule.holds(x)))))
+                .collect()
+        }
+        (None, Some(Conversion::Hba1cPercentToMmolPerMol)) => values
+            .iter()
+            .map(|x| x.map(|x| (x - 2.15) * 10.929))
+            .collect(),
+        (None, Some(Conversion::Hba1cMmolPerMolToPercent)) => values
+            .iter()
+            .map(|x| x.map(|x| x / 10.929 + 2.15))
+            .collect(),
+        (None, None) => return Ok(Err(Vec::new())),
+    }))
+}
+
+/// The names an expression uses that the data lack.
+fn missing_in(table: &DataTable, expression: &str) -> Vec<String> {
+    let formula = trialstats_data::Formula::parse(&format!("I({expression}) ~ 1"));
+    let names: Vec<String> = match &formula {
+        Ok(f) => f.columns().into_iter().map(str::to_owned).collect(),
+        Err(_) => Vec::new(),
+    };
+    names
+        .into_iter()
+        .filter(|c| table.column(c).is_err())
+        .collect()
+}
+
+/// A UKPDS risk per row; a row outside an equation's range is missing, and counted.
+fn ukpds_column(
+    plan: &Plan,
+    d: &Derived,
+    u: &UkpdsRule,
+    table: &DataTable,
+    warnings: &mut Vec<String>,
+) -> Result<DerivedValues, PlanError> {
+    let name = d.name.get_ref();
+    let mut inputs: Vec<&Spanned<String>> = vec![
+        &u.age,
+        &u.duration,
+        &u.female,
+        &u.afro_caribbean,
+        &u.smoker,
+        &u.hba1c,
+        &u.sbp,
+        &u.tc_hdl,
+    ];
+    inputs.extend(u.af.as_ref());
+    let absent: Vec<String> = inputs
+        .iter()
+        .filter(|c| table.column(c.get_ref()).is_err())
+        .map(|c| c.get_ref().clone())
+        .collect();
+    if !absent.is_empty() {
+        return Ok(Err(absent));
+    }
+    let mut columns = Vec::with_capacity(inputs.len());
+    for c in &inputs {
+        columns.push(table.numeric(c.get_ref()).map_err(|_| {
+            plan.invalid(
+                c,
+                "derive.ukpds",
+                format!(
+                    "`{}` is not numeric: the UKPDS risk `{name}` needs numbers",
+                    c.get_ref()
+                ),
+            )
+        })?);
+    }
+    let mut out = Vec::with_capacity(table.nrows());
+    let mut outside: Vec<usize> = Vec::new();
+    for i in 0..table.nrows() {
+        let v: Option<Vec<f64>> = columns.iter().map(|c| c[i]).collect();
+        let Some(v) = v else {
+            out.push(None);
+            continue;
+        };
+        let profile = ProfileBuilder {
+            // The age at diagnosis is fixed; the duration grows with the years later.
+            age_at_diagnosis: v[0] - v[1],
+            duration: v[1] + u.years_later,
+            female: v[2],
+            afro_caribbean: v[3],
+            smoker: v[4],
+            hba1c: v[5],
+            sbp: v[6],
+            tc_hdl: v[7],
+            atrial_fibrillation: v.get(8).copied().unwrap_or(0.0),
+        }
+        .build();
+        let risk = profile.and_then(|p| match u.equation {
+            UkpdsEquation::Chd => Equation::Chd.risk(&p, u.horizon).map(|r| r.risk),
+            UkpdsEquation::Stroke => Equation::Stroke.risk(&p, u.horizon).map(|r| r.risk),
+            UkpdsEquation::Cvd => {
+                let chd = Equation::Chd.risk(&p, u.horizon)?.risk;
+                let stroke = Equation::Stroke.risk(&p, u.horizon)?.risk;
+                Ok(1.0 - (1.0 - chd) * (1.0 - stroke))
+            }
+        });
+        match risk {
+            Ok(r) => out.push(Some(r)),
+            Err(_) => {
+                outside.push(i + 1);
+                out.push(None);
+            }
+        }
+    }
+    if !outside.is_empty() {
+        let shown: Vec<String> = outside.iter().take(10).map(ToString::to_string).collect();
+        warnings.push(format!(
+            "{name}: {} row(s) outside the UKPDS equation's range are missing (rows {}{})",
+            outside.len(),
+            shown.join(", "),
+            if outside.len() > 10 { ", …" } else { "" }
+        ));
+    }
+    Ok(Ok(out))
 }
 
 /// Whether each row of the arm column holds `value`: a number matches a numeric cell (or a text
