@@ -16,7 +16,7 @@ use crate::progress::Progress;
 /// Options of `trialstats run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The plan: a TOML file (see docs/plan.md).
+    /// The plan: a TOML file (see docs/plan.md), or an embedded plan's name (riddell2016).
     pub plan: String,
     /// The trial's data file (CSV, Stata .dta, Parquet, Excel).
     #[arg(long)]
@@ -31,7 +31,7 @@ pub struct RunArgs {
 pub enum PlanCommand {
     /// What the plan can run on the data, and what it cannot (naming the missing columns).
     Check {
-        /// The plan: a TOML file.
+        /// The plan: a TOML file, or an embedded plan's name (riddell2016).
         plan: String,
         /// The trial's data file.
         #[arg(long)]
@@ -39,7 +39,13 @@ pub enum PlanCommand {
     },
 }
 
+/// A plan file, or an embedded plan's name when no such file exists.
 fn read_plan(path: &str) -> Result<Plan, CliError> {
+    if !std::path::Path::new(path).exists()
+        && trialstats_plan::EMBEDDED.iter().any(|(n, _)| *n == path)
+    {
+        return Ok(Plan::embedded(path)?);
+    }
     let text = std::fs::read_to_string(path).map_err(|e| CliError::Io {
         action: "read",
         path: path.to_owned(),

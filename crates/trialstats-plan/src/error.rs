@@ -30,6 +30,14 @@ pub enum PlanError {
         /// What is wrong.
         message: String,
     },
+    /// No embedded plan has that name.
+    #[error("no embedded plan `{name}` (embedded: {})", embedded.join(", "))]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The embedded plans.
+        embedded: Vec<String>,
+    },
     /// The data cannot be read or a derived column cannot be built.
     #[error(transparent)]
     Data(#[from] DataError),

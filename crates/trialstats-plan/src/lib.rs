@@ -54,7 +54,7 @@ pub mod run;
 
 pub use error::PlanError;
 pub use plan::{
-    ArmSpec, ArmValue, Assumption, Conventions, Conversion, Derived, Design, InferenceKind, Meta,
-    ModelKind, Outcome, Plan, Table1Spec, UkpdsEquation, UkpdsRule,
+    ArmSpec, ArmValue, Assumption, Conventions, Conversion, Derived, Design, EMBEDDED,
+    InferenceKind, Meta, ModelKind, Outcome, Plan, Table1Spec, UkpdsEquation, UkpdsRule,
 };
 pub use run::{Effect, OddsRatio, PlanResults, Skipped, TREATED, Table1Test, derived, run};

@@ -310,7 +310,37 @@ pub struct Assumption {
     pub reason: Option<String>,
 }
 
+/// The plans embedded in the library: (name, TOML text).
+pub const EMBEDDED: [(&str, &str); 1] =
+    [("riddell2016", include_str!("../plans/riddell2016.toml"))];
+
 impl Plan {
+    /// An embedded plan by name (see [`EMBEDDED`]): `riddell2016`, the published analysis of the
+    /// Australasian Peers for Progress trial with Stata 13's conventions.
+    ///
+    /// # Errors
+    /// [`PlanError::Unknown`] for a name that is not embedded.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_plan::Plan;
+    /// let plan = Plan::embedded("riddell2016").unwrap();
+    /// assert_eq!(plan.outcomes[0].id, "ukpds_risk");
+    /// assert!(plan.assumptions.iter().any(|a| a.id == "ukpds_equation"));
+    /// assert!(Plan::embedded("other").is_err());
+    /// ```
+    pub fn embedded(name: &str) -> Result<Plan, PlanError> {
+        let (_, text) =
+            EMBEDDED
+                .iter()
+                .find(|(n, _)| *n == name)
+                .ok_or_else(|| PlanError::Unknown {
+                    name: name.to_owned(),
+                    embedded: EMBEDDED.iter().map(|(n, _)| (*n).to_owned()).collect(),
+                })?;
+        Plan::parse(name, text)
+    }
+
     /// Reads a plan from its TOML text; `source` names it in errors.
     ///
     /// # Errors
