@@ -83,6 +83,12 @@ fn regressions() {
     // ... and on a damaged Parquet file: parquet 60 panicked decoding a page
     // (column/reader/decoder.rs:361).
     trialstats_fuzz::data_file(&[90, 0, 24, 0, 87, 24, 193, 228, 104, 1]);
+    // cargo fuzz (data_file, crash-9e9141d3…, a libFuzzer run of 5 minutes): parquet 60 unwraps
+    // invalid UTF-8 in a string page (arrow/buffer/offset_buffer.rs:129). libFuzzer aborts on
+    // any panic; here the reader's guard turns it into DataError::Format naming the file.
+    trialstats_fuzz::data_file(&[
+        38, 169, 0, 81, 111, 109, 115, 195, 184, 150, 150, 150, 159, 13, 150, 150, 150, 61, 201,
+    ]);
     // A table of one row of zeros: an empty margin, an error.
     trialstats_fuzz::contingency(&[0, 0, 0, 0, 0, 0]);
     // cargo fuzz (two_sample, crash-da28aa2c…): data on a scale of 1e−5 put R's uniroot-located
