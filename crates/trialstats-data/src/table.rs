@@ -717,6 +717,78 @@ impl DataTable {
     pub fn ncols(&self) -> usize {
         self.columns.len()
     }
+    /// The rows where `keep` is true, every column with its labels and description (a
+    /// categorical column keeps all its levels, as R's `subset` keeps a factor's). The table
+    /// keeps its source name and warnings.
+    ///
+    /// # Errors
+    /// [`DataError::ColumnLength`] when `keep` is not one flag per row.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::DataTable;
+    /// let t = DataTable::from_csv_str("t.csv", "arm,y\na,1\nb,2\na,3\n").unwrap();
+    /// let a = t.filter_rows(&[true, false, true]).unwrap();
+    /// assert_eq!(a.numeric("y").unwrap(), [Some(1.0), Some(3.0)]);
+    /// assert_eq!(a.nrows(), 2);
+    /// assert!(t.filter_rows(&[true]).is_err());
+    /// ```
+    pub fn filter_rows(&self, keep: &[bool]) -> Result<DataTable, DataError> {
+        if keep.len() != self.nrows() {
+            return Err(DataError::ColumnLength {
+                file: self.source.clone(),
+                column: "(row filter)".into(),
+                got: keep.len(),
+                expected: self.nrows(),
+            });
+        }
+        fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+            v.iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| x.clone())
+                .collect()
+        }
+        // Old row → new row, for the sparse spellings of `written`.
+        let mut new_index = vec![None; keep.len()];
+        let mut next = 0;
+        for (i, k) in keep.iter().enumerate() {
+            if *k {
+                new_index[i] = Some(next);
+                next += 1;
+            }
+        }
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                let data = match &c.data {
+                    ColumnData::Numeric(v) => ColumnData::Numeric(pick(v, keep)),
+                    ColumnData::Categorical { codes, levels } => ColumnData::Categorical {
+                        codes: pick(codes, keep),
+                        levels: levels.clone(),
+                    },
+                    ColumnData::Mixed(v) => ColumnData::Mixed(pick(v, keep)),
+                };
+                let written = c.written.as_ref().map(|w| {
+                    w.iter()
+                        .filter_map(|(i, s)| new_index[*i].map(|j| (j, s.clone())))
+                        .collect()
+                });
+                Column {
+                    name: c.name.clone(),
+                    data,
+                    written,
+                    labels: c.labels.clone(),
+                    description: c.description.clone(),
+                }
+            })
+            .collect();
+        let mut t = DataTable::new(&self.source, columns)?;
+        t.add_warnings(self.warnings.iter().cloned());
+        Ok(t)
+    }
+
     /// All columns, in file order.
     pub fn columns(&self) -> &[Column] {
         &self.columns

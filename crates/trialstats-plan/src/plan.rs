@@ -24,6 +24,10 @@ pub struct Plan {
     /// The outcomes, each with its model and inference.
     #[serde(default, rename = "outcome")]
     pub outcomes: Vec<Outcome>,
+    /// Subgroup analyses: an outcome's effect within each level of a baseline column, and the
+    /// test of the interaction.
+    #[serde(default, rename = "subgroup")]
+    pub subgroups: Vec<Subgroup>,
     /// The choices the plan makes where its source leaves them open.
     #[serde(default, rename = "assumption")]
     pub assumptions: Vec<Assumption>,
@@ -294,6 +298,22 @@ impl InferenceKind {
     }
 }
 
+/// `[[subgroup]]`: an outcome's effect within each level of a column (CR1, the outcome's
+/// model), and the test of the treatment × subgroup interaction in the whole sample.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subgroup {
+    /// The subgroup analysis' id in results.
+    pub id: String,
+    /// The id of an `[[outcome]]`.
+    pub outcome: Spanned<String>,
+    /// The column whose levels make the subgroups (0/1, codes with value labels, or text).
+    pub by: Spanned<String>,
+    /// As printed.
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
 /// `[[assumption]]`: a choice the plan makes where its source leaves it open.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -462,6 +482,23 @@ impl Plan {
                         ),
                     ));
                 }
+            }
+        }
+        for g in &self.subgroups {
+            if !self.outcomes.iter().any(|o| o.id == *g.outcome.get_ref()) {
+                return Err(self.invalid(
+                    &g.outcome,
+                    "subgroup.outcome",
+                    format!(
+                        "no [[outcome]] has the id `{}`; the outcomes are {}",
+                        g.outcome.get_ref(),
+                        self.outcomes
+                            .iter()
+                            .map(|o| format!("`{}`", o.id))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
             }
         }
         for o in &self.outcomes {

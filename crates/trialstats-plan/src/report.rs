@@ -55,6 +55,46 @@ pub fn markdown(r: &PlanResults) -> String {
     e.title = Some("Effects of the treatment (treatment v. control)".into());
     s.push_str(&e.to_markdown());
     s.push('\n');
+    if !r.subgroups.is_empty() {
+        let mut t = Table::new(&[
+            "subgroup",
+            "level",
+            "estimate",
+            "interval",
+            "p",
+            "n",
+            "clusters",
+            "interaction p",
+        ]);
+        t.set_align(0, Align::Left);
+        t.set_align(1, Align::Left);
+        for g in &r.subgroups {
+            for (k, l) in g.levels.iter().enumerate() {
+                let e = &l.effect;
+                let (est, lo, hi) = match &e.odds_ratio {
+                    Some(or) => (or.estimate, or.ci_low, or.ci_high),
+                    None => (e.estimate, e.ci_low, e.ci_high),
+                };
+                t.push_row(vec![
+                    format!("{}: {}", g.outcome, g.label.as_deref().unwrap_or(&g.by)),
+                    format!("{} = {}", g.by, l.level),
+                    fmt_num(est, 4),
+                    format!("{} to {}", fmt_num(lo, 4), fmt_num(hi, 4)),
+                    fmt_p(e.p_value),
+                    e.n.to_string(),
+                    e.clusters.to_string(),
+                    if k == 0 {
+                        g.interaction.map_or_else(String::new, |i| fmt_p(i.p_value))
+                    } else {
+                        String::new()
+                    },
+                ]);
+            }
+        }
+        t.title = Some("Subgroups: the effect within each level (CR1) and the treatment × subgroup interaction".into());
+        s.push_str(&t.to_markdown());
+        s.push('\n');
+    }
     if !r.skipped.is_empty() {
         s.push_str("## Not run\n\n");
         for k in &r.skipped {

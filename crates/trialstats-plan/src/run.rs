@@ -119,6 +119,8 @@ pub struct PlanResults {
     pub table1_tests: Vec<Table1Test>,
     /// What could not run, and why.
     pub skipped: Vec<Skipped>,
+    /// The subgroup analyses.
+    pub subgroups: Vec<SubgroupResult>,
     /// The plan's assumptions.
     pub assumptions: Vec<Assumption>,
     /// Rows left out, suspicious values, notes of the fits.
@@ -179,6 +181,11 @@ pub fn run(
             &mut warnings,
         );
     }
+    let subgroups = plan
+        .subgroups
+        .iter()
+        .filter_map(|sg| subgroup(plan, sg, &table, &mut skipped))
+        .collect();
     progress("done", total, total);
     Ok(PlanResults {
         plan: plan.plan.name.clone(),
@@ -193,6 +200,7 @@ pub fn run(
         effects,
         table1_tests,
         skipped,
+        subgroups,
         assumptions: plan.assumptions.clone(),
         warnings,
         table1,
@@ -821,6 +829,182 @@ fn one_effect(
         }
     };
     Ok((effect, notes))
+}
+
+/// The effect within one level of a subgroup column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubgroupLevel {
+    /// The level, as the data name it (a value label where there is one).
+    pub level: String,
+    /// The outcome's CR1 effect on the rows of that level.
+    pub effect: Effect,
+}
+
+/// The test of the treatment × subgroup interaction (two levels: one coefficient).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interaction {
+    /// The difference of the second level's effect from the first's (the model's scale).
+    pub estimate: f64,
+    /// Its CR1 standard error.
+    pub std_error: f64,
+    /// The reference t distribution's df (none: normal).
+    pub df: Option<f64>,
+    /// Two-sided p-value.
+    pub p_value: f64,
+}
+
+/// A subgroup analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubgroupResult {
+    /// Its id.
+    pub id: String,
+    /// As printed.
+    pub label: Option<String>,
+    /// The outcome's id.
+    pub outcome: String,
+    /// The subgroup column.
+    pub by: String,
+    /// The effect within each level.
+    pub levels: Vec<SubgroupLevel>,
+    /// The interaction test, in the whole sample: `followup ~ treated * subgroup + baseline +
+    /// adjust`, CR1.
+    pub interaction: Option<Interaction>,
+}
+
+/// One subgroup analysis; what cannot run is skipped with the reason.
+fn subgroup(
+    plan: &Plan,
+    sg: &crate::plan::Subgroup,
+    table: &DataTable,
+    skipped: &mut Vec<Skipped>,
+) -> Option<SubgroupResult> {
+    let analysis = format!("subgroup:{}", sg.id);
+    let mut skip = |reason: String| {
+        skipped.push(Skipped {
+            analysis: analysis.clone(),
+            reason,
+        });
+    };
+    let outcome = plan
+        .outcomes
+        .iter()
+        .find(|o| o.id == *sg.outcome.get_ref())?;
+    let mut columns: Vec<&str> = vec![outcome.followup.get_ref(), sg.by.get_ref()];
+    columns.extend(outcome.baseline.as_ref().map(|b| b.get_ref().as_str()));
+    columns.extend(outcome.adjust.iter().map(|a| a.get_ref().as_str()));
+    let absent = missing(table, columns.iter().copied());
+    if !absent.is_empty() {
+        skip(format!("missing columns: {}", absent.join(", ")));
+        return None;
+    }
+    let Some((codes, names)) = table.column(sg.by.get_ref()).ok()?.as_factor() else {
+        skip(format!("`{}` mixes numbers and text", sg.by.get_ref()));
+        return None;
+    };
+    let mut rhs = String::new();
+    for c in &columns[2..] {
+        rhs.push_str(" + ");
+        rhs.push_str(c);
+    }
+    let formula = format!("{} ~ {TREATED}{rhs}", outcome.followup.get_ref());
+    let level = Level::new(plan.plan.level).unwrap_or(Level::P95);
+    let cluster = plan.design.cluster.get_ref();
+    let mut levels = Vec::new();
+    for (k, name) in names.iter().enumerate() {
+        let keep: Vec<bool> = codes.iter().map(|c| *c == Some(k)).collect();
+        let within = table
+            .filter_rows(&keep)
+            .map_err(|e| e.to_string())
+            .and_then(|t| {
+                one_effect(
+                    plan,
+                    outcome,
+                    &formula,
+                    cluster,
+                    InferenceKind::Cr1,
+                    level,
+                    &t,
+                )
+            });
+        match within {
+            Ok((effect, _)) => levels.push(SubgroupLevel {
+                level: name.clone(),
+                effect,
+            }),
+            Err(reason) => skip(format!("within `{}` = {name}: {reason}", sg.by.get_ref())),
+        }
+    }
+    let interaction = if names.len() == 2 {
+        match interaction(plan, outcome, table, &codes, &rhs, level) {
+            Ok(i) => Some(i),
+            Err(reason) => {
+                skip(format!("interaction: {reason}"));
+                None
+            }
+        }
+    } else {
+        skip(format!(
+            "interaction: `{}` has {} levels; the test is implemented for two",
+            sg.by.get_ref(),
+            names.len()
+        ));
+        None
+    };
+    Some(SubgroupResult {
+        id: sg.id.clone(),
+        label: sg.label.clone(),
+        outcome: outcome.id.clone(),
+        by: sg.by.get_ref().clone(),
+        levels,
+        interaction,
+    })
+}
+
+/// The name of the subgroup indicator in the interaction model.
+const IN_SUBGROUP: &str = "in_subgroup";
+
+/// The treatment × subgroup coefficient of `followup ~ treated * in_subgroup + …`, CR1.
+fn interaction(
+    plan: &Plan,
+    outcome: &Outcome,
+    table: &DataTable,
+    codes: &[Option<usize>],
+    rhs: &str,
+    level: Level,
+) -> Result<Interaction, String> {
+    let indicator: Vec<Option<f64>> = codes.iter().map(|c| c.map(|c| c as f64)).collect();
+    let mut columns: Vec<Column> = table
+        .columns()
+        .iter()
+        .filter(|c| c.name != IN_SUBGROUP)
+        .cloned()
+        .collect();
+    columns.push(Column::numeric(IN_SUBGROUP, indicator));
+    let t = DataTable::new(table.source(), columns).map_err(|e| e.to_string())?;
+    let formula = format!(
+        "{} ~ {TREATED} * {IN_SUBGROUP}{rhs}",
+        outcome.followup.get_ref()
+    );
+    let model = match outcome.model {
+        ModelKind::Linear => ols(&formula),
+        ModelKind::Logistic => logit(&formula),
+    };
+    let fit = model
+        .cluster(plan.design.cluster.get_ref())
+        .level(level)
+        .fit(&t)
+        .map_err(|e| e.to_string())?;
+    let term = format!("{TREATED}:{IN_SUBGROUP}");
+    let c = fit
+        .inference()
+        .coef(&term)
+        .ok_or_else(|| format!("the model has no `{term}` term"))?;
+    Ok(Interaction {
+        estimate: c.estimate,
+        std_error: c.std_error,
+        df: c.df,
+        p_value: c.p_value,
+    })
 }
 
 /// The effects as a numeric table (one row each, full precision).

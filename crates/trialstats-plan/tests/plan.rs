@@ -69,6 +69,17 @@ model = "linear"
 followup = "eq5d_12"
 baseline = "eq5d_0"
 
+[[derive]]
+name = "hba1c_gt8_0"
+from = "hba1c_0"
+threshold = "> 8"
+
+[[subgroup]]
+id = "poor_control"
+label = "baseline HbA1c > 8 %"
+outcome = "hba1c"
+by = "hba1c_gt8_0"
+
 [[assumption]]
 id = "hba1c_threshold"
 choice = "HbA1c > 8 %"
@@ -175,6 +186,60 @@ fn stata13_plan_matches_stata_formulas_computed_in_r() {
     // Listwise deletion is counted: 200 rows, those with a 12-month value analysed.
     let with_12 = TRIAL.lines().skip(1).filter(|l| !l.ends_with(',')).count();
     assert_eq!(cr1.n, with_12);
+}
+
+#[test]
+fn subgroups_match_r_within_each_level_and_for_the_interaction() {
+    let r = run_plan(&plan("stata13")).unwrap();
+    let sg = &r.subgroups[0];
+    assert_eq!(
+        (sg.id.as_str(), sg.by.as_str()),
+        ("poor_control", "hba1c_gt8_0")
+    );
+    for (k, level) in sg.levels.iter().enumerate() {
+        assert_eq!(level.level, k.to_string());
+        let e = &level.effect;
+        close(
+            e.estimate,
+            reference(&format!("sub{k}_estimate")),
+            1e-12,
+            "within estimate",
+        );
+        close(
+            e.std_error.unwrap(),
+            reference(&format!("sub{k}_se")),
+            1e-12,
+            "within SE",
+        );
+        close(
+            e.p_value,
+            reference(&format!("sub{k}_p")),
+            1e-10,
+            "within p",
+        );
+        // Clusters counted among the level's rows: t(G − 1) with that G.
+        assert_eq!(e.clusters, reference(&format!("sub{k}_G")) as usize);
+        assert_eq!(e.df, Some(e.clusters as f64 - 1.0));
+    }
+    let i = sg.interaction.unwrap();
+    close(
+        i.estimate,
+        reference("interaction_estimate"),
+        1e-12,
+        "interaction",
+    );
+    close(
+        i.std_error,
+        reference("interaction_se"),
+        1e-12,
+        "interaction SE",
+    );
+    close(
+        i.p_value,
+        reference("interaction_p"),
+        1e-10,
+        "interaction p",
+    );
 }
 
 #[test]

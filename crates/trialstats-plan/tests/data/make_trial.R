@@ -53,4 +53,21 @@ f("chi2_p", suppressWarnings(chisq.test(table(d$smoker, d$treated), correct = FA
 f("welch_p", t.test(age ~ treated, data = d)$p.value)
 f("wilcox_p", suppressWarnings(wilcox.test(duration ~ treated, data = d)$p.value))
 f("chisq_yates_p", suppressWarnings(chisq.test(table(d$smoker, d$treated))$p.value))
+# Subgroups by baseline HbA1c > 8 %: CR1 within each level (G of the level's complete cases),
+# and the treated:subgroup coefficient of the interaction model in the whole sample.
+d$gt8_0 <- as.numeric(d$hba1c_0 > 8)
+for (k in 0:1) {
+  s <- d[d$gt8_0 == k, ]
+  ms <- lm(hba1c_12 ~ treated + hba1c_0, data = s)
+  used <- s[complete.cases(s[, c("hba1c_12", "hba1c_0")]), ]
+  Gs <- length(unique(used$community))
+  Vs <- vcovCL(ms, cluster = ~community, type = "HC1", cadjust = TRUE)
+  bs <- coef(ms)["treated"]; ses <- sqrt(Vs["treated", "treated"])
+  f(paste0("sub", k, "_estimate"), bs); f(paste0("sub", k, "_se"), ses)
+  f(paste0("sub", k, "_p"), 2 * pt(-abs(bs / ses), Gs - 1)); f(paste0("sub", k, "_G"), Gs)
+}
+mi <- lm(hba1c_12 ~ treated * gt8_0 + hba1c_0, data = d)
+Vi <- vcovCL(mi, cluster = ~community, type = "HC1", cadjust = TRUE)
+bi <- coef(mi)["treated:gt8_0"]; sei <- sqrt(Vi["treated:gt8_0", "treated:gt8_0"])
+f("interaction_estimate", bi); f("interaction_se", sei); f("interaction_p", 2 * pt(-abs(bi / sei), G - 1))
 writeLines(out, "reference.txt")
