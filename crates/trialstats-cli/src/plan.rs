@@ -24,6 +24,10 @@ pub struct RunArgs {
     /// Directory for results.json, report.md, effects.csv and Table 1 (as printed and numeric).
     #[arg(long, default_value = "target/run")]
     pub out: String,
+    /// Change a key of the plan, e.g. --set design.cluster=community --set
+    /// "design.arm.control=usual care" (repeatable; the value is read as TOML, else as text).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
 }
 
 /// `trialstats plan …`.
@@ -36,26 +40,32 @@ pub enum PlanCommand {
         /// The trial's data file.
         #[arg(long)]
         data: String,
+        /// Change a key of the plan (as for `run`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
     },
 }
 
-/// A plan file, or an embedded plan's name when no such file exists.
-fn read_plan(path: &str) -> Result<Plan, CliError> {
-    if !std::path::Path::new(path).exists()
-        && trialstats_plan::EMBEDDED.iter().any(|(n, _)| *n == path)
-    {
-        return Ok(Plan::embedded(path)?);
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::Io {
-        action: "read",
-        path: path.to_owned(),
-        message: e.to_string(),
-    })?;
+/// A plan file, or an embedded plan's name when no such file exists, with the overrides.
+fn read_plan(path: &str, sets: &[String]) -> Result<Plan, CliError> {
+    let embedded = trialstats_plan::EMBEDDED
+        .iter()
+        .find(|(n, _)| *n == path)
+        .filter(|_| !std::path::Path::new(path).exists());
+    let text = match embedded {
+        Some((_, text)) => (*text).to_owned(),
+        None => std::fs::read_to_string(path).map_err(|e| CliError::Io {
+            action: "read",
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?,
+    };
+    let text = Plan::with_overrides(path, &text, sets)?;
     Ok(Plan::parse(path, &text)?)
 }
 
-fn execute(plan: &str, data: &str) -> Result<PlanResults, CliError> {
-    let plan = read_plan(plan)?;
+fn execute(plan: &str, data: &str, sets: &[String]) -> Result<PlanResults, CliError> {
+    let plan = read_plan(plan, sets)?;
     let table = read_table(data)?;
     let mut bar = Progress::new("running the plan");
     let results = run_plan(&plan, &table, &mut |_, done, total| bar.update(done, total));
@@ -68,7 +78,7 @@ pub fn run(args: &RunArgs, format: Format) -> Result<String, CliError> {
     if args.out.trim().is_empty() {
         return Err(CliError::Output(OutputError::Empty { option: "--out" }));
     }
-    let results = execute(&args.plan, &args.data)?;
+    let results = execute(&args.plan, &args.data, &args.sets)?;
     let written = files(&results).map_err(|e| CliError::Io {
         action: "write",
         path: args.out.clone(),
@@ -98,8 +108,8 @@ pub fn run(args: &RunArgs, format: Format) -> Result<String, CliError> {
 
 /// Runs `trialstats plan check`: every analysis of the plan, runnable or not.
 pub fn check(command: &PlanCommand, format: Format) -> Result<String, CliError> {
-    let PlanCommand::Check { plan, data } = command;
-    let results = execute(plan, data)?;
+    let PlanCommand::Check { plan, data, sets } = command;
+    let results = execute(plan, data, sets)?;
     let mut rows: Vec<(String, String)> = Vec::new();
     for t in &results.table1_tests {
         rows.push((format!("table1:{}", t.variable), "runs".into()));

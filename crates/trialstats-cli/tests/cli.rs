@@ -1754,3 +1754,51 @@ fn run_writes_the_plans_results_and_plan_check_lists_what_cannot_run() {
         "{e}"
     );
 }
+
+#[test]
+fn the_embedded_paper_plan_runs_on_a_users_file_with_set() {
+    let out =
+        std::env::temp_dir().join(format!("trialstats-cli-paper-plan-{}", std::process::id()));
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "run".to_string(),
+            "riddell2016".into(),
+            "--data".into(),
+            plan_file("trial_clinical.csv"),
+            "--out".into(),
+            out.to_string_lossy().into_owned(),
+            "--format".into(),
+            "json".into(),
+        ];
+        a.extend(extra.iter().map(|s| (*s).to_string()));
+        a
+    };
+    // As embedded, the plan's cluster column is `cluster`: one sentence naming line and key.
+    let plain = args(&[]);
+    let o = run(&plain.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`design.cluster`") && stderr(&o).contains("no column `cluster`"),
+        "{}",
+        stderr(&o)
+    );
+    let set = args(&[
+        "--set",
+        "design.cluster=community",
+        "--set",
+        "design.arm.control=usual care",
+    ]);
+    let v = json(&run(&set.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(v["plan"], "riddell2016");
+    assert_eq!(v["clusters"], serde_json::json!([12, 12]));
+    assert_eq!(v["effects"][0]["outcome"], "ukpds_risk");
+    // A --set without `=` is refused, naming it.
+    let bad = args(&["--set", "design.cluster"]);
+    let o = run(&bad.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--set design.cluster: write KEY=VALUE"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -30,6 +30,14 @@ pub enum PlanError {
         /// What is wrong.
         message: String,
     },
+    /// A `--set KEY=VALUE` override cannot be applied.
+    #[error("--set {set}: {message}")]
+    Override {
+        /// The override as given.
+        set: String,
+        /// What is wrong.
+        message: String,
+    },
     /// No embedded plan has that name.
     #[error("no embedded plan `{name}` (embedded: {})", embedded.join(", "))]
     Unknown {

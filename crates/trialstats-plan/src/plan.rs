@@ -361,6 +361,80 @@ impl Plan {
         Plan::parse(name, text)
     }
 
+    /// A plan's text with `key = value` overrides applied (dotted keys into tables and inline
+    /// tables: `design.cluster`, `design.arm.control`, `plan.level`), the rest of the text and
+    /// its lines kept; a value is read as TOML (`0.9`, `"usual care"`, `["cr1"]`), or as text
+    /// when it does not read (`community`).
+    ///
+    /// # Errors
+    /// [`PlanError::Syntax`] for text that does not parse; [`PlanError::Override`] for an
+    /// override without `=`, or whose path runs through a value that is not a table.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_plan::{EMBEDDED, Plan};
+    /// let text = Plan::with_overrides("riddell2016", EMBEDDED[0].1, &[
+    ///     "design.cluster=community".into(),
+    ///     "design.arm.control=usual care".into(),
+    ///     "plan.level=0.9".into(),
+    /// ]).unwrap();
+    /// let plan = Plan::parse("riddell2016", &text).unwrap();
+    /// assert_eq!(plan.design.cluster.get_ref(), "community");
+    /// assert_eq!(plan.plan.level, 0.9);
+    /// ```
+    pub fn with_overrides(source: &str, text: &str, sets: &[String]) -> Result<String, PlanError> {
+        if sets.is_empty() {
+            return Ok(text.to_owned());
+        }
+        let mut doc: toml_edit::DocumentMut =
+            text.parse()
+                .map_err(|e: toml_edit::TomlError| PlanError::Syntax {
+                    plan: source.to_owned(),
+                    line: e.span().map_or(1, |s| line_of(text, s.start)),
+                    message: e.message().to_owned(),
+                })?;
+        for set in sets {
+            let bad = |why: &str| PlanError::Override {
+                set: set.clone(),
+                message: why.to_owned(),
+            };
+            let (path, raw) = set
+                .split_once('=')
+                .ok_or_else(|| bad("write KEY=VALUE, e.g. design.cluster=community"))?;
+            let keys: Vec<&str> = path.trim().split('.').map(str::trim).collect();
+            if keys.iter().any(|k| k.is_empty()) {
+                return Err(bad("the key is empty"));
+            }
+            let value: toml_edit::Value = raw
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| toml_edit::Value::from(raw.trim()));
+            let (last, parents) = keys.split_last().ok_or_else(|| bad("the key is empty"))?;
+            let mut item = doc.as_item_mut();
+            for k in parents {
+                let table = item
+                    .as_table_like_mut()
+                    .ok_or_else(|| bad(&format!("`{k}` is inside a value that is not a table")))?;
+                if table.get(k).is_none() {
+                    table.insert(k, toml_edit::Item::Table(toml_edit::Table::new()));
+                }
+                item = table
+                    .get_mut(k)
+                    .ok_or_else(|| bad(&format!("`{k}` cannot be made a table")))?;
+            }
+            let table = item
+                .as_table_like_mut()
+                .ok_or_else(|| bad(&format!("`{last}` is inside a value that is not a table")))?;
+            match table.get_mut(last) {
+                Some(slot) => *slot = toml_edit::Item::Value(value),
+                None => {
+                    table.insert(last, toml_edit::Item::Value(value));
+                }
+            }
+        }
+        Ok(doc.to_string())
+    }
+
     /// Reads a plan from its TOML text; `source` names it in errors.
     ///
     /// # Errors

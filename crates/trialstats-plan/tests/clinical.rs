@@ -1,0 +1,123 @@
+//! `run riddell2016` on a trial file made in R (`data/make_clinical.R`): text community names,
+//! `arm` as "usual care"/"intervention", only the clinical columns, values missing at random.
+//! The references come from the same script: the UKPDS 56 risk from its published formula in R,
+//! and the paper's analyses with Stata 13's formulas (R 4.2.2, sandwich 3.0.2).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use trialstats_data::DataTable;
+use trialstats_plan::{EMBEDDED, Plan, run};
+
+const TRIAL: &str = include_str!("data/trial_clinical.csv");
+const REFERENCE: &str = include_str!("data/clinical_reference.txt");
+
+fn reference(name: &str) -> f64 {
+    REFERENCE
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no reference {name}"))
+}
+
+fn close(got: f64, want: f64, tol: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= tol * want.abs(),
+        "{what}: {got} v. R {want} (relative {:.1e})",
+        ((got - want) / want).abs()
+    );
+}
+
+#[test]
+fn the_paper_plan_on_a_users_file_matches_stata_formulas_computed_in_r() {
+    let text = Plan::with_overrides(
+        "riddell2016",
+        EMBEDDED[0].1,
+        &[
+            "design.cluster=community".into(),
+            "design.arm.control=usual care".into(),
+        ],
+    )
+    .unwrap();
+    let plan = Plan::parse("riddell2016", &text).unwrap();
+    let data = DataTable::from_csv_str("trial_clinical.csv", TRIAL).unwrap();
+    let r = run(&plan, &data, &mut |_, _, _| {}).unwrap();
+    assert_eq!(r.clusters, [12, 12]);
+    let effect = |o: &str| {
+        r.effects
+            .iter()
+            .find(|e| e.outcome == o && e.inference == "cr1")
+            .unwrap_or_else(|| panic!("{o}"))
+    };
+    // The primary analysis: the risk computed by the UKPDS 56 formula in R, then regress,
+    // vce(cluster). The risk passes through exp and powers, so 1e-10 rather than 1e-12.
+    for key in ["ukpds_risk", "hba1c", "sbp"] {
+        let e = effect(key);
+        let tol = if key == "ukpds_risk" { 1e-10 } else { 1e-12 };
+        close(e.estimate, reference(&format!("{key}_estimate")), tol, key);
+        close(
+            e.std_error.unwrap(),
+            reference(&format!("{key}_se")),
+            tol,
+            key,
+        );
+        close(e.p_value, reference(&format!("{key}_p")), 1e-9, key);
+        assert_eq!(
+            e.n,
+            reference(&format!("{key}_n")) as usize,
+            "{key}: listwise deletion"
+        );
+        assert_eq!(e.df, Some(23.0));
+    }
+    // logit, vce(cluster) for HbA1c > 8 % (R glm tightened to epsilon 1e-15).
+    let e = effect("hba1c_gt8");
+    close(e.estimate, reference("hba1c_gt8_estimate"), 1e-9, "logit");
+    close(
+        e.std_error.unwrap(),
+        reference("hba1c_gt8_se"),
+        1e-9,
+        "logit SE",
+    );
+    // Table 1 as Stata 13 prints it.
+    let p = |v: &str| {
+        r.table1_tests
+            .iter()
+            .find(|t| t.variable == v)
+            .unwrap()
+            .p_value
+    };
+    close(p("age"), reference("ttest_age_p"), 1e-12, "ttest");
+    close(
+        p("duration"),
+        reference("ranksum_duration_p"),
+        1e-12,
+        "ranksum",
+    );
+    close(
+        p("female"),
+        reference("chi2_female_p"),
+        1e-12,
+        "tabulate, chi2",
+    );
+    // Only the clinical columns: the secondary outcomes from scores and answers are skipped,
+    // each naming its columns; the rest ran.
+    let skipped: Vec<&str> = r.skipped.iter().map(|s| s.analysis.as_str()).collect();
+    assert_eq!(
+        skipped,
+        [
+            "eq5d",
+            "dds4",
+            "sdsca_fruit_veg",
+            "sdsca_exercise",
+            "sdsca_blood_sugar",
+            "support_avail",
+            "support_satis",
+            "pa3"
+        ]
+    );
+    // The primary under CR1, CR2 and the wild bootstrap; 11 Table 3 measures; 2 logistic.
+    assert_eq!(r.effects.len(), 3 + 11 + 2);
+    // The report says how many rows each analysis dropped.
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.starts_with("ukpds_risk: ") && w.contains("dropped"))
+    );
+}
