@@ -55,7 +55,8 @@ pub mod run;
 pub use error::PlanError;
 pub use plan::{
     ArmSpec, ArmValue, Assumption, Conventions, Conversion, Derived, Design, EMBEDDED,
-    InferenceKind, Meta, ModelKind, Outcome, Plan, Subgroup, Table1Spec, UkpdsEquation, UkpdsRule,
+    InferenceKind, Meta, ModelKind, Outcome, Plan, Sensitivity, Subgroup, Table1Spec,
+    UkpdsEquation, UkpdsRule,
 };
 pub use run::{
     Effect, Interaction, OddsRatio, PlanResults, Skipped, SubgroupLevel, SubgroupResult, TREATED,

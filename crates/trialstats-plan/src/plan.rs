@@ -24,6 +24,9 @@ pub struct Plan {
     /// The outcomes, each with its model and inference.
     #[serde(default, rename = "outcome")]
     pub outcomes: Vec<Outcome>,
+    /// Sensitivity analyses of an outcome: multiple imputation.
+    #[serde(default, rename = "sensitivity")]
+    pub sensitivities: Vec<Sensitivity>,
     /// Subgroup analyses: an outcome's effect within each level of a baseline column, and the
     /// test of the interaction.
     #[serde(default, rename = "subgroup")]
@@ -298,6 +301,41 @@ impl InferenceKind {
     }
 }
 
+/// `[[sensitivity]]`: an outcome's effect by multiple imputation of its missing values (MICE,
+/// predictive mean matching), each completed data set fitted as the outcome's CR1 model and
+/// pooled by Rubin's rules with complete-data df G − 1 (Barnard–Rubin).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitivity {
+    /// The analysis' id; its effect appears with inference `mi`.
+    pub id: String,
+    /// The id of an `[[outcome]]`.
+    pub outcome: Spanned<String>,
+    /// Further predictors of the imputation model (the outcome's columns, the treatment
+    /// indicator and the clusters are always in it).
+    #[serde(default)]
+    pub predictors: Vec<Spanned<String>>,
+    /// Imputations (default 20).
+    #[serde(default = "default_m")]
+    pub m: usize,
+    /// Iterations of the chained equations (default 10).
+    #[serde(default = "default_maxit")]
+    pub maxit: usize,
+    /// Donors of predictive mean matching (default 5).
+    #[serde(default = "default_donors")]
+    pub donors: usize,
+}
+
+fn default_m() -> usize {
+    20
+}
+fn default_maxit() -> usize {
+    10
+}
+fn default_donors() -> usize {
+    5
+}
+
 /// `[[subgroup]]`: an outcome's effect within each level of a column (CR1, the outcome's
 /// model), and the test of the treatment × subgroup interaction in the whole sample.
 #[derive(Debug, Clone, Deserialize)]
@@ -556,6 +594,25 @@ impl Plan {
                         ),
                     ));
                 }
+            }
+        }
+        for x in &self.sensitivities {
+            if !self.outcomes.iter().any(|o| o.id == *x.outcome.get_ref()) {
+                return Err(self.invalid(
+                    &x.outcome,
+                    "sensitivity.outcome",
+                    format!("no [[outcome]] has the id `{}`", x.outcome.get_ref()),
+                ));
+            }
+            if x.m < 2 || x.maxit == 0 || x.donors == 0 {
+                return Err(self.invalid(
+                    &x.outcome,
+                    "sensitivity",
+                    format!(
+                        "`{}` needs m of at least 2 and maxit and donors of at least 1",
+                        x.id
+                    ),
+                ));
             }
         }
         for g in &self.subgroups {

@@ -112,8 +112,15 @@ fn the_paper_plan_on_a_users_file_matches_stata_formulas_computed_in_r() {
             "pa3"
         ]
     );
-    // The primary under CR1, CR2 and the wild bootstrap; 11 Table 3 measures; 2 logistic.
-    assert_eq!(r.effects.len(), 3 + 11 + 2);
+    // The primary under CR1, CR2, the wild bootstrap and MI; 11 Table 3 measures; 2 logistic.
+    assert_eq!(r.effects.len(), 4 + 11 + 2);
+    // MI imputes the 12-month risk of everyone randomised, in all 24 communities: df G − 1.
+    let mi = r.effects.iter().find(|e| e.inference == "mi").unwrap();
+    assert_eq!((mi.n, mi.clusters), (240, 24));
+    assert!(
+        mi.df.unwrap() <= 23.0
+            && mi.std_error.unwrap() > effect("ukpds_risk").std_error.unwrap() * 0.5
+    );
     // The report says how many rows each analysis dropped.
     assert!(
         r.warnings
