@@ -55,7 +55,7 @@ pub mod run;
 pub use error::PlanError;
 pub use plan::{
     ArmSpec, ArmValue, Assumption, Conventions, Conversion, Derived, Design, EMBEDDED,
-    InferenceKind, Meta, ModelKind, Outcome, Plan, Sensitivity, Subgroup, Table1Spec,
+    InferenceKind, Meta, ModelKind, Outcome, Plan, ScoreRule, Sensitivity, Subgroup, Table1Spec,
     UkpdsEquation, UkpdsRule,
 };
 pub use run::{

@@ -151,6 +151,9 @@ pub struct Derived {
     /// A UKPDS risk.
     #[serde(default)]
     pub ukpds: Option<UkpdsRule>,
+    /// An instrument score from its items.
+    #[serde(default)]
+    pub score: Option<ScoreRule>,
     /// A threshold: `"> 8"`, `">= 8.5"`, `"< 5"`, `"<= 5"`; 1 where it holds, 0 where not,
     /// missing where `from` is missing.
     #[serde(default)]
@@ -197,6 +200,24 @@ pub struct UkpdsRule {
 
 fn default_horizon() -> f64 {
     5.0
+}
+
+/// `score = { … }` of `[[derive]]`: one output of an instrument, scored from its item columns
+/// (the instrument's item names with `suffix`: `phq1_0` … `phq9_0` for `suffix = "_0"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRule {
+    /// `phq9`, `dds2`, `dds4`, `dds17` or `eq5d3l`.
+    pub instrument: Spanned<String>,
+    /// The output: one of the instrument's output columns (`phq9_total`, `dds_mean`,
+    /// `eq5d_index`, …; `trialstats score --help` lists them).
+    pub output: Spanned<String>,
+    /// Appended to each item's name (`"_0"`, `"_12"`).
+    #[serde(default)]
+    pub suffix: String,
+    /// The EQ-5D value set (default `eq5d3l_au_viney2011`, the paper's Australian set).
+    #[serde(default)]
+    pub value_set: Option<String>,
 }
 
 /// The equation of a UKPDS rule.
@@ -548,13 +569,14 @@ impl Plan {
             let rules = usize::from(d.threshold.is_some())
                 + usize::from(d.convert.is_some())
                 + usize::from(d.expression.is_some())
-                + usize::from(d.ukpds.is_some());
+                + usize::from(d.ukpds.is_some())
+                + usize::from(d.score.is_some());
             if rules != 1 {
                 return Err(self.invalid(
                     &d.name,
                     "derive",
                     format!(
-                        "`{}` needs exactly one rule: `threshold`, `convert`, `expression` or `ukpds`",
+                        "`{}` needs exactly one rule: `threshold`, `convert`, `expression`, `ukpds` or `score`",
                         d.name.get_ref()
                     ),
                 ));

@@ -16,8 +16,9 @@ use trialstats_twosample::{
 use crate::error::PlanError;
 use crate::plan::{
     ArmValue, Assumption, Conventions, Conversion, Derived, InferenceKind, ModelKind, Outcome,
-    Plan, Threshold, UkpdsEquation, UkpdsRule,
+    Plan, ScoreRule, Threshold, UkpdsEquation, UkpdsRule,
 };
+use trialstats_instruments::{Cell, Dds, DdsVersion, Eq5d, Instrument, Phq9, ScoreError};
 use trialstats_ukpds::{Equation, ProfileBuilder};
 
 /// The treatment indicator the runner adds to the data (1 treatment, 0 control): the term of
@@ -373,6 +374,9 @@ fn derive_one(
     if let Some(u) = &d.ukpds {
         return ukpds_column(plan, d, u, table, warnings);
     }
+    if let Some(rule) = &d.score {
+        return score_column(plan, d, rule, table, warnings);
+    }
     let Some(from) = &d.from else {
         return Ok(Err(Vec::new()));
     };
@@ -422,6 +426,117 @@ fn missing_in(table: &DataTable, expression: &str) -> Vec<String> {
         .into_iter()
         .filter(|c| table.column(c).is_err())
         .collect()
+}
+
+/// One output of an instrument, per row: the output's index, the item columns and a scorer.
+type Scorer = Box<dyn Fn(&[Option<&str>]) -> Result<Vec<Option<Cell>>, ScoreError>>;
+
+fn scorer(rule: &ScoreRule) -> Result<(Vec<String>, Vec<&'static str>, Scorer), String> {
+    fn boxed<I: Instrument + 'static>(i: I) -> (Vec<String>, Vec<&'static str>, Scorer) {
+        let (cols, outs) = (i.columns(), i.output_columns());
+        (
+            cols,
+            outs,
+            Box::new(move |a| Ok(i.output(&i.score_answers(a)?))),
+        )
+    }
+    Ok(match rule.instrument.get_ref().as_str() {
+        "phq9" => boxed(Phq9::default()),
+        "dds2" => boxed(Dds::new(DdsVersion::Dds2)),
+        "dds4" => boxed(Dds::new(DdsVersion::Dds4)),
+        "dds17" => boxed(Dds::new(DdsVersion::Dds17)),
+        "eq5d3l" => boxed(
+            Eq5d::new(rule.value_set.as_deref().unwrap_or("eq5d3l_au_viney2011"))
+                .map_err(|e| e.to_string())?,
+        ),
+        other => {
+            return Err(format!(
+                "unknown instrument `{other}`: phq9, dds2, dds4, dds17 or eq5d3l"
+            ));
+        }
+    })
+}
+
+/// An instrument score per row; a row whose answers cannot be scored is missing, and counted.
+fn score_column(
+    plan: &Plan,
+    d: &Derived,
+    rule: &ScoreRule,
+    table: &DataTable,
+    warnings: &mut Vec<String>,
+) -> Result<DerivedValues, PlanError> {
+    let name = d.name.get_ref();
+    let (items, outputs, score) =
+        scorer(rule).map_err(|m| plan.invalid(&rule.instrument, "derive.score.instrument", m))?;
+    let k = outputs
+        .iter()
+        .position(|o| *o == rule.output.get_ref())
+        .ok_or_else(|| {
+            plan.invalid(
+                &rule.output,
+                "derive.score.output",
+                format!(
+                    "{} has no output `{}`; its outputs are {}",
+                    rule.instrument.get_ref(),
+                    rule.output.get_ref(),
+                    outputs.join(", ")
+                ),
+            )
+        })?;
+    let columns: Vec<String> = items
+        .iter()
+        .map(|c| format!("{c}{}", rule.suffix))
+        .collect();
+    let absent: Vec<String> = columns
+        .iter()
+        .filter(|c| table.column(c).is_err())
+        .cloned()
+        .collect();
+    if !absent.is_empty() {
+        return Ok(Err(absent));
+    }
+    let cols: Vec<&Column> = columns
+        .iter()
+        .filter_map(|c| table.column(c).ok())
+        .collect();
+    let mut out = Vec::with_capacity(table.nrows());
+    let mut unscored: Vec<usize> = Vec::new();
+    for i in 0..table.nrows() {
+        let answers: Vec<Option<String>> = cols.iter().map(|c| c.text(i)).collect();
+        if answers.iter().all(Option::is_none) {
+            out.push(None);
+            continue;
+        }
+        let refs: Vec<Option<&str>> = answers.iter().map(Option::as_deref).collect();
+        match score(&refs) {
+            Ok(cells) => match cells.get(k).cloned().flatten() {
+                Some(Cell::Number(x)) => out.push(Some(x)),
+                Some(Cell::Bool(b)) => out.push(Some(f64::from(u8::from(b)))),
+                None => out.push(None),
+                Some(Cell::Text(_)) => {
+                    return Err(plan.invalid(
+                        &rule.output,
+                        "derive.score.output",
+                        format!("`{}` is text, not a number", rule.output.get_ref()),
+                    ));
+                }
+            },
+            Err(_) => {
+                unscored.push(i + 1);
+                out.push(None);
+            }
+        }
+    }
+    if !unscored.is_empty() {
+        let shown: Vec<String> = unscored.iter().take(10).map(ToString::to_string).collect();
+        warnings.push(format!(
+            "{name}: {} row(s) whose answers cannot be scored are missing (rows {}{})",
+            unscored.len(),
+            shown.join(", "),
+            if unscored.len() > 10 { ", …" } else { "" }
+        ));
+    }
+    Ok(Ok(out))
 }
 
 /// A UKPDS risk per row; a row outside an equation's range is missing, and counted.
@@ -580,7 +695,7 @@ fn table_one(
             let Ok(col) = table.column(name) else {
                 skipped.push(Skipped {
                     analysis: format!("table1:{name}"),
-                    reason: format!("missing column: {name}"),
+                    reason: format!("missing columns: {name}"),
                 });
                 continue;
             };

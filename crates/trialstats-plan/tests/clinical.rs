@@ -96,11 +96,17 @@ fn the_paper_plan_on_a_users_file_matches_stata_formulas_computed_in_r() {
         1e-12,
         "tabulate, chi2",
     );
-    // Only the clinical columns: the secondary outcomes from scores and answers are skipped,
-    // each naming its columns; the rest ran.
-    let skipped: Vec<&str> = r.skipped.iter().map(|s| s.analysis.as_str()).collect();
+    // Only the clinical columns: the instrument scores cannot be derived, and the Table 1 rows
+    // and secondary outcomes that use them are skipped, each naming its missing columns; the
+    // rest ran.
+    let skipped_outcomes: Vec<&str> = r
+        .skipped
+        .iter()
+        .map(|s| s.analysis.as_str())
+        .filter(|a| !a.starts_with("derive:") && !a.starts_with("table1:"))
+        .collect();
     assert_eq!(
-        skipped,
+        skipped_outcomes,
         [
             "eq5d",
             "dds4",
@@ -112,6 +118,17 @@ fn the_paper_plan_on_a_users_file_matches_stata_formulas_computed_in_r() {
             "pa3"
         ]
     );
+    assert!(
+        r.skipped
+            .iter()
+            .all(|s| s.reason.starts_with("missing columns: "))
+    );
+    let phq = r
+        .skipped
+        .iter()
+        .find(|s| s.analysis == "derive:phq9_total_0")
+        .unwrap();
+    assert!(phq.reason.contains("phq1_0"), "{}", phq.reason);
     // The primary under CR1, CR2, the wild bootstrap and MI; 11 Table 3 measures; 2 logistic.
     assert_eq!(r.effects.len(), 4 + 11 + 2);
     // MI imputes the 12-month risk of everyone randomised, in all 24 communities: df G − 1.
