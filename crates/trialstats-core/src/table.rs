@@ -334,7 +334,8 @@ pub fn html_escape(s: &str) -> String {
 /// assert_eq!(csv_field(" padded"), "\" padded\"");
 /// ```
 pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+    // A leading U+FEFF is quoted too: at the start of a file it would read as a byte-order mark.
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with([' ', '\u{feff}']) || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
