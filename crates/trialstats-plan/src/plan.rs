@@ -218,6 +218,10 @@ pub struct ScoreRule {
     /// The EQ-5D value set (default `eq5d3l_au_viney2011`, the paper's Australian set).
     #[serde(default)]
     pub value_set: Option<String>,
+    /// For a text output (`phq9_severity`): its values in order; the derived value is the
+    /// 1-based position (`["minimal", "mild", "moderate", "moderately severe", "severe"]`).
+    #[serde(default)]
+    pub levels: Option<Vec<String>>,
 }
 
 /// The equation of a UKPDS rule.
@@ -279,6 +283,10 @@ pub struct Outcome {
     /// The inferences to report, each a row of results.
     #[serde(default = "default_inference")]
     pub inference: Vec<InferenceKind>,
+    /// Adaptive Gauss–Hermite nodes of a multilevel model (default 7; 1 is the Laplace
+    /// approximation).
+    #[serde(default)]
+    pub nodes: Option<usize>,
 }
 
 fn default_inference() -> Vec<InferenceKind> {
@@ -293,6 +301,10 @@ pub enum ModelKind {
     Linear,
     /// Logistic regression (Stata `logit`): the effect is a log odds ratio.
     Logistic,
+    /// The change in an ordered category (`followup − baseline`) by a multilevel ordered logit
+    /// with a random intercept per cluster (R `clmm`, Stata `meologit … || cluster:`, adaptive
+    /// quadrature): the effect is a log odds ratio, inference `model`.
+    OrderedChange,
 }
 
 /// An inference of an outcome's effect.

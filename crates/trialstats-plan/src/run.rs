@@ -7,7 +7,8 @@ use trialstats_core::Level;
 use trialstats_core::table::{Table, num_cell, opt_cell};
 use trialstats_data::{Column, ColumnData, DataTable};
 use trialstats_mi::{ClusterTerm, Method as MiMethod, Mice};
-use trialstats_models::{Se, logit, ols};
+use trialstats_models::{Se, clmm, logit, ols};
+use trialstats_ordinal::Quadrature;
 use trialstats_robust::WildClusterBootstrap;
 use trialstats_twosample::{
     Categorical, Continuity, Continuous, Table1Variable, TestResult, table1,
@@ -513,13 +514,28 @@ fn score_column(
                 Some(Cell::Number(x)) => out.push(Some(x)),
                 Some(Cell::Bool(b)) => out.push(Some(f64::from(u8::from(b)))),
                 None => out.push(None),
-                Some(Cell::Text(_)) => {
-                    return Err(plan.invalid(
-                        &rule.output,
-                        "derive.score.output",
-                        format!("`{}` is text, not a number", rule.output.get_ref()),
-                    ));
-                }
+                Some(Cell::Text(t)) => match &rule.levels {
+                    Some(levels) => match levels.iter().position(|l| *l == t) {
+                        Some(k) => out.push(Some((k + 1) as f64)),
+                        None => {
+                            return Err(plan.invalid(
+                                &rule.output,
+                                "derive.score.levels",
+                                format!("`{t}` is not among the levels {levels:?}"),
+                            ));
+                        }
+                    },
+                    None => {
+                        return Err(plan.invalid(
+                            &rule.output,
+                            "derive.score.output",
+                            format!(
+                                "`{}` is text (`{t}`): give its values in order with `levels = [...]`",
+                                rule.output.get_ref()
+                            ),
+                        ));
+                    }
+                },
             },
             Err(_) => {
                 unscored.push(i + 1);
@@ -833,13 +849,23 @@ fn outcome_effects(
         });
         return;
     }
+    let level = Level::new(plan.plan.level).unwrap_or(Level::P95);
+    let cluster = plan.design.cluster.get_ref();
+    if outcome.model == ModelKind::OrderedChange {
+        match ordered_change(plan, outcome, table, level) {
+            Ok(effect) => effects.push(effect),
+            Err(reason) => skipped.push(Skipped {
+                analysis: format!("{}:model", outcome.id),
+                reason,
+            }),
+        }
+        return;
+    }
     let mut formula = format!("{} ~ {TREATED}", outcome.followup.get_ref());
     for c in &columns[1..] {
         formula.push_str(" + ");
         formula.push_str(c);
     }
-    let level = Level::new(plan.plan.level).unwrap_or(Level::P95);
-    let cluster = plan.design.cluster.get_ref();
     for &kind in &outcome.inference {
         let analysis = format!("{}:{}", outcome.id, kind.id());
         match one_effect(plan, outcome, &formula, cluster, kind, level, table) {
@@ -870,6 +896,9 @@ fn one_effect(
     let model = match outcome.model {
         ModelKind::Linear => ols(formula),
         ModelKind::Logistic => logit(formula),
+        ModelKind::OrderedChange => {
+            return Err("an ordered change is fitted by its own model".into());
+        }
     };
     let se = match kind {
         InferenceKind::Cr1 | InferenceKind::Wild => None,
@@ -892,7 +921,7 @@ fn one_effect(
     let clusters = fit.inference().n_clusters.unwrap_or(0);
     let scale = match outcome.model {
         ModelKind::Linear => "difference",
-        ModelKind::Logistic => "log_odds_ratio",
+        ModelKind::Logistic | ModelKind::OrderedChange => "log_odds_ratio",
     };
     let effect = if kind == InferenceKind::Wild {
         let boot = fit
@@ -945,7 +974,7 @@ fn one_effect(
             n,
             clusters,
             scale,
-            odds_ratio: (outcome.model == ModelKind::Logistic).then(|| OddsRatio {
+            odds_ratio: (outcome.model != ModelKind::Linear).then(|| OddsRatio {
                 estimate: c.estimate.exp(),
                 ci_low: c.ci_low.exp(),
                 ci_high: c.ci_high.exp(),
@@ -1113,6 +1142,9 @@ fn interaction(
     let model = match outcome.model {
         ModelKind::Linear => ols(&formula),
         ModelKind::Logistic => logit(&formula),
+        ModelKind::OrderedChange => {
+            return Err("interaction tests are for linear and logistic outcomes".into());
+        }
     };
     let fit = model
         .cluster(plan.design.cluster.get_ref())
@@ -1215,6 +1247,9 @@ fn mi_effect(
     let model = match outcome.model {
         ModelKind::Linear => ols(&formula),
         ModelKind::Logistic => logit(&formula),
+        ModelKind::OrderedChange => {
+            return Err("multiple imputation is for linear and logistic outcomes".into());
+        }
     }
     .cluster(CLUSTER_CODE)
     .level(level);
@@ -1238,9 +1273,9 @@ fn mi_effect(
         clusters,
         scale: match outcome.model {
             ModelKind::Linear => "difference",
-            ModelKind::Logistic => "log_odds_ratio",
+            ModelKind::Logistic | ModelKind::OrderedChange => "log_odds_ratio",
         },
-        odds_ratio: (outcome.model == ModelKind::Logistic).then(|| OddsRatio {
+        odds_ratio: (outcome.model != ModelKind::Linear).then(|| OddsRatio {
             estimate: term.estimate.exp(),
             ci_low: term.ci_low.exp(),
             ci_high: term.ci_high.exp(),
@@ -1248,6 +1283,100 @@ fn mi_effect(
         method: format!(
             "multiple imputation `{}`: MICE, pmm with {} donors, m = {}, {} iterations, seed {}, cluster indicators; CR1 fits pooled by Rubin's rules, Barnard–Rubin df with complete-data df G − 1 = {}",
             x.id, x.donors, x.m, x.maxit, plan.plan.seed, pooled.df_complete
+        ),
+    })
+}
+
+/// The change in an ordered category by a multilevel ordered logit with a random intercept per
+/// cluster: `change ~ treated`, adaptive quadrature, model-based inference.
+fn ordered_change(
+    plan: &Plan,
+    outcome: &Outcome,
+    table: &DataTable,
+    level: Level,
+) -> Result<Effect, String> {
+    if outcome.inference.iter().any(|k| *k != InferenceKind::Model) {
+        return Err(
+            "the multilevel ordered logit reports model-based inference only: write inference = [\"model\"]"
+                .into(),
+        );
+    }
+    let baseline = outcome
+        .baseline
+        .as_ref()
+        .ok_or("an ordered change needs the baseline category (`baseline`)")?;
+    let (c0, c12) = (
+        table
+            .numeric(baseline.get_ref())
+            .map_err(|e| e.to_string())?,
+        table
+            .numeric(outcome.followup.get_ref())
+            .map_err(|e| e.to_string())?,
+    );
+    let change: Vec<Option<f64>> = c0
+        .iter()
+        .zip(c12)
+        .map(|(a, b)| Some(b.as_ref()? - a.as_ref()?))
+        .collect();
+    let (codes, _) = table
+        .column(plan.design.cluster.get_ref())
+        .ok()
+        .and_then(Column::as_factor)
+        .ok_or("the cluster column cannot be coded")?;
+    let t = DataTable::new(
+        "change",
+        vec![
+            Column::numeric("change", change),
+            Column::numeric(
+                TREATED,
+                table.numeric(TREATED).map_err(|e| e.to_string())?.to_vec(),
+            ),
+            Column::numeric(
+                CLUSTER_CODE,
+                codes.iter().map(|c| c.map(|c| c as f64)).collect(),
+            ),
+        ],
+    )
+    .map_err(|e| e.to_string())?;
+    let nodes = outcome.nodes.unwrap_or(7);
+    let quadrature = if nodes <= 1 {
+        Quadrature::Laplace
+    } else {
+        Quadrature::Adaptive { nodes }
+    };
+    let fit = clmm(&format!("change ~ {TREATED}"), CLUSTER_CODE)
+        .quadrature(quadrature)
+        .level(level)
+        .fit(&t)
+        .map_err(|e| e.to_string())?;
+    let c = fit
+        .inference()
+        .coef(TREATED)
+        .ok_or_else(|| format!("the model has no `{TREATED}` term"))?;
+    Ok(Effect {
+        outcome: outcome.id.clone(),
+        inference: "model",
+        estimate: c.estimate,
+        std_error: Some(c.std_error),
+        df: c.df,
+        ci_low: c.ci_low,
+        ci_high: c.ci_high,
+        p_value: c.p_value,
+        n: fit.nobs(),
+        clusters: fit.inference().n_clusters.unwrap_or(0),
+        scale: "log_odds_ratio",
+        odds_ratio: Some(OddsRatio {
+            estimate: c.estimate.exp(),
+            ci_low: c.ci_low.exp(),
+            ci_high: c.ci_high.exp(),
+        }),
+        method: format!(
+            "multilevel ordered logit of the change in category, random intercept per cluster ({})",
+            if nodes <= 1 {
+                "Laplace".to_string()
+            } else {
+                format!("adaptive quadrature, {nodes} nodes")
+            }
         ),
     })
 }

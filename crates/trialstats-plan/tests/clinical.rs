@@ -108,6 +108,8 @@ fn the_paper_plan_on_a_users_file_matches_stata_formulas_computed_in_r() {
     assert_eq!(
         skipped_outcomes,
         [
+            "phq9_change",
+            "mmas8_change",
             "eq5d",
             "dds4",
             "sdsca_fruit_veg",
