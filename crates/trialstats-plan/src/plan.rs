@@ -102,6 +102,10 @@ pub struct Design {
     /// A stratification column (reported; not yet used as a model term).
     #[serde(default)]
     pub strata: Option<Spanned<String>>,
+    /// Clusters analysed as one: each list's clusters (as the data write them) become its
+    /// first (`merge = [["11", "12"]]`: a group merged into another, as delivered).
+    #[serde(default)]
+    pub merge: Option<Spanned<Vec<Vec<String>>>>,
 }
 
 /// `[design.arm]`: the arm column, and its control and treatment values (text labels, a Stata

@@ -317,6 +317,9 @@ fn prepare(
         .cloned()
         .collect();
     columns.push(Column::numeric(TREATED, indicator));
+    if let Some(merge) = &design.merge {
+        merge_clusters(plan, merge, &mut columns, &mut warnings)?;
+    }
     let mut table = DataTable::new(data.source(), columns)?;
     for d in &plan.derive {
         let name = d.name.get_ref();
@@ -644,6 +647,63 @@ fn ukpds_column(
         ));
     }
     Ok(Ok(out))
+}
+
+/// The cluster column with each merge list's clusters relabelled as its first.
+fn merge_clusters(
+    plan: &Plan,
+    merge: &Spanned<Vec<Vec<String>>>,
+    columns: &mut [Column],
+    warnings: &mut Vec<String>,
+) -> Result<(), PlanError> {
+    let name = plan.design.cluster.get_ref();
+    let Some(col) = columns.iter_mut().find(|c| c.name == *name) else {
+        return Ok(());
+    };
+    let text: Vec<Option<String>> = (0..col.data.len()).map(|i| col.text(i)).collect();
+    let before: std::collections::BTreeSet<&String> = text.iter().flatten().collect();
+    let mut into: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for group in merge.get_ref() {
+        let Some(first) = group.first() else {
+            continue;
+        };
+        for c in group {
+            if !before.contains(c) {
+                return Err(plan.invalid(
+                    merge,
+                    "design.merge",
+                    format!("no row of `{name}` holds the cluster `{c}`"),
+                ));
+            }
+            into.insert(c.as_str(), first.as_str());
+        }
+    }
+    let merged: Vec<Option<String>> = text
+        .iter()
+        .map(|t| {
+            t.as_deref()
+                .map(|t| into.get(t).copied().unwrap_or(t).to_owned())
+        })
+        .collect();
+    let after: std::collections::BTreeSet<&String> = merged.iter().flatten().collect();
+    warnings.push(format!(
+        "clusters merged as the plan says ({}): G {} → {}, so the t df of CR1 is {} rather than {}",
+        merge
+            .get_ref()
+            .iter()
+            .map(|g| g.join(" + "))
+            .collect::<Vec<_>>()
+            .join("; "),
+        before.len(),
+        after.len(),
+        after.len().saturating_sub(1),
+        before.len().saturating_sub(1)
+    ));
+    let refs: Vec<Option<&str>> = merged.iter().map(Option::as_deref).collect();
+    let mut replaced = Column::categorical(name, &refs);
+    replaced.description.clone_from(&col.description);
+    *col = replaced;
+    Ok(())
 }
 
 /// Whether each row of the arm column holds `value`: a number matches a numeric cell (or a text

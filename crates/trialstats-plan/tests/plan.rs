@@ -243,6 +243,34 @@ fn subgroups_match_r_within_each_level_and_for_the_interaction() {
 }
 
 #[test]
+fn merged_clusters_change_g_and_the_df_as_r_does() {
+    let text = plan("stata13").replace("arm = {", "merge = [[\"Bramley\", \"Dunmore\"]]\narm = {");
+    let r = run_plan(&text).unwrap();
+    assert_eq!(r.clusters, [10, 9]);
+    let cr1 = effect(&r, "hba1c", "cr1");
+    assert_eq!((cr1.clusters, cr1.df), (19, Some(18.0)));
+    close(
+        cr1.std_error.unwrap(),
+        reference("merged_se"),
+        1e-12,
+        "merged CR1 SE",
+    );
+    close(cr1.p_value, reference("merged_p"), 1e-10, "merged CR1 p");
+    assert!(
+        r.warnings.iter().any(|w| w.contains("G 20 → 19")),
+        "{:?}",
+        r.warnings
+    );
+    // A cluster the data do not hold: the line and the key.
+    let bad = plan("stata13").replace("arm = {", "merge = [[\"Bramley\", \"Atlantis\"]]\narm = {");
+    let e = run_plan(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("line 11") && e.contains("design.merge") && e.contains("`Atlantis`"),
+        "{e}"
+    );
+}
+
+#[test]
 fn r_conventions_switch_the_table1_tests() {
     let r = run_plan(&plan("r")).unwrap();
     let p = |v: &str| {

@@ -70,4 +70,10 @@ mi <- lm(hba1c_12 ~ treated * gt8_0 + hba1c_0, data = d)
 Vi <- vcovCL(mi, cluster = ~community, type = "HC1", cadjust = TRUE)
 bi <- coef(mi)["treated:gt8_0"]; sei <- sqrt(Vi["treated:gt8_0", "treated:gt8_0"])
 f("interaction_estimate", bi); f("interaction_se", sei); f("interaction_p", 2 * pt(-abs(bi / sei), G - 1))
+# Two intervention communities analysed as one (Dunmore merged into Bramley): G = 19, t(18).
+d$community2 <- ifelse(d$community == "Dunmore", "Bramley", d$community)
+mm <- lm(hba1c_12 ~ treated + hba1c_0, data = d)
+Vm <- vcovCL(mm, cluster = ~community2, type = "HC1", cadjust = TRUE)
+sem <- sqrt(Vm["treated", "treated"]); bm <- coef(mm)["treated"]
+f("merged_se", sem); f("merged_p", 2 * pt(-abs(bm / sem), 18))
 writeLines(out, "reference.txt")
