@@ -59,6 +59,6 @@ pub use plan::{
     UkpdsEquation, UkpdsRule,
 };
 pub use run::{
-    Effect, Interaction, OddsRatio, PlanResults, Skipped, SubgroupLevel, SubgroupResult, TREATED,
-    Table1Test, derived, run,
+    Comparison, Effect, Interaction, OddsRatio, PlanResults, Skipped, SubgroupLevel,
+    SubgroupResult, TREATED, Table1Test, derived, run,
 };

@@ -403,6 +403,20 @@ pub struct Assumption {
     /// Why, or where the source says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Alternatives run side by side: each the plan with `--set`-style overrides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compare: Vec<Compare>,
+}
+
+/// `compare = [{ label, set }]` of `[[assumption]]`: an alternative as overrides of the plan
+/// (the keys of [`Plan::with_overrides`]), run in full and reported beside the plan's results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compare {
+    /// The alternative, as printed.
+    pub label: String,
+    /// The overrides, `KEY=VALUE` each.
+    pub set: Vec<String>,
 }
 
 /// The plans embedded in the library: (name, TOML text).
@@ -437,9 +451,10 @@ impl Plan {
     }
 
     /// A plan's text with `key = value` overrides applied (dotted keys into tables and inline
-    /// tables: `design.cluster`, `design.arm.control`, `plan.level`), the rest of the text and
-    /// its lines kept; a value is read as TOML (`0.9`, `"usual care"`, `["cr1"]`), or as text
-    /// when it does not read (`community`).
+    /// tables: `design.cluster`, `design.arm.control`, `plan.level`; an element of an array of
+    /// tables by its `name` or `id`: `derive.hba1c_gt8_12.threshold`, `outcome.hba1c.inference`),
+    /// the rest of the text and its lines kept; a value is read as TOML (`0.9`, `"usual care"`,
+    /// `["cr1"]`), or as text when it does not read (`community`, `>= 8`).
     ///
     /// # Errors
     /// [`PlanError::Syntax`] for text that does not parse; [`PlanError::Override`] for an
@@ -456,6 +471,13 @@ impl Plan {
     /// let plan = Plan::parse("riddell2016", &text).unwrap();
     /// assert_eq!(plan.design.cluster.get_ref(), "community");
     /// assert_eq!(plan.plan.level, 0.9);
+    /// // An element of [[derive]] by its name.
+    /// let text = Plan::with_overrides("riddell2016", EMBEDDED[0].1, &[
+    ///     "derive.hba1c_gt8_12.threshold=>= 8".into(),
+    /// ]).unwrap();
+    /// let plan = Plan::parse("riddell2016", &text).unwrap();
+    /// let d = plan.derive.iter().find(|d| d.name.get_ref() == "hba1c_gt8_12").unwrap();
+    /// assert_eq!(d.threshold.as_ref().unwrap().get_ref(), ">= 8");
     /// ```
     pub fn with_overrides(source: &str, text: &str, sets: &[String]) -> Result<String, PlanError> {
         if sets.is_empty() {
@@ -485,21 +507,43 @@ impl Plan {
                 .parse()
                 .unwrap_or_else(|_| toml_edit::Value::from(raw.trim()));
             let (last, parents) = keys.split_last().ok_or_else(|| bad("the key is empty"))?;
-            let mut item = doc.as_item_mut();
-            for k in parents {
-                let table = item
-                    .as_table_like_mut()
-                    .ok_or_else(|| bad(&format!("`{k}` is inside a value that is not a table")))?;
+            let mut table: &mut dyn toml_edit::TableLike = doc.as_table_mut();
+            let mut i = 0;
+            while i < parents.len() {
+                let k = parents[i];
                 if table.get(k).is_none() {
                     table.insert(k, toml_edit::Item::Table(toml_edit::Table::new()));
                 }
-                item = table
+                let item = table
                     .get_mut(k)
                     .ok_or_else(|| bad(&format!("`{k}` cannot be made a table")))?;
+                match item {
+                    toml_edit::Item::ArrayOfTables(array) => {
+                        // An array of tables ([[derive]], [[outcome]]): the next key names an
+                        // element by its `name` or `id`.
+                        let which = parents.get(i + 1).ok_or_else(|| {
+                            bad(&format!("name an element of `{k}`: {k}.NAME.KEY=VALUE"))
+                        })?;
+                        table = array
+                            .iter_mut()
+                            .find(|t| {
+                                ["name", "id"]
+                                    .iter()
+                                    .any(|f| t.get(f).and_then(|v| v.as_str()) == Some(which))
+                            })
+                            .ok_or_else(|| {
+                                bad(&format!("no `{k}` has the name or id `{which}`"))
+                            })?;
+                        i += 2;
+                    }
+                    other => {
+                        table = other
+                            .as_table_like_mut()
+                            .ok_or_else(|| bad(&format!("`{k}` is a value, not a table")))?;
+                        i += 1;
+                    }
+                }
             }
-            let table = item
-                .as_table_like_mut()
-                .ok_or_else(|| bad(&format!("`{last}` is inside a value that is not a table")))?;
             match table.get_mut(last) {
                 Some(slot) => *slot = toml_edit::Item::Value(value),
                 None => {

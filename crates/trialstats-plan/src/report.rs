@@ -116,6 +116,48 @@ pub fn markdown(r: &PlanResults) -> String {
         }
         s.push('\n');
     }
+    if !r.comparisons.is_empty() {
+        let mut t = Table::new(&[
+            "assumption",
+            "alternative",
+            "effect",
+            "plan",
+            "alternative's",
+            "p (plan)",
+            "p (alternative)",
+        ]);
+        for j in 0..3 {
+            t.set_align(j, Align::Left);
+        }
+        for c in &r.comparisons {
+            for alt in &c.effects {
+                let Some(ours) = r
+                    .effects
+                    .iter()
+                    .find(|e| e.outcome == alt.outcome && e.inference == alt.inference)
+                else {
+                    continue;
+                };
+                if ours.estimate.to_bits() == alt.estimate.to_bits()
+                    && ours.p_value.to_bits() == alt.p_value.to_bits()
+                {
+                    continue;
+                }
+                t.push_row(vec![
+                    c.assumption.clone(),
+                    c.label.clone(),
+                    format!("{}:{}", alt.outcome, alt.inference),
+                    fmt_num(ours.estimate, 4),
+                    fmt_num(alt.estimate, 4),
+                    fmt_p(ours.p_value),
+                    fmt_p(alt.p_value),
+                ]);
+            }
+        }
+        t.title = Some("Assumptions: the effects that change under each alternative (estimates on the model's scale)".into());
+        s.push_str(&t.to_markdown());
+        s.push('\n');
+    }
     if !r.warnings.is_empty() {
         s.push_str("## Warnings\n\n");
         for w in &r.warnings {

@@ -126,11 +126,28 @@ pub struct PlanResults {
     pub subgroups: Vec<SubgroupResult>,
     /// The plan's assumptions.
     pub assumptions: Vec<Assumption>,
+    /// The assumptions' alternatives, run side by side (`compare`).
+    pub comparisons: Vec<Comparison>,
     /// Rows left out, suspicious values, notes of the fits.
     pub warnings: Vec<String>,
     /// Table 1 as printed (with its numeric form).
     #[serde(skip)]
     pub table1: Option<Table>,
+}
+
+/// An assumption's alternative, run side by side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// The assumption's id.
+    pub assumption: String,
+    /// The alternative.
+    pub label: String,
+    /// Its overrides of the plan.
+    pub set: Vec<String>,
+    /// Every effect under the alternative.
+    pub effects: Vec<Effect>,
+    /// What could not run under it.
+    pub skipped: Vec<Skipped>,
 }
 
 /// The arms' labels in tables.
@@ -146,6 +163,36 @@ struct Arms {
 /// or cluster column missing, an arm value absent, a threshold or conversion on a text column.
 /// An outcome or a Table 1 row the data do not allow is skipped and listed, not an error.
 pub fn run(
+    plan: &Plan,
+    data: &DataTable,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<PlanResults, PlanError> {
+    let mut results = run_once(plan, data, progress)?;
+    for a in &plan.assumptions {
+        for c in &a.compare {
+            let alternative = Plan::with_overrides(plan.source(), &plan.text, &c.set)
+                .and_then(|text| Plan::parse(plan.source(), &text))
+                .and_then(|p| run_once(&p, data, &mut |_, _, _| {}));
+            match alternative {
+                Ok(r) => results.comparisons.push(Comparison {
+                    assumption: a.id.clone(),
+                    label: c.label.clone(),
+                    set: c.set.clone(),
+                    effects: r.effects,
+                    skipped: r.skipped,
+                }),
+                Err(e) => results.skipped.push(Skipped {
+                    analysis: format!("assumption:{}:{}", a.id, c.label),
+                    reason: e.to_string(),
+                }),
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// One run of a plan, without its assumptions' alternatives.
+fn run_once(
     plan: &Plan,
     data: &DataTable,
     progress: &mut dyn FnMut(&str, usize, usize),
@@ -214,6 +261,7 @@ pub fn run(
         skipped,
         subgroups,
         assumptions: plan.assumptions.clone(),
+        comparisons: Vec::new(),
         warnings,
         table1,
     })

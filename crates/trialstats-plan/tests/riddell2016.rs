@@ -229,3 +229,54 @@ fn paper_has_mmas8() -> bool {
         .column("mmas8_cat_0")
         .is_ok()
 }
+
+#[test]
+fn an_assumptions_alternatives_run_side_by_side_as_the_plan_with_their_overrides() {
+    let trial = simulate(&SimParams::default(), 2016).unwrap().table;
+    // Fewer bootstrap draws and imputations: the alternatives run the whole plan again.
+    let base = Plan::with_overrides(
+        "riddell2016",
+        trialstats_plan::EMBEDDED[0].1,
+        &[
+            "plan.wild_reps=99".into(),
+            "sensitivity.ukpds_risk_mi.m=2".into(),
+        ],
+    )
+    .unwrap();
+    let plan = Plan::parse("riddell2016", &base).unwrap();
+    let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
+    let labels: Vec<(&str, &str)> = r
+        .comparisons
+        .iter()
+        .map(|c| (c.assumption.as_str(), c.label.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("ukpds_equation", "UKPDS 60 (stroke)"),
+            ("ukpds_equation", "composite CHD or stroke"),
+            ("hba1c_threshold", "HbA1c ≥ 8 %"),
+            ("eq5d_value_set", "UK value set (Dolan 1997)"),
+        ]
+    );
+    // Each alternative is the plan run with its overrides: the same effects, bit for bit.
+    for c in &r.comparisons {
+        let text = Plan::with_overrides("riddell2016", &base, &c.set).unwrap();
+        let alt = Plan::parse("riddell2016", &text).unwrap();
+        let direct = trialstats_plan::derived(&alt, &trial).unwrap();
+        let mine = trialstats_plan::derived(&plan, &trial).unwrap();
+        let changed: Vec<&str> = ["risk_12", "hba1c_gt8_12", "eq5d_12"]
+            .into_iter()
+            .filter(|col| direct.numeric(col).unwrap() != mine.numeric(col).unwrap())
+            .collect();
+        // Exactly the column the alternative is about changes.
+        let want = match c.assumption.as_str() {
+            "ukpds_equation" => "risk_12",
+            "hba1c_threshold" => "hba1c_gt8_12",
+            _ => "eq5d_12",
+        };
+        assert_eq!(changed, [want], "{}", c.label);
+        let alt_run = run(&alt, &trial, &mut |_, _, _| {}).unwrap();
+        assert_eq!(alt_run.effects, c.effects, "{}", c.label);
+    }
+}
