@@ -334,8 +334,13 @@ pub fn html_escape(s: &str) -> String {
 /// assert_eq!(csv_field(" padded"), "\" padded\"");
 /// ```
 pub fn csv_field(s: &str) -> String {
-    // A leading U+FEFF is quoted too: at the start of a file it would read as a byte-order mark.
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with([' ', '\u{feff}']) || s.ends_with(' ') {
+    // A leading U+FEFF is quoted too: at the start of a file it would read as a byte-order mark;
+    // and the other delimiters a reader may detect (`;`, tab, `|`), so that a one-column file
+    // whose values hold them is not read back split.
+    if s.contains([',', '"', '\n', '\r', ';', '\t', '|'])
+        || s.starts_with([' ', '\u{feff}'])
+        || s.ends_with(' ')
+    {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()

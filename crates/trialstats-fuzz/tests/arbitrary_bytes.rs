@@ -95,6 +95,10 @@ fn regressions() {
     trialstats_fuzz::csv_reader(
         b"\n\xef\xbb\xbf\x00*\n \x00\n\x00*\n*\n% \n \n \n1\x00*\n% \n \n \n1\x12N \n \n ",
     );
+    // cargo fuzz (csv_reader, crash-f08f9012…): a one-column table whose name held `;` was
+    // written unquoted, and reading it back detected `;` as the delimiter; csv_field quotes
+    // the delimiters a reader may detect.
+    trialstats_fuzz::csv_reader(b"\x01\x01;\n \x01;\n\"\n;\n\n");
     // A table of one row of zeros: an empty margin, an error.
     trialstats_fuzz::contingency(&[0, 0, 0, 0, 0, 0]);
     // cargo fuzz (two_sample, crash-da28aa2c…): data on a scale of 1e−5 put R's uniroot-located
