@@ -113,6 +113,27 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Writes a report's files into `dir` (created if need be), each through [`write_file`].
+///
+/// # Errors
+/// [`CliError::Io`] naming the directory or the file.
+pub fn write_files(
+    dir: &str,
+    files: Result<Vec<(String, String)>, serde_json::Error>,
+) -> Result<Vec<(String, String)>, CliError> {
+    let io = |message: String| CliError::Io {
+        action: "write",
+        path: dir.to_owned(),
+        message,
+    };
+    let files = files.map_err(|e| io(e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(|e| io(e.to_string()))?;
+    for (name, contents) in &files {
+        write_file(&Path::new(dir).join(name), contents.as_bytes())?;
+    }
+    Ok(files)
+}
+
 /// Writes `contents` to `path` through a temporary file in the same directory, renamed into
 /// place: a failure leaves no partial file, and never a half-written one under the final name.
 ///

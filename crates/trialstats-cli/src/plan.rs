@@ -10,7 +10,7 @@ use trialstats_plan::{Plan, PlanResults, run as run_plan};
 
 use crate::commands::read_table;
 use crate::error::{CliError, OutputError};
-use crate::output::{Format, render_json, render_table, write_file};
+use crate::output::{Format, render_json, render_table, write_files};
 use crate::progress::Progress;
 
 /// Options of `trialstats run`.
@@ -79,22 +79,7 @@ pub fn run(args: &RunArgs, format: Format) -> Result<String, CliError> {
         return Err(CliError::Output(OutputError::Empty { option: "--out" }));
     }
     let results = execute(&args.plan, &args.data, &args.sets)?;
-    let written = files(&results).map_err(|e| CliError::Io {
-        action: "write",
-        path: args.out.clone(),
-        message: e.to_string(),
-    })?;
-    std::fs::create_dir_all(&args.out).map_err(|e| CliError::Io {
-        action: "write",
-        path: args.out.clone(),
-        message: e.to_string(),
-    })?;
-    for (name, contents) in &written {
-        write_file(
-            &std::path::Path::new(&args.out).join(name),
-            contents.as_bytes(),
-        )?;
-    }
+    let written = write_files(&args.out, files(&results))?;
     Ok(match format {
         Format::Json => written[0].1.clone(),
         _ => format!(

@@ -8,7 +8,7 @@ use trialstats_sim::{SimParams, simulate};
 
 use crate::commands::read_table;
 use crate::error::{CliError, OutputError};
-use crate::output::{Format, write_file};
+use crate::output::{Format, write_files};
 use crate::progress::Progress;
 
 /// Options of `trialstats reproduce`.
@@ -47,22 +47,7 @@ pub fn run(args: &ReproduceArgs, format: Format) -> Result<String, CliError> {
     let report = analyse(&table, &opts, &mut |_, done, total| bar.update(done, total));
     bar.finish();
     let report = report?;
-    std::fs::create_dir_all(&args.out).map_err(|e| CliError::Io {
-        action: "write",
-        path: args.out.clone(),
-        message: e.to_string(),
-    })?;
-    let written = files(&report).map_err(|e| CliError::Io {
-        action: "write",
-        path: args.out.clone(),
-        message: e.to_string(),
-    })?;
-    for (name, contents) in &written {
-        write_file(
-            &std::path::Path::new(&args.out).join(name),
-            contents.as_bytes(),
-        )?;
-    }
+    let written = write_files(&args.out, files(&report))?;
     Ok(match format {
         Format::Json => written
             .iter()

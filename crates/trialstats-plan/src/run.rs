@@ -480,6 +480,20 @@ fn missing_in(table: &DataTable, expression: &str) -> Vec<String> {
         .collect()
 }
 
+/// The warning for the rows (1-based) a derived column leaves missing, the first ten named.
+fn rows_left_missing(name: &str, why: &str, rows: &[usize]) -> Option<String> {
+    if rows.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = rows.iter().take(10).map(ToString::to_string).collect();
+    Some(format!(
+        "{name}: {} row(s) {why} are missing (rows {}{})",
+        rows.len(),
+        shown.join(", "),
+        if rows.len() > 10 { ", …" } else { "" }
+    ))
+}
+
 /// One output of an instrument, per row: the output's index, the item columns and a scorer.
 type Scorer = Box<dyn Fn(&[Option<&str>]) -> Result<Vec<Option<Cell>>, ScoreError>>;
 
@@ -594,15 +608,11 @@ fn score_column(
             }
         }
     }
-    if !unscored.is_empty() {
-        let shown: Vec<String> = unscored.iter().take(10).map(ToString::to_string).collect();
-        warnings.push(format!(
-            "{name}: {} row(s) whose answers cannot be scored are missing (rows {}{})",
-            unscored.len(),
-            shown.join(", "),
-            if unscored.len() > 10 { ", …" } else { "" }
-        ));
-    }
+    warnings.extend(rows_left_missing(
+        name,
+        "whose answers cannot be scored",
+        &unscored,
+    ));
     Ok(Ok(out))
 }
 
@@ -685,15 +695,11 @@ fn ukpds_column(
             }
         }
     }
-    if !outside.is_empty() {
-        let shown: Vec<String> = outside.iter().take(10).map(ToString::to_string).collect();
-        warnings.push(format!(
-            "{name}: {} row(s) outside the UKPDS equation's range are missing (rows {}{})",
-            outside.len(),
-            shown.join(", "),
-            if outside.len() > 10 { ", …" } else { "" }
-        ));
-    }
+    warnings.extend(rows_left_missing(
+        name,
+        "outside the UKPDS equation's range",
+        &outside,
+    ));
     Ok(Ok(out))
 }
 

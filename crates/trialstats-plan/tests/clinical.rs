@@ -10,19 +10,11 @@ use trialstats_plan::{EMBEDDED, Plan, run};
 const TRIAL: &str = include_str!("data/trial_clinical.csv");
 const REFERENCE: &str = include_str!("data/clinical_reference.txt");
 
-fn reference(name: &str) -> f64 {
-    REFERENCE
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no reference {name}"))
-}
+mod common;
+use common::close;
 
-fn close(got: f64, want: f64, tol: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= tol * want.abs(),
-        "{what}: {got} v. R {want} (relative {:.1e})",
-        ((got - want) / want).abs()
-    );
+fn reference(name: &str) -> f64 {
+    common::reference(REFERENCE, name)
 }
 
 #[test]

@@ -9,19 +9,11 @@ use trialstats_plan::{Plan, PlanError, PlanResults, run};
 const TRIAL: &str = include_str!("data/trial_r.csv");
 const REFERENCE: &str = include_str!("data/reference.txt");
 
-fn reference(name: &str) -> f64 {
-    REFERENCE
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no reference {name}"))
-}
+mod common;
+use common::close;
 
-fn close(got: f64, want: f64, tol: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= tol * want.abs().max(1e-300),
-        "{what}: {got} v. R {want} (relative {:.1e})",
-        ((got - want) / want).abs()
-    );
+fn reference(name: &str) -> f64 {
+    common::reference(REFERENCE, name)
 }
 
 fn plan(conventions: &str) -> String {
