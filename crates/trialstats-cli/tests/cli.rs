@@ -1579,25 +1579,9 @@ fn impute_writes_stata_mi_flong_as_dta_and_parquet() {
         "nhanes-flong.csv",
         &DataTable::to_csv(&trialstats_data::datasets::nhanes().unwrap()),
     );
-    let csv_out = std::env::temp_dir().join(format!("flong-{}.csv", std::process::id()));
-    let _ = std::fs::remove_file(&csv_out);
-    let o = run(&[
-        "impute",
-        "--data",
-        data.to_str().unwrap(),
-        "--m",
-        "3",
-        "--seed",
-        "4",
-        "--out",
-        csv_out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let stacked = DataTable::read(&csv_out, &ReadOptions::default()).unwrap();
-    for ext in ["dta", "parquet"] {
-        let out = std::env::temp_dir().join(format!("flong-{}.{ext}", std::process::id()));
-        let _ = std::fs::remove_file(&out);
-        let o = run(&[
+    let impute_to = |out: &std::path::Path| {
+        let _ = std::fs::remove_file(out);
+        run(&[
             "impute",
             "--data",
             data.to_str().unwrap(),
@@ -1607,7 +1591,15 @@ fn impute_writes_stata_mi_flong_as_dta_and_parquet() {
             "4",
             "--out",
             out.to_str().unwrap(),
-        ]);
+        ])
+    };
+    let csv_out = std::env::temp_dir().join(format!("flong-{}.csv", std::process::id()));
+    let o = impute_to(&csv_out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stacked = DataTable::read(&csv_out, &ReadOptions::default()).unwrap();
+    for ext in ["dta", "parquet"] {
+        let out = std::env::temp_dir().join(format!("flong-{}.{ext}", std::process::id()));
+        let o = impute_to(&out);
         assert!(o.status.success(), "{ext}: {}", stderr(&o));
         let t = DataTable::read(&out, &ReadOptions::default()).unwrap();
         assert_eq!(t.nrows(), 4 * 25, "{ext}");
