@@ -1,11 +1,13 @@
 //! The main job of the workspace: the whole published analysis plan of the Australasian Peers for
 //! Progress diabetes trial (Riddell et al. 2016, BMC Public Health, doi:10.1186/s12889-016-3538-3)
-//! on the embedded default data — the seeded simulator's trial — or on your own data in the trial
-//! schema, reported as the paper reports it, next to every published number.
+//! on the embedded default data — the seeded simulator's trial — or on your own data, reported as
+//! the paper reports it, next to every published number. It runs the embedded analysis plan
+//! `riddell2016` (`trialstats run riddell2016` is the same run): Stata 13's conventions, every
+//! choice the paper leaves open an assumption, with its alternatives run side by side.
 //!
 //! ```sh
 //! cargo run --release --example reproduce_paper                          # simulated trial, seed 2016
-//! cargo run --release --example reproduce_paper -- --data mytrial.csv    # your data (see the schema)
+//! cargo run --release --example reproduce_paper -- --data mytrial.dta    # your data (CSV, .dta, Parquet, Excel)
 //! cargo run --release --example reproduce_paper -- --out report/ --seed 7
 //! ```
 //! Prints the tables; writes `report.md`, `report.html` (self-contained, with the figures),
@@ -19,9 +21,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use trialstats::data::{DataTable, ReadOptions};
-use trialstats::paper::render::{files, text};
-use trialstats::paper::{Options, analyse};
-use trialstats::sim::{SimParams, simulate};
+use trialstats::paper::{Options, default_data, reproduce};
+use trialstats::plan::report::{files, text};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,14 +41,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = PathBuf::from(value("--out").unwrap_or_else(|| "target/reproduce".into()));
     let table = match value("--data") {
         Some(path) => DataTable::read(std::path::Path::new(&path), &ReadOptions::default())?,
-        None => simulate(&SimParams::default(), seed)?.table,
+        None => default_data(seed)?,
     };
-    let opts = Options {
-        seed,
-        wild_reps: if quick { 999 } else { 9_999 },
-        mi_m: if quick { 5 } else { 20 },
-        ..Options::default()
-    };
+    let opts = Options { seed, quick };
     let terminal = std::io::stderr().is_terminal();
     let mut progress = |step: &str, done: usize, total: usize| {
         if terminal {
@@ -59,7 +55,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             let _ = e.flush();
         }
     };
-    let report = analyse(&table, &opts, &mut progress)?;
+    let report = reproduce(&table, &opts, &mut progress)?;
     print!("{}", text(&report));
     std::fs::create_dir_all(&out)?;
     let written = files(&report)?;

@@ -31,7 +31,10 @@
 //! - [`instruments`]: scoring of PHQ-9, DDS, EQ-5D, SDSCA and (feature `mmas8`) MMAS-8
 //!   (`trialstats-instruments`);
 //! - [`sim`]: the seeded trial simulator, its data schema and calibration report (`trialstats-sim`);
-//! - [`paper`]: the paper pipeline — the trial's whole analysis plan and its report (`trialstats-paper`).
+//! - [`plan`]: analysis plans as data — a TOML plan run on a trial's file, reported with its
+//!   tables, figures, assumptions and published targets (`trialstats-plan`);
+//! - [`paper`]: the paper — its embedded plan `riddell2016` on the simulated trial or your data
+//!   (`trialstats-paper`).
 //!
 //! The MMAS-8 scoring rule is licensed: the `mmas8` feature is off unless the user enables it.
 #![forbid(unsafe_code)]
@@ -43,6 +46,7 @@ pub use trialstats_mi as mi;
 pub use trialstats_models as models;
 pub use trialstats_ordinal as ordinal;
 pub use trialstats_paper as paper;
+pub use trialstats_plan as plan;
 pub use trialstats_robust as robust;
 pub use trialstats_sandwich as sandwich;
 pub use trialstats_sim as sim;

@@ -89,9 +89,6 @@ pub enum CliError {
     /// The simulator could not make the trial (exit code 1).
     #[error(transparent)]
     Simulation(Box<trialstats_sim::SimError>),
-    /// The paper pipeline could not run on the data (exit code 1).
-    #[error(transparent)]
-    Paper(Box<trialstats_paper::PaperError>),
     /// An analysis plan could not be read, or does not fit the data (exit code 1).
     #[error(transparent)]
     Plan(Box<trialstats_plan::PlanError>),
@@ -121,12 +118,6 @@ impl From<trialstats_plan::PlanError> for CliError {
     }
 }
 
-impl From<trialstats_paper::PaperError> for CliError {
-    fn from(e: trialstats_paper::PaperError) -> Self {
-        CliError::Paper(Box::new(e))
-    }
-}
-
 impl CliError {
     /// A model error on the data of `path`.
     pub fn fit(path: &str, source: trialstats_models::ModelError) -> Self {
@@ -147,7 +138,6 @@ impl CliError {
             | CliError::Pool(_)
             | CliError::Score(_)
             | CliError::Ukpds(_)
-            | CliError::Paper(_)
             | CliError::Plan(_)
             | CliError::MissingColumns { .. }
             | CliError::GroupLevels { .. }

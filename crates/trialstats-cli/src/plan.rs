@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use trialstats_core::Table;
 use trialstats_core::table::Align;
-use trialstats_plan::report::{files, markdown};
+use trialstats_plan::report::{files, markdown, text};
 use trialstats_plan::{Plan, PlanResults, run as run_plan};
 
 use crate::commands::read_table;
@@ -82,9 +82,10 @@ pub fn run(args: &RunArgs, format: Format) -> Result<String, CliError> {
     let written = write_files(&args.out, files(&results))?;
     Ok(match format {
         Format::Json => written[0].1.clone(),
+        Format::Markdown => markdown(&results),
         _ => format!(
-            "{}\nWrote {} files to {}.\n",
-            markdown(&results),
+            "{}\nWrote {} files to {} (open report.html in a browser).\n",
+            text(&results),
             written.len(),
             args.out
         ),

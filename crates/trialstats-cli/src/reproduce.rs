@@ -1,10 +1,9 @@
-//! `trialstats reproduce`: the paper's whole analysis plan (the same pipeline as
+//! `trialstats reproduce`: the paper's analysis plan (`run riddell2016`, the same run as
 //! `cargo run --release --example reproduce_paper`), on the simulated trial or `--data`.
 
 use clap::Args;
-use trialstats_paper::render::{files, text};
-use trialstats_paper::{Options, analyse};
-use trialstats_sim::{SimParams, simulate};
+use trialstats_paper::{Options, default_data, reproduce};
+use trialstats_plan::report::{files, text};
 
 use crate::commands::read_table;
 use crate::error::{CliError, OutputError};
@@ -14,7 +13,8 @@ use crate::progress::Progress;
 /// Options of `trialstats reproduce`.
 #[derive(Debug, Args)]
 pub struct ReproduceArgs {
-    /// Trial data in the schema of trialstats-sim (default: the seeded simulated trial).
+    /// Trial data with the columns the paper's plan names (`trialstats plan check riddell2016
+    /// --data F` lists them; default: the seeded simulated trial).
     #[arg(long)]
     pub data: Option<String>,
     /// Directory for report.md, report.html, the SVG figures, the CSV tables and results.json.
@@ -35,16 +35,14 @@ pub fn run(args: &ReproduceArgs, format: Format) -> Result<String, CliError> {
     }
     let table = match &args.data {
         Some(path) => read_table(path)?,
-        None => simulate(&SimParams::default(), args.seed)?.table,
+        None => default_data(args.seed).map_err(CliError::Simulation)?,
     };
     let opts = Options {
         seed: args.seed,
-        wild_reps: if args.quick { 999 } else { 9_999 },
-        mi_m: if args.quick { 5 } else { 20 },
-        ..Options::default()
+        quick: args.quick,
     };
     let mut bar = Progress::new("reproducing the analysis");
-    let report = analyse(&table, &opts, &mut |_, done, total| bar.update(done, total));
+    let report = reproduce(&table, &opts, &mut |_, done, total| bar.update(done, total));
     bar.finish();
     let report = report?;
     let written = write_files(&args.out, files(&report))?;

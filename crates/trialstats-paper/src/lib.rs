@@ -1,112 +1,92 @@
-//! The paper pipeline: the published analysis plan of Riddell et al. (2016), "Cardiovascular
-//! risk outcome and program evaluation of a cluster randomised controlled trial of a
-//! community-based, lay peer led program for people with diabetes", BMC Public Health,
-//! doi:10.1186/s12889-016-3538-3 — run on a table in the trial schema (the seeded simulator's
-//! trial by default, or the user's own data) and reported as the paper reports it, next to every
-//! published number.
+//! The paper: Riddell et al. (2016), "Cardiovascular risk outcome and program evaluation of a
+//! cluster randomised controlled trial of a community-based, lay peer led program for people with
+//! diabetes", BMC Public Health, doi:10.1186/s12889-016-3538-3 — reproduced by running its
+//! analysis plan, the embedded plan `riddell2016` of [`trialstats_plan`] (Stata 13's conventions,
+//! every open choice an assumption, every published number a target), on the seeded simulator's
+//! trial or on the user's data.
 //!
-//! - [`analysis::analyse`]: participant flow; Table 1 with the paper's tests (t, chi-square,
-//!   Wilcoxon); Table 2, the UKPDS 5-year risk by arm, time and sex, and the adjusted difference
-//!   with CR1 (the paper's Stata analysis), CR2 with Satterthwaite df, the wild cluster bootstrap
-//!   and the multiple-imputation sensitivity analysis; Table 3; the secondary outcomes (logistic
-//!   models of dichotomised HbA1c, multilevel ordered logits of the PHQ-9 and MMAS-8 category
-//!   change, linear models of EQ-5D, DDS-4, self-care days and support); published v. reproduced.
-//! - [`render`]: the report as text, Markdown, a self-contained HTML page with SVG figures
-//!   (participant flow, forest plot), CSV tables and JSON. No clock and no randomness beyond the
-//!   recorded seed: the same input and seed give the same bytes.
+//! `trialstats reproduce` and `cargo run --example reproduce_paper` are [`reproduce`] followed by
+//! [`trialstats_plan::report::files`]; `trialstats run riddell2016 --data F` is the same run on a
+//! file.
 //!
-//! Values that cannot be derived for a row (a clinical value outside the UKPDS range, an invalid
-//! survey answer) are kept out of that analysis only, listed and counted in the report.
+//! ```
+//! use trialstats_paper::{Options, default_data, reproduce};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let opts = Options { quick: true, ..Options::default() };
+//! let data = default_data(opts.seed)?;
+//! let r = reproduce(&data, &opts, &mut |_, _, _| {})?;
+//! assert_eq!(r.plan, "riddell2016");
+//! assert_eq!(r.flow.clusters, [12, 12]);
+//! let primary = r.effects.iter().find(|e| e.outcome == "ukpds_risk" && e.inference == "cr1").unwrap();
+//! assert_eq!(primary.df, Some(23.0)); // Stata's regress, vce(cluster): t(G − 1)
+//! assert!(r.targets.iter().any(|t| t.quantity == "communities randomised" && t.reproduced == Some(24.0)));
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 
-pub mod analysis;
-pub mod render;
-pub mod svg;
-pub mod targets;
+use trialstats_data::DataTable;
+use trialstats_plan::{EMBEDDED, Plan, PlanError, PlanResults};
+use trialstats_sim::{SimError, SimParams, simulate};
 
-pub use analysis::{Effect, Flow, Options, Report, Scale, TargetRow, analyse};
-
-/// Why the pipeline could not run.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum PaperError {
-    /// The table lacks schema columns (all of them are listed).
-    #[error("`{data}` lacks {} column(s) of the trial schema: {}", missing.len(), missing.join(", "))]
-    MissingColumns {
-        /// The data's name.
-        data: String,
-        /// Every missing column.
-        missing: Vec<String>,
-    },
-    /// A value that makes the row unusable for every analysis.
-    #[error(
-        "`{data}` row {row}, column `{column}`: {:?} is not valid; expected {expected}",
-        trialstats_core::error::clip(value)
-    )]
-    BadValue {
-        /// The data's name.
-        data: String,
-        /// 1-based row.
-        row: usize,
-        /// Column.
-        column: String,
-        /// The value.
-        value: String,
-        /// What is expected.
-        expected: String,
-    },
-    /// A column could not be read as the analysis needs it.
-    #[error(transparent)]
-    Data(#[from] trialstats_data::DataError),
-    /// The analysis variables could not be derived.
-    #[error(transparent)]
-    Derive(#[from] Box<trialstats_sim::SimError>),
-    /// An analysis that the report cannot do without failed.
-    #[error("{analysis}: {source}")]
-    Analysis {
-        /// Which analysis (`primary analysis`, `Table 1`, …).
-        analysis: String,
-        /// Why.
-        #[source]
-        source: Box<AnalysisError>,
-    },
+/// Settings of a reproduction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Seed of the simulated trial, the wild bootstrap and the imputations (recorded in the
+    /// results). Default 2016.
+    pub seed: u64,
+    /// 999 bootstrap draws and 5 imputations instead of the plan's 9,999 and 20 (a quick look,
+    /// and CI).
+    pub quick: bool,
 }
 
-/// Why one analysis of the report failed (the report names the analysis; an optional analysis
-/// that fails becomes a warning).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AnalysisError {
-    /// The model could not be fitted.
-    #[error(transparent)]
-    Model(#[from] trialstats_models::ModelError),
-    /// A column could not be read.
-    #[error(transparent)]
-    Data(#[from] trialstats_data::DataError),
-    /// Imputation failed.
-    #[error(transparent)]
-    Mi(#[from] trialstats_mi::MiError),
-    /// A Table 1 test failed.
-    #[error(transparent)]
-    Test(#[from] trialstats_twosample::TwoSampleError),
-    /// The model has no term for the arm (every row in one arm).
-    #[error("the model has no `{term}` term (are both arms present?)")]
-    MissingTerm {
-        /// The term.
-        term: String,
-    },
-}
-
-impl AnalysisError {
-    pub(crate) fn context(self, analysis: &str) -> PaperError {
-        PaperError::Analysis {
-            analysis: analysis.to_owned(),
-            source: Box::new(self),
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            seed: 2016,
+            quick: false,
         }
     }
 }
 
-impl From<trialstats_sim::SimError> for PaperError {
-    fn from(e: trialstats_sim::SimError) -> Self {
-        PaperError::Derive(Box::new(e))
+/// The overrides of the embedded plan that `opts` asks for (`--set` keys).
+pub fn overrides(opts: &Options) -> Vec<String> {
+    let mut sets = vec![format!("plan.seed={}", opts.seed)];
+    if opts.quick {
+        sets.push("plan.wild_reps=999".into());
+        sets.push("sensitivity.ukpds_risk_mi.m=5".into());
     }
+    sets
+}
+
+/// The paper's plan with the settings of `opts`.
+///
+/// # Errors
+/// Not expected: the embedded plan parses (a test says so).
+pub fn plan(opts: &Options) -> Result<Plan, PlanError> {
+    let text = Plan::with_overrides("riddell2016", EMBEDDED[0].1, &overrides(opts))?;
+    Plan::parse("riddell2016", &text)
+}
+
+/// The embedded default data: the seeded simulator's trial (24 communities, 240 participants,
+/// the published design and baseline), in the schema the plan reads.
+///
+/// # Errors
+/// Not expected with the default parameters.
+pub fn default_data(seed: u64) -> Result<DataTable, Box<SimError>> {
+    Ok(simulate(&SimParams::default(), seed)
+        .map_err(Box::new)?
+        .table)
+}
+
+/// Runs the paper's plan on `data`; `progress` hears (step, done, total).
+///
+/// # Errors
+/// [`PlanError`] when the design does not fit the data (no `arm` or `cluster` column, an arm
+/// value absent). Analyses the data do not allow are listed as skipped in the results.
+pub fn reproduce(
+    data: &DataTable,
+    opts: &Options,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> Result<PlanResults, PlanError> {
+    trialstats_plan::run(&plan(opts)?, data, progress)
 }

@@ -1,16 +1,16 @@
-//! The pipeline on a small simulated trial: its numbers against the crates called directly, its
-//! determinism, and its handling of broken input files.
+//! The paper's plan on a small simulated trial: its numbers against the crates called directly,
+//! its determinism, its numeric files, and its handling of broken input files.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use trialstats_core::Clusters;
-use trialstats_core::Level;
 use trialstats_core::table::fmt_num;
+use trialstats_core::{Clusters, Level};
 use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame};
-use trialstats_paper::render::files;
-use trialstats_paper::{Options, PaperError, Report, analyse};
+use trialstats_paper::{Options, reproduce};
+use trialstats_plan::PlanResults;
+use trialstats_plan::report::files;
 use trialstats_robust::{CrType, Ols, Vcov};
 use trialstats_sim::{SimParams, derive, simulate};
-use trialstats_twosample::wilcox_test;
+use trialstats_twosample::{Continuity, Exact, wilcox_test};
 
 fn small() -> DataTable {
     let p = SimParams {
@@ -22,25 +22,21 @@ fn small() -> DataTable {
     simulate(&p, 11).unwrap().table
 }
 
-fn quick() -> Options {
-    Options {
-        wild_reps: 199,
-        mi_m: 3,
-        mi_maxit: 5,
+fn run(t: &DataTable) -> PlanResults {
+    let opts = Options {
+        quick: true,
         ..Options::default()
-    }
-}
-
-fn run(t: &DataTable) -> Result<Report, PaperError> {
-    analyse(t, &quick(), &mut |_, _, _| {})
+    };
+    reproduce(t, &opts, &mut |_, _, _| {}).unwrap()
 }
 
 #[test]
 fn numbers_agree_with_the_crates_called_directly() {
     let t = small();
-    let r = run(&t).unwrap();
+    let r = run(&t);
+    // The simulator's own derivation of the analysis variables (UKPDS risk, scores) is the
+    // reference for the plan's.
     let d = derive(&t).unwrap().table;
-    // Primary: risk_12 ~ intervention + risk_0, CR1 by community.
     let f = Formula::parse("risk_12 ~ intervention + risk_0").unwrap();
     let opts = FrameOptions {
         clusters: vec!["cluster".into()],
@@ -63,12 +59,16 @@ fn numbers_agree_with_the_crates_called_directly() {
         )
         .unwrap();
     let direct = &inf.coefficients[1];
-    let e = r.effects.iter().find(|e| e.key == "risk_diff").unwrap();
+    let e = r
+        .effects
+        .iter()
+        .find(|e| e.outcome == "ukpds_risk" && e.inference == "cr1")
+        .unwrap();
     assert!((e.estimate - direct.estimate).abs() < 1e-14);
     assert!((e.ci_low - direct.ci_low).abs() < 1e-14);
     assert!((e.p_value - direct.p_value).abs() < 1e-14);
     assert_eq!((e.n, e.clusters), (mf.x.nrows(), 12));
-    // Flow.
+    // The flow.
     let arm = d.numeric("intervention").unwrap();
     let r12 = d.numeric("risk_12").unwrap();
     for a in 0..2 {
@@ -76,10 +76,18 @@ fn numbers_agree_with_the_crates_called_directly() {
         let k = (0..d.nrows())
             .filter(|&i| arm[i] == Some(a as f64) && r12[i].is_some())
             .count();
-        assert_eq!((r.flow.randomised[a], r.flow.analysed[a]), (n, k));
+        let stage = r
+            .flow
+            .stages
+            .iter()
+            .find(|s| s.column == "risk_12")
+            .unwrap();
+        assert_eq!((r.flow.randomised[a], stage.observed[a]), (n, k));
+        assert_eq!(stage.missing[a], n - k);
     }
     assert_eq!(r.flow.clusters, [6, 6]);
-    // Duration: the Wilcoxon p of Table 1 and of the targets.
+    // Duration: Stata's ranksum (normal approximation, no continuity correction) in Table 1 and
+    // in the targets.
     let dur = d.numeric("duration").unwrap();
     let by = |a: f64| -> Vec<f64> {
         (0..d.nrows())
@@ -87,28 +95,24 @@ fn numbers_agree_with_the_crates_called_directly() {
             .filter_map(|i| dur[i])
             .collect()
     };
-    let p = wilcox_test(
-        &by(1.0),
-        &by(0.0),
-        trialstats_twosample::Exact::Auto,
-        trialstats_twosample::Continuity::Corrected,
-    )
-    .unwrap()
-    .p_value;
+    let p = wilcox_test(&by(1.0), &by(0.0), Exact::Never, Continuity::Uncorrected)
+        .unwrap()
+        .p_value;
     let row = r
         .targets
         .iter()
-        .find(|t| t.quantity.starts_with("diabetes duration, Wilcoxon"))
+        .find(|t| t.quantity == "diabetes duration, rank-sum p")
         .unwrap();
-    assert!((row.reproduced.unwrap() - p).abs() < 1e-15);
-    let t1 = r
-        .table1
+    assert_eq!(row.reproduced.map(f64::to_bits), Some(p.to_bits()));
+    let t1 = r.table1.as_ref().unwrap();
+    let printed = t1
         .rows
         .iter()
         .find(|row| row[0].starts_with("duration"))
         .unwrap();
-    assert_eq!(t1[4], trialstats_core::table::fmt_p(p));
-    // The MMAS-8 odds ratio: the change in category, Clmm with 7 adaptive nodes.
+    assert_eq!(printed[4], trialstats_core::table::fmt_p(p));
+    // The MMAS-8 odds ratio (scored by the plan in this licensed build): the change in category
+    // by Clmm with 7 adaptive nodes, as the simulator's scores give it.
     let c0 = d.numeric("mmas8_cat_0").unwrap();
     let c12 = d.numeric("mmas8_cat_12").unwrap();
     let cluster = d.numeric("cluster").unwrap();
@@ -145,11 +149,15 @@ fn numbers_agree_with_the_crates_called_directly() {
         .into_iter()
         .find(|c| c.term == "intervention")
         .unwrap();
-    let e = r.effects.iter().find(|e| e.key == "mmas8_or").unwrap();
+    let e = r
+        .effects
+        .iter()
+        .find(|e| e.outcome == "mmas8_change")
+        .unwrap();
     assert!(
-        (e.estimate.ln() - b.estimate).abs() < 1e-9,
+        (e.estimate - b.estimate).abs() < 1e-9,
         "{} v. {}",
-        e.estimate.ln(),
+        e.estimate,
         b.estimate
     );
     // Published-target rows carry the reproduced numbers.
@@ -159,13 +167,16 @@ fn numbers_agree_with_the_crates_called_directly() {
         .find(|t| t.quantity == "participants, usual care")
         .unwrap();
     assert_eq!(n_uc.reproduced, Some(60.0));
+    // Nothing the simulated trial allows is skipped but the 6-month stage it does not have.
+    let skipped: Vec<&str> = r.skipped.iter().map(|s| s.analysis.as_str()).collect();
+    assert_eq!(skipped, ["flow:6-month visit (collected, not reported)"]);
 }
 
 #[test]
 fn same_data_and_seed_give_the_same_bytes() {
     let t = small();
-    let a = files(&run(&t).unwrap()).unwrap();
-    let b = files(&run(&t).unwrap()).unwrap();
+    let a = files(&run(&t)).unwrap();
+    let b = files(&run(&t)).unwrap();
     assert_eq!(a, b);
     let names: Vec<&str> = a.iter().map(|(n, _)| n.as_str()).collect();
     for want in [
@@ -175,6 +186,10 @@ fn same_data_and_seed_give_the_same_bytes() {
         "forest.svg",
         "results.json",
         "table1.csv",
+        "table2.csv",
+        "table3.csv",
+        "secondary.csv",
+        "icc.csv",
         "targets.csv",
     ] {
         assert!(names.contains(&want), "{want}");
@@ -191,7 +206,7 @@ fn same_data_and_seed_give_the_same_bytes() {
 
 #[test]
 fn numeric_tables_hold_the_printed_numbers_at_full_precision() {
-    let r = run(&small()).unwrap();
+    let r = run(&small());
     let out = files(&r).unwrap();
     let csv = |name: &str| -> DataTable {
         let text = &out.iter().find(|(n, _)| n == name).expect(name).1;
@@ -201,9 +216,10 @@ fn numeric_tables_hold_the_printed_numbers_at_full_precision() {
     for name in [
         "table1_numeric.csv",
         "table2_numeric.csv",
-        "primary_numeric.csv",
         "table3_numeric.csv",
         "secondary_numeric.csv",
+        "flow_numeric.csv",
+        "icc_numeric.csv",
         "targets_numeric.csv",
         "effects.csv",
     ] {
@@ -212,11 +228,9 @@ fn numeric_tables_hold_the_printed_numbers_at_full_precision() {
     // Every effect to the bit.
     let effects = csv("effects.csv");
     assert_eq!(effects.nrows(), r.effects.len());
+    type Get = fn(&trialstats_plan::Effect) -> f64;
     for (col, get) in [
-        (
-            "estimate",
-            (|e| e.estimate) as fn(&trialstats_paper::Effect) -> f64,
-        ),
+        ("estimate", (|e| e.estimate) as Get),
         ("ci_low", |e| e.ci_low),
         ("ci_high", |e| e.ci_high),
         ("p", |e| e.p_value),
@@ -226,55 +240,54 @@ fn numeric_tables_hold_the_printed_numbers_at_full_precision() {
             assert_eq!(
                 x.map(f64::to_bits),
                 Some(get(e).to_bits()),
-                "{col} of {}",
-                e.key
+                "{col} of {}:{}",
+                e.outcome,
+                e.inference
             );
         }
     }
-    // The primary table's numbers are the printed ones before rounding.
-    let primary = csv("primary_numeric.csv");
-    let est = primary.numeric("estimate").unwrap();
-    let lo = primary.numeric("ci_low").unwrap();
-    for (i, row) in r.primary.rows.iter().enumerate() {
-        assert_eq!(row[1], fmt_num(est[i].unwrap(), 4));
-        assert!(
-            row[2].starts_with(&fmt_num(lo[i].unwrap(), 4)),
-            "{}",
-            row[2]
+    // Table 2 (risk in %, one decimal) and Table 3: each printed cell is the numeric row's mean,
+    // SD and n.
+    for (id, digits) in [("table2", 1), ("table3", 2)] {
+        let t = &r.tables.iter().find(|(n, _)| n == id).unwrap().1;
+        let num = csv(&format!("{id}_numeric.csv"));
+        let (mean, sd, n) = (
+            num.numeric("mean").unwrap(),
+            num.numeric("sd").unwrap(),
+            num.numeric("n").unwrap(),
         );
-    }
-    // Table 1: each mean (SD) cell is the numeric row's mean and SD to one decimal.
-    let t1 = csv("table1_numeric.csv");
-    let (var, group, mean, sd) = (
-        t1.column("variable").unwrap(),
-        t1.column("group").unwrap(),
-        t1.numeric("mean").unwrap(),
-        t1.numeric("sd").unwrap(),
-    );
-    let mut checked = 0;
-    for i in 0..t1.nrows() {
-        let (Some(m), Some(s)) = (mean[i], sd[i]) else {
-            continue;
-        };
-        let name = var.text(i).unwrap();
-        let col = if group.text(i).unwrap() == "usual care" {
-            1
-        } else {
-            2
-        };
-        let row = r
-            .table1
-            .rows
-            .iter()
-            .find(|row| row[0].starts_with(&name))
-            .unwrap();
-        // Median [IQR] rows print other columns of the same row.
-        if !row[col].contains('[') {
-            assert_eq!(row[col], format!("{m:.1} ({s:.1})"), "{name}");
-            checked += 1;
+        let mut k = 0;
+        for row in &t.rows {
+            for cell in &row[1..5] {
+                // Rows of effects in the numeric table have no mean.
+                while mean[k].is_none() {
+                    k += 1;
+                }
+                let want = format!(
+                    "{:.digits$} ({:.digits$}); {}",
+                    mean[k].unwrap(),
+                    sd[k].unwrap(),
+                    n[k].unwrap()
+                );
+                assert_eq!(cell, &want, "{id}");
+                k += 1;
+            }
         }
     }
-    assert!(checked >= 4, "{checked} mean (SD) cells checked");
+    // The primary effect in the report: % points, the numeric file's proportion × 100.
+    let e = r
+        .effects
+        .iter()
+        .find(|e| e.outcome == "ukpds_risk" && e.inference == "cr1")
+        .unwrap();
+    let md = &out.iter().find(|(n, _)| n == "report.md").unwrap().1;
+    assert!(
+        md.contains(&format!(
+            "| cr1 (difference, % points) | {} |",
+            fmt_num(100.0 * e.estimate, 4)
+        )),
+        "the primary effect in % points"
+    );
 }
 
 fn edit(t: &DataTable, f: impl Fn(&str, usize, &mut String)) -> DataTable {
@@ -295,7 +308,11 @@ fn edit(t: &DataTable, f: impl Fn(&str, usize, &mut String)) -> DataTable {
 #[test]
 fn broken_files_get_clear_errors_or_row_level_exclusions() {
     let t = small();
-    // Missing columns: all of them named.
+    let opts = Options {
+        quick: true,
+        ..Options::default()
+    };
+    // Missing columns: the analyses that need them are listed, with the columns; the rest run.
     let csv = t.to_csv();
     let keep: Vec<usize> = csv
         .lines()
@@ -313,24 +330,42 @@ fn broken_files_get_clear_errors_or_row_level_exclusions() {
             keep.iter().map(|&j| c[j]).collect::<Vec<_>>().join(",")
         })
         .collect();
-    let e = run(&DataTable::from_csv_str("cut.csv", &cut.join("\n")).unwrap()).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "`cut.csv` lacks 2 column(s) of the trial schema: sbp_0, hba1c_12"
+    let r = run(&DataTable::from_csv_str("cut.csv", &cut.join("\n")).unwrap());
+    let skipped: Vec<(&str, &str)> = r
+        .skipped
+        .iter()
+        .map(|s| (s.analysis.as_str(), s.reason.as_str()))
+        .collect();
+    assert!(skipped.contains(&("table1:sbp_0", "missing columns: sbp_0")));
+    assert!(skipped.contains(&("hba1c", "missing columns: hba1c_12")));
+    assert!(skipped.contains(&("derive:risk_0", "missing columns: sbp_0")));
+    assert!(skipped.contains(&("ukpds_risk", "missing columns: risk_12, risk_0")));
+    assert!(r.effects.iter().any(|e| e.outcome == "tc"));
+    // No cluster column: an error naming the plan's key and line; nothing runs.
+    let no_cluster = DataTable::from_csv_str("notrial.csv", "id,arm\n1,usual_care\n").unwrap();
+    let e = reproduce(&no_cluster, &opts, &mut |_, _, _| {}).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("`design.cluster`: the data (notrial.csv) have no column `cluster`"),
+        "{e}"
     );
-    // An arm label that is neither arm.
+    // An arm label that is neither arm: the row is left out, and said.
     let bad_arm = edit(&t, |h, row, cell| {
         if h == "arm" && row == 5 {
             *cell = "placebo".into();
         }
     });
-    let e = run(&bad_arm).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "`broken.csv` row 5, column `arm`: \"placebo\" is not valid; expected `usual_care` or `intervention`"
+    let r = run(&bad_arm);
+    assert_eq!(r.randomised[0] + r.randomised[1], t.nrows() - 1);
+    assert!(
+        r.warnings.iter().any(|w| w.starts_with(
+            "1 row(s) of `arm` are neither `usual_care` nor `intervention`"
+        )),
+        "{:?}",
+        r.warnings
     );
-    // A value out of clinical range: that row's UKPDS risk is left out (and listed); a bad
-    // survey answer leaves out only that score; everything else runs.
+    // A value out of clinical range: that row's UKPDS risk is left out (and said); a bad survey
+    // answer leaves out only that score; everything else runs.
     let out_of_range = edit(&t, |h, row, cell| {
         if h == "hdl_0" && row == 3 {
             *cell = "0.01".into();
@@ -339,30 +374,37 @@ fn broken_files_get_clear_errors_or_row_level_exclusions() {
             *cell = "9".into();
         }
     });
-    let r = run(&out_of_range).unwrap();
-    let vars: Vec<(usize, &str)> = r
-        .problems
-        .iter()
-        .map(|p| (p.row, p.variable.as_str()))
-        .collect();
-    assert!(vars.contains(&(3, "risk_0")), "{vars:?}");
-    assert!(vars.contains(&(7, "phq9_12")), "{vars:?}");
-    let full = run(&t).unwrap();
-    let n_of = |r: &Report| r.effects.iter().find(|e| e.key == "risk_diff").unwrap().n;
-    let k = |r: &Report| r.effects.iter().find(|e| e.key == "hba1c").unwrap().n;
-    assert!(n_of(&r) <= n_of(&full) && n_of(&full) - n_of(&r) <= 1);
-    assert_eq!(k(&r), k(&full), "HbA1c does not lose the row");
-    // A community of one participant: a warning, and the analysis runs.
+    let r = run(&out_of_range);
+    let said = |what: &str| r.warnings.iter().any(|w| w.contains(what));
+    assert!(said("risk_0"), "{:?}", r.warnings);
+    assert!(said("phq9_total_12"), "{:?}", r.warnings);
+    let full = run(&t);
+    let n_of = |r: &PlanResults, o: &str| {
+        r.effects
+            .iter()
+            .find(|e| e.outcome == o && e.inference == "cr1")
+            .unwrap()
+            .n
+    };
+    assert!(n_of(&r, "ukpds_risk") < n_of(&full, "ukpds_risk"));
+    assert_eq!(
+        n_of(&r, "hba1c"),
+        n_of(&full, "hba1c"),
+        "HbA1c keeps the row"
+    );
+    // A community of one participant: kept, and said.
     let single = edit(&t, |h, row, cell| {
         if h == "cluster" && row == 1 {
             *cell = "99".into();
         }
     });
-    let r = run(&single).unwrap();
+    let r = run(&single);
+    assert_eq!(r.flow.single_participant_clusters, ["99"]);
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.contains("community 99 has one participant")),
+            .any(|w| w
+                .contains("1 cluster(s) with a single participant, kept in every analysis: 99")),
         "{:?}",
         r.warnings
     );

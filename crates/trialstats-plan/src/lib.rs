@@ -47,18 +47,22 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod describe;
 pub mod error;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod svg;
 
+pub use describe::{Flow, FlowStage, Icc, TargetRow, targets_table};
 pub use error::PlanError;
 pub use plan::{
-    ArmSpec, ArmValue, Assumption, Conventions, Conversion, Derived, Design, EMBEDDED,
-    InferenceKind, Meta, ModelKind, Outcome, Plan, ScoreRule, Sensitivity, Subgroup, Table1Spec,
-    UkpdsEquation, UkpdsRule,
+    ArmSide, ArmSpec, ArmValue, Assumption, Better, Conventions, Conversion, Derived, DescribeSpec,
+    Design, EMBEDDED, FlowBox, FlowSpec, FlowStageSpec, InferenceKind, Meta, ModelKind, Outcome,
+    Plan, Published, ScoreRule, Sensitivity, Subgroup, Table1Spec, TargetSpec, UkpdsEquation,
+    UkpdsRule,
 };
 pub use run::{
-    Comparison, Effect, Interaction, OddsRatio, PlanResults, Skipped, SubgroupLevel,
+    Comparison, Effect, Interaction, OddsRatio, OutcomeInfo, PlanResults, Skipped, SubgroupLevel,
     SubgroupResult, TREATED, Table1Test, derived, run,
 };

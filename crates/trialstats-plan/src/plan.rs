@@ -34,6 +34,17 @@ pub struct Plan {
     /// The choices the plan makes where its source leaves them open.
     #[serde(default, rename = "assumption")]
     pub assumptions: Vec<Assumption>,
+    /// The participant flow: the counts before randomisation (as published) and each
+    /// follow-up stage.
+    #[serde(default)]
+    pub flow: Option<FlowSpec>,
+    /// Descriptive tables: outcomes by arm and time (mean (SD); n), optionally by a column's
+    /// levels, optionally with an effect column.
+    #[serde(default, rename = "describe")]
+    pub describes: Vec<DescribeSpec>,
+    /// Published numbers, each set beside the run's value of the same statistic.
+    #[serde(default, rename = "target")]
+    pub targets: Vec<TargetSpec>,
     /// The plan's text (for line numbers in later errors).
     #[serde(skip)]
     pub(crate) text: String,
@@ -119,6 +130,9 @@ pub struct ArmSpec {
     pub control: Spanned<ArmValue>,
     /// The treatment arm's value.
     pub treatment: Spanned<ArmValue>,
+    /// The arms as printed, control first (default: their values).
+    #[serde(default)]
+    pub labels: Option<[String; 2]>,
 }
 
 /// An arm's value in the data: text, or a number.
@@ -263,6 +277,16 @@ pub struct Table1Spec {
     /// Categorical variables: n (%), χ² test.
     #[serde(default)]
     pub categorical: Vec<Spanned<String>>,
+    /// Row names by column (default: the column's variable label, or its name).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// A categorical column's levels as printed, in the order of its values
+    /// (`female = ["male", "female"]` for 0, 1; default: value labels, or the values).
+    #[serde(default)]
+    pub levels: std::collections::BTreeMap<String, Vec<String>>,
+    /// A continuous column's factor in the table (`risk_0 = 100`: a proportion in %).
+    #[serde(default)]
+    pub scale: std::collections::BTreeMap<String, f64>,
 }
 
 /// `[[outcome]]`: an outcome at follow-up, its model and its inference.
@@ -291,6 +315,32 @@ pub struct Outcome {
     /// approximation).
     #[serde(default)]
     pub nodes: Option<usize>,
+    /// Report the intracluster correlation of the follow-up values with its confidence interval
+    /// and the design effect (CONSORT for cluster trials, item 17a).
+    #[serde(default)]
+    pub icc: bool,
+    /// Multiply the outcome's values by this in the report's tables and figures (100: a
+    /// proportion shown in %); `results.json` keeps the data's scale.
+    #[serde(default = "default_report_scale")]
+    pub report_scale: f64,
+    /// Which values are better for the participant: the side of the forest plot that favours
+    /// the treatment.
+    #[serde(default)]
+    pub better: Option<Better>,
+}
+
+/// Which values of an outcome are better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// Lower values (HbA1c, blood pressure, risk).
+    Lower,
+    /// Higher values (HDL cholesterol, quality of life).
+    Higher,
+}
+
+fn default_report_scale() -> f64 {
+    1.0
 }
 
 fn default_inference() -> Vec<InferenceKind> {
@@ -417,6 +467,144 @@ pub struct Compare {
     pub label: String,
     /// The overrides, `KEY=VALUE` each.
     pub set: Vec<String>,
+}
+
+/// `[flow]`: the participant flow (CONSORT for cluster trials): the numbers before
+/// randomisation as the source publishes them, then for each arm the clusters and participants
+/// randomised and, at each stage, those with the stage's column observed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// Boxes before randomisation, not in the data (`{ label = "Eligible", count = "441" }`).
+    #[serde(default)]
+    pub before: Vec<FlowBox>,
+    /// The follow-up stages, in time order.
+    #[serde(default)]
+    pub stages: Vec<FlowStageSpec>,
+}
+
+/// A box of the flow before randomisation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowBox {
+    /// What the box counts.
+    pub label: String,
+    /// The count, as published (text: "290 (17 withdrew)").
+    pub count: String,
+}
+
+/// A follow-up stage of the flow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowStageSpec {
+    /// As printed ("12-month primary outcome").
+    pub label: String,
+    /// A participant reached the stage when this column is observed.
+    pub column: Spanned<String>,
+}
+
+/// `[[describe]]`: a table of outcomes by arm and time: mean (SD); n of the baseline and
+/// follow-up columns in each arm, optionally for each level of a column too, optionally with the
+/// outcome's effect.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeSpec {
+    /// The table's id (its CSV files are `ID.csv` and `ID_numeric.csv`).
+    pub id: String,
+    /// The caption.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The ids of `[[outcome]]`s, one row (group) each.
+    pub outcomes: Vec<Spanned<String>>,
+    /// Rows for each level of this column too (value labels or `by_labels` name them).
+    #[serde(default)]
+    pub by: Option<Spanned<String>>,
+    /// The levels of `by`, in numeric order, as printed (`["men", "women"]` for 0, 1).
+    #[serde(default)]
+    pub by_labels: Vec<String>,
+    /// Decimals of means and SDs (default 2).
+    #[serde(default = "default_digits")]
+    pub digits: usize,
+    /// The two times as printed (default `["baseline", "follow-up"]`).
+    #[serde(default = "default_times")]
+    pub times: [String; 2],
+    /// Add this inference's effect and p-value (from the outcome's results).
+    #[serde(default)]
+    pub effect: Option<InferenceKind>,
+}
+
+fn default_digits() -> usize {
+    2
+}
+fn default_times() -> [String; 2] {
+    ["baseline".into(), "follow-up".into()]
+}
+
+/// `[[target]]`: a published number and the statistic of the run that reproduces it.
+///
+/// `value` is one of
+/// - `effect:OUTCOME:INFERENCE[:FIELD]`, FIELD `estimate` (default), `ci_low`, `ci_high`, `p`,
+///   `std_error`, `or`, `or_low`, `or_high`;
+/// - `table1:VARIABLE` (the test's p-value);
+/// - `icc:OUTCOME[:ci_low|ci_high|design_effect]`;
+/// - `subgroup:ID:interaction_p`;
+/// - `clusters`, `participants` (of `arm`, or both arms);
+/// - `mean(E)`, `sd(E)`, `median(E)`, `sum(E)`, `count(E)` of an expression of numeric columns
+///   (`hba1c_12`, `pa3_12 - pa3_0`) over the rows where it is observed, or `share(E OP X)`: the
+///   % of those rows where the comparison holds (`share(risk_12 - risk_0 < 0)`);
+///
+/// restricted to one arm by `arm` and to rows where `where` holds (`"female == 0"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    /// What it is.
+    pub quantity: String,
+    /// As published: a number, or text (`"< 0.01"`, `"similar results"`).
+    pub published: Published,
+    /// Where it is published.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The statistic of the run (see above).
+    pub value: Spanned<String>,
+    /// `control` or `treatment`: the rows of one arm.
+    #[serde(default)]
+    pub arm: Option<ArmSide>,
+    /// `COLUMN OP NUMBER` (`==`, `!=`, `>`, `>=`, `<`, `<=`) or `COLUMN observed`: the rows
+    /// where it holds.
+    #[serde(default, rename = "where")]
+    pub filter: Option<Spanned<String>>,
+    /// Multiply the value by this (100: a proportion as %).
+    #[serde(default = "default_report_scale")]
+    pub scale: f64,
+}
+
+/// A published value: a number, or text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Published {
+    /// A number as printed.
+    Number(f64),
+    /// Text (`"< 0.01"`, `"not shown"`).
+    Text(String),
+}
+
+impl std::fmt::Display for Published {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Published::Number(x) => write!(f, "{x}"),
+            Published::Text(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// One arm of the design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArmSide {
+    /// The control arm.
+    Control,
+    /// The treatment arm.
+    Treatment,
 }
 
 /// The plans embedded in the library: (name, TOML text).
@@ -714,7 +902,44 @@ impl Plan {
                 ));
             }
         }
+        let outcome_ids = || {
+            self.outcomes
+                .iter()
+                .map(|o| format!("`{}`", o.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for d in &self.describes {
+            for o in &d.outcomes {
+                if !self.outcomes.iter().any(|x| x.id == *o.get_ref()) {
+                    return Err(self.invalid(
+                        o,
+                        "describe.outcomes",
+                        format!(
+                            "no [[outcome]] has the id `{}`; the outcomes are {}",
+                            o.get_ref(),
+                            outcome_ids()
+                        ),
+                    ));
+                }
+            }
+        }
+        for t in &self.targets {
+            crate::describe::Statistic::parse(t.value.get_ref())
+                .map_err(|m| self.invalid(&t.value, "target.value", m))?;
+            if let Some(w) = &t.filter {
+                crate::describe::parse_filter(w.get_ref())
+                    .map_err(|m| self.invalid(w, "target.where", m))?;
+            }
+        }
         for o in &self.outcomes {
+            if !(o.report_scale.is_finite() && o.report_scale > 0.0) {
+                return Err(self.invalid(
+                    &o.followup,
+                    "outcome.report_scale",
+                    format!("must be a positive number, not {}", o.report_scale),
+                ));
+            }
             if o.inference.is_empty() {
                 return Err(self.invalid(
                     &o.followup,
@@ -737,11 +962,11 @@ pub(crate) struct Threshold {
 impl Threshold {
     pub(crate) fn parse(s: &str) -> Result<Threshold, String> {
         let s = s.trim();
-        let (op, rest) = [">=", "<=", ">", "<"]
+        let (op, rest) = [">=", "<=", "==", "!=", ">", "<"]
             .iter()
             .find_map(|op| s.strip_prefix(op).map(|r| (*op, r)))
             .ok_or_else(|| {
-                format!("`{s}` is not a threshold: write `> 8`, `>= 8.5`, `< 5` or `<= 5`")
+                format!("`{s}` is not a threshold: write `> 8`, `>= 8.5`, `< 5`, `<= 5`, `== 1` or `!= 1`")
             })?;
         let value: f64 = rest.trim().parse().map_err(|_| {
             format!(
@@ -759,6 +984,8 @@ impl Threshold {
         match self.op {
             ">=" => x >= self.value,
             "<=" => x <= self.value,
+            "==" => x.total_cmp(&self.value).is_eq(),
+            "!=" => x.total_cmp(&self.value).is_ne(),
             ">" => x > self.value,
             _ => x < self.value,
         }

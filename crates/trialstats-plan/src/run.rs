@@ -14,10 +14,11 @@ use trialstats_twosample::{
     Categorical, Continuity, Continuous, Table1Variable, TestResult, table1,
 };
 
+use crate::describe::{Flow, Icc, TargetRow};
 use crate::error::PlanError;
 use crate::plan::{
-    ArmValue, Assumption, Conventions, Conversion, Derived, InferenceKind, ModelKind, Outcome,
-    Plan, ScoreRule, Threshold, UkpdsEquation, UkpdsRule,
+    ArmValue, Assumption, Better, Conventions, Conversion, Derived, InferenceKind, ModelKind,
+    Outcome, Plan, ScoreRule, Threshold, UkpdsEquation, UkpdsRule,
 };
 use trialstats_instruments::{Cell, Dds, DdsVersion, Eq5d, Instrument, Phq9, ScoreError};
 use trialstats_ukpds::{Equation, ProfileBuilder};
@@ -56,6 +57,10 @@ pub struct Effect {
     pub odds_ratio: Option<OddsRatio>,
     /// How the inference was made, in words.
     pub method: String,
+    /// The SD of the outcome's baseline column (a linear outcome with one): the forest plot's
+    /// standardising unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_sd: Option<f64>,
 }
 
 /// An odds ratio with its interval.
@@ -130,9 +135,39 @@ pub struct PlanResults {
     pub comparisons: Vec<Comparison>,
     /// Rows left out, suspicious values, notes of the fits.
     pub warnings: Vec<String>,
+    /// The arms as printed (control, treatment).
+    pub arms: [String; 2],
+    /// The plan's outcomes, as the report prints them.
+    pub outcomes: Vec<OutcomeInfo>,
+    /// The participant flow.
+    pub flow: Flow,
+    /// The intracluster correlations of the outcomes that ask for one.
+    pub iccs: Vec<Icc>,
+    /// Published numbers beside the run's.
+    pub targets: Vec<TargetRow>,
     /// Table 1 as printed (with its numeric form).
     #[serde(skip)]
     pub table1: Option<Table>,
+    /// The `[[describe]]` tables, by id (with their numeric forms).
+    #[serde(skip)]
+    pub tables: Vec<(String, Table)>,
+}
+
+/// An outcome as the report prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeInfo {
+    /// The id.
+    pub id: String,
+    /// As printed.
+    pub label: String,
+    /// The model.
+    pub model: ModelKind,
+    /// Which values are better (the forest plot's "favours" side).
+    pub better: Option<Better>,
+    /// The factor of its values in the report (100: a proportion in %).
+    pub report_scale: f64,
+    /// The inference the report shows first (the plan's first).
+    pub inference: &'static str,
 }
 
 /// An assumption's alternative, run side by side.
@@ -231,6 +266,24 @@ fn run_once(
             &mut warnings,
         );
     }
+    // The forest plot's unit: each linear outcome's baseline SD.
+    for e in &mut effects {
+        let Some(o) = plan.outcomes.iter().find(|o| o.id == e.outcome) else {
+            continue;
+        };
+        if let (ModelKind::Linear, Some(b)) = (o.model, &o.baseline) {
+            e.baseline_sd = table.numeric(b.get_ref()).ok().and_then(|v| {
+                let v: Vec<f64> = v
+                    .iter()
+                    .zip(table.numeric(TREATED).ok()?)
+                    .filter_map(|(x, t)| t.and(*x))
+                    .collect();
+                trialstats_core::stats::mean_sd(&v)
+                    .filter(|_| v.len() >= 2)
+                    .map(|x| x.1)
+            });
+        }
+    }
     for x in &plan.sensitivities {
         match mi_effect(plan, x, &table) {
             Ok(e) => effects.push(e),
@@ -245,8 +298,59 @@ fn run_once(
         .iter()
         .filter_map(|sg| subgroup(plan, sg, &table, &mut skipped))
         .collect();
+    let level = Level::new(plan.plan.level).unwrap_or(Level::P95);
+    let mut iccs = Vec::new();
+    for o in plan.outcomes.iter().filter(|o| o.icc) {
+        if table.column(o.followup.get_ref()).is_err() {
+            continue; // the outcome itself is listed as skipped
+        }
+        match crate::describe::icc(o, &table, plan.design.cluster.get_ref(), level) {
+            Ok(x) => {
+                if x.estimate < 0.0 {
+                    warnings.push(format!(
+                        "{}: the ANOVA estimate of the ICC is negative ({}): between-cluster variation is below what the within-cluster variation implies; it is reported as estimated",
+                        o.id,
+                        trialstats_core::table::fmt_num(x.estimate, 3)
+                    ));
+                }
+                iccs.push(x);
+            }
+            Err(reason) => skipped.push(Skipped {
+                analysis: format!("{}:icc", o.id),
+                reason,
+            }),
+        }
+    }
+    let flow = crate::describe::flow(plan, &table);
+    if !flow.single_participant_clusters.is_empty() {
+        warnings.push(format!(
+            "{} cluster(s) with a single participant, kept in every analysis: {}",
+            flow.single_participant_clusters.len(),
+            flow.single_participant_clusters.join(", ")
+        ));
+    }
+    if let Some(spec) = &plan.flow {
+        for s in &spec.stages {
+            if table.column(s.column.get_ref()).is_err() {
+                skipped.push(Skipped {
+                    analysis: format!("flow:{}", s.label),
+                    reason: format!("missing columns: {}", s.column.get_ref()),
+                });
+            }
+        }
+    }
+    let mut tables = Vec::new();
+    for d in &plan.describes {
+        match crate::describe::describe_table(plan, d, &table, &arms.labels, &effects) {
+            Ok(t) => tables.push((d.id.clone(), t)),
+            Err(reason) => skipped.push(Skipped {
+                analysis: format!("describe:{}", d.id),
+                reason,
+            }),
+        }
+    }
     progress("done", total, total);
-    Ok(PlanResults {
+    let mut results = PlanResults {
         plan: plan.plan.name.clone(),
         title: plan.plan.title.clone(),
         conventions: plan.plan.conventions,
@@ -263,8 +367,27 @@ fn run_once(
         assumptions: plan.assumptions.clone(),
         comparisons: Vec::new(),
         warnings,
+        arms: arms.labels.clone(),
+        outcomes: plan
+            .outcomes
+            .iter()
+            .map(|o| OutcomeInfo {
+                id: o.id.clone(),
+                label: o.label.clone().unwrap_or_else(|| o.id.clone()),
+                model: o.model,
+                better: o.better,
+                report_scale: o.report_scale,
+                inference: o.inference.first().map_or("cr1", |k| k.id()),
+            })
+            .collect(),
+        flow,
+        iccs,
+        targets: Vec::new(),
         table1,
-    })
+        tables,
+    };
+    results.targets = crate::describe::targets(plan, &table, &results);
+    Ok(results)
 }
 
 /// The data as the plan's analyses see them: every column of `data`, the treatment indicator
@@ -373,11 +496,11 @@ fn prepare(
         let name = d.name.get_ref();
         let derived = match derive_one(plan, d, &table, &mut warnings)? {
             Ok(values) => values,
-            Err(absent) => {
+            Err(reason) => {
                 // The analyses that use the column are skipped in turn, as missing it.
                 skipped.push(Skipped {
                     analysis: format!("derive:{name}"),
-                    reason: format!("missing columns: {}", absent.join(", ")),
+                    reason,
                 });
                 continue;
             }
@@ -392,16 +515,22 @@ fn prepare(
         table = DataTable::new(data.source(), columns)?;
     }
     let arms = Arms {
-        labels: [
-            design.arm.control.get_ref().to_string(),
-            design.arm.treatment.get_ref().to_string(),
-        ],
+        labels: design.arm.labels.clone().unwrap_or_else(|| {
+            [
+                design.arm.control.get_ref().to_string(),
+                design.arm.treatment.get_ref().to_string(),
+            ]
+        }),
     };
     Ok((table, arms, warnings))
 }
 
-/// One derived column: its values, or the input columns the data lack.
-type DerivedValues = Result<Vec<Option<f64>>, Vec<String>>;
+/// One derived column: its values, or why it cannot be made (the input columns the data lack).
+type DerivedValues = Result<Vec<Option<f64>>, String>;
+
+fn lacking(columns: &[String]) -> String {
+    format!("missing columns: {}", columns.join(", "))
+}
 
 fn derive_one(
     plan: &Plan,
@@ -418,7 +547,7 @@ fn derive_one(
                 if absent.is_empty() {
                     Err(plan.invalid(e, "derive.expression", err.to_string()))
                 } else {
-                    Ok(Err(absent))
+                    Ok(Err(lacking(&absent)))
                 }
             }
         };
@@ -430,7 +559,7 @@ fn derive_one(
         return score_column(plan, d, rule, table, warnings);
     }
     let Some(from) = &d.from else {
-        return Ok(Err(Vec::new()));
+        return Ok(Err(lacking(&[])));
     };
     let values = match table.column(from.get_ref()).map(|c| &c.data) {
         Ok(ColumnData::Numeric(v)) => v,
@@ -444,7 +573,7 @@ fn derive_one(
                 ),
             ));
         }
-        Err(_) => return Ok(Err(vec![from.get_ref().clone()])),
+        Err(_) => return Ok(Err(lacking(&[from.get_ref().clone()]))),
     };
     Ok(Ok(match (&d.threshold, d.convert) {
         (Some(t), _) => {
@@ -463,7 +592,7 @@ fn derive_one(
             .iter()
             .map(|x| x.map(|x| x / 10.929 + 2.15))
             .collect(),
-        (None, None) => return Ok(Err(Vec::new())),
+        (None, None) => return Ok(Err(lacking(&[]))),
     }))
 }
 
@@ -515,9 +644,11 @@ fn scorer(rule: &ScoreRule) -> Result<(Vec<String>, Vec<&'static str>, Scorer), 
             Eq5d::new(rule.value_set.as_deref().unwrap_or("eq5d3l_au_viney2011"))
                 .map_err(|e| e.to_string())?,
         ),
+        #[cfg(feature = "mmas8")]
+        "mmas8" => boxed(trialstats_instruments::Mmas8::default()),
         other => {
             return Err(format!(
-                "unknown instrument `{other}`: phq9, dds2, dds4, dds17 or eq5d3l"
+                "unknown instrument `{other}`: phq9, dds2, dds4, dds17, eq5d3l or mmas8"
             ));
         }
     })
@@ -532,6 +663,10 @@ fn score_column(
     warnings: &mut Vec<String>,
 ) -> Result<DerivedValues, PlanError> {
     let name = d.name.get_ref();
+    #[cfg(not(feature = "mmas8"))]
+    if rule.instrument.get_ref() == "mmas8" {
+        return Ok(Err("MMAS-8 is licensed and this build does not score it (the `mmas8` feature states the licence); supply its categories in the data".into()));
+    }
     let (items, outputs, score) =
         scorer(rule).map_err(|m| plan.invalid(&rule.instrument, "derive.score.instrument", m))?;
     let k = outputs
@@ -559,7 +694,7 @@ fn score_column(
         .cloned()
         .collect();
     if !absent.is_empty() {
-        return Ok(Err(absent));
+        return Ok(Err(lacking(&absent)));
     }
     let cols: Vec<&Column> = columns
         .iter()
@@ -642,7 +777,7 @@ fn ukpds_column(
         .map(|c| c.get_ref().clone())
         .collect();
     if !absent.is_empty() {
-        return Ok(Err(absent));
+        return Ok(Err(lacking(&absent)));
     }
     let mut columns = Vec::with_capacity(inputs.len());
     for c in &inputs {
@@ -829,10 +964,23 @@ fn table_one(
                 });
                 continue;
             };
-            let label = col.description.clone().unwrap_or_else(|| name.clone());
+            let label = spec
+                .labels
+                .get(name)
+                .or(col.description.as_ref())
+                .unwrap_or(name)
+                .clone();
             let data = match (kind, &col.data) {
                 ("categorical", _) => match col.as_factor() {
-                    Some((codes, levels)) => Owned::Cat(codes, levels),
+                    Some((codes, levels)) => {
+                        let named = spec.levels.get(name);
+                        let levels = levels
+                            .iter()
+                            .enumerate()
+                            .map(|(k, l)| named.and_then(|n| n.get(k)).unwrap_or(l).clone())
+                            .collect();
+                        Owned::Cat(codes, levels)
+                    }
                     None => {
                         skipped.push(Skipped {
                             analysis: format!("table1:{name}"),
@@ -842,7 +990,10 @@ fn table_one(
                     }
                 },
                 (_, ColumnData::Numeric(x)) => Owned::Num(
-                    x.clone(),
+                    match spec.scale.get(name) {
+                        Some(f) => x.iter().map(|v| v.map(|v| v * f)).collect(),
+                        None => x.clone(),
+                    },
                     match (kind, stata) {
                         ("nonparametric", true) => Continuous::MedianIqrRanksum,
                         ("nonparametric", false) => Continuous::MedianIqrWilcoxon,
@@ -1070,6 +1221,7 @@ fn one_effect(
                 if boot.enumerated { ", enumerated" } else { "" },
                 plan.plan.seed
             ),
+            baseline_sd: None,
         }
     } else {
         let c = fit
@@ -1094,6 +1246,7 @@ fn one_effect(
                 ci_high: c.ci_high.exp(),
             }),
             method: fit.inference().covariance.description.clone(),
+            baseline_sd: None,
         }
     };
     Ok((effect, notes))
@@ -1398,6 +1551,7 @@ fn mi_effect(
             "multiple imputation `{}`: MICE, pmm with {} donors, m = {}, {} iterations, seed {}, cluster indicators; CR1 fits pooled by Rubin's rules, Barnard–Rubin df with complete-data df G − 1 = {}",
             x.id, x.donors, x.m, x.maxit, plan.plan.seed, pooled.df_complete
         ),
+        baseline_sd: None,
     })
 }
 
@@ -1492,6 +1646,7 @@ fn ordered_change(
                 format!("adaptive quadrature, {nodes} nodes")
             }
         ),
+        baseline_sd: None,
     })
 }
 

@@ -299,13 +299,28 @@ fn numeric_arm_codes_and_the_files_of_a_run() {
         [
             "results.json",
             "report.md",
+            "report.html",
+            "flow.svg",
+            "forest.svg",
             "effects.csv",
             "table1.csv",
-            "table1_numeric.csv"
+            "table1_numeric.csv",
+            "flow.csv",
+            "flow_numeric.csv"
         ]
     );
     let json: serde_json::Value = serde_json::from_str(&files[0].1).unwrap();
-    for key in ["plan", "effects", "table1_tests", "skipped", "assumptions"] {
+    for key in [
+        "plan",
+        "effects",
+        "table1_tests",
+        "skipped",
+        "assumptions",
+        "flow",
+        "iccs",
+        "targets",
+        "outcomes",
+    ] {
         assert!(json.get(key).is_some(), "results.json lacks {key}");
     }
     assert_eq!(json["effects"][0]["outcome"], "hba1c");

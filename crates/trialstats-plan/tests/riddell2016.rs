@@ -1,115 +1,168 @@
-//! The embedded paper plan on the simulated trial against the paper pipeline (`reproduce`),
-//! which runs the same regressions: every shared effect to the bit; and its Table 1 tests with
-//! Stata 13's formulas.
+//! The embedded paper plan on the simulated trial against the library's estimators called
+//! directly on the simulator's own derivation of the analysis variables (its UKPDS risks and
+//! instrument scores): every effect to the bit; and its Table 1 tests with Stata 13's formulas.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use trialstats_paper::{Options, analyse};
+use trialstats_data::{Column, DataTable};
+use trialstats_models::{Se, logit, ols};
 use trialstats_plan::{Plan, run};
 use trialstats_sim::{SimParams, simulate};
 use trialstats_twosample::{Continuity, Exact, Variances, chisq_test, t_test, wilcox_test};
 
+/// The simulator's derivation with the plan's treatment indicator.
+fn reference_table(trial: &DataTable) -> DataTable {
+    let d = trialstats_sim::derive(trial).unwrap().table;
+    let treated = d.numeric("intervention").unwrap().to_vec();
+    let mut columns: Vec<Column> = d.columns().to_vec();
+    columns.push(Column::numeric("treated", treated));
+    DataTable::new("reference", columns).unwrap()
+}
+
+/// (estimate, ci_low, ci_high, p) of `treated` in a CR1 fit (Stata's regress or logit with
+/// vce(cluster)), or under `se`.
+fn direct(formula: &str, logistic: bool, se: Option<Se>, d: &DataTable) -> [u64; 4] {
+    let c = if logistic {
+        let mut m = logit(formula).cluster("cluster");
+        if let Some(se) = se {
+            m = m.se(se);
+        }
+        m.fit(d)
+            .unwrap()
+            .inference()
+            .coef("treated")
+            .unwrap()
+            .clone()
+    } else {
+        let mut m = ols(formula).cluster("cluster");
+        if let Some(se) = se {
+            m = m.se(se);
+        }
+        m.fit(d)
+            .unwrap()
+            .inference()
+            .coef("treated")
+            .unwrap()
+            .clone()
+    };
+    [c.estimate, c.ci_low, c.ci_high, c.p_value].map(f64::to_bits)
+}
+
 #[test]
-fn the_paper_plan_reproduces_the_pipelines_regressions_to_the_bit() {
+fn the_paper_plan_gives_the_estimators_numbers_to_the_bit() {
     let trial = simulate(&SimParams::default(), 2016).unwrap().table;
-    let plan = Plan::embedded("riddell2016").unwrap();
+    let base = Plan::with_overrides(
+        "riddell2016",
+        trialstats_plan::EMBEDDED[0].1,
+        &["plan.wild_reps=999".into()],
+    )
+    .unwrap();
+    let plan = Plan::parse("riddell2016", &base).unwrap();
     let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
     // The raw trial holds the instruments' items: the plan scores them (PHQ-9, DDS-4, EQ-5D-3L
-    // Australian, SDSCA days) and every analysis runs but MMAS-8's, whose licensed score the
-    // plan does not compute.
+    // Australian, SDSCA days, and MMAS-8 in this licensed build); only the 6-month stage of the
+    // flow, which the simulated trial does not have, is skipped.
+    // (A build without the `mmas8` feature lists the MMAS-8 scores and analysis as skipped.)
+    let licensed = r.effects.iter().any(|e| e.outcome == "mmas8_change");
     let skipped: Vec<(&str, &str)> = r
         .skipped
         .iter()
+        .filter(|s| licensed || !s.analysis.contains("mmas8"))
         .map(|s| (s.analysis.as_str(), s.reason.as_str()))
         .collect();
     assert_eq!(
         skipped,
-        [("mmas8_change", "missing columns: mmas8_cat_12, mmas8_cat_0")]
+        [(
+            "flow:6-month visit (collected, not reported)",
+            "missing columns: hba1c_6"
+        )]
     );
+    if !licensed {
+        assert!(
+            r.skipped.iter().any(|s| s.analysis == "derive:mmas8_cat_0"
+                && s.reason.starts_with("MMAS-8 is licensed"))
+        );
+    }
     assert_eq!((r.randomised, r.clusters), ([120, 120], [12, 12]));
-    // The paper's settings: 20 imputations of 10 iterations, seed 2016.
-    let opts = Options {
-        wild_reps: 999,
-        ..Options::default()
-    };
-    let paper = analyse(&trial, &opts, &mut |_, _, _| {}).unwrap();
+    let d = reference_table(&trial);
     let ours = |outcome: &str, inference: &str| {
-        r.effects
-            .iter()
-            .find(|e| e.outcome == outcome && e.inference == inference)
-            .unwrap_or_else(|| panic!("{outcome}:{inference}"))
-    };
-    let keys: Vec<&str> = paper.effects.iter().map(|e| e.key.as_str()).collect();
-    let theirs = |key: &str| {
-        paper
+        let e = r
             .effects
             .iter()
-            .find(|e| e.key == key)
-            .unwrap_or_else(|| panic!("{key} not in {keys:?}"))
+            .find(|e| e.outcome == outcome && e.inference == inference)
+            .unwrap_or_else(|| panic!("{outcome}:{inference}"));
+        [e.estimate, e.ci_low, e.ci_high, e.p_value].map(f64::to_bits)
     };
-    let pairs = [
-        ("ukpds_risk", "cr1", "risk_diff"),
-        ("hba1c", "cr1", "hba1c"),
-        ("tc", "cr1", "tc"),
-        ("hdl", "cr1", "hdl"),
-        ("ldl", "cr1", "ldl"),
-        ("tc_hdl", "cr1", "tc_hdl"),
-        ("tg", "cr1", "tg"),
-        ("sbp", "cr1", "sbp"),
-        ("dbp", "cr1", "dbp"),
-        ("weight", "cr1", "weight"),
-        ("bmi", "cr1", "bmi"),
-        ("waist", "cr1", "waist"),
+    let linear = [
+        ("ukpds_risk", "risk"),
+        ("hba1c", "hba1c"),
+        ("tc", "tc"),
+        ("hdl", "hdl"),
+        ("ldl", "ldl"),
+        ("tc_hdl", "tc_hdl"),
+        ("tg", "tg"),
+        ("sbp", "sbp"),
+        ("dbp", "dbp"),
+        ("weight", "weight"),
+        ("bmi", "bmi"),
+        ("waist", "waist"),
         // The secondary outcomes from scores the plan derived from the items.
-        ("eq5d", "cr1", "eq5d_p"),
-        ("dds4", "cr1", "dds4_p"),
-        ("sdsca_fruit_veg", "cr1", "fv_p"),
-        ("sdsca_exercise", "cr1", "exercise_p"),
-        ("sdsca_blood_sugar", "cr1", "bg_test_p"),
-        ("support_avail", "cr1", "support_avail_p"),
+        ("eq5d", "eq5d"),
+        ("eqvas", "eqvas"),
+        ("dds4", "dds4"),
+        ("sdsca_fruit_veg", "fv_days"),
+        ("sdsca_exercise", "exercise_days"),
+        ("sdsca_blood_sugar", "bg_test_days"),
+        ("support_avail", "support_avail"),
+        ("support_satis", "support_satis"),
     ];
-    for (outcome, inference, key) in pairs {
-        let (a, b) = (ours(outcome, inference), theirs(key));
+    for (outcome, y) in linear {
+        let f = format!("{y}_12 ~ treated + {y}_0");
         assert_eq!(
-            [a.estimate, a.ci_low, a.ci_high, a.p_value].map(f64::to_bits),
-            [b.estimate, b.ci_low, b.ci_high, b.p_value].map(f64::to_bits),
+            ours(outcome, "cr1"),
+            direct(&f, false, None, &d),
             "{outcome}"
         );
-        assert_eq!((a.n, a.clusters), (b.n, b.clusters), "{outcome}");
     }
-    // Logistic and the ordered change: the pipeline reports the odds ratio.
-    for (outcome, inference, key) in [
-        ("hba1c_gt8", "cr1", "hba1c_gt8_p"),
-        ("hba1c_ge85", "cr1", "hba1c_ge85_p"),
-        ("phq9_change", "model", "phq9_or"),
+    for (outcome, y) in [
+        ("hba1c_gt8", "hba1c_gt8"),
+        ("hba1c_ge85", "hba1c_ge85"),
+        ("pa3", "pa3"),
     ] {
-        let or = ours(outcome, inference).odds_ratio.unwrap();
-        let b = theirs(key);
+        let f = format!("{y}_12 ~ treated + {y}_0");
         assert_eq!(
-            [or.estimate, or.ci_low, or.ci_high].map(f64::to_bits),
-            [b.estimate, b.ci_low, b.ci_high].map(f64::to_bits),
+            ours(outcome, "cr1"),
+            direct(&f, true, None, &d),
             "{outcome}"
         );
     }
-    // CR2 and the wild bootstrap: the pipeline's primary table, rows 2 and 3 (numeric form).
-    let primary = paper.primary.numeric.as_ref().unwrap();
-    let cell = |row: usize, col: usize| primary.rows[row][col].parse::<f64>().unwrap().to_bits();
-    let cr2 = ours("ukpds_risk", "cr2");
+    // CR2 with Satterthwaite df.
     assert_eq!(
-        [cr2.estimate, cr2.ci_low, cr2.ci_high, cr2.p_value].map(f64::to_bits),
-        [cell(1, 1), cell(1, 2), cell(1, 3), cell(1, 4)]
+        ours("ukpds_risk", "cr2"),
+        direct("risk_12 ~ treated + risk_0", false, Some(Se::CR2), &d)
     );
-    // Multiple imputation: the same imputation model, seed and pooling, row 4 of the table.
-    let mi = ours("ukpds_risk", "mi");
-    assert_eq!(
-        [mi.estimate, mi.ci_low, mi.ci_high, mi.p_value].map(f64::to_bits),
-        [cell(3, 1), cell(3, 2), cell(3, 3), cell(3, 4)]
-    );
-    assert_eq!(mi.df.map(|_| mi.clusters), Some(24));
-    // The pipeline ran 999 draws here, the plan 9,999: the p-values differ; the estimate is the
-    // same and the interval brackets it.
-    let wild = ours("ukpds_risk", "wild");
-    assert_eq!(wild.estimate.to_bits(), cell(2, 1));
+    // HbA1c in mmol/mol: the % analysis times 10.929 (the intercept absorbs the 2.15).
+    let pct = r.effects.iter().find(|e| e.outcome == "hba1c").unwrap();
+    let mmol = r
+        .effects
+        .iter()
+        .find(|e| e.outcome == "hba1c_mmol")
+        .unwrap();
+    assert!((mmol.estimate - 10.929 * pct.estimate).abs() < 1e-12);
+    assert!((mmol.p_value - pct.p_value).abs() < 1e-12);
+    // The wild bootstrap: the same point estimate, an interval around it.
+    let wild = r
+        .effects
+        .iter()
+        .find(|e| e.outcome == "ukpds_risk" && e.inference == "wild")
+        .unwrap();
+    assert_eq!(wild.estimate.to_bits(), ours("ukpds_risk", "cr1")[0]);
     assert!(wild.ci_low < wild.estimate && wild.estimate < wild.ci_high);
+    // The intracluster correlation of the 12-month risk, as one-way ANOVA gives it.
+    let icc = &r.iccs[0];
+    assert_eq!(
+        (icc.outcome.as_str(), icc.n, icc.clusters),
+        ("ukpds_risk", 204, 24)
+    );
 }
 
 #[test]
@@ -166,68 +219,62 @@ fn the_paper_plans_table1_tests_are_stata_13s() {
 }
 
 #[test]
-fn with_the_scores_in_the_data_the_secondary_outcomes_run_as_the_pipelines() {
+fn with_the_scores_in_the_data_and_no_items_the_plan_uses_the_datas_scores() {
     let trial = simulate(&SimParams::default(), 2016).unwrap().table;
-    // The simulator's derivation writes the scores (eq5d_0, fv_days_12, …) beside the items.
+    // The simulator's derivation writes the scores (eq5d_0, fv_days_12, mmas8_cat_0, …) beside
+    // the items; without the items the plan uses them as they are.
     let scored = trialstats_sim::derive(&trial).unwrap().table;
+    let columns: Vec<Column> = scored
+        .columns()
+        .iter()
+        .filter(|c| {
+            ![
+                "phq", "dds", "eq5d_mo", "eq5d_sc", "eq5d_ua", "eq5d_pd", "eq5d_ad", "mmas",
+                "sdsca",
+            ]
+            .iter()
+            .any(|p| c.name.starts_with(p))
+                || c.name.starts_with("phq9_")
+                || c.name.starts_with("dds4_")
+                || c.name.starts_with("mmas8_")
+        })
+        .cloned()
+        .collect();
+    let no_items = DataTable::new("scored", columns).unwrap();
     let plan = Plan::embedded("riddell2016").unwrap();
-    let r = run(&plan, &scored, &mut |_, _, _| {}).unwrap();
-    // With the MMAS-8 categories in the data (a build with the licensed scorer), every
-    // analysis runs, MMAS-8's as the pipeline's.
-    let mmas8 = paper_has_mmas8();
-    assert_eq!(r.skipped.is_empty(), mmas8, "{:?}", r.skipped);
-    let opts = Options {
-        wild_reps: 999,
-        mi_m: 2,
-        ..Options::default()
-    };
-    let paper = analyse(&trial, &opts, &mut |_, _, _| {}).unwrap();
-    for (outcome, key) in [
-        ("eq5d", "eq5d_p"),
-        ("dds4", "dds4_p"),
-        ("sdsca_fruit_veg", "fv_p"),
-        ("sdsca_exercise", "exercise_p"),
-        ("sdsca_blood_sugar", "bg_test_p"),
-        ("support_avail", "support_avail_p"),
-        ("support_satis", "support_satis_p"),
+    let base = Plan::with_overrides(
+        "riddell2016",
+        trialstats_plan::EMBEDDED[0].1,
+        &[
+            "plan.wild_reps=99".into(),
+            "sensitivity.ukpds_risk_mi.m=2".into(),
+        ],
+    )
+    .unwrap();
+    let quick = Plan::parse("riddell2016", &base).unwrap();
+    assert_eq!(plan.outcomes.len(), quick.outcomes.len());
+    let r = run(&quick, &no_items, &mut |_, _, _| {}).unwrap();
+    let d = reference_table(&trial);
+    for (outcome, y) in [
+        ("eq5d", "eq5d"),
+        ("dds4", "dds4"),
+        ("sdsca_exercise", "exercise_days"),
     ] {
-        let a = r.effects.iter().find(|e| e.outcome == outcome).unwrap();
-        let b = paper.effects.iter().find(|e| e.key == key).unwrap();
+        let e = r
+            .effects
+            .iter()
+            .find(|e| e.outcome == outcome && e.inference == "cr1")
+            .unwrap_or_else(|| panic!("{outcome}: {:?}", r.skipped));
+        let f = format!("{y}_12 ~ treated + {y}_0");
         assert_eq!(
-            [a.estimate, a.ci_low, a.ci_high, a.p_value].map(f64::to_bits),
-            [b.estimate, b.ci_low, b.ci_high, b.p_value].map(f64::to_bits),
+            [e.estimate, e.ci_low, e.ci_high, e.p_value].map(f64::to_bits),
+            direct(&f, false, None, &d),
             "{outcome}"
         );
     }
-    if mmas8 {
-        let a = r
-            .effects
-            .iter()
-            .find(|e| e.outcome == "mmas8_change")
-            .unwrap();
-        let b = paper.effects.iter().find(|e| e.key == "mmas8_or").unwrap();
-        assert_eq!(
-            a.odds_ratio.unwrap().estimate.to_bits(),
-            b.estimate.to_bits()
-        );
-        assert_eq!(a.p_value.to_bits(), b.p_value.to_bits());
-    }
-    let pa3 = r.effects.iter().find(|e| e.outcome == "pa3").unwrap();
-    let b = paper.effects.iter().find(|e| e.key == "pa3_p").unwrap();
-    assert_eq!(
-        pa3.odds_ratio.unwrap().estimate.to_bits(),
-        b.estimate.to_bits()
-    );
-}
-
-/// Whether this build scores MMAS-8 (the licensed `mmas8` feature, on in workspace builds).
-fn paper_has_mmas8() -> bool {
-    let trial = simulate(&SimParams::default(), 2016).unwrap().table;
-    trialstats_sim::derive(&trial)
-        .unwrap()
-        .table
-        .column("mmas8_cat_0")
-        .is_ok()
+    // The categories in the data: the ordered changes run.
+    assert!(r.effects.iter().any(|e| e.outcome == "mmas8_change"));
+    assert!(r.effects.iter().any(|e| e.outcome == "phq9_change"));
 }
 
 #[test]

@@ -76,4 +76,17 @@ mm <- lm(hba1c_12 ~ treated + hba1c_0, data = d)
 Vm <- vcovCL(mm, cluster = ~community2, type = "HC1", cadjust = TRUE)
 sem <- sqrt(Vm["treated", "treated"]); bm <- coef(mm)["treated"]
 f("merged_se", sem); f("merged_p", 2 * pt(-abs(bm / sem), 18))
+# The ICC of 12-month HbA1c as Stata's loneway computes it (Stata [R] loneway, Methods and
+# formulas): one-way ANOVA by community (R's aov gives the mean squares), n0 = (N - sum n_i^2/N)/
+# (G - 1), rho = (MSB - MSW)/(MSB + (n0 - 1) MSW), asymptotic SE of Swiger et al. (1964), rho +-
+# z SE, design effect 1 + (N/G - 1) rho.
+a <- d[!is.na(d$hba1c_12), ]
+ms <- summary(aov(hba1c_12 ~ factor(community), data = a))[[1]][["Mean Sq"]]
+N <- nrow(a); Ga <- length(unique(a$community)); ni <- table(a$community)
+n0 <- (N - sum(ni^2) / N) / (Ga - 1)
+rho <- (ms[1] - ms[2]) / (ms[1] + (n0 - 1) * ms[2])
+se_rho <- sqrt(2 * (N - 1) * (1 - rho)^2 * (1 + (n0 - 1) * rho)^2 / (n0^2 * (N - Ga) * (Ga - 1)))
+f("icc", rho); f("icc_se", se_rho)
+f("icc_lo", rho - qnorm(0.975) * se_rho); f("icc_hi", rho + qnorm(0.975) * se_rho)
+f("icc_deff", 1 + (N / Ga - 1) * rho)
 writeLines(out, "reference.txt")
