@@ -1,14 +1,16 @@
 //! Monte Carlo comparison of the trial's estimators with few clusters: CR1 (Stata's
 //! `vce(cluster)`), CR2 with Satterthwaite df, the restricted wild cluster bootstrap, and
-//! multiple imputation against complete cases — on the seeded simulator of the peer-support
-//! trial at 12, 24 and 48 clusters (about 10 participants each, ICC 0.05).
+//! multiple imputation — each exactly as the paper's analysis plan (`riddell2016`) runs it,
+//! through the plan runner, on the seeded simulator's trial at 12, 24 and 48 clusters (about 10
+//! participants each, ICC 0.05).
 //!
 //! Two studies:
 //! 1. size: the primary outcome (UKPDS 5-year risk at 12 months adjusted for baseline) under the
 //!    published null effect — coverage of the 95 % interval and the rejection rate of β = 0;
-//! 2. power: 12-month HbA1c under a true effect of −0.3 % — bias, SEs, coverage and power.
+//! 2. power: 12-month HbA1c under a true effect of −0.3 % — bias, SEs, coverage and power (the
+//!    plan's HbA1c outcome with CR2 and the wild bootstrap added by `--set`-style overrides).
 //!
-//! `cargo run --release --example estimator_comparison` (1000 replications per design, a few
+//! `cargo run --release --example estimator_comparison` (1000 replications per design, some
 //! minutes on 2 cores); `-- --quick` runs 24 replications (a smoke test for CI); `-- --reps N`.
 //! A progress bar is drawn on standard error when it is a terminal.
 
@@ -16,7 +18,21 @@ use std::error::Error;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use trialstats::sim::{MonteCarlo, Outcome, SimParams, result_table};
+use trialstats::data::DataTable;
+use trialstats::plan::{EMBEDDED, Plan, run};
+use trialstats::sim::{McEstimate, MonteCarlo, Outcome, SimParams, result_table};
+
+/// The paper plan restricted to one outcome, with the study's bootstrap and imputation sizes.
+fn plan_for(outcome: &str, sets: &[&str]) -> Result<Plan, Box<dyn Error>> {
+    let mut all = vec![
+        "plan.wild_reps=999".to_owned(),
+        "sensitivity.ukpds_risk_mi.m=10".to_owned(),
+        "sensitivity.ukpds_risk_mi.maxit=5".to_owned(),
+    ];
+    all.extend(sets.iter().map(|s| (*s).to_owned()));
+    let text = Plan::with_overrides("riddell2016", EMBEDDED[0].1, &all)?;
+    Ok(Plan::parse("riddell2016", &text)?.restricted_to(outcome)?)
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -27,15 +43,62 @@ fn main() -> Result<(), Box<dyn Error>> {
         None => 1000,
     };
     let designs = [(3, 2), (3, 4), (3, 8)]; // regions × clusters per arm per region → G = 12, 24, 48
-    for (title, outcome, effect) in [
+    let studies = [
         (
             "Size: UKPDS 5-year risk, true effect 0 (the published null)",
             Outcome::Risk,
             0.0,
+            plan_for("ukpds_risk", &[])?,
+            vec![
+                ("cr1", "CR1, t(G−1)"),
+                ("cr2", "CR2, Satterthwaite"),
+                ("wild", "wild cluster bootstrap"),
+                ("mi", "MI (pmm) + CR1"),
+            ],
         ),
-        ("Power: HbA1c (%), true effect −0.3", Outcome::Hba1c, -0.3),
-    ] {
-        println!("{title}; {reps} replications per design, seed 2016\n");
+        (
+            "Power: HbA1c (%), true effect −0.3",
+            Outcome::Hba1c,
+            -0.3,
+            plan_for(
+                "hba1c",
+                &[r#"outcome.hba1c.inference=["cr1", "cr2", "wild"]"#],
+            )?,
+            vec![
+                ("cr1", "CR1, t(G−1)"),
+                ("cr2", "CR2, Satterthwaite"),
+                ("wild", "wild cluster bootstrap"),
+            ],
+        ),
+    ];
+    for (title, outcome, effect, plan, inferences) in studies {
+        println!(
+            "{title}; {reps} replications per design, seed 2016; the plan `riddell2016`'s `{}` outcome\n",
+            plan.outcomes[0].id
+        );
+        let labels: Vec<String> = inferences.iter().map(|(_, l)| (*l).to_owned()).collect();
+        // Each replication runs the plan on the simulated trial, with the replication's seed for
+        // its bootstrap and imputations.
+        let analysis = |trial: &DataTable, seed: u64| -> Vec<Option<McEstimate>> {
+            let mut p = plan.clone();
+            p.plan.seed = seed;
+            let Ok(r) = run(&p, trial, &mut |_, _, _| {}) else {
+                return vec![None; inferences.len()];
+            };
+            inferences
+                .iter()
+                .map(|(id, _)| {
+                    let e = r.effects.iter().find(|e| e.inference == *id)?;
+                    Some(McEstimate {
+                        estimate: e.estimate,
+                        std_error: e.std_error,
+                        ci_low: e.ci_low,
+                        ci_high: e.ci_high,
+                        p_value: e.p_value,
+                    })
+                })
+                .collect()
+        };
         for (regions, per_arm) in designs {
             let params = SimParams {
                 regions,
@@ -61,7 +124,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                     let _ = e.flush();
                 }
             };
-            let result = study.run(Some(&bar))?;
+            let result = study.run_with(&labels, &analysis, Some(&bar))?;
             println!("{}", result_table(&result).to_text());
         }
     }

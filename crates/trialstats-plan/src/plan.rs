@@ -784,6 +784,53 @@ impl Plan {
         Ok(plan)
     }
 
+    /// The plan with one outcome only: its model and inferences and its sensitivity analyses,
+    /// without Table 1, the other outcomes, subgroups, tables, targets or the assumptions'
+    /// alternatives (the derived variables are kept). A Monte Carlo study runs a plan's primary
+    /// analysis so, replication after replication.
+    ///
+    /// # Errors
+    /// [`PlanError::Unknown`]-like [`PlanError::Invalid`] when no outcome has the id.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_plan::Plan;
+    /// let plan = Plan::embedded("riddell2016").unwrap().restricted_to("ukpds_risk").unwrap();
+    /// assert_eq!(plan.outcomes.len(), 1);
+    /// assert_eq!(plan.sensitivities.len(), 1); // the multiple imputation
+    /// assert!(plan.table1.is_none() && plan.targets.is_empty());
+    /// assert!(Plan::embedded("riddell2016").unwrap().restricted_to("weight_loss").is_err());
+    /// ```
+    pub fn restricted_to(&self, outcome: &str) -> Result<Plan, PlanError> {
+        let Some(o) = self.outcomes.iter().find(|o| o.id == outcome) else {
+            return Err(PlanError::Invalid {
+                plan: self.source.clone(),
+                line: 1,
+                key: "outcome".into(),
+                message: format!(
+                    "no [[outcome]] has the id `{outcome}`; the outcomes are {}",
+                    self.outcomes
+                        .iter()
+                        .map(|o| format!("`{}`", o.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        };
+        let mut p = self.clone();
+        p.outcomes = vec![o.clone()];
+        p.sensitivities.retain(|x| x.outcome.get_ref() == outcome);
+        p.table1 = None;
+        p.subgroups.clear();
+        p.describes.clear();
+        p.targets.clear();
+        p.flow = None;
+        for a in &mut p.assumptions {
+            a.compare.clear();
+        }
+        Ok(p)
+    }
+
     /// Where the plan came from.
     pub fn source(&self) -> &str {
         &self.source

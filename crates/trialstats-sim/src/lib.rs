@@ -31,5 +31,5 @@ pub use calibration::{CalibrationRow, calibration, report_table};
 pub use derive::{Derived, RowProblem, derive};
 pub use error::SimError;
 pub use generate::{Trial, simulate};
-pub use montecarlo::{Estimator, McResult, MonteCarlo, Outcome, Summary, result_table};
+pub use montecarlo::{Estimator, McEstimate, McResult, MonteCarlo, Outcome, Summary, result_table};
 pub use params::SimParams;

@@ -110,6 +110,35 @@ pub struct MonteCarlo {
     pub level: Level,
 }
 
+/// One estimate of the arm effect from a custom analysis of a replication
+/// ([`MonteCarlo::run_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct McEstimate {
+    /// The estimate.
+    pub estimate: f64,
+    /// Its standard error (none for a bootstrap interval).
+    pub std_error: Option<f64>,
+    /// Interval at the study's level.
+    pub ci_low: f64,
+    /// Interval at the study's level.
+    pub ci_high: f64,
+    /// p-value of β = 0.
+    pub p_value: f64,
+}
+
+impl McEstimate {
+    /// The estimate of a coefficient row.
+    pub fn from_coefficient(c: &trialstats_core::Coef) -> Self {
+        Self {
+            estimate: c.estimate,
+            std_error: Some(c.std_error),
+            ci_low: c.ci_low,
+            ci_high: c.ci_high,
+            p_value: c.p_value,
+        }
+    }
+}
+
 /// One replication's result for one estimator.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Draw {
@@ -122,8 +151,8 @@ struct Draw {
 /// Summary of one estimator over the replications.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
-    /// The estimator.
-    pub estimator: Estimator,
+    /// The estimator's label ([`Estimator::label`], or a custom analysis' own).
+    pub estimator: String,
     /// Replications analysed.
     pub n: usize,
     /// Replications where the estimator failed (reported, not hidden).
@@ -233,6 +262,78 @@ impl MonteCarlo {
         &self,
         progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     ) -> Result<McResult, SimError> {
+        let labels: Vec<String> = self
+            .estimators
+            .iter()
+            .map(|e| e.label().to_owned())
+            .collect();
+        let truth = self.truth()?;
+        self.study(&labels, &|seed| self.replication(seed, truth), progress)
+    }
+
+    /// Runs the study with the caller's analysis of each simulated trial instead of the built-in
+    /// estimators: `analysis(trial, seed)` gets the raw simulated table (the simulator's schema,
+    /// as `trialstats simulate` writes it) and the replication's seed, and returns one estimate
+    /// of the arm effect per label (`None` where the analysis failed, counted). The intended
+    /// analysis is an analysis plan's (the `estimator_comparison` example runs the paper plan's
+    /// primary analysis through `trialstats-plan`); coverage is the share of intervals holding
+    /// the truth, rejection the share of p-values below 1 − level.
+    ///
+    /// # Errors
+    /// As [`MonteCarlo::run`].
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_sim::{McEstimate, MonteCarlo, Outcome, SimParams};
+    /// use trialstats_models::ols;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let study = MonteCarlo::new(SimParams::default(), 4, 7, Outcome::Hba1c);
+    /// // A naive analysis: the 12-month HbA1c on arm with model-based SEs.
+    /// let naive = |trial: &trialstats_data::DataTable, _seed: u64| {
+    ///     let fit = ols("hba1c_12 ~ factor(arm, ref = \"usual_care\")").fit(trial).ok();
+    ///     let c = fit.as_ref().and_then(|f| f.inference().coef("factor(arm)intervention").cloned());
+    ///     vec![c.map(|c| McEstimate::from_coefficient(&c))]
+    /// };
+    /// let r = study.run_with(&["naive OLS".to_owned()], &naive, None)?;
+    /// assert_eq!((r.summaries[0].estimator.as_str(), r.summaries[0].n), ("naive OLS", 4));
+    /// # Ok(()) }
+    /// ```
+    pub fn run_with(
+        &self,
+        labels: &[String],
+        analysis: &(dyn Fn(&DataTable, u64) -> Vec<Option<McEstimate>> + Sync),
+        progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    ) -> Result<McResult, SimError> {
+        let truth = self.truth()?;
+        let alpha = self.level.alpha();
+        let replication = |seed: u64| -> Vec<Option<Draw>> {
+            let Ok(trial) = simulate(&self.params, seed) else {
+                return vec![None; labels.len()];
+            };
+            let mut out = analysis(&trial.table, seed);
+            out.resize(labels.len(), None);
+            out.into_iter()
+                .map(|e| {
+                    e.map(|e| Draw {
+                        estimate: e.estimate,
+                        se: e.std_error,
+                        covers: e.ci_low <= truth && truth <= e.ci_high,
+                        rejects_zero: e.p_value < alpha,
+                    })
+                })
+                .collect()
+        };
+        self.study(labels, &replication, progress)
+    }
+
+    /// Simulate → analyse → summarise, replications in parallel, seeded from (seed,
+    /// replication).
+    fn study(
+        &self,
+        labels: &[String],
+        replication: &(dyn Fn(u64) -> Vec<Option<Draw>> + Sync),
+        progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    ) -> Result<McResult, SimError> {
         self.params.check()?;
         let truth = self.truth()?;
         let done = AtomicUsize::new(0);
@@ -240,7 +341,7 @@ impl MonteCarlo {
             .into_par_iter()
             .map(|r| {
                 let mut state = self.seed ^ (r as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-                let out = self.replication(splitmix64(&mut state), truth);
+                let out = replication(splitmix64(&mut state));
                 let k = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(p) = progress {
                     p(k, self.reps);
@@ -248,16 +349,15 @@ impl MonteCarlo {
                 out
             })
             .collect();
-        let summaries: Vec<Summary> = self
-            .estimators
+        let summaries: Vec<Summary> = labels
             .iter()
             .enumerate()
-            .map(|(e, &estimator)| summarise(estimator, truth, draws.iter().map(|d| d[e])))
+            .map(|(e, label)| summarise(label, truth, draws.iter().map(|d| d[e])))
             .collect();
         // Bias, SE and coverage of fewer than two analysed replications mean nothing: say so.
         if let Some(s) = summaries.iter().find(|s| s.n < 2) {
             return Err(SimError::TooFewAnalysed {
-                estimator: s.estimator.label().to_owned(),
+                estimator: s.estimator.clone(),
                 analysed: s.n,
                 reps: self.reps,
                 failed: s.failed,
@@ -370,11 +470,7 @@ fn analysis_table(d: &DataTable, y12: &str, y0: &str) -> Result<DataTable, SimEr
     )?)
 }
 
-fn summarise(
-    estimator: Estimator,
-    truth: f64,
-    draws: impl Iterator<Item = Option<Draw>>,
-) -> Summary {
+fn summarise(estimator: &str, truth: f64, draws: impl Iterator<Item = Option<Draw>>) -> Summary {
     let all: Vec<Option<Draw>> = draws.collect();
     let ok: Vec<Draw> = all.iter().flatten().copied().collect();
     let n = ok.len();
@@ -388,7 +484,7 @@ fn summarise(
     };
     let ses: Vec<f64> = ok.iter().filter_map(|d| d.se).collect();
     Summary {
-        estimator,
+        estimator: estimator.to_owned(),
         n,
         failed: all.len() - n,
         truth,
@@ -429,7 +525,7 @@ pub fn result_table(r: &McResult) -> Table {
     for s in &r.summaries {
         t.push_row(vec![
             r.n_clusters.to_string(),
-            s.estimator.label().to_string(),
+            s.estimator.clone(),
             format!("{} ({})", fmt_num(s.bias.0, 3), fmt_num(s.bias.1, 2)),
             fmt_num(s.empirical_se, 3),
             s.mean_se.map_or_else(|| "—".into(), |v| fmt_num(v, 3)),
