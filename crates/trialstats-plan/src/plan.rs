@@ -359,6 +359,11 @@ pub enum ModelKind {
     /// with a random intercept per cluster (R `clmm`, Stata `meologit … || cluster:`, adaptive
     /// quadrature): the effect is a log odds ratio, inference `model`.
     OrderedChange,
+    /// The follow-up category by a multilevel ordered logit with a random intercept per cluster,
+    /// adjusted for the baseline category as a factor (R `clmm(y ~ treated + factor(y0) +
+    /// (1 | cluster))`, Stata `meologit y i.treated i.y0 || cluster:`): a log odds ratio,
+    /// inference `model`.
+    Ordered,
 }
 
 /// An inference of an outcome's effect.

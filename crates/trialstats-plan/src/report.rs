@@ -243,10 +243,13 @@ fn comparisons_table(r: &PlanResults) -> Table {
     }
     for c in &r.comparisons {
         for alt in &c.effects {
+            // The same inference of the outcome, or (a model the alternative changes) the
+            // plan's first inference of it.
             let Some(ours) = r
                 .effects
                 .iter()
                 .find(|e| e.outcome == alt.outcome && e.inference == alt.inference)
+                .or_else(|| r.effects.iter().find(|e| e.outcome == alt.outcome))
             else {
                 continue;
             };
@@ -263,7 +266,11 @@ fn comparisons_table(r: &PlanResults) -> Table {
             t.push_row(vec![
                 c.assumption.clone(),
                 c.label.clone(),
-                format!("{}:{}", alt.outcome, alt.inference),
+                if ours.inference == alt.inference {
+                    format!("{}:{}", alt.outcome, alt.inference)
+                } else {
+                    format!("{}: {} → {}", alt.outcome, ours.inference, alt.inference)
+                },
                 fmt_num(shown(ours, scale).0, 4),
                 fmt_num(shown(alt, scale).0, 4),
                 fmt_p(ours.p_value),

@@ -489,7 +489,13 @@ fn prepare(
         .collect();
     columns.push(Column::numeric(TREATED, indicator));
     if let Some(merge) = &design.merge {
-        merge_clusters(plan, merge, &mut columns, &mut warnings)?;
+        merge_clusters(
+            plan,
+            merge,
+            &indicator_of(&columns),
+            &mut columns,
+            &mut warnings,
+        )?;
     }
     let mut table = DataTable::new(data.source(), columns)?;
     for d in &plan.derive {
@@ -839,9 +845,22 @@ fn ukpds_column(
 }
 
 /// The cluster column with each merge list's clusters relabelled as its first.
+/// The treatment indicator among the columns.
+fn indicator_of(columns: &[Column]) -> Vec<Option<f64>> {
+    columns
+        .iter()
+        .find(|c| c.name == TREATED)
+        .and_then(|c| match &c.data {
+            ColumnData::Numeric(v) => Some(v.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 fn merge_clusters(
     plan: &Plan,
     merge: &Spanned<Vec<Vec<String>>>,
+    treated: &[Option<f64>],
     columns: &mut [Column],
     warnings: &mut Vec<String>,
 ) -> Result<(), PlanError> {
@@ -851,6 +870,25 @@ fn merge_clusters(
     };
     let text: Vec<Option<String>> = (0..col.data.len()).map(|i| col.text(i)).collect();
     let before: std::collections::BTreeSet<&String> = text.iter().flatten().collect();
+    // Clusters merged into one must be of one arm.
+    for group in merge.get_ref() {
+        let arms: std::collections::BTreeSet<u64> = text
+            .iter()
+            .zip(treated)
+            .filter(|(t, _)| t.as_ref().is_some_and(|t| group.contains(t)))
+            .filter_map(|(_, a)| a.map(f64::to_bits))
+            .collect();
+        if arms.len() > 1 {
+            return Err(plan.invalid(
+                merge,
+                "design.merge",
+                format!(
+                    "the clusters {} are in different arms and cannot be analysed as one",
+                    group.join(", ")
+                ),
+            ));
+        }
+    }
     let mut into: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     for group in merge.get_ref() {
         let Some(first) = group.first() else {
@@ -1116,7 +1154,7 @@ fn outcome_effects(
     }
     let level = Level::new(plan.plan.level).unwrap_or(Level::P95);
     let cluster = plan.design.cluster.get_ref();
-    if outcome.model == ModelKind::OrderedChange {
+    if matches!(outcome.model, ModelKind::OrderedChange | ModelKind::Ordered) {
         match ordered_change(plan, outcome, table, level) {
             Ok(effect) => effects.push(effect),
             Err(reason) => skipped.push(Skipped {
@@ -1161,8 +1199,8 @@ fn one_effect(
     let model = match outcome.model {
         ModelKind::Linear => ols(formula),
         ModelKind::Logistic => logit(formula),
-        ModelKind::OrderedChange => {
-            return Err("an ordered change is fitted by its own model".into());
+        ModelKind::OrderedChange | ModelKind::Ordered => {
+            return Err("an ordinal outcome is fitted by its own model".into());
         }
     };
     let se = match kind {
@@ -1186,7 +1224,7 @@ fn one_effect(
     let clusters = fit.inference().n_clusters.unwrap_or(0);
     let scale = match outcome.model {
         ModelKind::Linear => "difference",
-        ModelKind::Logistic | ModelKind::OrderedChange => "log_odds_ratio",
+        ModelKind::Logistic | ModelKind::OrderedChange | ModelKind::Ordered => "log_odds_ratio",
     };
     let effect = if kind == InferenceKind::Wild {
         let boot = fit
@@ -1409,7 +1447,7 @@ fn interaction(
     let model = match outcome.model {
         ModelKind::Linear => ols(&formula),
         ModelKind::Logistic => logit(&formula),
-        ModelKind::OrderedChange => {
+        ModelKind::OrderedChange | ModelKind::Ordered => {
             return Err("interaction tests are for linear and logistic outcomes".into());
         }
     };
@@ -1514,7 +1552,7 @@ fn mi_effect(
     let model = match outcome.model {
         ModelKind::Linear => ols(&formula),
         ModelKind::Logistic => logit(&formula),
-        ModelKind::OrderedChange => {
+        ModelKind::OrderedChange | ModelKind::Ordered => {
             return Err("multiple imputation is for linear and logistic outcomes".into());
         }
     }
@@ -1540,7 +1578,7 @@ fn mi_effect(
         clusters,
         scale: match outcome.model {
             ModelKind::Linear => "difference",
-            ModelKind::Logistic | ModelKind::OrderedChange => "log_odds_ratio",
+            ModelKind::Logistic | ModelKind::OrderedChange | ModelKind::Ordered => "log_odds_ratio",
         },
         odds_ratio: (outcome.model != ModelKind::Linear).then(|| OddsRatio {
             estimate: term.estimate.exp(),
@@ -1581,10 +1619,15 @@ fn ordered_change(
             .numeric(outcome.followup.get_ref())
             .map_err(|e| e.to_string())?,
     );
+    let ordered = outcome.model == ModelKind::Ordered;
+    // The change in category, or the follow-up category (with the baseline's beside it).
     let change: Vec<Option<f64>> = c0
         .iter()
         .zip(c12)
-        .map(|(a, b)| Some(b.as_ref()? - a.as_ref()?))
+        .map(|(a, b)| {
+            let (a, b) = (a.as_ref()?, b.as_ref()?);
+            Some(if ordered { *b } else { b - a })
+        })
         .collect();
     let (codes, _) = table
         .column(plan.design.cluster.get_ref())
@@ -1603,6 +1646,7 @@ fn ordered_change(
                 CLUSTER_CODE,
                 codes.iter().map(|c| c.map(|c| c as f64)).collect(),
             ),
+            Column::numeric("baseline", c0.to_vec()),
         ],
     )
     .map_err(|e| e.to_string())?;
@@ -1612,7 +1656,12 @@ fn ordered_change(
     } else {
         Quadrature::Adaptive { nodes }
     };
-    let fit = clmm(&format!("change ~ {TREATED}"), CLUSTER_CODE)
+    let formula = if ordered {
+        format!("change ~ {TREATED} + factor(baseline)")
+    } else {
+        format!("change ~ {TREATED}")
+    };
+    let fit = clmm(&formula, CLUSTER_CODE)
         .quadrature(quadrature)
         .level(level)
         .fit(&t)
@@ -1639,7 +1688,12 @@ fn ordered_change(
             ci_high: c.ci_high.exp(),
         }),
         method: format!(
-            "multilevel ordered logit of the change in category, random intercept per cluster ({})",
+            "multilevel ordered logit of {}, random intercept per cluster ({})",
+            if ordered {
+                "the follow-up category adjusted for the baseline category (a factor)"
+            } else {
+                "the change in category"
+            },
             if nodes <= 1 {
                 "Laplace".to_string()
             } else {

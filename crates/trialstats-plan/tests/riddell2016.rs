@@ -303,6 +303,12 @@ fn an_assumptions_alternatives_run_side_by_side_as_the_plan_with_their_overrides
             ("ukpds_equation", "UKPDS 60 (stroke)"),
             ("ukpds_equation", "composite CHD or stroke"),
             ("hba1c_threshold", "HbA1c ≥ 8 %"),
+            ("clusters", "23 delivered groups (13 and 14 as one)"),
+            (
+                "ordinal_change_model",
+                "12-month category adjusted for the baseline category"
+            ),
+            ("support_scale", "ordered logit of the 12-month category"),
             ("eq5d_value_set", "UK value set (Dolan 1997)"),
         ]
     );
@@ -316,14 +322,117 @@ fn an_assumptions_alternatives_run_side_by_side_as_the_plan_with_their_overrides
             .into_iter()
             .filter(|col| direct.numeric(col).unwrap() != mine.numeric(col).unwrap())
             .collect();
-        // Exactly the column the alternative is about changes.
-        let want = match c.assumption.as_str() {
-            "ukpds_equation" => "risk_12",
-            "hba1c_threshold" => "hba1c_gt8_12",
-            _ => "eq5d_12",
+        // Exactly the column the alternative is about changes (none for a model or the
+        // clusters).
+        let want: &[&str] = match c.assumption.as_str() {
+            "ukpds_equation" => &["risk_12"],
+            "hba1c_threshold" => &["hba1c_gt8_12"],
+            "eq5d_value_set" => &["eq5d_12"],
+            _ => &[],
         };
-        assert_eq!(changed, [want], "{}", c.label);
+        assert_eq!(changed, want, "{}", c.label);
+        let affected: Vec<&str> = c
+            .effects
+            .iter()
+            .filter(|alt| {
+                !r.effects.iter().any(|e| {
+                    e.outcome == alt.outcome
+                        && e.inference == alt.inference
+                        && e.estimate.to_bits() == alt.estimate.to_bits()
+                        && e.p_value.to_bits() == alt.p_value.to_bits()
+                })
+            })
+            .map(|alt| alt.outcome.as_str())
+            .collect();
+        match c.assumption.as_str() {
+            // One cluster fewer: every p-value moves; the regressions' estimates stay (MI's
+            // imputation model and the random-intercept models change with the clusters).
+            "clusters" => {
+                assert!(affected.len() > 20, "{affected:?}");
+                for alt in &c.effects {
+                    let e = r
+                        .effects
+                        .iter()
+                        .find(|e| e.outcome == alt.outcome && e.inference == alt.inference)
+                        .unwrap();
+                    if ["cr1", "cr2", "wild"].contains(&alt.inference) {
+                        assert_eq!(e.estimate.to_bits(), alt.estimate.to_bits());
+                        assert_eq!(alt.clusters, e.clusters - 1, "{}", alt.outcome);
+                    }
+                }
+            }
+            // PHQ-9's baseline factor separates in this trial: the alternative lists it as
+            // skipped (separation), and MMAS-8's odds ratio changes.
+            "ordinal_change_model" => {
+                assert_eq!(affected, ["mmas8_change"][..affected.len()]);
+                assert!(c.skipped.iter().any(
+                    |s| s.analysis == "phq9_change:model" && s.reason.starts_with("separation")
+                ));
+            }
+            "support_scale" => assert_eq!(affected, ["support_avail", "support_satis"]),
+            _ => assert!(!affected.is_empty(), "{}", c.label),
+        }
         let alt_run = run(&alt, &trial, &mut |_, _, _| {}).unwrap();
         assert_eq!(alt_run.effects, c.effects, "{}", c.label);
     }
+}
+
+#[test]
+fn the_ordered_model_and_the_merge_are_the_estimators_and_refuse_mixed_arms() {
+    use trialstats_models::clmm;
+    use trialstats_ordinal::Quadrature;
+    let trial = simulate(&SimParams::default(), 2016).unwrap().table;
+    let text = Plan::with_overrides(
+        "riddell2016",
+        trialstats_plan::EMBEDDED[0].1,
+        &[
+            "outcome.support_avail.model=ordered".into(),
+            r#"outcome.support_avail.inference=["model"]"#.into(),
+        ],
+    )
+    .unwrap();
+    let plan = Plan::parse("riddell2016", &text)
+        .unwrap()
+        .restricted_to("support_avail")
+        .unwrap();
+    let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
+    let e = &r.effects[0];
+    assert_eq!((e.inference, e.scale), ("model", "log_odds_ratio"));
+    // R: clmm(factor(support_avail_12) ~ treated + factor(support_avail_0) + (1 | cluster),
+    // nAGQ = 7); here the same model by the library directly.
+    let d = reference_table(&trial);
+    let fit = clmm(
+        "support_avail_12 ~ treated + factor(support_avail_0)",
+        "cluster",
+    )
+    .quadrature(Quadrature::Adaptive { nodes: 7 })
+    .fit(&d)
+    .unwrap();
+    let c = fit.inference().coef("treated").unwrap();
+    assert!(
+        (e.estimate - c.estimate).abs() < 1e-8,
+        "{} v. {}",
+        e.estimate,
+        c.estimate
+    );
+    assert!((e.std_error.unwrap() - c.std_error).abs() < 1e-8);
+    assert_eq!(e.n, fit.nobs());
+    // Two clusters of different arms cannot be analysed as one: an error naming the key.
+    let text = Plan::with_overrides(
+        "riddell2016",
+        trialstats_plan::EMBEDDED[0].1,
+        &[r#"design.merge=[["1", "3"]]"#.into()],
+    )
+    .unwrap();
+    let e = run(
+        &Plan::parse("riddell2016", &text).unwrap(),
+        &trial,
+        &mut |_, _, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("`design.merge`: the clusters 1, 3 are in different arms"),
+        "{e}"
+    );
 }
