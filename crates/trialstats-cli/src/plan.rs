@@ -92,41 +92,41 @@ pub fn run(args: &RunArgs, format: Format) -> Result<String, CliError> {
     })
 }
 
-/// Runs `trialstats plan check`: every analysis of the plan, runnable or not.
+/// Runs `trialstats plan check`: every analysis of the plan, runnable or not, without fitting a
+/// model (the columns and settings are checked; the run says whether each model converges).
 pub fn check(command: &PlanCommand, format: Format) -> Result<String, CliError> {
     let PlanCommand::Check { plan, data, sets } = command;
-    let results = execute(plan, data, sets)?;
-    let mut rows: Vec<(String, String)> = Vec::new();
-    for t in &results.table1_tests {
-        rows.push((format!("table1:{}", t.variable), "runs".into()));
-    }
-    for e in &results.effects {
-        rows.push((format!("{}:{}", e.outcome, e.inference), "runs".into()));
-    }
-    for s in &results.skipped {
-        rows.push((s.analysis.clone(), format!("cannot run: {}", s.reason)));
-    }
+    let plan = read_plan(plan, sets)?;
+    let table = read_table(data)?;
+    let c = trialstats_plan::check(&plan, &table)?;
     if let Format::Json = format {
         return Ok(render_json(&json!({
-            "plan": results.plan,
-            "data": results.data,
-            "runs": rows.iter().filter(|(_, s)| s == "runs").map(|(a, _)| a).collect::<Vec<_>>(),
-            "skipped": results.skipped,
+            "plan": c.plan,
+            "data": c.data,
+            "runs": c.runs,
+            "skipped": c.skipped,
+            "warnings": c.warnings,
         })));
     }
     let mut t = Table::new(&["analysis", "status"]);
     t.set_align(0, Align::Left);
     t.set_align(1, Align::Left);
-    for (a, s) in rows {
-        t.push_row(vec![a, s]);
+    for a in &c.runs {
+        t.push_row(vec![a.clone(), "runs".into()]);
+    }
+    for s in &c.skipped {
+        t.push_row(vec![
+            s.analysis.clone(),
+            format!("cannot run: {}", s.reason),
+        ]);
     }
     t.title = Some(format!(
         "Plan `{}` on {}: {} of {} analyses can run",
-        results.plan,
-        results.data,
-        results.table1_tests.len() + results.effects.len(),
-        results.table1_tests.len() + results.effects.len() + results.skipped.len()
+        c.plan,
+        c.data,
+        c.runs.len(),
+        c.runs.len() + c.skipped.len()
     ));
-    t.notes.extend(results.warnings.iter().cloned());
+    t.notes.extend(c.warnings.iter().cloned());
     Ok(render_table(&t, format))
 }

@@ -1724,7 +1724,13 @@ fn run_writes_the_plans_results_and_plan_check_lists_what_cannot_run() {
         "--data",
         &plan_file("trial_r.csv"),
     ]));
-    assert!(check.contains("7 of 9 analyses can run"), "{check}");
+    // Three Table 1 rows, HbA1c's CR1, CR2, bootstrap and ICC, the logistic CR1, the subgroup.
+    assert!(check.contains("9 of 11 analyses can run"), "{check}");
+    assert!(
+        check.contains("hba1c_gt8:wild")
+            && check.contains("the wild cluster bootstrap is for linear models"),
+        "{check}"
+    );
     assert!(
         check.contains("eq5d") && check.contains("cannot run: missing columns: eq5d_12, eq5d_0"),
         "{check}"

@@ -47,6 +47,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod describe;
 pub mod error;
 pub mod plan;
@@ -54,6 +55,7 @@ pub mod report;
 pub mod run;
 pub mod svg;
 
+pub use check::{PlanCheck, check};
 pub use describe::{Flow, FlowStage, Icc, TargetRow, targets_table};
 pub use error::PlanError;
 pub use plan::{

@@ -400,6 +400,16 @@ pub fn derived(plan: &Plan, data: &DataTable) -> Result<DataTable, PlanError> {
     Ok(prepare(plan, data, &mut skipped)?.0)
 }
 
+/// The data as the analyses see them and the design's warnings, for `check`.
+pub(crate) fn prepare_for_check(
+    plan: &Plan,
+    data: &DataTable,
+    skipped: &mut Vec<Skipped>,
+) -> Result<(DataTable, Vec<String>), PlanError> {
+    let (table, _, warnings) = prepare(plan, data, skipped)?;
+    Ok((table, warnings))
+}
+
 /// The columns an analysis needs that the data lack.
 fn missing<'a>(table: &DataTable, columns: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     columns

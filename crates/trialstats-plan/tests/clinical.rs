@@ -147,3 +147,47 @@ fn the_paper_plan_on_a_users_file_matches_stata_formulas_computed_in_r() {
             .any(|w| w.starts_with("ukpds_risk: ") && w.contains("dropped"))
     );
 }
+
+#[test]
+fn plan_check_names_what_runs_and_what_cannot_without_fitting() {
+    let data = DataTable::from_csv_str("trial_clinical.csv", TRIAL).unwrap();
+    let text = Plan::with_overrides(
+        "riddell2016",
+        trialstats_plan::EMBEDDED[0].1,
+        &[
+            "design.cluster=community".into(),
+            "design.arm.control=usual care".into(),
+            "plan.wild_reps=99".into(),
+            "sensitivity.ukpds_risk_mi.m=2".into(),
+        ],
+    )
+    .unwrap();
+    let plan = Plan::parse("riddell2016", &text).unwrap();
+    let c = trialstats_plan::check(&plan, &data).unwrap();
+    let r = run(&plan, &data, &mut |_, _, _| {}).unwrap();
+    // Every effect the run computed was said to run; every Table 1 test too.
+    for e in &r.effects {
+        let id = format!("{}:{}", e.outcome, e.inference);
+        assert!(c.runs.contains(&id), "{id}");
+    }
+    for t in &r.table1_tests {
+        assert!(c.runs.contains(&format!("table1:{}", t.variable)));
+    }
+    // What the run skipped for missing columns, the check skipped with the same reason.
+    for s in r
+        .skipped
+        .iter()
+        .filter(|s| s.reason.starts_with("missing columns"))
+    {
+        assert!(c.skipped.contains(s), "{s:?}");
+    }
+    // And nothing the check says runs was skipped by the run for want of a column.
+    for a in &c.runs {
+        assert!(
+            !r.skipped
+                .iter()
+                .any(|s| &s.analysis == a && s.reason.starts_with("missing columns")),
+            "{a}"
+        );
+    }
+}
