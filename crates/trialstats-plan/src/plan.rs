@@ -416,6 +416,11 @@ pub struct Sensitivity {
     /// Donors of predictive mean matching (default 5).
     #[serde(default = "default_donors")]
     pub donors: usize,
+    /// Impute these columns of the data instead of the outcome (the inputs of a derived
+    /// outcome, partly observed at follow-up), and derive the outcome again from each completed
+    /// data set (the effect's inference is then `mi_components`).
+    #[serde(default)]
+    pub impute: Vec<Spanned<String>>,
 }
 
 fn default_m() -> usize {

@@ -612,6 +612,66 @@ fn derive_one(
     }))
 }
 
+/// The columns a derived column is made from.
+fn derive_inputs(d: &Derived) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    out.extend(d.from.as_ref().map(|f| f.get_ref().clone()));
+    if let Some(e) = &d.expression
+        && let Ok(f) = trialstats_data::Formula::parse(&format!("I({}) ~ 1", e.get_ref()))
+    {
+        out.extend(f.columns().into_iter().map(str::to_owned));
+    }
+    if let Some(u) = &d.ukpds {
+        out.extend(
+            [
+                &u.age,
+                &u.duration,
+                &u.female,
+                &u.afro_caribbean,
+                &u.smoker,
+                &u.hba1c,
+                &u.sbp,
+                &u.tc_hdl,
+            ]
+            .iter()
+            .map(|c| c.get_ref().clone()),
+        );
+        out.extend(u.af.as_ref().map(|c| c.get_ref().clone()));
+    }
+    if let Some(rule) = &d.score
+        && let Ok((items, _, _)) = scorer(rule)
+    {
+        out.extend(items.iter().map(|c| format!("{c}{}", rule.suffix)));
+    }
+    out
+}
+
+/// `table` with the derived columns that depend on `changed` (directly or through another
+/// derived column) made again, in the plan's order.
+fn rederive(plan: &Plan, table: &DataTable, changed: &[&str]) -> Result<DataTable, String> {
+    let mut dirty: Vec<String> = changed.iter().map(|c| (*c).to_owned()).collect();
+    let mut table = table.clone();
+    for d in &plan.derive {
+        if !derive_inputs(d).iter().any(|c| dirty.contains(c)) {
+            continue;
+        }
+        let name = d.name.get_ref();
+        let values = derive_one(plan, d, &table, &mut Vec::new())
+            .map_err(|e| e.to_string())?
+            .map_err(|reason| format!("{name}: {reason}"))?;
+        let mut columns: Vec<Column> = table
+            .columns()
+            .iter()
+            .filter(|c| c.name != *name)
+            .cloned()
+            .collect();
+        columns.push(Column::numeric(name, values));
+        table = DataTable::new(table.source(), columns).map_err(|e| e.to_string())?;
+        dirty.push(name.clone());
+    }
+    Ok(table)
+}
+
 /// The names an expression uses that the data lack.
 fn missing_in(table: &DataTable, expression: &str) -> Vec<String> {
     let formula = trialstats_data::Formula::parse(&format!("I({expression}) ~ 1"));
@@ -1493,10 +1553,18 @@ fn mi_effect(
         .iter()
         .find(|o| o.id == *x.outcome.get_ref())
         .ok_or_else(|| format!("no outcome `{}`", x.outcome.get_ref()))?;
+    let components = !x.impute.is_empty();
     let mut names: Vec<&str> = vec![outcome.followup.get_ref()];
     names.extend(outcome.baseline.as_ref().map(|b| b.get_ref().as_str()));
     names.extend(outcome.adjust.iter().map(|a| a.get_ref().as_str()));
     let covariates = names[1..].to_vec();
+    if components {
+        // The outcome's inputs are imputed in its place; it is derived again afterwards.
+        names.remove(0);
+        for c in x.impute.iter().rev() {
+            names.insert(0, c.get_ref());
+        }
+    }
     for p in &x.predictors {
         if !names.contains(&p.get_ref().as_str()) {
             names.push(p.get_ref());
@@ -1568,7 +1636,52 @@ fn mi_effect(
     }
     .cluster(CLUSTER_CODE)
     .level(level);
-    let pooled = model.pool(&imputed).map_err(|e| e.to_string())?;
+    let pooled = if components {
+        // Each completed data set: the imputed columns put back into the data (the rows the
+        // imputation used), every derived column made again, the outcome's CR1 model fitted.
+        let kept = table.filter_rows(&keep).map_err(|e| e.to_string())?;
+        let imputed_names: Vec<&str> = x.impute.iter().map(|c| c.get_ref().as_str()).collect();
+        let g = codes
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .filter_map(|(c, _)| *c)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let cluster = plan.design.cluster.get_ref().clone();
+        imputed
+            .analyse(
+                g.saturating_sub(1) as f64,
+                level,
+                |completed: &DataTable| -> Result<trialstats_core::Inference, String> {
+                    let mut columns: Vec<Column> = kept
+                        .columns()
+                        .iter()
+                        .filter(|c| !imputed_names.contains(&c.name.as_str()))
+                        .cloned()
+                        .collect();
+                    for n in &imputed_names {
+                        let v = completed.numeric(n).map_err(|e| e.to_string())?;
+                        columns.push(Column::numeric(n, v.to_vec()));
+                    }
+                    let again =
+                        DataTable::new(kept.source(), columns).map_err(|e| e.to_string())?;
+                    let derived = rederive(plan, &again, &imputed_names)?;
+                    let refit = match outcome.model {
+                        ModelKind::Linear => ols(&formula),
+                        _ => logit(&formula),
+                    }
+                    .cluster(&cluster)
+                    .level(level)
+                    .fit(&derived)
+                    .map_err(|e| e.to_string())?;
+                    Ok(refit.inference().clone())
+                },
+            )
+            .map_err(|e| e.to_string())?
+    } else {
+        model.pool(&imputed).map_err(|e| e.to_string())?
+    };
     let term = pooled
         .terms
         .iter()
@@ -1577,7 +1690,7 @@ fn mi_effect(
     let clusters = (pooled.df_complete + 1.0).round() as usize;
     Ok(Effect {
         outcome: outcome.id.clone(),
-        inference: "mi",
+        inference: if components { "mi_components" } else { "mi" },
         estimate: term.estimate,
         std_error: Some(term.std_error),
         df: Some(term.df),
@@ -1596,8 +1709,25 @@ fn mi_effect(
             ci_high: term.ci_high.exp(),
         }),
         method: format!(
-            "multiple imputation `{}`: MICE, pmm with {} donors, m = {}, {} iterations, seed {}, cluster indicators; CR1 fits pooled by Rubin's rules, Barnard–Rubin df with complete-data df G − 1 = {}",
-            x.id, x.donors, x.m, x.maxit, plan.plan.seed, pooled.df_complete
+            "multiple imputation `{}`: MICE, pmm with {} donors, m = {}, {} iterations, seed {}, cluster indicators{}; CR1 fits pooled by Rubin's rules, Barnard–Rubin df with complete-data df G − 1 = {}",
+            x.id,
+            x.donors,
+            x.m,
+            x.maxit,
+            plan.plan.seed,
+            if components {
+                format!(
+                    "; imputed: {}, the outcome derived again from each completed data set",
+                    x.impute
+                        .iter()
+                        .map(|c| c.get_ref().as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                String::new()
+            },
+            pooled.df_complete
         ),
         baseline_sd: None,
     })
