@@ -122,7 +122,12 @@ pub fn check(plan: &Plan, data: &DataTable) -> Result<PlanCheck, PlanError> {
         verdict(format!("subgroup:{}", g.id), absent(&table, &columns));
     }
     for d in &plan.describes {
-        let any = d.outcomes.iter().any(|id| {
+        let any = d.variables.iter().any(|v| {
+            table.column(v.followup.get_ref()).is_ok()
+                || v.baseline
+                    .as_ref()
+                    .is_some_and(|b| table.column(b.get_ref()).is_ok())
+        }) || d.outcomes.iter().any(|id| {
             plan.outcomes
                 .iter()
                 .find(|o| o.id == *id.get_ref())

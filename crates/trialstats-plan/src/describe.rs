@@ -220,7 +220,85 @@ fn cell(v: &[f64], scale: f64, digits: usize) -> String {
     }
 }
 
-/// A `[[describe]]` table; `None` when the data have none of its columns.
+/// A row (group of rows) of a `[[describe]]` table.
+struct DescribedRow {
+    id: String,
+    label: String,
+    columns: [Option<String>; 2],
+    scale: f64,
+    effect: Option<Effect>,
+}
+
+/// n (%) of each value, by arm and time.
+fn distribution_rows(
+    row: &DescribedRow,
+    cols: &[Option<&[Option<f64>]>],
+    table: &DataTable,
+    treated: &[Option<f64>],
+    (arm_labels, times): (&[String; 2], &[String; 2]),
+    t: &mut Table,
+    numeric: &mut Table,
+) {
+    let mut values: Vec<f64> = cols
+        .iter()
+        .flatten()
+        .flat_map(|c| c.iter().flatten().copied())
+        .collect();
+    values.sort_by(f64::total_cmp);
+    values.dedup_by(|a, b| a.total_cmp(b).is_eq());
+    t.push_row(
+        std::iter::once(row.label.clone())
+            .chain((0..t.header.len() - 1).map(|_| String::new()))
+            .collect(),
+    );
+    // Per arm and time: the values observed, to count from.
+    let observed: Vec<Vec<f64>> = arm_labels
+        .iter()
+        .enumerate()
+        .flat_map(|(a, _)| {
+            cols.iter().map(move |col| {
+                col.map(|col| {
+                    (0..table.nrows())
+                        .filter(|&i| treated[i].map(|t| usize::from(t > 0.5)) == Some(a))
+                        .filter_map(|i| col[i])
+                        .collect()
+                })
+                .unwrap_or_default()
+            })
+        })
+        .collect();
+    for v in &values {
+        let mut cells = vec![format!("  {}", trialstats_core::table::fmt_display(*v))];
+        for (k, obs) in observed.iter().enumerate() {
+            let n = obs.iter().filter(|x| x.total_cmp(v).is_eq()).count();
+            let pct = if obs.is_empty() {
+                f64::NAN
+            } else {
+                100.0 * n as f64 / obs.len() as f64
+            };
+            cells.push(if obs.is_empty() {
+                String::new()
+            } else {
+                format!("{n} ({pct:.1}%)")
+            });
+            numeric.push_row(vec![
+                row.id.clone(),
+                trialstats_core::table::fmt_display(*v),
+                arm_labels[k / 2].clone(),
+                times[k % 2].clone(),
+                num_cell(n as f64),
+                num_cell(obs.len() as f64),
+                num_cell(pct),
+            ]);
+        }
+        while cells.len() < t.header.len() {
+            cells.push(String::new());
+        }
+        t.push_row(cells);
+    }
+}
+
+/// A `[[describe]]` table, or why the data allow none of its rows.
 pub(crate) fn describe_table(
     plan: &Plan,
     spec: &DescribeSpec,
@@ -235,7 +313,8 @@ pub(crate) fn describe_table(
         header.push(format!("{a}, {b}"));
         header.push(format!("{a}, {f}"));
     }
-    if let Some(kind) = spec.effect {
+    let with_effect = spec.effect.filter(|_| !spec.distribution);
+    if let Some(kind) = with_effect {
         header.push(format!(
             "effect ({}, {} % CI)",
             kind.id(),
@@ -246,20 +325,24 @@ pub(crate) fn describe_table(
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut t = Table::new(&refs);
     t.set_align(0, Align::Left);
-    let mut numeric = Table::new(&[
-        "outcome",
-        "group",
-        "arm",
-        "time",
-        "n",
-        "mean",
-        "sd",
-        "inference",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "p",
-    ]);
+    let mut numeric = if spec.distribution {
+        Table::new(&["row", "value", "arm", "time", "n", "of", "percent"])
+    } else {
+        Table::new(&[
+            "outcome",
+            "group",
+            "arm",
+            "time",
+            "n",
+            "mean",
+            "sd",
+            "inference",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "p",
+        ])
+    };
     // The groups: everyone, then each level of `by`.
     let mut groups: Vec<(String, Vec<bool>)> = vec![("all".into(), vec![true; table.nrows()])];
     if let Some(by) = &spec.by {
@@ -278,51 +361,112 @@ pub(crate) fn describe_table(
             groups.push((name, codes.iter().map(|c| *c == Some(k)).collect()));
         }
     }
-    let mut any = false;
+    // The rows: the outcomes named, then the variables.
+    let mut rows: Vec<DescribedRow> = Vec::new();
     for id in &spec.outcomes {
         let Some(o) = plan.outcomes.iter().find(|o| o.id == *id.get_ref()) else {
             continue;
         };
-        let label = o.label.clone().unwrap_or_else(|| o.id.clone());
-        let times = [o.baseline.as_ref(), Some(&o.followup)];
-        let columns: Vec<Option<&[Option<f64>]>> = times
+        rows.push(DescribedRow {
+            id: o.id.clone(),
+            label: o.label.clone().unwrap_or_else(|| o.id.clone()),
+            columns: [
+                o.baseline.as_ref().map(|c| c.get_ref().clone()),
+                Some(o.followup.get_ref().clone()),
+            ],
+            scale: o.report_scale,
+            effect: with_effect.and_then(|kind| {
+                effects
+                    .iter()
+                    .find(|e| e.outcome == o.id && e.inference == kind.id())
+                    .cloned()
+            }),
+        });
+    }
+    let level = Level::new(plan.plan.level).unwrap_or(Level::P95);
+    for v in &spec.variables {
+        let effect = with_effect.and_then(|kind| {
+            let outcome = Outcome {
+                id: v.followup.get_ref().clone(),
+                label: Some(v.label.clone()),
+                model: crate::plan::ModelKind::Linear,
+                followup: v.followup.clone(),
+                baseline: v.baseline.clone(),
+                adjust: Vec::new(),
+                inference: vec![kind],
+                nodes: None,
+                icc: false,
+                report_scale: 1.0,
+                better: None,
+            };
+            crate::run::linear_effect(plan, &outcome, kind, level, table).ok()
+        });
+        rows.push(DescribedRow {
+            id: v.followup.get_ref().clone(),
+            label: v.label.clone(),
+            columns: [
+                v.baseline.as_ref().map(|c| c.get_ref().clone()),
+                Some(v.followup.get_ref().clone()),
+            ],
+            scale: 1.0,
+            effect,
+        });
+    }
+    let mut any = false;
+    for row in &rows {
+        let columns: Vec<Option<&[Option<f64>]>> = row
+            .columns
             .iter()
-            .map(|c| c.and_then(|c| table.numeric(c.get_ref()).ok()))
+            .map(|c| c.as_ref().and_then(|c| table.numeric(c).ok()))
             .collect();
         if columns.iter().all(Option::is_none) {
             continue;
         }
         any = true;
-        for (gi, (group, rows)) in groups.iter().enumerate() {
-            let mut row = vec![if groups.len() == 1 {
-                label.clone()
+        if spec.distribution {
+            distribution_rows(
+                row,
+                &columns,
+                table,
+                treated,
+                (arm_labels, &spec.times),
+                &mut t,
+                &mut numeric,
+            );
+            continue;
+        }
+        for (gi, (group, in_group)) in groups.iter().enumerate() {
+            let mut cells = vec![if groups.len() == 1 {
+                row.label.clone()
             } else if gi == 0 {
-                format!("{label}: {group}")
+                format!("{}: {group}", row.label)
             } else {
                 format!("  {group}")
             }];
             for (a, arm_label) in arm_labels.iter().enumerate() {
                 for (k, col) in columns.iter().enumerate() {
                     let Some(col) = col else {
-                        row.push(String::new());
+                        cells.push(String::new());
                         continue;
                     };
                     let v: Vec<f64> = (0..table.nrows())
-                        .filter(|&i| rows[i] && treated[i].map(|t| usize::from(t > 0.5)) == Some(a))
+                        .filter(|&i| {
+                            in_group[i] && treated[i].map(|t| usize::from(t > 0.5)) == Some(a)
+                        })
                         .filter_map(|i| col[i])
                         .collect();
-                    row.push(cell(&v, o.report_scale, spec.digits));
+                    cells.push(cell(&v, row.scale, spec.digits));
                     let (m, s) = stats::mean_sd(&v)
                         .filter(|_| v.len() >= 2)
                         .unwrap_or((f64::NAN, f64::NAN));
                     numeric.push_row(vec![
-                        o.id.clone(),
+                        row.id.clone(),
                         group.clone(),
                         arm_label.clone(),
                         spec.times[k].clone(),
                         num_cell(v.len() as f64),
-                        num_cell(m * o.report_scale),
-                        num_cell(s * o.report_scale),
+                        num_cell(m * row.scale),
+                        num_cell(s * row.scale),
                         String::new(),
                         String::new(),
                         String::new(),
@@ -331,22 +475,19 @@ pub(crate) fn describe_table(
                     ]);
                 }
             }
-            if let Some(kind) = spec.effect {
-                let e = effects
-                    .iter()
-                    .find(|e| e.outcome == o.id && e.inference == kind.id());
-                match (gi, e) {
+            if let Some(kind) = with_effect {
+                match (gi, &row.effect) {
                     (0, Some(e)) => {
-                        let (est, lo, hi) = shown(e, o.report_scale);
-                        row.push(format!(
+                        let (est, lo, hi) = shown(e, row.scale);
+                        cells.push(format!(
                             "{} ({} to {})",
                             fmt_num(est, 3),
                             fmt_num(lo, 3),
                             fmt_num(hi, 3)
                         ));
-                        row.push(fmt_p(e.p_value));
+                        cells.push(fmt_p(e.p_value));
                         numeric.push_row(vec![
-                            o.id.clone(),
+                            row.id.clone(),
                             group.clone(),
                             String::new(),
                             String::new(),
@@ -360,10 +501,10 @@ pub(crate) fn describe_table(
                             num_cell(e.p_value),
                         ]);
                     }
-                    _ => row.extend([String::new(), String::new()]),
+                    _ => cells.extend([String::new(), String::new()]),
                 }
             }
-            t.push_row(row);
+            t.push_row(cells);
         }
     }
     if !any {
@@ -372,12 +513,18 @@ pub(crate) fn describe_table(
             spec.id
         ));
     }
-    t.title = Some(
-        spec.title
-            .clone()
-            .unwrap_or_else(|| format!("{}: mean (SD); n by arm and time", spec.id)),
-    );
-    if spec.effect.is_some() {
+    t.title = Some(spec.title.clone().unwrap_or_else(|| {
+        format!(
+            "{}: {} by arm and time",
+            spec.id,
+            if spec.distribution {
+                "n (%)"
+            } else {
+                "mean (SD); n"
+            }
+        )
+    }));
+    if with_effect.is_some() {
         t.notes.push("Effect: treatment − control at follow-up adjusted for baseline (a difference; an odds ratio for a logistic or ordinal model).".into());
     }
     t.numeric = Some(Box::new(numeric));

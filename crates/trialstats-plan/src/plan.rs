@@ -525,7 +525,16 @@ pub struct DescribeSpec {
     #[serde(default)]
     pub title: Option<String>,
     /// The ids of `[[outcome]]`s, one row (group) each.
+    #[serde(default)]
     pub outcomes: Vec<Spanned<String>>,
+    /// Further rows: columns described without an outcome of their own (their effect, when
+    /// `effect` asks for one, is the linear model's: follow-up on treatment and baseline).
+    #[serde(default)]
+    pub variables: Vec<DescribeVariable>,
+    /// n (%) of each value of each row's columns instead of mean (SD); n (an ordered item's
+    /// distribution, Table S2).
+    #[serde(default)]
+    pub distribution: bool,
     /// Rows for each level of this column too (value labels or `by_labels` name them).
     #[serde(default)]
     pub by: Option<Spanned<String>>,
@@ -541,6 +550,19 @@ pub struct DescribeSpec {
     /// Add this inference's effect and p-value (from the outcome's results).
     #[serde(default)]
     pub effect: Option<InferenceKind>,
+}
+
+/// A row of `[[describe]]` by its columns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeVariable {
+    /// As printed.
+    pub label: String,
+    /// The baseline column (optional).
+    #[serde(default)]
+    pub baseline: Option<Spanned<String>>,
+    /// The follow-up column.
+    pub followup: Spanned<String>,
 }
 
 fn default_digits() -> usize {
@@ -967,6 +989,14 @@ impl Plan {
                 .join(", ")
         };
         for d in &self.describes {
+            if d.outcomes.is_empty() && d.variables.is_empty() {
+                return Err(PlanError::Invalid {
+                    plan: self.source.clone(),
+                    line: find_key_line(&self.text, "id"),
+                    key: "describe".into(),
+                    message: format!("`{}` names no `outcomes` and no `variables`", d.id),
+                });
+            }
             for o in &d.outcomes {
                 if !self.outcomes.iter().any(|x| x.id == *o.get_ref()) {
                     return Err(self.invalid(

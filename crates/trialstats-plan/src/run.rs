@@ -1257,6 +1257,31 @@ fn outcome_effects(
     }
 }
 
+/// One inference of a linear outcome's effect (for a described variable).
+pub(crate) fn linear_effect(
+    plan: &Plan,
+    outcome: &Outcome,
+    kind: InferenceKind,
+    level: Level,
+    table: &DataTable,
+) -> Result<Effect, String> {
+    let mut formula = format!("{} ~ {TREATED}", outcome.followup.get_ref());
+    if let Some(b) = &outcome.baseline {
+        formula.push_str(" + ");
+        formula.push_str(b.get_ref());
+    }
+    one_effect(
+        plan,
+        outcome,
+        &formula,
+        plan.design.cluster.get_ref(),
+        kind,
+        level,
+        table,
+    )
+    .map(|(e, _)| e)
+}
+
 fn one_effect(
     plan: &Plan,
     outcome: &Outcome,

@@ -488,3 +488,58 @@ fn imputing_the_risks_components_derives_the_risk_again_from_each_completed_data
     assert!((comp.estimate - cr1.estimate).abs() < 1e-15);
     assert!((comp.std_error.unwrap() - cr1.std_error.unwrap()).abs() < 1e-15);
 }
+
+#[test]
+fn tables_s1_and_s2_describe_every_self_care_item_and_the_support_distributions() {
+    let trial = simulate(&SimParams::default(), 2016).unwrap().table;
+    let text = Plan::with_overrides(
+        "riddell2016",
+        trialstats_plan::EMBEDDED[0].1,
+        &[
+            "plan.wild_reps=99".into(),
+            "sensitivity.ukpds_risk_mi.m=2".into(),
+            "sensitivity.ukpds_risk_mi_components.m=2".into(),
+        ],
+    )
+    .unwrap();
+    let mut plan = Plan::parse("riddell2016", &text).unwrap();
+    for a in &mut plan.assumptions {
+        a.compare.clear();
+    }
+    let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
+    let table = |id: &str| &r.tables.iter().find(|(n, _)| n == id).unwrap().1;
+    // Table S1: ten item rows; item 3's effect is the fruit-and-vegetable outcome's (the same
+    // columns), to the printed digit and, in the numeric table, to the bit.
+    let s1 = table("table_s1");
+    assert_eq!(s1.rows.len(), 10);
+    let fv = r
+        .effects
+        .iter()
+        .find(|e| e.outcome == "sdsca_fruit_veg")
+        .unwrap();
+    let numeric = s1.numeric.as_ref().unwrap();
+    let est = numeric
+        .rows
+        .iter()
+        .find(|row| row[0] == "sdsca3_12" && row[7] == "cr1")
+        .unwrap();
+    assert_eq!(est[8].parse::<f64>().unwrap().to_bits(), fv.estimate.to_bits());
+    assert_eq!(est[11].parse::<f64>().unwrap().to_bits(), fv.p_value.to_bits());
+    // Table S2: each level's count and share, by arm and time, as counted here.
+    let s2 = table("table_s2");
+    let arm = trial.column("arm").unwrap();
+    let avail12 = trial.numeric("support_avail_12").unwrap();
+    let treated: Vec<f64> = (0..trial.nrows())
+        .filter(|&i| arm.text(i).as_deref() == Some("intervention"))
+        .filter_map(|i| avail12[i])
+        .collect();
+    let fives = treated.iter().filter(|v| v.total_cmp(&5.0).is_eq()).count();
+    let row5 = s2.rows.iter().find(|row| row[0] == "  5").unwrap();
+    assert_eq!(
+        row5[4],
+        format!(
+            "{fives} ({:.1}%)",
+            100.0 * fives as f64 / treated.len() as f64
+        )
+    );
+}
