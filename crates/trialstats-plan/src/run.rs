@@ -1394,16 +1394,27 @@ pub struct SubgroupLevel {
     pub effect: Effect,
 }
 
-/// The test of the treatment × subgroup interaction (two levels: one coefficient).
+/// The test of the treatment × subgroup interaction (CR1): for two levels, the difference of the
+/// second level's effect from the first's with its t (or z) test; for more, the joint Wald test
+/// of the k − 1 interaction terms, F(k − 1, G − 1) for a linear model (Stata's `test` after
+/// `regress, vce(cluster)`) and χ²(k − 1) for a logistic one.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Interaction {
-    /// The difference of the second level's effect from the first's (the model's scale).
-    pub estimate: f64,
-    /// Its CR1 standard error.
-    pub std_error: f64,
-    /// The reference t distribution's df (none: normal).
+    /// Two levels: the difference of the second level's effect from the first's (the model's
+    /// scale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<f64>,
+    /// Two levels: its CR1 standard error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub std_error: Option<f64>,
+    /// More levels: the F (linear) or χ² (logistic) statistic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<f64>,
+    /// Numerator df: the number of interaction terms (1 for two levels).
+    pub df1: usize,
+    /// The reference distribution's (denominator) df: G − 1, or none (normal, χ²).
     pub df: Option<f64>,
-    /// Two-sided p-value.
+    /// p-value.
     pub p_value: f64,
 }
 
@@ -1488,8 +1499,8 @@ fn subgroup(
             Err(reason) => skip(format!("within `{}` = {name}: {reason}", sg.by.get_ref())),
         }
     }
-    let interaction = if names.len() == 2 {
-        match interaction(plan, outcome, table, &codes, &rhs, level) {
+    let interaction = if names.len() >= 2 {
+        match interaction(plan, outcome, table, &codes, names.len(), &rhs, level) {
             Ok(i) => Some(i),
             Err(reason) => {
                 skip(format!("interaction: {reason}"));
@@ -1498,9 +1509,8 @@ fn subgroup(
         }
     } else {
         skip(format!(
-            "interaction: `{}` has {} levels; the test is implemented for two",
-            sg.by.get_ref(),
-            names.len()
+            "interaction: `{}` has one level in these data",
+            sg.by.get_ref()
         ));
         None
     };
@@ -1517,28 +1527,32 @@ fn subgroup(
 /// The name of the subgroup indicator in the interaction model.
 const IN_SUBGROUP: &str = "in_subgroup";
 
-/// The treatment × subgroup coefficient of `followup ~ treated * in_subgroup + …`, CR1.
 fn interaction(
     plan: &Plan,
     outcome: &Outcome,
     table: &DataTable,
     codes: &[Option<usize>],
+    levels: usize,
     rhs: &str,
     level: Level,
 ) -> Result<Interaction, String> {
-    let indicator: Vec<Option<f64>> = codes.iter().map(|c| c.map(|c| c as f64)).collect();
+    // Two levels: the subgroup as a 0/1 column and the one interaction coefficient; more: the
+    // level codes as a factor and the joint test of its interaction terms.
+    let code: Vec<Option<f64>> = codes.iter().map(|c| c.map(|c| c as f64)).collect();
     let mut columns: Vec<Column> = table
         .columns()
         .iter()
         .filter(|c| c.name != IN_SUBGROUP)
         .cloned()
         .collect();
-    columns.push(Column::numeric(IN_SUBGROUP, indicator));
+    columns.push(Column::numeric(IN_SUBGROUP, code));
     let t = DataTable::new(table.source(), columns).map_err(|e| e.to_string())?;
-    let formula = format!(
-        "{} ~ {TREATED} * {IN_SUBGROUP}{rhs}",
-        outcome.followup.get_ref()
-    );
+    let sub = if levels == 2 {
+        IN_SUBGROUP.to_owned()
+    } else {
+        format!("factor({IN_SUBGROUP})")
+    };
+    let formula = format!("{} ~ {TREATED} * {sub}{rhs}", outcome.followup.get_ref());
     let model = match outcome.model {
         ModelKind::Linear => ols(&formula),
         ModelKind::Logistic => logit(&formula),
@@ -1551,16 +1565,67 @@ fn interaction(
         .level(level)
         .fit(&t)
         .map_err(|e| e.to_string())?;
-    let term = format!("{TREATED}:{IN_SUBGROUP}");
-    let c = fit
-        .inference()
-        .coef(&term)
-        .ok_or_else(|| format!("the model has no `{term}` term"))?;
+    let inf = fit.inference();
+    if levels == 2 {
+        let term = format!("{TREATED}:{IN_SUBGROUP}");
+        let c = inf
+            .coef(&term)
+            .ok_or_else(|| format!("the model has no `{term}` term"))?;
+        return Ok(Interaction {
+            estimate: Some(c.estimate),
+            std_error: Some(c.std_error),
+            statistic: None,
+            df1: 1,
+            df: c.df,
+            p_value: c.p_value,
+        });
+    }
+    let prefix = format!("{TREATED}:factor({IN_SUBGROUP})");
+    let idx: Vec<usize> = inf
+        .coefficients
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.term.starts_with(&prefix))
+        .map(|(j, _)| j)
+        .collect();
+    if idx.len() != levels - 1 {
+        return Err(format!(
+            "the model has {} of the {} interaction terms (a level without both arms?)",
+            idx.len(),
+            levels - 1
+        ));
+    }
+    let q = idx.len();
+    let theta: Vec<f64> = idx.iter().map(|&j| inf.coefficients[j].estimate).collect();
+    let v = trialstats_core::nalgebra::DMatrix::from_fn(q, q, |a, b| inf.vcov[(idx[a], idx[b])]);
+    let w = v
+        .cholesky()
+        .map(|ch| {
+            let th = trialstats_core::nalgebra::DVector::from_vec(theta.clone());
+            th.dot(&ch.solve(&th))
+        })
+        .ok_or("the interaction terms' covariance is singular (too few clusters in a level?)")?;
+    let df2 = inf.covariance.reference.df();
+    let (statistic, p_value) = match df2 {
+        Some(d2) => {
+            let f = w / q as f64;
+            (
+                f,
+                trialstats_core::dist::f_sf(f, q as f64, d2).map_err(|e| e.to_string())?,
+            )
+        }
+        None => (
+            w,
+            trialstats_core::dist::chisq_sf(w, q as f64).map_err(|e| e.to_string())?,
+        ),
+    };
     Ok(Interaction {
-        estimate: c.estimate,
-        std_error: c.std_error,
-        df: c.df,
-        p_value: c.p_value,
+        estimate: None,
+        std_error: None,
+        statistic: Some(statistic),
+        df1: q,
+        df: df2,
+        p_value,
     })
 }
 

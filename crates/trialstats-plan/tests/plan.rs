@@ -214,14 +214,15 @@ fn subgroups_match_r_within_each_level_and_for_the_interaction() {
         assert_eq!(e.df, Some(e.clusters as f64 - 1.0));
     }
     let i = sg.interaction.unwrap();
+    assert_eq!((i.df1, i.statistic), (1, None));
     close(
-        i.estimate,
+        i.estimate.unwrap(),
         reference("interaction_estimate"),
         1e-12,
         "interaction",
     );
     close(
-        i.std_error,
+        i.std_error.unwrap(),
         reference("interaction_se"),
         1e-12,
         "interaction SE",
@@ -229,6 +230,50 @@ fn subgroups_match_r_within_each_level_and_for_the_interaction() {
     close(
         i.p_value,
         reference("interaction_p"),
+        1e-10,
+        "interaction p",
+    );
+}
+
+#[test]
+fn a_subgroup_of_three_levels_gets_the_joint_interaction_test_as_r() {
+    // Age < 55, 55–64, 65+ as a column of the data (make_trial.R cuts it the same way).
+    let mut lines = TRIAL.lines();
+    let header = lines.next().unwrap();
+    let age_at = header.split(',').position(|h| h == "\"age\"").unwrap();
+    let mut csv = format!("{header},agegrp\n");
+    for l in lines {
+        let age: f64 = l.split(',').nth(age_at).unwrap().parse().unwrap();
+        let g = if age < 55.0 {
+            0
+        } else if age < 65.0 {
+            1
+        } else {
+            2
+        };
+        csv.push_str(&format!("{l},{g}\n"));
+    }
+    let text = format!(
+        "{}\n[[subgroup]]\nid = \"age\"\noutcome = \"hba1c\"\nby = \"agegrp\"\n",
+        plan("stata13")
+    );
+    let p = Plan::parse("test.toml", &text).unwrap();
+    let data = DataTable::from_csv_str("trial_r.csv", &csv).unwrap();
+    let r = run(&p, &data, &mut |_, _, _| {}).unwrap();
+    let sg = r.subgroups.iter().find(|g| g.id == "age").unwrap();
+    assert_eq!(sg.levels.len(), 3);
+    let i = sg.interaction.unwrap();
+    assert_eq!((i.df1, i.estimate), (2, None));
+    assert_eq!(i.df, Some(19.0));
+    close(
+        i.statistic.unwrap(),
+        reference("interaction3_F"),
+        1e-10,
+        "interaction F",
+    );
+    close(
+        i.p_value,
+        reference("interaction3_p"),
         1e-10,
         "interaction p",
     );

@@ -523,8 +523,14 @@ fn tables_s1_and_s2_describe_every_self_care_item_and_the_support_distributions(
         .iter()
         .find(|row| row[0] == "sdsca3_12" && row[7] == "cr1")
         .unwrap();
-    assert_eq!(est[8].parse::<f64>().unwrap().to_bits(), fv.estimate.to_bits());
-    assert_eq!(est[11].parse::<f64>().unwrap().to_bits(), fv.p_value.to_bits());
+    assert_eq!(
+        est[8].parse::<f64>().unwrap().to_bits(),
+        fv.estimate.to_bits()
+    );
+    assert_eq!(
+        est[11].parse::<f64>().unwrap().to_bits(),
+        fv.p_value.to_bits()
+    );
     // Table S2: each level's count and share, by arm and time, as counted here.
     let s2 = table("table_s2");
     let arm = trial.column("arm").unwrap();

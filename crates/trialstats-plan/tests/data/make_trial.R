@@ -76,6 +76,15 @@ mm <- lm(hba1c_12 ~ treated + hba1c_0, data = d)
 Vm <- vcovCL(mm, cluster = ~community2, type = "HC1", cadjust = TRUE)
 sem <- sqrt(Vm["treated", "treated"]); bm <- coef(mm)["treated"]
 f("merged_se", sem); f("merged_p", 2 * pt(-abs(bm / sem), 18))
+# A subgroup of three levels (age < 55, 55–64, 65+): the joint CR1 Wald test of the two
+# treated × level terms, F(2, G − 1) (Stata: regress … i.treated##i.agegrp, vce(cluster); test).
+d$agegrp <- ifelse(d$age < 55, 0, ifelse(d$age < 65, 1, 2))
+mk <- lm(hba1c_12 ~ treated * factor(agegrp) + hba1c_0, data = d)
+Vk <- vcovCL(mk, cluster = ~community, type = "HC1", cadjust = TRUE)
+ik <- grep("^treated:factor", names(coef(mk)))
+bk <- coef(mk)[ik]
+Fk <- as.numeric(t(bk) %*% solve(Vk[ik, ik]) %*% bk) / length(ik)
+f("interaction3_F", Fk); f("interaction3_p", pf(Fk, length(ik), G - 1, lower.tail = FALSE))
 # The ICC of 12-month HbA1c as Stata's loneway computes it (Stata [R] loneway, Methods and
 # formulas): one-way ANOVA by community (R's aov gives the mean squares), n0 = (N - sum n_i^2/N)/
 # (G - 1), rho = (MSB - MSW)/(MSB + (n0 - 1) MSW), asymptotic SE of Swiger et al. (1964), rho +-
