@@ -54,6 +54,7 @@ pub fn overrides(opts: &Options) -> Vec<String> {
     if opts.quick {
         sets.push("plan.wild_reps=999".into());
         sets.push("sensitivity.ukpds_risk_mi.m=5".into());
+        sets.push("sensitivity.ukpds_risk_mi_components.m=5".into());
     }
     sets
 }

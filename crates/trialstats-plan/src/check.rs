@@ -106,11 +106,24 @@ pub fn check(plan: &Plan, data: &DataTable) -> Result<PlanCheck, PlanError> {
         let Some(o) = plan.outcomes.iter().find(|o| o.id == *x.outcome.get_ref()) else {
             continue;
         };
-        let mut columns: Vec<&str> = vec![o.followup.get_ref()];
+        // The columns the run's imputation model takes, in its order: the imputed ones (the
+        // outcome, or the inputs of a derived outcome), the baseline, the covariates, the
+        // predictors.
+        let mut columns: Vec<&str> = Vec::new();
+        let (inference, imputed) = if x.impute.is_empty() {
+            ("mi", vec![o.followup.get_ref().as_str()])
+        } else {
+            (
+                "mi_components",
+                x.impute.iter().map(|c| c.get_ref().as_str()).collect(),
+            )
+        };
+        columns.extend(imputed);
         columns.extend(o.baseline.as_ref().map(|b| b.get_ref().as_str()));
         columns.extend(o.adjust.iter().map(|a| a.get_ref().as_str()));
         columns.extend(x.predictors.iter().map(|p| p.get_ref().as_str()));
-        verdict(format!("{}:mi", o.id), absent(&table, &columns));
+        columns.dedup();
+        verdict(format!("{}:{inference}", o.id), absent(&table, &columns));
     }
     for g in &plan.subgroups {
         let Some(o) = plan.outcomes.iter().find(|o| o.id == *g.outcome.get_ref()) else {

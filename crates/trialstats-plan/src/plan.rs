@@ -829,7 +829,7 @@ impl Plan {
     /// use trialstats_plan::Plan;
     /// let plan = Plan::embedded("riddell2016").unwrap().restricted_to("ukpds_risk").unwrap();
     /// assert_eq!(plan.outcomes.len(), 1);
-    /// assert_eq!(plan.sensitivities.len(), 1); // the multiple imputation
+    /// assert_eq!(plan.sensitivities.len(), 2); // the two multiple imputations
     /// assert!(plan.table1.is_none() && plan.targets.is_empty());
     /// assert!(Plan::embedded("riddell2016").unwrap().restricted_to("weight_loss").is_err());
     /// ```

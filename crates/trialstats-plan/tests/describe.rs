@@ -258,16 +258,7 @@ fn the_figures_text_neither_overlaps_nor_overflows() {
     let trial = trialstats_sim::simulate(&trialstats_sim::SimParams::default(), 2016)
         .unwrap()
         .table;
-    let text = Plan::with_overrides(
-        "riddell2016",
-        trialstats_plan::EMBEDDED[0].1,
-        &[
-            "plan.wild_reps=99".into(),
-            "sensitivity.ukpds_risk_mi.m=2".into(),
-        ],
-    )
-    .unwrap();
-    let plan = Plan::parse("riddell2016", &text).unwrap();
+    let plan = common::quick_paper_plan(&[], false);
     let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
     check_layout(&trialstats_plan::svg::flow_diagram(&r), "paper flow");
     let forest = trialstats_plan::svg::forest_plot(&r);
@@ -277,21 +268,14 @@ fn the_figures_text_neither_overlaps_nor_overflows() {
     assert!(forest.contains("← favours intervention") && forest.contains("favours usual care →"));
     assert!(forest.contains("← favours usual care") && forest.contains("favours intervention →"));
     // Long arm names and outcome labels: wrapped or cut, never overflowing.
-    let long = Plan::with_overrides(
-        "riddell2016",
-        &text,
-        &[
-            r#"design.arm.labels=["usual care in the community health service, unchanged", "lay peer-led group support with monthly meetings and telephone contact"]"#.into(),
-            "outcome.hba1c.label=glycated haemoglobin at twelve months after randomisation, as measured by the local accredited laboratory (%)".into(),
-        ],
-    )
-    .unwrap();
-    let r = run(
-        &Plan::parse("long", &long).unwrap(),
-        &trial,
-        &mut |_, _, _| {},
-    )
-    .unwrap();
+    let mut r = r;
+    r.arms = [
+        "usual care in the community health service, unchanged".into(),
+        "lay peer-led group support with monthly meetings and telephone contact".into(),
+    ];
+    if let Some(o) = r.outcomes.iter_mut().find(|o| o.id == "hba1c") {
+        o.label = "glycated haemoglobin at twelve months after randomisation, as measured by the local accredited laboratory (%)".into();
+    }
     check_layout(&trialstats_plan::svg::flow_diagram(&r), "long flow");
     check_layout(&trialstats_plan::svg::forest_plot(&r), "long forest plot");
 }

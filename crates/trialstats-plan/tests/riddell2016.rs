@@ -3,6 +3,8 @@
 //! instrument scores): every effect to the bit; and its Table 1 tests with Stata 13's formulas.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use trialstats_data::{Column, DataTable};
 use trialstats_models::{Se, logit, ols};
 use trialstats_plan::{Plan, run};
@@ -50,13 +52,7 @@ fn direct(formula: &str, logistic: bool, se: Option<Se>, d: &DataTable) -> [u64;
 #[test]
 fn the_paper_plan_gives_the_estimators_numbers_to_the_bit() {
     let trial = simulate(&SimParams::default(), 2016).unwrap().table;
-    let base = Plan::with_overrides(
-        "riddell2016",
-        trialstats_plan::EMBEDDED[0].1,
-        &["plan.wild_reps=999".into()],
-    )
-    .unwrap();
-    let plan = Plan::parse("riddell2016", &base).unwrap();
+    let plan = common::quick_paper_plan(&["plan.wild_reps=999"], false);
     let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
     // The raw trial holds the instruments' items: the plan scores them (PHQ-9, DDS-4, EQ-5D-3L
     // Australian, SDSCA days, and MMAS-8 in this licensed build); only the 6-month stage of the
@@ -168,7 +164,7 @@ fn the_paper_plan_gives_the_estimators_numbers_to_the_bit() {
 #[test]
 fn the_paper_plans_table1_tests_are_stata_13s() {
     let trial = simulate(&SimParams::default(), 2016).unwrap().table;
-    let plan = Plan::embedded("riddell2016").unwrap();
+    let plan = common::quick_paper_plan(&[], false);
     let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
     let arm: Vec<&str> = (0..trial.nrows())
         .map(|i| {
@@ -242,16 +238,7 @@ fn with_the_scores_in_the_data_and_no_items_the_plan_uses_the_datas_scores() {
         .collect();
     let no_items = DataTable::new("scored", columns).unwrap();
     let plan = Plan::embedded("riddell2016").unwrap();
-    let base = Plan::with_overrides(
-        "riddell2016",
-        trialstats_plan::EMBEDDED[0].1,
-        &[
-            "plan.wild_reps=99".into(),
-            "sensitivity.ukpds_risk_mi.m=2".into(),
-        ],
-    )
-    .unwrap();
-    let quick = Plan::parse("riddell2016", &base).unwrap();
+    let quick = common::quick_paper_plan(&[], false);
     assert_eq!(plan.outcomes.len(), quick.outcomes.len());
     let r = run(&quick, &no_items, &mut |_, _, _| {}).unwrap();
     let d = reference_table(&trial);
@@ -287,6 +274,7 @@ fn an_assumptions_alternatives_run_side_by_side_as_the_plan_with_their_overrides
         &[
             "plan.wild_reps=99".into(),
             "sensitivity.ukpds_risk_mi.m=2".into(),
+            "sensitivity.ukpds_risk_mi_components.m=2".into(),
         ],
     )
     .unwrap();

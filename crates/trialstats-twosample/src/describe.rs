@@ -367,9 +367,15 @@ pub fn table1(
                     .filter(|r| r.iter().sum::<f64>() > 0.0)
                     .cloned()
                     .collect();
-                let r = match test {
-                    Categorical::Fisher => fisher_test(&tab, Level::P95)?,
-                    Categorical::ChiSquare(continuity) => chisq_test(&tab, *continuity)?,
+                // One level observed (everyone a non-smoker, say): the counts, and no test
+                // (Stata's tabulate prints no chi-square for a table with one row either).
+                let r = if tab.len() < 2 {
+                    None
+                } else {
+                    Some(match test {
+                        Categorical::Fisher => fisher_test(&tab, Level::P95)?,
+                        Categorical::ChiSquare(continuity) => chisq_test(&tab, *continuity)?,
+                    })
                 };
                 let missing: Vec<usize> = (0..k)
                     .map(|g| {
@@ -385,7 +391,10 @@ pub fn table1(
                     .collect();
                 let mut row = vec![(*name).to_string()];
                 row.extend((0..k).map(|_| String::new()));
-                row.extend([r.method.clone(), fmt_p(r.p_value)]);
+                match &r {
+                    Some(r) => row.extend([r.method.clone(), fmt_p(r.p_value)]),
+                    None => row.extend(["— (one level observed)".to_string(), String::new()]),
+                }
                 t.push_row(row);
                 for (level, counts) in levels.iter().zip(&counts) {
                     let mut row = vec![format!("  {level}")];
@@ -404,11 +413,14 @@ pub fn table1(
                         row.extend([num_cell(tot[g]), num_cell(missing[g] as f64)]);
                         row.extend((0..5).map(|_| String::new()));
                         row.extend([counts[g], 100.0 * counts[g] / tot[g].max(1.0)].map(num_cell));
-                        row.extend(test_cells(&r));
+                        match &r {
+                            Some(r) => row.extend(test_cells(r)),
+                            None => row.extend((0..5).map(|_| String::new())),
+                        }
                         numeric.push_row(row);
                     }
                 }
-                results.push(Some(r));
+                results.push(r);
             }
         }
     }
@@ -422,6 +434,23 @@ pub fn table1(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_categorical_variable_with_one_level_shows_its_counts_and_no_test() {
+        let group = [0, 0, 1, 1, 1].map(Some);
+        let codes = [0, 0, 0, 0, 0].map(Some);
+        let levels = ["no".to_string(), "yes".to_string()];
+        let vars = [Table1Variable::Categorical {
+            name: "smoker",
+            codes: &codes,
+            levels: &levels,
+            test: Categorical::ChiSquare(Continuity::Uncorrected),
+        }];
+        let (t, tests) = table1(&group, &["a", "b"], &vars).unwrap();
+        assert_eq!(tests, [None]);
+        assert_eq!(t.rows[0][3], "— (one level observed)");
+        assert_eq!(t.rows[1][1..3], ["2 (100.0%)", "3 (100.0%)"]);
+    }
 
     #[test]
     fn stata_conventions_match_r_without_corrections() {
