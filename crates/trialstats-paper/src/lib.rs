@@ -26,7 +26,7 @@
 
 use trialstats_data::DataTable;
 use trialstats_plan::{EMBEDDED, Plan, PlanError, PlanResults};
-use trialstats_sim::{SimError, SimParams, simulate};
+use trialstats_sim::{McEstimate, SimError, SimParams, simulate};
 
 /// Settings of a reproduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,4 +90,52 @@ pub fn reproduce(
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<PlanResults, PlanError> {
     trialstats_plan::run(&plan(opts)?, data, progress)
+}
+
+/// A Monte Carlo study's analysis ([`trialstats_sim::MonteCarlo::run_with`]) that runs `plan` on
+/// each simulated trial, with the replication's seed for the plan's random steps, and reports
+/// the effects of `inferences` (ids: `cr1`, `cr2`, `wild`, `mi`, …) of the plan's first outcome,
+/// in that order (`None` where the run could not make one). With
+/// [`Plan::restricted_to`] the plan is its primary analysis alone.
+///
+/// ```
+/// use trialstats_paper::{Options, monte_carlo_analysis, plan};
+/// use trialstats_sim::{MonteCarlo, Outcome, SimParams};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut primary = plan(&Options::default())?.restricted_to("ukpds_risk")?;
+/// primary.sensitivities.clear();
+/// let analysis = monte_carlo_analysis(&primary, &["cr1"]);
+/// let study = MonteCarlo::new(SimParams::default(), 3, 1, Outcome::Risk);
+/// let r = study.run_with(&["CR1".to_owned()], &analysis, None)?;
+/// assert_eq!(r.summaries[0].n, 3);
+/// # Ok(()) }
+/// ```
+pub fn monte_carlo_analysis<'a>(
+    plan: &'a Plan,
+    inferences: &'a [&'a str],
+) -> impl Fn(&DataTable, u64) -> Vec<Option<McEstimate>> + Sync + 'a {
+    move |trial: &DataTable, seed: u64| {
+        let mut p = plan.clone();
+        p.plan.seed = seed;
+        let outcome = p.outcomes.first().map(|o| o.id.clone());
+        let Ok(r) = trialstats_plan::run(&p, trial, &mut |_, _, _| {}) else {
+            return vec![None; inferences.len()];
+        };
+        inferences
+            .iter()
+            .map(|id| {
+                let e = r
+                    .effects
+                    .iter()
+                    .find(|e| Some(&e.outcome) == outcome.as_ref() && e.inference == *id)?;
+                Some(McEstimate {
+                    estimate: e.estimate,
+                    std_error: e.std_error,
+                    ci_low: e.ci_low,
+                    ci_high: e.ci_high,
+                    p_value: e.p_value,
+                })
+            })
+            .collect()
+    }
 }

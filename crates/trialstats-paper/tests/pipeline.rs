@@ -424,7 +424,7 @@ fn broken_files_get_clear_errors_or_row_level_exclusions() {
 
 #[test]
 fn a_monte_carlo_study_runs_the_plans_primary_analysis() {
-    use trialstats_sim::{Estimator, McEstimate, MonteCarlo, Outcome};
+    use trialstats_sim::{Estimator, MonteCarlo, Outcome};
     // The simulator's built-in CR1 and CR2 against the paper plan's primary analysis run by the
     // plan runner on the same replications: the same summaries.
     let mut study = MonteCarlo::new(SimParams::default(), 6, 5, Outcome::Risk);
@@ -436,24 +436,7 @@ fn a_monte_carlo_study_runs_the_plans_primary_analysis() {
         .unwrap();
     // CR1 and CR2 only (the imputations are not compared here).
     plan.sensitivities.clear();
-    let analysis = |trial: &DataTable, _seed: u64| -> Vec<Option<McEstimate>> {
-        let Ok(r) = trialstats_plan::run(&plan, trial, &mut |_, _, _| {}) else {
-            return vec![None, None];
-        };
-        ["cr1", "cr2"]
-            .iter()
-            .map(|id| {
-                let e = r.effects.iter().find(|e| e.inference == *id)?;
-                Some(McEstimate {
-                    estimate: e.estimate,
-                    std_error: e.std_error,
-                    ci_low: e.ci_low,
-                    ci_high: e.ci_high,
-                    p_value: e.p_value,
-                })
-            })
-            .collect()
-    };
+    let analysis = trialstats_paper::monte_carlo_analysis(&plan, &["cr1", "cr2"]);
     let labels = ["CR1, t(G−1)".to_owned(), "CR2, Satterthwaite".to_owned()];
     let planned = study.run_with(&labels, &analysis, None).unwrap();
     assert_eq!(planned.summaries, built_in.summaries);

@@ -216,6 +216,24 @@ pub struct UkpdsRule {
     pub af: Option<Spanned<String>>,
 }
 
+impl UkpdsRule {
+    /// The columns the rule reads, in the equation's order (`af` last, when given).
+    pub fn inputs(&self) -> Vec<&Spanned<String>> {
+        let mut v = vec![
+            &self.age,
+            &self.duration,
+            &self.female,
+            &self.afro_caribbean,
+            &self.smoker,
+            &self.hba1c,
+            &self.sbp,
+            &self.tc_hdl,
+        ];
+        v.extend(self.af.as_ref());
+        v
+    }
+}
+
 fn default_horizon() -> f64 {
     5.0
 }

@@ -622,21 +622,7 @@ fn derive_inputs(d: &Derived) -> Vec<String> {
         out.extend(f.columns().into_iter().map(str::to_owned));
     }
     if let Some(u) = &d.ukpds {
-        out.extend(
-            [
-                &u.age,
-                &u.duration,
-                &u.female,
-                &u.afro_caribbean,
-                &u.smoker,
-                &u.hba1c,
-                &u.sbp,
-                &u.tc_hdl,
-            ]
-            .iter()
-            .map(|c| c.get_ref().clone()),
-        );
-        out.extend(u.af.as_ref().map(|c| c.get_ref().clone()));
+        out.extend(u.inputs().iter().map(|c| c.get_ref().clone()));
     }
     if let Some(rule) = &d.score
         && let Ok((items, _, _)) = scorer(rule)
@@ -836,17 +822,7 @@ fn ukpds_column(
     warnings: &mut Vec<String>,
 ) -> Result<DerivedValues, PlanError> {
     let name = d.name.get_ref();
-    let mut inputs: Vec<&Spanned<String>> = vec![
-        &u.age,
-        &u.duration,
-        &u.female,
-        &u.afro_caribbean,
-        &u.smoker,
-        &u.hba1c,
-        &u.sbp,
-        &u.tc_hdl,
-    ];
-    inputs.extend(u.af.as_ref());
+    let inputs = u.inputs();
     let absent: Vec<String> = inputs
         .iter()
         .filter(|c| table.column(c.get_ref()).is_err())

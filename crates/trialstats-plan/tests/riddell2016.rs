@@ -370,19 +370,15 @@ fn the_ordered_model_and_the_merge_are_the_estimators_and_refuse_mixed_arms() {
     use trialstats_models::clmm;
     use trialstats_ordinal::Quadrature;
     let trial = simulate(&SimParams::default(), 2016).unwrap().table;
-    let text = Plan::with_overrides(
-        "riddell2016",
-        trialstats_plan::EMBEDDED[0].1,
+    let plan = common::quick_paper_plan(
         &[
-            "outcome.support_avail.model=ordered".into(),
-            r#"outcome.support_avail.inference=["model"]"#.into(),
+            "outcome.support_avail.model=ordered",
+            r#"outcome.support_avail.inference=["model"]"#,
         ],
+        false,
     )
+    .restricted_to("support_avail")
     .unwrap();
-    let plan = Plan::parse("riddell2016", &text)
-        .unwrap()
-        .restricted_to("support_avail")
-        .unwrap();
     let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
     let e = &r.effects[0];
     assert_eq!((e.inference, e.scale), ("model", "log_odds_ratio"));
@@ -428,20 +424,16 @@ fn the_ordered_model_and_the_merge_are_the_estimators_and_refuse_mixed_arms() {
 #[test]
 fn imputing_the_risks_components_derives_the_risk_again_from_each_completed_data_set() {
     let trial = simulate(&SimParams::default(), 2016).unwrap().table;
-    let text = Plan::with_overrides(
-        "riddell2016",
-        trialstats_plan::EMBEDDED[0].1,
+    let plan = common::quick_paper_plan(
         &[
-            "sensitivity.ukpds_risk_mi.m=3".into(),
-            "sensitivity.ukpds_risk_mi_components.m=3".into(),
-            r#"outcome.ukpds_risk.inference=["cr1"]"#.into(),
+            "sensitivity.ukpds_risk_mi.m=3",
+            "sensitivity.ukpds_risk_mi_components.m=3",
+            r#"outcome.ukpds_risk.inference=["cr1"]"#,
         ],
+        false,
     )
+    .restricted_to("ukpds_risk")
     .unwrap();
-    let plan = Plan::parse("riddell2016", &text)
-        .unwrap()
-        .restricted_to("ukpds_risk")
-        .unwrap();
     let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
     let get = |inference: &str| {
         r.effects
@@ -480,20 +472,7 @@ fn imputing_the_risks_components_derives_the_risk_again_from_each_completed_data
 #[test]
 fn tables_s1_and_s2_describe_every_self_care_item_and_the_support_distributions() {
     let trial = simulate(&SimParams::default(), 2016).unwrap().table;
-    let text = Plan::with_overrides(
-        "riddell2016",
-        trialstats_plan::EMBEDDED[0].1,
-        &[
-            "plan.wild_reps=99".into(),
-            "sensitivity.ukpds_risk_mi.m=2".into(),
-            "sensitivity.ukpds_risk_mi_components.m=2".into(),
-        ],
-    )
-    .unwrap();
-    let mut plan = Plan::parse("riddell2016", &text).unwrap();
-    for a in &mut plan.assumptions {
-        a.compare.clear();
-    }
+    let plan = common::quick_paper_plan(&[], false);
     let r = run(&plan, &trial, &mut |_, _, _| {}).unwrap();
     let table = |id: &str| &r.tables.iter().find(|(n, _)| n == id).unwrap().1;
     // Table S1: ten item rows; item 3's effect is the fruit-and-vegetable outcome's (the same
