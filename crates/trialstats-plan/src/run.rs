@@ -521,14 +521,7 @@ fn prepare(
                 continue;
             }
         };
-        let mut columns: Vec<Column> = table
-            .columns()
-            .iter()
-            .filter(|c| c.name != *name)
-            .cloned()
-            .collect();
-        columns.push(Column::numeric(name, derived));
-        table = DataTable::new(data.source(), columns)?;
+        table = with_numeric(&table, name, derived)?;
     }
     let arms = Arms {
         labels: design.arm.labels.clone().unwrap_or_else(|| {
@@ -612,6 +605,22 @@ fn derive_one(
     }))
 }
 
+/// `table` with the numeric column `name` (replacing a column of that name, or added last).
+fn with_numeric(
+    table: &DataTable,
+    name: &str,
+    values: Vec<Option<f64>>,
+) -> Result<DataTable, trialstats_data::DataError> {
+    let mut columns: Vec<Column> = table
+        .columns()
+        .iter()
+        .filter(|c| c.name != name)
+        .cloned()
+        .collect();
+    columns.push(Column::numeric(name, values));
+    DataTable::new(table.source(), columns)
+}
+
 /// The columns a derived column is made from.
 fn derive_inputs(d: &Derived) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -645,14 +654,7 @@ fn rederive(plan: &Plan, table: &DataTable, changed: &[&str]) -> Result<DataTabl
         let values = derive_one(plan, d, &table, &mut Vec::new())
             .map_err(|e| e.to_string())?
             .map_err(|reason| format!("{name}: {reason}"))?;
-        let mut columns: Vec<Column> = table
-            .columns()
-            .iter()
-            .filter(|c| c.name != *name)
-            .cloned()
-            .collect();
-        columns.push(Column::numeric(name, values));
-        table = DataTable::new(table.source(), columns).map_err(|e| e.to_string())?;
+        table = with_numeric(&table, name, values).map_err(|e| e.to_string())?;
         dirty.push(name.clone());
     }
     Ok(table)

@@ -23,29 +23,17 @@ fn reference_table(trial: &DataTable) -> DataTable {
 /// (estimate, ci_low, ci_high, p) of `treated` in a CR1 fit (Stata's regress or logit with
 /// vce(cluster)), or under `se`.
 fn direct(formula: &str, logistic: bool, se: Option<Se>, d: &DataTable) -> [u64; 4] {
-    let c = if logistic {
-        let mut m = logit(formula).cluster("cluster");
-        if let Some(se) = se {
-            m = m.se(se);
-        }
-        m.fit(d)
-            .unwrap()
-            .inference()
-            .coef("treated")
-            .unwrap()
-            .clone()
+    let mut m = if logistic {
+        logit(formula)
     } else {
-        let mut m = ols(formula).cluster("cluster");
-        if let Some(se) = se {
-            m = m.se(se);
-        }
-        m.fit(d)
-            .unwrap()
-            .inference()
-            .coef("treated")
-            .unwrap()
-            .clone()
-    };
+        ols(formula)
+    }
+    .cluster("cluster");
+    if let Some(se) = se {
+        m = m.se(se);
+    }
+    let fit = m.fit(d).unwrap();
+    let c = fit.inference().coef("treated").unwrap();
     [c.estimate, c.ci_low, c.ci_high, c.p_value].map(f64::to_bits)
 }
 
