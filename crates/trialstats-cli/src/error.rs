@@ -86,6 +86,9 @@ pub enum CliError {
         /// The parser's message (naming the field and line).
         message: String,
     },
+    /// A calibration could not run (exit code 1).
+    #[error("calibration: {0}")]
+    Calibration(String),
     /// The simulator could not make the trial (exit code 1).
     #[error(transparent)]
     Simulation(Box<trialstats_sim::SimError>),
@@ -145,6 +148,7 @@ impl CliError {
             | CliError::Output(_)
             | CliError::ParamsFile { .. }
             | CliError::Simulation(_)
+            | CliError::Calibration(_)
             | CliError::Fit { .. }
             | CliError::Io { .. } => 1,
         }

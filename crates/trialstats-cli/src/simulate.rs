@@ -25,6 +25,14 @@ pub struct SimulateArgs {
     /// JSON file of parameters (any subset of the fields of SimParams; the rest default).
     #[arg(long)]
     pub params: Option<String>,
+    /// Calibrate: simulate --seeds trials (from --seed on), analyse each with the paper's plan,
+    /// and print every published number beside the median and 10th–90th percentiles of its
+    /// simulated values.
+    #[arg(long, conflicts_with = "out")]
+    pub calibrate: bool,
+    /// Trials of --calibrate.
+    #[arg(long, default_value_t = 200, requires = "calibrate")]
+    pub seeds: usize,
 }
 
 /// Runs `trialstats simulate`.
@@ -47,6 +55,23 @@ pub fn run(args: &SimulateArgs, format: Format) -> Result<String, CliError> {
         }
         None => SimParams::default(),
     };
+    if args.calibrate {
+        let bar = std::sync::Mutex::new(crate::progress::Progress::new("calibrating"));
+        let report = |done: usize, total: usize| {
+            if let Ok(mut b) = bar.lock() {
+                b.update(done, total);
+            }
+        };
+        let c = trialstats_paper::calibrate(&params, args.seed, args.seeds, Some(&report));
+        if let Ok(b) = bar.into_inner() {
+            b.finish();
+        }
+        let c = c.map_err(|e| CliError::Calibration(e.to_string()))?;
+        return Ok(match format {
+            Format::Json => render_json(&json!(c)),
+            _ => render_table(&trialstats_paper::calibration_table(&c), format),
+        });
+    }
     let trial = simulate(&params, args.seed)?;
     let rows = calibration(&trial.table)?;
     if let Some(out) = &args.out {

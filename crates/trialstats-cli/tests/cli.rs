@@ -1808,3 +1808,33 @@ fn the_embedded_paper_plan_runs_on_a_users_file_with_set() {
         stderr(&o)
     );
 }
+
+#[test]
+fn simulate_calibrate_summarises_the_published_numbers_over_seeds() {
+    let o = run(&[
+        "simulate",
+        "--calibrate",
+        "--seeds",
+        "3",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(
+        (v["first_seed"].as_u64(), v["seeds"].as_u64()),
+        (Some(7), Some(3))
+    );
+    let rows = v["rows"].as_array().unwrap();
+    let clusters = rows
+        .iter()
+        .find(|r| r["quantity"] == "communities randomised")
+        .unwrap();
+    assert_eq!(clusters["median"], 24.0);
+    assert_eq!(clusters["computed"], 3);
+    // --calibrate writes no trial: with --out it is refused.
+    let e = run(&["simulate", "--calibrate", "--out", "x.csv"]);
+    assert_eq!(e.status.code(), Some(2));
+}

@@ -441,3 +441,47 @@ fn a_monte_carlo_study_runs_the_plans_primary_analysis() {
     let planned = study.run_with(&labels, &analysis, None).unwrap();
     assert_eq!(planned.summaries, built_in.summaries);
 }
+
+#[test]
+fn a_calibration_summarises_each_published_number_over_seeds_whatever_the_threads() {
+    let params = SimParams::default();
+    let run_with = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| trialstats_paper::calibrate(&params, 100, 6, None).unwrap())
+    };
+    let one = run_with(1);
+    let two = run_with(2);
+    assert_eq!(one.rows, two.rows, "the same rows with 1 and 2 threads");
+    // The men's mean baseline risk: the median and 10th/90th percentiles (R's type 7) of the
+    // six trials' values, each computed here from the simulated data.
+    let mut means: Vec<f64> = (100..106)
+        .map(|seed| {
+            let t = simulate(&params, seed).unwrap().table;
+            let d = derive(&t).unwrap().table;
+            let (r, f) = (d.numeric("risk_0").unwrap(), d.numeric("female").unwrap());
+            let v: Vec<f64> = r
+                .iter()
+                .zip(f)
+                .filter(|(_, f)| **f == Some(0.0))
+                .filter_map(|(r, _)| r.map(|r| 100.0 * r))
+                .collect();
+            trialstats_core::stats::mean_sd(&v).unwrap().0
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    let row = one
+        .rows
+        .iter()
+        .find(|r| r.quantity == "UKPDS 5-year risk at baseline, men, mean (%)")
+        .unwrap();
+    assert_eq!(row.computed, 6);
+    let q = |p: f64| trialstats_twosample::quantile7(&means, p).unwrap();
+    for (got, want) in [(row.median, q(0.5)), (row.p10, q(0.1)), (row.p90, q(0.9))] {
+        assert!((got.unwrap() - want).abs() < 1e-12, "{got:?} v. {want}");
+    }
+    let table = trialstats_paper::calibration_table(&one);
+    assert_eq!(table.rows.len(), one.rows.len());
+}
