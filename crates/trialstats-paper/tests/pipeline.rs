@@ -485,3 +485,42 @@ fn a_calibration_summarises_each_published_number_over_seeds_whatever_the_thread
     let table = trialstats_paper::calibration_table(&one);
     assert_eq!(table.rows.len(), one.rows.len());
 }
+
+#[test]
+fn over_forty_seeds_the_paper_plan_gives_the_published_mmas8_and_support_results() {
+    use rayon::prelude::*;
+    // Each seed's simulated trial analysed by the paper's plan: the MMAS-8 change's odds ratio and
+    // its interval (published 2.5, 0.9–7.0: log half-width 1.03) and the support-availability p
+    // (published 0.01); the medians over 40 seeds must fall in the bands.
+    let plan = trialstats_paper::calibration_plan().unwrap();
+    let per_seed: Vec<(f64, f64, f64)> = (0..40u64)
+        .into_par_iter()
+        .map(|k| {
+            let t = simulate(&SimParams::default(), 5000 + k).unwrap().table;
+            let r = trialstats_plan::run(&plan, &t, &mut |_, _, _| {}).unwrap();
+            let m = r
+                .effects
+                .iter()
+                .find(|e| e.outcome == "mmas8_change")
+                .unwrap();
+            let s = r
+                .effects
+                .iter()
+                .find(|e| e.outcome == "support_avail")
+                .unwrap();
+            (m.estimate.exp(), (m.ci_high - m.ci_low) / 2.0, s.p_value)
+        })
+        .collect();
+    let median = |f: fn(&(f64, f64, f64)) -> f64| {
+        let mut v: Vec<f64> = per_seed.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        trialstats_twosample::quantile7(&v, 0.5).unwrap()
+    };
+    let (or, half, p) = (median(|x| x.0), median(|x| x.1), median(|x| x.2));
+    assert!((1.9..=3.3).contains(&or), "median MMAS-8 OR {or}");
+    assert!(
+        (0.75..=1.35).contains(&half),
+        "median log-CI half-width {half}"
+    );
+    assert!(p < 0.035, "median support-availability p {p}");
+}

@@ -385,7 +385,7 @@ fn follow_up(
     let dis12 = 0.7 * b.dis + 0.71 * r.normal();
     let phys12 = 0.8 * b.phys + 0.6 * r.normal();
     let adh_shift = a * p.arm_effect_mmas8_or.ln() / 1.7;
-    let adh12 = 0.7 * b.adh + 0.71 * r.normal() + adh_shift + 0.5 * u[7];
+    let adh12 = 0.7 * b.adh + 0.71 * r.normal() + adh_shift + u[7];
     let care12 = 0.7 * b.care + 0.71 * r.normal() + 0.5 * u[8];
     let pa12 = if b.pa {
         r.uniform() < 0.9
@@ -593,6 +593,7 @@ pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, SimError> {
     let mut cols = Columns::new();
     let mut id: u32 = 0;
     let icc_sd = (p.icc / (1.0 - p.icc)).sqrt();
+    let adh_sd = 0.71 * (p.icc_adherence / (1.0 - p.icc_adherence)).sqrt();
     for &(region, cluster, intervention) in &clusters {
         let size = if intervention {
             ki += 1;
@@ -602,7 +603,11 @@ pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, SimError> {
             sizes_c[kc - 1]
         };
         // Cluster effects on the 12-month changes, in units of each measure's change SD.
-        let u: Vec<f64> = (0..12).map(|_| icc_sd * r.normal()).collect();
+        // The adherence (MMAS-8) change has its own ICC (`icc_adherence`), relative to its
+        // individual noise (SD 0.71 on the latent scale).
+        let u: Vec<f64> = (0..12)
+            .map(|k| if k == 7 { adh_sd } else { icc_sd } * r.normal())
+            .collect();
         for _ in 0..size {
             id += 1;
             participant(&mut cols, r, p, (id, region, cluster, intervention), &u);
