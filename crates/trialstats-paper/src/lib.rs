@@ -297,7 +297,7 @@ pub fn calibrate(
 
 /// The calibration as a table: published, median, 10th–90th percentiles, trials with a value.
 pub fn calibration_table(c: &Calibration) -> trialstats_core::Table {
-    use trialstats_core::table::{Align, fmt_num, num_cell};
+    use trialstats_core::table::{Align, num_cell};
     let mut t = trialstats_core::Table::new(&[
         "quantity",
         "published",
@@ -317,18 +317,8 @@ pub fn calibration_table(c: &Calibration) -> trialstats_core::Table {
         "trials",
         "statistic",
     ]);
-    let cell = |x: Option<f64>| {
-        x.map_or_else(
-            || "—".to_owned(),
-            |v| {
-                if v.fract() == 0.0 && v.abs() < 1e15 {
-                    format!("{v:.0}")
-                } else {
-                    fmt_num(v, 3)
-                }
-            },
-        )
-    };
+    let cell =
+        |x: Option<f64>| x.map_or_else(|| "—".to_owned(), trialstats_plan::describe::fmt_value);
     for r in &c.rows {
         t.push_row(vec![
             r.quantity.clone(),

@@ -6,8 +6,8 @@ use serde::Serialize;
 use trialstats_data::DataTable;
 
 use crate::error::PlanError;
-use crate::plan::{InferenceKind, ModelKind, Plan};
-use crate::run::{Skipped, prepare_for_check};
+use crate::plan::Plan;
+use crate::run::{Skipped, inference_problem, prepare_for_check};
 
 /// What a plan can run on a data file.
 #[derive(Debug, Clone, Serialize)]
@@ -80,22 +80,7 @@ pub fn check(plan: &Plan, data: &DataTable) -> Result<PlanCheck, PlanError> {
             continue;
         }
         for &kind in &o.inference {
-            let reason = match (o.model, kind) {
-                (ModelKind::OrderedChange | ModelKind::Ordered, _) if o.baseline.is_none() => {
-                    Some("an ordinal outcome needs the baseline category (`baseline`)".to_owned())
-                }
-                (ModelKind::OrderedChange | ModelKind::Ordered, InferenceKind::Model) => None,
-                (ModelKind::OrderedChange | ModelKind::Ordered, _) => Some(
-                    "the multilevel ordered logit reports model-based inference only".to_owned(),
-                ),
-                (ModelKind::Logistic, InferenceKind::Cr2) => {
-                    Some("CR2 with Satterthwaite df is for linear models".to_owned())
-                }
-                (ModelKind::Logistic, InferenceKind::Wild) => {
-                    Some("the wild cluster bootstrap is for linear models".to_owned())
-                }
-                _ => None,
-            };
+            let reason = inference_problem(o, kind).map(str::to_owned);
             verdict(format!("{}:{}", o.id, kind.id()), reason);
         }
         if o.icc {

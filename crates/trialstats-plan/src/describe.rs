@@ -821,6 +821,23 @@ fn target_value(t: &TargetSpec, table: &DataTable, r: &PlanResults) -> Result<Op
     })
 }
 
+/// A reproduced value as a target table prints it: a whole number as such (a count), anything
+/// else to 3 significant digits.
+///
+/// # Examples
+/// ```
+/// use trialstats_plan::describe::fmt_value;
+/// assert_eq!(fmt_value(24.0), "24");
+/// assert_eq!(fmt_value(0.0075461), "0.00755");
+/// ```
+pub fn fmt_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        fmt_num(v, 3)
+    }
+}
+
 /// The targets as a table: published, reproduced, source.
 pub fn targets_table(rows: &[TargetRow]) -> Table {
     let mut t = Table::new(&["quantity", "published", "reproduced", "statistic", "source"]);
@@ -832,16 +849,8 @@ pub fn targets_table(rows: &[TargetRow]) -> Table {
         t.push_row(vec![
             r.quantity.clone(),
             r.published.to_string(),
-            r.reproduced.map_or_else(
-                || r.note.clone().unwrap_or_default(),
-                |v| {
-                    if v.fract() == 0.0 && v.abs() < 1e15 {
-                        format!("{v:.0}")
-                    } else {
-                        fmt_num(v, 3)
-                    }
-                },
-            ),
+            r.reproduced
+                .map_or_else(|| r.note.clone().unwrap_or_default(), fmt_value),
             r.statistic.clone(),
             r.source.clone().unwrap_or_default(),
         ]);

@@ -855,7 +855,8 @@ impl Plan {
         let Some(o) = self.outcomes.iter().find(|o| o.id == outcome) else {
             return Err(PlanError::Invalid {
                 plan: self.source.clone(),
-                line: 1,
+                // The plan's first outcome, where the ids are.
+                line: self.outcomes.first().map_or(1, |o| self.line(&o.followup)),
                 key: "outcome".into(),
                 message: format!(
                     "no [[outcome]] has the id `{outcome}`; the outcomes are {}",

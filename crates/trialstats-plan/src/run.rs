@@ -1235,6 +1235,27 @@ fn outcome_effects(
     }
 }
 
+/// Why the inference `kind` cannot be made for `outcome`'s model (`None`: it can). The run and
+/// `plan check` both ask here.
+pub(crate) fn inference_problem(outcome: &Outcome, kind: InferenceKind) -> Option<&'static str> {
+    match (outcome.model, kind) {
+        (ModelKind::OrderedChange | ModelKind::Ordered, _) if outcome.baseline.is_none() => {
+            Some("an ordinal outcome needs the baseline category (`baseline`)")
+        }
+        (ModelKind::OrderedChange | ModelKind::Ordered, InferenceKind::Model) => None,
+        (ModelKind::OrderedChange | ModelKind::Ordered, _) => Some(
+            "the multilevel ordered logit reports model-based inference only: write inference = [\"model\"]",
+        ),
+        (ModelKind::Logistic, InferenceKind::Cr2) => {
+            Some("CR2 with Satterthwaite df is for linear models")
+        }
+        (ModelKind::Logistic, InferenceKind::Wild) => {
+            Some("the wild cluster bootstrap is for linear models")
+        }
+        _ => None,
+    }
+}
+
 /// One inference of a linear outcome's effect (for a described variable).
 pub(crate) fn linear_effect(
     plan: &Plan,
@@ -1276,17 +1297,14 @@ fn one_effect(
             return Err("an ordinal outcome is fitted by its own model".into());
         }
     };
+    if let Some(problem) = inference_problem(outcome, kind) {
+        return Err(problem.into());
+    }
     let se = match kind {
         InferenceKind::Cr1 | InferenceKind::Wild => None,
-        InferenceKind::Cr2 if outcome.model == ModelKind::Logistic => {
-            return Err("CR2 with Satterthwaite df is for linear models".into());
-        }
         InferenceKind::Cr2 => Some(Se::CR2),
         InferenceKind::Model => Some(Se::Model),
     };
-    if kind == InferenceKind::Wild && outcome.model != ModelKind::Linear {
-        return Err("the wild cluster bootstrap is for linear models".into());
-    }
     let mut model = model.cluster(cluster).level(level);
     if let Some(se) = se {
         model = model.se(se);
@@ -1558,45 +1576,34 @@ fn interaction(
             p_value: c.p_value,
         });
     }
+    // The joint Wald test of the k − 1 interaction terms under the fit's CR1 covariance (the
+    // sandwich layer's test: F(q, G − 1) for linear models, χ²(q) for logistic ones).
     let prefix = format!("{TREATED}:factor({IN_SUBGROUP})");
-    let idx: Vec<usize> = inf
-        .coefficients
+    let names: Vec<String> = inf.coefficients.iter().map(|c| c.term.clone()).collect();
+    let terms: Vec<&str> = names
         .iter()
-        .enumerate()
-        .filter(|(_, c)| c.term.starts_with(&prefix))
-        .map(|(j, _)| j)
+        .map(String::as_str)
+        .filter(|t| t.starts_with(&prefix))
         .collect();
-    if idx.len() != levels - 1 {
+    if terms.len() != levels - 1 {
         return Err(format!(
             "the model has {} of the {} interaction terms (a level without both arms?)",
-            idx.len(),
+            terms.len(),
             levels - 1
         ));
     }
-    let q = idx.len();
-    let theta: Vec<f64> = idx.iter().map(|&j| inf.coefficients[j].estimate).collect();
-    let v = trialstats_core::nalgebra::DMatrix::from_fn(q, q, |a, b| inf.vcov[(idx[a], idx[b])]);
-    let w = v
-        .cholesky()
-        .map(|ch| {
-            let th = trialstats_core::nalgebra::DVector::from_vec(theta.clone());
-            th.dot(&ch.solve(&th))
-        })
-        .ok_or("the interaction terms' covariance is singular (too few clusters in a level?)")?;
-    let df2 = inf.covariance.reference.df();
-    let (statistic, p_value) = match df2 {
-        Some(d2) => {
-            let f = w / q as f64;
-            (
-                f,
-                trialstats_core::dist::f_sf(f, q as f64, d2).map_err(|e| e.to_string())?,
-            )
-        }
-        None => (
-            w,
-            trialstats_core::dist::chisq_sf(w, q as f64).map_err(|e| e.to_string())?,
-        ),
+    let estimates = trialstats_core::nalgebra::DVector::from_iterator(
+        names.len(),
+        inf.coefficients.iter().map(|c| c.estimate),
+    );
+    let cov = trialstats_sandwich::Covariance {
+        matrix: inf.vcov.clone(),
+        info: inf.covariance.clone(),
+        df: inf.coefficients.iter().map(|c| c.df).collect(),
     };
+    let w = trialstats_sandwich::wald_test(&names, &estimates, &cov, &terms)
+        .map_err(|e| format!("the joint test of the interaction terms: {e}"))?;
+    let (statistic, q, df2, p_value) = (w.statistic, w.df1, w.df2, w.p_value);
     Ok(Interaction {
         estimate: None,
         std_error: None,
@@ -1809,16 +1816,16 @@ fn ordered_change(
     table: &DataTable,
     level: Level,
 ) -> Result<Effect, String> {
-    if outcome.inference.iter().any(|k| *k != InferenceKind::Model) {
-        return Err(
-            "the multilevel ordered logit reports model-based inference only: write inference = [\"model\"]"
-                .into(),
-        );
+    if let Some(problem) = outcome
+        .inference
+        .iter()
+        .find_map(|k| inference_problem(outcome, *k))
+    {
+        return Err(problem.into());
     }
-    let baseline = outcome
-        .baseline
-        .as_ref()
-        .ok_or("an ordered change needs the baseline category (`baseline`)")?;
+    let Some(baseline) = outcome.baseline.as_ref() else {
+        return Err("an ordinal outcome needs the baseline category (`baseline`)".into());
+    };
     let (c0, c12) = (
         table
             .numeric(baseline.get_ref())
