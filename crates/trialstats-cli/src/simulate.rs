@@ -82,6 +82,8 @@ pub fn run(args: &SimulateArgs, format: Format) -> Result<String, CliError> {
             "seed": args.seed,
             "params": params,
             "participants": trial.table.nrows(),
+            "merged": trial.merged.iter().map(|(c, into)| json!({"community": c, "joined": into})).collect::<Vec<_>>(),
+            "non_implemented": trial.non_implemented,
             "out": args.out,
             "calibration": rows,
         })),
@@ -95,6 +97,22 @@ pub fn run(args: &SimulateArgs, format: Format) -> Result<String, CliError> {
                     .as_ref()
                     .map_or(String::new(), |o| format!(", written to {o}"))
             ));
+            for (c, into) in &trial.merged {
+                t.notes.push(format!(
+                    "community {c} joined community {into}'s peer group (merged_clusters); it keeps its own id"
+                ));
+            }
+            if !trial.non_implemented.is_empty() {
+                let ids: Vec<String> = trial
+                    .non_implemented
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                t.notes.push(format!(
+                    "no peer group ran in intervention communities {} (non_implemented_clusters): analysed as randomised",
+                    ids.join(", ")
+                ));
+            }
             render_table(&t, format)
         }
     })

@@ -170,8 +170,15 @@ pub struct CalibrationRow {
     pub p10: Option<f64>,
     /// 90th percentile (R's type 7).
     pub p90: Option<f64>,
+    /// Where a published number falls among the simulated values: the percentage of them below
+    /// it, ties counted half (the mid-distribution function). Near 50 when the simulator is
+    /// centred on it; below 10 or above 90 when the published number is unusual for the
+    /// simulated trial. `None` for a published statement or no simulated values.
+    pub published_percentile: Option<f64>,
     /// Trials with a value (a statistic the run cannot compute, or a model that fails, has none).
     pub computed: usize,
+    /// The plan's remark on the number (how it reads, or why it is not reproduced).
+    pub remark: Option<String>,
 }
 
 /// A calibration over many seeds ([`calibrate`]).
@@ -265,17 +272,18 @@ pub fn calibrate(
             let mut v: Vec<f64> = per_seed.iter().filter_map(|s| s[j]).collect();
             v.sort_by(f64::total_cmp);
             let q = |p: f64| trialstats_twosample::quantile7(&v, p);
-            let mut statistic = t.value.get_ref().clone();
-            if let Some(a) = t.arm {
-                statistic.push_str(match a {
-                    trialstats_plan::ArmSide::Control => " [control]",
-                    trialstats_plan::ArmSide::Treatment => " [treatment]",
-                });
-            }
-            if let Some(w) = &t.filter {
-                statistic.push_str(&format!(" [{}]", w.get_ref()));
-            }
+            let statistic = t.statistic_label();
+            let published_percentile = match t.published {
+                trialstats_plan::Published::Number(x) if !v.is_empty() => {
+                    let below = v.iter().filter(|&&y| y < x).count() as f64;
+                    let ties = v.iter().filter(|&&y| y.total_cmp(&x).is_eq()).count() as f64;
+                    Some(100.0 * (below + ties / 2.0) / v.len() as f64)
+                }
+                _ => None,
+            };
             CalibrationRow {
+                published_percentile,
+                remark: t.remark.clone(),
                 quantity: t.quantity.clone(),
                 published: t.published.clone(),
                 source: t.source.clone(),
@@ -303,17 +311,19 @@ pub fn calibration_table(c: &Calibration) -> trialstats_core::Table {
         "published",
         "median",
         "10th–90th percentile",
+        "published at percentile",
         "trials",
         "source",
     ]);
     t.set_align(0, Align::Left);
-    t.set_align(5, Align::Left);
+    t.set_align(6, Align::Left);
     let mut numeric = trialstats_core::Table::new(&[
         "quantity",
         "published",
         "median",
         "p10",
         "p90",
+        "published_percentile",
         "trials",
         "statistic",
     ]);
@@ -328,6 +338,8 @@ pub fn calibration_table(c: &Calibration) -> trialstats_core::Table {
                 (Some(a), Some(b)) => format!("{} to {}", cell(Some(a)), cell(Some(b))),
                 _ => "—".to_owned(),
             },
+            r.published_percentile
+                .map_or_else(|| "—".to_owned(), |x| format!("{x:.0}")),
             format!("{}/{}", r.computed, c.seeds),
             r.source.clone().unwrap_or_default(),
         ]);
@@ -337,9 +349,20 @@ pub fn calibration_table(c: &Calibration) -> trialstats_core::Table {
             r.median.map_or_else(String::new, num_cell),
             r.p10.map_or_else(String::new, num_cell),
             r.p90.map_or_else(String::new, num_cell),
+            r.published_percentile.map_or_else(String::new, num_cell),
             num_cell(r.computed as f64),
             r.statistic.clone(),
         ]);
+    }
+    for r in &c.rows {
+        if let Some(remark) = &r.remark {
+            let name = if r.quantity.starts_with('…') {
+                &r.statistic
+            } else {
+                &r.quantity
+            };
+            t.notes.push(format!("{name}: {remark}"));
+        }
     }
     t.title = Some(format!(
         "Calibration: every published number against its distribution over {} simulated trials (seeds {}–{}), each analysed by the paper's plan",

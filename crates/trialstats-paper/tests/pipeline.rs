@@ -524,3 +524,109 @@ fn over_forty_seeds_the_paper_plan_gives_the_published_mmas8_and_support_results
     );
     assert!(p < 0.035, "median support-availability p {p}");
 }
+
+/// A published number the simulator is not calibrated to, with why (the parameter docs of
+/// `SimParams` say the same).
+const NOT_CALIBRATED: [(&str, &str); 3] = [
+    (
+        "… p",
+        "the primary p = 1.00 is the rounding of an estimate printed as 0; with no effect p is uniform and 1.00 the end of its range",
+    ),
+    (
+        "5-year risk fell over the year, intervention (%)",
+        "the process evaluation's shares cannot come with the null primary effect (SimParams::arm_effect_clinical)",
+    ),
+    ("5-year risk fell over the year, usual care (%)", "as above"),
+];
+
+/// The rows of a calibration outside their Monte Carlo tolerance. Each published number is one
+/// draw of its statistic. Calibrated means: the median over the simulated trials lies within 0.3
+/// of the 10th–90th percentile range of the published number (about 0.4 simulated SDs for a
+/// normal statistic), and the published number lies between the 10th and 90th percentiles of
+/// the simulated values. Published statements are checked as stated.
+fn calibration_failures(c: &trialstats_paper::Calibration) -> Vec<String> {
+    use trialstats_plan::Published;
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    // The primary's "… p" is the first row of that name; the MMAS-8 p comes later.
+    let mut primary_p_seen = false;
+    for r in &c.rows {
+        let skip = NOT_CALIBRATED.iter().any(|(q, _)| {
+            *q == r.quantity
+                && (r.quantity != "… p" || !std::mem::replace(&mut primary_p_seen, true))
+        });
+        if skip {
+            continue;
+        }
+        checked += 1;
+        if r.computed + 2 < c.seeds {
+            failures.push(format!(
+                "{}: {} of {} trials",
+                r.quantity, r.computed, c.seeds
+            ));
+            continue;
+        }
+        let (median, p10, p90) = (r.median.unwrap(), r.p10.unwrap(), r.p90.unwrap());
+        let ok = match &r.published {
+            Published::Number(x) => {
+                let tolerance = 0.3 * (p90 - p10);
+                let rank = r.published_percentile.unwrap();
+                // A design count (24 communities) has no spread: tolerance 0, percentile 50.
+                (median - x).abs() <= tolerance + 1e-12 && (10.0..=90.0).contains(&rank)
+            }
+            Published::Text(t) => match t.as_str() {
+                "< 0.01" => median < 0.01,
+                "below 3.0" => median < 3.0,
+                "not significant (data not shown)" => median > 0.05,
+                "higher in the intervention arm" => median > 0.0,
+                // The MI difference: "similar results" to the complete-case 0 (−0.011, 0.011).
+                "similar results (no numbers)" => median.abs() < 0.011,
+                other => panic!("{}: no rule for the statement `{other}`", r.quantity),
+            },
+        };
+        if !ok {
+            failures.push(format!(
+                "{}: published {}, median {median} (10th–90th {p10} to {p90}), published at percentile {:?}",
+                r.quantity, r.published, r.published_percentile
+            ));
+        }
+    }
+    assert_eq!(checked + NOT_CALIBRATED.len(), c.rows.len());
+    failures
+}
+
+#[test]
+fn over_forty_seeds_every_published_number_lies_within_its_monte_carlo_tolerance() {
+    // 40 trials: the median's own Monte Carlo SE is about 0.2 simulated SDs.
+    let c = trialstats_paper::calibrate(&SimParams::default(), 5000, 40, None).unwrap();
+    let failures = calibration_failures(&c);
+    assert!(
+        failures.is_empty(),
+        "not calibrated:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_calibration_check_catches_a_miscalibrated_simulator() {
+    // Older participants and no adherence effect: the age row and the MMAS-8 odds ratio fail.
+    let params = SimParams {
+        age: (66.0, 8.5),
+        arm_effect_mmas8_or: 1.0,
+        ..SimParams::default()
+    };
+    let c = trialstats_paper::calibrate(&params, 5000, 40, None).unwrap();
+    let failures = calibration_failures(&c);
+    let failed: Vec<&str> = failures
+        .iter()
+        .map(|f| f.split(':').next().unwrap())
+        .collect();
+    assert!(
+        failed.contains(&"age at baseline, mean (years)"),
+        "{failures:#?}"
+    );
+    assert!(
+        failed.contains(&"MMAS-8 change, multilevel ordered logit, OR"),
+        "{failures:#?}"
+    );
+}

@@ -9,7 +9,7 @@ use trialstats_data::DataTable;
 use trialstats_twosample::quantile7;
 
 use crate::plan::{
-    ArmSide, DescribeSpec, FlowBox, Outcome, Plan, Published, TargetSpec, Threshold,
+    DescribeSpec, FlowBox, Outcome, Plan, Published, TargetArm, TargetSpec, Threshold,
 };
 use crate::run::{Effect, PlanResults, TREATED};
 
@@ -91,6 +91,8 @@ pub struct TargetRow {
     /// Why there is no value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The plan's remark on this number (`remark`).
+    pub remark: Option<String>,
 }
 
 /// The participant flow of a run.
@@ -699,16 +701,7 @@ pub(crate) fn targets(plan: &Plan, table: &DataTable, r: &PlanResults) -> Vec<Ta
                 Ok(_) => (None, Some("not computable from these data".to_string())),
                 Err(why) => (None, Some(why)),
             };
-            let mut statistic = t.value.get_ref().clone();
-            if let Some(a) = t.arm {
-                statistic.push_str(match a {
-                    ArmSide::Control => " [control]",
-                    ArmSide::Treatment => " [treatment]",
-                });
-            }
-            if let Some(w) = &t.filter {
-                statistic.push_str(&format!(" [{}]", w.get_ref()));
-            }
+            let statistic = t.statistic_label();
             TargetRow {
                 quantity: t.quantity.clone(),
                 published: t.published.clone(),
@@ -716,6 +709,7 @@ pub(crate) fn targets(plan: &Plan, table: &DataTable, r: &PlanResults) -> Vec<Ta
                 statistic,
                 reproduced,
                 note,
+                remark: t.remark.clone(),
             }
         })
         .collect()
@@ -723,7 +717,35 @@ pub(crate) fn targets(plan: &Plan, table: &DataTable, r: &PlanResults) -> Vec<Ta
 
 fn target_value(t: &TargetSpec, table: &DataTable, r: &PlanResults) -> Result<Option<f64>, String> {
     let statistic = Statistic::parse(t.value.get_ref())?;
-    let arm = t.arm.map(|a| usize::from(a == ArmSide::Treatment));
+    let arm = match t.arm {
+        None => None,
+        Some(TargetArm::Control) => Some(0),
+        Some(TargetArm::Treatment) => Some(1),
+        Some(TargetArm::Difference) => {
+            if !matches!(
+                statistic,
+                Statistic::Summary { .. } | Statistic::Clusters | Statistic::Participants
+            ) {
+                return Err(
+                    "arm = \"difference\" applies to summaries, clusters and participants".into(),
+                );
+            }
+            let control = arm_value(&statistic, t, table, r, Some(0))?;
+            let treatment = arm_value(&statistic, t, table, r, Some(1))?;
+            return Ok(control.zip(treatment).map(|(c, t)| t - c));
+        }
+    };
+    arm_value(&statistic, t, table, r, arm)
+}
+
+/// A target's statistic over the rows of `arm` (0 control, 1 treatment, `None` both).
+fn arm_value(
+    statistic: &Statistic,
+    t: &TargetSpec,
+    table: &DataTable,
+    r: &PlanResults,
+    arm: Option<usize>,
+) -> Result<Option<f64>, String> {
     Ok(match statistic {
         Statistic::Effect {
             outcome,
@@ -733,7 +755,7 @@ fn target_value(t: &TargetSpec, table: &DataTable, r: &PlanResults) -> Result<Op
             let Some(e) = r
                 .effects
                 .iter()
-                .find(|e| e.outcome == outcome && e.inference == inference)
+                .find(|e| e.outcome == *outcome && e.inference == *inference)
             else {
                 return Err(format!("no effect {outcome}:{inference} in this run"));
             };
@@ -752,12 +774,12 @@ fn target_value(t: &TargetSpec, table: &DataTable, r: &PlanResults) -> Result<Op
         Statistic::Table1(v) => r
             .table1_tests
             .iter()
-            .find(|x| x.variable == v)
+            .find(|x| x.variable == *v)
             .map(|x| x.p_value),
         Statistic::Icc { outcome, field } => {
             r.iccs
                 .iter()
-                .find(|x| x.outcome == outcome)
+                .find(|x| x.outcome == *outcome)
                 .map(|x| match field.as_str() {
                     "ci_low" => x.ci_low,
                     "ci_high" => x.ci_high,
@@ -768,7 +790,7 @@ fn target_value(t: &TargetSpec, table: &DataTable, r: &PlanResults) -> Result<Op
         Statistic::Interaction(id) => r
             .subgroups
             .iter()
-            .find(|g| g.id == id)
+            .find(|g| g.id == *id)
             .and_then(|g| g.interaction.map(|i| i.p_value)),
         Statistic::Clusters => Some(match arm {
             Some(a) => r.flow.clusters[a],
@@ -783,7 +805,7 @@ fn target_value(t: &TargetSpec, table: &DataTable, r: &PlanResults) -> Result<Op
             expression,
             compare,
         } => {
-            let values = table.evaluate(&expression).map_err(|e| e.to_string())?;
+            let values = table.evaluate(expression).map_err(|e| e.to_string())?;
             let treated = table.numeric(TREATED).map_err(|e| e.to_string())?;
             let keep: Vec<bool> = match &t.filter {
                 Some(w) => {
@@ -864,6 +886,16 @@ pub fn targets_table(rows: &[TargetRow]) -> Table {
             r.statistic.clone(),
             r.source.clone().unwrap_or_default(),
         ]);
+    }
+    for r in rows {
+        if let Some(remark) = &r.remark {
+            let name = if r.quantity.starts_with('…') {
+                &r.statistic
+            } else {
+                &r.quantity
+            };
+            t.notes.push(format!("{name}: {remark}"));
+        }
     }
     t.title = Some("Published v. reproduced".into());
     t.numeric = Some(Box::new(numeric));

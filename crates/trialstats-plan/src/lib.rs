@@ -59,9 +59,9 @@ pub use check::{PlanCheck, check};
 pub use describe::{Flow, FlowStage, Icc, TargetRow, targets_table};
 pub use error::PlanError;
 pub use plan::{
-    ArmSide, ArmSpec, ArmValue, Assumption, Better, Conventions, Conversion, Derived, DescribeSpec,
-    Design, EMBEDDED, FlowBox, FlowSpec, FlowStageSpec, InferenceKind, Meta, ModelKind, Outcome,
-    Plan, Published, ScoreRule, Sensitivity, Subgroup, Table1Spec, TargetSpec, UkpdsEquation,
+    ArmSpec, ArmValue, Assumption, Better, Conventions, Conversion, Derived, DescribeSpec, Design,
+    EMBEDDED, FlowBox, FlowSpec, FlowStageSpec, InferenceKind, Meta, ModelKind, Outcome, Plan,
+    Published, ScoreRule, Sensitivity, Subgroup, Table1Spec, TargetArm, TargetSpec, UkpdsEquation,
     UkpdsRule,
 };
 pub use run::{

@@ -603,7 +603,8 @@ fn default_times() -> [String; 2] {
 ///   (`hba1c_12`, `pa3_12 - pa3_0`) over the rows where it is observed, or `share(E OP X)`: the
 ///   % of those rows where the comparison holds (`share(risk_12 - risk_0 < 0)`);
 ///
-/// restricted to one arm by `arm` and to rows where `where` holds (`"female == 0"`).
+/// restricted to one arm by `arm` (or the treatment arm's value minus the control arm's, `arm =
+/// "difference"`) and to rows where `where` holds (`"female == 0"`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetSpec {
@@ -616,9 +617,10 @@ pub struct TargetSpec {
     pub source: Option<String>,
     /// The statistic of the run (see above).
     pub value: Spanned<String>,
-    /// `control` or `treatment`: the rows of one arm.
+    /// `control` or `treatment`: the rows of one arm; `difference`: the statistic in the
+    /// treatment arm minus the same in the control arm (summaries and counts only).
     #[serde(default)]
-    pub arm: Option<ArmSide>,
+    pub arm: Option<TargetArm>,
     /// `COLUMN OP NUMBER` (`==`, `!=`, `>`, `>=`, `<`, `<=`) or `COLUMN observed`: the rows
     /// where it holds.
     #[serde(default, rename = "where")]
@@ -626,6 +628,10 @@ pub struct TargetSpec {
     /// Multiply the value by this (100: a proportion as %).
     #[serde(default = "default_report_scale")]
     pub scale: f64,
+    /// A remark printed under the targets table: how the published number reads, or why a run
+    /// is not expected to reproduce it.
+    #[serde(default)]
+    pub remark: Option<String>,
 }
 
 /// A published value: a number, or text.
@@ -647,14 +653,35 @@ impl std::fmt::Display for Published {
     }
 }
 
-/// One arm of the design.
+/// The rows a target's statistic is computed over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ArmSide {
+pub enum TargetArm {
     /// The control arm.
     Control,
     /// The treatment arm.
     Treatment,
+    /// The statistic in the treatment arm minus the same in the control arm.
+    Difference,
+}
+
+impl TargetSpec {
+    /// The statistic as a report names it: `value`, then `[control]`, `[treatment]` or
+    /// `[treatment − control]`, then `[where]`.
+    pub fn statistic_label(&self) -> String {
+        let mut s = self.value.get_ref().clone();
+        if let Some(a) = self.arm {
+            s.push_str(match a {
+                TargetArm::Control => " [control]",
+                TargetArm::Treatment => " [treatment]",
+                TargetArm::Difference => " [treatment − control]",
+            });
+        }
+        if let Some(w) = &self.filter {
+            s.push_str(&format!(" [{}]", w.get_ref()));
+        }
+        s
+    }
 }
 
 /// The plans embedded in the library: (name, TOML text).

@@ -197,12 +197,14 @@ pub fn calibration(table: &DataTable) -> Result<Vec<CalibrationRow>, SimError> {
             100.0 * 11.0 / 98.0,
         ),
     ] {
-        let v = num(col)?;
+        // Among those with a 12-month HbA1c, as the published denominators are.
+        let h12 = num("hba1c_12")?;
+        let v: Vec<Option<f64>> = num(col)?.iter().zip(h12).map(|(x, h)| h.and(*x)).collect();
         for (is_i, name, target) in [(false, "usual care", uc), (true, "intervention", int)] {
-            let x = by_arm(v, is_i);
+            let x = by_arm(&v, is_i);
             let pct = 100.0 * x.iter().sum::<f64>() / x.len() as f64;
             out.push(row(
-                &format!("{label}, {name} (%)"),
+                &format!("{label} at baseline, {name}, of those with a 12-month HbA1c (%)"),
                 Some(target),
                 Some(pct),
                 "P Results (17/108, 22/98; 12/108, 11/98)",

@@ -2,28 +2,32 @@
 //!
 //! # Model
 //! - Design: `regions` strata, each with `clusters_per_arm_per_region` clusters per arm allocated
-//!   by a seeded permutation; cluster sizes spread within `cluster_size_range` around the mean.
+//!   by a seeded permutation; cluster sizes spread within `cluster_size_range` around the mean,
+//!   or log-normal with a chosen coefficient of variation; optionally intervention communities
+//!   merged into another's group or with no group at all.
 //! - Baseline: sex; age N(μ, σ) truncated to 25–75; duration log-normal by arm (medians 7 and 9
 //!   years), at least 1.1 years and diagnosed at 20 or later; HbA1c a normal body below 8 % with
 //!   an exponential tail above it; SBP normal; HDL and the TC/HDL ratio log-normal with sex
 //!   shifts; triglycerides log-normal; LDL by Friedewald; weight, height, waist normal by sex.
 //! - 12 months: each measure m (on its scale) is `μ + ρ (m₀ − μ) + √(1 − ρ²) σ ε + common change
 //!   \+ arm effect + u_cluster`, with u_cluster ~ N(0, icc/(1 − icc) · (1 − ρ²) σ²), so the
-//!   within-person change has the chosen ICC.
+//!   within-person change has the chosen ICC; each latent trait's change has its own community
+//!   effect (`icc_outcomes`), on the logistic latent scale for physical activity.
 //! - Survey answers come from latent traits (depression, distress, physical burden, adherence,
 //!   self-care), each item a threshold of trait + noise: PHQ-9 items 0–3, the four DDS-4 items
 //!   1–6 (by their DDS-17 numbers 14, 6, 16, 3), EQ-5D-3L levels and VAS, MMAS-8 yes/no and
 //!   A–E, SDSCA days 0–7 with smoking, physical activity more than 3 times a week, and the two
 //!   support items on 1–5.
-//! - Missing data: no 12-month data with probability `dropout` by arm, higher for higher
-//!   baseline HbA1c (missing at random given arm and baseline); single survey items unanswered
-//!   with probability `item_nonresponse`.
+//! - Missing data: no 12-month data with probability `dropout` by arm, moved by HbA1c at baseline
+//!   (missing at random, the default) or at 12 months (not at random), or not at all (completely
+//!   at random): `dropout_mechanism`; single survey items unanswered with probability
+//!   `item_nonresponse`.
 
 use trialstats_core::rng::Rng;
 use trialstats_data::{Column, DataTable};
 
 use crate::error::SimError;
-use crate::params::SimParams;
+use crate::params::{DropoutMechanism, SimParams};
 use crate::schema::{ARM_INTERVENTION, ARM_USUAL_CARE};
 
 /// A simulated trial: the table and what made it.
@@ -51,6 +55,12 @@ pub struct Trial {
     pub seed: u64,
     /// The parameters.
     pub params: SimParams,
+    /// Intervention communities merged into another's peer group (`merged_clusters`): (the
+    /// community, the community whose group it joined), by community id.
+    pub merged: Vec<(usize, usize)>,
+    /// Intervention communities with no peer group (`non_implemented_clusters`), by id; a
+    /// community merged into one of them is listed too.
+    pub non_implemented: Vec<usize>,
 }
 
 fn expit(x: f64) -> f64 {
@@ -144,6 +154,70 @@ fn cluster_sizes(n: usize, g: usize, lo: usize, hi: usize, rng: &mut Rng) -> Vec
         }
     }
     s
+}
+
+/// Splits `n` into `g` log-normal sizes with coefficient of variation `cv`: rounded by largest
+/// remainders to add up to `n`, then raised to at least 2 by taking from the largest.
+fn cluster_sizes_cv(n: usize, g: usize, cv: f64, rng: &mut Rng) -> Vec<usize> {
+    let s2 = (1.0 + cv * cv).ln();
+    let raw: Vec<f64> = (0..g)
+        .map(|_| (s2.sqrt() * rng.normal() - s2 / 2.0).exp())
+        .collect();
+    let total: f64 = raw.iter().sum();
+    let exact: Vec<f64> = raw.iter().map(|x| x * n as f64 / total).collect();
+    let mut sizes: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..g).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    let short = n - sizes.iter().sum::<usize>();
+    for &k in order.iter().take(short) {
+        sizes[k] += 1;
+    }
+    while let Some(small) = (0..g).find(|&k| sizes[k] < 2) {
+        let big = (0..g)
+            .max_by_key(|&k| (sizes[k], std::cmp::Reverse(k)))
+            .unwrap_or(small);
+        sizes[big] -= 1;
+        sizes[small] += 1;
+    }
+    sizes
+}
+
+/// Indices of the community effects on the 12-month changes: the six clinical measures (in units
+/// of each measure's change SD, scaled by `icc`), then the latent traits (on their own scales).
+mod eff {
+    pub(super) const HBA1C: usize = 0;
+    pub(super) const SBP: usize = 1;
+    pub(super) const RATIO: usize = 2;
+    pub(super) const HDL: usize = 3;
+    pub(super) const TG: usize = 4;
+    pub(super) const WEIGHT: usize = 5;
+    pub(super) const DEPRESSION: usize = 6;
+    pub(super) const DISTRESS: usize = 7;
+    pub(super) const PHYSICAL: usize = 8;
+    pub(super) const ADHERENCE: usize = 9;
+    pub(super) const SELF_CARE: usize = 10;
+    pub(super) const ACTIVITY: usize = 11;
+    pub(super) const AVAILABILITY: usize = 12;
+    pub(super) const SATISFACTION: usize = 13;
+    pub(super) const COUNT: usize = 14;
+}
+
+/// One community's effects on the 12-month changes ([`eff`]): each latent trait's effect has
+/// variance icc/(1 − icc) times the trait's individual noise variance.
+fn community_effects(p: &SimParams, r: &mut Rng) -> [f64; eff::COUNT] {
+    let ratio = |icc: f64| (icc / (1.0 - icc)).sqrt();
+    let o = &p.icc_outcomes;
+    let logistic_sd = std::f64::consts::PI / 3f64.sqrt();
+    let mut sd = [ratio(p.icc); eff::COUNT];
+    sd[eff::DEPRESSION] = 0.71 * ratio(o.depression);
+    sd[eff::DISTRESS] = 0.71 * ratio(o.distress);
+    sd[eff::PHYSICAL] = 0.6 * ratio(o.physical_function);
+    sd[eff::ADHERENCE] = 0.71 * ratio(o.adherence);
+    sd[eff::SELF_CARE] = 0.71 * ratio(o.self_care);
+    sd[eff::ACTIVITY] = logistic_sd * ratio(o.physical_activity);
+    sd[eff::AVAILABILITY] = 0.8 * ratio(o.support);
+    sd[eff::SATISFACTION] = 0.8 * ratio(o.support);
+    sd.map(|s| s * r.normal())
 }
 
 /// One participant's clinical values and latent traits at one visit.
@@ -317,27 +391,26 @@ struct Means {
     weight: f64,
 }
 
-/// The 12-month visit from the baseline `b`: whether it is observed (dropout depends on baseline
-/// HbA1c), and the values (regression to the means `m` with stability ρ, the common change,
-/// the arm effects and the cluster effects `u`).
+/// The 12-month visit from the baseline `b`: whether it is observed (`dropout_mechanism`), and
+/// the values (regression to the means `m` with stability ρ, the common change, the arm effects
+/// where the intervention was `delivered`, and the community effects `u`).
 fn follow_up(
     r: &mut Rng,
     p: &SimParams,
-    intervention: bool,
-    u: &[f64],
+    (intervention, delivered): (bool, bool),
+    u: &[f64; eff::COUNT],
     b: &Visit,
     m: &Means,
 ) -> (bool, Visit) {
     let rho = p.stability;
     let resid = (1.0 - rho * rho).sqrt();
-    let a = if intervention { 1.0 } else { 0.0 };
-    // 12-month follow-up.
+    let a = if delivered { 1.0 } else { 0.0 };
     let base_drop = if intervention {
         p.dropout.1
     } else {
         p.dropout.0
     };
-    let observed12 = r.uniform() >= expit(logit(base_drop) + 0.3 * (b.hba1c - 7.0));
+    let drop_draw = r.uniform();
     let next = |x0: f64, mu: f64, sd: f64, shift: f64, uc: f64, r: &mut Rng| {
         mu + rho * (x0 - mu) + resid * sd * (r.normal() + uc) + shift
     };
@@ -346,34 +419,41 @@ fn follow_up(
         7.2,
         1.0,
         p.common_change.0 + a * p.arm_effect_clinical.0,
-        u[0],
+        u[eff::HBA1C],
         r,
     )
     .max(4.5);
+    let drop_logit = logit(base_drop)
+        + match p.dropout_mechanism {
+            DropoutMechanism::Mcar => 0.0,
+            DropoutMechanism::Mar { log_or } => log_or * (b.hba1c - 7.0),
+            DropoutMechanism::Mnar { log_or } => log_or * (hba1c12 - 7.0),
+        };
+    let observed12 = drop_draw >= expit(drop_logit);
     let sbp12 = next(
         b.sbp,
         m.sbp,
         p.sbp.1,
         p.common_change.1 + a * p.arm_effect_clinical.1,
-        u[1],
+        u[eff::SBP],
         r,
     );
     // The ratio's and HDL's innovations are correlated as their levels are (−0.7).
     let e_ratio = r.normal();
     let lratio12 = m.lratio
         + rho * (b.lratio - m.lratio)
-        + resid * p.tc_hdl.1 * (e_ratio + u[2])
+        + resid * p.tc_hdl.1 * (e_ratio + u[eff::RATIO])
         + (p.common_change.2 + a * p.arm_effect_clinical.2) / 4.3;
     let lhdl12 = m.lhdl
         + rho * (b.lhdl - m.lhdl)
-        + resid * 0.22 * (-0.7 * e_ratio + 0.714 * r.normal() + u[3]);
-    let ltg12 = next(b.ltg, m.ltg, 0.45, -0.02, u[4], r);
+        + resid * 0.22 * (-0.7 * e_ratio + 0.714 * r.normal() + u[eff::HDL]);
+    let ltg12 = next(b.ltg, m.ltg, 0.45, -0.02, u[eff::TG], r);
     let weight12 = next(
         b.weight,
         m.weight,
         16.0,
         p.common_change.3 + a * p.arm_effect_clinical.3,
-        u[5],
+        u[eff::WEIGHT],
         r,
     );
     let smoker12 = if b.smoker {
@@ -381,25 +461,34 @@ fn follow_up(
     } else {
         r.uniform() < 0.01
     };
-    let dep12 = 0.7 * b.dep + 0.71 * r.normal() + 0.3 * u[6];
-    let dis12 = 0.7 * b.dis + 0.71 * r.normal();
-    let phys12 = 0.8 * b.phys + 0.6 * r.normal();
+    let dep12 = 0.7 * b.dep + 0.71 * r.normal() + u[eff::DEPRESSION];
+    let dis12 = 0.7 * b.dis + 0.71 * r.normal() + u[eff::DISTRESS];
+    let phys12 = 0.8 * b.phys + 0.6 * r.normal() + u[eff::PHYSICAL];
     let adh_shift = a * p.arm_effect_mmas8_or.ln() / 1.7;
-    let adh12 = 0.7 * b.adh + 0.71 * r.normal() + adh_shift + u[7];
-    let care12 = 0.7 * b.care + 0.71 * r.normal() + 0.5 * u[8];
-    let pa12 = if b.pa {
-        r.uniform() < 0.9
+    let adh12 = 0.7 * b.adh + 0.71 * r.normal() + adh_shift + u[eff::ADHERENCE];
+    let care12 = 0.7 * b.care + 0.71 * r.normal() + u[eff::SELF_CARE];
+    // Physical activity: 90 % of the active stay active and enough of the inactive start to
+    // make the arm's increase, each on the logit scale moved by the community effect.
+    let p0 = if intervention {
+        p.physical_activity_baseline.1
     } else {
-        let inc = if intervention {
-            p.physical_activity_increase.1
-        } else {
-            p.physical_activity_increase.0
-        };
-        // Keep the share's net increase: 10 % of the active stop, so more must start.
-        r.uniform() < (inc + 0.4 * 0.1) / 0.6
+        p.physical_activity_baseline.0
     };
-    let avail12 = 0.6 * b.avail + 0.8 * r.normal() + a * p.arm_effect_support.0 / 0.9 + 0.5 * u[9];
-    let satis12 = 0.6 * b.satis + 0.8 * r.normal() + a * p.arm_effect_support.1 / 0.9 + 0.5 * u[10];
+    let inc = if delivered {
+        p.physical_activity_increase.1
+    } else {
+        p.physical_activity_increase.0
+    };
+    let stay_or_start = if b.pa {
+        0.9
+    } else {
+        (inc + 0.1 * p0) / (1.0 - p0)
+    };
+    let pa12 = r.uniform() < expit(logit(stay_or_start) + u[eff::ACTIVITY]);
+    let avail12 =
+        0.6 * b.avail + 0.8 * r.normal() + a * p.arm_effect_support.0 / 0.9 + u[eff::AVAILABILITY];
+    let satis12 =
+        0.6 * b.satis + 0.8 * r.normal() + a * p.arm_effect_support.1 / 0.9 + u[eff::SATISFACTION];
     let follow_up = Visit {
         hba1c: hba1c12,
         sbp: sbp12,
@@ -420,16 +509,17 @@ fn follow_up(
     (observed12, follow_up)
 }
 
-/// Simulates one participant (`who`: id, region, cluster, intervention arm) with the cluster's
-/// effects `u` on the 12-month changes, and writes both visits.
+/// Simulates one participant (`who`: id, region, community, randomised to the intervention, the
+/// intervention delivered) with the community's effects `u` on the 12-month changes, and writes
+/// both visits.
 fn participant(
     cols: &mut Columns,
     r: &mut Rng,
     p: &SimParams,
-    (id, region, cluster, intervention): (u32, usize, usize, bool),
-    u: &[f64],
+    (id, region, cluster, intervention, delivered): (u32, usize, usize, bool, bool),
+    u: &[f64; eff::COUNT],
 ) {
-    let a = if intervention { 1.0 } else { 0.0 };
+    let a = if delivered { 1.0 } else { 0.0 };
     cols.num("id", Some(f64::from(id)));
     cols.num("region", Some(region as f64));
     cols.num("cluster", Some(cluster as f64));
@@ -479,8 +569,13 @@ fn participant(
     cols.num("height", Some(round_to(height, 2)));
     let smoker0 = r.uniform() < p.smoker;
     // Baseline clinical values.
-    let hba1c0 = if r.uniform() < p.hba1c_tail.0 {
-        8.0 + p.hba1c_tail.1 * -(1.0 - r.uniform()).ln() + 0.05
+    let (tail_share, tail_excess) = if intervention {
+        p.hba1c_tail.1
+    } else {
+        p.hba1c_tail.0
+    };
+    let hba1c0 = if r.uniform() < tail_share {
+        8.0 + tail_excess * -(1.0 - r.uniform()).ln() + 0.05
     } else {
         (p.hba1c_body.0 + p.hba1c_body.1 * r.normal()).clamp(4.8, 8.0)
     };
@@ -505,7 +600,12 @@ fn participant(
     let phys0 = 0.3 * ((weight0 - w_mu) / 16.0) + 0.2 * ((age - 61.0) / 8.5) + 0.9 * r.normal();
     let adh0 = r.normal();
     let care0 = r.normal();
-    let pa0 = r.uniform() < 0.40;
+    let pa0 = r.uniform()
+        < if intervention {
+            p.physical_activity_baseline.1
+        } else {
+            p.physical_activity_baseline.0
+        };
     let avail0 = r.normal();
     let satis0 = 0.6 * avail0 + 0.8 * r.normal();
     let baseline = Visit {
@@ -532,7 +632,7 @@ fn participant(
         ltg: ltg_mu,
         weight: w_mu,
     };
-    let (observed12, follow_up) = follow_up(r, p, intervention, u, &baseline, &means);
+    let (observed12, follow_up) = follow_up(r, p, (intervention, delivered), u, &baseline, &means);
     let person = Person {
         arm: a,
         dbp_e0,
@@ -586,37 +686,90 @@ pub fn simulate(params: &SimParams, seed: u64) -> Result<Trial, SimError> {
         }
     }
     let g_arm = p.regions * p.clusters_per_arm_per_region;
-    let (lo, hi) = p.cluster_size_range;
-    let sizes_i = cluster_sizes(p.participants_per_arm, g_arm, lo, hi, r);
-    let sizes_c = cluster_sizes(p.participants_per_arm, g_arm, lo, hi, r);
+    let sizes = |r: &mut Rng| match p.cluster_size_cv {
+        Some(cv) => cluster_sizes_cv(p.participants_per_arm, g_arm, cv, r),
+        None => {
+            let (lo, hi) = p.cluster_size_range;
+            cluster_sizes(p.participants_per_arm, g_arm, lo, hi, r)
+        }
+    };
+    let sizes_i = sizes(r);
+    let sizes_c = sizes(r);
     let (mut ki, mut kc) = (0, 0);
-    let mut cols = Columns::new();
-    let mut id: u32 = 0;
-    let icc_sd = (p.icc / (1.0 - p.icc)).sqrt();
-    let adh_sd = 0.71 * (p.icc_adherence / (1.0 - p.icc_adherence)).sqrt();
-    for &(region, cluster, intervention) in &clusters {
-        let size = if intervention {
-            ki += 1;
-            sizes_i[ki - 1]
-        } else {
-            kc += 1;
-            sizes_c[kc - 1]
-        };
-        // Cluster effects on the 12-month changes, in units of each measure's change SD.
-        // The adherence (MMAS-8) change has its own ICC (`icc_adherence`), relative to its
-        // individual noise (SD 0.71 on the latent scale).
-        let u: Vec<f64> = (0..12)
-            .map(|k| if k == 7 { adh_sd } else { icc_sd } * r.normal())
+    let size: Vec<usize> = clusters
+        .iter()
+        .map(|&(_, _, intervention)| {
+            if intervention {
+                ki += 1;
+                sizes_i[ki - 1]
+            } else {
+                kc += 1;
+                sizes_c[kc - 1]
+            }
+        })
+        .collect();
+    // Merges: in each region in turn, its smallest unmerged intervention community joins the
+    // group of another unmerged one, chosen at random. `group[j]` is the community whose peer
+    // group community j's participants attend (itself unless merged).
+    let n = clusters.len();
+    let mut group: Vec<usize> = (0..n).collect();
+    for k in 0..p.merged_clusters {
+        let region = k % p.regions + 1;
+        let open: Vec<usize> = (0..n)
+            .filter(|&j| clusters[j].0 == region && clusters[j].2 && group[j] == j)
             .collect();
-        for _ in 0..size {
-            id += 1;
-            participant(&mut cols, r, p, (id, region, cluster, intervention), &u);
+        let Some(&source) = open.iter().min_by_key(|&&j| (size[j], j)) else {
+            continue; // not reached: `check` leaves every region a group to join
+        };
+        let targets: Vec<usize> = open.iter().copied().filter(|&j| j != source).collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let target = targets[r.below(targets.len() as u64) as usize];
+        for g in &mut group {
+            if *g == source {
+                *g = target;
+            }
         }
     }
+    // Groups that never ran: chosen at random among the intervention groups.
+    let mut groups: Vec<usize> = (0..n).filter(|&j| clusters[j].2 && group[j] == j).collect();
+    for i in 0..p.non_implemented_clusters.min(groups.len()) {
+        let j = i + r.below((groups.len() - i) as u64) as usize;
+        groups.swap(i, j);
+    }
+    let not_run = &groups[..p.non_implemented_clusters.min(groups.len())];
+    let effects: Vec<[f64; eff::COUNT]> = (0..n).map(|_| community_effects(p, r)).collect();
+    let mut cols = Columns::new();
+    let mut id: u32 = 0;
+    for (j, &(region, cluster, intervention)) in clusters.iter().enumerate() {
+        let delivered = intervention && !not_run.contains(&group[j]);
+        for _ in 0..size[j] {
+            id += 1;
+            participant(
+                &mut cols,
+                r,
+                p,
+                (id, region, cluster, intervention, delivered),
+                &effects[group[j]],
+            );
+        }
+    }
+    let merged = (0..n)
+        .filter(|&j| group[j] != j)
+        .map(|j| (clusters[j].1, clusters[group[j]].1))
+        .collect();
+    let mut non_implemented: Vec<usize> = (0..n)
+        .filter(|&j| not_run.contains(&group[j]))
+        .map(|j| clusters[j].1)
+        .collect();
+    non_implemented.sort_unstable();
     let table = cols.into_table(&format!("simulated trial (seed {seed})"))?;
     Ok(Trial {
         table,
         seed,
         params: params.clone(),
+        merged,
+        non_implemented,
     })
 }

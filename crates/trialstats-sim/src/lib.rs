@@ -32,4 +32,4 @@ pub use derive::{Derived, RowProblem, derive};
 pub use error::SimError;
 pub use generate::{Trial, simulate};
 pub use montecarlo::{Estimator, McEstimate, McResult, MonteCarlo, Outcome, Summary, result_table};
-pub use params::SimParams;
+pub use params::{DropoutMechanism, OutcomeIcc, SimParams};
