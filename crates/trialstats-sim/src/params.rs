@@ -27,13 +27,14 @@ pub const MAX_PARTICIPANTS_PER_ARM: usize = 100_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimParams {
-    /// Health regions (strata). Default 3.
+    /// Health regions (strata). Default 3 (published).
     pub regions: usize,
-    /// Clusters (communities) per arm per region. Default 4 (24 clusters).
+    /// Clusters (communities) per arm per region. Default 4 (published: 24 communities, 4 per
+    /// arm in each of the 3 regions).
     pub clusters_per_arm_per_region: usize,
     /// Participants per arm at baseline. Default 120 (Cochrane extraction of the paper).
     pub participants_per_arm: usize,
-    /// Smallest and largest cluster size *(choice: 5–15 around the mean of 10)*. Sizes start
+    /// Smallest and largest cluster size. Default (5, 15) *(choice: around the mean of 10)*. Sizes start
     /// equal and are spread by random moves of one participant within this range (the
     /// coefficient of variation is about 0.25 at the defaults).
     pub cluster_size_range: (usize, usize),
@@ -57,17 +58,17 @@ pub struct SimParams {
     /// Chosen at random among the intervention groups; [`crate::Trial::non_implemented`] lists
     /// them. Default 0 *(choice)*.
     pub non_implemented_clusters: usize,
-    /// Proportion female. Default 0.492 (50.8 % male).
+    /// Proportion female. Default 0.492 (published: 50.8 % male).
     pub female: f64,
     /// Age at baseline: mean and SD (years), truncated to the eligibility range 25–75. Default
     /// mean 62.7 *(calibrated: with the truncation and the attrition the median sample mean over
     /// 200 trials is the published 60.9)*, SD 8.5 *(choice)*.
     pub age: (f64, f64),
-    /// Duration of diabetes: median (years) in usual care and intervention, and the SD of its
-    /// log. Default medians 7 and 9 (published), sdlog 0.75 *(choice)*; at least 1.1 years
-    /// (NDSS-registered for more than 12 months).
+    /// Duration of diabetes: median (years) in usual care and intervention, log-normal, at least
+    /// 1.1 years (NDSS-registered for more than 12 months). Default 7 and 9 (published).
     pub duration_median: (f64, f64),
-    /// SD of ln(duration).
+    /// SD of ln(duration). Default 0.75 *(choice; with it the median rank-sum p over 200 trials
+    /// is 0.018, published 0.01)*.
     pub duration_sdlog: f64,
     /// HbA1c (%) above 8 %, by arm (usual care, intervention): the share above 8 % and the mean
     /// excess of that exponential tail. The published counts differ by arm (among those with a
@@ -78,19 +79,21 @@ pub struct SimParams {
     /// little above the share observed because dropout rises with HbA1c)*. Below 8 % HbA1c is
     /// the normal body `hba1c_body`, the same in both arms.
     pub hba1c_tail: ((f64, f64), (f64, f64)),
-    /// Normal body of HbA1c below 8 %: mean, SD.
+    /// Normal body of HbA1c below 8 %: mean, SD, truncated to 4.8–8. Default (6.85, 0.55)
+    /// *(choice: median about 7 %, "almost half" with good control)*.
     pub hba1c_body: (f64, f64),
-    /// SBP (mmHg): mean in men, SD, and how much lower in women *(choice)*.
+    /// SBP (mmHg): mean in men, SD, and how much lower in women. Default (138, 15, 4)
+    /// *(choice)*.
     pub sbp: (f64, f64, f64),
     /// TC/HDL ratio: median in men, SD of its log, and the log-ratio lower in women. Default 4.2,
     /// 0.31, 0.30 *(calibrated to the published UKPDS risk by sex: medians over 200 trials men
     /// 11.6 % (SD 7.25), women 4.2 % (SD 2.83); published 11.5 (7.5) and 4.2 (2.8))*.
     pub tc_hdl: (f64, f64, f64),
-    /// Current smokers *(choice)*.
+    /// Current smokers. Default 0.10 *(choice)*.
     pub smoker: f64,
-    /// Afro-Caribbean ethnicity (a UKPDS input) *(choice)*.
+    /// Afro-Caribbean ethnicity (a UKPDS input). Default 0.01 *(choice)*.
     pub afro_caribbean: f64,
-    /// Atrial fibrillation (UKPDS 60 input) *(choice)*.
+    /// Atrial fibrillation (UKPDS 60 input). Default 0.05 *(choice)*.
     pub atrial_fibrillation: f64,
     /// ICC of the 12-month changes of the clinical measures (HbA1c, SBP, lipids, weight: the
     /// UKPDS inputs): the community effect's share of a change's variance. Default 0.05
@@ -98,8 +101,8 @@ pub struct SimParams {
     pub icc: f64,
     /// ICC of the 12-month change of each survey outcome's latent trait ([`OutcomeIcc`]).
     pub icc_outcomes: OutcomeIcc,
-    /// Common 12-month change, both arms: HbA1c (%), SBP (mmHg), TC (mmol/L), weight (kg)
-    /// *(choice: "small improvements")*.
+    /// Common 12-month change, both arms: HbA1c (%), SBP (mmHg), TC (mmol/L), weight (kg).
+    /// Default (−0.25, −4, −0.2, −0.5) *(choice: the published "small improvements")*.
     pub common_change: (f64, f64, f64, f64),
     /// Intervention effect on the 12-month values of HbA1c (%), SBP (mmHg), TC (mmol/L) and weight
     /// (kg). Default all 0 (the published null effect on risk: adjusted difference 0, 95 % CI
@@ -113,19 +116,21 @@ pub struct SimParams {
     /// −0.0072 (median p 0.19; p above 0.71 in fewer than 10 % of trials, published 1.00). The
     /// trial's primary result is kept.
     pub arm_effect_clinical: (f64, f64, f64, f64),
-    /// Correlation of a clinical measure's 12-month value with its baseline *(choice, tuned so
-    /// the UKPDS difference has the published CI half-width of about 0.011)*.
+    /// Correlation of a clinical measure's 12-month value with its baseline. Default 0.55
+    /// *(calibrated: the primary difference's median 95 % interval over 200 trials is −0.0110 to
+    /// 0.0119, published −0.011 to 0.011)*.
     pub stability: f64,
     /// Intervention effect on 12-month SDSCA days: fruit and vegetables, specific exercise,
-    /// blood-glucose testing *(choice: sized for the published p of < 0.01, 0.03 and 0.02)*.
+    /// blood-glucose testing. Default (1.0, 0.75, 0.85) *(calibrated: median p over 200 trials
+    /// 0.0017, 0.016 and 0.0055; published < 0.01, 0.03 and 0.02)*.
     pub arm_effect_sdsca_days: (f64, f64, f64),
     /// Intervention odds ratio of adherence improving on the MMAS-8 latent scale. Default 4.8
     /// *(calibrated: the odds ratio of the change category that the paper's model estimates is
     /// attenuated by the categories and the community effect; with 4.8 its median over 200
     /// trials is 2.44, interval 0.94–6.35, p 0.065; published 2.5, 0.9–7.0, 0.09)*.
     pub arm_effect_mmas8_or: f64,
-    /// Increase in the share active more than 3 times a week, usual care and intervention
-    /// *(published 9.1 % and 15.4 %)*. 90 % of the active stay active; enough of the inactive
+    /// Increase in the share active more than 3 times a week, usual care and intervention.
+    /// Default 0.091 and 0.154 (published 9.1 and 15.4 points). 90 % of the active stay active; enough of the inactive
     /// start to make the increase.
     pub physical_activity_increase: (f64, f64),
     /// Share active more than 3 times a week at baseline, usual care and intervention. Default
@@ -145,12 +150,13 @@ pub struct SimParams {
     /// 0.01 and < 0.01)*.
     pub arm_effect_support: (f64, f64),
     /// Probability of no 12-month data at HbA1c 7 %, usual care and intervention, before
-    /// `dropout_mechanism` moves it *(derived: 108/120 and 98/120 have a 12-month HbA1c)*.
+    /// `dropout_mechanism` moves it. Default 0.09 and 0.17 *(calibrated: median 108 and 98 of
+    /// 120 with a 12-month HbA1c over 200 trials, the published denominators)*.
     pub dropout: (f64, f64),
     /// How dropout depends on the data. Default missing at random given baseline HbA1c, log-odds
     /// + 0.3 per 1 % *(choice)*.
     pub dropout_mechanism: DropoutMechanism,
-    /// Probability that one survey item is left unanswered *(choice)*.
+    /// Probability that one survey item is left unanswered. Default 0.005 *(choice)*.
     pub item_nonresponse: f64,
 }
 
@@ -516,5 +522,81 @@ impl SimParams {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OutcomeIcc, SimParams};
+
+    /// The doc comment of each field of `pub struct NAME` in this file, by field name.
+    fn field_docs(name: &str) -> Vec<(String, String)> {
+        let src = include_str!("params.rs");
+        let start = src.find(&format!("pub struct {name} {{")).unwrap();
+        let body = &src[start..start + src[start..].find("\n}").unwrap()];
+        let mut out = Vec::new();
+        let mut doc = String::new();
+        for line in body.lines().skip(1) {
+            let line = line.trim();
+            if let Some(d) = line.strip_prefix("///") {
+                doc.push_str(d);
+                doc.push(' ');
+            } else if let Some(f) = line.strip_prefix("pub ") {
+                let field = f.split(':').next().unwrap().to_owned();
+                out.push((field, std::mem::take(&mut doc)));
+            }
+        }
+        out
+    }
+
+    /// The numbers of a default value, as a doc writes them (`138`, `0.492`, `0.25` for −0.25).
+    fn numbers(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Number(n) => {
+                let x = n.as_f64().unwrap().abs();
+                out.push(format!("{x}").trim_end_matches(".0").to_owned());
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| numbers(x, out)),
+            _ => {}
+        }
+    }
+
+    fn check(name: &str, defaults: serde_json::Value, nested: &[&str]) {
+        let docs = field_docs(name);
+        let obj = defaults.as_object().unwrap();
+        assert_eq!(docs.len(), obj.len(), "{name}: every field is documented");
+        for (field, doc) in &docs {
+            if nested.contains(&field.as_str()) {
+                continue; // documented on its own type
+            }
+            let value = &obj[field.as_str()];
+            let mut want = Vec::new();
+            numbers(value, &mut want);
+            if value.is_null() {
+                want.push("`None`".into());
+            }
+            assert!(!want.is_empty(), "{name}.{field}: no default to state");
+            for w in want {
+                assert!(
+                    doc.contains("Default") && doc.contains(&w),
+                    "{name}.{field}: its doc does not state the default {w}: {doc}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_fields_doc_states_its_default() {
+        check(
+            "SimParams",
+            serde_json::to_value(SimParams::default()).unwrap(),
+            &["icc_outcomes"],
+        );
+        check(
+            "OutcomeIcc",
+            serde_json::to_value(OutcomeIcc::default()).unwrap(),
+            &[],
+        );
     }
 }
