@@ -28,6 +28,8 @@
 //! - [`ukpds`]: the UKPDS 56/60 risk equations (`trialstats-ukpds`);
 //! - [`twosample`]: t, Wilcoxon, chi-square, Fisher and k-group tests (`trialstats-twosample`);
 //! - [`mi`]: multiple imputation by chained equations and Rubin's rules (`trialstats-mi`);
+//! - [`mixed`]: linear mixed models with random intercepts (one factor or two nested), REML/ML,
+//!   Satterthwaite and Kenward–Roger df, the ICC, BLUPs (`trialstats-mixed`);
 //! - [`instruments`]: scoring of PHQ-9, DDS, EQ-5D, SDSCA and (feature `mmas8`) MMAS-8
 //!   (`trialstats-instruments`);
 //! - [`sim`]: the seeded trial simulator, its data schema and calibration report (`trialstats-sim`);
@@ -43,6 +45,7 @@ pub use trialstats_core as core;
 pub use trialstats_data as data;
 pub use trialstats_instruments as instruments;
 pub use trialstats_mi as mi;
+pub use trialstats_mixed as mixed;
 pub use trialstats_models as models;
 pub use trialstats_ordinal as ordinal;
 pub use trialstats_paper as paper;

@@ -354,16 +354,14 @@ pub fn calibration_table(c: &Calibration) -> trialstats_core::Table {
             r.statistic.clone(),
         ]);
     }
-    for r in &c.rows {
-        if let Some(remark) = &r.remark {
-            let name = if r.quantity.starts_with('…') {
-                &r.statistic
-            } else {
-                &r.quantity
-            };
-            t.notes.push(format!("{name}: {remark}"));
-        }
-    }
+    t.notes.extend(c.rows.iter().filter_map(|r| {
+        let remark = r.remark.as_ref()?;
+        Some(trialstats_plan::describe::remark_note(
+            &r.quantity,
+            &r.statistic,
+            remark,
+        ))
+    }));
     t.title = Some(format!(
         "Calibration: every published number against its distribution over {} simulated trials (seeds {}–{}), each analysed by the paper's plan",
         c.seeds,

@@ -843,6 +843,24 @@ fn arm_value(
     })
 }
 
+/// A target's remark as a table note, named by its quantity (by its statistic when the quantity
+/// continues the row above, `… p`).
+///
+/// # Examples
+/// ```
+/// use trialstats_plan::describe::remark_note;
+/// assert_eq!(remark_note("… p", "effect:x:cr1:p", "rounded"), "effect:x:cr1:p: rounded");
+/// assert_eq!(remark_note("age", "mean(age)", "in years"), "age: in years");
+/// ```
+pub fn remark_note(quantity: &str, statistic: &str, remark: &str) -> String {
+    let name = if quantity.starts_with('…') {
+        statistic
+    } else {
+        quantity
+    };
+    format!("{name}: {remark}")
+}
+
 /// A reproduced value as a target table prints it: a whole number as such (a count), anything
 /// else to 3 significant digits.
 ///
@@ -887,16 +905,10 @@ pub fn targets_table(rows: &[TargetRow]) -> Table {
             r.source.clone().unwrap_or_default(),
         ]);
     }
-    for r in rows {
-        if let Some(remark) = &r.remark {
-            let name = if r.quantity.starts_with('…') {
-                &r.statistic
-            } else {
-                &r.quantity
-            };
-            t.notes.push(format!("{name}: {remark}"));
-        }
-    }
+    t.notes.extend(rows.iter().filter_map(|r| {
+        let remark = r.remark.as_ref()?;
+        Some(remark_note(&r.quantity, &r.statistic, remark))
+    }));
     t.title = Some("Published v. reproduced".into());
     t.numeric = Some(Box::new(numeric));
     t

@@ -1,0 +1,84 @@
+//! The one error type of `trialstats-mixed`.
+
+use trialstats_core::{Convergence, InputError};
+
+/// What can go wrong when fitting a linear mixed model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MixedError {
+    /// Invalid input (lengths, non-finite values).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The fixed-effects design is rank deficient.
+    #[error(
+        "the fixed-effects design is rank deficient: `{term}` is a linear combination of the columns before it"
+    )]
+    Aliased {
+        /// The first aliased column.
+        term: String,
+    },
+    /// A grouping factor has a single level: its variance is not identified.
+    #[error(
+        "grouping factor `{factor}` has one level ({level}); a random intercept needs at least two groups"
+    )]
+    OneLevel {
+        /// The grouping factor.
+        factor: String,
+        /// Its only level.
+        level: String,
+    },
+    /// The inner grouping factor is not nested in the outer one.
+    #[error(
+        "`{inner}` is not nested in `{outer}`: {inner} {id} appears in {outer} {first} and {outer} {second}; give participants ids unique across {outer}s (or combine the two columns)"
+    )]
+    NotNested {
+        /// The inner factor's name.
+        inner: String,
+        /// The outer factor's name.
+        outer: String,
+        /// The inner level that crosses.
+        id: String,
+        /// One outer level it appears in.
+        first: String,
+        /// Another.
+        second: String,
+    },
+    /// The outcome does not vary within any group of the innermost level.
+    #[error(
+        "the outcome is constant within every level of `{factor}`: there is no within-{factor} variation to separate the residual variance from the {factor} variance"
+    )]
+    ConstantWithinGroups {
+        /// The innermost grouping factor.
+        factor: String,
+    },
+    /// Too few observations for the fixed effects and the variance parameters.
+    #[error("{nobs} observations cannot estimate {p} fixed effects and a residual variance")]
+    TooFewObservations {
+        /// Observations.
+        nobs: usize,
+        /// Fixed effects.
+        p: usize,
+    },
+    /// The optimiser did not converge.
+    #[error("the linear mixed model did not converge: {} after {} iterations (max |gradient| {:.3e})", convergence.status.text(), convergence.iterations, convergence.max_abs_gradient)]
+    NotConverged {
+        /// The optimiser's report, with the last gradient.
+        convergence: Convergence,
+    },
+    /// A contrast does not match the fixed effects.
+    #[error("the contrast has {got} weights but the model has {p} fixed effects")]
+    Contrast {
+        /// Weights given.
+        got: usize,
+        /// Fixed effects.
+        p: usize,
+    },
+    /// A denominator-df method cannot be computed for this fit.
+    #[error("{method} degrees of freedom are not available: {reason}")]
+    Ddf {
+        /// The method.
+        method: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
