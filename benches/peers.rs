@@ -28,6 +28,7 @@ use trialstats::twosample::{Continuity, Exact, Variances};
 
 use trialstats::core::Clusters;
 use trialstats::core::nalgebra::DMatrix;
+use trialstats::mixed::{Ddf, Lmm};
 use trialstats::ordinal::{Clm, Clmm, Quadrature};
 use trialstats::robust::{CrType, Logit, Ols, Vcov, WildClusterBootstrap};
 use trialstats::twosample::{t_test, wilcox_test};
@@ -409,6 +410,70 @@ fn main() {
                 );
                 w.record("clmm", case, &ds, "{}", first, &t);
             }
+        }
+    }
+    // Linear mixed models on the nest family: y ~ arm * time + x1 + x2 + (1 | g) by REML (the
+    // fit; with the Satterthwaite or Kenward–Roger table), and + (1 | g/pid).
+    let nests: &[(usize, usize)] = if o.quick {
+        &[(2000, 100)]
+    } else {
+        &[(2000, 100), (10_000, 1000)]
+    };
+    for &(n, g) in nests {
+        let ds = format!("nest_n{n}_g{g}");
+        let cases = [
+            format!("lmm_reml_n{n}_G{g}"),
+            format!("lmm_satterthwaite_n{n}_G{g}"),
+            format!("lmm_kenward_roger_n{n}_G{g}"),
+            format!("lmm_nested_reml_n{n}_G{g}"),
+        ];
+        if o.list {
+            cases.iter().for_each(|c| println!("{c}"));
+            continue;
+        }
+        if !cases.iter().any(|c| wanted(&o, c, &ds)) {
+            continue;
+        }
+        clus::verify_nest().expect("nest data sets reproduce the generator");
+        let d = clus::generate_nest(n, g);
+        let x = DMatrix::from_fn(n, 6, |i, k| match k {
+            0 => 1.0,
+            1 => d.arm[i],
+            2 => d.time[i],
+            3 => d.x1[i],
+            4 => d.x2[i],
+            _ => d.arm[i] * d.time[i],
+        });
+        let gg = Clusters::from_labels("g", &d.g).unwrap();
+        let pid = Clusters::from_labels("pid", &d.pid).unwrap();
+        for (k, case) in cases.iter().enumerate() {
+            if !wanted(&o, case, &ds) {
+                continue;
+            }
+            let (first, t) = time(
+                || {
+                    let m = Lmm::new(&d.y, &x, &gg).unwrap();
+                    match k {
+                        0 => {
+                            black_box(m.fit().unwrap().beta[0]);
+                        }
+                        1 | 2 => {
+                            let ddf = if k == 1 {
+                                Ddf::Satterthwaite
+                            } else {
+                                Ddf::KenwardRoger
+                            };
+                            black_box(m.fit().unwrap().inference(ddf, Level::P95).unwrap());
+                        }
+                        _ => {
+                            black_box(m.nested(&pid).unwrap().fit().unwrap().beta[0]);
+                        }
+                    }
+                },
+                o.reps,
+                o.budget,
+            );
+            w.record("lmm", case, &ds, "{}", first, &t);
         }
     }
     // MICE: m = 5, 25 cycles, then OLS and Rubin's rules.

@@ -281,3 +281,133 @@ pub fn mice_case(table: &trialstats::data::DataTable) -> trialstats::mi::Pooled 
         .pool(&imp)
         .expect("pooling")
 }
+
+/// One `nest_n{N}_g{G}` data set (long format: two rows per participant, participants nested in
+/// communities; family seed 5).
+pub struct Nest {
+    /// Continuous outcome.
+    pub y: Vec<f64>,
+    /// Binary outcome.
+    pub ybin: Vec<f64>,
+    /// Ordered outcome, 1..=4.
+    pub ycat: Vec<usize>,
+    /// Time (0, 1).
+    pub time: Vec<f64>,
+    /// Arm (community level).
+    pub arm: Vec<f64>,
+    /// Participant-level covariate.
+    pub x1: Vec<f64>,
+    /// Row-level covariate.
+    pub x2: Vec<f64>,
+    /// Community, 0..G.
+    pub g: Vec<usize>,
+    /// Participant, 0..N/2.
+    pub pid: Vec<usize>,
+}
+
+/// Generates `nest_n{n}_g{g}` exactly as specified.
+pub fn generate_nest(n: usize, g: usize) -> Nest {
+    let p = n / 2;
+    let per = p / g;
+    let a: Vec<f64> = (0..g as u64).map(|i| normal(key(5, 10), i)).collect();
+    let b: Vec<f64> = (0..p as u64).map(|i| normal(key(5, 11), i)).collect();
+    let x1p: Vec<f64> = (0..p as u64).map(|i| normal(key(5, 101), i)).collect();
+    let mut d = Nest {
+        y: Vec::with_capacity(n),
+        ybin: Vec::with_capacity(n),
+        ycat: Vec::with_capacity(n),
+        time: Vec::with_capacity(n),
+        arm: Vec::with_capacity(n),
+        x1: Vec::with_capacity(n),
+        x2: Vec::with_capacity(n),
+        g: Vec::with_capacity(n),
+        pid: Vec::with_capacity(n),
+    };
+    for i in 0..n {
+        let pid = i / 2;
+        let t = (i % 2) as f64;
+        let c = pid / per;
+        let arm = if c < g / 2 { 1.0 } else { 0.0 };
+        let x1 = x1p[pid];
+        let x2 = normal(key(5, 102), i as u64);
+        let mut lp = 0.2 * t;
+        lp += 0.4 * (arm * t);
+        lp += 0.5 * x1;
+        lp += 0.25 * x2;
+        lp += 0.5 * a[c];
+        lp += 0.8 * b[pid];
+        d.y.push((1.0 + lp) + normal(key(5, 20), i as u64));
+        let prob = 1.0 / (1.0 + (-(lp - 0.3)).exp());
+        d.ybin.push(if uniform(key(5, 21), i as u64) < prob {
+            1.0
+        } else {
+            0.0
+        });
+        let u = uniform(key(5, 22), i as u64);
+        let ystar = lp + (u / (1.0 - u)).ln();
+        d.ycat
+            .push(1 + [-1.0, 0.0, 1.0].iter().filter(|&&cut| ystar > cut).count());
+        d.time.push(t);
+        d.arm.push(arm);
+        d.x1.push(x1);
+        d.x2.push(x2);
+        d.g.push(c);
+        d.pid.push(pid);
+    }
+    d
+}
+
+/// Checks the nest generator against sums of the shared Python generator's columns
+/// (`gen_data.make_nest`, `math.fsum`, computed for this check).
+pub fn verify_nest() -> Result<(), String> {
+    let fsum = |v: &[f64]| -> f64 {
+        let (mut s, mut c) = (0.0f64, 0.0f64);
+        for &x in v {
+            let t = s + x;
+            c += if s.abs() >= x.abs() {
+                (s - t) + x
+            } else {
+                (x - t) + s
+            };
+            s = t;
+        }
+        s + c
+    };
+    for (n, g, y, ybin, ycat, x1, x2) in [
+        (
+            2000,
+            100,
+            2384.8289906096347,
+            987.0,
+            5132.0,
+            -15.592081133011254,
+            32.97018194838425,
+        ),
+        (
+            10000,
+            1000,
+            12011.308172876563,
+            4809.0,
+            26072.0,
+            -63.04846828412463,
+            -67.09495939623586,
+        ),
+    ] {
+        let d = generate_nest(n, g);
+        let ycat_sum: f64 = d.ycat.iter().map(|&c| c as f64).sum();
+        for (name, got, want) in [
+            ("y", fsum(&d.y), y),
+            ("ybin", fsum(&d.ybin), ybin),
+            ("ycat", ycat_sum, ycat),
+            ("x1", fsum(&d.x1), x1),
+            ("x2", fsum(&d.x2), x2),
+        ] {
+            if (got - want).abs() > 1e-11 * f64::abs(want).max(1.0) {
+                return Err(format!(
+                    "nest_n{n}_g{g} column {name}: sum {got} differs from the generator's {want}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}

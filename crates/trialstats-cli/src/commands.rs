@@ -42,6 +42,9 @@ pub enum Command {
     Score(crate::score::ScoreArgs),
     /// Ordered logistic (probit, cloglog) regression: a cumulative link model.
     Ordinal(crate::ordinal::OrdinalArgs),
+    /// Linear mixed model: a random intercept per community (and per participant within it),
+    /// REML or ML, Satterthwaite or Kenward–Roger df, the ICC (R lme4 + lmerTest, Stata mixed).
+    Mixed(crate::mixed::MixedArgs),
     /// Show the design matrix a formula makes: term names, rows used and dropped, clusters.
     Design {
         /// CSV file with a header row (empty cell or NA = missing).
@@ -91,6 +94,7 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
     match command {
         Command::Regress(args) => crate::regress::run(args, format),
         Command::Ordinal(args) => crate::ordinal::run(args, format),
+        Command::Mixed(args) => crate::mixed::run(args, format),
         Command::Ukpds(args) => crate::ukpds::run(args, format),
         Command::Score(args) => crate::score::run(args, format),
         Command::Pool(args) => crate::pool::run(args, format),

@@ -11,6 +11,7 @@ mod commands;
 mod error;
 mod impute;
 mod json;
+mod mixed;
 mod ordinal;
 mod output;
 mod plan;

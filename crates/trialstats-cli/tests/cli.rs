@@ -1838,3 +1838,65 @@ fn simulate_calibrate_summarises_the_published_numbers_over_seeds() {
     let e = run(&["simulate", "--calibrate", "--out", "x.csv"]);
     assert_eq!(e.status.code(), Some(2));
 }
+
+#[test]
+fn mixed_gives_lme4s_nested_fit_with_the_contracts_json() {
+    // R 4.2.2, lme4 1.1.31, lmerTest 3.1.3 (crates/trialstats-mixed/tests/data/make_lmm_ref.R):
+    // y ~ arm*time + x1 + x2 + (1|community) + (1|community:pid), REML.
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../trialstats-mixed/tests/data/trial_lmm.csv"
+    );
+    let o = run(&[
+        "mixed",
+        "--data",
+        data,
+        "--formula",
+        "y ~ arm * time + x1 + x2",
+        "--random-intercept",
+        "community",
+        "--random-intercept",
+        "pid",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (v["model"].as_str(), v["method"].as_str()),
+        (Some("lmm"), Some("reml"))
+    );
+    assert_eq!(
+        (v["nobs"].as_u64(), v["nobs_dropped"].as_u64()),
+        (Some(465), Some(5))
+    );
+    let at = v["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["term"] == "arm:time")
+        .unwrap();
+    assert!((at["df"].as_f64().unwrap() / 221.98884319487243 - 1.0).abs() < 1e-5);
+    let re = v["random_effects"].as_array().unwrap();
+    assert_eq!(re.len(), 2);
+    assert!((re[0]["variance"].as_f64().unwrap() / 0.20206382132320524 - 1.0).abs() < 1e-6);
+    assert!((v["residual_variance"].as_f64().unwrap() / 0.79854128661086132 - 1.0).abs() < 1e-6);
+    assert!((v["icc"]["estimate"].as_f64().unwrap() / 0.10888020652146571 - 1.0).abs() < 1e-6);
+    assert!((v["loglik"].as_f64().unwrap() + 1527.2048369148326 / 2.0).abs() < 1e-6);
+    // Kenward–Roger is for REML fits: a usage error, exit 2.
+    let o = run(&[
+        "mixed",
+        "--data",
+        data,
+        "--formula",
+        "y ~ arm",
+        "--random-intercept",
+        "community",
+        "--method",
+        "ml",
+        "--df",
+        "kenward-roger",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("REML"));
+}

@@ -11,8 +11,8 @@ use crate::lmm::LmmFit;
 /// An intraclass correlation with its profile-likelihood interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Icc {
-    /// What it correlates: `"community"` (two observations of one community) or, in a nested
-    /// model, `"community/id"` (two observations of one participant).
+    /// What it correlates: the outer factor (two observations of one community) or, in a
+    /// nested model, the inner factor (two observations of one participant).
     pub group: String,
     /// The estimate.
     pub estimate: f64,
@@ -121,7 +121,7 @@ impl LmmFit<'_> {
                         level: level.value(),
                     },
                     Icc {
-                        group: format!("{}/{}", names[0], names[1]),
+                        group: names[1].clone(),
                         estimate: rho_ab,
                         ci_low: lo_ab,
                         ci_high: hi_ab,

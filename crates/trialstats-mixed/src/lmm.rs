@@ -59,13 +59,13 @@ impl Method {
 /// assert_eq!(fit.method, Method::Reml);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Lmm<'a> {
     y: &'a [f64],
     x: &'a DMatrix<f64>,
     groups: &'a Clusters,
     nested: Option<&'a Clusters>,
-    names: Option<&'a [&'a str]>,
+    names: Option<Vec<String>>,
     method: Method,
 }
 
@@ -228,10 +228,10 @@ impl<'a> Lmm<'a> {
         self
     }
 
-    /// Names of the fixed effects (default `x1`, `x2`, …).
+    /// Names of the fixed effects (default `x1`, `x2`, …; ignored unless one per column).
     #[must_use]
-    pub fn names(mut self, names: &'a [&'a str]) -> Self {
-        self.names = Some(names);
+    pub fn names<S: AsRef<str>>(mut self, names: &[S]) -> Self {
+        self.names = Some(names.iter().map(|s| s.as_ref().to_owned()).collect());
         self
     }
 
@@ -245,8 +245,8 @@ impl<'a> Lmm<'a> {
     }
 
     fn term_names(&self) -> Vec<String> {
-        match self.names {
-            Some(n) if n.len() == self.x.ncols() => n.iter().map(|s| (*s).to_owned()).collect(),
+        match &self.names {
+            Some(n) if n.len() == self.x.ncols() => n.clone(),
             _ => (1..=self.x.ncols()).map(|k| format!("x{k}")).collect(),
         }
     }
@@ -363,7 +363,7 @@ impl<'a> Lmm<'a> {
         });
         let singular = theta.contains(&0.0);
         Ok(LmmFit {
-            model: *self,
+            model: self.clone(),
             structure: s,
             method: self.method,
             terms,
@@ -483,11 +483,19 @@ fn minimise_even(
     let mut iterations = 0usize;
     let mut status = Termination::MaxIterations;
     let mut g = numdiff::gradient(f, &x);
+    let mut condition = f64::NAN;
     while iterations < 100 {
         iterations += 1;
         let h = numdiff::hessian(f, &x);
         // A descent direction from the Hessian with its eigenvalues made positive.
         let eig = nalgebra::SymmetricEigen::new(h);
+        let (lo, hi) = eig
+            .eigenvalues
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(l, h), v| {
+                (l.min(v.abs()), h.max(v.abs()))
+            });
+        condition = hi / lo;
         let scale = eig
             .eigenvalues
             .iter()
@@ -548,7 +556,7 @@ fn minimise_even(
     let convergence = Convergence {
         iterations: iterations as u32,
         max_abs_gradient: g.amax(),
-        hessian_condition: f64::NAN,
+        hessian_condition: condition,
         status,
     };
     if status != Termination::Converged {

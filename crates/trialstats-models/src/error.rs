@@ -3,6 +3,7 @@
 use trialstats_core::error::{clip, clip_list};
 use trialstats_data::DataError;
 use trialstats_mi::MiError;
+use trialstats_mixed::MixedError;
 use trialstats_ordinal::OrdinalError;
 use trialstats_robust::RobustError;
 use trialstats_sandwich::SandwichError;
@@ -21,6 +22,9 @@ pub enum ModelError {
     /// An ordinal model could not be fitted.
     #[error(transparent)]
     Ordinal(#[from] OrdinalError),
+    /// The linear mixed model failed (boxed: its messages carry the levels they name).
+    #[error(transparent)]
+    Mixed(Box<MixedError>),
     /// The covariance asked for could not be computed.
     #[error(transparent)]
     Sandwich(#[from] SandwichError),
@@ -104,8 +108,11 @@ pub enum SpecError {
     )]
     RandomInterceptSe,
     /// A random intercept on OLS or logit (not yet available).
-    #[error("random intercepts are available for ordinal models (clmm)")]
+    #[error("random intercepts are available for linear (lmm) and ordinal (clmm) models")]
     RandomInterceptFamily,
+    /// A nested random intercept on a model other than the linear mixed model.
+    #[error("a second (nested) random intercept is available for linear mixed models (lmm)")]
+    NestedFamily,
     /// Quadrature nodes out of range.
     #[error(
         "quadrature needs 1 (Laplace) to {} nodes",
@@ -120,5 +127,11 @@ pub enum SpecError {
 impl From<SpecError> for ModelError {
     fn from(e: SpecError) -> Self {
         ModelError::Spec(e)
+    }
+}
+
+impl From<MixedError> for ModelError {
+    fn from(e: MixedError) -> Self {
+        ModelError::Mixed(Box::new(e))
     }
 }

@@ -1,10 +1,12 @@
 //! A fitted model: its frame, the estimator's fit, and the inference under the chosen standard
 //! errors, in one value.
 
+use trialstats_core::Clusters;
 use trialstats_core::nalgebra::DMatrix;
 use trialstats_core::{Coef, Inference, Level, Table};
 use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame, Response};
 use trialstats_mi::{AnalysisFailure, Imputed, MiError, Pooled, pool};
+use trialstats_mixed::{Ddf, Lmm, LmmFit, MixedError};
 use trialstats_ordinal::{Clm, ClmFit, Clmm, ClmmFit, Link};
 use trialstats_robust::{
     BootTest, Logit, LogitFit, Ols, OlsFit, RobustError, WildClusterBootstrap,
@@ -27,6 +29,8 @@ pub enum Fitted<'a> {
     Clm(ClmFit<'a>),
     /// Cumulative link model with a random intercept.
     Clmm(ClmmFit),
+    /// Linear mixed model (one random intercept, or two nested).
+    Lmm(LmmFit<'a>),
 }
 
 /// What a fit is made from and borrows: the model frame, and the outcome and design in the form
@@ -38,6 +42,8 @@ struct Prepared {
     binary: Option<Vec<f64>>,
     /// An ordinal model's codes, levels and design without the intercept column.
     ordinal: Option<OrdinalData>,
+    /// A nested random intercept's levels: (outer, inner) pairs, as lme4's `g/id`.
+    nested: Option<Clusters>,
 }
 
 #[derive(Debug)]
@@ -84,6 +90,7 @@ impl Model {
             .clusters
             .iter()
             .chain(&self.random_intercept)
+            .chain(&self.nested_intercept)
             .cloned()
             .collect();
         let frame = ModelFrame::new(
@@ -100,7 +107,7 @@ impl Model {
         let cell = FitCell::try_new(prepared, |p| self.fit_prepared(p))?;
         let frame = &cell.borrow_owner().frame;
         let vcov = self.vcov(&frame.clusters[..self.clusters.len()])?;
-        let inference = infer(cell.borrow_dependent(), &vcov, self.level)?;
+        let inference = infer(cell.borrow_dependent(), &vcov, self.level, self.ddf)?;
         Ok(Fit {
             cell,
             model: self.clone(),
@@ -151,7 +158,43 @@ impl Model {
             frame,
             binary: None,
             ordinal: None,
+            nested: None,
         };
+        if self.nested_intercept.is_some() {
+            // The inner factor's levels within the outer's (lme4's `g/id`, Stata's `|| g: || id:`).
+            let k = self.clusters.len();
+            let frame = &mut prepared.frame;
+            let (outer, inner) = (&frame.clusters[k], &frame.clusters[k + 1]);
+            let mut seen: Vec<Option<usize>> = vec![None; inner.n_clusters()];
+            let mut recurring = 0usize;
+            let labels: Vec<String> = outer
+                .codes()
+                .iter()
+                .zip(inner.codes())
+                .map(|(&g, &j)| {
+                    match seen[j] {
+                        None => seen[j] = Some(g),
+                        Some(h) if h != g => {
+                            recurring += 1;
+                            seen[j] = Some(g);
+                        }
+                        Some(_) => {}
+                    }
+                    format!("{}:{}", outer.labels()[g], inner.labels()[j])
+                })
+                .collect();
+            let name = format!("{}:{}", outer.name(), inner.name());
+            let nested = Clusters::from_labels(&name, &labels)
+                .map_err(|e| ModelError::from(MixedError::from(e)))?;
+            if recurring > 0 {
+                frame.warnings.push(format!(
+                    "values of `{}` recur across levels of `{}`; as in lme4's {}/{} and Stata's || {}: || {}:, each {} is identified within its {} ({} distinct pairs)",
+                    inner.name(), outer.name(), outer.name(), inner.name(), outer.name(), inner.name(),
+                    inner.name(), outer.name(), nested.n_clusters()
+                ));
+            }
+            prepared.nested = Some(nested);
+        }
         let frame = &prepared.frame;
         match self.family {
             Family::Gaussian => {
@@ -206,6 +249,16 @@ impl Model {
     fn fit_prepared<'a>(&self, p: &'a Prepared) -> Result<Fitted<'a>, ModelError> {
         let frame = &p.frame;
         match (self.family, &p.ordinal) {
+            (Family::Gaussian, _) if self.random_intercept.is_some() => {
+                let k = self.clusters.len();
+                let mut spec = Lmm::new(frame.y()?, &frame.x, &frame.clusters[k])?
+                    .names(&frame.column_names)
+                    .method(self.method);
+                if let Some(inner) = &p.nested {
+                    spec = spec.nested(inner)?;
+                }
+                Ok(Fitted::Lmm(spec.fit()?))
+            }
             (Family::Gaussian, _) => {
                 let mut spec = Ols::new(&frame.x, frame.y()?)?.names(&frame.column_names)?;
                 if let [one] = &frame.clusters[..self.clusters.len()] {
@@ -261,7 +314,12 @@ fn data_row(e: RobustError, frame: &ModelFrame) -> ModelError {
 }
 
 /// The inference of a fit under `vcov`.
-fn infer(fitted: &Fitted<'_>, vcov: &Vcov, level: Level) -> Result<Inference, ModelError> {
+fn infer(
+    fitted: &Fitted<'_>,
+    vcov: &Vcov,
+    level: Level,
+    ddf: Ddf,
+) -> Result<Inference, ModelError> {
     Ok(match fitted {
         Fitted::Ols(f) => f.infer(vcov, level)?,
         Fitted::Logit(f) => f.infer(vcov, level)?,
@@ -271,6 +329,7 @@ fn infer(fitted: &Fitted<'_>, vcov: &Vcov, level: Level) -> Result<Inference, Mo
             inf
         }
         Fitted::Clmm(f) => f.infer(level)?,
+        Fitted::Lmm(f) => f.inference(ddf, level)?,
     })
 }
 
@@ -358,7 +417,7 @@ impl Fit {
         let model = self.model.clone().se(se).level(level);
         model.check()?;
         let vcov = model.vcov(&self.frame().clusters[..model.clusters.len()])?;
-        infer(self.fitted(), &vcov, level)
+        infer(self.fitted(), &vcov, level, self.model.ddf)
     }
 
     /// The complete-data degrees of freedom for Rubin's rules: those of the inference's

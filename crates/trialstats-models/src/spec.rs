@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trialstats_core::{Clusters, Level};
+use trialstats_mixed::{Ddf, Method};
 use trialstats_ordinal::{Link, Quadrature};
 use trialstats_sandwich::{CrType, HcType, Vcov};
 
@@ -74,6 +75,15 @@ pub struct Model {
     pub(crate) family: Family,
     pub(crate) clusters: Vec<String>,
     pub(crate) random_intercept: Option<String>,
+    /// A second random intercept, nested in the first (linear mixed models).
+    #[serde(default)]
+    pub(crate) nested_intercept: Option<String>,
+    /// Denominator df of a linear mixed model's tests.
+    #[serde(default)]
+    pub(crate) ddf: Ddf,
+    /// REML or ML for a linear mixed model.
+    #[serde(default)]
+    pub(crate) method: Method,
     pub(crate) se: Option<Se>,
     pub(crate) level: Level,
     pub(crate) quadrature: Quadrature,
@@ -120,6 +130,27 @@ pub fn clmm(formula: &str, group: &str) -> Model {
     Model::new(formula, Family::Ordinal(Link::Logit)).random_intercept(group)
 }
 
+/// Linear mixed model with a random intercept for each level of `group` (R `lmer(… + (1 |
+/// group))`, Stata `mixed … || group:`), by REML with Satterthwaite's df unless
+/// [`Model::method`] and [`Model::ddf`] say otherwise; [`Model::random_intercept`] adds a
+/// nested level.
+///
+/// # Examples
+/// ```
+/// use trialstats_models::prelude::*;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let petersen = datasets::petersen()?;
+/// let fit = lmm("y ~ x", "firm").fit(&petersen)?;
+/// let x = fit.coef("x").ok_or("no x")?;
+/// assert!(x.df.is_some_and(|df| df > 100.0)); // Satterthwaite
+/// let Fitted::Lmm(m) = fit.fitted() else { return Err("not an lmm".into()) };
+/// assert_eq!(m.components.len(), 2); // firm, residual
+/// # Ok(()) }
+/// ```
+pub fn lmm(formula: &str, group: &str) -> Model {
+    Model::new(formula, Family::Gaussian).random_intercept(group)
+}
+
 impl Model {
     /// A model of `formula` in `family`, with model-based standard errors and 95 % intervals
     /// until told otherwise.
@@ -129,6 +160,9 @@ impl Model {
             family,
             clusters: Vec::new(),
             random_intercept: None,
+            nested_intercept: None,
+            ddf: Ddf::default(),
+            method: Method::default(),
             se: None,
             level: Level::default(),
             quadrature: Quadrature::Laplace,
@@ -162,10 +196,34 @@ impl Model {
         self
     }
 
-    /// A random intercept for each level of `column` (ordinal models).
+    /// A random intercept for each level of `column` (linear and ordinal models). Given twice
+    /// (linear models), the second is nested in the first: participants within communities,
+    /// identified within their community as lme4's `(1 | g/id)` and Stata's `|| g: || id:` do.
     pub fn random_intercept(mut self, column: &str) -> Self {
-        self.random_intercept = Some(column.to_owned());
+        if self.random_intercept.is_none() {
+            self.random_intercept = Some(column.to_owned());
+        } else {
+            self.nested_intercept = Some(column.to_owned());
+        }
         self
+    }
+
+    /// The denominator degrees of freedom of a linear mixed model's t tests (default
+    /// Satterthwaite).
+    pub fn ddf(mut self, ddf: Ddf) -> Self {
+        self.ddf = ddf;
+        self
+    }
+
+    /// REML (default) or ML for a linear mixed model.
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// The nested random-intercept column, if any.
+    pub fn nested_intercept_column(&self) -> Option<&str> {
+        self.nested_intercept.as_deref()
     }
 
     /// How a random intercept is integrated out (default Laplace).
@@ -243,8 +301,11 @@ impl Model {
             }
         }
         if self.random_intercept.is_some() {
-            if !matches!(self.family, Family::Ordinal(_)) {
+            if !matches!(self.family, Family::Ordinal(_) | Family::Gaussian) {
                 return Err(SpecError::RandomInterceptFamily.into());
+            }
+            if self.nested_intercept.is_some() && self.family != Family::Gaussian {
+                return Err(SpecError::NestedFamily.into());
             }
             if se != Se::Model {
                 return Err(SpecError::RandomInterceptSe.into());

@@ -256,9 +256,14 @@ fn specifications_are_checked_before_any_data_are_read() {
             SpecError::RandomInterceptSe,
         ),
         (
-            ols("y ~ x").random_intercept("g"),
+            logit("y ~ x").random_intercept("g"),
             SpecError::RandomInterceptFamily,
         ),
+        (
+            clmm("y ~ x", "g").random_intercept("id"),
+            SpecError::NestedFamily,
+        ),
+        (lmm("y ~ x", "g").cluster("g"), SpecError::RandomInterceptSe),
         (
             clmm("y ~ x", "g").quadrature(Quadrature::Adaptive { nodes: 1000 }),
             SpecError::Nodes,
@@ -457,4 +462,62 @@ fn transformations_match_r() {
     // An unknown function is named.
     let e = ols("y ~ logg(x)").fit(&zero).unwrap_err();
     assert!(e.to_string().contains("unknown function `logg`"), "{e}");
+}
+
+#[test]
+fn a_linear_mixed_model_from_a_formula_is_lme4s_with_ids_within_communities() {
+    // The unbalanced trial of trialstats-mixed's references (R 4.2.2, lme4 1.1.31, lmerTest
+    // 3.1.3: y ~ arm*time + x1 + x2 + (1 | community) + (1 | community:pid), REML), with the
+    // participant ids written without their community ("p01" recurs in every community): the
+    // model identifies participants within communities, says so, and gives R's numbers.
+    let csv = include_str!("../../trialstats-mixed/tests/data/trial_lmm.csv");
+    let short: String = csv
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_owned()
+            } else {
+                let mut f: Vec<String> = l.split(',').map(str::to_owned).collect();
+                let pid = f[6].split_at(3).1.to_owned(); // "c01p01" → "p01"
+                f[6] = pid;
+                f.join(",")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let t = DataTable::from_csv_str("trial.csv", &short).unwrap();
+    let fit = lmm("y ~ arm * time + x1 + x2", "community")
+        .random_intercept("pid")
+        .fit(&t)
+        .unwrap();
+    assert_eq!((fit.nobs(), fit.frame().dropped.count()), (465, 5));
+    let c = fit.coef("arm:time").unwrap();
+    // R: fixef 0.3163…, Satterthwaite df 221.98884319487243.
+    let Fitted::Lmm(m) = fit.fitted() else {
+        panic!("not an lmm")
+    };
+    assert_eq!(m.components[1].levels, 270);
+    assert!(
+        (c.df.unwrap() / 221.98884319487243 - 1.0).abs() < 1e-5,
+        "{:?}",
+        c.df
+    );
+    assert!(
+        fit.warnings().iter().any(|w| w.contains("recur")),
+        "{:?}",
+        fit.warnings()
+    );
+    // Kenward–Roger through the same specification: R's df 218.70659402424147.
+    let kr = lmm("y ~ arm * time + x1 + x2", "community")
+        .random_intercept("pid")
+        .ddf(Ddf::KenwardRoger)
+        .fit(&t)
+        .unwrap();
+    let c = kr.coef("arm:time").unwrap();
+    assert!(
+        (c.df.unwrap() / 218.70659402424147 - 1.0).abs() < 1e-5,
+        "{:?}",
+        c.df
+    );
 }

@@ -1,0 +1,68 @@
+//! Linear mixed models on the shared `nest` data sets (2 rows per participant, participants in
+//! communities): `y ~ arm * time + x1 + x2 + (1 | g)` by REML, with Satterthwaite and
+//! Kenward–Roger summaries, and `+ (1 | g/pid)` (nested), at N = 2000 (G = 100) and N = 10 000
+//! (G = 1000). Peers: R lme4/lmerTest/pbkrtest and statsmodels MixedLM (`scripts/bench-vs-peers`).
+
+// A bench is a program on fixed data: a failure to set it up is a bug to stop at.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use trialstats::core::nalgebra::DMatrix;
+use trialstats::core::{Clusters, Level};
+use trialstats::mixed::{Ddf, Lmm};
+
+#[path = "support/clus.rs"]
+mod clus;
+
+fn lmm(c: &mut Criterion) {
+    clus::verify_nest().expect("nest data sets reproduce the generator");
+    let mut group = c.benchmark_group("lmm");
+    group.sample_size(20);
+    for (n, g) in [(2000usize, 100usize), (10_000, 1000)] {
+        let d = clus::generate_nest(n, g);
+        let x = DMatrix::from_fn(n, 6, |i, k| match k {
+            0 => 1.0,
+            1 => d.arm[i],
+            2 => d.time[i],
+            3 => d.x1[i],
+            4 => d.x2[i],
+            _ => d.arm[i] * d.time[i],
+        });
+        let gg = Clusters::from_labels("g", &d.g).unwrap();
+        let pid = Clusters::from_labels("pid", &d.pid).unwrap();
+        group.bench_function(format!("lmm_reml_n{n}_G{g}"), |b| {
+            b.iter(|| black_box(Lmm::new(&d.y, &x, &gg).unwrap().fit().unwrap().beta[0]));
+        });
+        group.bench_function(format!("lmm_satterthwaite_n{n}_G{g}"), |b| {
+            b.iter(|| {
+                let f = Lmm::new(&d.y, &x, &gg).unwrap().fit().unwrap();
+                black_box(f.inference(Ddf::Satterthwaite, Level::P95).unwrap())
+            });
+        });
+        group.bench_function(format!("lmm_kenward_roger_n{n}_G{g}"), |b| {
+            b.iter(|| {
+                let f = Lmm::new(&d.y, &x, &gg).unwrap().fit().unwrap();
+                black_box(f.inference(Ddf::KenwardRoger, Level::P95).unwrap())
+            });
+        });
+        group.bench_function(format!("lmm_nested_reml_n{n}_G{g}"), |b| {
+            b.iter(|| {
+                black_box(
+                    Lmm::new(&d.y, &x, &gg)
+                        .unwrap()
+                        .nested(&pid)
+                        .unwrap()
+                        .fit()
+                        .unwrap()
+                        .beta[0],
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, lmm);
+criterion_main!(benches);
