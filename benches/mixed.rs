@@ -9,7 +9,6 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use trialstats::core::nalgebra::DMatrix;
 use trialstats::core::{Clusters, Level};
 use trialstats::mixed::{Ddf, Lmm};
 
@@ -22,14 +21,7 @@ fn lmm(c: &mut Criterion) {
     group.sample_size(20);
     for (n, g) in [(2000usize, 100usize), (10_000, 1000)] {
         let d = clus::generate_nest(n, g);
-        let x = DMatrix::from_fn(n, 6, |i, k| match k {
-            0 => 1.0,
-            1 => d.arm[i],
-            2 => d.time[i],
-            3 => d.x1[i],
-            4 => d.x2[i],
-            _ => d.arm[i] * d.time[i],
-        });
+        let x = clus::nest_design(&d);
         let gg = Clusters::from_labels("g", &d.g).unwrap();
         let pid = Clusters::from_labels("pid", &d.pid).unwrap();
         group.bench_function(format!("lmm_reml_n{n}_G{g}"), |b| {

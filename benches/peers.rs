@@ -436,14 +436,7 @@ fn main() {
         }
         clus::verify_nest().expect("nest data sets reproduce the generator");
         let d = clus::generate_nest(n, g);
-        let x = DMatrix::from_fn(n, 6, |i, k| match k {
-            0 => 1.0,
-            1 => d.arm[i],
-            2 => d.time[i],
-            3 => d.x1[i],
-            4 => d.x2[i],
-            _ => d.arm[i] * d.time[i],
-        });
+        let x = clus::nest_design(&d);
         let gg = Clusters::from_labels("g", &d.g).unwrap();
         let pid = Clusters::from_labels("pid", &d.pid).unwrap();
         for (k, case) in cases.iter().enumerate() {

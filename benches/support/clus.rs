@@ -93,24 +93,25 @@ pub fn generate(n: usize, k: usize) -> Clus {
     }
 }
 
+/// Kahan–Babuška summation: close enough to Python's `math.fsum` for a 1e−12 check.
+fn fsum(v: &[f64]) -> f64 {
+    let (mut s, mut c) = (0.0f64, 0.0f64);
+    for &x in v {
+        let t = s + x;
+        c += if s.abs() >= x.abs() {
+            (s - t) + x
+        } else {
+            (x - t) + s
+        };
+        s = t;
+    }
+    s + c
+}
+
 /// Checks the generator against the shared manifest's checksums of `clus_n1000_k5` (exact
 /// integers, and sums to the last bits of `math.fsum`).
 pub fn verify() -> Result<(), String> {
     let d = generate(1000, 5);
-    let fsum = |v: &[f64]| -> f64 {
-        // Kahan–Babuška summation: close enough to math.fsum for a 1e-12 check.
-        let (mut s, mut c) = (0.0f64, 0.0f64);
-        for &x in v {
-            let t = s + x;
-            c += if s.abs() >= x.abs() {
-                (s - t) + x
-            } else {
-                (x - t) + s
-            };
-            s = t;
-        }
-        s + c
-    };
     let checks = [
         ("y", fsum(&d.y), 1160.5004870379614),
         ("ybin", fsum(&d.ybin), 411.0),
@@ -357,22 +358,21 @@ pub fn generate_nest(n: usize, g: usize) -> Nest {
     d
 }
 
+/// The design `1, arm, time, x1, x2, arm:time` of `y ~ arm * time + x1 + x2`.
+pub fn nest_design(d: &Nest) -> trialstats::core::nalgebra::DMatrix<f64> {
+    trialstats::core::nalgebra::DMatrix::from_fn(d.y.len(), 6, |i, k| match k {
+        0 => 1.0,
+        1 => d.arm[i],
+        2 => d.time[i],
+        3 => d.x1[i],
+        4 => d.x2[i],
+        _ => d.arm[i] * d.time[i],
+    })
+}
+
 /// Checks the nest generator against sums of the shared Python generator's columns
 /// (`gen_data.make_nest`, `math.fsum`, computed for this check).
 pub fn verify_nest() -> Result<(), String> {
-    let fsum = |v: &[f64]| -> f64 {
-        let (mut s, mut c) = (0.0f64, 0.0f64);
-        for &x in v {
-            let t = s + x;
-            c += if s.abs() >= x.abs() {
-                (s - t) + x
-            } else {
-                (x - t) + s
-            };
-            s = t;
-        }
-        s + c
-    };
     for (n, g, y, ybin, ycat, x1, x2) in [
         (
             2000,

@@ -1,6 +1,6 @@
 //! The one error type of `trialstats-mixed`.
 
-use trialstats_core::{Convergence, InputError};
+use trialstats_core::{Convergence, InputError, LinalgError};
 
 /// What can go wrong when fitting a linear mixed model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -9,14 +9,9 @@ pub enum MixedError {
     /// Invalid input (lengths, non-finite values).
     #[error(transparent)]
     Input(#[from] InputError),
-    /// The fixed-effects design is rank deficient.
-    #[error(
-        "the fixed-effects design is rank deficient: `{term}` is a linear combination of the columns before it"
-    )]
-    Aliased {
-        /// The first aliased column.
-        term: String,
-    },
+    /// A linear-algebra failure: an aliased fixed-effects column (named), a non-finite entry.
+    #[error(transparent)]
+    Linalg(#[from] LinalgError),
     /// A grouping factor has a single level: its variance is not identified.
     #[error(
         "grouping factor `{factor}` has one level ({level}); a random intercept needs at least two groups"

@@ -3,7 +3,8 @@
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
-use trialstats_core::{Clusters, Convergence, InputError, Termination};
+use trialstats_core::linalg::{check_data, check_full_rank};
+use trialstats_core::{Clusters, Convergence, Termination};
 
 use crate::error::MixedError;
 use crate::numdiff;
@@ -137,32 +138,8 @@ impl<'a> Lmm<'a> {
         groups: &'a Clusters,
     ) -> Result<Self, MixedError> {
         let n = y.len();
-        if x.nrows() != n {
-            return Err(InputError::Length {
-                field: "x".into(),
-                got: x.nrows(),
-                reference: "y".into(),
-                expected: n,
-            }
-            .into());
-        }
+        check_data("y", n, y.iter().copied(), x)?;
         groups.check_covers(n, "y")?;
-        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
-            return Err(InputError::NonFinite {
-                field: "y".into(),
-                row,
-                value: y[row],
-            }
-            .into());
-        }
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-            return Err(InputError::NonFinite {
-                field: format!("x column {}", i / n + 1),
-                row: i % n,
-                value: x[i],
-            }
-            .into());
-        }
         if groups.n_clusters() < 2 {
             return Err(MixedError::OneLevel {
                 factor: groups.name().to_owned(),
@@ -318,12 +295,12 @@ impl<'a> Lmm<'a> {
     /// Fits the model.
     ///
     /// # Errors
-    /// [`MixedError::Aliased`] for a rank-deficient X; [`MixedError::ConstantWithinGroups`] when
+    /// [`MixedError::Linalg`] naming the aliased columns of a rank-deficient X; [`MixedError::ConstantWithinGroups`] when
     /// the outcome does not vary within any innermost group; [`MixedError::NotConverged`] with
     /// the last gradient.
     pub fn fit(&self) -> Result<LmmFit<'a>, MixedError> {
         let terms = self.term_names();
-        check_rank(self.x, &terms)?;
+        check_full_rank(self.x, &terms)?;
         self.check_within_variation()?;
         let s = self.structure();
         let f = |t: &[f64]| self.profile(&s, t).map_or(f64::INFINITY, |p| p.deviance);
@@ -419,34 +396,6 @@ pub(crate) fn inverse_from_lower(l: &DMatrix<f64>) -> DMatrix<f64> {
         .solve_lower_triangular(&DMatrix::identity(p, p))
         .unwrap_or_else(|| DMatrix::from_element(p, p, f64::NAN));
     linv.tr_mul(&linv)
-}
-
-/// Refuses a rank-deficient X (pivot below 1e−10 of its column norm in a Cholesky of X'X).
-fn check_rank(x: &DMatrix<f64>, terms: &[String]) -> Result<(), MixedError> {
-    let xtx = x.tr_mul(x);
-    let p = xtx.nrows();
-    let mut l = DMatrix::<f64>::zeros(p, p);
-    for j in 0..p {
-        let mut d = xtx[(j, j)];
-        for k in 0..j {
-            d -= l[(j, k)] * l[(j, k)];
-        }
-        if d <= 1e-10 * xtx[(j, j)].max(f64::MIN_POSITIVE) {
-            return Err(MixedError::Aliased {
-                term: terms[j].clone(),
-            });
-        }
-        let djj = d.sqrt();
-        l[(j, j)] = djj;
-        for i in (j + 1)..p {
-            let mut v = xtx[(i, j)];
-            for k in 0..j {
-                v -= l[(i, k)] * l[(j, k)];
-            }
-            l[(i, j)] = v / djj;
-        }
-    }
-    Ok(())
 }
 
 /// Minimises a function of θ that is even in each coordinate (the criterion depends on θ²), so

@@ -30,27 +30,31 @@ fn richardson(mut a: Vec<f64>) -> f64 {
     a[0]
 }
 
+/// ∂f/∂x_i of a vector-valued `f`, Richardson-extrapolated from steps d·|x_i|, halved.
+fn partial(f: &dyn Fn(&[f64]) -> DVector<f64>, x: &[f64], i: usize, d: f64) -> DVector<f64> {
+    let mut xs = x.to_vec();
+    let h0 = step(x[i], d);
+    let est: Vec<DVector<f64>> = (0..STEPS)
+        .map(|s| {
+            let h = h0 / f64::from(1u32 << s);
+            xs[i] = x[i] + h;
+            let up = f(&xs);
+            xs[i] = x[i] - h;
+            let down = f(&xs);
+            xs[i] = x[i];
+            (up - down) / (2.0 * h)
+        })
+        .collect();
+    DVector::from_iterator(
+        est[0].len(),
+        (0..est[0].len()).map(|r| richardson(est.iter().map(|e| e[r]).collect())),
+    )
+}
+
 /// The gradient of `f` at `x`.
 pub(crate) fn gradient(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> DVector<f64> {
-    let mut xs = x.to_vec();
-    DVector::from_iterator(
-        x.len(),
-        (0..x.len()).map(|i| {
-            let h0 = step(x[i], 0.1);
-            let est: Vec<f64> = (0..STEPS)
-                .map(|s| {
-                    let h = h0 / f64::from(1u32 << s);
-                    xs[i] = x[i] + h;
-                    let up = f(&xs);
-                    xs[i] = x[i] - h;
-                    let down = f(&xs);
-                    xs[i] = x[i];
-                    (up - down) / (2.0 * h)
-                })
-                .collect();
-            richardson(est)
-        }),
-    )
+    let fv = |v: &[f64]| DVector::from_element(1, f(v));
+    DVector::from_iterator(x.len(), (0..x.len()).map(|i| partial(&fv, x, i, 0.1)[0]))
 }
 
 /// The Hessian of `f` at `x` (symmetric).
@@ -96,27 +100,8 @@ pub(crate) fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> DMatrix<f64> {
 
 /// The Jacobian of a vector-valued `f` at `x`: column i is ∂f/∂x_i.
 pub(crate) fn jacobian(f: &dyn Fn(&[f64]) -> DVector<f64>, x: &[f64]) -> DMatrix<f64> {
-    let m = f(x).len();
-    let mut out = DMatrix::<f64>::zeros(m, x.len());
-    let mut xs = x.to_vec();
-    for i in 0..x.len() {
-        let h0 = step(x[i], 1e-4);
-        let est: Vec<DVector<f64>> = (0..STEPS)
-            .map(|s| {
-                let h = h0 / f64::from(1u32 << s);
-                xs[i] = x[i] + h;
-                let up = f(&xs);
-                xs[i] = x[i] - h;
-                let down = f(&xs);
-                xs[i] = x[i];
-                (up - down) / (2.0 * h)
-            })
-            .collect();
-        for r in 0..m {
-            out[(r, i)] = richardson(est.iter().map(|e| e[r]).collect());
-        }
-    }
-    out
+    let cols: Vec<DVector<f64>> = (0..x.len()).map(|i| partial(f, x, i, 1e-4)).collect();
+    DMatrix::from_columns(&cols)
 }
 
 #[cfg(test)]
