@@ -370,18 +370,8 @@ fn stata_output(
         .map(|c| c.term.as_str())
         .filter(|t| *t != "(Intercept)")
         .collect();
-    let names: Vec<String> = inf.coefficients.iter().map(|c| c.term.clone()).collect();
-    let estimates = trialstats_core::nalgebra::DVector::from_iterator(
-        names.len(),
-        inf.coefficients.iter().map(|c| c.estimate),
-    );
-    let cov = trialstats_sandwich::Covariance {
-        matrix: inf.vcov.clone(),
-        info: inf.covariance.clone(),
-        df: inf.coefficients.iter().map(|c| c.df).collect(),
-    };
     if !terms.is_empty() {
-        match trialstats_sandwich::wald_test(&names, &estimates, &cov, &terms) {
+        match trialstats_sandwich::wald_test_inference(inf, &terms) {
             Ok(w) => match w.df2 {
                 Some(d2) => {
                     lines.push((format!("F({}, {})", w.df1, plain(d2)), f4(w.statistic)));

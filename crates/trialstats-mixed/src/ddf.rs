@@ -222,11 +222,11 @@ impl LmmFit<'_> {
             let y = &s * &xg; // V⁻¹X
             let sg: Vec<DMatrix<f64>> = (0..npsi).map(|i| apply(i, &s).transpose()).collect(); // V⁻¹G_i
             let t: Vec<DMatrix<f64>> = (0..npsi).map(|i| apply(i, &y)).collect(); // G_i V⁻¹X
+            let st: Vec<DMatrix<f64>> = t.iter().map(|tj| &s * tj).collect(); // V⁻¹G_jV⁻¹X
             for i in 0..npsi {
                 pm[i] -= y.tr_mul(&t[i]);
                 for j in 0..npsi {
-                    let sj = &s * &t[j];
-                    qm[i * npsi + j] += t[i].tr_mul(&sj);
+                    qm[i * npsi + j] += t[i].tr_mul(&st[j]);
                     let mut acc = 0.0;
                     for a in 0..n {
                         for b in 0..n {
@@ -252,13 +252,11 @@ impl LmmFit<'_> {
             }
         }
         let vcov = phi + phi * u * phi * 2.0;
+        let ppp: Vec<DMatrix<f64>> = pm.iter().map(|pi| phi * pi * phi).collect(); // Φ P_i Φ
         let df = (0..p)
             .map(|c| {
                 let v = phi[(c, c)];
-                let a = DVector::from_iterator(
-                    npsi,
-                    (0..npsi).map(|i| (phi * &pm[i] * phi)[(c, c)] / v),
-                );
+                let a = DVector::from_iterator(npsi, ppp.iter().map(|m| m[(c, c)] / v));
                 2.0 / a.dot(&(&w * &a))
             })
             .collect();
@@ -324,7 +322,9 @@ impl LmmFit<'_> {
                 factor: None,
                 cluster_vars: vec![groups.name().to_owned()],
                 n_clusters: vec![groups.n_clusters()],
-                reference: Reference::StudentT { df: dfs[0] },
+                reference: dfs
+                    .first()
+                    .map_or(Reference::Normal, |&df| Reference::StudentT { df }),
             },
             coefficients,
             vcov,

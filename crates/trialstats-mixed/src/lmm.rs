@@ -170,13 +170,12 @@ impl<'a> Lmm<'a> {
     pub fn nested(mut self, inner: &'a Clusters) -> Result<Self, MixedError> {
         inner.check_covers(self.y.len(), "y")?;
         let mut outer_of: Vec<Option<usize>> = vec![None; inner.n_clusters()];
-        for (i, (&j, &g)) in inner.codes().iter().zip(self.groups.codes()).enumerate() {
+        for (&j, &g) in inner.codes().iter().zip(self.groups.codes()) {
             match outer_of[j] {
                 None => outer_of[j] = Some(g),
                 Some(h) if h != g => {
                     let first = self.groups.labels()[h].clone();
                     let second = self.groups.labels()[g].clone();
-                    let _ = i;
                     return Err(MixedError::NotNested {
                         inner: inner.name().to_owned(),
                         outer: self.groups.name().to_owned(),

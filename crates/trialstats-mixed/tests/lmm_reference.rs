@@ -403,6 +403,17 @@ fn bad_input_gets_typed_errors() {
         matches!(err, MixedError::ConstantWithinGroups { .. }),
         "{err}"
     );
+    // No fixed effects at all (lme4's y ~ 0 + (1 | g)): a fit, or a clear error, never a panic.
+    let none = DMatrix::<f64>::zeros(d.y.len(), 0);
+    if let Ok(f) = Lmm::new(&d.y, &none, &d.outer).and_then(|m| m.fit()) {
+        assert!(f.components[0].variance > 0.0);
+        assert!(
+            f.inference(Ddf::Satterthwaite, Level::P95)
+                .unwrap()
+                .coefficients
+                .is_empty()
+        );
+    }
     // An aliased column.
     let mut x = d.x.clone();
     let c = x.column(1).into_owned();
@@ -419,7 +430,7 @@ fn bad_input_gets_typed_errors() {
 #[test]
 fn the_optimum_is_the_exact_one_not_just_the_references() {
     // bobyqa stops about 2e−8 from the optimum in θ. A Newton iteration with the analytic
-    // gradient and Hessian of lme4's criterion (gradient about 1e−13; research script, R 4.2.2)
+    // gradient and Hessian of lme4's criterion (gradient about 1e−13; tests/data/exact_optimum_pastes.R, R 4.2.2, lme4 1.1.31)
     // puts the Pastes REML optimum at θ = (batch 1.563460273404, batch:cask 3.526901810586);
     // the fit lands there to 1e−9, and its criterion is no higher than at the reference's θ.
     let r = refs();

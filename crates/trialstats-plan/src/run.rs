@@ -1592,16 +1592,7 @@ fn interaction(
             levels - 1
         ));
     }
-    let estimates = trialstats_core::nalgebra::DVector::from_iterator(
-        names.len(),
-        inf.coefficients.iter().map(|c| c.estimate),
-    );
-    let cov = trialstats_sandwich::Covariance {
-        matrix: inf.vcov.clone(),
-        info: inf.covariance.clone(),
-        df: inf.coefficients.iter().map(|c| c.df).collect(),
-    };
-    let w = trialstats_sandwich::wald_test(&names, &estimates, &cov, &terms)
+    let w = trialstats_sandwich::wald_test_inference(inf, &terms)
         .map_err(|e| format!("the joint test of the interaction terms: {e}"))?;
     let (statistic, q, df2, p_value) = (w.statistic, w.df1, w.df2, w.p_value);
     Ok(Interaction {

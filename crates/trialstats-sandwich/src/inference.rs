@@ -227,3 +227,53 @@ pub fn wald_test(
         },
     })
 }
+
+/// [`wald_test`] on a fitted model's [`Inference`]: its coefficients, covariance and per-term df.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::nalgebra::DMatrix;
+/// use trialstats_core::{Coef, CovarianceInfo, Inference, Level, Reference};
+/// use trialstats_sandwich::wald_test_inference;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Two independent estimates with normal reference: W = 1.2²/0.16 + 0.6²/0.09 = 13, χ²(2).
+/// let coefs = vec![
+///     Coef::wald("a", 1.2, 0.4, Reference::Normal, Level::P95)?,
+///     Coef::wald("b", 0.6, 0.3, Reference::Normal, Level::P95)?,
+/// ];
+/// let inf = Inference {
+///     nobs: 100,
+///     n_clusters: None,
+///     covariance: CovarianceInfo {
+///         label: "oim".into(),
+///         description: String::new(),
+///         factor: None,
+///         cluster_vars: Vec::new(),
+///         n_clusters: Vec::new(),
+///         reference: Reference::Normal,
+///     },
+///     coefficients: coefs,
+///     vcov: DMatrix::from_row_slice(2, 2, &[0.16, 0.0, 0.0, 0.09]),
+///     convergence: None,
+///     notes: Vec::new(),
+/// };
+/// let w = wald_test_inference(&inf, &["a", "b"])?;
+/// assert!((w.statistic - 13.0).abs() < 1e-12);
+/// assert_eq!((w.df1, w.df2), (2, None));
+/// assert!((w.p_value - (-6.5f64).exp()).abs() < 1e-12); // χ²(2) tail = exp(−W/2)
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// As [`wald_test`].
+pub fn wald_test_inference(inf: &Inference, terms: &[&str]) -> Result<WaldTest, SandwichError> {
+    let names: Vec<String> = inf.coefficients.iter().map(|c| c.term.clone()).collect();
+    let estimates =
+        DVector::from_iterator(names.len(), inf.coefficients.iter().map(|c| c.estimate));
+    let cov = Covariance {
+        matrix: inf.vcov.clone(),
+        info: inf.covariance.clone(),
+        df: inf.coefficients.iter().map(|c| c.df).collect(),
+    };
+    wald_test(&names, &estimates, &cov, terms)
+}

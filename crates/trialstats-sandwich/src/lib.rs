@@ -85,7 +85,7 @@ mod sandwich;
 pub mod types;
 
 pub use error::SandwichError;
-pub use inference::{WaldTest, inference, wald_test};
+pub use inference::{WaldTest, inference, wald_test, wald_test_inference};
 pub use meat::{
     AdjustedScores, adjusted_cluster_scores, adjusted_sums, cluster_scores, meat_cluster,
     meat_hc_adjusted, meat_hc0,
