@@ -1,6 +1,7 @@
 //! The one error type of `trialstats-mixed`.
 
 use trialstats_core::{Convergence, InputError, LinalgError};
+use trialstats_ordinal::OrdinalError;
 
 /// What can go wrong when fitting a linear mixed model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -76,4 +77,34 @@ pub enum MixedError {
         /// Why.
         reason: String,
     },
+    /// A binary outcome's value is neither 0 nor 1.
+    #[error("the outcome at row {} is {value}; a random-intercept logit needs 0 or 1", row + 1)]
+    NotBinary {
+        /// The row (0-based).
+        row: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// A binary outcome takes one value in every row.
+    #[error("the outcome is {value} in every row; there is nothing to model")]
+    ConstantOutcome {
+        /// The value.
+        value: f64,
+    },
+    /// The design has no intercept column (a column of ones).
+    #[error(
+        "the random-intercept logit needs an intercept in the fixed effects (a column of ones; glmer's default), and the design has none"
+    )]
+    NoIntercept,
+    /// Complete or quasi-complete separation: the maximum-likelihood estimate does not exist.
+    #[error("separation: {detail}; the maximum-likelihood estimate does not exist (drop or merge {})", terms.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(" or "))]
+    Separation {
+        /// The terms involved.
+        terms: Vec<String>,
+        /// What separates.
+        detail: String,
+    },
+    /// Another failure of the underlying cumulative link mixed model.
+    #[error(transparent)]
+    Ordinal(Box<OrdinalError>),
 }
