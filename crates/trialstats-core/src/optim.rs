@@ -330,6 +330,107 @@ fn newton_step(eval: &Evaluation) -> DVector<f64> {
     -&eval.gradient / (1.0 + diag_max)
 }
 
+/// The minimum of `f` over [`lower`, `upper`] by Brent's method (golden-section steps and
+/// parabolic interpolation), as R's `optimize` (its C routine `Brent_fmin`, from Brent's
+/// `localmin`): returns (x, f(x)) with x within about `tol` of a local minimiser, after at most
+/// `max_iter` steps.
+///
+/// # References
+/// Brent (1973), *Algorithms for Minimization without Derivatives*, ch. 5.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::optim::fmin;
+/// let (x, fx) = fmin(&|x: f64| (x - 0.7).powi(2) + 1.0, 0.0, 2.0, 1e-10, 100);
+/// // Accurate to about √ε·|x| + tol/3 in x, and so to about ε in f at a smooth minimum.
+/// assert!((x - 0.7).abs() < 1e-7 && (fx - 1.0).abs() < 1e-14);
+/// ```
+pub fn fmin(
+    f: &dyn Fn(f64) -> f64,
+    lower: f64,
+    upper: f64,
+    tol: f64,
+    max_iter: usize,
+) -> (f64, f64) {
+    // c = (3 − √5)/2, the golden-section fraction.
+    let c = 0.5 * (3.0 - 5f64.sqrt());
+    let eps = f64::EPSILON.sqrt();
+    let (mut a, mut b) = (lower, upper);
+    let mut v = a + c * (b - a);
+    let (mut w, mut x) = (v, v);
+    let (mut d, mut e) = (0.0f64, 0.0f64);
+    let mut fx = f(x);
+    let (mut fv, mut fw) = (fx, fx);
+    let tol3 = tol / 3.0;
+    for _ in 0..max_iter {
+        let xm = 0.5 * (a + b);
+        let tol1 = eps * x.abs() + tol3;
+        let t2 = 2.0 * tol1;
+        if (x - xm).abs() <= t2 - 0.5 * (b - a) {
+            break;
+        }
+        let (mut p, mut q, mut r) = (0.0, 0.0, 0.0);
+        if e.abs() > tol1 {
+            // A parabola through x, v, w.
+            r = (x - w) * (fx - fv);
+            q = (x - v) * (fx - fw);
+            p = (x - v) * q - (x - w) * r;
+            q = 2.0 * (q - r);
+            if q > 0.0 {
+                p = -p;
+            } else {
+                q = -q;
+            }
+            r = e;
+            e = d;
+        }
+        if p.abs() >= (0.5 * q * r).abs() || p <= q * (a - x) || p >= q * (b - x) {
+            // A golden-section step.
+            e = if x < xm { b - x } else { a - x };
+            d = c * e;
+        } else {
+            // The parabolic step, not too close to a or b.
+            d = p / q;
+            let u = x + d;
+            if u - a < t2 || b - u < t2 {
+                d = if x < xm { tol1 } else { -tol1 };
+            }
+        }
+        let u = if d.abs() >= tol1 {
+            x + d
+        } else if d > 0.0 {
+            x + tol1
+        } else {
+            x - tol1
+        };
+        let fu = f(u);
+        if fu <= fx {
+            if u < x {
+                b = x;
+            } else {
+                a = x;
+            }
+            (v, fv) = (w, fw);
+            (w, fw) = (x, fx);
+            (x, fx) = (u, fu);
+        } else {
+            if u < x {
+                a = u;
+            } else {
+                b = u;
+            }
+            // Exact equality of stored points, as in Brent's algorithm.
+            if fu <= fw || w.to_bits() == x.to_bits() {
+                (v, fv) = (w, fw);
+                (w, fw) = (u, fu);
+            } else if fu <= fv || v.to_bits() == x.to_bits() || v.to_bits() == w.to_bits() {
+                (v, fv) = (u, fu);
+            }
+        }
+    }
+    (x, fx)
+}
+
 /// A root of `f` in [`lower`, `upper`] by Brent's method, step for step as R's `uniroot` (its C
 /// routine `zeroin2`, from Forsythe, Malcolm & Moler's `zeroin`), given f at the ends, which
 /// must differ in sign. It stops when the bracket is within `tol` (and 2ε|b|) or after

@@ -88,6 +88,23 @@ pub fn mean_sd(values: &[f64]) -> Option<(f64, f64)> {
     scaled_moments(values).map(|(m, v, s)| (m, v.sqrt() * s))
 }
 
+/// Whether `v` is exactly 0 (either sign) or 1: a value of a binary outcome.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::stats::is_binary_value;
+/// assert!(is_binary_value(0.0) && is_binary_value(-0.0) && is_binary_value(1.0));
+/// assert!(!is_binary_value(0.5) && !is_binary_value(f64::NAN));
+/// ```
+pub fn is_binary_value(v: f64) -> bool {
+    v.abs() == 0.0 || is_one(v)
+}
+
+/// Whether `v` is exactly 1.
+pub fn is_one(v: f64) -> bool {
+    (v - 1.0).abs() == 0.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,13 +140,19 @@ impl Link {
         out.clear();
         match self {
             Link::Logit => {
+                // e^−|z|, with the infinite bounds of the extreme categories (half the bounds
+                // of a binary outcome) kept out of the vectorised exponential, whose lanes
+                // outside its range fall back to the scalar one: e = 0 there.
                 scratch.clear();
-                scratch.extend(z.iter().map(|v| -v.abs()));
+                scratch.extend(
+                    z.iter()
+                        .map(|v| if v.is_infinite() { 0.0 } else { -v.abs() }),
+                );
                 vmath::exp_in_place(scratch);
                 out.extend(
                     z.iter()
                         .zip(scratch.iter())
-                        .map(|(&v, &e)| logit_eval(v, e)),
+                        .map(|(&v, &e)| logit_eval(v, if v.is_infinite() { 0.0 } else { e })),
                 );
             }
             _ => out.extend(z.iter().map(|&v| self.eval(v))),

@@ -8,6 +8,7 @@ use trialstats_core::linalg::{
     Spd, check_full_rank, check_len, class_ranges, equilibrated, glm_pass, matvec, non_finite_error,
 };
 use trialstats_core::optim::{Evaluation, Objective, newton_from};
+use trialstats_core::stats::{is_binary_value, is_one};
 use trialstats_core::{Control, Convergence, Inference, InputError, Level, vmath};
 
 use crate::error::RobustError;
@@ -72,7 +73,7 @@ impl<'a> Logit<'a> {
             }
             .into());
         }
-        if let Some(row) = y.iter().position(|&v| !(is_zero(v) || is_one(v))) {
+        if let Some(row) = y.iter().position(|&v| !is_binary_value(v)) {
             return Err(RobustError::NotBinary { row, value: y[row] });
         }
         let ones = y.iter().filter(|&&v| is_one(v)).count();
@@ -231,12 +232,6 @@ fn well_conditioned(h: &DMatrix<f64>) -> bool {
     matches!(equilibrated(h), Some((_, _, kappa)) if kappa < 1e12)
 }
 
-fn is_zero(v: f64) -> bool {
-    v.abs() == 0.0
-}
-fn is_one(v: f64) -> bool {
-    (v - 1.0).abs() == 0.0
-}
 fn is_constant(c: &[f64]) -> bool {
     c.iter().all(|v| v.to_bits() == c[0].to_bits())
 }

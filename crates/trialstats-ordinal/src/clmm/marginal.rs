@@ -41,6 +41,34 @@ pub(super) struct Scratch {
 
 pub(super) const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 
+impl<'b> Marginal<'b> {
+    /// The objective for the rows `y`, `x` in clusters `members`, with `nt` thresholds and the
+    /// quadrature rule (`nodes`, `weights`; one node at 0 with weight √π is Laplace).
+    pub(super) fn new(
+        y: &'b [usize],
+        x: &'b DMatrix<f64>,
+        members: Vec<Vec<usize>>,
+        nt: usize,
+        link: Link,
+        nodes: Vec<f64>,
+        weights: Vec<f64>,
+    ) -> Self {
+        let g = members.len();
+        Marginal {
+            y,
+            x,
+            members,
+            nt,
+            link,
+            nodes,
+            weights,
+            warm: std::cell::RefCell::new(vec![0.0; g]),
+            slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
+            scratch: std::cell::RefCell::default(),
+        }
+    }
+}
+
 impl Marginal<'_> {
     pub(super) fn ordered(&self, psi: &DVector<f64>) -> bool {
         (1..self.nt).all(|t| psi[t] > psi[t - 1]) && psi.iter().all(|v| v.is_finite())
@@ -84,6 +112,50 @@ impl Marginal<'_> {
         p.clear();
         p.extend(evals.chunks_exact(2).map(|e| e[0].interval_to(&e[1])));
         p.iter().all(|&v| v > 0.0)
+    }
+
+    /// [`Marginal::link_block`] at every point of `bs` in one pass (one vectorised link
+    /// evaluation for the cluster's rows at all nodes): node q's rows are `evals[2rq..2r(q+1)]`
+    /// and `p[rq..r(q+1)]` with r = `rows.len()`. Returns each node's h(b_q) (−∞ where a
+    /// probability is not positive).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn link_nodes(
+        &self,
+        scratch: &mut Scratch,
+        th: &[f64],
+        rows: &[usize],
+        eta: &DVector<f64>,
+        sigma: f64,
+        bs: &[f64],
+        hv: &mut [f64],
+    ) {
+        let Scratch {
+            tp,
+            z,
+            tmp,
+            evals,
+            p,
+        } = scratch;
+        crate::link::pad_thresholds_into(th, tp);
+        z.clear();
+        for &b in bs {
+            for &i in rows {
+                let (c, zeta) = (self.y[i], eta[i] + sigma * b);
+                z.extend([tp[c] - zeta, tp[c + 1] - zeta]);
+            }
+        }
+        self.link.eval_many(z, tmp, evals);
+        p.clear();
+        p.extend(evals.chunks_exact(2).map(|e| e[0].interval_to(&e[1])));
+        let r = rows.len();
+        for (q, (&b, h)) in bs.iter().zip(hv.iter_mut()).enumerate() {
+            let pq = &p[q * r..(q + 1) * r];
+            *h = if pq.iter().all(|&v| v > 0.0) {
+                -0.5 * b * b - LN_SQRT_2PI + vmath::sum_ln(pq)
+            } else {
+                f64::NEG_INFINITY
+            };
+        }
     }
 
     /// h(b), h′(b), h″(b) for one cluster.
@@ -239,8 +311,6 @@ impl Marginal<'_> {
         }
         let (eta, sigma) = self.predictor(psi);
         let th = &psi.as_slice()[..nt];
-        let xs = self.x.as_slice();
-        let n = self.x.nrows();
         let mut value = 0.0;
         let mut grad = DVector::zeros(np);
         // Per cluster: ∂h/∂ψ (dh), ∂h′/∂ψ (d1h), ∂h″/∂ψ (d2h).
@@ -249,58 +319,11 @@ impl Marginal<'_> {
         let mut d2h = vec![0.0; np];
         for (g, rows) in self.members.iter().enumerate() {
             let (b, _) = self.mode_with(psi, g, rows, &eta, sigma, true);
-            dh.fill(0.0);
-            d1h.fill(0.0);
-            d2h.fill(0.0);
-            let mut scratch = self.scratch.borrow_mut();
-            let sc = &mut *scratch;
-            if !self.link_block(sc, th, rows, &eta, sigma, b) {
+            let Some(ModeTerms { h, h2, h3 }) =
+                self.mode_terms(th, rows, &eta, sigma, b, &mut dh, &mut d1h, &mut d2h)
+            else {
                 return Ok((f64::INFINITY, DVector::zeros(np)));
-            }
-            let (h, mut s2, mut s3) = (-0.5 * b * b - LN_SQRT_2PI + vmath::sum_ln(&sc.p), 0.0, 0.0);
-            let mut s1 = 0.0;
-            for ((&i, e), &p) in rows.iter().zip(sc.evals.chunks_exact(2)).zip(&sc.p) {
-                let c = self.y[i];
-                let (e0, e1) = (&e[0], &e[1]);
-                let ip = 1.0 / p;
-                let (f1, f0, d1, d0, c1, c0) =
-                    (e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, e1.d2pdf, e0.d2pdf);
-                let pp = d1 - d0; // P″
-                let l1 = -(f1 - f0) * ip;
-                let l2 = pp * ip - l1 * l1;
-                let l3 = -(c1 - c0) * ip - 3.0 * pp * ip * l1 + 2.0 * l1 * l1 * l1;
-                s1 += l1;
-                s2 += l2;
-                s3 += l3;
-                // β: ∂ln p/∂β = L1 x, and its ζ-derivatives L2 x, L3 x.
-                for j in 0..k {
-                    let xij = xs[j * n + i];
-                    dh[nt + j] += l1 * xij;
-                    d1h[nt + j] += sigma * l2 * xij;
-                    d2h[nt + j] += sigma * sigma * l3 * xij;
-                }
-                // θ: ∂p/∂θ_c = f1, ∂P′/∂θ_c = −f1′, ∂P″/∂θ_c = f1″ (upper bound); the lower bound
-                // θ_{c−1} with the opposite signs.
-                let mut theta_part = |t: usize, dp: f64, dpp1: f64, dpp2: f64| {
-                    let dl1 = dpp1 * ip - l1 * dp * ip;
-                    let dl2 = dpp2 * ip - pp * dp * ip * ip - 2.0 * l1 * dl1;
-                    dh[t] += dp * ip;
-                    d1h[t] += sigma * dl1;
-                    d2h[t] += sigma * sigma * dl2;
-                };
-                if c < nt {
-                    theta_part(c, f1, -d1, c1);
-                }
-                if c > 0 {
-                    theta_part(c - 1, -f0, d0, -c0);
-                }
-            }
-            let h2 = sigma * sigma * s2 - 1.0;
-            let h3 = sigma * sigma * sigma * s3;
-            // ln σ: ζ moves by σb, and h′, h″ carry σ and σ² explicitly.
-            dh[np - 1] = sigma * b * s1;
-            d1h[np - 1] = sigma * s1 + sigma * sigma * b * s2;
-            d2h[np - 1] = 2.0 * sigma * sigma * s2 + sigma * sigma * sigma * b * s3;
+            };
             if h2 >= 0.0 {
                 return Ok((f64::INFINITY, DVector::zeros(np)));
             }
@@ -327,6 +350,23 @@ impl Marginal<'_> {
             }
         }
         Ok((value, grad))
+    }
+
+    /// The Laplace objective with each cluster's mode found lazily (its last Newton step taken
+    /// without evaluating h at its end, and ŝ from the point before): within about 10⁻⁷ of
+    /// [`Objective::value`] with one node, for a search of start values.
+    pub(super) fn rough_laplace_value(&self, psi: &DVector<f64>) -> f64 {
+        if !self.ordered(psi) {
+            return f64::INFINITY;
+        }
+        let (eta, sigma) = self.predictor(psi);
+        let mut value = 0.0;
+        for (g, rows) in self.members.iter().enumerate() {
+            let (b, s) = self.mode_with(psi, g, rows, &eta, sigma, true);
+            let (h, _, _) = self.h(psi, rows, &eta, sigma, b);
+            value -= h + 0.5 * (2.0 * std::f64::consts::PI).ln() + s.ln();
+        }
+        if value.is_nan() { f64::INFINITY } else { value }
     }
 
     /// The current modes (the warm starts of the next search).
@@ -531,9 +571,9 @@ impl Marginal<'_> {
         Ok(out)
     }
 
-    /// Central-difference gradient of the exact approximate objective: the gradient of the
-    /// adaptive-quadrature likelihood ([`polish_adaptive`]), and a check on
-    /// [`Marginal::laplace_gradient`] in the tests.
+    /// Central-difference gradient of the exact approximate objective: a check on
+    /// [`Marginal::laplace_gradient`] and [`Marginal::adaptive_gradient`] in the tests.
+    #[cfg(test)]
     pub(super) fn numerical_gradient(
         &self,
         psi: &DVector<f64>,
@@ -624,10 +664,219 @@ impl Marginal<'_> {
     }
 }
 
-impl Objective for Marginal<'_> {
-    type Error = OrdinalError;
+/// A cluster's integrand at one point b: h(b), h″(b) and h‴(b) (see [`Marginal::mode_terms`]).
+pub(super) struct ModeTerms {
+    pub(super) h: f64,
+    pub(super) h2: f64,
+    pub(super) h3: f64,
+}
 
-    fn evaluate(&self, psi: &DVector<f64>) -> Result<Evaluation, OrdinalError> {
+impl Marginal<'_> {
+    /// At b (a cluster's mode): h(b), h″(b), h‴(b), and into `dh`, `d1h`, `d2h` the partial
+    /// derivatives ∂h/∂ψ, ∂h′/∂ψ and ∂h″/∂ψ at fixed b (the formulas of
+    /// [`Marginal::laplace_gradient_with`]); `None` where a probability is not positive.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn mode_terms(
+        &self,
+        th: &[f64],
+        rows: &[usize],
+        eta: &DVector<f64>,
+        sigma: f64,
+        b: f64,
+        dh: &mut [f64],
+        d1h: &mut [f64],
+        d2h: &mut [f64],
+    ) -> Option<ModeTerms> {
+        let nt = self.nt;
+        let k = self.x.ncols();
+        let np = nt + k + 1;
+        let xs = self.x.as_slice();
+        let n = self.x.nrows();
+        dh.fill(0.0);
+        d1h.fill(0.0);
+        d2h.fill(0.0);
+        let mut scratch = self.scratch.borrow_mut();
+        let sc = &mut *scratch;
+        if !self.link_block(sc, th, rows, eta, sigma, b) {
+            return None;
+        }
+        let (h, mut s2, mut s3) = (-0.5 * b * b - LN_SQRT_2PI + vmath::sum_ln(&sc.p), 0.0, 0.0);
+        let mut s1 = 0.0;
+        for ((&i, e), &p) in rows.iter().zip(sc.evals.chunks_exact(2)).zip(&sc.p) {
+            let c = self.y[i];
+            let (e0, e1) = (&e[0], &e[1]);
+            let ip = 1.0 / p;
+            let (f1, f0, d1, d0, c1, c0) = (e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, e1.d2pdf, e0.d2pdf);
+            let pp = d1 - d0; // P″
+            let l1 = -(f1 - f0) * ip;
+            let l2 = pp * ip - l1 * l1;
+            let l3 = -(c1 - c0) * ip - 3.0 * pp * ip * l1 + 2.0 * l1 * l1 * l1;
+            s1 += l1;
+            s2 += l2;
+            s3 += l3;
+            // β: ∂ln p/∂β = L1 x, and its ζ-derivatives L2 x, L3 x.
+            for j in 0..k {
+                let xij = xs[j * n + i];
+                dh[nt + j] += l1 * xij;
+                d1h[nt + j] += sigma * l2 * xij;
+                d2h[nt + j] += sigma * sigma * l3 * xij;
+            }
+            // θ: ∂p/∂θ_c = f1, ∂P′/∂θ_c = −f1′, ∂P″/∂θ_c = f1″ (upper bound); the lower bound
+            // θ_{c−1} with the opposite signs.
+            let mut theta_part = |t: usize, dp: f64, dpp1: f64, dpp2: f64| {
+                let dl1 = dpp1 * ip - l1 * dp * ip;
+                let dl2 = dpp2 * ip - pp * dp * ip * ip - 2.0 * l1 * dl1;
+                dh[t] += dp * ip;
+                d1h[t] += sigma * dl1;
+                d2h[t] += sigma * sigma * dl2;
+            };
+            if c < nt {
+                theta_part(c, f1, -d1, c1);
+            }
+            if c > 0 {
+                theta_part(c - 1, -f0, d0, -c0);
+            }
+        }
+        // ln σ: ζ moves by σb, and h′, h″ carry σ and σ² explicitly.
+        dh[np - 1] = sigma * b * s1;
+        d1h[np - 1] = sigma * s1 + sigma * sigma * b * s2;
+        d2h[np - 1] = 2.0 * sigma * sigma * s2 + sigma * sigma * sigma * b * s3;
+        Some(ModeTerms {
+            h,
+            h2: sigma * sigma * s2 - 1.0,
+            h3: sigma * sigma * sigma * s3,
+        })
+    }
+
+    /// The adaptive-quadrature objective −Σ_j ln L_j and its exact gradient, the nodes'
+    /// movement with ψ included (with one node, x = 0, it is the Laplace objective and
+    /// gradient of [`Marginal::laplace_gradient`]).
+    ///
+    /// # Formula
+    /// With b_q = b̂ + √2 ŝ x_q, π_q the nodes' normalised weights w_q e^{x_q²} e^{h(b_q)},
+    /// ∂h the partial derivative at fixed b, and the mode's and scale's derivatives
+    /// db̂/dψ = −(∂h′/∂ψ)/h″ and d ln ŝ/dψ = −(∂h″/∂ψ + h‴ db̂/dψ)/(2h″) (all at b̂),
+    /// ```text
+    /// d ln L_j/dψ = d ln ŝ/dψ + Σ_q π_q [∂h(b_q)/∂ψ + h′(b_q)(db̂/dψ + √2 x_q ŝ d ln ŝ/dψ)]
+    /// ```
+    /// (Liu & Pierce 1994, Biometrika 81(3):624–629, doi:10.1093/biomet/81.3.624, for the
+    /// rule; the derivative by the chain rule through b̂(ψ) and ŝ(ψ)).
+    pub(super) fn adaptive_gradient(
+        &self,
+        psi: &DVector<f64>,
+    ) -> Result<(f64, DVector<f64>), OrdinalError> {
+        let nt = self.nt;
+        let k = self.x.ncols();
+        let np = nt + k + 1;
+        if !self.ordered(psi) {
+            return Ok((f64::INFINITY, DVector::zeros(np)));
+        }
+        let (eta, sigma) = self.predictor(psi);
+        let th = &psi.as_slice()[..nt];
+        let xs = self.x.as_slice();
+        let n = self.x.nrows();
+        let nq = self.nodes.len();
+        let tau = np - 1;
+        let mut value = 0.0;
+        let mut grad = DVector::zeros(np);
+        let mut dh = vec![0.0; np];
+        let mut d1h = vec![0.0; np];
+        let mut d2h = vec![0.0; np];
+        let mut gq = vec![0.0; nq * np];
+        let mut h1q = vec![0.0; nq];
+        let mut logw = vec![0.0; nq];
+        let mut pi = vec![0.0; nq];
+        let mut bq = vec![0.0; nq];
+        let mut slopes = self.slopes.borrow_mut();
+        if slopes.shape() != (self.members.len(), np) {
+            *slopes = DMatrix::zeros(self.members.len(), np);
+        }
+        for (g, rows) in self.members.iter().enumerate() {
+            let (bhat, _) = self.mode_with(psi, g, rows, &eta, sigma, true);
+            let Some(ModeTerms { h2, h3, .. }) =
+                self.mode_terms(th, rows, &eta, sigma, bhat, &mut dh, &mut d1h, &mut d2h)
+            else {
+                return Ok((f64::INFINITY, DVector::zeros(np)));
+            };
+            if h2 >= 0.0 {
+                return Ok((f64::INFINITY, DVector::zeros(np)));
+            }
+            let s = 1.0 / (-h2).sqrt();
+            gq.fill(0.0);
+            for (b, x) in bq.iter_mut().zip(&self.nodes) {
+                *b = bhat + std::f64::consts::SQRT_2 * s * x;
+            }
+            let mut scratch = self.scratch.borrow_mut();
+            let sc = &mut *scratch;
+            self.link_nodes(sc, th, rows, &eta, sigma, &bq, &mut logw);
+            let r = rows.len();
+            for q in 0..nq {
+                let (b, hv) = (bq[q], logw[q]);
+                logw[q] = self.weights[q].ln() + self.nodes[q] * self.nodes[q] + hv;
+                if !hv.is_finite() {
+                    continue;
+                }
+                let u = sigma * b;
+                let gqq = &mut gq[q * np..(q + 1) * np];
+                let mut s1 = 0.0;
+                let ev = &sc.evals[2 * r * q..2 * r * (q + 1)];
+                let pq = &sc.p[r * q..r * (q + 1)];
+                for (&i, (e, &p)) in rows.iter().zip(ev.chunks_exact(2).zip(pq)) {
+                    let c = self.y[i];
+                    let (e0, e1) = (&e[0], &e[1]);
+                    let ip = 1.0 / p;
+                    let d = -(e1.pdf - e0.pdf) * ip;
+                    s1 += d;
+                    if c < nt {
+                        gqq[c] += e1.pdf * ip;
+                    }
+                    if c > 0 {
+                        gqq[c - 1] -= e0.pdf * ip;
+                    }
+                    for j in 0..k {
+                        gqq[nt + j] += d * xs[j * n + i];
+                    }
+                    gqq[tau] += d * u;
+                }
+                h1q[q] = sigma * s1 - b;
+            }
+            drop(scratch);
+            let m = logw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if !m.is_finite() {
+                return Ok((f64::INFINITY, DVector::zeros(np)));
+            }
+            for (w, l) in pi.iter_mut().zip(&logw) {
+                *w = (l - m).exp();
+            }
+            let total: f64 = pi.iter().sum();
+            pi.iter_mut().for_each(|w| *w /= total);
+            value -= m + total.ln() + (std::f64::consts::SQRT_2 * s).ln();
+            for a in 0..np {
+                let db = -d1h[a] / h2;
+                let dls = -0.5 * (d2h[a] + h3 * db) / h2;
+                let mut ga = dls;
+                for q in 0..nq {
+                    ga += pi[q]
+                        * (gq[q * np + a]
+                            + h1q[q] * (db + std::f64::consts::SQRT_2 * self.nodes[q] * s * dls));
+                }
+                grad[a] -= ga;
+                slopes[(g, a)] = db;
+            }
+        }
+        Ok((value, grad))
+    }
+}
+
+impl Marginal<'_> {
+    /// [`Objective::evaluate`] (the value, and the gradient and Hessian with the nodes held
+    /// at ψ), and with `exact` the exact gradient of [`Marginal::adaptive_gradient`] into it,
+    /// from the same link evaluations.
+    pub(super) fn evaluate_with(
+        &self,
+        psi: &DVector<f64>,
+        mut exact: Option<&mut DVector<f64>>,
+    ) -> Result<Evaluation, OrdinalError> {
         let nt = self.nt;
         let k = self.x.ncols();
         let np = nt + k + 1;
@@ -642,6 +891,9 @@ impl Objective for Marginal<'_> {
         let tau = np - 1;
         let mut value = 0.0;
         let mut grad = DVector::zeros(np);
+        if let Some(e) = exact.as_deref_mut() {
+            *e = DVector::zeros(np);
+        }
         // Σ_j of each cluster's −∇²ln L_j, accumulated in a flat column-major np × np array.
         let mut hess = vec![0.0; np * np];
         // Per cluster: the per-(row, node) pieces (p, f1, f0, d1, d0, u), the node gradients
@@ -651,29 +903,29 @@ impl Objective for Marginal<'_> {
         let mut hsum = vec![0.0; np * np];
         let mut logw = vec![0.0; nq];
         let mut pi = vec![0.0; nq];
+        let mut bq = vec![0.0; nq];
+        let mut h1q = vec![0.0; nq];
+        let (mut dh, mut d1h, mut d2h) = (vec![0.0; np], vec![0.0; np], vec![0.0; np]);
         for (g, rows) in self.members.iter().enumerate() {
             let (bhat, s) = self.mode(psi, g, rows, &eta, sigma);
             let r = rows.len();
             pieces.clear();
             pieces.resize(r * nq, [0.0; 6]);
             gq.fill(0.0);
+            for (b, x) in bq.iter_mut().zip(&self.nodes) {
+                *b = bhat + std::f64::consts::SQRT_2 * s * x;
+            }
             // Pass 1: ln p and ∇ln p at every node.
+            let mut scratch = self.scratch.borrow_mut();
+            let sc = &mut *scratch;
+            self.link_nodes(sc, th, rows, &eta, sigma, &bq, &mut logw);
             for q in 0..nq {
-                let b = bhat + std::f64::consts::SQRT_2 * s * self.nodes[q];
-                let u = sigma * b;
+                let u = sigma * bq[q];
                 let gqq = &mut gq[q * np..(q + 1) * np];
-                let mut scratch = self.scratch.borrow_mut();
-                let sc = &mut *scratch;
-                let hv = if self.link_block(sc, th, rows, &eta, sigma, b) {
-                    -0.5 * b * b - LN_SQRT_2PI + vmath::sum_ln(&sc.p)
-                } else {
-                    f64::NEG_INFINITY
-                };
-                for (ri, (&i, (e, &p))) in rows
-                    .iter()
-                    .zip(sc.evals.chunks_exact(2).zip(&sc.p))
-                    .enumerate()
-                {
+                let ev = &sc.evals[2 * r * q..2 * r * (q + 1)];
+                let pq = &sc.p[r * q..r * (q + 1)];
+                let mut s1 = 0.0;
+                for (ri, (&i, (e, &p))) in rows.iter().zip(ev.chunks_exact(2).zip(pq)).enumerate() {
                     let c = self.y[i];
                     let (e0, e1) = (&e[0], &e[1]);
                     if p <= 0.0 {
@@ -681,6 +933,7 @@ impl Objective for Marginal<'_> {
                     }
                     let ip = 1.0 / p;
                     let d = -(e1.pdf - e0.pdf) * ip;
+                    s1 += d;
                     if c < nt {
                         gqq[c] += e1.pdf * ip;
                     }
@@ -693,17 +946,20 @@ impl Objective for Marginal<'_> {
                     gqq[tau] += d * u;
                     pieces[ri * nq + q] = [p, e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, u];
                 }
-                logw[q] = self.weights[q].ln() + self.nodes[q] * self.nodes[q] + hv;
+                h1q[q] = sigma * s1 - bq[q];
+                logw[q] += self.weights[q].ln() + self.nodes[q] * self.nodes[q];
             }
+            drop(scratch);
             let m = logw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             if !m.is_finite() {
                 return Ok(Evaluation::infeasible(np));
             }
-            let total: f64 = logw.iter().map(|l| (l - m).exp()).sum();
-            value -= m + total.ln() + (std::f64::consts::SQRT_2 * s).ln();
             for (w, l) in pi.iter_mut().zip(&logw) {
-                *w = (l - m).exp() / total;
+                *w = (l - m).exp();
             }
+            let total: f64 = pi.iter().sum();
+            pi.iter_mut().for_each(|w| *w /= total);
+            value -= m + total.ln() + (std::f64::consts::SQRT_2 * s).ln();
             // Pass 2: Σ_q π_q ∇²ln p_iq row by row, as scalar weights of the row's blocks
             // (∇²ln p = ∇²p/p − v vᵀ with v = ∇p/p = (A at θ_c, B at θ_{c−1}, D·x, D·u)).
             hsum.fill(0.0);
@@ -727,12 +983,44 @@ impl Objective for Marginal<'_> {
                     hess[a + b * np] -= hsum[a + b * np] + outer;
                 }
             }
+            // The exact gradient: ḡ plus the nodes' movement (see adaptive_gradient).
+            if let Some(e) = exact.as_deref_mut() {
+                let mut slopes = self.slopes.borrow_mut();
+                if slopes.shape() != (self.members.len(), np) {
+                    *slopes = DMatrix::zeros(self.members.len(), np);
+                }
+                let Some(ModeTerms { h2, h3, .. }) =
+                    self.mode_terms(th, rows, &eta, sigma, bhat, &mut dh, &mut d1h, &mut d2h)
+                else {
+                    return Ok(Evaluation::infeasible(np));
+                };
+                for a in 0..np {
+                    let db = -d1h[a] / h2;
+                    let dls = -0.5 * (d2h[a] + h3 * db) / h2;
+                    let mut ga = dls;
+                    for q in 0..nq {
+                        ga += pi[q]
+                            * h1q[q]
+                            * (db + std::f64::consts::SQRT_2 * self.nodes[q] * s * dls);
+                    }
+                    e[a] -= gbar[a] + ga;
+                    slopes[(g, a)] = db;
+                }
+            }
         }
         Ok(Evaluation {
             value,
             gradient: grad,
             hessian: DMatrix::from_vec(np, np, hess),
         })
+    }
+}
+
+impl Objective for Marginal<'_> {
+    type Error = OrdinalError;
+
+    fn evaluate(&self, psi: &DVector<f64>) -> Result<Evaluation, OrdinalError> {
+        self.evaluate_with(psi, None)
     }
 
     fn value(&self, psi: &DVector<f64>) -> Result<f64, OrdinalError> {
@@ -742,13 +1030,23 @@ impl Objective for Marginal<'_> {
         let (eta, sigma) = self.predictor(psi);
         let mut value = 0.0;
         let mut logw = vec![0.0; self.nodes.len()];
+        let mut bq = vec![0.0; self.nodes.len()];
         for (g, rows) in self.members.iter().enumerate() {
             let (bhat, s) = self.mode(psi, g, rows, &eta, sigma);
+            for (b, x) in bq.iter_mut().zip(&self.nodes) {
+                *b = bhat + std::f64::consts::SQRT_2 * s * x;
+            }
+            self.link_nodes(
+                &mut self.scratch.borrow_mut(),
+                &psi.as_slice()[..self.nt],
+                rows,
+                &eta,
+                sigma,
+                &bq,
+                &mut logw,
+            );
             for (q, lw) in logw.iter_mut().enumerate() {
-                let b = bhat + std::f64::consts::SQRT_2 * s * self.nodes[q];
-                *lw = self.weights[q].ln()
-                    + self.nodes[q] * self.nodes[q]
-                    + self.h(psi, rows, &eta, sigma, b).0;
+                *lw += self.weights[q].ln() + self.nodes[q] * self.nodes[q];
             }
             let m = logw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             if !m.is_finite() {

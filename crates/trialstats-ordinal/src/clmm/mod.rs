@@ -4,7 +4,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{Spd, cluster_members};
-use trialstats_core::optim::{Objective, newton};
+use trialstats_core::optim::Objective;
 use trialstats_core::{Clusters, Control, InputError};
 
 use crate::clm::{Clm, ClmFit};
@@ -49,13 +49,15 @@ pub const MAX_NODES: usize = 100;
 /// with h_j(b) = Σ_i ln p_ij(σb) + ln φ(b), its mode b̂_j, ŝ_j = (−h_j″(b̂_j))^(−½), and
 /// Gauss–Hermite nodes x_q and weights w_q (Golub–Welsch); one node (x = 0, w = √π) is the
 /// Laplace approximation. The parameters are (θ, β, ln σ). Each evaluation finds every cluster's
-/// mode by Newton's method, then the likelihood is maximised by core's Newton method with the
-/// gradient and Hessian of the quadrature at nodes placed at the current estimate (the nodes'
-/// own dependence on the parameters is ignored in the step, which moves the optimum by far less
-/// than the quadrature error with several nodes; with the Laplace approximation, where it is not
-/// negligible, the result is polished by steps along the central-difference gradient of the exact
-/// Laplace likelihood, and the covariance is the inverse of its central-difference Hessian).
-/// Start values: [`Clm`] and σ = 1.
+/// mode by Newton's method; the likelihood is maximised by a Newton-type iteration on its exact
+/// gradient (the modes' and, for quadrature, the nodes' movement with the parameters included),
+/// so that its fixed point is the optimum of the approximated likelihood itself. Its metric is
+/// the Hessian with the modes (Laplace) or nodes (quadrature) held fixed, refreshed while the
+/// steps are large and updated by BFGS near the optimum. The covariance is the inverse of, for
+/// Laplace, the central-difference Jacobian of the exact gradient, and for quadrature the
+/// fixed-node Hessian (the nodes' movement changes it by the order of the quadrature's error).
+/// Start values: [`Clm`]'s, rescaled for the random intercept at the σ that minimises the
+/// Laplace objective along the attenuation path (see `attenuated_start`).
 ///
 /// # References
 /// Pinheiro & Bates (1995), "Approximations to the log-likelihood function in the nonlinear
@@ -144,18 +146,25 @@ impl<'a> Clmm<'a> {
             Quadrature::Adaptive { nodes } => gauss_hermite(nodes)?,
         };
         let y = self.clm.codes();
-        let objective = Marginal {
+        let members = cluster_members(self.clusters);
+        let laplace = Marginal::new(
             y,
-            x: self.clm.design(),
-            members: cluster_members(self.clusters),
+            self.clm.design(),
+            members.clone(),
             nt,
-            link: start_fit.link(),
+            start_fit.link(),
+            vec![0.0],
+            vec![std::f64::consts::PI.sqrt()],
+        );
+        let objective = Marginal::new(
+            y,
+            self.clm.design(),
+            members,
+            nt,
+            start_fit.link(),
             nodes,
             weights,
-            warm: std::cell::RefCell::new(vec![0.0; self.clusters.n_clusters()]),
-            slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
-            scratch: std::cell::RefCell::default(),
-        };
+        );
         // σ = 0 is a local maximum when the slope of the marginal log-likelihood in σ² at the
         // clm estimates is not positive (every quadrature rule agrees with the exact integral to
         // order σ², so the slope is theirs too): the random effect is at its boundary, and the
@@ -166,22 +175,17 @@ impl<'a> Clmm<'a> {
         if objective.boundary_slope(&start_psi) <= 0.0 {
             return boundary_fit(&start_fit, self.clusters, self.quadrature);
         }
-        // Adaptive quadrature: core's Newton method on the quadrature's gradient and Hessian.
+        let start = attenuated_start(&laplace, &start, start_fit.link());
+        // Adaptive quadrature: a Newton iteration on the exact gradient of the adaptive
+        // likelihood (the nodes' movement included) with the fixed-node Hessian as the metric.
         // Laplace: a Newton iteration on the exact gradient of the Laplace likelihood (the modes'
         // movement included), with the Hessian at modes held fixed as the metric (refreshed
         // while the steps are large); its fixed point is the Laplace optimum whatever the
         // metric's error.
         let (theta, convergence, quadrature_hessian) = match self.quadrature {
             Quadrature::Adaptive { .. } => {
-                // Newton with the nodes held at the current estimate gets close; its fixed point
-                // is not quite the optimum of the adaptive likelihood (the nodes move with the
-                // parameters), and near it the two can stall each other (the line search
-                // follows the likelihood, the step the fixed-node gradient). The optimum itself
-                // is then reached by quasi-Newton steps along the likelihood's own gradient.
-                let min = newton(&objective, start, &self.control)?;
-                let (theta, convergence) =
-                    polish_adaptive(&objective, min.theta, min.hessian, &self.control)?;
-                let hessian = objective.evaluate(&theta)?.hessian;
+                let (theta, convergence, hessian) =
+                    adaptive_newton(&objective, start, &self.control)?;
                 (theta, convergence, Some(hessian))
             }
             Quadrature::Laplace => {
@@ -224,6 +228,31 @@ impl<'a> Clmm<'a> {
             nobs: self.clusters.len(),
         })
     }
+}
+
+/// Start values on the scale of the random-intercept model: σ₀ minimising the Laplace
+/// objective (its modes found lazily) along the path (θ, β)·√(1 + c²σ²), ln σ (Brent's method
+/// on ln σ ∈ [ln 0.02, ln 5] to 0.1), from the clm's (θ, β). A marginal (population-averaged) coefficient is
+/// attenuated from the conditional one by about 1/√(1 + c²σ²), with c² = 1 for the probit,
+/// (16√3/(15π))² for the logit (Zeger, Liang & Albert 1988, Biometrics 44(4):1049–1060,
+/// doi:10.2307/2531734) and, roughly, 0.6 for the cloglog. A start
+/// only: the optimiser goes on from there.
+fn attenuated_start(laplace: &Marginal<'_>, start: &DVector<f64>, link: Link) -> DVector<f64> {
+    let c2 = match link {
+        Link::Probit => 1.0,
+        Link::Logit => (16.0 * 3f64.sqrt() / (15.0 * std::f64::consts::PI)).powi(2),
+        Link::Cloglog => 0.6,
+    };
+    let np = start.len();
+    let at = |ls: f64| {
+        let f = (1.0 + c2 * (2.0 * ls).exp()).sqrt();
+        let mut psi = start * f;
+        psi[np - 1] = ls;
+        psi
+    };
+    let objective = |ls: f64| laplace.rough_laplace_value(&at(ls));
+    let (ls, v) = trialstats_core::optim::fmin(&objective, 0.02f64.ln(), 5f64.ln(), 0.1, 40);
+    if v.is_finite() { at(ls) } else { start.clone() }
 }
 
 /// ln σ below which a fitted random intercept is reported at its boundary, σ = 0 (σ = 10⁻⁶ on
@@ -337,6 +366,41 @@ mod tests {
                 t.check_slice("Hessian", fast.hessian.as_slice(), slow.hessian.as_slice())
                     .unwrap();
             }
+        }
+    }
+
+    #[test]
+    fn adaptive_gradient_is_the_exact_gradient_of_the_quadrature() {
+        for link in [Link::Logit, Link::Probit, Link::Cloglog] {
+            let (y, x, members) = data(link);
+            let (nodes, weights) = gauss_hermite(5).unwrap();
+            let m = Marginal::new(&y, &x, members, 3, link, nodes, weights);
+            let psi = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, (0.6f64).ln()]);
+            let (v, g) = m.adaptive_gradient(&psi).unwrap();
+            Tol::rel(1e-12)
+                .check("value", v, m.value(&psi).unwrap())
+                .unwrap();
+            let fd = m.numerical_gradient(&psi).unwrap();
+            Tol {
+                abs: 1e-6,
+                rel: 1e-6,
+            }
+            .check_slice(&format!("{link:?} gradient"), g.as_slice(), fd.as_slice())
+            .unwrap();
+            assert!(g.amax() > 1e-2, "a point away from the optimum");
+            // The fixed-node gradient differs from it (by the nodes' movement), and the exact
+            // one from the Hessian's pass is the same.
+            let fixed = m.evaluate(&psi).unwrap().gradient;
+            assert!((&fixed - &g).amax() > 1e-8, "{link:?}");
+            let mut exact = DVector::zeros(6);
+            let e = m.evaluate_with(&psi, Some(&mut exact)).unwrap();
+            Tol::rel(1e-12).check("value", e.value, v).unwrap();
+            Tol {
+                abs: 1e-12,
+                rel: 1e-12,
+            }
+            .check_slice("exact gradient", exact.as_slice(), g.as_slice())
+            .unwrap();
         }
     }
 

@@ -86,62 +86,6 @@ pub(super) fn descent_metric(h: DMatrix<f64>) -> Result<DMatrix<f64>, OrdinalErr
     Ok(&vecs * d * vecs.transpose())
 }
 
-/// Maximises the adaptive-quadrature likelihood from near its optimum: quasi-Newton steps along
-/// its central-difference gradient (each coordinate stepped by 10⁻⁵(1 + |ψ|): truncation error
-/// about 10⁻¹⁰), the fixed-node Hessian as the first metric, updated by BFGS, each step halved
-/// until the likelihood improves. Converged when a full step moves every parameter by at most
-/// 10⁻⁸(1 + |ψ|), or when a step below 10⁻⁶ relative cannot improve the value (its rounding).
-pub(super) fn polish_adaptive(
-    objective: &Marginal<'_>,
-    start: DVector<f64>,
-    hessian: DMatrix<f64>,
-    control: &Control,
-) -> Result<(DVector<f64>, Convergence), OrdinalError> {
-    let mut theta = start;
-    let mut value = objective.value(&theta)?;
-    let mut g = objective.numerical_gradient(&theta)?;
-    let condition = trialstats_core::linalg::condition_number(&hessian);
-    let mut metric = descent_metric(hessian)?;
-    let mut status = Termination::MaxIterations;
-    let mut iterations = 0;
-    for it in 0..control.max_iter.max(1) {
-        iterations = it + 1;
-        let (step, relative) = quasi_newton_step(&metric, &g, &theta)?;
-        if relative <= 1e-8 {
-            status = Termination::Converged;
-            break;
-        }
-        let mut scale = 1.0;
-        let mut accepted = None;
-        for _ in 0..control.max_halvings.max(1) {
-            let trial = &theta - &step * scale;
-            let v = objective.value(&trial)?;
-            if v <= value {
-                accepted = Some((trial, v));
-                break;
-            }
-            if relative * scale <= 1e-6 {
-                break;
-            }
-            scale *= 0.5;
-        }
-        let Some((trial, v)) = accepted else {
-            status = if relative <= 1e-6 || gain_unresolvable(&g, &step, value) {
-                Termination::Converged
-            } else {
-                Termination::StepHalvingFailed
-            };
-            break;
-        };
-        let tg = objective.numerical_gradient(&trial)?;
-        bfgs_update(&mut metric, &(&trial - &theta), &(&tg - &g));
-        theta = trial;
-        value = v;
-        g = tg;
-    }
-    finish(iterations, &g, condition, status, "clmm").map(|c| (theta, c))
-}
-
 /// Maximises the Laplace likelihood by a quasi-Newton iteration on its exact gradient g
 /// ([`Marginal::laplace_gradient`]): the metric M starts as the fixed-mode Hessian
 /// ([`Marginal::evaluate`] with one node) corrected for the modes' movement
@@ -216,4 +160,111 @@ pub(super) fn laplace_newton(
         g = tg;
     }
     finish(iterations, &g, condition, status, "clmm (Laplace)").map(|c| (theta, c))
+}
+
+/// Maximises the adaptive-quadrature likelihood: steps −M⁻¹g on its exact gradient g
+/// ([`Marginal::adaptive_gradient`], the nodes' movement included), halved until the value
+/// decreases. While a step moves some parameter by more than 1 % (relative to 1 + |ψ|), the
+/// metric M is the fixed-node Hessian at the new point, from the same pass as its exact gradient
+/// ([`Marginal::evaluate_with`]): Newton's method up to the nodes' movement, which is of the
+/// order of the quadrature's error. Near the optimum M is updated by BFGS, so the iteration
+/// converges superlinearly to the optimum of the adaptive likelihood itself; a step below 10⁻⁵
+/// (likely the last) is evaluated with the Hessian too. Converged as [`laplace_newton`].
+/// Returns the optimum, the report, and the fixed-node Hessian there.
+pub(super) fn adaptive_newton(
+    objective: &Marginal<'_>,
+    start: DVector<f64>,
+    control: &Control,
+) -> Result<(DVector<f64>, Convergence, DMatrix<f64>), OrdinalError> {
+    let full = |psi: &DVector<f64>| -> Result<(f64, DVector<f64>, DMatrix<f64>), OrdinalError> {
+        let mut exact = DVector::zeros(psi.len());
+        let e = objective.evaluate_with(psi, Some(&mut exact))?;
+        Ok((e.value, exact, e.hessian))
+    };
+    let mut theta = start;
+    let (mut value, mut g, mut h) = full(&theta)?;
+    if !value.is_finite() {
+        return Err(InputError::NonFinite {
+            field: "the adaptive-quadrature log-likelihood at the start values".into(),
+            row: 0,
+            value,
+        }
+        .into());
+    }
+    let tol = control.step_tol.max(1e-9);
+    let condition = trialstats_core::linalg::condition_number(&h);
+    let mut metric = descent_metric(h.clone())?;
+    // Whether `h` is the fixed-node Hessian at `theta`.
+    let mut fresh = true;
+    let mut status = Termination::MaxIterations;
+    let mut iterations = 0;
+    for it in 0..control.max_iter.max(1) {
+        iterations = it + 1;
+        let (step, relative) = quasi_newton_step(&metric, &g, &theta)?;
+        if relative <= tol {
+            status = Termination::Converged;
+            break;
+        }
+        let far = relative > 1e-2;
+        // A step this small is likely the last: evaluate the Hessian at its end in the same
+        // pass, so that no separate evaluation is needed for the covariance.
+        let last = relative < 1e-5;
+        let mut scale = 1.0;
+        let mut accepted = None;
+        let base = objective.current_modes();
+        let slopes = objective.slopes.borrow().clone();
+        for _ in 0..control.max_halvings.max(1) {
+            let trial = &theta - &step * scale;
+            *objective.slopes.borrow_mut() = slopes.clone();
+            objective.predict_modes(&base, &(&trial - &theta));
+            let (v, tg, th) = if far || last {
+                let (v, tg, th) = full(&trial)?;
+                (v, tg, Some(th))
+            } else {
+                let (v, tg) = objective.adaptive_gradient(&trial)?;
+                (v, tg, None)
+            };
+            if v <= value {
+                accepted = Some((trial, v, tg, th));
+                break;
+            }
+            if relative <= 1e-6 {
+                break;
+            }
+            scale *= 0.5;
+        }
+        let Some((trial, v, tg, th)) = accepted else {
+            status = if relative <= 1e-6 || gain_unresolvable(&g, &step, value) {
+                Termination::Converged
+            } else {
+                Termination::StepHalvingFailed
+            };
+            break;
+        };
+        if far {
+            if let Some(th) = &th {
+                metric = descent_metric(th.clone())?;
+            }
+        } else {
+            bfgs_update(&mut metric, &(&trial - &theta), &(&tg - &g));
+        }
+        fresh = th.is_some();
+        if let Some(th) = th {
+            h = th;
+        }
+        theta = trial;
+        value = v;
+        g = tg;
+    }
+    let convergence = finish(
+        iterations,
+        &g,
+        condition,
+        status,
+        "clmm (adaptive quadrature)",
+    )?;
+    if !fresh {
+        h = objective.evaluate(&theta)?.hessian;
+    }
+    Ok((theta, convergence, h))
 }
