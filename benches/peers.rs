@@ -28,7 +28,7 @@ use trialstats::twosample::{Continuity, Exact, Variances};
 
 use trialstats::core::Clusters;
 use trialstats::core::nalgebra::DMatrix;
-use trialstats::mixed::{Ddf, Lmm};
+use trialstats::mixed::{Ddf, Glmm, Lmm};
 use trialstats::ordinal::{Clm, Clmm, Quadrature};
 use trialstats::robust::{CrType, Logit, Ols, Vcov, WildClusterBootstrap};
 use trialstats::twosample::{t_test, wilcox_test};
@@ -426,6 +426,7 @@ fn main() {
             format!("lmm_satterthwaite_n{n}_G{g}"),
             format!("lmm_kenward_roger_n{n}_G{g}"),
             format!("lmm_nested_reml_n{n}_G{g}"),
+            format!("glmm_aghq10_n{n}_G{g}"),
         ];
         if o.list {
             cases.iter().for_each(|c| println!("{c}"));
@@ -458,15 +459,26 @@ fn main() {
                             };
                             black_box(m.fit().unwrap().inference(ddf, Level::P95).unwrap());
                         }
-                        _ => {
+                        3 => {
                             black_box(m.nested(&pid).unwrap().fit().unwrap().beta[0]);
+                        }
+                        _ => {
+                            black_box(
+                                Glmm::new(&d.ybin, &x, &gg)
+                                    .unwrap()
+                                    .quadrature(Quadrature::Adaptive { nodes: 10 })
+                                    .fit()
+                                    .unwrap()
+                                    .beta[0],
+                            );
                         }
                     }
                 },
                 o.reps,
                 o.budget,
             );
-            w.record("lmm", case, &ds, "{}", first, &t);
+            let family = if k == 4 { "glmm" } else { "lmm" };
+            w.record(family, case, &ds, "{}", first, &t);
         }
     }
     // MICE: m = 5, 25 cycles, then OLS and Rubin's rules.

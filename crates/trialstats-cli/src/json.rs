@@ -9,7 +9,7 @@ use trialstats_robust::BootTest;
 /// A fitted model (`regress`, `ordinal`): the common fields, then the family's own.
 #[derive(Debug, Serialize)]
 pub struct ModelJson<'a> {
-    /// `ols`, `logit`, `clm` or `clmm`.
+    /// `ols`, `logit`, `glmm`, `clm` or `clmm`.
     pub model: &'static str,
     /// The link of an ordinal model.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,7 +35,7 @@ pub struct ModelJson<'a> {
     /// Odds ratios of a logit or a proportional-odds model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub odds_ratios: Option<Vec<OddsRatioJson>>,
-    /// The random intercept of a clmm.
+    /// The random intercept of a clmm or a random-intercept logit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub random_effects: Option<RandomEffectsJson>,
     /// The log-likelihood of a likelihood model.
@@ -166,8 +166,31 @@ pub struct RandomEffectsJson {
     pub log_sd_std_error: Option<f64>,
     /// Whether σ̂ is at its boundary 0.
     pub boundary: bool,
-    /// The likelihood-ratio test against the model without the random intercept.
-    pub lr_test_vs_clm: TestJson,
+    /// A clmm's likelihood-ratio test against the model without the random intercept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr_test_vs_clm: Option<TestJson>,
+    /// A random-intercept logit's likelihood-ratio test against the logistic regression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr_test_vs_glm: Option<TestJson>,
+    /// A random-intercept logit's intraclass correlation on the latent scale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icc: Option<LatentIccJson>,
+}
+
+/// The intraclass correlation of a random-intercept binary model on its latent scale,
+/// σ² / (σ² + π²/3), with the interval from that of ln σ.
+#[derive(Debug, Serialize)]
+pub struct LatentIccJson {
+    /// The estimate.
+    pub estimate: f64,
+    /// Lower limit.
+    pub ci_low: f64,
+    /// Upper limit.
+    pub ci_high: f64,
+    /// The confidence level.
+    pub level: f64,
+    /// `"latent"`.
+    pub scale: &'static str,
 }
 
 /// A statistic and its p-value.

@@ -288,10 +288,12 @@ fn clmm_output(
                 log_sd: coefs.get(nt + nb).map(|c| c.estimate),
                 log_sd_std_error: coefs.get(nt + nb).map(|c| c.std_error),
                 boundary: m.at_boundary(),
-                lr_test_vs_clm: TestJson {
+                lr_test_vs_clm: Some(TestJson {
                     statistic: lr,
                     p_value: lr_p,
-                },
+                }),
+                lr_test_vs_glm: None,
+                icc: None,
             }),
             loglik: Some(m.loglik()),
             r_squared: None,

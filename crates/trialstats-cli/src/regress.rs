@@ -4,14 +4,16 @@
 use clap::{Args, ValueEnum};
 use trialstats_core::{Inference, Level, Table};
 use trialstats_data::{ModelFrame, Response};
-use trialstats_models::{Fitted, Se, logit, ols};
+use trialstats_models::{Fitted, Se, glmm, logit, ols};
+use trialstats_ordinal::Quadrature;
 use trialstats_robust::{WildClusterBootstrap, WildWeights, wild::BootTest};
 use trialstats_sandwich::{CrType, HcType};
 
 use crate::commands::read_table;
 use crate::error::CliError;
 use crate::json::{
-    BootstrapJson, ConvergenceJson, CovarianceMatrixJson, ModelJson, OddsRatioJson, VcovJson,
+    BootstrapJson, ConvergenceJson, CovarianceMatrixJson, LatentIccJson, ModelJson, OddsRatioJson,
+    RandomEffectsJson, TestJson, VcovJson,
 };
 use crate::output::{Format, render_json, render_table};
 use crate::progress::Progress;
@@ -69,6 +71,14 @@ pub struct RegressArgs {
     /// Binomial: show the coefficients (log odds) in the text output instead, as Stata's `logit`.
     #[arg(long)]
     pub coef: bool,
+    /// Binomial: a random intercept for each level of this column (R `glmer`, Stata `melogit`),
+    /// with model-based standard errors.
+    #[arg(long)]
+    pub random_intercept: Vec<String>,
+    /// With --random-intercept: 1 for the Laplace approximation (default, R nAGQ = 1), more for
+    /// adaptive Gauss–Hermite quadrature with that many nodes.
+    #[arg(long, default_value_t = 1)]
+    pub nagq: usize,
 }
 
 /// Model family.
@@ -162,6 +172,15 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
                 "--wild-bootstrap needs --family gaussian and exactly one --cluster".into(),
             ));
         }
+    }
+    if !args.random_intercept.is_empty() {
+        return random_intercept(args, format);
+    }
+    if args.nagq != 1 {
+        return Err(CliError::Usage(
+            "--nagq sets the quadrature of a random-intercept model (--random-intercept COL)"
+                .into(),
+        ));
     }
     let table = read_table(&args.data)?;
     let mut model = match args.family {
@@ -282,6 +301,174 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
             &warnings,
             format,
         ),
+    })
+}
+
+/// `regress --family binomial --random-intercept COL`: the random-intercept logit.
+fn random_intercept(args: &RegressArgs, format: Format) -> Result<String, CliError> {
+    let group = match args.random_intercept.as_slice() {
+        [one] => one,
+        _ => {
+            return Err(CliError::Usage(
+                "regress takes one --random-intercept; nested random intercepts are fitted by `trialstats mixed` (linear) and `trialstats ordinal`".into(),
+            ));
+        }
+    };
+    if args.family != Family::Binomial {
+        return Err(CliError::Usage(
+            "--random-intercept on regress needs --family binomial; a linear mixed model is `trialstats mixed`".into(),
+        ));
+    }
+    if !args.cluster.is_empty() || args.vcov.is_some_and(|v| v != VcovArg::Iid) {
+        return Err(CliError::Usage(
+            "--random-intercept reports model-based standard errors; drop --cluster and --vcov"
+                .into(),
+        ));
+    }
+    if args.wild_bootstrap {
+        return Err(CliError::Usage(
+            "--wild-bootstrap needs --family gaussian without --random-intercept".into(),
+        ));
+    }
+    if args.nagq == 0 || args.nagq > trialstats_ordinal::clmm::MAX_NODES {
+        return Err(CliError::Usage(format!(
+            "--nagq must be from 1 (Laplace) to {} nodes, not {}",
+            trialstats_ordinal::clmm::MAX_NODES,
+            args.nagq
+        )));
+    }
+    let table = read_table(&args.data)?;
+    let quadrature = if args.nagq == 1 {
+        Quadrature::Laplace
+    } else {
+        Quadrature::Adaptive { nodes: args.nagq }
+    };
+    let fit = glmm(&args.formula, group)
+        .quadrature(quadrature)
+        .level(args.level)
+        .fit(&table)
+        .map_err(|e| CliError::fit(&args.data, e))?;
+    let Fitted::Glmm(m) = fit.fitted() else {
+        return Err(CliError::Usage("not a random-intercept logit".into()));
+    };
+    let inf = fit.inference();
+    let mf = fit.frame();
+    let lr = m.lr_test();
+    let icc = m
+        .icc(args.level)
+        .map_err(|e| CliError::fit(&args.data, e.into()))?;
+    // At the boundary the fit's notes say so (σ = 0, the logistic regression's estimates).
+    let warnings = fit.warnings();
+    Ok(match format {
+        Format::Json => render_json(&ModelJson {
+            model: "glmm",
+            link: Some("logit"),
+            formula: &args.formula,
+            nobs: mf.nobs(),
+            nobs_dropped: mf.dropped.count(),
+            n_clusters: Some(m.n_groups),
+            nagq: Some(args.nagq),
+            vcov: VcovJson {
+                kind: "oim".into(),
+                clusters: Vec::new(),
+                df: None,
+                description: Some(inf.covariance.description.clone()),
+                factor: None,
+                jackknife: None,
+                multi0: None,
+                df_complete: None,
+            },
+            coefficients: inf.coefficients.clone(),
+            thresholds: None,
+            odds_ratios: Some(inf.coefficients.iter().map(OddsRatioJson::from).collect()),
+            random_effects: Some(RandomEffectsJson {
+                group: group.clone(),
+                variance: m.variance(),
+                sd: m.sigma,
+                log_sd: (!m.singular).then(|| m.sigma.ln()),
+                log_sd_std_error: m.se_log_sigma,
+                boundary: m.singular,
+                lr_test_vs_clm: None,
+                lr_test_vs_glm: Some(TestJson {
+                    statistic: lr.statistic,
+                    p_value: lr.p_value,
+                }),
+                icc: Some(LatentIccJson {
+                    estimate: icc.estimate,
+                    ci_low: icc.ci_low,
+                    ci_high: icc.ci_high,
+                    level: icc.level,
+                    scale: "latent",
+                }),
+            }),
+            loglik: Some(m.log_likelihood),
+            r_squared: None,
+            covariance_matrix: CovarianceMatrixJson::of(inf),
+            bootstrap: None,
+            nominal_test: None,
+            convergence: Some(ConvergenceJson::from(&m.convergence)),
+            warnings,
+        }),
+        _ => {
+            let or = !args.coef;
+            let mut t = Table::new(&[
+                "term",
+                if or { "odds ratio" } else { "coef." },
+                "std. error",
+                "z",
+                "p",
+                "CI low",
+                "CI high",
+            ]);
+            t.set_align(0, trialstats_core::Align::Left);
+            use trialstats_core::table::{fmt_num, fmt_p};
+            for c in &inf.coefficients {
+                let (est, se, lo, hi) = if or {
+                    // Stata's `or`: the odds ratio, its delta-method SE, the exponentiated CI.
+                    let e = c.estimate.exp();
+                    (e, e * c.std_error, c.ci_low.exp(), c.ci_high.exp())
+                } else {
+                    (c.estimate, c.std_error, c.ci_low, c.ci_high)
+                };
+                t.push_row(vec![
+                    c.term.clone(),
+                    fmt_num(est, 6),
+                    fmt_num(se, 6),
+                    fmt_num(c.statistic, 4),
+                    fmt_p(c.p_value),
+                    fmt_num(lo, 6),
+                    fmt_num(hi, 6),
+                ]);
+            }
+            t.title = Some(format!(
+                "Random-intercept logit ({}) {} + (1|{group}): {} rows, {} groups; log-likelihood {:.4}",
+                if args.nagq == 1 {
+                    "Laplace".to_string()
+                } else {
+                    format!("adaptive quadrature, {} nodes", args.nagq)
+                },
+                args.formula,
+                mf.nobs(),
+                m.n_groups,
+                m.log_likelihood
+            ));
+            t.notes.push(format!(
+                "Random intercept {group}: variance {:.6}, sd {:.6}; LR test against the logistic regression without it {:.4}, p = {} (boundary-corrected, chibar2(01))",
+                m.variance(),
+                m.sigma,
+                lr.statistic,
+                fmt_p(lr.p_value)
+            ));
+            t.notes.push(format!(
+                "ICC (latent scale, σ² / (σ² + π²/3)): {:.4}, {:.0}% CI {:.4} to {:.4}",
+                icc.estimate,
+                100.0 * icc.level,
+                icc.ci_low,
+                icc.ci_high
+            ));
+            t.notes.extend(warnings.iter().cloned());
+            render_table(&t, format)
+        }
     })
 }
 

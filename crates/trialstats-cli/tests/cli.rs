@@ -1900,3 +1900,91 @@ fn mixed_gives_lme4s_nested_fit_with_the_contracts_json() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("REML"));
 }
+
+#[test]
+fn regress_with_a_random_intercept_is_glmers_logit() {
+    // R 4.2.2, lme4 1.1.31 (crates/trialstats-mixed/tests/data/make_glmm_ref.R):
+    // glmer(y ~ arm + x1 + x2 + (1 | community), binomial, nAGQ = 10), polished.
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../trialstats-mixed/tests/data/trial_glmm.csv"
+    );
+    let o = run(&[
+        "regress",
+        "--data",
+        data,
+        "--formula",
+        "y ~ arm + x1 + x2",
+        "--family",
+        "binomial",
+        "--random-intercept",
+        "community",
+        "--nagq",
+        "10",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (v["model"].as_str(), v["nagq"].as_u64(), v["nobs"].as_u64()),
+        (Some("glmm"), Some(10), Some(523))
+    );
+    let arm = v["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["term"] == "arm")
+        .unwrap();
+    assert!((arm["estimate"].as_f64().unwrap() - 1.040819366615094).abs() < 1e-6);
+    assert!((arm["std_error"].as_f64().unwrap() / 0.30807083260759899 - 1.0).abs() < 1e-5);
+    let re = &v["random_effects"];
+    assert!((re["sd"].as_f64().unwrap() - 0.61213779170953153).abs() < 1e-6);
+    assert!(
+        (re["lr_test_vs_glm"]["statistic"].as_f64().unwrap() - 10.042146846811193).abs() < 1e-6
+    );
+    assert!((v["loglik"].as_f64().unwrap() + 322.83971998786063).abs() < 1e-8);
+    assert_eq!(re["icc"]["scale"], "latent");
+    // The text output: odds ratios, the LR test and the ICC.
+    let o = run(&[
+        "regress",
+        "--data",
+        data,
+        "--formula",
+        "y ~ arm + x1 + x2",
+        "--family",
+        "binomial",
+        "--random-intercept",
+        "community",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("odds ratio") && text.contains("chibar2(01)") && text.contains("ICC"),
+        "{text}"
+    );
+    // Usage errors: a gaussian family, clustered standard errors, two random intercepts.
+    for extra in [
+        &["--family", "gaussian", "--random-intercept", "community"][..],
+        &[
+            "--family",
+            "binomial",
+            "--random-intercept",
+            "community",
+            "--cluster",
+            "community",
+        ],
+        &[
+            "--family",
+            "binomial",
+            "--random-intercept",
+            "community",
+            "--random-intercept",
+            "x1",
+        ],
+    ] {
+        let mut args = vec!["regress", "--data", data, "--formula", "y ~ arm"];
+        args.extend_from_slice(extra);
+        assert_eq!(run(&args).status.code(), Some(2), "{extra:?}");
+    }
+}

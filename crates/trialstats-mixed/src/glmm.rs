@@ -11,6 +11,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{check_data, check_full_rank};
+use trialstats_core::stats::{is_binary_value, is_one};
 use trialstats_core::{
     Clusters, Coef, Convergence, CovarianceInfo, Inference, Level, Reference, dist::chisq_sf,
 };
@@ -51,20 +52,40 @@ use crate::extras::{Icc, LrTest};
 /// ```
 /// use nalgebra::DMatrix;
 /// use trialstats_core::Clusters;
-/// use trialstats_mixed::Glmm;
+/// use trialstats_mixed::{Glmm, Quadrature};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// // 12 communities of 10; the outcome's rate rises with x and varies by community.
-/// let n = 120;
-/// let community: Vec<usize> = (0..n).map(|i| i / 10).collect();
-/// let x = DMatrix::from_fn(n, 2, |i, j| if j == 0 { 1.0 } else { (i % 10) as f64 / 4.5 - 1.0 });
-/// let y: Vec<f64> = (0..n)
-///     .map(|i| f64::from(u8::from((i * 7 + community[i] * 3) % 10 < 3 + (i % 10) / 3 + community[i] % 3)))
-///     .collect();
-/// let groups = Clusters::from_labels("community", &community)?;
-/// let fit = Glmm::new(&y, &x, &groups)?.names(&["(Intercept)", "x"]).fit()?;
-/// assert!(fit.beta[1] > 0.0 && fit.sigma > 0.0);
-/// let lr = fit.lr_test();
-/// assert!(lr.statistic >= 0.0 && lr.p_value <= 1.0);
+/// // lme4's cbpp: new cases of contagious bovine pleuropneumonia (incidence of size) in 15
+/// // herds over 4 periods, one row per animal.
+/// let incidence = [2, 3, 4, 0, 3, 1, 1, 8, 2, 0, 2, 2, 0, 2, 0, 5, 0, 0, 1, 3, 0, 0, 1, 8, 1,
+///     3, 0, 12, 2, 0, 0, 0, 1, 1, 0, 2, 0, 5, 3, 1, 2, 1, 0, 0, 1, 2, 0, 0, 11, 0, 0, 0, 1, 1, 1, 0];
+/// let size = [14, 12, 9, 5, 22, 18, 21, 22, 16, 16, 20, 10, 10, 9, 6, 18, 25, 24, 4, 17, 17, 18,
+///     20, 16, 10, 9, 5, 34, 9, 6, 8, 6, 22, 22, 18, 22, 25, 27, 22, 22, 10, 8, 6, 5, 21, 24, 19,
+///     23, 19, 2, 3, 2, 19, 15, 15, 15];
+/// let period = [1, 2, 3, 4, 1, 2, 3, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4,
+///     1, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4];
+/// let herd = [1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7,
+///     8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14,
+///     14, 15, 15, 15, 15];
+/// let (mut y, mut rows, mut h) = (Vec::new(), Vec::new(), Vec::new());
+/// for r in 0..56 {
+///     for a in 0..size[r] {
+///         y.push(if a < incidence[r] { 1.0 } else { 0.0 });
+///         rows.push(period[r]);
+///         h.push(herd[r]);
+///     }
+/// }
+/// let x = DMatrix::from_fn(y.len(), 4, |i, j| if j == 0 || rows[i] == j + 1 { 1.0 } else { 0.0 });
+/// let herds = Clusters::from_labels("herd", &h)?;
+/// let fit = Glmm::new(&y, &x, &herds)?
+///     .names(&["(Intercept)", "period2", "period3", "period4"])
+///     .fit()?;
+/// // glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial):
+/// // (Intercept) −1.3985, period2 −0.9923, σ 0.6423 (Laplace).
+/// assert!((fit.beta[0] + 1.3985).abs() < 1e-4 && (fit.beta[1] + 0.9923).abs() < 1e-4);
+/// assert!((fit.sigma - 0.6423).abs() < 1e-4);
+/// // With 10-node adaptive quadrature (nAGQ = 10): σ 0.6475.
+/// let agq = Glmm::new(&y, &x, &herds)?.quadrature(Quadrature::Adaptive { nodes: 10 }).fit()?;
+/// assert!((agq.sigma - 0.6475).abs() < 1e-4 && agq.lr_test().p_value < 1e-3);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -132,11 +153,11 @@ impl<'a> Glmm<'a> {
         let n = y.len();
         check_data("y", n, y.iter().copied(), x)?;
         groups.check_covers(n, "y")?;
-        if let Some((row, &value)) = y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
+        if let Some((row, &value)) = y.iter().enumerate().find(|(_, v)| !is_binary_value(**v)) {
             return Err(MixedError::NotBinary { row, value });
         }
         if let Some(&first) = y.first() {
-            if y.iter().all(|&v| v == first) {
+            if y.iter().all(|&v| is_one(v) == is_one(first)) {
                 return Err(MixedError::ConstantOutcome { value: first });
             }
         }
@@ -147,7 +168,7 @@ impl<'a> Glmm<'a> {
             });
         }
         let intercept = (0..x.ncols())
-            .find(|&j| x.column(j).iter().all(|&v| v == 1.0))
+            .find(|&j| x.column(j).iter().all(|&v| is_one(v)))
             .ok_or(MixedError::NoIntercept)?;
         let keep: Vec<usize> = (0..x.ncols()).filter(|&j| j != intercept).collect();
         let slopes = x.select_columns(&keep);
@@ -157,7 +178,7 @@ impl<'a> Glmm<'a> {
             names: None,
             link: Link::Logit,
             quadrature: Quadrature::Laplace,
-            codes: y.iter().map(|&v| usize::from(v == 0.0)).collect(),
+            codes: y.iter().map(|&v| usize::from(!is_one(v))).collect(),
             intercept,
             slopes,
         })
@@ -215,10 +236,8 @@ impl<'a> Glmm<'a> {
         let p = self.x.ncols();
         let mut jac = DMatrix::<f64>::zeros(p + 1, p + 1);
         jac[(self.intercept, 0)] = 1.0;
-        let mut c = 1;
-        for j in (0..p).filter(|&j| j != self.intercept) {
+        for (c, j) in (1..).zip((0..p).filter(|&j| j != self.intercept)) {
             jac[(j, c)] = -1.0;
-            c += 1;
         }
         jac[(p, p)] = 1.0;
         let estimates: Vec<f64> = fit

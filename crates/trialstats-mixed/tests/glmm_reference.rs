@@ -183,9 +183,8 @@ fn check(tag: &str, d: &Data) {
             );
         }
         if f.singular {
-            assert_eq!(
-                get(&r, &key("sigma")),
-                0.0,
+            assert!(
+                get(&r, &key("sigma")).abs() == 0.0,
                 "{tag}: singular only where glmer is"
             );
             continue;

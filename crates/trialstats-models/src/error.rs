@@ -107,9 +107,6 @@ pub enum SpecError {
         "a random-intercept model reports model-based standard errors; drop `.cluster()` and `.se()`"
     )]
     RandomInterceptSe,
-    /// A random intercept on OLS or logit (not yet available).
-    #[error("random intercepts are available for linear (lmm) and ordinal (clmm) models")]
-    RandomInterceptFamily,
     /// A nested random intercept on a model other than the linear mixed model.
     #[error("a second (nested) random intercept is available for linear mixed models (lmm)")]
     NestedFamily,

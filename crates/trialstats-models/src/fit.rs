@@ -6,7 +6,7 @@ use trialstats_core::nalgebra::DMatrix;
 use trialstats_core::{Coef, Inference, Level, Table};
 use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame, Response};
 use trialstats_mi::{AnalysisFailure, Imputed, MiError, Pooled, pool};
-use trialstats_mixed::{Ddf, Lmm, LmmFit, MixedError};
+use trialstats_mixed::{Ddf, Glmm, GlmmFit, Lmm, LmmFit, MixedError};
 use trialstats_ordinal::{Clm, ClmFit, Clmm, ClmmFit, Link};
 use trialstats_robust::{
     BootTest, Logit, LogitFit, Ols, OlsFit, RobustError, WildClusterBootstrap,
@@ -31,6 +31,8 @@ pub enum Fitted<'a> {
     Clmm(ClmmFit),
     /// Linear mixed model (one random intercept, or two nested).
     Lmm(LmmFit<'a>),
+    /// Logistic regression with a random intercept.
+    Glmm(GlmmFit),
 }
 
 /// What a fit is made from and borrows: the model frame, and the outcome and design in the form
@@ -267,6 +269,18 @@ impl Model {
                 }
                 Ok(Fitted::Ols(spec.fit()?))
             }
+            (Family::Binomial, _) if self.random_intercept.is_some() => {
+                let y = match &p.binary {
+                    Some(y) => y.as_slice(),
+                    None => frame.y()?,
+                };
+                let group = &frame.clusters[self.clusters.len()];
+                let fit = Glmm::new(y, &frame.x, group)
+                    .map(|m| m.names(&frame.column_names).quadrature(self.quadrature))
+                    .and_then(|m| m.fit())
+                    .map_err(|e| mixed_data_row(e, frame))?;
+                Ok(Fitted::Glmm(fit))
+            }
             (Family::Binomial, _) => {
                 let y = match &p.binary {
                     Some(y) => y.as_slice(),
@@ -313,6 +327,19 @@ fn data_row(e: RobustError, frame: &ModelFrame) -> ModelError {
     }
 }
 
+/// A random-intercept logit's `NotBinary` row is a row of the frame; the message names the data
+/// row.
+fn mixed_data_row(e: MixedError, frame: &ModelFrame) -> ModelError {
+    match e {
+        MixedError::NotBinary { row, value } => MixedError::NotBinary {
+            row: frame.rows.get(row).copied().unwrap_or(row),
+            value,
+        }
+        .into(),
+        e => e.into(),
+    }
+}
+
 /// The inference of a fit under `vcov`.
 fn infer(
     fitted: &Fitted<'_>,
@@ -330,6 +357,7 @@ fn infer(
         }
         Fitted::Clmm(f) => f.infer(level)?,
         Fitted::Lmm(f) => f.inference(ddf, level)?,
+        Fitted::Glmm(f) => f.inference(level)?,
     })
 }
 

@@ -27,6 +27,7 @@
 //! | [`clm`] | [`trialstats_ordinal::Clm`] | `ordinal::clm` | `ologit` |
 //! | [`clmm`] | [`trialstats_ordinal::Clmm`] | `ordinal::clmm` | `meologit` |
 //! | [`lmm`] | [`trialstats_mixed::Lmm`] | `lme4::lmer` + `lmerTest` | `mixed` |
+//! | [`glmm`] | [`trialstats_mixed::Glmm`] | `lme4::glmer(family = binomial)` | `melogit` |
 //!
 //! The statsmodels analogue is `smf.ols("y ~ x", data).fit(cov_type="cluster", …)`; here the
 //! data come last, so one specification fits many tables (imputations, simulated trials).
@@ -38,11 +39,11 @@ pub mod spec;
 
 pub use error::{ModelError, SpecError};
 pub use fit::{Fit, Fitted};
-pub use spec::{Family, Model, Se, clm, clmm, lmm, logit, ols};
+pub use spec::{Family, Model, Se, clm, clmm, glmm, lmm, logit, ols};
 
 /// Everything a model fit needs, in one import.
 pub mod prelude {
-    pub use crate::{Family, Fit, Fitted, Model, ModelError, Se, clm, clmm, lmm, logit, ols};
+    pub use crate::{Family, Fit, Fitted, Model, ModelError, Se, clm, clmm, glmm, lmm, logit, ols};
     pub use trialstats_core::{Coef, Inference, Level};
     pub use trialstats_data::{DataTable, datasets};
     pub use trialstats_mi::{Method, Mice, Pooled};

@@ -256,8 +256,12 @@ fn specifications_are_checked_before_any_data_are_read() {
             SpecError::RandomInterceptSe,
         ),
         (
-            logit("y ~ x").random_intercept("g"),
-            SpecError::RandomInterceptFamily,
+            glmm("y ~ x", "g").random_intercept("id"),
+            SpecError::NestedFamily,
+        ),
+        (
+            glmm("y ~ x", "g").cluster("g"),
+            SpecError::RandomInterceptSe,
         ),
         (
             clmm("y ~ x", "g").random_intercept("id"),
@@ -520,4 +524,35 @@ fn a_linear_mixed_model_from_a_formula_is_lme4s_with_ids_within_communities() {
         "{:?}",
         c.df
     );
+}
+
+#[test]
+fn a_random_intercept_logit_from_a_formula_is_glmers() {
+    // The mixed crate's reference data; glmer(y ~ arm + x1 + x2 + (1 | community), binomial,
+    // nAGQ = 10), polished (tests/data/make_glmm_ref.R there): arm 1.040819366615094, SE
+    // 0.30807083260759899, sigma 0.61213779170953153; 4 of 527 outcomes missing.
+    let csv = include_str!("../../trialstats-mixed/tests/data/trial_glmm.csv");
+    let t = DataTable::from_csv_str("trial_glmm.csv", csv).unwrap();
+    let fit = glmm("y ~ arm + x1 + x2", "community")
+        .quadrature(Quadrature::Adaptive { nodes: 10 })
+        .fit(&t)
+        .unwrap();
+    assert_eq!((fit.nobs(), fit.frame().dropped.count()), (523, 4));
+    let arm = fit.coef("arm").unwrap();
+    assert!((arm.estimate - 1.040819366615094).abs() < 1e-6, "{arm:?}");
+    assert!(
+        (arm.std_error / 0.30807083260759899 - 1.0).abs() < 1e-5,
+        "{arm:?}"
+    );
+    assert_eq!(arm.df, None, "z tests");
+    let Fitted::Glmm(m) = fit.fitted() else {
+        panic!("not a glmm")
+    };
+    assert!((m.sigma - 0.61213779170953153).abs() < 1e-6);
+    // A value other than 0/1 is named by its data row.
+    let bad = csv.replacen("\n1,", "\n3,", 1);
+    let row = bad.lines().position(|l| l.starts_with("3,")).unwrap();
+    let t = DataTable::from_csv_str("trial_glmm.csv", &bad).unwrap();
+    let err = glmm("y ~ arm + x1 + x2", "community").fit(&t).unwrap_err();
+    assert!(err.to_string().contains(&format!("row {row}")), "{err}");
 }
