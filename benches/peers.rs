@@ -29,7 +29,7 @@ use trialstats::twosample::{Continuity, Exact, Variances};
 use trialstats::core::Clusters;
 use trialstats::core::nalgebra::DMatrix;
 use trialstats::mixed::{Ddf, Glmm, Lmm};
-use trialstats::ordinal::{Clm, Clmm, Quadrature};
+use trialstats::ordinal::{Clm, Clmm, NestedClmm, Quadrature};
 use trialstats::robust::{CrType, Logit, Ols, Vcov, WildClusterBootstrap};
 use trialstats::twosample::{t_test, wilcox_test};
 
@@ -427,6 +427,7 @@ fn main() {
             format!("lmm_kenward_roger_n{n}_G{g}"),
             format!("lmm_nested_reml_n{n}_G{g}"),
             format!("glmm_aghq10_n{n}_G{g}"),
+            format!("clmm_nested_laplace_n{n}_G{g}"),
         ];
         if o.list {
             cases.iter().for_each(|c| println!("{c}"));
@@ -462,6 +463,19 @@ fn main() {
                         3 => {
                             black_box(m.nested(&pid).unwrap().fit().unwrap().beta[0]);
                         }
+                        5 => {
+                            // ycat ~ arm * time + x1 + x2 + (1 | g) + (1 | g:pid): the design
+                            // without its intercept column (the thresholds take its place).
+                            let xo = x.columns(1, x.ncols() - 1).into_owned();
+                            let codes: Vec<usize> = d.ycat.iter().map(|c| c - 1).collect();
+                            black_box(
+                                NestedClmm::new(&codes, &["1", "2", "3", "4"], &xo, &gg, &pid)
+                                    .unwrap()
+                                    .fit()
+                                    .unwrap()
+                                    .loglik(),
+                            );
+                        }
                         _ => {
                             black_box(
                                 Glmm::new(&d.ybin, &x, &gg)
@@ -477,7 +491,11 @@ fn main() {
                 o.reps,
                 o.budget,
             );
-            let family = if k == 4 { "glmm" } else { "lmm" };
+            let family = match k {
+                4 => "glmm",
+                5 => "clmm_nested",
+                _ => "lmm",
+            };
             w.record(family, case, &ds, "{}", first, &t);
         }
     }

@@ -417,6 +417,24 @@ fn design(
     })
 }
 
+/// The quadrature of `--nagq`: 1 for the Laplace approximation, 2 to
+/// [`trialstats_ordinal::clmm::MAX_NODES`] for adaptive Gauss–Hermite quadrature.
+///
+/// # Errors
+/// [`CliError::Usage`] (exit code 2) for other values.
+pub fn quadrature_of(nagq: usize) -> Result<trialstats_ordinal::Quadrature, CliError> {
+    match nagq {
+        1 => Ok(trialstats_ordinal::Quadrature::Laplace),
+        n if (2..=trialstats_ordinal::clmm::MAX_NODES).contains(&n) => {
+            Ok(trialstats_ordinal::Quadrature::Adaptive { nodes: n })
+        }
+        n => Err(CliError::Usage(format!(
+            "--nagq must be from 1 (Laplace) to {} nodes, not {n}",
+            trialstats_ordinal::clmm::MAX_NODES
+        ))),
+    }
+}
+
 /// Parses `--level`: a confidence level strictly between 0 and 1 (clap reports the error with
 /// the option's name, exit code 2).
 pub fn parse_level(s: &str) -> Result<trialstats_core::Level, LevelArgError> {

@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 use trialstats_core::Level;
 use trialstats_models::{Fit, Fitted, Se, clm};
-use trialstats_ordinal::{ClmFit, ClmmFit, Link, Quadrature};
+use trialstats_ordinal::{ClmFit, ClmmFit, Link, NestedClmmFit};
 
 use crate::commands::read_table;
 use crate::error::CliError;
@@ -12,7 +12,7 @@ use crate::json::{
     ConvergenceJson, CovarianceMatrixJson, ModelJson, NominalJson, OddsRatioJson,
     RandomEffectsJson, TestJson, ThresholdJson, VcovJson,
 };
-use crate::output::{Format, render_json, render_table};
+use crate::output::{Format, coefficient_rows, render_json, render_table};
 
 /// Options of `trialstats ordinal`.
 #[derive(Debug, Args)]
@@ -32,9 +32,10 @@ pub struct OrdinalArgs {
     /// Cluster column (implies --vcov cr1).
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Fit a random intercept per level of this column (R clmm, Stata meologit).
+    /// Fit a random intercept per level of this column (R clmm, Stata meologit); given twice,
+    /// the second is nested in the first (participants within communities).
     #[arg(long)]
-    pub random_intercept: Option<String>,
+    pub random_intercept: Vec<String>,
     /// Quadrature nodes for the random intercept: 1 = Laplace (default), ≥ 2 adaptive
     /// Gauss–Hermite.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
@@ -82,16 +83,15 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
             "--vcov oim does not use --cluster; drop it or use --vcov cr1".into(),
         ));
     }
-    if args.random_intercept.is_some() && args.cluster.is_some() {
+    if args.random_intercept.len() > 2 {
+        return Err(CliError::Usage(
+            "--random-intercept may be given once, or twice for nested intercepts".into(),
+        ));
+    }
+    if !args.random_intercept.is_empty() && args.cluster.is_some() {
         return Err(CliError::Usage("--random-intercept and --cluster cannot be combined (the clmm uses model-based standard errors)".into()));
     }
-    if args.nagq == 0 || args.nagq > trialstats_ordinal::clmm::MAX_NODES {
-        return Err(CliError::Usage(format!(
-            "--nagq must be from 1 (Laplace) to {} nodes, not {}",
-            trialstats_ordinal::clmm::MAX_NODES,
-            args.nagq
-        )));
-    }
+    let quadrature = crate::commands::quadrature_of(args.nagq)?;
     let table = read_table(&args.data)?;
     let link = match args.link {
         LinkArg::Logit => Link::Logit,
@@ -102,18 +102,15 @@ pub fn run(args: &OrdinalArgs, format: Format) -> Result<String, CliError> {
     if let Some(c) = &args.cluster {
         model = model.cluster(c).se(Se::CR1);
     }
-    if let Some(group) = &args.random_intercept {
-        model = model.random_intercept(group).quadrature(if args.nagq == 1 {
-            Quadrature::Laplace
-        } else {
-            Quadrature::Adaptive { nodes: args.nagq }
-        });
+    for group in &args.random_intercept {
+        model = model.random_intercept(group).quadrature(quadrature);
     }
     let fit = model
         .fit(&table)
         .map_err(|e| CliError::fit(&args.data, e))?;
     match fit.fitted() {
         Fitted::Clmm(m) => clmm_output(args, format, &fit, m, link),
+        Fitted::NestedClmm(m) => nested_output(args, format, &fit, m, link),
         Fitted::Clm(m) => clm_output(args, format, &fit, m, vcov_arg, link),
         _ => Err(CliError::Usage(
             "ordinal fits cumulative link models".into(),
@@ -246,7 +243,11 @@ fn clmm_output(
 ) -> Result<String, CliError> {
     let inf = fit.inference();
     let mf = fit.frame();
-    let group = args.random_intercept.as_deref().unwrap_or_default();
+    let group = args
+        .random_intercept
+        .first()
+        .map(String::as_str)
+        .unwrap_or_default();
     let coefs = &inf.coefficients;
     let nt = m.thresholds().len();
     let nb = m.beta().len();
@@ -321,17 +322,7 @@ fn clmm_output(
                 "CI high",
             ]);
             t.set_align(0, trialstats_core::Align::Left);
-            for c in coefs {
-                t.push_row(vec![
-                    c.term.clone(),
-                    trialstats_core::table::fmt_num(c.estimate, 6),
-                    trialstats_core::table::fmt_num(c.std_error, 6),
-                    trialstats_core::table::fmt_num(c.statistic, 4),
-                    trialstats_core::table::fmt_p(c.p_value),
-                    trialstats_core::table::fmt_num(c.ci_low, 6),
-                    trialstats_core::table::fmt_num(c.ci_high, 6),
-                ]);
-            }
+            coefficient_rows(&mut t, coefs, false, 6);
             t.title = Some(format!(
                 "CLMM ({}, {}) {} + (1|{group}): {} rows, {} clusters; log-likelihood {:.4}",
                 link.name(),
@@ -356,4 +347,148 @@ fn clmm_output(
             render_table(&t, format)
         }
     })
+}
+
+/// The output of the model with nested random intercepts: the model JSON with
+/// `random_effects` an array (community first) and the LR test of both against the clm.
+fn nested_output(
+    args: &OrdinalArgs,
+    format: Format,
+    fit: &Fit,
+    m: &NestedClmmFit,
+    link: Link,
+) -> Result<String, CliError> {
+    let inf = fit.inference();
+    let mf = fit.frame();
+    let coefs = &inf.coefficients;
+    let nt = m.thresholds().len();
+    let nb = m.beta().len();
+    let groups = m.groups();
+    let sigma = m.sigma();
+    let levels = m.levels();
+    let warnings = fit.warnings();
+    let method = if args.nagq == 1 {
+        "joint Laplace".to_string()
+    } else {
+        format!("nested adaptive quadrature, {} nodes per level", args.nagq)
+    };
+    Ok(match format {
+        Format::Json => {
+            let boundary = m.at_boundary();
+            let random_effects: Vec<NestedEffectJson> = (0..2)
+                .map(|l| {
+                    let j = nt + nb + l;
+                    NestedEffectJson {
+                        group: groups[l].clone(),
+                        variance: sigma[l] * sigma[l],
+                        sd: sigma[l],
+                        levels: levels[l],
+                        boundary: boundary[l],
+                        log_sd: (!boundary[l]).then(|| m.estimates()[j]),
+                        log_sd_std_error: (!boundary[l]).then(|| m.vcov()[(j, j)].sqrt()),
+                    }
+                })
+                .collect();
+            render_json(&NestedJson {
+                model: "clmm",
+                link: link.name(),
+                formula: &args.formula,
+                nobs: mf.nobs(),
+                nobs_dropped: mf.dropped.count(),
+                n_clusters: levels[0],
+                nagq: args.nagq,
+                method,
+                coefficients: coefs[nt..nt + nb].to_vec(),
+                thresholds: coefs[..nt].iter().map(ThresholdJson::from).collect(),
+                random_effects,
+                loglik: m.loglik(),
+                lr_test_vs_clm: TestJson {
+                    statistic: (2.0 * (m.loglik() - m.clm_loglik())).max(0.0),
+                    p_value: trialstats_core::dist::chisq_sf(
+                        (2.0 * (m.loglik() - m.clm_loglik())).max(0.0),
+                        2.0,
+                    )
+                    .unwrap_or(f64::NAN),
+                },
+                covariance_matrix: CovarianceMatrixJson {
+                    terms: m.names().to_vec(),
+                    matrix: m
+                        .vcov()
+                        .row_iter()
+                        .map(|r| r.iter().copied().collect())
+                        .collect(),
+                },
+                convergence: ConvergenceJson::from(m.convergence()),
+                warnings,
+            })
+        }
+        _ => {
+            let mut t = trialstats_core::Table::new(&[
+                "term",
+                "estimate",
+                "std. error",
+                "z",
+                "p",
+                "CI low",
+                "CI high",
+            ]);
+            t.set_align(0, trialstats_core::Align::Left);
+            coefficient_rows(&mut t, coefs, false, 6);
+            t.title = Some(format!(
+                "CLMM ({}, {method}) {} + (1|{}) + (1|{}): {} rows, {} and {} levels; log-likelihood {:.4}",
+                link.name(),
+                args.formula,
+                groups[0],
+                groups[1],
+                mf.nobs(),
+                levels[0],
+                levels[1],
+                m.loglik()
+            ));
+            for l in 0..2 {
+                t.notes.push(format!(
+                    "Random intercept {}: variance {:.6}, sd {:.6} ({} levels)",
+                    groups[l],
+                    sigma[l] * sigma[l],
+                    sigma[l],
+                    levels[l]
+                ));
+            }
+            t.notes.extend(warnings.iter().cloned());
+            render_table(&t, format)
+        }
+    })
+}
+
+/// One level of a nested model's random intercepts.
+#[derive(Debug, serde::Serialize)]
+struct NestedEffectJson {
+    group: String,
+    variance: f64,
+    sd: f64,
+    levels: usize,
+    boundary: bool,
+    log_sd: Option<f64>,
+    log_sd_std_error: Option<f64>,
+}
+
+/// `ordinal` with two `--random-intercept`s.
+#[derive(Debug, serde::Serialize)]
+struct NestedJson<'a> {
+    model: &'static str,
+    link: &'static str,
+    formula: &'a str,
+    nobs: usize,
+    nobs_dropped: usize,
+    n_clusters: usize,
+    nagq: usize,
+    method: String,
+    coefficients: Vec<trialstats_core::Coef>,
+    thresholds: Vec<ThresholdJson>,
+    random_effects: Vec<NestedEffectJson>,
+    loglik: f64,
+    lr_test_vs_clm: TestJson,
+    covariance_matrix: CovarianceMatrixJson,
+    convergence: ConvergenceJson,
+    warnings: Vec<String>,
 }

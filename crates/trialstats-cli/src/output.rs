@@ -33,6 +33,30 @@ pub fn render_table(table: &Table, format: Format) -> String {
 }
 
 /// Serialises a JSON value with a trailing newline.
+/// One row per coefficient into `t` (term, estimate, SE, statistic, p, CI), the numbers to
+/// `digits` significant digits; with `odds`, exponentiated as Stata's `or` and `logistic` print
+/// them (the odds ratio, its delta-method SE OR·SE(β), the exponentiated interval).
+pub fn coefficient_rows(t: &mut Table, coefs: &[trialstats_core::Coef], odds: bool, digits: usize) {
+    use trialstats_core::table::{fmt_num, fmt_p};
+    for c in coefs {
+        let (est, se, lo, hi) = if odds {
+            let e = c.estimate.exp();
+            (e, e * c.std_error, c.ci_low.exp(), c.ci_high.exp())
+        } else {
+            (c.estimate, c.std_error, c.ci_low, c.ci_high)
+        };
+        t.push_row(vec![
+            c.term.clone(),
+            fmt_num(est, digits),
+            fmt_num(se, digits),
+            fmt_num(c.statistic, 4),
+            fmt_p(c.p_value),
+            fmt_num(lo, digits),
+            fmt_num(hi, digits),
+        ]);
+    }
+}
+
 pub fn render_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut s =
         serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

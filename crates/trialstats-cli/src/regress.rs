@@ -5,7 +5,6 @@ use clap::{Args, ValueEnum};
 use trialstats_core::{Inference, Level, Table};
 use trialstats_data::{ModelFrame, Response};
 use trialstats_models::{Fitted, Se, glmm, logit, ols};
-use trialstats_ordinal::Quadrature;
 use trialstats_robust::{WildClusterBootstrap, WildWeights, wild::BootTest};
 use trialstats_sandwich::{CrType, HcType};
 
@@ -15,7 +14,7 @@ use crate::json::{
     BootstrapJson, ConvergenceJson, CovarianceMatrixJson, LatentIccJson, ModelJson, OddsRatioJson,
     RandomEffectsJson, TestJson, VcovJson,
 };
-use crate::output::{Format, render_json, render_table};
+use crate::output::{Format, coefficient_rows, render_json, render_table};
 use crate::progress::Progress;
 
 /// Options of `trialstats regress`.
@@ -330,19 +329,8 @@ fn random_intercept(args: &RegressArgs, format: Format) -> Result<String, CliErr
             "--wild-bootstrap needs --family gaussian without --random-intercept".into(),
         ));
     }
-    if args.nagq == 0 || args.nagq > trialstats_ordinal::clmm::MAX_NODES {
-        return Err(CliError::Usage(format!(
-            "--nagq must be from 1 (Laplace) to {} nodes, not {}",
-            trialstats_ordinal::clmm::MAX_NODES,
-            args.nagq
-        )));
-    }
+    let quadrature = crate::commands::quadrature_of(args.nagq)?;
     let table = read_table(&args.data)?;
-    let quadrature = if args.nagq == 1 {
-        Quadrature::Laplace
-    } else {
-        Quadrature::Adaptive { nodes: args.nagq }
-    };
     let fit = glmm(&args.formula, group)
         .quadrature(quadrature)
         .level(args.level)
@@ -421,25 +409,7 @@ fn random_intercept(args: &RegressArgs, format: Format) -> Result<String, CliErr
                 "CI high",
             ]);
             t.set_align(0, trialstats_core::Align::Left);
-            use trialstats_core::table::{fmt_num, fmt_p};
-            for c in &inf.coefficients {
-                let (est, se, lo, hi) = if or {
-                    // Stata's `or`: the odds ratio, its delta-method SE, the exponentiated CI.
-                    let e = c.estimate.exp();
-                    (e, e * c.std_error, c.ci_low.exp(), c.ci_high.exp())
-                } else {
-                    (c.estimate, c.std_error, c.ci_low, c.ci_high)
-                };
-                t.push_row(vec![
-                    c.term.clone(),
-                    fmt_num(est, 6),
-                    fmt_num(se, 6),
-                    fmt_num(c.statistic, 4),
-                    fmt_p(c.p_value),
-                    fmt_num(lo, 6),
-                    fmt_num(hi, 6),
-                ]);
-            }
+            coefficient_rows(&mut t, &inf.coefficients, or, 6);
             t.title = Some(format!(
                 "Random-intercept logit ({}) {} + (1|{group}): {} rows, {} groups; log-likelihood {:.4}",
                 if args.nagq == 1 {
@@ -457,7 +427,7 @@ fn random_intercept(args: &RegressArgs, format: Format) -> Result<String, CliErr
                 m.variance(),
                 m.sigma,
                 lr.statistic,
-                fmt_p(lr.p_value)
+                trialstats_core::table::fmt_p(lr.p_value)
             ));
             t.notes.push(format!(
                 "ICC (latent scale, σ² / (σ² + π²/3)): {:.4}, {:.0}% CI {:.4} to {:.4}",
@@ -605,24 +575,7 @@ fn stata_output(
         "interval]",
     ]);
     t.set_align(0, trialstats_core::Align::Left);
-    for c in &inf.coefficients {
-        let (est, se, lo, hi) = if odds {
-            let e = c.estimate.exp();
-            // Stata's logistic: the odds ratio's SE by the delta method, OR·SE(β).
-            (e, e * c.std_error, c.ci_low.exp(), c.ci_high.exp())
-        } else {
-            (c.estimate, c.std_error, c.ci_low, c.ci_high)
-        };
-        t.push_row(vec![
-            c.term.clone(),
-            fmt_num(est, 7),
-            fmt_num(se, 7),
-            fmt_num(c.statistic, 4),
-            fmt_p(c.p_value),
-            fmt_num(lo, 7),
-            fmt_num(hi, 7),
-        ]);
-    }
+    coefficient_rows(&mut t, &inf.coefficients, odds, 7);
     let model = match header {
         Header::Linear { .. } => "Linear regression",
         Header::Logistic { .. } if odds => "Logistic regression (odds ratios)",

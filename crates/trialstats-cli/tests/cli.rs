@@ -1988,3 +1988,67 @@ fn regress_with_a_random_intercept_is_glmers_logit() {
         assert_eq!(run(&args).status.code(), Some(2), "{extra:?}");
     }
 }
+
+#[test]
+fn ordinal_with_two_random_intercepts_is_the_nested_clmm() {
+    // R 4.2.2, ordinal 2022.11.16 (crates/trialstats-ordinal/tests/data/make_nested_ref.R):
+    // clmm(y ~ arm * time + x1 + (1 | community) + (1 | community:pid)), Laplace, polished.
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../trialstats-ordinal/tests/data/nested_trial.csv"
+    );
+    let o = run(&[
+        "ordinal",
+        "--data",
+        data,
+        "--formula",
+        "y ~ arm * time + x1",
+        "--random-intercept",
+        "community",
+        "--random-intercept",
+        "pid",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (
+            v["model"].as_str(),
+            v["nobs"].as_u64(),
+            v["n_clusters"].as_u64()
+        ),
+        (Some("clmm"), Some(316), Some(30))
+    );
+    let re = v["random_effects"].as_array().unwrap();
+    assert_eq!(
+        (re[0]["group"].as_str(), re[1]["levels"].as_u64()),
+        (Some("community"), Some(159))
+    );
+    assert!((re[0]["log_sd"].as_f64().unwrap() + 0.53324931400468822).abs() < 1e-6);
+    assert!((re[1]["log_sd"].as_f64().unwrap() + 0.13791994787426989).abs() < 1e-6);
+    assert!((v["loglik"].as_f64().unwrap() + 408.46360761532105).abs() < 1e-8);
+    let x1 = v["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["term"] == "x1")
+        .unwrap();
+    assert!((x1["estimate"].as_f64().unwrap() - 0.67484899653539387).abs() < 1e-6);
+    assert!((x1["std_error"].as_f64().unwrap() / 0.16143464563352378 - 1.0).abs() < 1e-5);
+    // Three random intercepts: a usage error.
+    let o = run(&[
+        "ordinal",
+        "--data",
+        data,
+        "--formula",
+        "y ~ arm",
+        "--random-intercept",
+        "community",
+        "--random-intercept",
+        "pid",
+        "--random-intercept",
+        "time",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -182,6 +182,25 @@ pub enum InputError {
 }
 
 /// Formats a list of names as `` `a`, `b` and `c` ``.
+/// An inner grouping factor that is not nested in the outer one: one of its levels appears in
+/// two outer levels (a participant id reused across communities).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error(
+    "`{inner}` is not nested in `{outer}`: {inner} {id} appears in {outer} {first} and {outer} {second}; give participants ids unique across {outer}s (or combine the two columns)"
+)]
+pub struct NotNested {
+    /// The inner factor's name.
+    pub inner: String,
+    /// The outer factor's name.
+    pub outer: String,
+    /// The inner level that crosses.
+    pub id: String,
+    /// One outer level it appears in.
+    pub first: String,
+    /// Another.
+    pub second: String,
+}
+
 pub(crate) fn quote_list(names: &[String]) -> String {
     match names {
         [] => String::from("(none)"),

@@ -40,7 +40,7 @@ pub mod vmath;
 
 pub use cluster::Clusters;
 pub use dist::{Alternative, Reference};
-pub use error::{InputError, LinalgError};
+pub use error::{InputError, LinalgError, NotNested};
 pub use inference::{Coef, Convergence, CovarianceInfo, Inference, Termination};
 pub use level::Level;
 pub use optim::Control;

@@ -24,21 +24,8 @@ pub enum MixedError {
         level: String,
     },
     /// The inner grouping factor is not nested in the outer one.
-    #[error(
-        "`{inner}` is not nested in `{outer}`: {inner} {id} appears in {outer} {first} and {outer} {second}; give participants ids unique across {outer}s (or combine the two columns)"
-    )]
-    NotNested {
-        /// The inner factor's name.
-        inner: String,
-        /// The outer factor's name.
-        outer: String,
-        /// The inner level that crosses.
-        id: String,
-        /// One outer level it appears in.
-        first: String,
-        /// Another.
-        second: String,
-    },
+    #[error(transparent)]
+    NotNested(Box<trialstats_core::NotNested>),
     /// The outcome does not vary within any group of the innermost level.
     #[error(
         "the outcome is constant within every level of `{factor}`: there is no within-{factor} variation to separate the residual variance from the {factor} variance"

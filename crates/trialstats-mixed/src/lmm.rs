@@ -176,13 +176,15 @@ impl<'a> Lmm<'a> {
                 Some(h) if h != g => {
                     let first = self.groups.labels()[h].clone();
                     let second = self.groups.labels()[g].clone();
-                    return Err(MixedError::NotNested {
-                        inner: inner.name().to_owned(),
-                        outer: self.groups.name().to_owned(),
-                        id: inner.labels()[j].clone(),
-                        first,
-                        second,
-                    });
+                    return Err(MixedError::NotNested(Box::new(
+                        trialstats_core::NotNested {
+                            inner: inner.name().to_owned(),
+                            outer: self.groups.name().to_owned(),
+                            id: inner.labels()[j].clone(),
+                            first,
+                            second,
+                        },
+                    )));
                 }
                 Some(_) => {}
             }

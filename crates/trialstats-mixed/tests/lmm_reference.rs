@@ -16,22 +16,11 @@ use trialstats_core::{Clusters, Level};
 use trialstats_data::DataTable;
 use trialstats_mixed::{Ddf, Lmm, LmmFit, Method, MixedError};
 
-fn refs() -> HashMap<String, f64> {
-    include_str!("data/reference.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once(" = "))
-        .filter_map(|(k, v)| {
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .map(|v| (k.trim().to_owned(), v))
-        })
-        .collect()
-}
+mod common;
+use common::get;
 
-fn get(r: &HashMap<String, f64>, key: &str) -> f64 {
-    *r.get(key).unwrap_or_else(|| panic!("no reference {key}"))
+fn refs() -> HashMap<String, f64> {
+    common::parse_refs(include_str!("data/reference.txt"))
 }
 
 fn close(what: &str, got: f64, want: f64, rel: f64) {

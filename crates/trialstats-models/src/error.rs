@@ -108,7 +108,9 @@ pub enum SpecError {
     )]
     RandomInterceptSe,
     /// A nested random intercept on a model other than the linear mixed model.
-    #[error("a second (nested) random intercept is available for linear mixed models (lmm)")]
+    #[error(
+        "a second (nested) random intercept is available for linear mixed models (lmm) and ordinal models (clmm)"
+    )]
     NestedFamily,
     /// Quadrature nodes out of range.
     #[error(

@@ -7,7 +7,7 @@ use trialstats_core::{Coef, Inference, Level, Table};
 use trialstats_data::{DataTable, Formula, FrameOptions, ModelFrame, Response};
 use trialstats_mi::{AnalysisFailure, Imputed, MiError, Pooled, pool};
 use trialstats_mixed::{Ddf, Glmm, GlmmFit, Lmm, LmmFit, MixedError};
-use trialstats_ordinal::{Clm, ClmFit, Clmm, ClmmFit, Link};
+use trialstats_ordinal::{Clm, ClmFit, Clmm, ClmmFit, Link, NestedClmm, NestedClmmFit};
 use trialstats_robust::{
     BootTest, Logit, LogitFit, Ols, OlsFit, RobustError, WildClusterBootstrap,
 };
@@ -33,6 +33,8 @@ pub enum Fitted<'a> {
     Lmm(LmmFit<'a>),
     /// Logistic regression with a random intercept.
     Glmm(GlmmFit),
+    /// Cumulative link model with nested random intercepts.
+    NestedClmm(NestedClmmFit),
 }
 
 /// What a fit is made from and borrows: the model frame, and the outcome and design in the form
@@ -292,8 +294,18 @@ impl Model {
                     .map_err(|e| data_row(e, frame))?;
                 Ok(Fitted::Logit(fit))
             }
-            (Family::Ordinal(link), Some(o)) => match frame.clusters.last() {
-                Some(group) if self.random_intercept.is_some() => Ok(Fitted::Clmm(
+            (Family::Ordinal(link), Some(o)) => match (&p.nested, frame.clusters.last()) {
+                (Some(inner), _) => {
+                    let outer = &frame.clusters[self.clusters.len()];
+                    Ok(Fitted::NestedClmm(
+                        NestedClmm::new(&o.codes, &o.levels, &o.x, outer, inner)?
+                            .names(&o.names)?
+                            .link(link)
+                            .quadrature(self.quadrature)
+                            .fit()?,
+                    ))
+                }
+                (None, Some(group)) if self.random_intercept.is_some() => Ok(Fitted::Clmm(
                     Clmm::new(&o.codes, &o.levels, &o.x, group)?
                         .names(&o.names)?
                         .link(link)
@@ -358,6 +370,7 @@ fn infer(
         Fitted::Clmm(f) => f.infer(level)?,
         Fitted::Lmm(f) => f.inference(ddf, level)?,
         Fitted::Glmm(f) => f.inference(level)?,
+        Fitted::NestedClmm(f) => f.infer(level)?,
     })
 }
 

@@ -217,7 +217,7 @@ impl Model {
     }
 
     /// A random intercept for each level of `column` (linear, logistic and ordinal models). Given twice
-    /// (linear models), the second is nested in the first: participants within communities,
+    /// (linear and ordinal models), the second is nested in the first: participants within communities,
     /// identified within their community as lme4's `(1 | g/id)` and Stata's `|| g: || id:` do.
     pub fn random_intercept(mut self, column: &str) -> Self {
         if self.random_intercept.is_none() {
@@ -321,7 +321,7 @@ impl Model {
             }
         }
         if self.random_intercept.is_some() {
-            if self.nested_intercept.is_some() && self.family != Family::Gaussian {
+            if self.nested_intercept.is_some() && self.family == Family::Binomial {
                 return Err(SpecError::NestedFamily.into());
             }
             if se != Se::Model {

@@ -263,10 +263,6 @@ fn specifications_are_checked_before_any_data_are_read() {
             glmm("y ~ x", "g").cluster("g"),
             SpecError::RandomInterceptSe,
         ),
-        (
-            clmm("y ~ x", "g").random_intercept("id"),
-            SpecError::NestedFamily,
-        ),
         (lmm("y ~ x", "g").cluster("g"), SpecError::RandomInterceptSe),
         (
             clmm("y ~ x", "g").quadrature(Quadrature::Adaptive { nodes: 1000 }),
@@ -555,4 +551,30 @@ fn a_random_intercept_logit_from_a_formula_is_glmers() {
     let t = DataTable::from_csv_str("trial_glmm.csv", &bad).unwrap();
     let err = glmm("y ~ arm + x1 + x2", "community").fit(&t).unwrap_err();
     assert!(err.to_string().contains(&format!("row {row}")), "{err}");
+}
+
+#[test]
+fn an_ordinal_model_with_nested_random_intercepts_is_clmms() {
+    // R 4.2.2, ordinal 2022.11.16 (trialstats-ordinal's tests/data/make_nested_ref.R):
+    // clmm(y ~ arm * time + x1 + (1 | community) + (1 | community:pid)), Laplace, polished:
+    // log-likelihood −408.46360761532105, arm:time −0.46111993265599138 (SE 0.44014771373).
+    let csv = include_str!("../../trialstats-ordinal/tests/data/nested_trial.csv");
+    let t = DataTable::from_csv_str("nested_trial.csv", csv).unwrap();
+    let fit = clmm("y ~ arm * time + x1", "community")
+        .random_intercept("pid")
+        .fit(&t)
+        .unwrap();
+    assert_eq!((fit.nobs(), fit.frame().dropped.count()), (316, 2));
+    let Fitted::NestedClmm(m) = fit.fitted() else {
+        panic!("not a nested clmm")
+    };
+    assert!((m.loglik() + 408.46360761532105).abs() < 1e-8);
+    let at = fit.coef("arm:time").unwrap();
+    assert!((at.estimate + 0.46111993265599138).abs() < 1e-6, "{at:?}");
+    assert!(
+        (at.std_error / 0.44014771373092604 - 1.0).abs() < 1e-5,
+        "{at:?}"
+    );
+    // Participant ids recur across communities: identified within each, with a warning.
+    assert!(fit.warnings().iter().any(|w| w.contains("recur")));
 }

@@ -295,6 +295,16 @@ impl<'a> Clm<'a> {
         &self.y
     }
 
+    /// The number of observed categories.
+    pub(crate) fn n_categories(&self) -> usize {
+        self.j
+    }
+
+    /// The link.
+    pub(crate) fn link_of(&self) -> Link {
+        self.link
+    }
+
     /// The design X.
     pub(crate) fn design(&self) -> &'a DMatrix<f64> {
         self.x

@@ -50,4 +50,7 @@ pub enum OrdinalError {
         /// The optimiser's report.
         convergence: Convergence,
     },
+    /// The inner grouping factor of a nested model is not nested in the outer one.
+    #[error(transparent)]
+    NotNested(Box<trialstats_core::NotNested>),
 }

@@ -6,7 +6,10 @@
 //!   predicted category probabilities; odds ratios via [`trialstats_core::Coef::exponentiated`];
 //! - [`Clmm`]: a normal random intercept per cluster (R `clmm`, Stata `meologit`), by the Laplace
 //!   approximation or adaptive Gauss–Hermite quadrature; σ, conditional modes, the boundary LR
-//!   test against [`Clm`].
+//!   test against [`Clm`];
+//! - [`NestedClmm`]: random intercepts for communities and participants within them (R `clmm`
+//!   with `(1 | g) + (1 | g:id)`, Stata `meologit … || g: || id:`), by the joint Laplace
+//!   approximation or nested adaptive quadrature.
 #![forbid(unsafe_code)]
 
 pub mod clm;
@@ -16,7 +19,7 @@ pub mod link;
 pub mod nominal;
 
 pub use clm::{Clm, ClmFit};
-pub use clmm::{Clmm, ClmmFit, Quadrature};
+pub use clmm::{Clmm, ClmmFit, NestedClmm, NestedClmmFit, Quadrature};
 pub use error::OrdinalError;
 pub use link::{Eval, Link};
 pub use nominal::NominalTest;

@@ -95,23 +95,9 @@ impl Marginal<'_> {
         sigma: f64,
         b: f64,
     ) -> bool {
-        let Scratch {
-            tp,
-            z,
-            tmp,
-            evals,
-            p,
-        } = scratch;
-        crate::link::pad_thresholds_into(th, tp);
-        z.clear();
-        for &i in rows {
-            let (c, zeta) = (self.y[i], eta[i] + sigma * b);
-            z.extend([tp[c] - zeta, tp[c + 1] - zeta]);
-        }
-        self.link.eval_many(z, tmp, evals);
-        p.clear();
-        p.extend(evals.chunks_exact(2).map(|e| e[0].interval_to(&e[1])));
-        p.iter().all(|&v| v > 0.0)
+        let mut hv = [0.0];
+        self.link_nodes(scratch, th, rows, eta, sigma, &[b], &mut hv);
+        hv[0].is_finite()
     }
 
     /// [`Marginal::link_block`] at every point of `bs` in one pass (one vectorised link

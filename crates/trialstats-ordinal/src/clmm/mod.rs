@@ -5,7 +5,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{Spd, cluster_members};
 use trialstats_core::optim::Objective;
-use trialstats_core::{Clusters, Control, InputError};
+use trialstats_core::{Clusters, Control};
 
 use crate::clm::{Clm, ClmFit};
 use crate::error::OrdinalError;
@@ -13,11 +13,13 @@ use crate::link::Link;
 
 mod fit;
 mod marginal;
+mod nested;
 mod optimise;
 mod quadrature;
 
 pub use fit::ClmmFit;
 use marginal::*;
+pub use nested::{NestedClmm, NestedClmmFit};
 use optimise::*;
 use quadrature::*;
 
@@ -76,7 +78,7 @@ impl<'a> Clmm<'a> {
     /// A specification: category codes, X without intercept, and the clusters.
     ///
     /// # Errors
-    /// As [`Clm::with_levels`]; [`InputError::Length`] if the clusters do not cover the rows.
+    /// As [`Clm::with_levels`]; [`trialstats_core::InputError::Length`] if the clusters do not cover the rows.
     pub fn new<S: AsRef<str>>(
         y: &'a [usize],
         levels: &[S],
@@ -116,19 +118,10 @@ impl<'a> Clmm<'a> {
     /// Fits by maximum (approximate) likelihood.
     ///
     /// # Errors
-    /// [`InputError::OutOfRange`] for fewer than 2 or more than [`MAX_NODES`] nodes in `Adaptive`; the errors of [`Clm::fit`];
+    /// [`trialstats_core::InputError::OutOfRange`] for fewer than 2 or more than [`MAX_NODES`] nodes in `Adaptive`; the errors of [`Clm::fit`];
     /// [`OrdinalError::NotConverged`].
     pub fn fit(&self) -> Result<ClmmFit, OrdinalError> {
-        if let Quadrature::Adaptive { nodes } = self.quadrature {
-            if !(2..=MAX_NODES).contains(&nodes) {
-                return Err(InputError::OutOfRange {
-                    field: "nodes".into(),
-                    value: nodes as f64,
-                    expected: format!("2 to {MAX_NODES} (use Laplace for one node)"),
-                }
-                .into());
-            }
-        }
+        let (nodes, weights) = rule(self.quadrature)?;
         let start_fit: ClmFit<'_> = self.clm.fit()?;
         let nt = start_fit.thresholds().len();
         let k = start_fit.beta().len();
@@ -141,10 +134,6 @@ impl<'a> Clmm<'a> {
         {
             start[i] = *v;
         }
-        let (nodes, weights) = match self.quadrature {
-            Quadrature::Laplace => (vec![0.0], vec![std::f64::consts::PI.sqrt()]),
-            Quadrature::Adaptive { nodes } => gauss_hermite(nodes)?,
-        };
         let y = self.clm.codes();
         let members = cluster_members(self.clusters);
         let laplace = Marginal::new(
@@ -332,23 +321,13 @@ mod tests {
         for link in [Link::Logit, Link::Probit, Link::Cloglog] {
             for nodes in [1, 5] {
                 let (y, x, members) = data(link);
-                let (nodes, weights) = if nodes == 1 {
-                    (vec![0.0], vec![std::f64::consts::PI.sqrt()])
+                let q = if nodes == 1 {
+                    Quadrature::Laplace
                 } else {
-                    gauss_hermite(nodes).unwrap()
+                    Quadrature::Adaptive { nodes }
                 };
-                let m = Marginal {
-                    y: &y,
-                    x: &x,
-                    members,
-                    nt: 3,
-                    link,
-                    nodes,
-                    weights,
-                    warm: std::cell::RefCell::new(vec![0.0; 24]),
-                    slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
-                    scratch: std::cell::RefCell::default(),
-                };
+                let (nodes, weights) = rule(q).unwrap();
+                let m = Marginal::new(&y, &x, members, 3, link, nodes, weights);
                 let psi = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, (0.6f64).ln()]);
                 let fast = m.evaluate(&psi).unwrap();
                 let slow = m.evaluate_reference(&psi).unwrap();
@@ -373,7 +352,7 @@ mod tests {
     fn adaptive_gradient_is_the_exact_gradient_of_the_quadrature() {
         for link in [Link::Logit, Link::Probit, Link::Cloglog] {
             let (y, x, members) = data(link);
-            let (nodes, weights) = gauss_hermite(5).unwrap();
+            let (nodes, weights) = rule(Quadrature::Adaptive { nodes: 5 }).unwrap();
             let m = Marginal::new(&y, &x, members, 3, link, nodes, weights);
             let psi = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, (0.6f64).ln()]);
             let (v, g) = m.adaptive_gradient(&psi).unwrap();
@@ -408,18 +387,8 @@ mod tests {
     fn laplace_gradient_matches_central_differences() {
         for link in [Link::Logit, Link::Probit, Link::Cloglog] {
             let (y, x, members) = data(link);
-            let m = Marginal {
-                y: &y,
-                x: &x,
-                members,
-                nt: 3,
-                link,
-                nodes: vec![0.0],
-                weights: vec![std::f64::consts::PI.sqrt()],
-                warm: std::cell::RefCell::new(vec![0.0; 24]),
-                slopes: std::cell::RefCell::new(DMatrix::zeros(0, 0)),
-                scratch: std::cell::RefCell::default(),
-            };
+            let (nodes, weights) = rule(Quadrature::Laplace).unwrap();
+            let m = Marginal::new(&y, &x, members, 3, link, nodes, weights);
             let psi = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, (0.6f64).ln()]);
             let (v, g) = m.laplace_gradient(&psi).unwrap();
             Tol::rel(1e-12)

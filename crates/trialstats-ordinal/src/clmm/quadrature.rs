@@ -3,7 +3,30 @@
 use nalgebra::DMatrix;
 use trialstats_core::linalg::sym_eigen;
 
+use trialstats_core::InputError;
+
 use crate::error::OrdinalError;
+
+use super::{MAX_NODES, Quadrature};
+
+/// The rule of a quadrature choice: one node at 0 with weight √π for Laplace, else
+/// [`gauss_hermite`] with the number of nodes (2 to [`MAX_NODES`]).
+pub(super) fn rule(q: Quadrature) -> Result<(Vec<f64>, Vec<f64>), OrdinalError> {
+    match q {
+        Quadrature::Adaptive { nodes } => {
+            if !(2..=MAX_NODES).contains(&nodes) {
+                return Err(InputError::OutOfRange {
+                    field: "nodes".into(),
+                    value: nodes as f64,
+                    expected: format!("2 to {MAX_NODES} (use Laplace for one node)"),
+                }
+                .into());
+            }
+            gauss_hermite(nodes)
+        }
+        _ => Ok((vec![0.0], vec![std::f64::consts::PI.sqrt()])),
+    }
+}
 
 /// Gauss–Hermite nodes and weights for ∫ e^{−x²} f(x) dx (Golub–Welsch).
 pub(super) fn gauss_hermite(n: usize) -> Result<(Vec<f64>, Vec<f64>), OrdinalError> {
