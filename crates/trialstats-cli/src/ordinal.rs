@@ -12,7 +12,7 @@ use crate::json::{
     ConvergenceJson, CovarianceMatrixJson, ModelJson, NominalJson, OddsRatioJson,
     RandomEffectsJson, TestJson, ThresholdJson, VcovJson,
 };
-use crate::output::{Format, coefficient_rows, render_json, render_table};
+use crate::output::{Format, coefficient_table, render_json, render_table};
 
 /// Options of `trialstats ordinal`.
 #[derive(Debug, Args)]
@@ -312,17 +312,7 @@ fn clmm_output(
             warnings,
         }),
         _ => {
-            let mut t = trialstats_core::Table::new(&[
-                "term",
-                "estimate",
-                "std. error",
-                "z",
-                "p",
-                "CI low",
-                "CI high",
-            ]);
-            t.set_align(0, trialstats_core::Align::Left);
-            coefficient_rows(&mut t, coefs, false, 6);
+            let mut t = coefficient_table(coefs, false, 6);
             t.title = Some(format!(
                 "CLMM ({}, {}) {} + (1|{group}): {} rows, {} clusters; log-likelihood {:.4}",
                 link.name(),
@@ -423,17 +413,7 @@ fn nested_output(
             })
         }
         _ => {
-            let mut t = trialstats_core::Table::new(&[
-                "term",
-                "estimate",
-                "std. error",
-                "z",
-                "p",
-                "CI low",
-                "CI high",
-            ]);
-            t.set_align(0, trialstats_core::Align::Left);
-            coefficient_rows(&mut t, coefs, false, 6);
+            let mut t = coefficient_table(coefs, false, 6);
             t.title = Some(format!(
                 "CLMM ({}, {method}) {} + (1|{}) + (1|{}): {} rows, {} and {} levels; log-likelihood {:.4}",
                 link.name(),

@@ -33,6 +33,23 @@ pub fn render_table(table: &Table, format: Format) -> String {
 }
 
 /// Serialises a JSON value with a trailing newline.
+/// A table of `coefs` with the columns term, estimate (or odds ratio), std. error, z, p, CI low
+/// and CI high (see [`coefficient_rows`]).
+pub fn coefficient_table(coefs: &[trialstats_core::Coef], odds: bool, digits: usize) -> Table {
+    let mut t = Table::new(&[
+        "term",
+        if odds { "odds ratio" } else { "estimate" },
+        "std. error",
+        "z",
+        "p",
+        "CI low",
+        "CI high",
+    ]);
+    t.set_align(0, trialstats_core::Align::Left);
+    coefficient_rows(&mut t, coefs, odds, digits);
+    t
+}
+
 /// One row per coefficient into `t` (term, estimate, SE, statistic, p, CI), the numbers to
 /// `digits` significant digits; with `odds`, exponentiated as Stata's `or` and `logistic` print
 /// them (the odds ratio, its delta-method SE OR·SE(β), the exponentiated interval).

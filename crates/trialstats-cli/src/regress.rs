@@ -14,7 +14,7 @@ use crate::json::{
     BootstrapJson, ConvergenceJson, CovarianceMatrixJson, LatentIccJson, ModelJson, OddsRatioJson,
     RandomEffectsJson, TestJson, VcovJson,
 };
-use crate::output::{Format, coefficient_rows, render_json, render_table};
+use crate::output::{Format, coefficient_rows, coefficient_table, render_json, render_table};
 use crate::progress::Progress;
 
 /// Options of `trialstats regress`.
@@ -398,18 +398,7 @@ fn random_intercept(args: &RegressArgs, format: Format) -> Result<String, CliErr
             warnings,
         }),
         _ => {
-            let or = !args.coef;
-            let mut t = Table::new(&[
-                "term",
-                if or { "odds ratio" } else { "coef." },
-                "std. error",
-                "z",
-                "p",
-                "CI low",
-                "CI high",
-            ]);
-            t.set_align(0, trialstats_core::Align::Left);
-            coefficient_rows(&mut t, &inf.coefficients, or, 6);
+            let mut t = coefficient_table(&inf.coefficients, !args.coef, 6);
             t.title = Some(format!(
                 "Random-intercept logit ({}) {} + (1|{group}): {} rows, {} groups; log-likelihood {:.4}",
                 if args.nagq == 1 {

@@ -751,117 +751,21 @@ impl Marginal<'_> {
         &self,
         psi: &DVector<f64>,
     ) -> Result<(f64, DVector<f64>), OrdinalError> {
-        let nt = self.nt;
-        let k = self.x.ncols();
-        let np = nt + k + 1;
-        if !self.ordered(psi) {
-            return Ok((f64::INFINITY, DVector::zeros(np)));
-        }
-        let (eta, sigma) = self.predictor(psi);
-        let th = &psi.as_slice()[..nt];
-        let xs = self.x.as_slice();
-        let n = self.x.nrows();
-        let nq = self.nodes.len();
-        let tau = np - 1;
-        let mut value = 0.0;
-        let mut grad = DVector::zeros(np);
-        let mut dh = vec![0.0; np];
-        let mut d1h = vec![0.0; np];
-        let mut d2h = vec![0.0; np];
-        let mut gq = vec![0.0; nq * np];
-        let mut h1q = vec![0.0; nq];
-        let mut logw = vec![0.0; nq];
-        let mut pi = vec![0.0; nq];
-        let mut bq = vec![0.0; nq];
-        let mut slopes = self.slopes.borrow_mut();
-        if slopes.shape() != (self.members.len(), np) {
-            *slopes = DMatrix::zeros(self.members.len(), np);
-        }
-        for (g, rows) in self.members.iter().enumerate() {
-            let (bhat, _) = self.mode_with(psi, g, rows, &eta, sigma, true);
-            let Some(ModeTerms { h2, h3, .. }) =
-                self.mode_terms(th, rows, &eta, sigma, bhat, &mut dh, &mut d1h, &mut d2h)
-            else {
-                return Ok((f64::INFINITY, DVector::zeros(np)));
-            };
-            if h2 >= 0.0 {
-                return Ok((f64::INFINITY, DVector::zeros(np)));
-            }
-            let s = 1.0 / (-h2).sqrt();
-            gq.fill(0.0);
-            for (b, x) in bq.iter_mut().zip(&self.nodes) {
-                *b = bhat + std::f64::consts::SQRT_2 * s * x;
-            }
-            let mut scratch = self.scratch.borrow_mut();
-            let sc = &mut *scratch;
-            self.link_nodes(sc, th, rows, &eta, sigma, &bq, &mut logw);
-            let r = rows.len();
-            for q in 0..nq {
-                let (b, hv) = (bq[q], logw[q]);
-                logw[q] = self.weights[q].ln() + self.nodes[q] * self.nodes[q] + hv;
-                if !hv.is_finite() {
-                    continue;
-                }
-                let u = sigma * b;
-                let gqq = &mut gq[q * np..(q + 1) * np];
-                let mut s1 = 0.0;
-                let ev = &sc.evals[2 * r * q..2 * r * (q + 1)];
-                let pq = &sc.p[r * q..r * (q + 1)];
-                for (&i, (e, &p)) in rows.iter().zip(ev.chunks_exact(2).zip(pq)) {
-                    let c = self.y[i];
-                    let (e0, e1) = (&e[0], &e[1]);
-                    let ip = 1.0 / p;
-                    let d = -(e1.pdf - e0.pdf) * ip;
-                    s1 += d;
-                    if c < nt {
-                        gqq[c] += e1.pdf * ip;
-                    }
-                    if c > 0 {
-                        gqq[c - 1] -= e0.pdf * ip;
-                    }
-                    for j in 0..k {
-                        gqq[nt + j] += d * xs[j * n + i];
-                    }
-                    gqq[tau] += d * u;
-                }
-                h1q[q] = sigma * s1 - b;
-            }
-            drop(scratch);
-            let m = logw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            if !m.is_finite() {
-                return Ok((f64::INFINITY, DVector::zeros(np)));
-            }
-            for (w, l) in pi.iter_mut().zip(&logw) {
-                *w = (l - m).exp();
-            }
-            let total: f64 = pi.iter().sum();
-            pi.iter_mut().for_each(|w| *w /= total);
-            value -= m + total.ln() + (std::f64::consts::SQRT_2 * s).ln();
-            for a in 0..np {
-                let db = -d1h[a] / h2;
-                let dls = -0.5 * (d2h[a] + h3 * db) / h2;
-                let mut ga = dls;
-                for q in 0..nq {
-                    ga += pi[q]
-                        * (gq[q * np + a]
-                            + h1q[q] * (db + std::f64::consts::SQRT_2 * self.nodes[q] * s * dls));
-                }
-                grad[a] -= ga;
-                slopes[(g, a)] = db;
-            }
-        }
-        Ok((value, grad))
+        let mut exact = DVector::zeros(psi.len());
+        let e = self.evaluate_with(psi, Some(&mut exact), false)?;
+        Ok((e.value, exact))
     }
 }
 
 impl Marginal<'_> {
-    /// [`Objective::evaluate`] (the value, and the gradient and Hessian with the nodes held
-    /// at ψ), and with `exact` the exact gradient of [`Marginal::adaptive_gradient`] into it,
-    /// from the same link evaluations.
+    /// [`Objective::evaluate`] (the value, and the gradient and, with `hessian`, the Hessian
+    /// with the nodes held at ψ; without it the Hessian is left 0), and with `exact` the exact
+    /// gradient of [`Marginal::adaptive_gradient`] into it, from the same link evaluations.
     pub(super) fn evaluate_with(
         &self,
         psi: &DVector<f64>,
         mut exact: Option<&mut DVector<f64>>,
+        hessian: bool,
     ) -> Result<Evaluation, OrdinalError> {
         let nt = self.nt;
         let k = self.x.ncols();
@@ -895,8 +799,10 @@ impl Marginal<'_> {
         for (g, rows) in self.members.iter().enumerate() {
             let (bhat, s) = self.mode(psi, g, rows, &eta, sigma);
             let r = rows.len();
-            pieces.clear();
-            pieces.resize(r * nq, [0.0; 6]);
+            if hessian {
+                pieces.clear();
+                pieces.resize(r * nq, [0.0; 6]);
+            }
             gq.fill(0.0);
             for (b, x) in bq.iter_mut().zip(&self.nodes) {
                 *b = bhat + std::f64::consts::SQRT_2 * s * x;
@@ -930,7 +836,9 @@ impl Marginal<'_> {
                         gqq[nt + j] += d * xs[j * n + i];
                     }
                     gqq[tau] += d * u;
-                    pieces[ri * nq + q] = [p, e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, u];
+                    if hessian {
+                        pieces[ri * nq + q] = [p, e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, u];
+                    }
                 }
                 h1q[q] = sigma * s1 - bq[q];
                 logw[q] += self.weights[q].ln() + self.nodes[q] * self.nodes[q];
@@ -948,10 +856,6 @@ impl Marginal<'_> {
             value -= m + total.ln() + (std::f64::consts::SQRT_2 * s).ln();
             // Pass 2: Σ_q π_q ∇²ln p_iq row by row, as scalar weights of the row's blocks
             // (∇²ln p = ∇²p/p − v vᵀ with v = ∇p/p = (A at θ_c, B at θ_{c−1}, D·x, D·u)).
-            hsum.fill(0.0);
-            for (ri, &i) in rows.iter().enumerate() {
-                self.add_row_hessian(i, &pieces[ri * nq..(ri + 1) * nq], &pi, &mut hsum);
-            }
             // −∇²ln L_j = −(Σ_q π_q (H_q + g_q g_qᵀ) − ḡḡᵀ), and −∇ln L_j = −ḡ.
             let mut gbar = vec![0.0; np];
             for q in 0..nq {
@@ -961,12 +865,20 @@ impl Marginal<'_> {
             }
             for a in 0..np {
                 grad[a] -= gbar[a];
-                for b in 0..np {
-                    let mut outer = -gbar[a] * gbar[b];
-                    for q in 0..nq {
-                        outer += pi[q] * gq[q * np + a] * gq[q * np + b];
+            }
+            if hessian {
+                hsum.fill(0.0);
+                for (ri, &i) in rows.iter().enumerate() {
+                    self.add_row_hessian(i, &pieces[ri * nq..(ri + 1) * nq], &pi, &mut hsum);
+                }
+                for a in 0..np {
+                    for b in 0..np {
+                        let mut outer = -gbar[a] * gbar[b];
+                        for q in 0..nq {
+                            outer += pi[q] * gq[q * np + a] * gq[q * np + b];
+                        }
+                        hess[a + b * np] -= hsum[a + b * np] + outer;
                     }
-                    hess[a + b * np] -= hsum[a + b * np] + outer;
                 }
             }
             // The exact gradient: ḡ plus the nodes' movement (see adaptive_gradient).
@@ -1006,7 +918,7 @@ impl Objective for Marginal<'_> {
     type Error = OrdinalError;
 
     fn evaluate(&self, psi: &DVector<f64>) -> Result<Evaluation, OrdinalError> {
-        self.evaluate_with(psi, None)
+        self.evaluate_with(psi, None, true)
     }
 
     fn value(&self, psi: &DVector<f64>) -> Result<f64, OrdinalError> {

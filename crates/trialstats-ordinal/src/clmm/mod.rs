@@ -372,7 +372,7 @@ mod tests {
             let fixed = m.evaluate(&psi).unwrap().gradient;
             assert!((&fixed - &g).amax() > 1e-8, "{link:?}");
             let mut exact = DVector::zeros(6);
-            let e = m.evaluate_with(&psi, Some(&mut exact)).unwrap();
+            let e = m.evaluate_with(&psi, Some(&mut exact), true).unwrap();
             Tol::rel(1e-12).check("value", e.value, v).unwrap();
             Tol {
                 abs: 1e-12,

@@ -178,7 +178,7 @@ pub(super) fn adaptive_newton(
 ) -> Result<(DVector<f64>, Convergence, DMatrix<f64>), OrdinalError> {
     let full = |psi: &DVector<f64>| -> Result<(f64, DVector<f64>, DMatrix<f64>), OrdinalError> {
         let mut exact = DVector::zeros(psi.len());
-        let e = objective.evaluate_with(psi, Some(&mut exact))?;
+        let e = objective.evaluate_with(psi, Some(&mut exact), true)?;
         Ok((e.value, exact, e.hessian))
     };
     let mut theta = start;
