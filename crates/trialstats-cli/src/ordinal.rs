@@ -357,6 +357,10 @@ fn nested_output(
     let sigma = m.sigma();
     let levels = m.levels();
     let warnings = fit.warnings();
+    // Both variances against 0: χ²₂, conservative at the boundary (as Stata's note says).
+    let lr = (2.0 * (m.loglik() - m.clm_loglik())).max(0.0);
+    let lr_p = trialstats_core::dist::chisq_sf(lr, 2.0)
+        .map_err(|e| CliError::fit(&args.data, trialstats_ordinal::OrdinalError::from(e).into()))?;
     let method = if args.nagq == 1 {
         "joint Laplace".to_string()
     } else {
@@ -393,12 +397,8 @@ fn nested_output(
                 random_effects,
                 loglik: m.loglik(),
                 lr_test_vs_clm: TestJson {
-                    statistic: (2.0 * (m.loglik() - m.clm_loglik())).max(0.0),
-                    p_value: trialstats_core::dist::chisq_sf(
-                        (2.0 * (m.loglik() - m.clm_loglik())).max(0.0),
-                        2.0,
-                    )
-                    .unwrap_or(f64::NAN),
+                    statistic: lr,
+                    p_value: lr_p,
                 },
                 covariance_matrix: CovarianceMatrixJson {
                     terms: m.names().to_vec(),
@@ -434,6 +434,10 @@ fn nested_output(
                     levels[l]
                 ));
             }
+            t.notes.push(format!(
+                "LR test of both variances against the model without them {lr:.4}, p = {} (chi2(2), conservative at the boundary)",
+                trialstats_core::table::fmt_p(lr_p)
+            ));
             t.notes.extend(warnings.iter().cloned());
             render_table(&t, format)
         }

@@ -341,7 +341,9 @@ fn random_intercept(args: &RegressArgs, format: Format) -> Result<String, CliErr
     };
     let inf = fit.inference();
     let mf = fit.frame();
-    let lr = m.lr_test();
+    let lr = m
+        .lr_test()
+        .map_err(|e| CliError::fit(&args.data, e.into()))?;
     let icc = m
         .icc(args.level)
         .map_err(|e| CliError::fit(&args.data, e.into()))?;

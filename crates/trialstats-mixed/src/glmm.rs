@@ -85,7 +85,7 @@ use crate::extras::{Icc, LrTest};
 /// assert!((fit.sigma - 0.6423).abs() < 1e-4);
 /// // With 10-node adaptive quadrature (nAGQ = 10): σ 0.6475.
 /// let agq = Glmm::new(&y, &x, &herds)?.quadrature(Quadrature::Adaptive { nodes: 10 }).fit()?;
-/// assert!((agq.sigma - 0.6475).abs() < 1e-4 && agq.lr_test().p_value < 1e-3);
+/// assert!((agq.sigma - 0.6475).abs() < 1e-4 && agq.lr_test()?.p_value < 1e-3);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -251,7 +251,6 @@ impl<'a> Glmm<'a> {
         let vcov_all = &jac * fit.vcov() * jac.transpose();
         let singular = fit.at_boundary();
         let loglik = fit.loglik();
-        let (lr, _) = fit.lr_test().map_err(from_ordinal)?;
         Ok(GlmmFit {
             terms,
             beta: beta_all.rows(0, p).into_owned(),
@@ -262,7 +261,7 @@ impl<'a> Glmm<'a> {
             n_groups: self.groups.n_clusters(),
             log_likelihood: loglik,
             deviance: -2.0 * loglik,
-            glm_log_likelihood: if singular { loglik } else { loglik - lr / 2.0 },
+            glm_log_likelihood: fit.clm_loglik(),
             nobs: self.codes.len(),
             singular,
             link: self.link,
@@ -305,18 +304,21 @@ impl GlmmFit {
     /// Likelihood-ratio test of σ = 0 against the model without the random intercept:
     /// 2(ℓ − ℓ_glm), p = ½ P(χ²₁ > LR) (χ̄²₀₁, Self & Liang 1987; Stata's `LR test vs. logistic
     /// model: chibar2(01)`), 1 when the statistic is 0.
-    pub fn lr_test(&self) -> LrTest {
+    ///
+    /// # Errors
+    /// [`MixedError::Input`] for a statistic the χ² tail cannot take (not finite).
+    pub fn lr_test(&self) -> Result<LrTest, MixedError> {
         let statistic = (2.0 * (self.log_likelihood - self.glm_log_likelihood)).max(0.0);
         let p_value = if statistic > 0.0 {
-            chisq_sf(statistic, 1.0).map_or(f64::NAN, |p| 0.5 * p)
+            0.5 * chisq_sf(statistic, 1.0)?
         } else {
             1.0
         };
-        LrTest {
+        Ok(LrTest {
             group: self.group.clone(),
             statistic,
             p_value,
-        }
+        })
     }
 
     /// The intraclass correlation on the latent scale, ρ = σ² / (σ² + σ²_e) with σ²_e

@@ -150,7 +150,7 @@ fn check(tag: &str, d: &Data) {
             get(&r, &key("glm_loglik")),
             1e-8,
         );
-        let lr = f.lr_test();
+        let lr = f.lr_test().unwrap();
         close(&what("LR"), lr.statistic, get(&r, &key("lr")), 1e-7);
         close(&what("LR p"), lr.p_value, get(&r, &key("lr_p")), 1e-8);
         for (c, name) in d.names.iter().enumerate() {
@@ -211,7 +211,7 @@ fn a_variance_at_its_boundary_is_zero_with_the_glm_estimates() {
     for q in [Quadrature::Laplace, Quadrature::Adaptive { nodes: 10 }] {
         let f = fit(&d, q);
         assert!(f.singular && f.sigma == 0.0 && f.se_log_sigma.is_none());
-        let lr = f.lr_test();
+        let lr = f.lr_test().unwrap();
         assert_eq!((lr.statistic, lr.p_value), (0.0, 1.0));
         let inf = f.inference(Level::P95).unwrap();
         assert!(inf.notes[0].contains("boundary"), "{:?}", inf.notes);

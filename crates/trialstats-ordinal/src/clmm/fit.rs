@@ -74,6 +74,10 @@ impl ClmmFit {
     pub fn convergence(&self) -> &Convergence {
         &self.convergence
     }
+    /// The log-likelihood of the model without the random intercept (the clm).
+    pub fn clm_loglik(&self) -> f64 {
+        self.clm_loglik
+    }
     /// The quadrature used.
     pub fn quadrature(&self) -> Quadrature {
         self.quadrature

@@ -161,15 +161,16 @@ impl Objective<'_> {
         let mut logdet = 0.0;
         let mut var_a = 1.0;
         let mut small = false;
+        // Work space of the Newton iteration, allocated once per community.
+        let (mut gb, mut d, mut cc) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        let (mut db, mut nb) = (vec![0.0; n], vec![0.0; n]);
+        let mut new_sums = sums.clone();
         for _ in 0..200 {
             // Gradient and the arrowhead −∇²h = [[A, cᵀ], [c, diag(D)]] at the current point.
             let mut ga = -a;
             let mut big_a = 1.0;
             let mut schur = 0.0;
             let mut rhs = 0.0;
-            let mut gb = vec![0.0; n];
-            let mut d = vec![0.0; n];
-            let mut cc = vec![0.0; n];
             logdet = 0.0;
             for i in 0..n {
                 let (_, s1, s2) = sums[i];
@@ -193,19 +194,22 @@ impl Objective<'_> {
             }
             // The Newton step (−∇²h)⁻¹∇h by the Schur complement of the b block.
             let da = (ga - rhs) / s;
-            let db: Vec<f64> = (0..n).map(|i| (gb[i] - cc[i] * da) / d[i]).collect();
+            for i in 0..n {
+                db[i] = (gb[i] - cc[i] * da) / d[i];
+            }
             let size = db.iter().fold(da.abs(), |m, v| m.max(v.abs()));
             let mut t = 1.0;
-            let mut new_sums = sums.clone();
             loop {
                 let na = a + t * da;
-                let nb: Vec<f64> = (0..n).map(|i| b[i] + t * db[i]).collect();
+                for i in 0..n {
+                    nb[i] = b[i] + t * db[i];
+                }
                 let nh = eval(na, &nb, &mut new_sums);
                 if nh >= h - 1e-14 * h.abs() || t < 1e-10 {
                     a = na;
-                    b = nb;
+                    std::mem::swap(&mut b, &mut nb);
                     h = nh;
-                    sums.clone_from(&new_sums);
+                    std::mem::swap(&mut sums, &mut new_sums);
                     break;
                 }
                 t *= 0.5;
