@@ -650,6 +650,52 @@ impl Marginal<'_> {
     }
 }
 
+/// ln p of one row and its derivatives, in the latent predictor ζ and in the thresholds that
+/// bound its category (see [`row_derivatives`]).
+pub(super) struct RowDerivatives {
+    /// L1 = ∂ln p/∂ζ.
+    pub(super) l1: f64,
+    /// L2 = ∂²ln p/∂ζ².
+    pub(super) l2: f64,
+    /// L3 = ∂³ln p/∂ζ³.
+    pub(super) l3: f64,
+    /// (threshold index, ∂ln p/∂θ, ∂L1/∂θ, ∂L2/∂θ) for the upper bound θ_c and the lower
+    /// θ_{c−1}, each `None` where the bound is infinite.
+    pub(super) theta: [Option<(usize, f64, f64, f64)>; 2],
+}
+
+/// The derivatives of ln p for a row of category `c` (0-based, of `nt` + 1) from the link at
+/// its lower (`e0`) and upper (`e1`) bound θ − ζ and p = F(z₁) − F(z₀) > 0.
+///
+/// # Formula
+/// With P′ = −(f₁ − f₀), P″ = f₁′ − f₀′, P‴ = −(f₁″ − f₀″) (derivatives in ζ):
+/// L1 = P′/p, L2 = P″/p − L1², L3 = P‴/p − 3 L1 P″/p + 2 L1³. For the upper threshold
+/// ∂p/∂θ = f₁, ∂P′/∂θ = −f₁′, ∂P″/∂θ = f₁″ (the lower with the signs reversed), and
+/// ∂L1/∂θ = ∂P′/∂θ / p − L1 ∂p/∂θ / p, ∂L2/∂θ = ∂P″/∂θ / p − P″ ∂p/∂θ / p² − 2 L1 ∂L1/∂θ.
+#[inline]
+pub(super) fn row_derivatives(e0: &Eval, e1: &Eval, p: f64, c: usize, nt: usize) -> RowDerivatives {
+    let ip = 1.0 / p;
+    let (f1, f0, d1, d0, c1, c0) = (e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, e1.d2pdf, e0.d2pdf);
+    let pp = d1 - d0; // P″
+    let l1 = -(f1 - f0) * ip;
+    let l2 = pp * ip - l1 * l1;
+    let l3 = -(c1 - c0) * ip - 3.0 * pp * ip * l1 + 2.0 * l1 * l1 * l1;
+    let part = |t: usize, dp: f64, dpp1: f64, dpp2: f64| {
+        let dl1 = dpp1 * ip - l1 * dp * ip;
+        let dl2 = dpp2 * ip - pp * dp * ip * ip - 2.0 * l1 * dl1;
+        (t, dp * ip, dl1, dl2)
+    };
+    RowDerivatives {
+        l1,
+        l2,
+        l3,
+        theta: [
+            (c < nt).then(|| part(c, f1, -d1, c1)),
+            (c > 0).then(|| part(c - 1, -f0, d0, -c0)),
+        ],
+    }
+}
+
 /// A cluster's integrand at one point b: h(b), h″(b) and h‴(b) (see [`Marginal::mode_terms`]).
 pub(super) struct ModeTerms {
     pub(super) h: f64,
@@ -689,38 +735,21 @@ impl Marginal<'_> {
         let (h, mut s2, mut s3) = (-0.5 * b * b - LN_SQRT_2PI + vmath::sum_ln(&sc.p), 0.0, 0.0);
         let mut s1 = 0.0;
         for ((&i, e), &p) in rows.iter().zip(sc.evals.chunks_exact(2)).zip(&sc.p) {
-            let c = self.y[i];
-            let (e0, e1) = (&e[0], &e[1]);
-            let ip = 1.0 / p;
-            let (f1, f0, d1, d0, c1, c0) = (e1.pdf, e0.pdf, e1.dpdf, e0.dpdf, e1.d2pdf, e0.d2pdf);
-            let pp = d1 - d0; // P″
-            let l1 = -(f1 - f0) * ip;
-            let l2 = pp * ip - l1 * l1;
-            let l3 = -(c1 - c0) * ip - 3.0 * pp * ip * l1 + 2.0 * l1 * l1 * l1;
-            s1 += l1;
-            s2 += l2;
-            s3 += l3;
+            let d = row_derivatives(&e[0], &e[1], p, self.y[i], nt);
+            s1 += d.l1;
+            s2 += d.l2;
+            s3 += d.l3;
             // β: ∂ln p/∂β = L1 x, and its ζ-derivatives L2 x, L3 x.
             for j in 0..k {
                 let xij = xs[j * n + i];
-                dh[nt + j] += l1 * xij;
-                d1h[nt + j] += sigma * l2 * xij;
-                d2h[nt + j] += sigma * sigma * l3 * xij;
+                dh[nt + j] += d.l1 * xij;
+                d1h[nt + j] += sigma * d.l2 * xij;
+                d2h[nt + j] += sigma * sigma * d.l3 * xij;
             }
-            // θ: ∂p/∂θ_c = f1, ∂P′/∂θ_c = −f1′, ∂P″/∂θ_c = f1″ (upper bound); the lower bound
-            // θ_{c−1} with the opposite signs.
-            let mut theta_part = |t: usize, dp: f64, dpp1: f64, dpp2: f64| {
-                let dl1 = dpp1 * ip - l1 * dp * ip;
-                let dl2 = dpp2 * ip - pp * dp * ip * ip - 2.0 * l1 * dl1;
-                dh[t] += dp * ip;
+            for &(t, dl, dl1, dl2) in d.theta.iter().flatten() {
+                dh[t] += dl;
                 d1h[t] += sigma * dl1;
                 d2h[t] += sigma * sigma * dl2;
-            };
-            if c < nt {
-                theta_part(c, f1, -d1, c1);
-            }
-            if c > 0 {
-                theta_part(c - 1, -f0, d0, -c0);
             }
         }
         // ln σ: ζ moves by σb, and h′, h″ carry σ and σ² explicitly.

@@ -14,6 +14,7 @@ use crate::clm::{Clm, ClmFit};
 use crate::error::OrdinalError;
 use crate::link::{Eval, Link};
 
+use super::marginal::{RowDerivatives, row_derivatives};
 use super::optimise::{bfgs_update, descent_metric, finish, gain_unresolvable, quasi_newton_step};
 use super::{Quadrature, quadrature::rule};
 
@@ -40,10 +41,15 @@ const LN_2PI: f64 = 1.837_877_066_409_345_5;
 ///   doi:10.1198/106186006X96962; Rabe-Hesketh, Skrondal & Pickles 2005, J Econometrics
 ///   128(2):301–323, doi:10.1016/j.jeconom.2004.08.017).
 ///
-/// Parameters (θ, β, ln σ_a, ln σ_b), maximised by BFGS on the central-difference gradient from
-/// the [`Clm`] estimates and σ = (0.5, 0.5), the metric started at the clm's observed
-/// information and second differences in the log SDs; the covariance is the inverse of that Hessian at the optimum. A variance whose
-/// fitted log SD falls below ln 10⁻⁶ is reported at its boundary 0.
+/// Parameters (θ, β, ln σ_a, ln σ_b). The Laplace likelihood is maximised by BFGS on its exact
+/// gradient (the modes' movement by the implicit function theorem, one arrowhead solve per
+/// community; see `Objective::laplace_gradient`) from the [`Clm`] estimates and σ = (0.5, 0.5),
+/// the metric started at the clm's observed information and second differences in the log SDs;
+/// its covariance is the inverse of the Hessian by central differences of that gradient. Nested
+/// quadrature starts from the Laplace optimum (log SDs at least ln 0.05) with the Laplace
+/// Hessian as its metric, and uses central differences of its value for the gradient and
+/// second differences for the Hessian. A variance whose fitted log SD falls below ln 10⁻⁴ is
+/// reported at its boundary 0.
 ///
 /// # Examples
 /// ```
@@ -313,8 +319,116 @@ impl Objective<'_> {
         }
     }
 
-    /// Central-difference gradient (steps 10⁻⁵(1 + |ψ_a|)).
+    /// The negative joint Laplace log-likelihood and its exact gradient; (+∞, 0) where
+    /// undefined.
+    ///
+    /// # Formula
+    /// Per community, with u = (a, b₁…b_n) the standardised intercepts, ζ_r = η_r + σ_a a +
+    /// σ_b b_{i(r)} = η_r + z_rᵀu, h(u) = −½‖u‖² + Σ_r ln p_r, its mode û and
+    /// H = −∇²h = I − Σ_r L2_r z_r z_rᵀ (an arrowhead), the log-likelihood is
+    /// ℓ = h(û) − ½ ln det H(û). Its total derivative in a parameter ψ_j is, by the envelope
+    /// theorem for h and the implicit derivative dû/dψ_j = H⁻¹ ∂(∇h)/∂ψ_j of the mode in
+    /// ln det H,
+    /// ```text
+    /// dℓ/dψ_j = ∂h/∂ψ_j + ½ Σ_r q_r ∂L2_r/∂ψ_j + Σ_r L2_r z_rᵀH⁻¹ ∂z_r/∂ψ_j + ½ wᵀ ∂(∇h)/∂ψ_j
+    /// ```
+    /// (∂ at fixed u) with q_r = z_rᵀH⁻¹z_r and w = H⁻¹ Σ_r q_r L3_r z_r: one arrowhead solve
+    /// per community serves all parameters (the adjoint of the mode's derivatives). For β it
+    /// is Σ_r (L1_r + ½ q_r L3_r + ½ m_r L2_r) x_r with m_r = wᵀz_r.
+    fn laplace_gradient(&self, psi: &DVector<f64>) -> (f64, DVector<f64>) {
+        let nt = self.nt;
+        let k = self.x.ncols();
+        let np = nt + k + 2;
+        let (ia, ib) = (nt + k, nt + k + 1);
+        let infeasible = (f64::INFINITY, DVector::zeros(np));
+        if (1..nt).any(|t| psi[t] <= psi[t - 1]) || psi.iter().any(|v| !v.is_finite()) {
+            return infeasible;
+        }
+        let mut tp = Vec::with_capacity(nt + 2);
+        crate::link::pad_thresholds_into(&psi.as_slice()[..nt], &mut tp);
+        let eta = self.x * psi.rows(nt, k);
+        let (sa, sb) = (psi[ia].exp(), psi[ib].exp());
+        let mut grad = DVector::zeros(np);
+        // dℓ/dη_r, multiplied by X at the end.
+        let mut per_row = DVector::zeros(self.y.len());
+        let mut total = 0.0;
+        let mut derivs: Vec<RowDerivatives> = Vec::new();
+        let (mut s2, mut s3) = (Vec::new(), Vec::new());
+        for c in &self.communities {
+            let Some((lap, a, b, _)) = self.joint_laplace(&tp, &eta, c, sa, sb) else {
+                return infeasible;
+            };
+            total += lap;
+            derivs.clear();
+            s2.clear();
+            s3.clear();
+            for (rows, bi) in c.participants.iter().zip(&b) {
+                let shift = sa * a + sb * bi;
+                let (mut t2, mut t3) = (0.0, 0.0);
+                for &r in rows {
+                    let cat = self.y[r];
+                    let zeta = eta[r] + shift;
+                    let e1 = self.link.eval(tp[cat + 1] - zeta);
+                    let e0 = self.link.eval(tp[cat] - zeta);
+                    let d = row_derivatives(&e0, &e1, e0.interval_to(&e1), cat, nt);
+                    t2 += d.l2;
+                    t3 += d.l3;
+                    derivs.push(d);
+                }
+                s2.push(t2);
+                s3.push(t3);
+            }
+            // H = [[A, cᵀ], [c, diag(D)]]; the entries of H⁻¹ the formula needs by the Schur
+            // complement S = A − Σ c_i²/D_i; v = Σ_r q_r L3_r z_r and w = H⁻¹v.
+            let n = s2.len();
+            let ci = |i: usize| -sa * sb * s2[i];
+            let di = |i: usize| 1.0 - sb * sb * s2[i];
+            let big_a = 1.0 - sa * sa * s2.iter().sum::<f64>();
+            let schur = big_a - (0..n).map(|i| ci(i) * ci(i) / di(i)).sum::<f64>();
+            let w00 = 1.0 / schur;
+            let w0i = |i: usize| -ci(i) / (di(i) * schur);
+            let wii = |i: usize| 1.0 / di(i) + ci(i) * ci(i) / (di(i) * di(i) * schur);
+            let q: Vec<f64> = (0..n)
+                .map(|i| sa * sa * w00 + 2.0 * sa * sb * w0i(i) + sb * sb * wii(i))
+                .collect();
+            let vi = |i: usize| sb * q[i] * s3[i];
+            let v0 = sa * (0..n).map(|i| q[i] * s3[i]).sum::<f64>();
+            let w0 = (v0 - (0..n).map(|i| ci(i) * vi(i) / di(i)).sum::<f64>()) / schur;
+            let mut at = 0;
+            for (i, rows) in c.participants.iter().enumerate() {
+                let wi = (vi(i) - ci(i) * w0) / di(i);
+                let m = sa * w0 + sb * wi;
+                // z_rᵀH⁻¹ ∂z_r/∂ln σ_a and ∂ln σ_b.
+                let za = sa * (sa * w00 + sb * w0i(i));
+                let zb = sb * (sa * w0i(i) + sb * wii(i));
+                for &r in rows {
+                    let d = &derivs[at];
+                    at += 1;
+                    let dz = d.l1 + 0.5 * q[i] * d.l3 + 0.5 * m * d.l2;
+                    per_row[r] = dz;
+                    for &(t, dl, dl1, dl2) in d.theta.iter().flatten() {
+                        grad[t] += dl + 0.5 * q[i] * dl2 + 0.5 * m * dl1;
+                    }
+                    grad[ia] += dz * sa * a + d.l2 * za + 0.5 * d.l1 * sa * w0;
+                    grad[ib] += dz * sb * b[i] + d.l2 * zb + 0.5 * d.l1 * sb * wi;
+                }
+            }
+        }
+        if !total.is_finite() {
+            return infeasible;
+        }
+        let gb = self.x.tr_mul(&per_row);
+        grad.rows_mut(nt, k).copy_from(&gb);
+        (-total, -grad)
+    }
+
+    /// The gradient: exact for the joint Laplace approximation
+    /// ([`Objective::laplace_gradient`]), central differences (steps 10⁻⁵(1 + |ψ_a|)) of the
+    /// value with nested quadrature.
     fn gradient(&self, psi: &DVector<f64>) -> DVector<f64> {
+        if self.nodes.is_empty() {
+            return self.laplace_gradient(psi).1;
+        }
         DVector::from_fn(psi.len(), |a, _| {
             let h = 1e-5 * (1.0 + psi[a].abs());
             let mut p = psi.clone();
@@ -325,9 +439,35 @@ impl Objective<'_> {
         })
     }
 
-    /// Second-difference Hessian (steps 10⁻⁴(1 + |ψ_a|)).
+    /// The value at a trial point of the optimiser, with the gradient when it comes at little
+    /// extra cost (the joint Laplace approximation's, from the modes the value needed).
+    fn trial(&self, psi: &DVector<f64>) -> (f64, Option<DVector<f64>>) {
+        if self.nodes.is_empty() {
+            let (v, g) = self.laplace_gradient(psi);
+            (v, Some(g))
+        } else {
+            (self.value(psi), None)
+        }
+    }
+
+    /// The Hessian: central differences of the exact gradient (2·np gradients, symmetrised)
+    /// for the joint Laplace approximation; second differences of the value (steps
+    /// 10⁻⁴(1 + |ψ_a|)) with nested quadrature.
     fn hessian(&self, psi: &DVector<f64>) -> DMatrix<f64> {
         let np = psi.len();
+        if self.nodes.is_empty() {
+            let mut out = DMatrix::zeros(np, np);
+            for a in 0..np {
+                let h = 1e-5 * (1.0 + psi[a].abs());
+                let mut p = psi.clone();
+                p[a] += h;
+                let gp = self.laplace_gradient(&p).1;
+                p[a] -= 2.0 * h;
+                let gm = self.laplace_gradient(&p).1;
+                out.column_mut(a).copy_from(&((gp - gm) / (2.0 * h)));
+            }
+            return (&out + out.transpose()) * 0.5;
+        }
         let h: Vec<f64> = psi.iter().map(|v| 1e-4 * (1.0 + v.abs())).collect();
         let f0 = self.value(psi);
         let at = |a: usize, da: f64, b: usize, db: f64| {
@@ -522,7 +662,7 @@ impl<'a> NestedClmm<'a> {
         let start_fit: ClmFit<'_> = self.clm.fit()?;
         let nt = start_fit.thresholds().len();
         let k = start_fit.beta().len();
-        let objective = self.objective(nt, start_fit.link(), nodes, weights);
+        let laplace = self.objective(nt, start_fit.link(), Vec::new(), Vec::new());
         let mut start = DVector::zeros(nt + k + 2);
         for (i, v) in start_fit
             .thresholds()
@@ -546,18 +686,32 @@ impl<'a> NestedClmm<'a> {
         metric0
             .view_mut((0, 0), (nt + k, nt + k))
             .copy_from(&clm_info);
-        let f0 = objective.value(&start);
+        let f0 = laplace.value(&start);
         for a in [nt + k, nt + k + 1] {
             let h = 1e-3;
             let mut p = start.clone();
             p[a] += h;
-            let fp = objective.value(&p);
+            let fp = laplace.value(&p);
             p[a] -= 2.0 * h;
-            let fm = objective.value(&p);
+            let fm = laplace.value(&p);
             let c = (fp - 2.0 * f0 + fm) / (h * h);
             metric0[(a, a)] = if c.is_finite() && c > 0.0 { c } else { 1.0 };
         }
-        let (theta, convergence) = bfgs(&objective, start, metric0, &self.control)?;
+        // The joint Laplace fit on its exact gradient; with nested quadrature, the quadrature
+        // fit from there (each log SD at least ln 0.05, where a vanishing Laplace variance
+        // leaves the likelihood flat) with the Laplace Hessian as its first metric.
+        let (mut theta, mut convergence) = bfgs(&laplace, start, metric0, &self.control)?;
+        let objective = if nodes.is_empty() {
+            laplace
+        } else {
+            for j in [nt + k, nt + k + 1] {
+                theta[j] = theta[j].max(0.05f64.ln());
+            }
+            let metric = laplace.hessian(&theta);
+            let objective = self.objective(nt, start_fit.link(), nodes, weights);
+            (theta, convergence) = bfgs(&objective, theta, metric, &self.control)?;
+            objective
+        };
         // A random intercept whose SD ran to (near) 0 leaves the likelihood flat in its log SD:
         // it is reported at its boundary, σ = 0, and the covariance is that of the other
         // parameters (its log SD has no standard error).
@@ -606,7 +760,7 @@ impl<'a> NestedClmm<'a> {
     }
 }
 
-/// BFGS on the central-difference gradient from the metric `metric0`, each step halved until the value decreases; converged when a full step moves every
+/// BFGS on the gradient ([`Objective::gradient`]) from the metric `metric0`, each step halved until the value decreases; converged when a full step moves every
 /// parameter by at most 10⁻⁸(1 + |ψ|), or when a step that no halving makes decrease the value is
 /// below what the value resolves.
 fn bfgs(
@@ -633,7 +787,11 @@ fn bfgs(
     for it in 0..control.max_iter.max(1) * 4 {
         iterations = it + 1;
         let (step, relative) = quasi_newton_step(&metric, &g, &theta)?;
-        if relative <= 1e-8 {
+        // A log SD on its way to −∞ (a vanishing variance) keeps the steps large while the
+        // value stops changing: converged at the boundary once nothing is left to gain.
+        let np = theta.len();
+        let at_boundary = theta.rows(np - 2, 2).iter().any(|&v| v < LN_SIGMA_SMALL);
+        if relative <= 1e-8 || (at_boundary && gain_unresolvable(&g, &step, value)) {
             status = Termination::Converged;
             break;
         }
@@ -641,9 +799,9 @@ fn bfgs(
         let mut accepted = None;
         for _ in 0..control.max_halvings.max(1) {
             let trial = &theta - &step * scale;
-            let v = objective.value(&trial);
+            let (v, tg) = objective.trial(&trial);
             if v <= value {
-                accepted = Some((trial, v));
+                accepted = Some((trial, v, tg));
                 break;
             }
             if relative * scale <= 1e-7 {
@@ -651,7 +809,7 @@ fn bfgs(
             }
             scale *= 0.5;
         }
-        let Some((trial, v)) = accepted else {
+        let Some((trial, v, tg)) = accepted else {
             status = if relative <= 1e-6 || gain_unresolvable(&g, &step, value) {
                 Termination::Converged
             } else {
@@ -659,7 +817,7 @@ fn bfgs(
             };
             break;
         };
-        let tg = objective.gradient(&trial);
+        let tg = tg.unwrap_or_else(|| objective.gradient(&trial));
         bfgs_update(&mut metric, &(&trial - &theta), &(&tg - &g));
         theta = trial;
         value = v;
@@ -779,5 +937,74 @@ impl NestedClmmFit {
                 })
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    /// 12 communities × 6 participants × 3 rows, two covariates, four categories
+    /// (deterministic).
+    fn data(link: Link) -> (Vec<usize>, DMatrix<f64>, Clusters, Clusters) {
+        let n = 12 * 6 * 3;
+        let x = DMatrix::from_fn(n, 2, |i, j| {
+            if j == 0 {
+                ((i / 18) % 2) as f64
+            } else {
+                ((i * 37 % 101) as f64) / 50.0 - 1.0
+            }
+        });
+        let y: Vec<usize> = (0..n)
+            .map(|i| {
+                let u = ((i * 7919 + 13) % 1000) as f64 / 1000.0 + 0.0005;
+                let eta = 0.6 * x[(i, 0)] - 0.8 * x[(i, 1)]
+                    + 0.7 * (((i / 18) * 5 % 7) as f64 / 3.5 - 1.0)
+                    + 0.9 * (((i / 3) * 3 % 5) as f64 / 2.5 - 1.0);
+                [-1.0, 0.0, 1.2]
+                    .iter()
+                    .filter(|&&t| link.cdf(t - eta) < u)
+                    .count()
+            })
+            .collect();
+        let community: Vec<usize> = (0..n).map(|i| i / 18).collect();
+        let pid: Vec<usize> = (0..n).map(|i| i / 3).collect();
+        (
+            y,
+            x,
+            Clusters::from_labels("community", &community).unwrap(),
+            Clusters::from_labels("pid", &pid).unwrap(),
+        )
+    }
+
+    /// The exact gradient of the joint Laplace likelihood equals central differences of its
+    /// value (steps 10⁻⁵: truncation and rounding errors ~10⁻⁹ here; measured 1.6e−9 at most) for
+    /// every link, at a point away from the optimum.
+    #[test]
+    fn the_laplace_gradient_is_the_derivative_of_the_value() {
+        for link in [Link::Logit, Link::Probit, Link::Cloglog] {
+            let (y, x, outer, inner) = data(link);
+            let m = NestedClmm::new(&y, &["1", "2", "3", "4"], &x, &outer, &inner)
+                .unwrap()
+                .link(link);
+            let objective = m.objective(3, link, Vec::new(), Vec::new());
+            let psi = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, -0.4, -0.2]);
+            let (value, exact) = objective.laplace_gradient(&psi);
+            assert!((value - objective.value(&psi)).abs() <= 1e-12 * value.abs());
+            for a in 0..psi.len() {
+                let h = 1e-5;
+                let mut p = psi.clone();
+                p[a] += h;
+                let fp = objective.value(&p);
+                p[a] -= 2.0 * h;
+                let numeric = (fp - objective.value(&p)) / (2.0 * h);
+                assert!(
+                    (exact[a] - numeric).abs() <= 1e-8 * (1.0 + numeric.abs()),
+                    "{link:?} parameter {a}: exact {} v. differences {numeric}",
+                    exact[a]
+                );
+            }
+        }
     }
 }

@@ -76,54 +76,9 @@ kv("clmm.theta", unname(fit$alpha)); kv("clmm.beta", unname(fit$beta))
 kv("clmm.sd", unname(st)); kv("clmm.sd_names", names(st))
 kv("clmm.maxgrad", max(abs(fit$gradient)))
 
-pr <- function(z) plogis(z)
-probs <- function(th, zeta, yy) {   # P(y = yy) at latent predictor zeta
-  up <- ifelse(yy <= nt, th[pmin(yy, nt)] - zeta, Inf)
-  lo <- ifelse(yy > 1, th[pmax(yy - 1, 1)] - zeta, -Inf)
-  ## on the tail that avoids cancellation
-  ifelse(lo > 0, plogis(lo, lower.tail = FALSE) - plogis(up, lower.tail = FALSE), pr(up) - pr(lo))
-}
-## ---- the joint Laplace log-likelihood, computed directly
-laplace <- function(psi) {
-  th <- psi[1:nt]; be <- psi[nt + 1:4]; sa <- exp(psi[nt + 5]); sb <- exp(psi[nt + 6])
-  if (any(diff(th) <= 0)) return(-Inf)
-  eta <- drop(X %*% be)
-  ll <- 0
-  for (rs in comm) {
-    ps <- unique(pid_of[rs]); n <- length(ps); idx <- match(pid_of[rs], ps)
-    u <- numeric(n + 1)   # (a, b_1..b_n)
-    for (it in 1:200) {
-      zeta <- eta[rs] + sa * u[1] + sb * u[1 + idx]
-      th_up <- ifelse(y[rs] <= nt, th[pmin(y[rs], nt)] - zeta, Inf)
-      th_lo <- ifelse(y[rs] > 1, th[pmax(y[rs] - 1, 1)] - zeta, -Inf)
-      F1 <- pr(th_up); F0 <- pr(th_lo); f1 <- F1 * (1 - F1); f0 <- F0 * (1 - F0)
-      p <- F1 - F0
-      d1f <- f1 * (1 - 2 * F1); d0f <- f0 * (1 - 2 * F0)
-      L1 <- -(f1 - f0) / p
-      L2 <- (d1f - d0f) / p - L1^2
-      g <- c(sa * sum(L1) - u[1], sb * tapply(L1, factor(idx, levels = 1:n), sum) - u[-1])
-      A <- sa^2 * sum(L2) - 1
-      cc <- sa * sb * tapply(L2, factor(idx, levels = 1:n), sum)
-      D <- sb^2 * tapply(L2, factor(idx, levels = 1:n), sum) - 1
-      H <- diag(c(A, D)); H[1, -1] <- cc; H[-1, 1] <- cc
-      step <- solve(H, g)
-      u <- u - step
-      if (max(abs(step)) < 1e-14) break
-    }
-    zeta <- eta[rs] + sa * u[1] + sb * u[1 + idx]
-    th_up <- ifelse(y[rs] <= nt, th[pmin(y[rs], nt)] - zeta, Inf)
-    th_lo <- ifelse(y[rs] > 1, th[pmax(y[rs] - 1, 1)] - zeta, -Inf)
-    F1 <- pr(th_up); F0 <- pr(th_lo); f1 <- F1 * (1 - F1); f0 <- F0 * (1 - F0)
-    p <- F1 - F0; d1f <- f1 * (1 - 2 * F1); d0f <- f0 * (1 - 2 * F0)
-    L1 <- -(f1 - f0) / p; L2 <- (d1f - d0f) / p - L1^2
-    A <- sa^2 * sum(L2) - 1
-    cc <- sa * sb * tapply(L2, factor(idx, levels = 1:n), sum)
-    D <- sb^2 * tapply(L2, factor(idx, levels = 1:n), sum) - 1
-    H <- diag(c(A, D)); H[1, -1] <- cc; H[-1, 1] <- cc
-    ll <- ll + sum(log(p)) - sum(u^2) / 2 - 0.5 * determinant(-H, logarithm = TRUE)$modulus
-  }
-  as.numeric(ll)
-}
+## The joint Laplace log-likelihood, computed directly (nested_laplace.R).
+source("nested_laplace.R")
+laplace <- nested_laplace(X, y, nt, comm, pid_of)
 psi_clmm <- c(fit$alpha, fit$beta, log(st))
 kv("laplace.loglik_at_clmm", laplace(psi_clmm))
 psi <- psi_clmm
