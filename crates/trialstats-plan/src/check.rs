@@ -7,7 +7,7 @@ use trialstats_data::DataTable;
 
 use crate::error::PlanError;
 use crate::plan::Plan;
-use crate::run::{Skipped, inference_problem, prepare_for_check};
+use crate::run::{Skipped, inference_problem, prepare_for_check, robust_only};
 
 /// What a plan can run on a data file.
 #[derive(Debug, Clone, Serialize)]
@@ -108,7 +108,8 @@ pub fn check(plan: &Plan, data: &DataTable) -> Result<PlanCheck, PlanError> {
         columns.extend(o.adjust.iter().map(|a| a.get_ref().as_str()));
         columns.extend(x.predictors.iter().map(|p| p.get_ref().as_str()));
         columns.dedup();
-        verdict(format!("{}:{inference}", o.id), absent(&table, &columns));
+        let reason = robust_only(o, "multiple imputation analyses").or(absent(&table, &columns));
+        verdict(format!("{}:{inference}", o.id), reason);
     }
     for g in &plan.subgroups {
         let Some(o) = plan.outcomes.iter().find(|o| o.id == *g.outcome.get_ref()) else {
@@ -117,7 +118,8 @@ pub fn check(plan: &Plan, data: &DataTable) -> Result<PlanCheck, PlanError> {
         let mut columns: Vec<&str> = vec![o.followup.get_ref(), g.by.get_ref()];
         columns.extend(o.baseline.as_ref().map(|b| b.get_ref().as_str()));
         columns.extend(o.adjust.iter().map(|a| a.get_ref().as_str()));
-        verdict(format!("subgroup:{}", g.id), absent(&table, &columns));
+        let reason = robust_only(o, "subgroup analyses").or(absent(&table, &columns));
+        verdict(format!("subgroup:{}", g.id), reason);
     }
     for d in &plan.describes {
         let any = d.variables.iter().any(|v| {

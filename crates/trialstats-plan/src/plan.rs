@@ -329,8 +329,8 @@ pub struct Outcome {
     /// The inferences to report, each a row of results.
     #[serde(default = "default_inference")]
     pub inference: Vec<InferenceKind>,
-    /// Adaptive Gauss–Hermite nodes of a multilevel model (default 7; 1 is the Laplace
-    /// approximation).
+    /// Adaptive Gauss–Hermite nodes of a multilevel model other than the linear one (default
+    /// 7, at each level of a nested model; 1 is the Laplace approximation).
     #[serde(default)]
     pub nodes: Option<usize>,
     /// Report the intracluster correlation of the follow-up values with its confidence interval
@@ -382,6 +382,44 @@ pub enum ModelKind {
     /// (1 | cluster))`, Stata `meologit y i.treated i.y0 || cluster:`): a log odds ratio,
     /// inference `model`.
     Ordered,
+    /// A linear mixed model with a random intercept per cluster (R `lmer(y ~ treated + … +
+    /// (1 | cluster))` with lmerTest or pbkrtest, Stata `mixed … || cluster:, reml
+    /// dfmethod(…)`), REML: the effect is a difference, inference `kenward_roger` or
+    /// `satterthwaite`.
+    Mixed,
+    /// A logistic regression with a random intercept per cluster (R `glmer(…, family =
+    /// binomial, nAGQ = nodes)`, Stata `melogit … || cluster:, intpoints(nodes)`): the effect
+    /// is a cluster-specific log odds ratio, inference `model`.
+    MixedLogistic,
+    /// The baseline and follow-up categories as two times of each participant: an ordered
+    /// logit of the category on time × treated with random intercepts for the cluster and for
+    /// the participant within it (R `clmm(y ~ time * treated + (1 | cluster) + (1 |
+    /// cluster:id))`, Stata `meologit y i.time##i.treated || cluster: || id:`), nested adaptive
+    /// quadrature (`nodes`; 1: the joint Laplace approximation): the effect is the time ×
+    /// treated log odds ratio, inference `model`.
+    OrderedLongitudinal,
+}
+
+impl ModelKind {
+    /// Whether the effect is a difference (linear models) rather than a log odds ratio.
+    pub fn is_linear(self) -> bool {
+        matches!(self, ModelKind::Linear | ModelKind::Mixed)
+    }
+
+    /// Whether the model is one of the ordered logits with random intercepts, fitted by its
+    /// own path (model-based inference, no covariates beyond its own).
+    pub fn is_ordinal(self) -> bool {
+        matches!(
+            self,
+            ModelKind::OrderedChange | ModelKind::Ordered | ModelKind::OrderedLongitudinal
+        )
+    }
+
+    /// Whether the model has a random intercept for the cluster (its inference is the model's,
+    /// not a sandwich).
+    pub fn is_multilevel(self) -> bool {
+        self.is_ordinal() || matches!(self, ModelKind::Mixed | ModelKind::MixedLogistic)
+    }
 }
 
 /// An inference of an outcome's effect.
@@ -397,6 +435,12 @@ pub enum InferenceKind {
     Wild,
     /// Model-based (iid) standard errors.
     Model,
+    /// A linear mixed model's Kenward–Roger adjusted covariance and df (pbkrtest; Stata
+    /// `dfmethod(kroger)`).
+    KenwardRoger,
+    /// A linear mixed model's model-based covariance with Satterthwaite's df (lmerTest; Stata
+    /// `dfmethod(satterthwaite)`).
+    Satterthwaite,
 }
 
 impl InferenceKind {
@@ -407,6 +451,8 @@ impl InferenceKind {
             InferenceKind::Cr2 => "cr2",
             InferenceKind::Wild => "wild",
             InferenceKind::Model => "model",
+            InferenceKind::KenwardRoger => "kenward_roger",
+            InferenceKind::Satterthwaite => "satterthwaite",
         }
     }
 }

@@ -7,7 +7,8 @@ use trialstats_core::Level;
 use trialstats_core::table::{Table, num_cell, opt_cell};
 use trialstats_data::{Column, ColumnData, DataTable};
 use trialstats_mi::{ClusterTerm, Method as MiMethod, Mice};
-use trialstats_models::{Se, clmm, logit, ols};
+use trialstats_models::prelude::Ddf;
+use trialstats_models::{Se, clmm, glmm, lmm, logit, ols};
 use trialstats_ordinal::Quadrature;
 use trialstats_robust::WildClusterBootstrap;
 use trialstats_twosample::{
@@ -32,7 +33,7 @@ pub const TREATED: &str = "treated";
 pub struct Effect {
     /// The outcome's id.
     pub outcome: String,
-    /// The inference's id (`cr1`, `cr2`, `wild`, `model`).
+    /// The inference's id (`cr1`, `cr2`, `wild`, `model`, `kenward_roger`, `satterthwaite`).
     pub inference: &'static str,
     /// A difference (linear) or a log odds ratio (logistic).
     pub estimate: f64,
@@ -46,7 +47,7 @@ pub struct Effect {
     pub ci_high: f64,
     /// Two-sided p-value.
     pub p_value: f64,
-    /// Participants analysed.
+    /// Participants analysed (observations of the longitudinal ordinal model).
     pub n: usize,
     /// Clusters analysed.
     pub clusters: usize,
@@ -271,7 +272,7 @@ fn run_once(
         let Some(o) = plan.outcomes.iter().find(|o| o.id == e.outcome) else {
             continue;
         };
-        if let (ModelKind::Linear, Some(b)) = (o.model, &o.baseline) {
+        if let (true, Some(b)) = (o.model.is_linear(), &o.baseline) {
             e.baseline_sd = table.numeric(b.get_ref()).ok().and_then(|v| {
                 let v: Vec<f64> = v
                     .iter()
@@ -1202,8 +1203,13 @@ fn outcome_effects(
     }
     let level = Level::new(plan.plan.level).unwrap_or(Level::P95);
     let cluster = plan.design.cluster.get_ref();
-    if matches!(outcome.model, ModelKind::OrderedChange | ModelKind::Ordered) {
-        match ordered_change(plan, outcome, table, level) {
+    if outcome.model.is_ordinal() {
+        let fitted = if outcome.model == ModelKind::OrderedLongitudinal {
+            ordered_longitudinal(plan, outcome, table, level)
+        } else {
+            ordered_change(plan, outcome, table, level)
+        };
+        match fitted {
             Ok(effect) => effects.push(effect),
             Err(reason) => skipped.push(Skipped {
                 analysis: format!("{}:model", outcome.id),
@@ -1238,13 +1244,24 @@ fn outcome_effects(
 /// Why the inference `kind` cannot be made for `outcome`'s model (`None`: it can). The run and
 /// `plan check` both ask here.
 pub(crate) fn inference_problem(outcome: &Outcome, kind: InferenceKind) -> Option<&'static str> {
-    match (outcome.model, kind) {
-        (ModelKind::OrderedChange | ModelKind::Ordered, _) if outcome.baseline.is_none() => {
+    let model = outcome.model;
+    match (model, kind) {
+        (m, _) if m.is_ordinal() && outcome.baseline.is_none() => {
             Some("an ordinal outcome needs the baseline category (`baseline`)")
         }
-        (ModelKind::OrderedChange | ModelKind::Ordered, InferenceKind::Model) => None,
-        (ModelKind::OrderedChange | ModelKind::Ordered, _) => Some(
-            "the multilevel ordered logit reports model-based inference only: write inference = [\"model\"]",
+        (m, _) if m.is_ordinal() && !outcome.adjust.is_empty() => {
+            Some("the multilevel ordered logits take no further covariates (`adjust`)")
+        }
+        (ModelKind::Mixed, InferenceKind::KenwardRoger | InferenceKind::Satterthwaite) => None,
+        (ModelKind::Mixed, _) => Some(
+            "the linear mixed model reports Kenward–Roger or Satterthwaite inference: write inference = [\"kenward_roger\"] (or \"satterthwaite\")",
+        ),
+        (_, InferenceKind::KenwardRoger | InferenceKind::Satterthwaite) => Some(
+            "Kenward–Roger and Satterthwaite df are for the linear mixed model (model = \"mixed\")",
+        ),
+        (m, InferenceKind::Model) if m.is_multilevel() => None,
+        (m, _) if m.is_multilevel() => Some(
+            "a model with random intercepts reports model-based inference only: write inference = [\"model\"]",
         ),
         (ModelKind::Logistic, InferenceKind::Cr2) => {
             Some("CR2 with Satterthwaite df is for linear models")
@@ -1254,6 +1271,18 @@ pub(crate) fn inference_problem(outcome: &Outcome, kind: InferenceKind) -> Optio
         }
         _ => None,
     }
+}
+
+/// Why `what` (subgroup analyses, multiple imputation) cannot be made for `outcome`: they are
+/// for the cluster-robust linear and logistic models (`None`: they can). The run and `plan
+/// check` both ask here.
+pub(crate) fn robust_only(outcome: &Outcome, what: &str) -> Option<String> {
+    (!matches!(outcome.model, ModelKind::Linear | ModelKind::Logistic)).then(|| {
+        format!(
+            "{what} are for the cluster-robust linear and logistic models; `{}` has random intercepts",
+            outcome.id
+        )
+    })
 }
 
 /// One inference of a linear outcome's effect (for a described variable).
@@ -1290,22 +1319,34 @@ fn one_effect(
     level: Level,
     table: &DataTable,
 ) -> Result<(Effect, Vec<String>), String> {
-    let model = match outcome.model {
-        ModelKind::Linear => ols(formula),
-        ModelKind::Logistic => logit(formula),
-        ModelKind::OrderedChange | ModelKind::Ordered => {
-            return Err("an ordinal outcome is fitted by its own model".into());
-        }
-    };
     if let Some(problem) = inference_problem(outcome, kind) {
         return Err(problem.into());
     }
+    let model = match outcome.model {
+        ModelKind::Linear => ols(formula),
+        ModelKind::Logistic => logit(formula),
+        ModelKind::Mixed => lmm(formula, cluster).ddf(if kind == InferenceKind::KenwardRoger {
+            Ddf::KenwardRoger
+        } else {
+            Ddf::Satterthwaite
+        }),
+        ModelKind::MixedLogistic => glmm(formula, cluster).quadrature(quadrature(outcome)),
+        ModelKind::OrderedChange | ModelKind::Ordered | ModelKind::OrderedLongitudinal => {
+            return Err("an ordinal outcome is fitted by its own model".into());
+        }
+    };
     let se = match kind {
-        InferenceKind::Cr1 | InferenceKind::Wild => None,
+        InferenceKind::Cr1
+        | InferenceKind::Wild
+        | InferenceKind::KenwardRoger
+        | InferenceKind::Satterthwaite => None,
         InferenceKind::Cr2 => Some(Se::CR2),
         InferenceKind::Model => Some(Se::Model),
     };
-    let mut model = model.cluster(cluster).level(level);
+    let mut model = model.level(level);
+    if !outcome.model.is_multilevel() {
+        model = model.cluster(cluster);
+    }
     if let Some(se) = se {
         model = model.se(se);
     }
@@ -1313,10 +1354,7 @@ fn one_effect(
     let notes = fit.warnings();
     let n = fit.nobs();
     let clusters = fit.inference().n_clusters.unwrap_or(0);
-    let scale = match outcome.model {
-        ModelKind::Linear => "difference",
-        ModelKind::Logistic | ModelKind::OrderedChange | ModelKind::Ordered => "log_odds_ratio",
-    };
+    let scale = scale_of(outcome.model);
     let effect = if kind == InferenceKind::Wild {
         let boot = fit
             .wild_bootstrap(
@@ -1369,7 +1407,7 @@ fn one_effect(
             n,
             clusters,
             scale,
-            odds_ratio: (outcome.model != ModelKind::Linear).then(|| OddsRatio {
+            odds_ratio: (!outcome.model.is_linear()).then(|| OddsRatio {
                 estimate: c.estimate.exp(),
                 ci_low: c.ci_low.exp(),
                 ci_high: c.ci_high.exp(),
@@ -1450,6 +1488,10 @@ fn subgroup(
         .outcomes
         .iter()
         .find(|o| o.id == *sg.outcome.get_ref())?;
+    if let Some(reason) = robust_only(outcome, "subgroup analyses") {
+        skip(reason);
+        return None;
+    }
     let mut columns: Vec<&str> = vec![outcome.followup.get_ref(), sg.by.get_ref()];
     columns.extend(outcome.baseline.as_ref().map(|b| b.get_ref().as_str()));
     columns.extend(outcome.adjust.iter().map(|a| a.get_ref().as_str()));
@@ -1552,8 +1594,10 @@ fn interaction(
     let model = match outcome.model {
         ModelKind::Linear => ols(&formula),
         ModelKind::Logistic => logit(&formula),
-        ModelKind::OrderedChange | ModelKind::Ordered => {
-            return Err("interaction tests are for linear and logistic outcomes".into());
+        _ => {
+            return Err(
+                "interaction tests are for linear and logistic outcomes (cluster-robust)".into(),
+            );
         }
     };
     let fit = model
@@ -1696,8 +1740,8 @@ fn mi_effect(
     let model = match outcome.model {
         ModelKind::Linear => ols(&formula),
         ModelKind::Logistic => logit(&formula),
-        ModelKind::OrderedChange | ModelKind::Ordered => {
-            return Err("multiple imputation is for linear and logistic outcomes".into());
+        _ => {
+            return Err(robust_only(outcome, "multiple imputation analyses").unwrap_or_default());
         }
     }
     .cluster(CLUSTER_CODE)
@@ -1765,11 +1809,8 @@ fn mi_effect(
         p_value: term.p_value,
         n: t.nrows(),
         clusters,
-        scale: match outcome.model {
-            ModelKind::Linear => "difference",
-            ModelKind::Logistic | ModelKind::OrderedChange | ModelKind::Ordered => "log_odds_ratio",
-        },
-        odds_ratio: (outcome.model != ModelKind::Linear).then(|| OddsRatio {
+        scale: scale_of(outcome.model),
+        odds_ratio: (!outcome.model.is_linear()).then(|| OddsRatio {
             estimate: term.estimate.exp(),
             ci_low: term.ci_low.exp(),
             ci_high: term.ci_high.exp(),
@@ -1857,18 +1898,13 @@ fn ordered_change(
     )
     .map_err(|e| e.to_string())?;
     let nodes = outcome.nodes.unwrap_or(7);
-    let quadrature = if nodes <= 1 {
-        Quadrature::Laplace
-    } else {
-        Quadrature::Adaptive { nodes }
-    };
     let formula = if ordered {
         format!("change ~ {TREATED} + factor(baseline)")
     } else {
         format!("change ~ {TREATED}")
     };
     let fit = clmm(&formula, CLUSTER_CODE)
-        .quadrature(quadrature)
+        .quadrature(quadrature(outcome))
         .level(level)
         .fit(&t)
         .map_err(|e| e.to_string())?;
@@ -1904,6 +1940,120 @@ fn ordered_change(
                 "Laplace".to_string()
             } else {
                 format!("adaptive quadrature, {nodes} nodes")
+            }
+        ),
+        baseline_sd: None,
+    })
+}
+
+/// The quadrature of a multilevel outcome: `nodes` (default 7) adaptive Gauss–Hermite nodes, or
+/// the Laplace approximation for 1.
+fn quadrature(outcome: &Outcome) -> Quadrature {
+    match outcome.nodes.unwrap_or(7) {
+        0 | 1 => Quadrature::Laplace,
+        nodes => Quadrature::Adaptive { nodes },
+    }
+}
+
+/// The scale of an outcome's effect in results.
+fn scale_of(model: ModelKind) -> &'static str {
+    if model.is_linear() {
+        "difference"
+    } else {
+        "log_odds_ratio"
+    }
+}
+
+/// The participant's column of the longitudinal ordinal model.
+const PARTICIPANT: &str = "participant";
+
+/// The baseline and follow-up categories as two times of each participant (one row of the
+/// data): an ordered logit of the category on `time * treated` with random intercepts for the
+/// cluster and the participant within it, nested quadrature; the effect is the `time:treated`
+/// log odds ratio. Every observed category counts, so a participant lost to follow-up still
+/// contributes the baseline.
+fn ordered_longitudinal(
+    plan: &Plan,
+    outcome: &Outcome,
+    table: &DataTable,
+    level: Level,
+) -> Result<Effect, String> {
+    if let Some(problem) = outcome
+        .inference
+        .iter()
+        .find_map(|k| inference_problem(outcome, *k))
+    {
+        return Err(problem.into());
+    }
+    let Some(baseline) = outcome.baseline.as_ref() else {
+        return Err("an ordinal outcome needs the baseline category (`baseline`)".into());
+    };
+    let num = |c: &str| table.numeric(c).map_err(|e| e.to_string());
+    let (c0, c12, treated) = (
+        num(baseline.get_ref())?,
+        num(outcome.followup.get_ref())?,
+        num(TREATED)?,
+    );
+    let (codes, _) = table
+        .column(plan.design.cluster.get_ref())
+        .ok()
+        .and_then(Column::as_factor)
+        .ok_or("the cluster column cannot be coded")?;
+    // Long format: the baseline rows, then the follow-up rows; the participant is the data's
+    // row (one per participant).
+    let n = table.nrows();
+    let stack =
+        |f: &dyn Fn(usize) -> Option<f64>| -> Vec<Option<f64>> { (0..2 * n).map(f).collect() };
+    let long = DataTable::new(
+        "longitudinal",
+        vec![
+            Column::numeric(
+                "category",
+                stack(&|r| if r < n { c0[r] } else { c12[r - n] }),
+            ),
+            Column::numeric("time", stack(&|r| Some(if r < n { 0.0 } else { 1.0 }))),
+            Column::numeric(TREATED, stack(&|r| treated[r % n])),
+            Column::numeric(CLUSTER_CODE, stack(&|r| codes[r % n].map(|c| c as f64))),
+            Column::numeric(PARTICIPANT, stack(&|r| Some((r % n) as f64))),
+        ],
+    )
+    .map_err(|e| e.to_string())?;
+    let fit = clmm(&format!("category ~ time * {TREATED}"), CLUSTER_CODE)
+        .random_intercept(PARTICIPANT)
+        .quadrature(quadrature(outcome))
+        .level(level)
+        .fit(&long)
+        .map_err(|e| e.to_string())?;
+    let term = format!("time:{TREATED}");
+    let c = fit
+        .inference()
+        .coef(&term)
+        .ok_or_else(|| format!("the model has no `{term}` term"))?;
+    let nodes = outcome.nodes.unwrap_or(7);
+    Ok(Effect {
+        outcome: outcome.id.clone(),
+        inference: "model",
+        estimate: c.estimate,
+        std_error: Some(c.std_error),
+        df: c.df,
+        ci_low: c.ci_low,
+        ci_high: c.ci_high,
+        p_value: c.p_value,
+        n: fit.nobs(),
+        clusters: fit.inference().n_clusters.unwrap_or(0),
+        scale: "log_odds_ratio",
+        odds_ratio: Some(OddsRatio {
+            estimate: c.estimate.exp(),
+            ci_low: c.ci_low.exp(),
+            ci_high: c.ci_high.exp(),
+        }),
+        method: format!(
+            "longitudinal ordered logit of the baseline and follow-up categories ({} observations), time × treatment, random intercepts per cluster and per participant within it ({})",
+            fit.nobs(),
+            if nodes <= 1 {
+                "the joint Laplace approximation".to_string()
+            } else {
+                format!("nested adaptive quadrature, {nodes} nodes at each level")
             }
         ),
         baseline_sd: None,

@@ -7,7 +7,7 @@
 
 use trialstats_core::table::{fmt_num, fmt_p, html_escape};
 
-use crate::plan::{Better, ModelKind};
+use crate::plan::Better;
 use crate::run::{Effect, OutcomeInfo, PlanResults};
 
 /// The width of `s` at `size` px, bold or not: per-character advance widths at or above those of
@@ -215,9 +215,10 @@ pub fn forest_plot(r: &PlanResults) -> String {
                 .effects
                 .iter()
                 .find(|e| e.outcome == o.id && e.inference == o.inference)?;
-            let ok = match o.model {
-                ModelKind::Linear => e.baseline_sd.is_some_and(|s| s > 0.0),
-                _ => e.odds_ratio.is_some(),
+            let ok = if o.model.is_linear() {
+                e.baseline_sd.is_some_and(|s| s > 0.0)
+            } else {
+                e.odds_ratio.is_some()
             };
             ok.then(|| Row {
                 label: o.label.clone(),
@@ -231,7 +232,7 @@ pub fn forest_plot(r: &PlanResults) -> String {
         for better in [Some(Better::Lower), Some(Better::Higher), None] {
             let members: Vec<&Row<'_>> = rows
                 .iter()
-                .filter(|x| (x.info.model != ModelKind::Linear) == log && x.info.better == better)
+                .filter(|x| x.info.model.is_linear() != log && x.info.better == better)
                 .collect();
             if members.is_empty() {
                 continue;
