@@ -260,6 +260,17 @@ fn bad_input_gets_typed_errors() {
         Glmm::new(&zeros, &d.x, &d.groups),
         Err(MixedError::ConstantOutcome { .. })
     ));
+    // Constant within every community (some all 0, some all 1): σ has no finite estimate.
+    let by_group: Vec<f64> = d.groups.codes().iter().map(|&g| (g % 2) as f64).collect();
+    let err = Glmm::new(&by_group, &d.x, &d.groups)
+        .unwrap()
+        .fit()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("constant within every level of `community`"),
+        "{err}"
+    );
     let one = Clusters::from_labels("community", &vec!["c"; d.y.len()]).unwrap();
     assert!(matches!(
         Glmm::new(&d.y, &d.x, &one),

@@ -50,6 +50,15 @@ pub enum OrdinalError {
         /// The optimiser's report.
         convergence: Convergence,
     },
+    /// The outcome takes one category within every level of a grouping factor (each with two or
+    /// more rows): that factor's variance grows without bound (the likelihood rises as σ → ∞).
+    #[error(
+        "the outcome is constant within every level of `{factor}`: its random-intercept variance has no finite estimate (the likelihood rises without bound as it grows); drop the random intercept for `{factor}` (cluster-robust standard errors, or `{factor}` as fixed effects)"
+    )]
+    ConstantWithinGroups {
+        /// The grouping factor.
+        factor: String,
+    },
     /// The inner grouping factor of a nested model is not nested in the outer one.
     #[error(transparent)]
     NotNested(Box<trialstats_core::NotNested>),

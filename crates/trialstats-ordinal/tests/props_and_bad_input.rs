@@ -4,9 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
+use trialstats_core::Clusters;
 use trialstats_core::nalgebra::DMatrix;
 use trialstats_core::testing::max_rel_diff;
-use trialstats_ordinal::{Clm, Link, OrdinalError};
+use trialstats_ordinal::{Clm, Clmm, Link, NestedClmm, OrdinalError};
 
 /// An ordinal outcome generated from a latent logistic model with 4 categories.
 fn case() -> impl Strategy<Value = (Vec<usize>, DMatrix<f64>)> {
@@ -136,6 +137,32 @@ fn separation_is_an_error() {
         .unwrap_err();
     assert!(matches!(&e, OrdinalError::Separation { .. }), "{e:?}");
     assert!(e.to_string().starts_with("separation:"), "{e}");
+}
+
+/// One category within every cluster (or participant): the variance diverges, a typed error
+/// naming the factor, never a fit with σ in the hundreds.
+#[test]
+fn an_outcome_constant_within_every_group_is_an_error() {
+    let n = 48;
+    let x = DMatrix::from_fn(n, 1, |i, _| ((i * 7) % 5) as f64);
+    let g: Vec<usize> = (0..n).map(|i| i / 8).collect();
+    let pid: Vec<usize> = (0..n).map(|i| i / 2).collect();
+    let groups = Clusters::from_labels("community", &g).unwrap();
+    let inner = Clusters::from_labels("pid", &pid).unwrap();
+    let by_community: Vec<usize> = g.iter().map(|c| c % 3).collect();
+    let e = Clmm::new(&by_community, &["a", "b", "c"], &x, &groups).unwrap_err();
+    assert!(
+        matches!(&e, OrdinalError::ConstantWithinGroups { factor } if factor == "community"),
+        "{e:?}"
+    );
+    // Constant within every participant but not within communities: the participant's.
+    let by_pid: Vec<usize> = pid.iter().map(|p| p % 3).collect();
+    let e = NestedClmm::new(&by_pid, &["a", "b", "c"], &x, &groups, &inner).unwrap_err();
+    assert!(
+        matches!(&e, OrdinalError::ConstantWithinGroups { factor } if factor == "pid"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("no finite estimate"), "{e}");
 }
 
 #[test]

@@ -1848,16 +1848,7 @@ fn ordered_change(
     table: &DataTable,
     level: Level,
 ) -> Result<Effect, String> {
-    if let Some(problem) = outcome
-        .inference
-        .iter()
-        .find_map(|k| inference_problem(outcome, *k))
-    {
-        return Err(problem.into());
-    }
-    let Some(baseline) = outcome.baseline.as_ref() else {
-        return Err("an ordinal outcome needs the baseline category (`baseline`)".into());
-    };
+    let baseline = ordinal_baseline(outcome)?;
     let (c0, c12) = (
         table
             .numeric(baseline.get_ref())
@@ -1908,10 +1899,52 @@ fn ordered_change(
         .level(level)
         .fit(&t)
         .map_err(|e| e.to_string())?;
+    ordinal_effect(
+        outcome,
+        &fit,
+        TREATED,
+        format!(
+            "multilevel ordered logit of {}, random intercept per cluster ({})",
+            if ordered {
+                "the follow-up category adjusted for the baseline category (a factor)"
+            } else {
+                "the change in category"
+            },
+            if nodes <= 1 {
+                "Laplace".to_string()
+            } else {
+                format!("adaptive quadrature, {nodes} nodes")
+            }
+        ),
+    )
+}
+
+/// The baseline column of an ordered outcome, after the checks of its inferences.
+fn ordinal_baseline(outcome: &Outcome) -> Result<&Spanned<String>, String> {
+    if let Some(problem) = outcome
+        .inference
+        .iter()
+        .find_map(|k| inference_problem(outcome, *k))
+    {
+        return Err(problem.into());
+    }
+    outcome
+        .baseline
+        .as_ref()
+        .ok_or_else(|| "an ordinal outcome needs the baseline category (`baseline`)".into())
+}
+
+/// The model-based effect of an ordered outcome's fit: the log odds ratio of `term`.
+fn ordinal_effect(
+    outcome: &Outcome,
+    fit: &trialstats_models::Fit,
+    term: &str,
+    method: String,
+) -> Result<Effect, String> {
     let c = fit
         .inference()
-        .coef(TREATED)
-        .ok_or_else(|| format!("the model has no `{TREATED}` term"))?;
+        .coef(term)
+        .ok_or_else(|| format!("the model has no `{term}` term"))?;
     Ok(Effect {
         outcome: outcome.id.clone(),
         inference: "model",
@@ -1929,19 +1962,7 @@ fn ordered_change(
             ci_low: c.ci_low.exp(),
             ci_high: c.ci_high.exp(),
         }),
-        method: format!(
-            "multilevel ordered logit of {}, random intercept per cluster ({})",
-            if ordered {
-                "the follow-up category adjusted for the baseline category (a factor)"
-            } else {
-                "the change in category"
-            },
-            if nodes <= 1 {
-                "Laplace".to_string()
-            } else {
-                format!("adaptive quadrature, {nodes} nodes")
-            }
-        ),
+        method,
         baseline_sd: None,
     })
 }
@@ -1978,16 +1999,7 @@ fn ordered_longitudinal(
     table: &DataTable,
     level: Level,
 ) -> Result<Effect, String> {
-    if let Some(problem) = outcome
-        .inference
-        .iter()
-        .find_map(|k| inference_problem(outcome, *k))
-    {
-        return Err(problem.into());
-    }
-    let Some(baseline) = outcome.baseline.as_ref() else {
-        return Err("an ordinal outcome needs the baseline category (`baseline`)".into());
-    };
+    let baseline = ordinal_baseline(outcome)?;
     let num = |c: &str| table.numeric(c).map_err(|e| e.to_string());
     let (c0, c12, treated) = (
         num(baseline.get_ref())?,
@@ -2024,30 +2036,12 @@ fn ordered_longitudinal(
         .level(level)
         .fit(&long)
         .map_err(|e| e.to_string())?;
-    let term = format!("time:{TREATED}");
-    let c = fit
-        .inference()
-        .coef(&term)
-        .ok_or_else(|| format!("the model has no `{term}` term"))?;
     let nodes = outcome.nodes.unwrap_or(7);
-    Ok(Effect {
-        outcome: outcome.id.clone(),
-        inference: "model",
-        estimate: c.estimate,
-        std_error: Some(c.std_error),
-        df: c.df,
-        ci_low: c.ci_low,
-        ci_high: c.ci_high,
-        p_value: c.p_value,
-        n: fit.nobs(),
-        clusters: fit.inference().n_clusters.unwrap_or(0),
-        scale: "log_odds_ratio",
-        odds_ratio: Some(OddsRatio {
-            estimate: c.estimate.exp(),
-            ci_low: c.ci_low.exp(),
-            ci_high: c.ci_high.exp(),
-        }),
-        method: format!(
+    ordinal_effect(
+        outcome,
+        &fit,
+        &format!("time:{TREATED}"),
+        format!(
             "longitudinal ordered logit of the baseline and follow-up categories ({} observations), time × treatment, random intercepts per cluster and per participant within it ({})",
             fit.nobs(),
             if nodes <= 1 {
@@ -2056,8 +2050,7 @@ fn ordered_longitudinal(
                 format!("nested adaptive quadrature, {nodes} nodes at each level")
             }
         ),
-        baseline_sd: None,
-    })
+    )
 }
 
 /// The effects as a numeric table (one row each, full precision).

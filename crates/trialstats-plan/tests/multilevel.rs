@@ -14,7 +14,7 @@ const TRIAL: &str = include_str!("data/trial_r.csv");
 const REFERENCE: &str = include_str!("data/reference_multilevel.txt");
 
 mod common;
-use common::close;
+use common::{close, effect};
 
 fn reference(name: &str) -> f64 {
     common::reference(REFERENCE, name)
@@ -70,13 +70,6 @@ fn trial() -> DataTable {
 
 fn run_plan(outcomes: &str) -> PlanResults {
     run(&parse(outcomes), &trial(), &mut |_, _, _| {}).unwrap()
-}
-
-fn effect<'a>(r: &'a PlanResults, outcome: &str, inference: &str) -> &'a trialstats_plan::Effect {
-    r.effects
-        .iter()
-        .find(|e| e.outcome == outcome && e.inference == inference)
-        .unwrap_or_else(|| panic!("no {outcome}:{inference}; skipped {:?}", r.skipped))
 }
 
 /// `mixed` is lmer + lmerTest/pbkrtest; `mixed_logistic` is glmer(nAGQ = 7). Both R fits are

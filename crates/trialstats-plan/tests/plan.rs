@@ -10,7 +10,7 @@ const TRIAL: &str = include_str!("data/trial_r.csv");
 const REFERENCE: &str = include_str!("data/reference.txt");
 
 mod common;
-use common::close;
+use common::{close, effect};
 
 fn reference(name: &str) -> f64 {
     common::reference(REFERENCE, name)
@@ -85,13 +85,6 @@ fn run_plan(text: &str) -> Result<PlanResults, PlanError> {
     let p = Plan::parse("test.toml", text)?;
     let data = DataTable::from_csv_str("trial_r.csv", TRIAL).unwrap();
     run(&p, &data, &mut |_, _, _| {})
-}
-
-fn effect<'a>(r: &'a PlanResults, outcome: &str, inference: &str) -> &'a trialstats_plan::Effect {
-    r.effects
-        .iter()
-        .find(|e| e.outcome == outcome && e.inference == inference)
-        .unwrap_or_else(|| panic!("no {outcome}:{inference}"))
 }
 
 #[test]

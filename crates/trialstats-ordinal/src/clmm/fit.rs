@@ -2,7 +2,7 @@
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
-use trialstats_core::{Coef, Convergence, CovarianceInfo, Inference, Level, Reference};
+use trialstats_core::{Convergence, Inference, Level};
 
 use crate::error::OrdinalError;
 
@@ -96,16 +96,6 @@ impl ClmmFit {
         } else {
             self.names.len()
         };
-        let mut coefficients = Vec::with_capacity(k);
-        for (j, name) in self.names.iter().take(k).enumerate() {
-            coefficients.push(Coef::wald(
-                name,
-                self.estimates[j],
-                self.vcov[(j, j)].max(0.0).sqrt(),
-                Reference::Normal,
-                level,
-            )?);
-        }
         let method = match self.quadrature {
             Quadrature::Laplace => "the Laplace approximation".to_string(),
             Quadrature::Adaptive { nodes } => {
@@ -119,25 +109,21 @@ impl ClmmFit {
                 self.group, self.group
             ));
         }
-        Ok(Inference {
-            nobs: self.nobs,
-            n_clusters: Some(self.cluster_labels.len()),
-            covariance: CovarianceInfo {
-                label: "model-based".into(),
-                description: format!(
-                    "Standard errors from the inverse observed information of the likelihood integrated over a random intercept for {} by {method}.",
-                    self.group
-                ),
-                factor: None,
-                cluster_vars: vec![self.group.clone()],
-                n_clusters: vec![self.cluster_labels.len()],
-                reference: Reference::Normal,
-            },
-            coefficients,
-            vcov: self.vcov.view((0, 0), (k, k)).into_owned(),
-            convergence: Some(self.convergence.clone()),
+        super::model_based_inference(
+            &self.names,
+            &self.estimates,
+            &self.vcov,
+            &(0..k).collect::<Vec<_>>(),
+            self.nobs,
+            (vec![self.group.clone()], vec![self.cluster_labels.len()]),
+            format!(
+                "Standard errors from the inverse observed information of the likelihood integrated over a random intercept for {} by {method}.",
+                self.group
+            ),
+            &self.convergence,
+            level,
             notes,
-        })
+        )
     }
 
     /// Likelihood-ratio test of σ = 0 against the model without the random effect: statistic

@@ -86,8 +86,10 @@ impl<'a> Clmm<'a> {
         clusters: &'a Clusters,
     ) -> Result<Self, OrdinalError> {
         clusters.check_covers(y.len(), "y")?;
+        let clm = Clm::with_levels(y, levels, x)?;
+        constant_within(y, clusters)?;
         Ok(Self {
-            clm: Clm::with_levels(y, levels, x)?,
+            clm,
             clusters,
             quadrature: Quadrature::Laplace,
             control: Control::default(),
@@ -284,6 +286,77 @@ fn boundary_fit(
         clm_loglik: clm.loglik(),
         boundary: true,
         nobs: clusters.len(),
+    })
+}
+
+/// Wald z tests and `level` intervals of the parameters `keep` from the inverse observed
+/// information, as the model-based [`Inference`] of a fit with random intercepts for `groups`
+/// (with their numbers of levels) integrated out as `description` says.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn model_based_inference(
+    names: &[String],
+    estimates: &nalgebra::DVector<f64>,
+    vcov: &nalgebra::DMatrix<f64>,
+    keep: &[usize],
+    nobs: usize,
+    groups: (Vec<String>, Vec<usize>),
+    description: String,
+    convergence: &trialstats_core::Convergence,
+    level: trialstats_core::Level,
+    notes: Vec<String>,
+) -> Result<trialstats_core::Inference, OrdinalError> {
+    use trialstats_core::{Coef, CovarianceInfo, Inference, Reference};
+    let coefficients = keep
+        .iter()
+        .map(|&j| {
+            Coef::wald(
+                &names[j],
+                estimates[j],
+                vcov[(j, j)].max(0.0).sqrt(),
+                Reference::Normal,
+                level,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Inference {
+        nobs,
+        n_clusters: groups.1.first().copied(),
+        covariance: CovarianceInfo {
+            label: "model-based".into(),
+            description,
+            factor: None,
+            cluster_vars: groups.0,
+            n_clusters: groups.1,
+            reference: Reference::Normal,
+        },
+        coefficients,
+        vcov: vcov.select_rows(keep).select_columns(keep),
+        convergence: Some(convergence.clone()),
+        notes,
+    })
+}
+
+/// [`OrdinalError::ConstantWithinGroups`] when every level of `groups` has two or more rows, all
+/// in one category (and the outcome more than one category overall, which
+/// [`Clm::with_levels`] has checked): the likelihood then rises without bound with the
+/// variance. A level with a single row bounds it (as σ → ∞ its row's probability tends to 0 in
+/// a middle category and ½ in an extreme one), so one such level makes no error.
+pub(crate) fn constant_within(y: &[usize], groups: &Clusters) -> Result<(), OrdinalError> {
+    // Per level: its first category and its number of rows.
+    let mut seen: Vec<(usize, usize)> = vec![(0, 0); groups.n_clusters()];
+    for (&c, &g) in y.iter().zip(groups.codes()) {
+        let (first, count) = &mut seen[g];
+        if *count > 0 && *first != c {
+            return Ok(());
+        }
+        *first = c;
+        *count += 1;
+    }
+    if seen.iter().any(|&(_, count)| count == 1) {
+        return Ok(());
+    }
+    Err(OrdinalError::ConstantWithinGroups {
+        factor: groups.name().to_owned(),
     })
 }
 

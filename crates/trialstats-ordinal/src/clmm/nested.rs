@@ -5,17 +5,16 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::Spd;
-use trialstats_core::{
-    Clusters, Coef, Control, Convergence, CovarianceInfo, Inference, InputError, Level, Reference,
-    Termination,
-};
+use trialstats_core::{Clusters, Control, Convergence, Inference, InputError, Level, Termination};
 
 use crate::clm::{Clm, ClmFit};
 use crate::error::OrdinalError;
 use crate::link::{Eval, Link};
 
 use super::marginal::{RowDerivatives, row_derivatives};
-use super::optimise::{bfgs_update, descent_metric, finish, gain_unresolvable, quasi_newton_step};
+use super::optimise::{
+    VALUE_RESOLUTION, bfgs_update, descent_metric, finish, gain_unresolvable, quasi_newton_step,
+};
 use super::{Quadrature, quadrature::rule};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -422,6 +421,23 @@ impl Objective<'_> {
         (-total, -grad)
     }
 
+    /// Sets the log SD ψ_j to 3 ln 10⁻⁴ (σ = e^{−27.6}, the boundary) when it is below ln 0.01
+    /// and the value there is no worse, to what it resolves ([`VALUE_RESOLUTION`]); true if it
+    /// did.
+    fn snap_to_boundary(&self, psi: &mut DVector<f64>, j: usize) -> bool {
+        if psi[j] >= 0.01f64.ln() || psi[j] < LN_SIGMA_SMALL {
+            return false;
+        }
+        let value = self.value(psi);
+        let mut zero = psi.clone();
+        zero[j] = 3.0 * LN_SIGMA_SMALL;
+        let snap = self.value(&zero) <= value + VALUE_RESOLUTION * (1.0 + value.abs());
+        if snap {
+            *psi = zero;
+        }
+        snap
+    }
+
     /// The gradient: exact for the joint Laplace approximation
     /// ([`Objective::laplace_gradient`]), central differences (steps 10⁻⁵(1 + |ψ_a|)) of the
     /// value with nested quadrature.
@@ -549,8 +565,12 @@ impl<'a> NestedClmm<'a> {
                 .into());
             }
         }
+        let clm = Clm::with_levels(y, levels, x)?;
+        // Constant within every participant (so within every community too, or not): the
+        // participant variance diverges.
+        super::constant_within(y, inner)?;
         Ok(Self {
-            clm: Clm::with_levels(y, levels, x)?,
+            clm,
             outer,
             inner,
             quadrature: Quadrature::Laplace,
@@ -714,8 +734,13 @@ impl<'a> NestedClmm<'a> {
         };
         // A random intercept whose SD ran to (near) 0 leaves the likelihood flat in its log SD:
         // it is reported at its boundary, σ = 0, and the covariance is that of the other
-        // parameters (its log SD has no standard error).
+        // parameters (its log SD has no standard error). The optimiser may stop on the flat
+        // before the threshold: an SD below 0.01 whose removal (σ = e^{−27.6}) leaves the value
+        // no worse, to what it resolves, is at the boundary too.
         let np = nt + k + 2;
+        for j in [nt + k, nt + k + 1] {
+            objective.snap_to_boundary(&mut theta, j);
+        }
         let boundary = [
             theta[nt + k] < LN_SIGMA_SMALL,
             theta[nt + k + 1] < LN_SIGMA_SMALL,
@@ -891,43 +916,26 @@ impl NestedClmmFit {
         let keep: Vec<usize> = (0..p)
             .filter(|&j| j + 2 < p || !self.boundary[j + 2 - p])
             .collect();
-        let coefficients = keep
-            .iter()
-            .map(|&j| (j, &self.names[j]))
-            .map(|(j, name)| {
-                Coef::wald(
-                    name,
-                    self.estimates[j],
-                    self.vcov[(j, j)].max(0.0).sqrt(),
-                    Reference::Normal,
-                    level,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         let method = match self.quadrature {
             Quadrature::Adaptive { nodes } => {
                 format!("nested adaptive Gauss–Hermite quadrature with {nodes} nodes at each level")
             }
             _ => "the joint Laplace approximation".to_string(),
         };
-        Ok(Inference {
-            nobs: self.nobs,
-            n_clusters: Some(self.levels[0]),
-            covariance: CovarianceInfo {
-                label: "model-based".into(),
-                description: format!(
-                    "inverse observed information of the likelihood integrated over random intercepts for {} and {} within it by {method}",
-                    self.groups[0], self.groups[1]
-                ),
-                factor: None,
-                cluster_vars: self.groups.to_vec(),
-                n_clusters: self.levels.to_vec(),
-                reference: Reference::Normal,
-            },
-            coefficients,
-            vcov: self.vcov.select_rows(&keep).select_columns(&keep),
-            convergence: Some(self.convergence.clone()),
-            notes: (0..2)
+        super::model_based_inference(
+            &self.names,
+            &self.estimates,
+            &self.vcov,
+            &keep,
+            self.nobs,
+            (self.groups.to_vec(), self.levels.to_vec()),
+            format!(
+                "inverse observed information of the likelihood integrated over random intercepts for {} and {} within it by {method}",
+                self.groups[0], self.groups[1]
+            ),
+            &self.convergence,
+            level,
+            (0..2)
                 .filter(|&l| self.boundary[l])
                 .map(|l| {
                     format!(
@@ -936,7 +944,7 @@ impl NestedClmmFit {
                     )
                 })
                 .collect(),
-        })
+        )
     }
 }
 
@@ -976,6 +984,34 @@ mod tests {
             Clusters::from_labels("community", &community).unwrap(),
             Clusters::from_labels("pid", &pid).unwrap(),
         )
+    }
+
+    /// A participant SD the optimiser left on the likelihood's flat (σ = e⁻⁶) is moved to the
+    /// boundary when the value is no worse there (one row per participant), and left where it
+    /// is when the data hold participant variance (three rows each).
+    #[test]
+    fn a_log_sd_on_the_flat_is_snapped_to_the_boundary_only_when_nothing_changes() {
+        let (y, x, outer, inner) = data(Link::Logit);
+        let start = DVector::from_vec(vec![-0.9, 0.1, 1.1, 0.5, -0.7, -0.4, -6.0]);
+        let m = NestedClmm::new(&y, &["1", "2", "3", "4"], &x, &outer, &inner).unwrap();
+        let objective = m.objective(3, Link::Logit, Vec::new(), Vec::new());
+        let mut psi = start.clone();
+        assert!(
+            !objective.snap_to_boundary(&mut psi, 5),
+            "σ_a = e^−0.4 is not small"
+        );
+        assert!(!objective.snap_to_boundary(&mut psi, 6));
+        assert_eq!(psi, start);
+
+        let alone = Clusters::from_labels("row", &(0..y.len()).collect::<Vec<_>>()).unwrap();
+        let m = NestedClmm::new(&y, &["1", "2", "3", "4"], &x, &outer, &alone).unwrap();
+        let objective = m.objective(3, Link::Logit, Vec::new(), Vec::new());
+        let mut psi = start.clone();
+        assert!(objective.snap_to_boundary(&mut psi, 6));
+        assert_eq!(psi[6].to_bits(), (3.0 * LN_SIGMA_SMALL).to_bits());
+        // No worse at the boundary than on the flat (the negative log-likelihood).
+        let (a, b) = (objective.value(&start), objective.value(&psi));
+        assert!(b <= a + VALUE_RESOLUTION * (1.0 + a.abs()), "{b} v. {a}");
     }
 
     /// The exact gradient of the joint Laplace likelihood equals central differences of its

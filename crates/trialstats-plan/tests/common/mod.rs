@@ -38,3 +38,15 @@ pub fn quick_paper_plan(sets: &[&str], compare: bool) -> trialstats_plan::Plan {
     }
     plan
 }
+
+/// The effect of `outcome` under `inference`; a panic lists what the run skipped.
+pub fn effect<'a>(
+    r: &'a trialstats_plan::PlanResults,
+    outcome: &str,
+    inference: &str,
+) -> &'a trialstats_plan::Effect {
+    r.effects
+        .iter()
+        .find(|e| e.outcome == outcome && e.inference == inference)
+        .unwrap_or_else(|| panic!("no {outcome}:{inference}; skipped {:?}", r.skipped))
+}
