@@ -113,16 +113,13 @@ pub struct KruskalWallis {
 /// ```
 pub fn kruskal_wallis(groups: &[&[f64]]) -> Result<KruskalWallis, TwoSampleError> {
     check_groups(groups, 1)?;
-    let all: Vec<f64> = groups.iter().flat_map(|g| g.iter().copied()).collect();
-    let n = all.len() as f64;
-    let (ranks, ties) = crate::tests::ranks(&all);
-    let mut at = 0;
-    let mut sum = 0.0;
-    for g in groups {
-        let r: f64 = ranks[at..at + g.len()].iter().sum();
-        sum += r * r / g.len() as f64;
-        at += g.len();
-    }
+    let n = groups.iter().map(|g| g.len()).sum::<usize>() as f64;
+    let (rank_sums, ties) = crate::tests::rank_sums(groups);
+    let sum: f64 = rank_sums
+        .iter()
+        .zip(groups)
+        .map(|(r, g)| r * r / g.len() as f64)
+        .sum();
     let uncorrected = 12.0 / (n * (n + 1.0)) * sum - 3.0 * (n + 1.0);
     let tie_correction = 1.0 - ties / (n * n * n - n);
     if tie_correction <= 0.0 {
