@@ -41,6 +41,8 @@ struct Opts {
     list: bool,
     exact: bool,
     out: Option<String>,
+    /// Threads of rayon's pool (`--threads N`, default 1: the peers run on one thread).
+    threads: usize,
 }
 
 fn opts() -> Opts {
@@ -58,6 +60,7 @@ fn opts() -> Opts {
         list: args.iter().any(|a| a == "--list"),
         exact: args.iter().any(|a| a == "--exact"),
         out: val("--out"),
+        threads: val("--threads").map_or(1, |v| v.parse().expect("--threads N")),
     }
 }
 
@@ -104,9 +107,10 @@ impl Writer {
         let ts: Vec<String> = times.iter().map(|t| format!("{t:.6}")).collect();
         writeln!(
             self.out,
-            "{{\"peer\": \"trialstats (Rust)\", \"family\": \"{family}\", \"case\": \"{case}\", \"dataset\": \"{dataset}\", \"params\": {params}, \"threads\": \"1\", \"status\": \"ok\", \"median_s\": {median:.9}, \"min_s\": {:.9}, \"n_reps\": {n}, \"times_s\": [{}], \"first_call_s\": {first:.6}}}",
+            "{{\"peer\": \"trialstats (Rust)\", \"family\": \"{family}\", \"case\": \"{case}\", \"dataset\": \"{dataset}\", \"params\": {params}, \"threads\": \"{threads}\", \"status\": \"ok\", \"median_s\": {median:.9}, \"min_s\": {:.9}, \"n_reps\": {n}, \"times_s\": [{}], \"first_call_s\": {first:.6}}}",
             sorted[0],
-            ts.join(", ")
+            ts.join(", "),
+            threads = rayon::current_num_threads(),
         )
         .unwrap();
         self.out.flush().unwrap();
@@ -131,6 +135,10 @@ fn main() {
         eprintln!("peers: run with `cargo bench --bench peers -- --only CASE` or `-- --list`");
         return;
     }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(o.threads)
+        .build_global()
+        .expect("rayon's pool");
     clus::verify().expect("clus data sets reproduce the manifest");
     clus::verify_ord().expect("ord data sets reproduce the manifest");
     clus::verify_mice().expect("mice data sets reproduce the manifest");

@@ -44,6 +44,11 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Threads for the parallel parts (the wild bootstrap's replicate blocks, the simulator's
+    /// calibration over seeds); default: one per core. The results are the same whatever the
+    /// number.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     #[command(flatten)]
     read: commands::ReadArgs,
     #[command(subcommand)]
@@ -67,6 +72,15 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    if let Some(n) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build_global()
+        {
+            eprintln!("error: --threads {n}: {e}");
+            return ExitCode::from(2);
+        }
+    }
     if let Err(e) = commands::set_read_options(&cli.read) {
         eprintln!("error: {e}");
         return ExitCode::from(e.exit_code());

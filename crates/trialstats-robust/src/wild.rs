@@ -30,9 +30,10 @@
 //! Roodman, MacKinnon, Nielsen & Webb (2019), Stata J. 19(1):4–60, doi:10.1177/1536867X19830877.
 
 use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::Spd;
-use trialstats_core::rng::Rng;
+use trialstats_core::rng::{Rng, stream_seed};
 use trialstats_core::{Clusters, InputError, Level};
 
 use crate::error::RobustError;
@@ -598,11 +599,16 @@ pub const MAX_REPS: usize = 10_000_000;
 /// Most weight draws kept, replicates × clusters (a byte each: 1 GB).
 pub const MAX_DRAWS: usize = 1_000_000_000;
 
-/// The weight draws, stored as codes into the weight's support (one byte per cluster and
-/// replicate), or the enumeration of all 2^G sign vectors.
+/// The weight draws: every sign vector of the 2^G (enumerated), or draws made block by block,
+/// each block of [`REPLICATE_BLOCK`] replicates from its own stream ([`stream_seed`] of the seed
+/// and the block's index), so that blocks can be drawn in parallel and the draws do not depend
+/// on the number of threads.
 struct Draws {
     support: Vec<f64>,
-    codes: Vec<u8>,
+    weights: WildWeights,
+    seed: u64,
+    /// The cluster (code) drawn in each position: clusters in the order of their labels.
+    code_of_rank: Vec<usize>,
     g: usize,
     reps: usize,
     enumerated: bool,
@@ -614,43 +620,40 @@ impl Draws {
     /// p-value and interval, do not depend on the order of the rows.
     fn new(spec: &WildClusterBootstrap, rank: &[usize]) -> Self {
         let g = rank.len();
-        let support = spec.weights.support();
-        let enumerate =
+        let enumerated =
             spec.weights == WildWeights::Rademacher && g < 63 && (1usize << g) <= spec.reps;
-        if enumerate {
-            let reps = 1usize << g;
-            let mut codes = vec![0u8; reps * g];
-            for bidx in 0..reps {
-                for gi in 0..g {
-                    codes[bidx * g + gi] = u8::from((bidx >> gi) & 1 == 0);
-                }
-            }
-            return Self {
-                support,
-                codes,
-                g,
-                reps,
-                enumerated: true,
-            };
-        }
         let mut code_of_rank = vec![0; g];
         for (code, &r) in rank.iter().enumerate() {
             code_of_rank[r] = code;
         }
-        let mut rng = Rng::seed_from(spec.seed);
-        let mut codes = vec![0u8; spec.reps * g];
-        for replicate in codes.chunks_exact_mut(g) {
-            for &code in &code_of_rank {
-                replicate[code] = spec.weights.draw(&mut rng);
+        Self {
+            support: spec.weights.support(),
+            weights: spec.weights,
+            seed: spec.seed,
+            code_of_rank,
+            g,
+            reps: if enumerated { 1usize << g } else { spec.reps },
+            enumerated,
+        }
+    }
+
+    /// The G × `nb` weights of replicates `start`… (`start` a multiple of [`REPLICATE_BLOCK`]).
+    fn block(&self, start: usize, nb: usize) -> DMatrix<f64> {
+        let g = self.g;
+        if self.enumerated {
+            // Replicate b's sign for cluster h: bit h of b, 0 → +1.
+            return DMatrix::from_fn(g, nb, |h, col| {
+                self.support[usize::from(((start + col) >> h) & 1 == 0)]
+            });
+        }
+        let mut rng = Rng::seed_from(stream_seed(self.seed, (start / REPLICATE_BLOCK) as u64));
+        let mut v = DMatrix::zeros(g, nb);
+        for mut col in v.column_iter_mut() {
+            for &code in &self.code_of_rank {
+                col[code] = self.support[usize::from(self.weights.draw(&mut rng))];
             }
         }
-        Self {
-            support,
-            codes,
-            g,
-            reps: spec.reps,
-            enumerated: false,
-        }
+        v
     }
 
     /// The coefficients of every replicate's t*(δ) (see [`Replicates`]), for the statistics at
@@ -674,14 +677,6 @@ impl Draws {
         q: &DMatrix<f64>,
         g_by_g: bool,
     ) -> Replicates {
-        let g = self.g;
-        let mut out = Replicates {
-            num0: Vec::with_capacity(self.reps),
-            num1: Vec::with_capacity(self.reps),
-            a: Vec::with_capacity(self.reps),
-            b: Vec::with_capacity(self.reps),
-            c: Vec::with_capacity(self.reps),
-        };
         // D = diag(η)V − Q(RV). With G ≤ 2k the G × G operator diag(η) − QR is formed once and
         // each block costs one product (G² per replicate instead of 2Gk); otherwise the two thin
         // products.
@@ -701,33 +696,55 @@ impl Draws {
                 }
             }
         };
-        let mut start = 0;
-        while start < self.reps {
+        // The blocks at fixed boundaries, in parallel (rayon's pool; one thread runs them in
+        // order), each computed alone and put back in order: the same bits whatever the number
+        // of threads.
+        let block = |start: usize| -> Replicates {
             let nb = REPLICATE_BLOCK.min(self.reps - start);
-            let v = DMatrix::from_fn(g, nb, |h, col| {
-                self.support[self.codes[(start + col) * g + h] as usize]
-            });
+            let v = self.block(start, nb);
             let (num0, d0) = parts(&centre_op, &v);
-            out.num0.extend(num0.iter());
-            out.a.extend(d0.column_iter().map(|c| c.norm_squared()));
-            match &slope_op {
+            let a = d0.column_iter().map(|c| c.norm_squared()).collect();
+            let (num1, b, c) = match &slope_op {
                 Some(sl) => {
                     let (num1, d1) = parts(sl, &v);
-                    out.num1.extend(num1.iter());
-                    out.b.extend(
+                    (
+                        num1.iter().copied().collect(),
                         d0.column_iter()
                             .zip(d1.column_iter())
-                            .map(|(x, y)| x.dot(&y)),
-                    );
-                    out.c.extend(d1.column_iter().map(|c| c.norm_squared()));
+                            .map(|(x, y)| x.dot(&y))
+                            .collect(),
+                        d1.column_iter().map(|c| c.norm_squared()).collect(),
+                    )
                 }
-                None => {
-                    out.num1.extend(std::iter::repeat_n(0.0, nb));
-                    out.b.extend(std::iter::repeat_n(0.0, nb));
-                    out.c.extend(std::iter::repeat_n(0.0, nb));
-                }
+                None => (vec![0.0; nb], vec![0.0; nb], vec![0.0; nb]),
+            };
+            Replicates {
+                num0: num0.iter().copied().collect(),
+                num1,
+                a,
+                b,
+                c,
             }
-            start += nb;
+        };
+        let blocks: Vec<Replicates> = (0..self.reps)
+            .step_by(REPLICATE_BLOCK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(block)
+            .collect();
+        let mut out = Replicates {
+            num0: Vec::with_capacity(self.reps),
+            num1: Vec::with_capacity(self.reps),
+            a: Vec::with_capacity(self.reps),
+            b: Vec::with_capacity(self.reps),
+            c: Vec::with_capacity(self.reps),
+        };
+        for r in blocks {
+            out.num0.extend(r.num0);
+            out.num1.extend(r.num1);
+            out.a.extend(r.a);
+            out.b.extend(r.b);
+            out.c.extend(r.c);
         }
         out
     }

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use trialstats_core::rng::splitmix64;
+use trialstats_core::rng::stream_seed;
 use trialstats_core::table::{Align, fmt_num};
 use trialstats_core::{Level, Table};
 use trialstats_data::{Column, DataTable};
@@ -340,8 +340,7 @@ impl MonteCarlo {
         let draws: Vec<Vec<Option<Draw>>> = (0..self.reps)
             .into_par_iter()
             .map(|r| {
-                let mut state = self.seed ^ (r as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-                let out = replication(splitmix64(&mut state));
+                let out = replication(stream_seed(self.seed, r as u64));
                 let k = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(p) = progress {
                     p(k, self.reps);
