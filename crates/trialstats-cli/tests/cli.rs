@@ -296,6 +296,34 @@ fn regress_logit_and_wild_bootstrap() {
         (b["term"].as_str(), b["reps"].as_u64(), b["seed"].as_u64()),
         (Some("arm"), Some(499), Some(7))
     );
+    // The same output, byte for byte, on one thread and on three; a pool of none is a usage
+    // error.
+    let on = |threads: &str| {
+        run(&[
+            "regress",
+            "--data",
+            p,
+            "--formula",
+            "y ~ arm + base",
+            "--cluster",
+            "site",
+            "--wild-bootstrap",
+            "--test",
+            "arm",
+            "--reps",
+            "1999",
+            "--weights",
+            "webb",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+        ])
+    };
+    let (one, three) = (on("1"), on("3"));
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    assert_eq!(stdout(&one), stdout(&three));
+    assert_eq!(on("0").status.code(), Some(2));
     assert_eq!(b["enumerated"], false);
     assert_eq!(b["weights"], "rademacher");
     assert!(b["ci_low"].as_f64().unwrap() < b["ci_high"].as_f64().unwrap());
