@@ -273,33 +273,9 @@ fn regress_logit_and_wild_bootstrap() {
     assert_eq!(or["term"], "arm");
     let b = v["coefficients"][1]["estimate"].as_f64().unwrap();
     assert!((or["odds_ratio"].as_f64().unwrap() - b.exp()).abs() < 1e-12);
-    let v = json(&run(&[
-        "regress",
-        "--data",
-        p,
-        "--formula",
-        "y ~ arm + base",
-        "--cluster",
-        "site",
-        "--wild-bootstrap",
-        "--test",
-        "arm",
-        "--reps",
-        "499",
-        "--seed",
-        "7",
-        "--format",
-        "json",
-    ]));
-    let b = &v["bootstrap"];
-    assert_eq!(
-        (b["term"].as_str(), b["reps"].as_u64(), b["seed"].as_u64()),
-        (Some("arm"), Some(499), Some(7))
-    );
-    // The same output, byte for byte, on one thread and on three; a pool of none is a usage
-    // error.
-    let on = |threads: &str| {
-        run(&[
+    // The wild bootstrap of `arm` with further options, as JSON.
+    let boot = |extra: &[&str]| {
+        let mut args = vec![
             "regress",
             "--data",
             p,
@@ -310,16 +286,21 @@ fn regress_logit_and_wild_bootstrap() {
             "--wild-bootstrap",
             "--test",
             "arm",
-            "--reps",
-            "1999",
-            "--weights",
-            "webb",
-            "--threads",
-            threads,
             "--format",
             "json",
-        ])
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
     };
+    let v = json(&boot(&["--reps", "499", "--seed", "7"]));
+    let b = &v["bootstrap"];
+    assert_eq!(
+        (b["term"].as_str(), b["reps"].as_u64(), b["seed"].as_u64()),
+        (Some("arm"), Some(499), Some(7))
+    );
+    // The same output, byte for byte, on one thread and on three; a pool of none is a usage
+    // error.
+    let on = |threads: &str| boot(&["--reps", "1999", "--weights", "webb", "--threads", threads]);
     let (one, three) = (on("1"), on("3"));
     assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
     assert_eq!(stdout(&one), stdout(&three));
