@@ -409,8 +409,9 @@ impl WildClusterBootstrap {
         let n = fit.nobs();
         clusters.check_covers(n, "observations")?;
         let g = clusters.n_clusters();
-        // The draws are kept (a byte per cluster and replicate) with a few numbers per replicate:
-        // bounded so that a mistyped --reps is an error, not an allocation failure.
+        // A few numbers are kept per replicate, and every replicate draws a weight per cluster:
+        // bounded so that a mistyped --reps is an error, not an allocation failure or hours of
+        // work.
         let enumerable =
             self.weights == WildWeights::Rademacher && g < 63 && (1usize << g) <= self.reps;
         if !enumerable && (self.reps > MAX_REPS || self.reps.saturating_mul(g) > MAX_DRAWS) {
@@ -596,7 +597,7 @@ fn invert(
 /// by G < 63 and the request).
 pub const MAX_REPS: usize = 10_000_000;
 
-/// Most weight draws kept, replicates × clusters (a byte each: 1 GB).
+/// Most weight draws, replicates × clusters (10⁹: minutes of work).
 pub const MAX_DRAWS: usize = 1_000_000_000;
 
 /// The weight draws: every sign vector of the 2^G (enumerated), or draws made block by block,
