@@ -229,13 +229,15 @@ pub struct CovarianceMatrixJson {
 impl CovarianceMatrixJson {
     /// The covariance matrix of an inference.
     pub fn of(inf: &Inference) -> Self {
+        let terms: Vec<String> = inf.coefficients.iter().map(|c| c.term.clone()).collect();
+        Self::new(&terms, &inf.vcov)
+    }
+
+    /// The matrix `v` of the parameters `terms`, row by row.
+    pub fn new(terms: &[String], v: &nalgebra::DMatrix<f64>) -> Self {
         CovarianceMatrixJson {
-            terms: inf.coefficients.iter().map(|c| c.term.clone()).collect(),
-            matrix: inf
-                .vcov
-                .row_iter()
-                .map(|r| r.iter().copied().collect())
-                .collect(),
+            terms: terms.to_vec(),
+            matrix: v.row_iter().map(|r| r.iter().copied().collect()).collect(),
         }
     }
 }

@@ -298,14 +298,7 @@ fn clmm_output(
             }),
             loglik: Some(m.loglik()),
             r_squared: None,
-            covariance_matrix: CovarianceMatrixJson {
-                terms: m.names().to_vec(),
-                matrix: m
-                    .vcov()
-                    .row_iter()
-                    .map(|r| r.iter().copied().collect())
-                    .collect(),
-            },
+            covariance_matrix: CovarianceMatrixJson::new(m.names(), m.vcov()),
             bootstrap: None,
             nominal_test: None,
             convergence: Some(ConvergenceJson::from(m.convergence())),
@@ -400,14 +393,7 @@ fn nested_output(
                     statistic: lr,
                     p_value: lr_p,
                 },
-                covariance_matrix: CovarianceMatrixJson {
-                    terms: m.names().to_vec(),
-                    matrix: m
-                        .vcov()
-                        .row_iter()
-                        .map(|r| r.iter().copied().collect())
-                        .collect(),
-                },
+                covariance_matrix: CovarianceMatrixJson::new(m.names(), m.vcov()),
                 convergence: ConvergenceJson::from(m.convergence()),
                 warnings,
             })

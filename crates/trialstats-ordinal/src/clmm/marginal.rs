@@ -530,31 +530,7 @@ impl Marginal<'_> {
         &self,
         psi: &DVector<f64>,
     ) -> Result<DMatrix<f64>, OrdinalError> {
-        let np = psi.len();
-        let h: Vec<f64> = psi.iter().map(|v| 1e-4 * (1.0 + v.abs())).collect();
-        let f0 = self.value(psi)?;
-        let shifted = |a: usize, da: f64, b: usize, db: f64| -> Result<f64, OrdinalError> {
-            let mut t = psi.clone();
-            t[a] += da;
-            t[b] += db;
-            self.value(&t)
-        };
-        let mut out = DMatrix::zeros(np, np);
-        for a in 0..np {
-            let fp = shifted(a, h[a], a, 0.0)?;
-            let fm = shifted(a, -h[a], a, 0.0)?;
-            out[(a, a)] = (fp - 2.0 * f0 + fm) / (h[a] * h[a]);
-            for b in (a + 1)..np {
-                let v = (shifted(a, h[a], b, h[b])?
-                    - shifted(a, h[a], b, -h[b])?
-                    - shifted(a, -h[a], b, h[b])?
-                    + shifted(a, -h[a], b, -h[b])?)
-                    / (4.0 * h[a] * h[b]);
-                out[(a, b)] = v;
-                out[(b, a)] = v;
-            }
-        }
-        Ok(out)
+        trialstats_core::optim::second_differences(&|p| self.value(p), psi, 1e-4)
     }
 
     /// Central-difference gradient of the exact approximate objective: a check on
@@ -564,16 +540,7 @@ impl Marginal<'_> {
         &self,
         psi: &DVector<f64>,
     ) -> Result<DVector<f64>, OrdinalError> {
-        let mut g = DVector::zeros(psi.len());
-        for p in 0..psi.len() {
-            let h = 1e-5 * (1.0 + psi[p].abs());
-            let mut a = psi.clone();
-            a[p] += h;
-            let mut b = psi.clone();
-            b[p] -= h;
-            g[p] = (self.value(&a)? - self.value(&b)?) / (2.0 * h);
-        }
-        Ok(g)
+        trialstats_core::optim::central_gradient(&|p| self.value(p), psi, 1e-5)
     }
 }
 

@@ -2,9 +2,12 @@
 //! (1 | g) + (1 | g:id))`, Stata `meologit y x || g: || id:`), by the joint Laplace
 //! approximation (R's) or nested adaptive Gauss–Hermite quadrature (Stata's).
 
+use std::convert::Infallible;
+
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::Spd;
+use trialstats_core::optim::{central_gradient, gradient_differences, second_differences};
 use trialstats_core::{Clusters, Control, Convergence, Inference, InputError, Level, Termination};
 
 use crate::clm::{Clm, ClmFit};
@@ -445,14 +448,8 @@ impl Objective<'_> {
         if self.nodes.is_empty() {
             return self.laplace_gradient(psi).1;
         }
-        DVector::from_fn(psi.len(), |a, _| {
-            let h = 1e-5 * (1.0 + psi[a].abs());
-            let mut p = psi.clone();
-            p[a] += h;
-            let fp = self.value(&p);
-            p[a] -= 2.0 * h;
-            (fp - self.value(&p)) / (2.0 * h)
-        })
+        let Ok(g) = central_gradient(&|p| Ok::<_, Infallible>(self.value(p)), psi, 1e-5);
+        g
     }
 
     /// The value at a trial point of the optimiser, with the gradient when it comes at little
@@ -470,40 +467,16 @@ impl Objective<'_> {
     /// for the joint Laplace approximation; second differences of the value (steps
     /// 10⁻⁴(1 + |ψ_a|)) with nested quadrature.
     fn hessian(&self, psi: &DVector<f64>) -> DMatrix<f64> {
-        let np = psi.len();
-        if self.nodes.is_empty() {
-            let mut out = DMatrix::zeros(np, np);
-            for a in 0..np {
-                let h = 1e-5 * (1.0 + psi[a].abs());
-                let mut p = psi.clone();
-                p[a] += h;
-                let gp = self.laplace_gradient(&p).1;
-                p[a] -= 2.0 * h;
-                let gm = self.laplace_gradient(&p).1;
-                out.column_mut(a).copy_from(&((gp - gm) / (2.0 * h)));
-            }
-            return (&out + out.transpose()) * 0.5;
-        }
-        let h: Vec<f64> = psi.iter().map(|v| 1e-4 * (1.0 + v.abs())).collect();
-        let f0 = self.value(psi);
-        let at = |a: usize, da: f64, b: usize, db: f64| {
-            let mut t = psi.clone();
-            t[a] += da;
-            t[b] += db;
-            self.value(&t)
+        let Ok(h) = if self.nodes.is_empty() {
+            gradient_differences(
+                &|p| Ok::<_, Infallible>(self.laplace_gradient(p).1),
+                psi,
+                1e-5,
+            )
+        } else {
+            second_differences(&|p| Ok::<_, Infallible>(self.value(p)), psi, 1e-4)
         };
-        let mut out = DMatrix::zeros(np, np);
-        for a in 0..np {
-            out[(a, a)] = (at(a, h[a], a, 0.0) - 2.0 * f0 + at(a, -h[a], a, 0.0)) / (h[a] * h[a]);
-            for b in (a + 1)..np {
-                let v = (at(a, h[a], b, h[b]) - at(a, h[a], b, -h[b]) - at(a, -h[a], b, h[b])
-                    + at(a, -h[a], b, -h[b]))
-                    / (4.0 * h[a] * h[b]);
-                out[(a, b)] = v;
-                out[(b, a)] = v;
-            }
-        }
-        out
+        h
     }
 }
 
