@@ -30,12 +30,11 @@ fn refs() -> HashMap<String, f64> {
     common::parse_refs(include_str!("data/reference_glmm.txt"))
 }
 
+/// `got` within `tol` (absolute) of R's `want` (core's comparison).
 fn close(what: &str, got: f64, want: f64, tol: f64) {
-    assert!(
-        (got - want).abs() <= tol,
-        "{what}: got {got}, R {want} (difference {:.3e}, tolerance {tol:.1e})",
-        got - want
-    );
+    if let Err(e) = trialstats_core::testing::Tol::abs(tol).check(what, got, want) {
+        panic!("{e}");
+    }
 }
 
 struct Data {

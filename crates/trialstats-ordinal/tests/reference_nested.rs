@@ -39,12 +39,11 @@ fn get(r: &HashMap<String, Vec<f64>>, key: &str) -> Vec<f64> {
         .unwrap_or_else(|| panic!("no reference {key}"))
 }
 
+/// `got` within `tol` (absolute) of R's `want` (core's comparison).
 fn close(what: &str, got: f64, want: f64, tol: f64) {
-    assert!(
-        (got - want).abs() <= tol,
-        "{what}: got {got}, R {want} (difference {:.3e}, tolerance {tol:.1e})",
-        got - want
-    );
+    if let Err(e) = trialstats_core::testing::Tol::abs(tol).check(what, got, want) {
+        panic!("{e}");
+    }
 }
 
 struct Data {
