@@ -32,6 +32,7 @@ mod kernels;
 pub mod level;
 pub mod linalg;
 pub mod optim;
+pub mod order;
 pub mod rng;
 pub mod stats;
 pub mod table;

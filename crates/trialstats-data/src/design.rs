@@ -314,7 +314,7 @@ impl ModelFrame {
         let (columns, names, terms) =
             design_columns(formula, &values, &used_levels, &codings, &rows);
         let p = columns.len();
-        let x = DMatrix::from_iterator(rows.len(), p, columns.into_iter().flatten());
+        let x = DMatrix::from_vec(rows.len(), p, columns.concat());
         if options.check_rank && p > 0 {
             Qr::new(&x)?.require_full_rank(&names)?;
         }

@@ -24,7 +24,10 @@
 //! Defaults: pmm with 5 donors for numeric columns, logreg for two-level categorical columns,
 //! polr for categorical columns with more levels (levels in sorted order); every other column
 //! predicts; the visit sequence is column order. Chains are independent and each is seeded from
-//! (`seed`, chain), so results are reproducible and do not depend on how chains are scheduled.
+//! (`seed`, chain), so results are reproducible and do not depend on how chains are scheduled:
+//! they run on rayon's pool, one iteration of one chain at a time and in turn, so that m × maxit
+//! iterations spread evenly over the threads, and the values are the same bits on any number of
+//! threads.
 //!
 //! # Clusters
 //! A cluster column (complete) can enter every imputation model as cluster indicators (fixed
@@ -38,9 +41,14 @@
 //! §3.4 (pmm), doi:10.1201/9780429492259.
 //! Little RJA. Missing-data adjustments in large surveys. J Bus Econ Stat 1988;6:287–96 (pmm).
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
-use trialstats_core::linalg::{Spd, crossprod, weighted_crossprod};
+use trialstats_core::linalg::{Spd, crossprod_with, matvec, residuals_of, weighted_crossprod};
+use trialstats_core::order::{from_order_key, order_key};
 use trialstats_core::rng::{Rng, splitmix64};
 use trialstats_core::{Level, LinalgError};
 use trialstats_data::{Column, ColumnData, DataTable};
@@ -589,12 +597,14 @@ impl Mice {
             .collect()
     }
 
-    /// Runs the `m` chains.
+    /// Runs the `m` chains, in parallel on rayon's pool (the calling thread works too, and only
+    /// it calls `progress`, once for every iteration finished, in order).
     ///
     /// # Errors
     /// [`MiError::Spec`] for m < 2, maxit = 0, or beyond [`MAX_IMPUTATIONS`], [`MAX_ITERATIONS`]
     /// or [`MAX_COMPLETED_CELLS`]; [`MiError::Imputation`] when a model cannot be
-    /// fitted (the column and iteration are named).
+    /// fitted (the column, iteration and chain are named; of several chains that fail, the
+    /// first).
     ///
     /// # Examples
     /// ```
@@ -642,21 +652,72 @@ impl Mice {
             )));
         }
         let total = self.m * self.maxit;
-        let mut chains = Vec::with_capacity(self.m);
-        let mut trace = Vec::new();
-        for c in 0..self.m {
-            let mut state = self.seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let mut rng = Rng::seed_from(splitmix64(&mut state));
-            let (vars, tr) = self.chain(c, &mut rng, &mut |it| {
-                if let Some(p) = progress.as_mut() {
-                    p(Progress {
-                        done: c * self.maxit + it,
-                        total,
-                    });
+        let layout = Layout::new(self);
+        let queue: Mutex<VecDeque<Chain>> =
+            Mutex::new((0..self.m).map(|c| self.start_chain(c)).collect());
+        let finished: Mutex<Vec<Chain>> = Mutex::new(Vec::with_capacity(self.m));
+        let failures: Mutex<Vec<(usize, MiError)>> = Mutex::new(Vec::new());
+        // The lowest chain that failed: chains after it cannot change the outcome and stop.
+        let first_failed = AtomicUsize::new(usize::MAX);
+        let done = AtomicUsize::new(0);
+        // One iteration of one chain at a time, taken from the front of the queue and put back at
+        // its end: the chains advance in turn, so that the m × maxit iterations spread evenly over
+        // the threads (five chains on two threads: 13 iterations' time, not 15). Each chain
+        // draws from its own generator, so its values do not depend on which thread runs it or
+        // when.
+        let work = |report: &mut dyn FnMut()| {
+            loop {
+                let next = lock(&queue).pop_front();
+                let Some(mut chain) = next else { break };
+                if chain.index > first_failed.load(Ordering::Acquire) {
+                    continue;
                 }
-            })?;
-            trace.extend(tr);
-            chains.push(vars);
+                match self.iteration(&layout, &mut chain) {
+                    Ok(()) if chain.iterations == self.maxit => lock(&finished).push(chain),
+                    Ok(()) => lock(&queue).push_back(chain),
+                    Err(e) => {
+                        first_failed.fetch_min(chain.index, Ordering::AcqRel);
+                        lock(&failures).push((chain.index, e));
+                    }
+                }
+                done.fetch_add(1, Ordering::AcqRel);
+                report();
+            }
+        };
+        let helpers = rayon::current_num_threads().min(self.m).saturating_sub(1);
+        let mut reported = 0;
+        let mut report = |upto: usize| {
+            if let Some(p) = progress.as_mut() {
+                for d in reported + 1..=upto.min(total) {
+                    p(Progress { done: d, total });
+                }
+            }
+            reported = reported.max(upto);
+        };
+        // The calling thread works too, and it alone calls `progress` (the callback need not be
+        // Send): after each of its iterations it reports every count reached since.
+        rayon::in_place_scope(|s| {
+            for _ in 0..helpers {
+                s.spawn(|_| work(&mut || {}));
+            }
+            work(&mut || report(done.load(Ordering::Acquire)));
+        });
+        let failures = failures
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, e)) = failures.into_iter().min_by_key(|(c, _)| *c) {
+            return Err(e);
+        }
+        report(total);
+        let mut finished = finished
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        finished.sort_by_key(|c| c.index);
+        let mut chains = Vec::with_capacity(self.m);
+        let mut trace = Vec::with_capacity(total * self.visit.len());
+        for c in finished {
+            trace.extend(c.trace);
+            chains.push(c.cur);
         }
         let notes = (0..self.vars.len())
             .filter(|&k| self.left_missing(k))
@@ -685,15 +746,12 @@ impl Mice {
         })
     }
 
-    #[allow(clippy::type_complexity)]
-    fn chain(
-        &self,
-        chain: usize,
-        rng: &mut Rng,
-        tick: &mut dyn FnMut(usize),
-    ) -> Result<(Vec<Vec<f64>>, Vec<TracePoint>), MiError> {
+    /// Chain `index` before its first iteration: its generator, seeded from (`seed`, chain), and
+    /// the missing values filled with random draws from the observed ones (mice's default).
+    fn start_chain(&self, index: usize) -> Chain {
+        let mut state = self.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::seed_from(splitmix64(&mut state));
         let mut cur: Vec<Vec<f64>> = self.vars.iter().map(|v| v.values.clone()).collect();
-        // Initial values: random draws from the observed values (mice's default).
         for (j, v) in self.vars.iter().enumerate() {
             if self.methods[j] == Method::None {
                 continue;
@@ -705,263 +763,398 @@ impl Mice {
                 }
             }
         }
-        let mut trace = Vec::new();
-        for it in 0..self.maxit {
-            for &j in &self.visit {
-                let method = self.methods[j];
-                if method == Method::None {
-                    continue;
-                }
-                let x = self.design(j, &cur);
-                let imputed = self.impute(j, method, &x, &cur[j], rng).map_err(|source| {
-                    MiError::Imputation {
-                        column: self.vars[j].name.clone(),
-                        iteration: it + 1,
-                        chain: chain + 1,
-                        source,
-                    }
-                })?;
-                let mut k = 0;
-                for i in 0..cur[j].len() {
-                    if !self.vars[j].observed[i] {
-                        cur[j][i] = imputed[k];
-                        k += 1;
-                    }
-                }
-                let n = imputed.len() as f64;
-                let mean = imputed.iter().sum::<f64>() / n;
-                let sd = if imputed.len() > 1 {
-                    (imputed.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-                } else {
-                    0.0
-                };
-                trace.push(TracePoint {
-                    column: self.vars[j].name.clone(),
-                    chain: chain + 1,
-                    iteration: it + 1,
-                    mean,
-                    sd: (imputed.len() > 1).then_some(sd),
-                });
-            }
-            tick(it + 1);
+        Chain {
+            index,
+            rng,
+            cur,
+            trace: Vec::with_capacity(self.maxit * self.visit.len()),
+            iterations: 0,
+            buffers: [Vec::new(), Vec::new()],
         }
-        Ok((cur, trace))
     }
 
-    /// The design of the imputation model for column `j`: intercept, predictors, cluster terms.
-    fn design(&self, j: usize, cur: &[Vec<f64>]) -> DMatrix<f64> {
-        let n = cur[j].len();
-        let mut cols: Vec<Vec<f64>> = vec![vec![1.0; n]];
-        let mut numeric: Vec<usize> = Vec::new();
+    /// One iteration of a chain: every column of the visit sequence imputed in turn.
+    fn iteration(&self, layout: &Layout, chain: &mut Chain) -> Result<(), MiError> {
+        let it = chain.iterations;
+        for &j in &self.visit {
+            let method = self.methods[j];
+            if method == Method::None {
+                continue;
+            }
+            let imputed =
+                self.impute(layout, j, method, chain)
+                    .map_err(|source| MiError::Imputation {
+                        column: self.vars[j].name.clone(),
+                        iteration: it + 1,
+                        chain: chain.index + 1,
+                        source,
+                    })?;
+            for (&r, &v) in layout.missing[j].iter().zip(&imputed) {
+                chain.cur[j][r] = v;
+            }
+            let n = imputed.len() as f64;
+            let mean = imputed.iter().sum::<f64>() / n;
+            let sd = if imputed.len() > 1 {
+                (imputed.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+            } else {
+                0.0
+            };
+            chain.trace.push(TracePoint {
+                column: self.vars[j].name.clone(),
+                chain: chain.index + 1,
+                iteration: it + 1,
+                mean,
+                sd: (imputed.len() > 1).then_some(sd),
+            });
+        }
+        chain.iterations += 1;
+        Ok(())
+    }
+
+    /// The columns of the imputation model for column `j`: intercept, predictors (categorical
+    /// ones as treatment dummies), cluster terms.
+    fn design_columns(&self, j: usize) -> Vec<DesignColumn> {
+        let mut cols = vec![DesignColumn::Intercept];
+        let mut numeric = Vec::new();
         for (k, v) in self.vars.iter().enumerate() {
             if !self.predictors[j][k] || self.left_missing(k) {
                 continue;
             }
             match &v.kind {
                 Kind::Numeric => {
-                    numeric.push(cols.len());
-                    cols.push(cur[k].clone());
+                    numeric.push(k);
+                    cols.push(DesignColumn::Value(k));
                 }
                 Kind::Categorical(levels) => {
-                    for l in 1..levels.len() {
-                        cols.push(
-                            cur[k]
-                                .iter()
-                                .map(|&c| if c as usize == l { 1.0 } else { 0.0 })
-                                .collect(),
-                        );
-                    }
+                    cols.extend((1..levels.len()).map(|l| DesignColumn::Level(k, l)));
                 }
             }
         }
         if let Some((_, term, map)) = &self.cluster {
             let g = map.iter().copied().max().map_or(0, |x| x + 1);
             match term {
-                ClusterTerm::Indicators => {
-                    for c in 1..g {
-                        cols.push(
-                            map.iter()
-                                .map(|&m| if m == c { 1.0 } else { 0.0 })
-                                .collect(),
-                        );
-                    }
+                ClusterTerm::Indicators => cols.extend((1..g).map(DesignColumn::Cluster)),
+                ClusterTerm::Means => cols.extend(numeric.into_iter().map(DesignColumn::Mean)),
+            }
+        }
+        cols
+    }
+
+    /// The rows `rows` of the design of column `j`'s imputation model at the chain's current
+    /// values, in `buffer` (reused from call to call).
+    fn design(
+        &self,
+        layout: &Layout,
+        j: usize,
+        cur: &[Vec<f64>],
+        rows: &[usize],
+        buffer: Vec<f64>,
+    ) -> DMatrix<f64> {
+        let cols = &layout.columns[j];
+        let mut data = buffer;
+        data.clear();
+        data.reserve(rows.len() * cols.len());
+        // Cluster means of the current values (sums in row order over all rows).
+        let means = |k: usize| -> Vec<f64> {
+            let Some((_, _, map)) = &self.cluster else {
+                return Vec::new();
+            };
+            let mut sums = vec![0.0; layout.counts.len()];
+            for (&m, &v) in map.iter().zip(&cur[k]) {
+                sums[m] += v;
+            }
+            sums.iter()
+                .zip(&layout.counts)
+                .map(|(s, c)| s / c)
+                .collect()
+        };
+        let map: &[usize] = self.cluster.as_ref().map_or(&[], |(_, _, m)| m);
+        for col in cols {
+            match *col {
+                DesignColumn::Intercept => data.extend(rows.iter().map(|_| 1.0)),
+                DesignColumn::Value(k) => data.extend(rows.iter().map(|&r| cur[k][r])),
+                DesignColumn::Level(k, l) => data.extend(
+                    rows.iter()
+                        .map(|&r| if cur[k][r] as usize == l { 1.0 } else { 0.0 }),
+                ),
+                DesignColumn::Cluster(c) => {
+                    data.extend(rows.iter().map(|&r| if map[r] == c { 1.0 } else { 0.0 }));
                 }
-                ClusterTerm::Means => {
-                    let mut counts = vec![0.0; g];
-                    for &m in map {
-                        counts[m] += 1.0;
-                    }
-                    for &c in &numeric {
-                        let mut sums = vec![0.0; g];
-                        for (i, &m) in map.iter().enumerate() {
-                            sums[m] += cols[c][i];
-                        }
-                        let col = map.iter().map(|&m| sums[m] / counts[m]).collect();
-                        cols.push(col);
-                    }
+                DesignColumn::Mean(k) => {
+                    let mk = means(k);
+                    data.extend(rows.iter().map(|&r| mk[map[r]]));
                 }
             }
         }
-        let p = cols.len();
-        DMatrix::from_vec(n, p, cols.concat())
+        DMatrix::from_vec(rows.len(), cols.len(), data)
     }
 
     fn impute(
         &self,
+        layout: &Layout,
         j: usize,
         method: Method,
-        x: &DMatrix<f64>,
-        y: &[f64],
+        chain: &mut Chain,
+    ) -> Result<Vec<f64>, ImputationFailure> {
+        let [bo, bm] = std::mem::take(&mut chain.buffers);
+        let xo = self.design(layout, j, &chain.cur, &layout.observed[j], bo);
+        let xm = self.design(layout, j, &chain.cur, &layout.missing[j], bm);
+        let yo = &layout.y_observed[j];
+        let rng = &mut chain.rng;
+        let out = match method {
+            Method::Norm | Method::Pmm { .. } => norm_draw(&xo, yo, rng)
+                .and_then(|(fitted, beta_star, sigma)| {
+                    let eta = matvec(&xm, &beta_star)?;
+                    Ok(match method {
+                        Method::Pmm { donors } => {
+                            pmm_match(&fitted, &eta, yo, donors.min(yo.len()), rng)
+                        }
+                        _ => eta.iter().map(|e| e + sigma * rng.normal()).collect(),
+                    })
+                })
+                .map_err(ImputationFailure::from),
+            Method::LogReg => {
+                let x = self.design(layout, j, &chain.cur, &layout.all, Vec::new());
+                logreg_draw(&x, &xo, &xm, yo, rng)
+            }
+            Method::Polr => self.polr_draw(j, &xo, &xm, yo, rng),
+            Method::None => Ok(Vec::new()),
+        };
+        chain.buffers = [xo.data.into(), xm.data.into()];
+        out
+    }
+
+    /// polr: the proportional-odds model on the observed rows; categories drawn from its
+    /// predicted probabilities for the missing rows.
+    fn polr_draw(
+        &self,
+        j: usize,
+        xo: &DMatrix<f64>,
+        xm: &DMatrix<f64>,
+        yo: &[f64],
         rng: &mut Rng,
     ) -> Result<Vec<f64>, ImputationFailure> {
-        let obs: Vec<usize> = (0..y.len()).filter(|&i| self.vars[j].observed[i]).collect();
-        let mis: Vec<usize> = (0..y.len())
-            .filter(|&i| !self.vars[j].observed[i])
+        let Kind::Categorical(levels) = &self.vars[j].kind else {
+            return Err(ImputationFailure::NotCategorical);
+        };
+        let codes: Vec<usize> = yo.iter().map(|&v| v as usize).collect();
+        // Clm has no intercept: drop the design's first column.
+        let xo1 = xo.columns(1, xo.ncols() - 1).into_owned();
+        let xm1 = xm.columns(1, xm.ncols() - 1).into_owned();
+        let labels: Vec<String> = (0..levels.len()).map(|c| c.to_string()).collect();
+        let fit = Clm::with_levels(&codes, &labels, &xo1).and_then(|c| c.fit())?;
+        let probs = fit.predict(&xm1)?;
+        let kept: Vec<f64> = fit
+            .levels()
+            .iter()
+            .map(|l| l.parse::<f64>().unwrap_or(0.0))
             .collect();
-        let xo = x.select_rows(&obs);
-        let xm = x.select_rows(&mis);
-        let yo: Vec<f64> = obs.iter().map(|&i| y[i]).collect();
-        match method {
-            Method::Norm | Method::Pmm { .. } => {
-                let (beta_hat, beta_star, sigma) = norm_draw(&xo, &yo, rng)?;
-                if method == Method::Norm {
-                    let eta = &xm * &beta_star;
-                    return Ok(eta.iter().map(|e| e + sigma * rng.normal()).collect());
+        Ok((0..xm1.nrows())
+            .map(|i| {
+                let u = rng.uniform();
+                let mut acc = 0.0;
+                for (c, &code) in kept.iter().enumerate() {
+                    acc += probs[(i, c)];
+                    if u < acc {
+                        return code;
+                    }
                 }
-                let donors = match method {
-                    Method::Pmm { donors } => donors.min(yo.len()),
-                    _ => 1,
-                };
-                let yhat_obs = &xo * &beta_hat;
-                let yhat_mis = &xm * &beta_star;
-                Ok(pmm_match(&yhat_obs, &yhat_mis, &yo, donors, rng))
+                kept[kept.len() - 1]
+            })
+            .collect())
+    }
+}
+
+/// logreg: the logistic model on the observed rows and mice's augmentation rows; β* ~ N(β̂, V̂);
+/// each missing row 1 (the higher observed value) with probability expit(x'β*).
+fn logreg_draw(
+    x: &DMatrix<f64>,
+    xo: &DMatrix<f64>,
+    xm: &DMatrix<f64>,
+    yo: &[f64],
+    rng: &mut Rng,
+) -> Result<Vec<f64>, ImputationFailure> {
+    let lo = yo.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = yo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let y01: Vec<f64> = yo.iter().map(|&v| if v > lo { 1.0 } else { 0.0 }).collect();
+    let (xa, ya, wa) = augment(x, xo, &y01);
+    let (beta, cov) = logistic(&xa, &ya, &wa)?;
+    let l = Spd::new(cov, "covariance of the logistic fit")?.l();
+    let z = DVector::from_fn(beta.len(), |_, _| rng.normal());
+    let beta_star = &beta + &l * z;
+    let eta = xm * &beta_star;
+    Ok(eta
+        .iter()
+        .map(|e| {
+            let p = 1.0 / (1.0 + (-e).exp());
+            if rng.uniform() < p { hi } else { lo }
+        })
+        .collect())
+}
+
+/// A column of an imputation model's design.
+#[derive(Debug, Clone, Copy)]
+enum DesignColumn {
+    Intercept,
+    /// A numeric predictor's current values.
+    Value(usize),
+    /// A categorical predictor's dummy for one level (not the first).
+    Level(usize, usize),
+    /// The indicator of one cluster (not the first).
+    Cluster(usize),
+    /// The cluster means of a numeric predictor's current values.
+    Mean(usize),
+}
+
+/// What every chain shares: each column's observed and missing rows, its observed values, and
+/// the columns of its imputation model.
+struct Layout {
+    observed: Vec<Vec<usize>>,
+    missing: Vec<Vec<usize>>,
+    y_observed: Vec<Vec<f64>>,
+    columns: Vec<Vec<DesignColumn>>,
+    /// Every row, for the designs that need them all (logreg's augmentation).
+    all: Vec<usize>,
+    /// Rows per cluster (with a cluster column).
+    counts: Vec<f64>,
+}
+
+impl Layout {
+    fn new(spec: &Mice) -> Self {
+        let rows = |v: &Var, want: bool| -> Vec<usize> {
+            (0..v.observed.len())
+                .filter(|&i| v.observed[i] == want)
+                .collect()
+        };
+        let n = spec.vars.first().map_or(0, |v| v.values.len());
+        let counts = match &spec.cluster {
+            Some((_, _, map)) => {
+                let g = map.iter().copied().max().map_or(0, |x| x + 1);
+                let mut counts = vec![0.0; g];
+                for &m in map {
+                    counts[m] += 1.0;
+                }
+                counts
             }
-            Method::LogReg => {
-                let lo = yo.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = yo.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let y01: Vec<f64> = yo.iter().map(|&v| if v > lo { 1.0 } else { 0.0 }).collect();
-                let (xa, ya, wa) = augment(x, &xo, &y01);
-                let (beta, cov) = logistic(&xa, &ya, &wa)?;
-                let l = Spd::new(cov, "covariance of the logistic fit")?.l();
-                let z = DVector::from_fn(beta.len(), |_, _| rng.normal());
-                let beta_star = &beta + &l * z;
-                let eta = &xm * &beta_star;
-                Ok(eta
-                    .iter()
-                    .map(|e| {
-                        let p = 1.0 / (1.0 + (-e).exp());
-                        if rng.uniform() < p { hi } else { lo }
-                    })
-                    .collect())
-            }
-            Method::Polr => {
-                let Kind::Categorical(levels) = &self.vars[j].kind else {
-                    return Err(ImputationFailure::NotCategorical);
-                };
-                let codes: Vec<usize> = yo.iter().map(|&v| v as usize).collect();
-                // Clm has no intercept: drop the design's first column.
-                let xo1 = xo.columns(1, xo.ncols() - 1).into_owned();
-                let xm1 = xm.columns(1, xm.ncols() - 1).into_owned();
-                let labels: Vec<String> = (0..levels.len()).map(|c| c.to_string()).collect();
-                let fit = Clm::with_levels(&codes, &labels, &xo1).and_then(|c| c.fit())?;
-                let probs = fit.predict(&xm1)?;
-                let kept: Vec<f64> = fit
-                    .levels()
-                    .iter()
-                    .map(|l| l.parse::<f64>().unwrap_or(0.0))
-                    .collect();
-                Ok((0..xm1.nrows())
-                    .map(|i| {
-                        let u = rng.uniform();
-                        let mut acc = 0.0;
-                        for (c, &code) in kept.iter().enumerate() {
-                            acc += probs[(i, c)];
-                            if u < acc {
-                                return code;
-                            }
-                        }
-                        kept[kept.len() - 1]
-                    })
-                    .collect())
-            }
-            Method::None => Ok(Vec::new()),
+            None => Vec::new(),
+        };
+        Self {
+            observed: spec.vars.iter().map(|v| rows(v, true)).collect(),
+            missing: spec.vars.iter().map(|v| rows(v, false)).collect(),
+            y_observed: spec.vars.iter().map(Var::observed_values).collect(),
+            columns: (0..spec.vars.len())
+                .map(|j| spec.design_columns(j))
+                .collect(),
+            all: (0..n).collect(),
+            counts,
         }
     }
 }
 
-/// mice's `.norm.draw`: β̂, a posterior draw β*, and σ*.
+/// One chain's state between iterations.
+struct Chain {
+    index: usize,
+    rng: Rng,
+    /// The current completed values, column by column.
+    cur: Vec<Vec<f64>>,
+    trace: Vec<TracePoint>,
+    iterations: usize,
+    /// The designs' storage, kept from one imputation to the next.
+    buffers: [Vec<f64>; 2],
+}
+
+/// A mutex's guard, also after a thread panicked while holding it (the data it guards are
+/// plain values, left consistent by every holder).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// mice's `.norm.draw` on the observed rows: the fitted values x'β̂ (as y − e), a posterior draw
+/// β* and σ*.
 fn norm_draw(
     x: &DMatrix<f64>,
     y: &[f64],
     rng: &mut Rng,
-) -> Result<(DVector<f64>, DVector<f64>, f64), LinalgError> {
+) -> Result<(Vec<f64>, DVector<f64>, f64), LinalgError> {
     const RIDGE: f64 = 1e-5;
     let n = x.nrows();
     let p = x.ncols();
-    let mut xtx = crossprod(x);
+    // X'X and X'y in one blocked pass over X; e and e'e in another.
+    let (mut xtx, xty) = crossprod_with(x, y)?;
     for d in 0..p {
         xtx[(d, d)] += RIDGE * xtx[(d, d)];
     }
     let spd = Spd::new(xtx, "X'X of the imputation model")?;
-    let yv = DVector::from_column_slice(y);
-    let beta_hat = spd.solve(&(x.transpose() * &yv))?;
-    let resid = &yv - x * &beta_hat;
-    let rss = resid.dot(&resid);
+    let beta_hat = spd.solve(&xty)?;
+    let (resid, rss) = residuals_of(x, y, &beta_hat);
+    let fitted = y.iter().zip(resid.iter()).map(|(y, e)| y - e).collect();
     let df = (n as f64 - p as f64).max(1.0);
     let sigma = (rss / rng.chi_square(df)).sqrt();
     let v = spd.inverse();
     let l = Spd::new(v, "(X'X)⁻¹ of the imputation model")?.l();
     let z = DVector::from_fn(p, |_, _| rng.normal());
     let beta_star = &beta_hat + (&l * z) * sigma;
-    Ok((beta_hat, beta_star, sigma))
+    Ok((fitted, beta_star, sigma))
 }
 
 /// Type-1 predictive mean matching: for each missing row, a random one of the `donors` observed
 /// rows with the closest predicted mean gives its observed value.
+///
+/// The observed rows are sorted by their predictions (as integer keys, ties in row order) and
+/// so are the missing rows' targets; one merge-like sweep then finds each target's place, and
+/// the window of `donors` nearest grows from there, taking the nearer side first (the left one
+/// on a tie). The donors are drawn in the missing rows' order.
 fn pmm_match(
-    yhat_obs: &DVector<f64>,
-    yhat_mis: &DVector<f64>,
+    fitted_obs: &[f64],
+    targets: &[f64],
     y_obs: &[f64],
     donors: usize,
     rng: &mut Rng,
 ) -> Vec<f64> {
-    // (predicted mean, observed value) pairs sorted by the prediction: one contiguous sort on
-    // integer keys that order as f64::total_cmp does (sign-magnitude to two's complement), so
-    // that each comparison is one integer compare.
-    let key = |v: f64| {
-        let b = v.to_bits() as i64;
-        b ^ ((((b >> 63) as u64) >> 1) as i64)
-    };
-    let mut pairs: Vec<(i64, f64, f64)> = yhat_obs
+    let mut obs: Vec<(u64, u32)> = fitted_obs
         .iter()
-        .zip(y_obs)
-        .map(|(&p, &v)| (key(p), p, v))
+        .enumerate()
+        .map(|(i, &p)| (order_key(p), i as u32))
         .collect();
-    pairs.sort_unstable_by_key(|p| p.0);
-    let sorted: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-    let n = sorted.len();
-    yhat_mis
+    obs.sort_unstable();
+    let sorted: Vec<f64> = obs.iter().map(|o| from_order_key(o.0)).collect();
+    let mut order: Vec<(u64, u32)> = targets
         .iter()
-        .map(|&t| {
-            // The `donors` nearest in sorted order: grow a window around the insertion point.
-            let pos = sorted.partition_point(|&v| v < t);
-            let (mut lo, mut hi) = (pos, pos);
-            while hi - lo < donors {
-                let take_left = if lo == 0 {
-                    false
-                } else if hi == n {
-                    true
-                } else {
-                    (t - sorted[lo - 1]) <= (sorted[hi] - t)
-                };
-                if take_left {
-                    lo -= 1;
-                } else {
-                    hi += 1;
-                }
+        .enumerate()
+        .map(|(i, &t)| (order_key(t), i as u32))
+        .collect();
+    order.sort_unstable();
+    let n = sorted.len();
+    let mut first = vec![0; targets.len()];
+    let mut pos = 0;
+    for &(_, i) in &order {
+        let t = targets[i as usize];
+        // The targets ascend, so each one's place is at or after the previous one's.
+        while pos < n && sorted[pos] < t {
+            pos += 1;
+        }
+        let (mut lo, mut hi) = (pos, pos);
+        while hi - lo < donors {
+            let take_left = if lo == 0 {
+                false
+            } else if hi == n {
+                true
+            } else {
+                (t - sorted[lo - 1]) <= (sorted[hi] - t)
+            };
+            if take_left {
+                lo -= 1;
+            } else {
+                hi += 1;
             }
-            let pick = lo + rng.below((hi - lo) as u64) as usize;
-            pairs[pick].2
+        }
+        first[i as usize] = lo;
+    }
+    first
+        .iter()
+        .map(|&lo| {
+            let pick = lo + rng.below(donors as u64) as usize;
+            y_obs[obs[pick].1 as usize]
         })
         .collect()
 }
@@ -1123,9 +1316,9 @@ impl Imputed {
             .enumerate()
             .map(|(k, (((name, kind), vals), written))| {
                 // A column with no method keeps its missing cells missing.
-                let kept = |row: usize| {
-                    self.observed[k][row] || !matches!(self.methods.get(k), Some((_, Method::None)))
-                };
+                let imputed = !matches!(self.methods.get(k), Some((_, Method::None)));
+                let observed = &self.observed[k];
+                let kept = |row: usize| imputed || observed[row];
                 match kind {
                     // Observed cells keep the file's spelling; imputed ones (missing in the file)
                     // have none.
@@ -1241,5 +1434,74 @@ impl Imputed {
             })?);
         }
         pool(&fits, df_complete, level)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // Test code: a failed unwrap is a failed test, reported with its value.
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    /// Type-1 matching by its definition, one target at a time: the target's place among the
+    /// sorted predictions by binary search, then the window of `donors` grown toward the nearer
+    /// side (left on a tie); equal predictions in row order.
+    fn pmm_by_definition(
+        fitted: &[f64],
+        targets: &[f64],
+        y: &[f64],
+        donors: usize,
+        rng: &mut Rng,
+    ) -> Vec<f64> {
+        let mut rows: Vec<usize> = (0..fitted.len()).collect();
+        // Equal predictions (−0 and +0 among them) in row order.
+        rows.sort_by(|&a, &b| fitted[a].partial_cmp(&fitted[b]).unwrap().then(a.cmp(&b)));
+        let sorted: Vec<f64> = rows.iter().map(|&r| fitted[r]).collect();
+        let n = sorted.len();
+        let windows: Vec<usize> = targets
+            .iter()
+            .map(|&t| {
+                let pos = sorted.partition_point(|&v| v < t);
+                let (mut lo, mut hi) = (pos, pos);
+                while hi - lo < donors {
+                    if lo > 0 && (hi == n || t - sorted[lo - 1] <= sorted[hi] - t) {
+                        lo -= 1;
+                    } else {
+                        hi += 1;
+                    }
+                }
+                lo
+            })
+            .collect();
+        windows
+            .iter()
+            .map(|&lo| y[rows[lo + rng.below(donors as u64) as usize]])
+            .collect()
+    }
+
+    #[test]
+    fn matching_sweep_equals_the_definition() {
+        let mut data = Rng::seed_from(11);
+        for case in 0..200 {
+            let n_obs = 1 + data.below(60) as usize;
+            let n_mis = data.below(40) as usize;
+            // Some cases on a coarse grid, so that predictions and targets tie.
+            let grid = case % 2 == 0;
+            let draw = |r: &mut Rng| {
+                let v = 3.0 * r.normal();
+                if grid { v.round() } else { v }
+            };
+            let fitted: Vec<f64> = (0..n_obs).map(|_| draw(&mut data)).collect();
+            let targets: Vec<f64> = (0..n_mis).map(|_| draw(&mut data)).collect();
+            let y: Vec<f64> = (0..n_obs).map(|i| i as f64).collect();
+            let donors = (1 + case % 7).min(n_obs);
+            let (mut a, mut b) = (Rng::seed_from(case as u64), Rng::seed_from(case as u64));
+            assert_eq!(
+                pmm_match(&fitted, &targets, &y, donors, &mut a),
+                pmm_by_definition(&fitted, &targets, &y, donors, &mut b),
+                "case {case}"
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! A fitted model: its frame, the estimator's fit, and the inference under the chosen standard
 //! errors, in one value.
 
+use rayon::prelude::*;
 use trialstats_core::Clusters;
 use trialstats_core::nalgebra::DMatrix;
 use trialstats_core::{Coef, Inference, Level, Table};
@@ -140,18 +141,27 @@ impl Model {
     /// As [`Model::fit`], wrapped in [`MiError::Analysis`] naming the imputation; the pooling
     /// errors of [`trialstats_mi::pool()`].
     pub fn pool(&self, imputed: &Imputed) -> Result<Pooled, ModelError> {
+        // The m analyses on rayon's pool, put back in order (the first failure by imputation
+        // number is the one reported, whatever the number of threads).
+        let fitted: Vec<Result<(f64, Inference), ModelError>> = (0..imputed.m)
+            .into_par_iter()
+            .map(|i| {
+                let table = imputed.complete(i)?;
+                let fit = self.fit(&table).map_err(|e| MiError::Analysis {
+                    imputation: i + 1,
+                    source: AnalysisFailure::new(e),
+                })?;
+                Ok((fit.df_complete(), fit.into_inference()))
+            })
+            .collect();
         let mut fits = Vec::with_capacity(imputed.m);
         let mut df_complete = f64::INFINITY;
-        for i in 0..imputed.m {
-            let table = imputed.complete(i)?;
-            let fit = self.fit(&table).map_err(|e| MiError::Analysis {
-                imputation: i + 1,
-                source: AnalysisFailure::new(e),
-            })?;
+        for (i, fit) in fitted.into_iter().enumerate() {
+            let (df, inference) = fit?;
             if i == 0 {
-                df_complete = fit.df_complete();
+                df_complete = df;
             }
-            fits.push(fit.into_inference());
+            fits.push(inference);
         }
         Ok(pool(&fits, df_complete, self.level)?)
     }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use trialstats_core::compensated::Dd;
 use trialstats_core::optim::uniroot;
+use trialstats_core::order::order_key;
 use trialstats_core::{InputError, Level, Reference};
 
 use crate::options::{Continuity, Exact, Variances};
@@ -425,17 +426,6 @@ pub(crate) fn rank_sums(groups: &[&[f64]]) -> (Vec<f64>, f64) {
         }
     }
     (sums, ties)
-}
-
-/// An integer whose order is that of the finite value `x`, −0 and +0 one key: the bits of
-/// x + 0 with the sign bit set for positive values and all bits flipped for negative ones.
-fn order_key(x: f64) -> u64 {
-    let bits = (x + 0.0).to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
-    }
 }
 
 /// P(W ≤ q) for the Mann–Whitney statistic with sample sizes m and n, no ties (R `pwilcox`),
