@@ -6,6 +6,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 use trialstats_core::linalg::{Spd, check_data, check_full_rank, dot, glm_pass};
 use trialstats_core::optim::{Evaluation, Objective, newton};
+use trialstats_core::order::order_key;
 use trialstats_core::{Control, Convergence, Inference, InputError, Level, vmath};
 use trialstats_sandwich::{Covariance, EstimatingEquations, ModelKind, Vcov, inference, vcov};
 
@@ -242,24 +243,34 @@ impl<'a> Clm<'a> {
     /// Sorted by the column, that is: at every step between distinct values, the largest
     /// category below is at most the smallest above (or the reverse). O(n log n) per column.
     fn check_univariate_separation(&self) -> Result<(), OrdinalError> {
-        let n = self.y.len();
-        let mut order: Vec<usize> = (0..n).collect();
+        let mut pairs: Vec<(u64, usize)> = Vec::with_capacity(self.y.len());
         for (j, name) in self.names.iter().enumerate() {
             let c = self.x.column(j);
             if c.iter().all(|v| v.to_bits() == c[0].to_bits()) {
                 continue;
             }
-            order.sort_by(|&a, &b| c[a].total_cmp(&c[b]));
+            // (value, category) pairs sorted by the value as an integer key (−0 and +0 one
+            // value); the order within a value does not matter.
+            pairs.clear();
+            pairs.extend(
+                c.iter()
+                    .zip(self.y.iter())
+                    .map(|(&v, &y)| (order_key(v), y)),
+            );
+            pairs.sort_unstable_by_key(|p| p.0);
             // Groups of equal values, with their least and greatest category.
-            let mut groups: Vec<(f64, usize, usize)> = Vec::new();
-            for &i in &order {
+            let mut groups: Vec<(u64, usize, usize)> = Vec::new();
+            for &(v, y) in &pairs {
                 match groups.last_mut() {
-                    Some((v, lo, hi)) if v.total_cmp(&c[i]).is_eq() => {
-                        *lo = (*lo).min(self.y[i]);
-                        *hi = (*hi).max(self.y[i]);
+                    Some((g, lo, hi)) if *g == v => {
+                        *lo = (*lo).min(y);
+                        *hi = (*hi).max(y);
                     }
-                    _ => groups.push((c[i], self.y[i], self.y[i])),
+                    _ => groups.push((v, y, y)),
                 }
+            }
+            if groups.len() < 2 {
+                continue;
             }
             let ordered = |up: bool| {
                 let mut below_max = groups[0].2;
