@@ -10,7 +10,8 @@
 //! ```
 //! Options: `--only SUBSTR` (case or data-set name; with `--exact`, exactly that case), `--reps N`
 //! (default 5), `--budget S`
-//! (default 20), `--quick` (N = 1e3 only), `--out FILE` (default: standard output). Timed is the
+//! (default 20), `--quick` (N = 1e3 only), `--out FILE` (default: standard output), `--memory`
+//! (record the resident memory before the case's first call and its peak during the calls). Timed is the
 //! call from the prepared design matrix and response to the reported result, as the peers time
 //! theirs; generating the data is outside the timer.
 
@@ -64,11 +65,37 @@ fn opts() -> Opts {
     }
 }
 
+/// Resident memory of this process in MiB: (now, peak since the last reset), from
+/// /proc/self/status (Linux; None elsewhere).
+fn resident() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// The memory of the last timed case: resident before its first call (the data) and the peak
+/// during its calls, in MiB (`--memory` resets the peak before the case; Linux only).
+static MEMORY: std::sync::Mutex<Option<(f64, f64)>> = std::sync::Mutex::new(None);
+
 /// Times `f` as the peers do: a warm-up call, then up to `reps` calls within `budget` seconds.
 fn time<F: FnMut()>(mut f: F, reps: usize, budget: f64) -> (f64, Vec<f64>) {
+    // The peak resident size restarts from the current one ("5" to clear_refs), so that the
+    // peak read after the calls is theirs, not the data generation's.
+    let base = if std::env::args().any(|a| a == "--memory")
+        && std::fs::write("/proc/self/clear_refs", "5").is_ok()
+    {
+        resident().map(|r| r.0)
+    } else {
+        None
+    };
     let t0 = Instant::now();
     f();
     let first = t0.elapsed().as_secs_f64();
+    *MEMORY.lock().unwrap() = base.zip(resident().map(|r| r.1));
     let mut times = Vec::new();
     if first > budget {
         return (first, vec![first]);
@@ -79,6 +106,7 @@ fn time<F: FnMut()>(mut f: F, reps: usize, budget: f64) -> (f64, Vec<f64>) {
         f();
         times.push(t.elapsed().as_secs_f64());
     }
+    *MEMORY.lock().unwrap() = base.zip(resident().map(|r| r.1));
     (first, times)
 }
 
@@ -105,9 +133,15 @@ impl Writer {
             (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
         };
         let ts: Vec<String> = times.iter().map(|t| format!("{t:.6}")).collect();
+        let memory = match MEMORY.lock().unwrap().take() {
+            Some((base, peak)) => {
+                format!(", \"rss_before_mib\": {base:.1}, \"peak_rss_mib\": {peak:.1}")
+            }
+            None => String::new(),
+        };
         writeln!(
             self.out,
-            "{{\"peer\": \"trialstats (Rust)\", \"family\": \"{family}\", \"case\": \"{case}\", \"dataset\": \"{dataset}\", \"params\": {params}, \"threads\": \"{threads}\", \"status\": \"ok\", \"median_s\": {median:.9}, \"min_s\": {:.9}, \"n_reps\": {n}, \"times_s\": [{}], \"first_call_s\": {first:.6}}}",
+            "{{\"peer\": \"trialstats (Rust)\", \"family\": \"{family}\", \"case\": \"{case}\", \"dataset\": \"{dataset}\", \"params\": {params}, \"threads\": \"{threads}\", \"status\": \"ok\", \"median_s\": {median:.9}, \"min_s\": {:.9}, \"n_reps\": {n}, \"times_s\": [{}], \"first_call_s\": {first:.6}{memory}}}",
             sorted[0],
             ts.join(", "),
             threads = rayon::current_num_threads(),
