@@ -661,10 +661,10 @@ impl Mice {
         let first_failed = AtomicUsize::new(usize::MAX);
         let done = AtomicUsize::new(0);
         // One iteration of one chain at a time, taken from the front of the queue and put back at
-        // its end: the chains advance in turn, so that the m × maxit iterations spread evenly over
-        // the threads (five chains on two threads: 13 iterations' time, not 15). Each chain
-        // draws from its own generator, so its values do not depend on which thread runs it or
-        // when.
+        // its end: the chains advance in turn, so that the m × maxit iterations spread evenly
+        // over the threads (five chains of five iterations on two threads: 13 iterations' time,
+        // not 15). Each chain draws from its own generator, so its values do not depend on which
+        // thread runs it or when.
         let work = |report: &mut dyn FnMut()| {
             loop {
                 let next = lock(&queue).pop_front();
