@@ -876,10 +876,10 @@ mod unit {
     fn rank_sums_of_large_samples_are_the_definitions() {
         // 50 000 values with many ties: the two groups are sorted on two threads. The
         // definition's counts by binary search in the sorted pooled sample.
-        let x: Vec<f64> = (0..20_000)
+        let x: Vec<f64> = (0..20_000u64)
             .map(|i| ((i * 7919) % 3001) as f64 / 4.0 - 300.0)
             .collect();
-        let y: Vec<f64> = (0..30_000)
+        let y: Vec<f64> = (0..30_000u64)
             .map(|i| ((i * 104_729) % 4999) as f64 / 8.0 - 250.0)
             .collect();
         let (sums, ties) = rank_sums(&[&x, &y]);
