@@ -45,8 +45,8 @@ struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Threads for the parallel parts (the wild bootstrap's replicate blocks, the simulator's
-    /// calibration over seeds); default: one per core. The results are the same whatever the
-    /// number.
+    /// calibration over seeds, multiple imputation's chains and pooled analyses, the rank
+    /// tests' two sorts); default: one per core. The results are the same whatever the number.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     #[command(flatten)]

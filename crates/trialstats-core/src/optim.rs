@@ -545,6 +545,18 @@ pub fn central_gradient<E>(
     rel: f64,
 ) -> Result<DVector<f64>, E> {
     let mut g = DVector::zeros(x.len());
+    central_steps(f, x, rel, |a, fp, fm, h| g[a] = (fp - fm) / (2.0 * h))?;
+    Ok(g)
+}
+
+/// For each coordinate a of `x`: `each(a, f(x + h_a e_a), f(x − h_a e_a), h_a)` with
+/// h_a = `rel`·(1 + |x_a|), the steps of [`central_gradient`] and [`gradient_differences`].
+fn central_steps<T, E>(
+    f: &dyn Fn(&DVector<f64>) -> Result<T, E>,
+    x: &DVector<f64>,
+    rel: f64,
+    mut each: impl FnMut(usize, T, T, f64),
+) -> Result<(), E> {
     let mut t = x.clone();
     for a in 0..x.len() {
         let h = rel * (1.0 + x[a].abs());
@@ -553,9 +565,9 @@ pub fn central_gradient<E>(
         t[a] = x[a] - h;
         let fm = f(&t)?;
         t[a] = x[a];
-        g[a] = (fp - fm) / (2.0 * h);
+        each(a, fp, fm, h);
     }
-    Ok(g)
+    Ok(())
 }
 
 /// Second central differences of `f` at `x` (1 + 2n + 2n(n − 1) values): the diagonal
@@ -627,16 +639,9 @@ pub fn gradient_differences<E>(
 ) -> Result<DMatrix<f64>, E> {
     let n = x.len();
     let mut out = DMatrix::zeros(n, n);
-    let mut t = x.clone();
-    for a in 0..n {
-        let h = rel * (1.0 + x[a].abs());
-        t[a] = x[a] + h;
-        let gp = g(&t)?;
-        t[a] = x[a] - h;
-        let gm = g(&t)?;
-        t[a] = x[a];
+    central_steps(g, x, rel, |a, gp, gm, h| {
         out.column_mut(a).copy_from(&((gp - gm) / (2.0 * h)));
-    }
+    })?;
     Ok((&out + out.transpose()) * 0.5)
 }
 

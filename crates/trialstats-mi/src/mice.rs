@@ -778,7 +778,9 @@ impl Mice {
         let it = chain.iterations;
         for &j in &self.visit {
             let method = self.methods[j];
-            if method == Method::None {
+            // A method on a complete column has nothing to impute (and no trace: the mean of
+            // no values would be NaN).
+            if method == Method::None || layout.missing[j].is_empty() {
                 continue;
             }
             let imputed =
@@ -811,6 +813,38 @@ impl Mice {
         Ok(())
     }
 
+    /// Clusters of the cluster column (codes 0..G; 0 without one).
+    fn n_clusters(&self) -> usize {
+        self.cluster
+            .as_ref()
+            .and_then(|(_, _, map)| map.iter().copied().max())
+            .map_or(0, |x| x + 1)
+    }
+
+    /// The cluster means of the current values of the numeric predictors that enter column
+    /// `j`'s model by their means (sums in row order over all rows), by design column; empty
+    /// for the other columns. Formed once per imputation, for the observed and missing rows'
+    /// designs alike.
+    fn cluster_means(&self, layout: &Layout, j: usize, cur: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let map: &[usize] = self.cluster.as_ref().map_or(&[], |(_, _, m)| m);
+        layout.columns[j]
+            .iter()
+            .map(|col| match *col {
+                DesignColumn::Mean(k) => {
+                    let mut sums = vec![0.0; layout.counts.len()];
+                    for (&m, &v) in map.iter().zip(&cur[k]) {
+                        sums[m] += v;
+                    }
+                    sums.iter()
+                        .zip(&layout.counts)
+                        .map(|(s, c)| s / c)
+                        .collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
     /// The columns of the imputation model for column `j`: intercept, predictors (categorical
     /// ones as treatment dummies), cluster terms.
     fn design_columns(&self, j: usize) -> Vec<DesignColumn> {
@@ -830,10 +864,11 @@ impl Mice {
                 }
             }
         }
-        if let Some((_, term, map)) = &self.cluster {
-            let g = map.iter().copied().max().map_or(0, |x| x + 1);
+        if let Some((_, term, _)) = &self.cluster {
             match term {
-                ClusterTerm::Indicators => cols.extend((1..g).map(DesignColumn::Cluster)),
+                ClusterTerm::Indicators => {
+                    cols.extend((1..self.n_clusters()).map(DesignColumn::Cluster));
+                }
                 ClusterTerm::Means => cols.extend(numeric.into_iter().map(DesignColumn::Mean)),
             }
         }
@@ -841,12 +876,12 @@ impl Mice {
     }
 
     /// The rows `rows` of the design of column `j`'s imputation model at the chain's current
-    /// values, in `buffer` (reused from call to call).
+    /// values (`means` from [`Mice::cluster_means`]), in `buffer` (reused from call to call).
     fn design(
         &self,
         layout: &Layout,
         j: usize,
-        cur: &[Vec<f64>],
+        (cur, means): (&[Vec<f64>], &[Vec<f64>]),
         rows: &[usize],
         buffer: Vec<f64>,
     ) -> DMatrix<f64> {
@@ -854,22 +889,8 @@ impl Mice {
         let mut data = buffer;
         data.clear();
         data.reserve(rows.len() * cols.len());
-        // Cluster means of the current values (sums in row order over all rows).
-        let means = |k: usize| -> Vec<f64> {
-            let Some((_, _, map)) = &self.cluster else {
-                return Vec::new();
-            };
-            let mut sums = vec![0.0; layout.counts.len()];
-            for (&m, &v) in map.iter().zip(&cur[k]) {
-                sums[m] += v;
-            }
-            sums.iter()
-                .zip(&layout.counts)
-                .map(|(s, c)| s / c)
-                .collect()
-        };
         let map: &[usize] = self.cluster.as_ref().map_or(&[], |(_, _, m)| m);
-        for col in cols {
+        for (col, mk) in cols.iter().zip(means) {
             match *col {
                 DesignColumn::Intercept => data.extend(rows.iter().map(|_| 1.0)),
                 DesignColumn::Value(k) => data.extend(rows.iter().map(|&r| cur[k][r])),
@@ -880,10 +901,7 @@ impl Mice {
                 DesignColumn::Cluster(c) => {
                     data.extend(rows.iter().map(|&r| if map[r] == c { 1.0 } else { 0.0 }));
                 }
-                DesignColumn::Mean(k) => {
-                    let mk = means(k);
-                    data.extend(rows.iter().map(|&r| mk[map[r]]));
-                }
+                DesignColumn::Mean(_) => data.extend(rows.iter().map(|&r| mk[map[r]])),
             }
         }
         DMatrix::from_vec(rows.len(), cols.len(), data)
@@ -897,8 +915,10 @@ impl Mice {
         chain: &mut Chain,
     ) -> Result<Vec<f64>, ImputationFailure> {
         let [bo, bm] = std::mem::take(&mut chain.buffers);
-        let xo = self.design(layout, j, &chain.cur, &layout.observed[j], bo);
-        let xm = self.design(layout, j, &chain.cur, &layout.missing[j], bm);
+        let means = self.cluster_means(layout, j, &chain.cur);
+        let at = (chain.cur.as_slice(), means.as_slice());
+        let xo = self.design(layout, j, at, &layout.observed[j], bo);
+        let xm = self.design(layout, j, at, &layout.missing[j], bm);
         let yo = &layout.y_observed[j];
         let rng = &mut chain.rng;
         let out = match method {
@@ -914,7 +934,7 @@ impl Mice {
                 })
                 .map_err(ImputationFailure::from),
             Method::LogReg => {
-                let x = self.design(layout, j, &chain.cur, &layout.all, Vec::new());
+                let x = self.design(layout, j, at, &layout.all, Vec::new());
                 logreg_draw(&x, &xo, &xm, yo, rng)
             }
             Method::Polr => self.polr_draw(j, &xo, &xm, yo, rng),
@@ -1029,8 +1049,7 @@ impl Layout {
         let n = spec.vars.first().map_or(0, |v| v.values.len());
         let counts = match &spec.cluster {
             Some((_, _, map)) => {
-                let g = map.iter().copied().max().map_or(0, |x| x + 1);
-                let mut counts = vec![0.0; g];
+                let mut counts = vec![0.0; spec.n_clusters()];
                 for &m in map {
                     counts[m] += 1.0;
                 }

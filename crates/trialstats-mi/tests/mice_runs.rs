@@ -520,3 +520,26 @@ fn a_column_without_a_method_stays_missing_and_predicts_nothing() {
         );
     }
 }
+
+#[test]
+fn a_method_on_a_complete_column_imputes_nothing_and_leaves_no_nan_in_the_trace() {
+    // age is complete in nhanes; giving it pmm must not add trace points whose mean is the mean
+    // of no values (NaN), nor change it.
+    let nhanes = datasets::nhanes().unwrap();
+    let imp = Mice::new(&nhanes)
+        .unwrap()
+        .method("age", Method::Pmm { donors: 5 })
+        .unwrap()
+        .m(2)
+        .maxit(2)
+        .run(None)
+        .unwrap();
+    assert!(imp.trace.iter().all(|t| t.mean.is_finite()));
+    assert!(imp.trace.iter().all(|t| t.column != "age"));
+    // bmi, hyp, chl: 3 columns × 2 chains × 2 iterations.
+    assert_eq!(imp.trace.len(), 12);
+    assert_eq!(
+        imp.imputed_values("age", 0).unwrap_or_default(),
+        Vec::<f64>::new()
+    );
+}
