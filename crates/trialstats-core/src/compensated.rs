@@ -100,6 +100,31 @@ impl Dd {
         self.lo += e + pe;
     }
 
+    /// The unevaluated pair `(hi, lo)`, to carry the sum to another process (a query
+    /// engine's partial state, say) without rounding it.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_core::compensated::Dd;
+    /// let mut s = Dd::ZERO;
+    /// for x in [1e16, 1.0] {
+    ///     s.accumulate(x);
+    /// }
+    /// let (hi, lo) = s.parts();
+    /// assert_eq!((hi, lo), (1e16, 1.0));
+    /// assert_eq!(Dd::from_parts(hi, lo), s);
+    /// ```
+    #[inline]
+    pub const fn parts(self) -> (f64, f64) {
+        (self.hi, self.lo)
+    }
+
+    /// The pair `(hi, lo)` of [`Dd::parts`], as it was.
+    #[inline]
+    pub const fn from_parts(hi: f64, lo: f64) -> Dd {
+        Dd { hi, lo }
+    }
+
     /// The sum, rounded once to a double.
     #[inline]
     pub fn value(self) -> f64 {

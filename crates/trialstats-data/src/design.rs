@@ -310,9 +310,7 @@ impl ModelFrame {
             });
         }
         // Coding of each variable in each term (R's TermCode heuristic).
-        let codings = term_codings(formula, &used_levels);
-        let (columns, names, terms) =
-            design_columns(formula, &values, &used_levels, &codings, &rows);
+        let (columns, names, terms) = design_columns(formula, &values, &used_levels, &rows);
         let p = columns.len();
         let x = DMatrix::from_vec(rows.len(), p, columns.concat());
         if options.check_rank && p > 0 {
@@ -426,81 +424,188 @@ fn level_order(
     Ok(order)
 }
 
-/// The design columns of every term on `rows`, with R's names, the earlier variable varying
-/// fastest in an interaction.
+/// One factor of a design column: a numeric variable, or the indicator of one level of a
+/// categorical variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Part {
+    /// The value of variable `variable` (an index into [`Formula::variables`]).
+    Numeric {
+        /// Index of the variable.
+        variable: usize,
+    },
+    /// 1 where variable `variable` is at its `level`-th level in use (an index into the levels
+    /// given to [`DesignPlan::new`], the reference first), 0 elsewhere.
+    Level {
+        /// Index of the variable.
+        variable: usize,
+        /// Index of the level among the levels in use.
+        level: usize,
+    },
+}
+
+/// One design column: the product of its parts (none for the intercept), with R's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedColumn {
+    /// The name R's `model.matrix` gives the column (`(Intercept)`, `armpeer`, `age:armpeer`).
+    pub name: String,
+    /// The factors whose product is the column.
+    pub parts: Vec<Part>,
+}
+
+/// The columns of a design matrix, before any data: what [`ModelFrame::new`] evaluates on a
+/// table, and what an engine that evaluates expressions elsewhere (a query engine's
+/// partitions, say) evaluates on its own.
+///
+/// Categorical variables use treatment contrasts with the first level given as the reference;
+/// a factor in an interaction without its marginal term is coded by indicators (R's
+/// `TermCode` rule, Chambers & Hastie 1992, p. 38); without an intercept the first factor is
+/// coded by indicators. In an interaction the earlier variable varies fastest, as in R.
+///
+/// # Examples
+/// ```
+/// use trialstats_data::{DesignPlan, Formula};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let f = Formula::parse("y ~ age * arm")?;
+/// // `arm` is categorical with levels control (the reference) and peer; `age` is numeric.
+/// let levels = [None, Some(vec!["control".to_string(), "peer".to_string()])];
+/// let plan = DesignPlan::new(&f, &levels);
+/// let names: Vec<&str> = plan.columns.iter().map(|c| c.name.as_str()).collect();
+/// // R: colnames(model.matrix(~ age * arm))
+/// assert_eq!(names, ["(Intercept)", "age", "armpeer", "age:armpeer"]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesignPlan {
+    /// The design columns, in order.
+    pub columns: Vec<PlannedColumn>,
+    /// The columns each term produced.
+    pub terms: Vec<TermColumns>,
+}
+
+impl DesignPlan {
+    /// The design of `formula` when each variable's levels in use are `levels` (`None` for a
+    /// numeric variable; for a categorical one its level labels in use, the reference first).
+    pub fn new(formula: &Formula, levels: &[Option<Vec<String>>]) -> Self {
+        let codings = term_codings(formula, levels);
+        let mut columns: Vec<PlannedColumn> = Vec::new();
+        let mut terms = Vec::new();
+        if formula.intercept {
+            columns.push(PlannedColumn {
+                name: "(Intercept)".into(),
+                parts: Vec::new(),
+            });
+            terms.push(TermColumns {
+                label: "(Intercept)".into(),
+                start: 0,
+                len: 1,
+            });
+        }
+        for (term, coding) in formula.terms.iter().zip(&codings) {
+            let start = columns.len();
+            // Start with a single empty product named "", then multiply in each variable.
+            let mut acc: Vec<PlannedColumn> = vec![PlannedColumn {
+                name: String::new(),
+                parts: Vec::new(),
+            }];
+            for (&v, &code) in term.0.iter().zip(coding) {
+                let var = &formula.variables[v];
+                let parts: Vec<(String, Part)> = match levels.get(v).and_then(Option::as_ref) {
+                    None => vec![(var.label(), Part::Numeric { variable: v })],
+                    Some(used) => {
+                        let skip = usize::from(code == Coding::Contrasts);
+                        used.iter()
+                            .enumerate()
+                            .skip(skip)
+                            .map(|(level, label)| {
+                                (
+                                    format!("{}{label}", var.label()),
+                                    Part::Level { variable: v, level },
+                                )
+                            })
+                            .collect()
+                    }
+                };
+                // The earlier variable varies fastest, as in R.
+                let mut next = Vec::with_capacity(acc.len() * parts.len());
+                for (pname, part) in &parts {
+                    for a in &acc {
+                        let name = if a.name.is_empty() {
+                            pname.clone()
+                        } else {
+                            format!("{}:{pname}", a.name)
+                        };
+                        let mut p = a.parts.clone();
+                        p.push(*part);
+                        next.push(PlannedColumn { name, parts: p });
+                    }
+                }
+                acc = next;
+            }
+            columns.extend(acc);
+            terms.push(TermColumns {
+                label: formula.term_label(term),
+                start,
+                len: columns.len() - start,
+            });
+        }
+        Self { columns, terms }
+    }
+
+    /// The column names, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+}
+
+/// The design columns of every term on `rows`, with R's names: [`DesignPlan`] evaluated on the
+/// resolved variables.
 fn design_columns(
     formula: &Formula,
     values: &[Values<'_>],
     used_levels: &[Option<Vec<usize>>],
-    codings: &[Vec<Coding>],
     rows: &[usize],
 ) -> (Vec<Vec<f64>>, Vec<String>, Vec<TermColumns>) {
-    let nobs = rows.len();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut terms = Vec::new();
-    if formula.intercept {
-        columns.push(vec![1.0; nobs]);
-        names.push("(Intercept)".into());
-        terms.push(TermColumns {
-            label: "(Intercept)".into(),
-            start: 0,
-            len: 1,
-        });
-    }
-    for (term, coding) in formula.terms.iter().zip(codings) {
-        let start = columns.len();
-        // Start with a single all-ones column named "", then multiply in each variable.
-        let mut acc: Vec<(String, Vec<f64>)> = vec![(String::new(), vec![1.0; nobs])];
-        for (&v, &code) in term.0.iter().zip(coding) {
-            let var = &formula.variables[v];
-            let parts: Vec<(String, Vec<f64>)> = match (&values[v], &used_levels[v]) {
-                (Values::Numeric(x), _) => {
-                    vec![(
-                        var.label(),
-                        rows.iter().map(|&i| x[i].unwrap_or(0.0)).collect(),
-                    )]
-                }
-                (Values::Levels { codes, levels }, Some(order)) => {
-                    let skip = usize::from(code == Coding::Contrasts);
-                    order[skip..]
-                        .iter()
-                        .map(|&lev| {
-                            let col = rows
-                                .iter()
-                                .map(|&i| f64::from(u8::from(codes[i] == Some(lev))))
-                                .collect();
-                            (format!("{}{}", var.label(), levels[lev]), col)
-                        })
-                        .collect()
-                }
-                (Values::Levels { .. }, None) => Vec::new(),
-            };
-            // The earlier variable varies fastest, as in R.
-            let mut next = Vec::with_capacity(acc.len() * parts.len());
-            for (pname, pcol) in &parts {
-                for (aname, acol) in &acc {
-                    let name = if aname.is_empty() {
-                        pname.clone()
-                    } else {
-                        format!("{aname}:{pname}")
-                    };
-                    next.push((name, acol.iter().zip(pcol).map(|(a, b)| a * b).collect()));
+    let labels: Vec<Option<Vec<String>>> = values
+        .iter()
+        .zip(used_levels)
+        .map(|(vals, order)| match (vals, order) {
+            (Values::Levels { levels, .. }, Some(order)) => {
+                Some(order.iter().map(|&c| levels[c].clone()).collect())
+            }
+            _ => None,
+        })
+        .collect();
+    let plan = DesignPlan::new(formula, &labels);
+    let columns = plan
+        .columns
+        .iter()
+        .map(|c| {
+            let mut col = vec![1.0; rows.len()];
+            for part in &c.parts {
+                match *part {
+                    Part::Numeric { variable } => {
+                        if let Values::Numeric(x) = &values[variable] {
+                            for (v, &i) in col.iter_mut().zip(rows) {
+                                *v *= x[i].unwrap_or(0.0);
+                            }
+                        }
+                    }
+                    Part::Level { variable, level } => {
+                        if let (Values::Levels { codes, .. }, Some(order)) =
+                            (&values[variable], &used_levels[variable])
+                        {
+                            let code = Some(order[level]);
+                            for (v, &i) in col.iter_mut().zip(rows) {
+                                *v *= f64::from(u8::from(codes[i] == code));
+                            }
+                        }
+                    }
                 }
             }
-            acc = next;
-        }
-        for (name, col) in acc {
-            names.push(name);
-            columns.push(col);
-        }
-        terms.push(TermColumns {
-            label: formula.term_label(term),
-            start,
-            len: columns.len() - start,
-        });
-    }
-    (columns, names, terms)
+            col
+        })
+        .collect();
+    (columns, plan.names(), plan.terms)
 }
 
 /// The values of a transformation (`log(y)`, `I(age^2)`) on every row: missing where an input is
@@ -594,7 +699,7 @@ fn resolve<'a>(table: &'a DataTable, var: &Variable) -> Result<Values<'a>, DataE
 /// R's rule (model.c, `TermCode`; Chambers & Hastie 1992, p. 38): a factor f in term T is coded
 /// by contrasts when T∖{f} is empty or contained in a preceding term, and by indicators otherwise;
 /// without an intercept, the first factor of the first term containing one is coded by indicators.
-fn term_codings(formula: &Formula, used_levels: &[Option<Vec<usize>>]) -> Vec<Vec<Coding>> {
+fn term_codings<L>(formula: &Formula, used_levels: &[Option<L>]) -> Vec<Vec<Coding>> {
     let is_factor = |v: usize| used_levels.get(v).is_some_and(Option::is_some);
     let mut out: Vec<Vec<Coding>> = Vec::with_capacity(formula.terms.len());
     for (t, term) in formula.terms.iter().enumerate() {

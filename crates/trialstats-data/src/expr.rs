@@ -58,7 +58,15 @@ impl Func {
     /// The names a formula may call (besides `factor()`).
     pub const NAMES: &'static str = "log, log1p, exp, sqrt, log10, log2, abs, I";
 
-    fn apply(self, x: f64) -> f64 {
+    /// The function's value at `x`.
+    ///
+    /// # Examples
+    /// ```
+    /// use trialstats_data::expr::Func;
+    /// assert_eq!(Func::Log1p.apply(0.0), 0.0);
+    /// assert_eq!(Func::Abs.apply(-2.5), 2.5);
+    /// ```
+    pub fn apply(self, x: f64) -> f64 {
         match self {
             Func::Log => x.ln(),
             Func::Log1p => x.ln_1p(),

@@ -27,7 +27,9 @@ pub mod read;
 pub mod table;
 mod write;
 
-pub use design::{Dropped, FrameOptions, ModelFrame, Response, TermColumns};
+pub use design::{
+    DesignPlan, Dropped, FrameOptions, ModelFrame, Part, PlannedColumn, Response, TermColumns,
+};
 pub use error::DataError;
 pub use formula::{Formula, Term, Variable};
 pub use read::{DecimalMark, FileFormat, ReadOptions, TextEncoding};

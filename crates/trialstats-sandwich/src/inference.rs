@@ -74,17 +74,57 @@ pub fn inference<M: EstimatingEquations + ?Sized>(
     level: Level,
 ) -> Result<Inference, SandwichError> {
     let cov = vcov(m, how)?;
-    let mut coefficients = Vec::with_capacity(m.n_params());
-    for (j, name) in m.param_names().iter().enumerate() {
+    inference_from_covariance(m.param_names(), m.estimates(), m.nobs(), cov, level)
+}
+
+/// The coefficient table of estimates θ̂ (named `names`, from `nobs` observations) under a
+/// covariance computed elsewhere (by [`vcov_cluster_from`](crate::vcov_cluster_from) from
+/// sufficient statistics, say): as [`inference()`], which calls it.
+///
+/// # Errors
+/// [`InputError::OutOfRange`] for a zero SE; [`InputError::NonFinite`] for an estimate or SE
+/// that is not finite; [`InputError::Length`] if the names, estimates and covariance disagree.
+///
+/// # Examples
+/// ```
+/// use trialstats_core::Level;
+/// use trialstats_core::nalgebra::{DMatrix, DVector};
+/// use trialstats_sandwich::{ModelKind, inference_from_covariance, vcov_iid_from};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let cov = vcov_iid_from(&DMatrix::from_element(1, 1, 0.25), ModelKind::Likelihood, 1.0);
+/// let inf = inference_from_covariance(&["x".to_string()], &DVector::from_element(1, 1.0), 40, cov, Level::P95)?;
+/// assert_eq!(inf.coefficients[0].std_error, 0.5);
+/// assert_eq!(inf.coefficients[0].statistic, 2.0);
+/// # Ok(()) }
+/// ```
+pub fn inference_from_covariance(
+    names: &[String],
+    estimates: &DVector<f64>,
+    nobs: usize,
+    cov: Covariance,
+    level: Level,
+) -> Result<Inference, SandwichError> {
+    let k = names.len();
+    if estimates.len() != k || cov.matrix.nrows() != k {
+        return Err(InputError::Length {
+            field: "estimates and covariance".into(),
+            got: estimates.len().max(cov.matrix.nrows()),
+            reference: "names".into(),
+            expected: k,
+        }
+        .into());
+    }
+    let mut coefficients = Vec::with_capacity(k);
+    for (j, name) in names.iter().enumerate() {
         let reference = match cov.df.get(j).copied().flatten() {
             Some(df) => Reference::StudentT { df },
             None => Reference::Normal,
         };
         let se = cov.matrix[(j, j)].max(0.0).sqrt();
-        coefficients.push(Coef::wald(name, m.estimates()[j], se, reference, level)?);
+        coefficients.push(Coef::wald(name, estimates[j], se, reference, level)?);
     }
     Ok(Inference {
-        nobs: m.nobs(),
+        nobs,
         n_clusters: cov.info.n_clusters.first().copied(),
         covariance: cov.info,
         coefficients,

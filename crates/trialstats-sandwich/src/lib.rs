@@ -85,11 +85,15 @@ mod sandwich;
 pub mod types;
 
 pub use error::SandwichError;
-pub use inference::{WaldTest, inference, wald_test, wald_test_inference};
+pub use inference::{
+    WaldTest, inference, inference_from_covariance, wald_test, wald_test_inference,
+};
 pub use meat::{
     AdjustedScores, adjusted_cluster_scores, adjusted_sums, cluster_scores, meat_cluster,
     meat_hc_adjusted, meat_hc0,
 };
 pub use model::{ClusterStatistics, EstimatingEquations, ModelKind, WorkingRegression};
-pub use sandwich::{cluster_factor, hc_factor, sandwich, vcov};
+pub use sandwich::{
+    cluster_factor, hc_factor, sandwich, vcov, vcov_cluster_from, vcov_hc_from, vcov_iid_from,
+};
 pub use types::{Covariance, CrType, HcType, Vcov};

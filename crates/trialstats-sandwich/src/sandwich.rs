@@ -6,9 +6,10 @@ use trialstats_core::{Clusters, CovarianceInfo, Reference};
 
 use crate::error::SandwichError;
 use crate::meat::{
-    adjusted_cluster_scores, cluster_scores, meat_cluster, meat_hc_adjusted, meat_hc0, working,
+    adjusted_cluster_scores, adjusted_sums, cluster_scores, meat_cluster, meat_hc_adjusted,
+    meat_hc0, working,
 };
-use crate::model::{EstimatingEquations, ModelKind};
+use crate::model::{ClusterStatistics, EstimatingEquations, ModelKind};
 use crate::types::{Covariance, CrType, HcType, Vcov};
 
 /// The sandwich `c · B M B`, symmetrised (it is symmetric in exact arithmetic).
@@ -155,17 +156,33 @@ fn reference(kind: ModelKind, df: usize) -> Reference {
 }
 
 fn vcov_iid<M: EstimatingEquations + ?Sized>(m: &M) -> Covariance {
-    let b = m.bread();
-    let (matrix, reference, description) = match m.kind() {
+    vcov_iid_from(m.bread(), m.kind(), m.sigma2())
+}
+
+/// The iid covariance of a model known by its bread and σ̂² alone (as [`vcov()`] with
+/// [`Vcov::Iid`]): σ̂²B with t(N − K) for a linear model, B with z for a likelihood model
+/// (`sigma2` unused).
+///
+/// # Examples
+/// ```
+/// use trialstats_sandwich::{ModelKind, vcov_iid_from};
+/// # use trialstats_core::nalgebra::DMatrix;
+/// let b = DMatrix::from_diagonal_element(2, 2, 0.5);
+/// let v = vcov_iid_from(&b, ModelKind::Linear { df_resid: 10 }, 4.0);
+/// assert_eq!(v.matrix[(1, 1)], 2.0);
+/// assert_eq!(v.df, [Some(10.0), Some(10.0)]);
+/// ```
+pub fn vcov_iid_from(bread: &DMatrix<f64>, kind: ModelKind, sigma2: f64) -> Covariance {
+    let (matrix, reference, description) = match kind {
         ModelKind::Linear { df_resid } => (
-            b * m.sigma2(),
+            bread * sigma2,
             Reference::StudentT {
                 df: df_resid as f64,
             },
             "Classical standard errors: homoskedastic, independent errors.",
         ),
         ModelKind::Likelihood => (
-            b.clone(),
+            bread.clone(),
             Reference::Normal,
             "Standard errors from the inverse observed information (model-based).",
         ),
@@ -173,18 +190,42 @@ fn vcov_iid<M: EstimatingEquations + ?Sized>(m: &M) -> Covariance {
     finish(
         matrix,
         info("iid", description.into(), None, &[], reference),
-        m.n_params(),
+        bread.nrows(),
     )
 }
 
 fn vcov_hc<M: EstimatingEquations + ?Sized>(m: &M, t: HcType) -> Result<Covariance, SandwichError> {
-    let kind = m.kind();
     let label = Vcov::Hc(t).label();
     let meat = match t {
         HcType::Hc0 | HcType::Hc1 => meat_hc0(&m.estfun()),
         HcType::Hc2 | HcType::Hc3 => meat_hc_adjusted(&working(m, &label)?, m.bread(), t)?,
     };
-    let factor = hc_factor(t, m.nobs(), kind);
+    Ok(vcov_hc_from(m.bread(), &meat, t, m.nobs(), m.kind()))
+}
+
+/// An HC covariance from the bread and the meat Σ ψ̃ᵢψ̃ᵢᵀ (the scores adjusted for leverage for
+/// HC2/HC3), with the factor and reference of [`vcov()`] with [`Vcov::Hc`]: for a model whose
+/// meat was summed elsewhere (a query engine's aggregate, say).
+///
+/// # Examples
+/// ```
+/// use trialstats_sandwich::{HcType, ModelKind, vcov_hc_from};
+/// # use trialstats_core::nalgebra::DMatrix;
+/// let b = DMatrix::from_diagonal_element(1, 1, 0.5);
+/// let meat = DMatrix::from_element(1, 1, 8.0);
+/// // HC1 of a linear model with 12 rows and 1 coefficient: 12/11 · 0.5 · 8 · 0.5.
+/// let v = vcov_hc_from(&b, &meat, HcType::Hc1, 12, ModelKind::Linear { df_resid: 11 });
+/// assert!((v.matrix[(0, 0)] - 24.0 / 11.0).abs() < 1e-15);
+/// ```
+pub fn vcov_hc_from(
+    bread: &DMatrix<f64>,
+    meat: &DMatrix<f64>,
+    t: HcType,
+    nobs: usize,
+    kind: ModelKind,
+) -> Covariance {
+    let label = Vcov::Hc(t).label();
+    let factor = hc_factor(t, nobs, kind);
     let df = match kind {
         ModelKind::Linear { df_resid } => df_resid,
         ModelKind::Likelihood => 0,
@@ -198,10 +239,57 @@ fn vcov_hc<M: EstimatingEquations + ?Sized>(m: &M, t: HcType) -> Result<Covarian
             HcType::Hc3 => "HC3, residuals scaled by 1/(1−h)",
         }
     );
-    Ok(finish(
-        sandwich(m.bread(), &meat, factor),
+    finish(
+        sandwich(bread, meat, factor),
         info(&label, description, Some(factor), &[], reference(kind, df)),
-        m.n_params(),
+        bread.nrows(),
+    )
+}
+
+/// A one-way cluster-robust covariance of a single-index model from its per-cluster statistics
+/// alone (X̃_gᵀX̃_g and the score sums X̃_gᵀẽ_g; see [`ClusterStatistics`]), with the factors,
+/// adjustments and references of [`vcov()`] with [`Vcov::Cluster`]: for a model whose
+/// statistics were summed elsewhere (a query engine's grouped aggregate, say). `clusters` has
+/// one entry per cluster, in the order of the statistics' rows (its labels name a cluster in
+/// messages); `nobs` is the number of observations.
+///
+/// # Errors
+/// [`SandwichError::TooFewClusters`] if G < 2; [`SandwichError::LeverageOne`] where I − H_gg is
+/// singular (CR2, CR3).
+///
+/// # Examples
+/// ```
+/// use std::borrow::Cow;
+/// use trialstats_core::Clusters;
+/// use trialstats_core::nalgebra::DMatrix;
+/// use trialstats_sandwich::{ClusterStatistics, CrType, ModelKind, vcov_cluster_from};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // The mean of y = (1, 2, 3, 6) in clusters {1, 2} and {3, 6}: score sums −3 and 3.
+/// let stats = ClusterStatistics {
+///     xtx: Cow::Owned(vec![DMatrix::from_element(1, 1, 2.0); 2]),
+///     scores: Cow::Owned(DMatrix::from_column_slice(2, 1, &[-3.0, 3.0])),
+/// };
+/// let b = DMatrix::from_element(1, 1, 0.25);
+/// let g = Clusters::from_labels("g", &["a", "b"])?;
+/// let v = vcov_cluster_from(&b, &stats, &g, CrType::Cr0, 4, ModelKind::Linear { df_resid: 3 })?;
+/// assert!((v.matrix[(0, 0)] - 18.0 / 16.0).abs() < 1e-15);
+/// # Ok(()) }
+/// ```
+pub fn vcov_cluster_from(
+    bread: &DMatrix<f64>,
+    stats: &ClusterStatistics<'_>,
+    clusters: &Clusters,
+    cr: CrType,
+    nobs: usize,
+    kind: ModelKind,
+) -> Result<Covariance, SandwichError> {
+    check_clusters(clusters, stats.scores.nrows())?;
+    let (sums, df) = match cr {
+        CrType::Cr0 | CrType::Cr1 => (stats.scores.clone().into_owned(), None),
+        CrType::Cr2 | CrType::Cr3 { .. } => adjusted_sums(stats, bread, clusters, cr, true)?,
+    };
+    Ok(cluster_covariance(
+        bread, &sums, df, clusters, cr, nobs, kind,
     ))
 }
 
@@ -210,9 +298,8 @@ fn vcov_cluster<M: EstimatingEquations + ?Sized>(
     clusters: &Clusters,
     cr: CrType,
 ) -> Result<Covariance, SandwichError> {
-    let (n, k, kind) = (m.nobs(), m.n_params(), m.kind());
+    let (n, kind) = (m.nobs(), m.kind());
     check_clusters(clusters, n)?;
-    let g = clusters.n_clusters();
     let (sums, df) = match cr {
         CrType::Cr0 | CrType::Cr1 => (cluster_scores(m, clusters)?, None),
         CrType::Cr2 | CrType::Cr3 { .. } => {
@@ -221,11 +308,34 @@ fn vcov_cluster<M: EstimatingEquations + ?Sized>(
             (a.sums, a.satterthwaite_df)
         }
     };
+    Ok(cluster_covariance(
+        m.bread(),
+        &sums,
+        df,
+        clusters,
+        cr,
+        n,
+        kind,
+    ))
+}
+
+/// `c · B (Σ_g s_g s_gᵀ) B` for the (adjusted) cluster sums s_g, with its description and
+/// reference (t(G − 1), or the Satterthwaite df per coefficient when given).
+fn cluster_covariance(
+    bread: &DMatrix<f64>,
+    sums: &DMatrix<f64>,
+    df: Option<Vec<f64>>,
+    clusters: &Clusters,
+    cr: CrType,
+    n: usize,
+    kind: ModelKind,
+) -> Covariance {
+    let (g, k) = (clusters.n_clusters(), bread.nrows());
     let factor = cluster_factor(cr, g, n, k, kind);
     let label = cr.label();
     let description = cluster_description(cr, clusters.name(), g, kind);
     let mut cov = finish(
-        sandwich(m.bread(), &meat_cluster(&sums), factor),
+        sandwich(bread, &meat_cluster(sums), factor),
         info(
             &label,
             description,
@@ -238,7 +348,7 @@ fn vcov_cluster<M: EstimatingEquations + ?Sized>(
     if let Some(df) = df {
         cov.df = df.into_iter().map(Some).collect();
     }
-    Ok(cov)
+    cov
 }
 
 fn vcov_two_way<M: EstimatingEquations + ?Sized>(
