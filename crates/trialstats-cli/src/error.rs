@@ -25,6 +25,9 @@ pub enum CliError {
     /// A test could not be computed (exit code 1).
     #[error(transparent)]
     Test(#[from] TwoSampleError),
+    /// A fit on the DataFusion engine failed (exit code 1).
+    #[error(transparent)]
+    Scale(#[from] trialstats_datafusion::ScaleError),
     /// A file could not be read or written (exit code 1).
     #[error("cannot {action} `{path}`: {message}")]
     Io {
@@ -135,6 +138,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => 2,
             CliError::Data(_)
+            | CliError::Scale(_)
             | CliError::Model(_)
             | CliError::Ordinal(_)
             | CliError::Test(_)

@@ -19,6 +19,7 @@ mod pool;
 mod progress;
 mod regress;
 mod reproduce;
+mod scale;
 mod score;
 mod simulate;
 mod twosample;

@@ -27,6 +27,13 @@ impl Progress {
         self.bar.set_position(done.min(total) as u64);
     }
 
+    /// A handle that can report from other threads (ProgressBar is shared and thread-safe).
+    pub fn shared(&self) -> SharedProgress {
+        SharedProgress {
+            bar: self.bar.clone(),
+        }
+    }
+
     /// Clears the bar from the terminal (the results follow on a clean screen).
     pub fn finish(&self) {
         self.bar.finish_and_clear();
@@ -36,5 +43,21 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// A [`Progress`] bar reported from worker threads: `label [#####.....] 50%` with the label
+/// changed as the work moves on.
+#[derive(Clone)]
+pub struct SharedProgress {
+    bar: ProgressBar,
+}
+
+impl SharedProgress {
+    /// Reports `done` of `total` under `label`.
+    pub fn update(&self, label: &str, done: u64, total: u64) {
+        self.bar.set_message(label.to_owned());
+        self.bar.set_length(total);
+        self.bar.set_position(done.min(total));
     }
 }

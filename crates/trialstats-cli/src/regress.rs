@@ -3,7 +3,7 @@
 
 use clap::{Args, ValueEnum};
 use trialstats_core::{Inference, Level, Table};
-use trialstats_data::{ModelFrame, Response};
+use trialstats_data::Response;
 use trialstats_models::{Fitted, Se, glmm, logit, ols};
 use trialstats_robust::{WildClusterBootstrap, WildWeights, wild::BootTest};
 use trialstats_sandwich::{CrType, HcType};
@@ -20,9 +20,16 @@ use crate::progress::Progress;
 /// Options of `trialstats regress`.
 #[derive(Debug, Args)]
 pub struct RegressArgs {
-    /// CSV file with a header row (empty cell or NA = missing).
+    /// The data: a CSV, Stata, Parquet, Feather or Excel file (empty cell or NA = missing), or
+    /// for the DataFusion engine a directory of Parquet files or a glob (`big/*.parquet`).
     #[arg(long)]
     pub data: String,
+    /// Where the model is fitted: `memory` reads the whole table; `datafusion` streams Parquet
+    /// files through Apache DataFusion's aggregates (OLS and logit with iid, HC or one-way
+    /// cluster-robust standard errors); `auto` takes DataFusion for a directory, a glob or a
+    /// Parquet file over 1 GiB, memory otherwise.
+    #[arg(long, value_enum, default_value_t = Engine::Auto)]
+    pub engine: Engine,
     /// Model formula, e.g. "y ~ arm + baseline".
     #[arg(long)]
     pub formula: String,
@@ -79,6 +86,20 @@ pub struct RegressArgs {
     #[arg(long, default_value_t = 1)]
     pub nagq: usize,
 }
+
+/// Where a regression is fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// DataFusion for a directory, a glob or a Parquet file over 1 GiB; memory otherwise.
+    Auto,
+    /// The whole table in memory (every option).
+    Memory,
+    /// Apache DataFusion over Parquet files, streaming.
+    Datafusion,
+}
+
+/// Parquet files at least this large go to DataFusion under `--engine auto`.
+pub const AUTO_DATAFUSION_BYTES: u64 = 1 << 30;
 
 /// Model family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -180,6 +201,9 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
             "--nagq sets the quadrature of a random-intercept model (--random-intercept COL)"
                 .into(),
         ));
+    }
+    if use_datafusion(args)? {
+        return crate::scale::run(args, vcov_arg, format);
     }
     let table = read_table(&args.data)?;
     let mut model = match args.family {
@@ -293,7 +317,7 @@ pub fn run(args: &RegressArgs, format: Format) -> Result<String, CliError> {
         }
         _ => stata_output(
             args,
-            frame,
+            (frame.nobs(), frame.dropped.count()),
             inference,
             &header,
             boot.as_ref(),
@@ -434,7 +458,7 @@ fn random_intercept(args: &RegressArgs, format: Format) -> Result<String, CliErr
 }
 
 /// The standard errors a covariance option asks for.
-fn se_of(v: VcovArg, args: &RegressArgs) -> Se {
+pub(crate) fn se_of(v: VcovArg, args: &RegressArgs) -> Se {
     let cluster = |kind: CrType| {
         if args.multi0 && args.cluster.len() == 2 {
             Se::TwoWayMulti0(kind)
@@ -457,8 +481,52 @@ fn se_of(v: VcovArg, args: &RegressArgs) -> Se {
     }
 }
 
+/// Whether `--engine` (or `auto` on this data) takes DataFusion, with the options it cannot do
+/// refused.
+fn use_datafusion(args: &RegressArgs) -> Result<bool, CliError> {
+    let path = std::path::Path::new(&args.data);
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("parq"));
+    let globbed = args.data.contains(['*', '?', '[']);
+    let chosen = match args.engine {
+        Engine::Memory => false,
+        Engine::Datafusion => true,
+        Engine::Auto => {
+            path.is_dir()
+                || globbed
+                || (parquet
+                    && std::fs::metadata(path).is_ok_and(|m| m.len() >= AUTO_DATAFUSION_BYTES))
+        }
+    };
+    if !chosen {
+        if path.is_dir() {
+            return Err(CliError::Usage(format!(
+                "`{}` is a directory: a directory of Parquet files is read by --engine datafusion",
+                args.data
+            )));
+        }
+        return Ok(false);
+    }
+    let refuse = |what: &str| {
+        Err(CliError::Usage(format!(
+            "{what} is not available on the DataFusion engine; use --engine memory"
+        )))
+    };
+    if args.wild_bootstrap {
+        return refuse("--wild-bootstrap");
+    }
+    if args.cluster.len() > 1 {
+        return refuse("two-way clustering");
+    }
+    if args.multi0 {
+        return refuse("--multi0");
+    }
+    Ok(true)
+}
+
 /// What the header of the text output shows beside N and the model test.
-enum Header {
+pub(crate) enum Header {
     /// OLS.
     Linear {
         r_squared: f64,
@@ -473,7 +541,7 @@ enum Header {
 }
 
 /// Adjusted R² = 1 − (1 − R²)(N − i)/(N − K), i = 1 with an intercept, 0 without (as R).
-fn adjusted_r_squared(r2: f64, n: usize, k: usize, intercept: bool) -> f64 {
+pub(crate) fn adjusted_r_squared(r2: f64, n: usize, k: usize, intercept: bool) -> f64 {
     let i = usize::from(intercept) as f64;
     1.0 - (1.0 - r2) * (n as f64 - i) / (n - k) as f64
 }
@@ -490,9 +558,9 @@ fn null_loglik(y: &[f64]) -> Option<f64> {
 /// clusters, the model test (F, or Wald χ² for the logit) and its df, R², adjusted R² and root
 /// MSE (or the log-likelihood and McFadden's pseudo R²), then the coefficient table (odds ratios
 /// for a logit unless --coef), then the notes.
-fn stata_output(
+pub(crate) fn stata_output(
     args: &RegressArgs,
-    mf: &ModelFrame,
+    (nobs, dropped): (usize, usize),
     inf: &Inference,
     header: &Header,
     boot: Option<&BootTest>,
@@ -501,12 +569,9 @@ fn stata_output(
 ) -> String {
     use trialstats_core::table::{fmt_num, fmt_p};
     let f4 = |v: f64| fmt_num(v, 4);
-    let mut lines: Vec<(String, String)> = vec![("Number of obs".into(), mf.nobs().to_string())];
-    if mf.dropped.count() > 0 {
-        lines.push((
-            "Rows dropped (missing)".into(),
-            mf.dropped.count().to_string(),
-        ));
+    let mut lines: Vec<(String, String)> = vec![("Number of obs".into(), nobs.to_string())];
+    if dropped > 0 {
+        lines.push(("Rows dropped (missing)".into(), dropped.to_string()));
     }
     if let (Some(g), Some(c)) = (inf.n_clusters, inf.covariance.cluster_vars.first()) {
         lines.push((format!("Clusters ({c})"), g.to_string()));

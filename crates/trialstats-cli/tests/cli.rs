@@ -2061,3 +2061,94 @@ fn ordinal_with_two_random_intercepts_is_the_nested_clmm() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `regress --engine datafusion` on the trial's Parquet file, and on a directory holding it,
+/// against the in-memory engine: the same coefficients and standard errors to 1e-12, the same
+/// rows dropped and the same JSON keys; options it cannot do are refused with a pointer to
+/// `--engine memory`.
+#[test]
+fn the_datafusion_engine_gives_the_in_memory_regression() {
+    let formula = r#"y ~ factor(arm, ref = "usual care") + base + female"#;
+    let file = format_file("trial.parquet");
+    let dir = std::env::temp_dir().join(format!("trialstats-cli-df-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&file, dir.join("part-0.parquet")).unwrap();
+    let dir = dir.to_string_lossy().into_owned();
+    let fit = |data: &str, engine: &str, vcov: &str| {
+        json(&run(&[
+            "regress",
+            "--data",
+            data,
+            "--engine",
+            engine,
+            "--formula",
+            formula,
+            "--cluster",
+            "centre",
+            "--vcov",
+            vcov,
+            "--format",
+            "json",
+        ]))
+    };
+    for vcov in ["cr1", "cr2", "cr3"] {
+        let memory = fit(&file, "memory", vcov);
+        for (data, engine) in [(file.as_str(), "datafusion"), (dir.as_str(), "auto")] {
+            let scale = fit(data, engine, vcov);
+            for key in ["nobs", "nobs_dropped", "n_clusters", "model"] {
+                assert_eq!(scale[key], memory[key], "{vcov} {engine} {key}");
+            }
+            let (s, m) = (
+                scale["coefficients"].as_array().unwrap(),
+                memory["coefficients"].as_array().unwrap(),
+            );
+            assert_eq!(s.len(), m.len());
+            for (a, b) in s.iter().zip(m) {
+                assert_eq!(a["term"], b["term"]);
+                for k in ["estimate", "std_error", "p_value"] {
+                    let (x, y) = (a[k].as_f64().unwrap(), b[k].as_f64().unwrap());
+                    assert!(
+                        (x - y).abs() <= 1e-12 * y.abs().max(1e-3),
+                        "{vcov} {engine} {} {k}: {x} v. {y}",
+                        a["term"]
+                    );
+                }
+            }
+            let keys =
+                |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(&scale), keys(&memory), "{vcov} {engine}");
+        }
+    }
+    // A directory without --engine datafusion (or auto) is refused, and so is what the engine
+    // cannot do.
+    let out = run(&[
+        "regress",
+        "--data",
+        &dir,
+        "--engine",
+        "memory",
+        "--formula",
+        formula,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--engine datafusion"));
+    let out = run(&[
+        "regress",
+        "--data",
+        &dir,
+        "--formula",
+        formula,
+        "--cluster",
+        "centre",
+        "--wild-bootstrap",
+        "--test",
+        "base",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--engine memory"));
+    // An unknown column names the data and the column.
+    let out = run(&["regress", "--data", &dir, "--formula", "y ~ nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nosuch") && err.contains(&dir), "{err}");
+}

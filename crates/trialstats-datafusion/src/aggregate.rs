@@ -139,11 +139,26 @@ fn upper(a: usize, b: usize) -> usize {
 /// One of this crate's aggregate functions (see the module docs). Make one with
 /// [`moments`], [`logit_step`] or [`ls_scores`]; call it on expressions with
 /// [`StatisticsUdaf::call`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StatisticsUdaf {
     name: &'static str,
     map: Arc<RowMap>,
     signature: Signature,
+    /// Told the number of rows of each batch the function reads (not part of its identity).
+    observer: Option<RowObserver>,
+}
+
+/// A function told the number of rows of each batch an aggregate reads, on the thread that
+/// reads it (so it must be cheap and thread-safe): progress reports.
+pub type RowObserver = Arc<dyn Fn(u64) + Send + Sync>;
+
+impl std::fmt::Debug for StatisticsUdaf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatisticsUdaf")
+            .field("name", &self.name)
+            .field("map", &self.map)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StatisticsUdaf {
@@ -153,7 +168,15 @@ impl StatisticsUdaf {
             name,
             map: Arc::new(map),
             signature: Signature::uniform(n, vec![DataType::Float64], Volatility::Immutable),
+            observer: None,
         }
+    }
+
+    /// The same function, telling `observer` the rows of each batch it reads (in a
+    /// distributed plan the executors' copies have no observer).
+    pub fn observed(mut self, observer: RowObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The aggregate expression on `args` (each cast to Float64 by the function's signature).
@@ -255,10 +278,9 @@ impl AggregateUDFImpl for StatisticsUdaf {
         Ok(list_type())
     }
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RowAccumulator::new(
-            Arc::clone(&self.map),
-            self.name,
-        )))
+        let mut acc = RowAccumulator::new(Arc::clone(&self.map), self.name);
+        acc.observer = self.observer.clone();
+        Ok(Box::new(acc))
     }
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![Arc::new(Field::new(
@@ -278,6 +300,7 @@ impl AggregateUDFImpl for StatisticsUdaf {
             map: Arc::clone(&self.map),
             name: self.name,
             groups: Vec::new(),
+            observer: self.observer.clone(),
         }))
     }
 }
@@ -396,11 +419,20 @@ fn two_sum_into(h: &mut f64, l: &mut f64, x: f64) {
 }
 
 /// The ungrouped accumulator.
-#[derive(Debug)]
 struct RowAccumulator {
     map: Arc<RowMap>,
     name: &'static str,
     state: State,
+    observer: Option<RowObserver>,
+}
+
+impl std::fmt::Debug for RowAccumulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowAccumulator")
+            .field("name", &self.name)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RowAccumulator {
@@ -410,6 +442,7 @@ impl RowAccumulator {
             map,
             name,
             state: State::new(s),
+            observer: None,
         }
     }
 
@@ -473,6 +506,9 @@ impl Accumulator for RowAccumulator {
                 self.state.add_row(&u, &v);
             }
         }
+        if let Some(o) = &self.observer {
+            o(rows as u64);
+        }
         Ok(())
     }
 
@@ -500,11 +536,11 @@ impl Accumulator for RowAccumulator {
 }
 
 /// The grouped accumulator (one state per cluster).
-#[derive(Debug)]
 struct GroupedAccumulator {
     map: Arc<RowMap>,
     name: &'static str,
     groups: Vec<State>,
+    observer: Option<RowObserver>,
 }
 
 impl GroupedAccumulator {
@@ -539,6 +575,9 @@ impl GroupsAccumulator for GroupedAccumulator {
             }
             map.map(&z, &mut u, &mut v);
             self.groups[g].add_row(&u, &v);
+        }
+        if let Some(o) = &self.observer {
+            o(group_indices.len() as u64);
         }
         Ok(())
     }
@@ -709,6 +748,7 @@ mod tests {
             map: Arc::clone(&udaf.map),
             name: "ts_moments",
             groups: Vec::new(),
+            observer: None,
         };
         let groups: Vec<usize> = (0..n).map(|i| i % 2).collect();
         grouped.update_batch(&cols, &groups, None, 2)?;

@@ -2,6 +2,8 @@
 //! [`crate::aggregate`].
 
 use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::util::display::array_value_to_string;
@@ -40,8 +42,25 @@ pub enum Se {
     },
 }
 
+/// Where a fit is: the pass over the data (numbered from 1; the logit makes one per Newton
+/// step) and the rows it has read of the rows it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress<'a> {
+    /// What the pass computes (`moments`, `scores`, `Newton step`, `cluster scores`).
+    pub pass: &'a str,
+    /// 1 for the first pass over the rows.
+    pub pass_number: usize,
+    /// Rows read so far in this pass.
+    pub rows_done: u64,
+    /// Rows the pass reads (the complete rows).
+    pub rows_total: u64,
+}
+
+/// A progress callback: called from the threads that read the data, once per batch of rows.
+pub type ProgressFn = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
+
 /// Options of [`ols`] and [`logit`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct FitOptions {
     /// The standard errors.
     pub se: Se,
@@ -49,6 +68,19 @@ pub struct FitOptions {
     pub level: Level,
     /// The logit's Newton iterations at most.
     pub max_iterations: u32,
+    /// Told the progress of each pass over the data, if given.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for FitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitOptions")
+            .field("se", &self.se)
+            .field("level", &self.level)
+            .field("max_iterations", &self.max_iterations)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Default for FitOptions {
@@ -57,6 +89,7 @@ impl Default for FitOptions {
             se: Se::Iid,
             level: Level::P95,
             max_iterations: 50,
+            progress: None,
         }
     }
 }
@@ -106,6 +139,7 @@ pub struct ScaleFit {
 
 /// The value of one aggregate per group (`keys` empty: the one ungrouped value), with the
 /// groups' labels, sorted by label so that nothing depends on the order partitions finish in.
+#[allow(clippy::too_many_arguments)]
 async fn aggregate(
     df: &DataFrame,
     source: &str,
@@ -114,8 +148,10 @@ async fn aggregate(
     args: Vec<Expr>,
     q: usize,
     l: usize,
+    pass: &Pass<'_>,
 ) -> Result<Vec<(String, Sums)>, ScaleError> {
     let group: Vec<Expr> = keys.map(|k| vec![column(k).alias("g")]).unwrap_or_default();
+    let udaf = pass.observe(udaf);
     let batches: Vec<RecordBatch> = df
         .clone()
         .aggregate(group, vec![udaf.call(args).alias("s")])
@@ -144,6 +180,55 @@ async fn aggregate(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// Reports the passes of one fit to its progress callback.
+struct Pass<'a> {
+    progress: Option<&'a ProgressFn>,
+    name: std::sync::Mutex<&'static str>,
+    number: AtomicUsize,
+    rows_total: u64,
+}
+
+impl<'a> Pass<'a> {
+    fn new(options: &'a FitOptions, rows_total: usize) -> Self {
+        Self {
+            progress: options.progress.as_ref(),
+            name: std::sync::Mutex::new(""),
+            number: AtomicUsize::new(0),
+            rows_total: rows_total as u64,
+        }
+    }
+
+    /// Starts the next pass, named `name`.
+    fn start(&self, name: &'static str) -> &Self {
+        if let Ok(mut n) = self.name.lock() {
+            *n = name;
+        }
+        self.number.fetch_add(1, Ordering::Relaxed);
+        self
+    }
+
+    /// `udaf` telling this pass's callback the rows it reads.
+    fn observe(&self, udaf: &StatisticsUdaf) -> StatisticsUdaf {
+        let Some(progress) = self.progress else {
+            return udaf.clone();
+        };
+        let progress = Arc::clone(progress);
+        let done = Arc::new(AtomicU64::new(0));
+        let pass = self.name.lock().map(|n| *n).unwrap_or("");
+        let number = self.number.load(Ordering::Relaxed);
+        let total = self.rows_total;
+        udaf.clone().observed(Arc::new(move |rows| {
+            let rows_done = done.fetch_add(rows, Ordering::Relaxed) + rows;
+            progress(Progress {
+                pass,
+                pass_number: number,
+                rows_done: rows_done.min(total),
+                rows_total: total,
+            });
+        }))
+    }
 }
 
 /// The total of the exact sums of several states.
@@ -316,6 +401,7 @@ pub async fn ols(
         .map_err(|e| ScaleError::engine(source, e))?;
     let mut z = x.clone();
     z.push(y.clone());
+    let pass = Pass::new(options, n);
     let states = aggregate(
         &rows,
         source,
@@ -324,6 +410,7 @@ pub async fn ols(
         z.clone(),
         k + 1,
         0,
+        pass.start("moments"),
     )
     .await?;
     let exact = total(&states);
@@ -384,6 +471,7 @@ pub async fn ols(
                 z,
                 k,
                 0,
+                pass.start("scores"),
             )
             .await?;
             let meat = meat_states
@@ -488,7 +576,18 @@ pub async fn logit(
     // The response must be 0/1: Σy, Σy² and the count of other values in one query.
     let mut z = x.clone();
     z.push(y.clone());
-    let first = aggregate(&rows, source, None, &moments(k + 1), z.clone(), k + 1, 0).await?;
+    let pass = Pass::new(options, n);
+    let first = aggregate(
+        &rows,
+        source,
+        None,
+        &moments(k + 1),
+        z.clone(),
+        k + 1,
+        0,
+        pass.start("moments"),
+    )
+    .await?;
     let exact = total(&first);
     let sy = exact[upper(k, k)].value();
     let check = rows
@@ -535,8 +634,19 @@ pub async fn logit(
     let eval = |b: DVector<f64>| {
         let rows = rows.clone();
         let z = z.clone();
+        let pass = &pass;
         async move {
-            let s = aggregate(&rows, source, None, &logit_step(b.as_slice()), z, k, k + 1).await?;
+            let s = aggregate(
+                &rows,
+                source,
+                None,
+                &logit_step(b.as_slice()),
+                z,
+                k,
+                k + 1,
+                pass.start("Newton step"),
+            )
+            .await?;
             s.into_iter()
                 .next()
                 .map(|(_, s)| s)
@@ -609,6 +719,7 @@ pub async fn logit(
                 z,
                 k,
                 k + 1,
+                pass.start("cluster scores"),
             )
             .await?;
             let labels: Vec<&str> = groups.iter().map(|(l, _)| l.as_str()).collect();

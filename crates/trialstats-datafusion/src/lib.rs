@@ -75,4 +75,4 @@ pub mod error;
 mod fit;
 
 pub use error::ScaleError;
-pub use fit::{FitOptions, ScaleFit, Se, logit, logit_table, ols, ols_table};
+pub use fit::{FitOptions, Progress, ProgressFn, ScaleFit, Se, logit, logit_table, ols, ols_table};

@@ -451,3 +451,39 @@ async fn an_empty_partition_changes_nothing() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn progress_reports_every_row_of_each_pass() {
+    use std::sync::Mutex;
+    let rows = trial(1500);
+    let dir = scratch("progress");
+    let ctx = register(&rows, &dir, 3, false).await;
+    /// (pass, its number, rows done, rows in all).
+    type Report = (String, usize, u64, u64);
+    let seen: Arc<Mutex<Vec<Report>>> = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let options = FitOptions {
+        se: Se::Hc(HcType::Hc1),
+        progress: Some(Arc::new(move |p: trialstats_datafusion::Progress<'_>| {
+            if let Ok(mut v) = sink.lock() {
+                v.push((p.pass.to_string(), p.pass_number, p.rows_done, p.rows_total));
+            }
+        })),
+        ..FitOptions::default()
+    };
+    let fit = ols_table(&ctx, "trial", "y ~ x1", &options)
+        .await
+        .expect("fit");
+    let seen = seen.lock().expect("the reports");
+    // Two passes (the moments, then the HC scores), each read to its last complete row.
+    for (number, name) in [(1, "moments"), (2, "scores")] {
+        let last = seen
+            .iter()
+            .filter(|r| r.1 == number)
+            .map(|r| (r.0.as_str(), r.2, r.3))
+            .max_by_key(|r| r.1);
+        let n = fit.inference.nobs as u64;
+        assert_eq!(last, Some((name, n, n)), "pass {number}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
