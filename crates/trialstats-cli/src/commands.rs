@@ -73,6 +73,13 @@ pub enum Command {
         /// Which dataset.
         #[arg(value_enum)]
         name: DatasetName,
+        /// Write it to this file instead, in the format its extension names (.csv, .dta,
+        /// .parquet, .feather).
+        #[arg(long)]
+        out: Option<String>,
+        /// Overwrite an existing --out file.
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -111,7 +118,10 @@ pub fn run(command: &Command, format: Format) -> Result<String, CliError> {
             cluster,
             head,
         } => design(data, formula, cluster, *head, format),
-        Command::Dataset { name } => dataset(*name, format),
+        Command::Dataset { name, out, replace } => match out {
+            Some(path) => dataset_to_file(*name, path, *replace),
+            None => dataset(*name, format),
+        },
         Command::Describe { data } => describe(data, format),
     }
 }
@@ -204,13 +214,26 @@ fn describe(path: &str, format: Format) -> Result<String, CliError> {
 
 /// An embedded dataset: CSV by default (and with `--format csv` or `text`), records with
 /// `--format json`, a table with `--format markdown` or `html`.
-fn dataset(name: DatasetName, format: Format) -> Result<String, CliError> {
-    let (label, csv) = match name {
+/// The label and CSV text of an embedded dataset.
+fn dataset_csv(name: DatasetName) -> (&'static str, &'static str) {
+    match name {
         DatasetName::Petersen => ("petersen", datasets::PETERSEN_CSV),
         DatasetName::Wine => ("wine", datasets::WINE_CSV),
         DatasetName::Nhanes => ("nhanes", datasets::NHANES_CSV),
         DatasetName::Nhanes2 => ("nhanes2", datasets::NHANES2_CSV),
-    };
+    }
+}
+
+/// `dataset NAME --out FILE`: the dataset written in the format of the file's extension.
+fn dataset_to_file(name: DatasetName, path: &str, replace: bool) -> Result<String, CliError> {
+    crate::output::check_output("--out", path, &[], replace)?;
+    let (label, csv) = dataset_csv(name);
+    DataTable::from_csv_str(label, csv)?.write(std::path::Path::new(path))?;
+    Ok(String::new())
+}
+
+fn dataset(name: DatasetName, format: Format) -> Result<String, CliError> {
+    let (label, csv) = dataset_csv(name);
     if matches!(format, Format::Text | Format::Csv) {
         return Ok(csv.to_owned());
     }

@@ -33,7 +33,7 @@ use nalgebra::{DMatrix, DVector};
 use trialstats_core::compensated::Dd;
 
 /// What a row contributes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum RowMap {
     /// u = the arguments z: Σ z zᵀ (with z = (x, y): XᵀX, Xᵀy and yᵀy).
     Moments { width: usize },
@@ -49,7 +49,7 @@ enum RowMap {
 }
 
 /// The leverage adjustment of [`RowMap::Scores`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 enum Adjust {
     None,
     Sqrt,
@@ -130,6 +130,22 @@ impl RowMap {
     }
 }
 
+/// [`RowMap`] on the wire: doubles as their bits.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Wire {
+    Moments {
+        width: usize,
+    },
+    Logit {
+        beta: Vec<u64>,
+    },
+    Scores {
+        beta: Vec<u64>,
+        bread: Vec<u64>,
+        adjust: Adjust,
+    },
+}
+
 /// Index of the (a, b) entry, a ≤ b, of the packed upper triangle.
 #[inline]
 fn upper(a: usize, b: usize) -> usize {
@@ -182,6 +198,57 @@ impl StatisticsUdaf {
     /// The aggregate expression on `args` (each cast to Float64 by the function's signature).
     pub fn call(&self, args: Vec<Expr>) -> Expr {
         AggregateUDF::from(self.clone()).call(args)
+    }
+
+    /// The function's parameters as bytes, for a distributed plan (see [`crate::codec`]).
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        // Parameters as the bits of each double, so that they travel exactly.
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        let wire = match &*self.map {
+            RowMap::Moments { width } => Wire::Moments { width: *width },
+            RowMap::Logit { beta } => Wire::Logit { beta: bits(beta) },
+            RowMap::Scores {
+                beta,
+                bread,
+                adjust,
+            } => Wire::Scores {
+                beta: bits(beta),
+                bread: bits(bread),
+                adjust: *adjust,
+            },
+        };
+        serde_json::to_vec(&wire).unwrap_or_default()
+    }
+
+    /// The function [`StatisticsUdaf::encode`] wrote, if `name` is one of this crate's.
+    pub(crate) fn decode(name: &str, bytes: &[u8]) -> Option<std::result::Result<Self, String>> {
+        let name: &'static str = match name {
+            "ts_moments" => "ts_moments",
+            "ts_logit_step" => "ts_logit_step",
+            "ts_ls_scores" => "ts_ls_scores",
+            _ => return None,
+        };
+        let floats = |v: Vec<u64>| v.into_iter().map(f64::from_bits).collect::<Vec<f64>>();
+        Some(
+            serde_json::from_slice::<Wire>(bytes)
+                .map_err(|e| format!("{name}: parameters that do not decode: {e}"))
+                .map(|wire| {
+                    let map = match wire {
+                        Wire::Moments { width } => RowMap::Moments { width },
+                        Wire::Logit { beta } => RowMap::Logit { beta: floats(beta) },
+                        Wire::Scores {
+                            beta,
+                            bread,
+                            adjust,
+                        } => RowMap::Scores {
+                            beta: floats(beta),
+                            bread: floats(bread),
+                            adjust,
+                        },
+                    };
+                    Self::new(name, map)
+                }),
+        )
     }
 
     fn key(&self) -> (usize, Vec<u64>) {

@@ -168,32 +168,39 @@ fn require_numeric(df: &DataFrame, name: &str, source: &str) -> Result<(), Scale
 /// A transformation (`log(y)`, `I(age^2)`) as an expression: the in-memory evaluator itself,
 /// row by row, so the values are the same bits.
 fn transform(e: &FormulaExpr, label: &str) -> Expr {
-    let columns: Vec<String> = e.columns().into_iter().map(str::to_owned).collect();
-    let udf = Transform {
-        expr: e.clone(),
-        label: label.to_owned(),
-        columns: columns.clone(),
-        signature: Signature::uniform(
-            columns.len().max(1),
-            vec![DataType::Float64],
-            Volatility::Immutable,
-        ),
-    };
-    let args: Vec<Expr> = if columns.is_empty() {
+    let udf = Transform::new(e.clone(), label.to_owned());
+    let args: Vec<Expr> = if udf.columns.is_empty() {
         vec![lit(0.0)]
     } else {
-        columns.iter().map(|c| float(c)).collect()
+        udf.columns.iter().map(|c| float(c)).collect()
     };
     ScalarUDF::from(udf).call(args)
 }
 
 /// The scalar function of [`transform`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Transform {
-    expr: FormulaExpr,
-    label: String,
+pub(crate) struct Transform {
+    pub(crate) expr: FormulaExpr,
+    pub(crate) label: String,
     columns: Vec<String>,
     signature: Signature,
+}
+
+impl Transform {
+    pub(crate) fn new(expr: FormulaExpr, label: String) -> Self {
+        let columns: Vec<String> = expr.columns().into_iter().map(str::to_owned).collect();
+        let signature = Signature::uniform(
+            columns.len().max(1),
+            vec![DataType::Float64],
+            Volatility::Immutable,
+        );
+        Self {
+            expr,
+            label,
+            columns,
+            signature,
+        }
+    }
 }
 
 impl ScalarUDFImpl for Transform {

@@ -70,6 +70,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aggregate;
+pub mod codec;
 mod design;
 pub mod error;
 mod fit;
