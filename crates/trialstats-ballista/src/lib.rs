@@ -9,8 +9,10 @@
 //!   executor: [`TrialstatsLogicalCodec`] and [`TrialstatsPhysicalCodec`] wrap Ballista's own
 //!   codecs and add them (`trialstats_datafusion::codec`);
 //! - every process must use those codecs: [`session_config`] puts them in the client's
-//!   configuration, and [`start_local_cluster`] starts a scheduler and executors with them in
-//!   this process, on loopback (for tests; `docs/scale.md` says how to run them as services).
+//!   configuration, [`run_scheduler`] and [`run_executor`] run Ballista's scheduler and
+//!   executor services with them (the `trialstats-scheduler` and `trialstats-executor`
+//!   binaries; `docs/scale.md` says how to deploy them), and [`start_local_cluster`] starts a
+//!   scheduler and executors in this process, on loopback, for tests.
 //!
 //! The fit itself is the same call as on one machine: `trialstats_datafusion::ols(&df, …)` on a
 //! table of a Ballista `SessionContext`.
@@ -24,7 +26,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
-use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
@@ -186,43 +187,156 @@ pub fn session_config() -> SessionConfig {
 }
 
 /// Starts a Ballista scheduler and `executors` executors (each with `slots` task slots) in this
-/// process, on loopback ports chosen by the system, all with this project's codecs, and returns
-/// a client session connected to the scheduler with the scheduler's address. The services run
-/// on the current Tokio runtime until it ends.
+/// process, on loopback ports the system chooses, by [`run_scheduler`] and [`run_executor`] (the
+/// services of the two binaries), and returns a client session connected to the scheduler with
+/// the scheduler's address. The services run as tasks of the current Tokio runtime (which must
+/// be multi-threaded) until it ends.
 ///
 /// # Errors
-/// A service that cannot start, or a client that cannot connect within 10 s.
+/// No free port, or a scheduler that does not answer within 30 s.
 pub async fn start_local_cluster(
     executors: usize,
     slots: usize,
 ) -> Result<(SessionContext, SocketAddr)> {
+    let free_port = || -> Result<u16> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        Ok(listener.local_addr()?.port())
+    };
+    let scheduler = SchedulerOptions {
+        bind_host: "127.0.0.1".into(),
+        port: free_port()?,
+    };
+    let port = scheduler.port;
+    tokio::spawn(async move { run_scheduler(&scheduler).await });
+    for _ in 0..executors {
+        let options = ExecutorOptions {
+            scheduler_host: "127.0.0.1".into(),
+            scheduler_port: port,
+            bind_host: "127.0.0.1".into(),
+            external_host: Some("127.0.0.1".into()),
+            port: free_port()?,
+            grpc_port: free_port()?,
+            slots,
+            work_dir: None,
+        };
+        tokio::spawn(async move { run_executor(&options).await });
+    }
+    let mut last = None;
+    for _ in 0..300 {
+        match connect("127.0.0.1", port).await {
+            Ok(ctx) => {
+                return Ok((ctx, SocketAddr::from(([127, 0, 0, 1], port))));
+            }
+            Err(e) => {
+                last = Some(e);
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        DataFusionError::Execution(format!("no Ballista scheduler answered on port {port}"))
+    }))
+}
+
+/// Where a scheduler listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchedulerOptions {
+    /// The address to bind (`0.0.0.0` for every interface).
+    pub bind_host: String,
+    /// The gRPC port executors and clients connect to.
+    pub port: u16,
+}
+
+/// Runs a Ballista scheduler with this project's codecs until the process ends: in-memory
+/// cluster state, executors pulling tasks (Ballista's pull-staged policy).
+///
+/// # Errors
+/// A configuration Ballista refuses or a port that cannot be bound.
+pub async fn run_scheduler(options: &SchedulerOptions) -> Result<()> {
+    use ballista_core::config::TaskSchedulingPolicy;
+    use ballista_scheduler::cluster::BallistaCluster;
+    use ballista_scheduler::config::SchedulerConfig;
+    let address: SocketAddr = format!("{}:{}", options.bind_host, options.port)
+        .parse()
+        .map_err(|e| DataFusionError::Configuration(format!("scheduler address: {e}")))?;
+    let config = SchedulerConfig {
+        bind_host: options.bind_host.clone(),
+        bind_port: options.port,
+        scheduling_policy: TaskSchedulingPolicy::PullStaged,
+        override_logical_codec: Some(Arc::new(TrialstatsLogicalCodec::default())),
+        override_physical_codec: Some(Arc::new(TrialstatsPhysicalCodec::default())),
+        override_config_producer: Some(Arc::new(session_config)),
+        ..SchedulerConfig::default()
+    };
+    let external = |e: ballista_core::error::BallistaError| DataFusionError::External(Box::new(e));
+    let cluster = BallistaCluster::new_from_config(&config)
+        .await
+        .map_err(external)?;
+    ballista_scheduler::scheduler_process::start_server(cluster, address, Arc::new(config))
+        .await
+        .map_err(external)
+}
+
+/// Where an executor listens and which scheduler it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutorOptions {
+    /// The scheduler's host.
+    pub scheduler_host: String,
+    /// The scheduler's port.
+    pub scheduler_port: u16,
+    /// The address to bind.
+    pub bind_host: String,
+    /// The host name other nodes reach this executor by (default: `bind_host`).
+    pub external_host: Option<String>,
+    /// The Arrow Flight port that serves shuffle data to other executors and the client.
+    pub port: u16,
+    /// The gRPC port (used by push-based scheduling; reserved here).
+    pub grpc_port: u16,
+    /// Concurrent tasks (task slots).
+    pub slots: usize,
+    /// Where shuffle files are written (default: a temporary directory).
+    pub work_dir: Option<String>,
+}
+
+/// Runs a Ballista executor with this project's codecs until the process ends, pulling tasks
+/// from the scheduler of `options`.
+///
+/// # Errors
+/// A port that cannot be bound, or a scheduler that cannot be reached.
+pub async fn run_executor(options: &ExecutorOptions) -> Result<()> {
+    use ballista_core::config::TaskSchedulingPolicy;
+    use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
+    let config = ExecutorProcessConfig {
+        bind_host: options.bind_host.clone(),
+        external_host: options.external_host.clone(),
+        port: options.port,
+        grpc_port: options.grpc_port,
+        scheduler_host: options.scheduler_host.clone(),
+        scheduler_port: options.scheduler_port,
+        scheduler_connect_timeout_seconds: 30,
+        vcores: options.slots.max(1),
+        task_scheduling_policy: TaskSchedulingPolicy::PullStaged,
+        work_dir: options.work_dir.clone(),
+        print_thread_info: false,
+        override_logical_codec: Some(Arc::new(TrialstatsLogicalCodec::default())),
+        override_physical_codec: Some(Arc::new(TrialstatsPhysicalCodec::default())),
+        override_config_producer: Some(Arc::new(session_config)),
+        ..ExecutorProcessConfig::default()
+    };
+    start_executor_process(Arc::new(config))
+        .await
+        .map_err(|e| DataFusionError::External(Box::new(e)))
+}
+
+/// A client session connected to the scheduler at `host:port`, with this project's codecs:
+/// `trialstats_datafusion::ols(&ctx.table(…).await?, …)` then runs on the cluster.
+///
+/// # Errors
+/// A scheduler that cannot be reached.
+pub async fn connect(host: &str, port: u16) -> Result<SessionContext> {
     let state = SessionStateBuilder::new()
         .with_config(session_config())
         .with_default_features()
         .build();
-    let addr = ballista_scheduler::standalone::new_standalone_scheduler_from_state(&state)
-        .await
-        .map_err(|e| DataFusionError::External(Box::new(e)))?;
-    let url = format!("http://localhost:{}", addr.port());
-    let mut scheduler = None;
-    for _ in 0..100 {
-        match SchedulerGrpcClient::connect(url.clone()).await {
-            Ok(c) => {
-                scheduler = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-        }
-    }
-    let scheduler = scheduler.ok_or_else(|| {
-        DataFusionError::Execution(format!("no Ballista scheduler answered at {url}"))
-    })?;
-    for _ in 0..executors {
-        ballista_executor::new_standalone_executor_from_state(scheduler.clone(), slots, &state)
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
-    }
-    let ctx = SessionContext::remote_with_state(&format!("df://localhost:{}", addr.port()), state)
-        .await?;
-    Ok((ctx, addr))
+    SessionContext::remote_with_state(&format!("df://{host}:{port}"), state).await
 }

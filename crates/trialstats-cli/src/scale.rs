@@ -66,24 +66,27 @@ pub fn run(args: &RegressArgs, vcov: VcovArg, format: Format) -> Result<String, 
             path: args.data.clone(),
             message: e.to_string(),
         })?;
-    let fit: ScaleFit = runtime.block_on(async {
-        let ctx =
-            SessionContext::new_with_config(SessionConfig::new().with_target_partitions(threads));
-        let engine = |e: datafusion::error::DataFusionError| CliError::Io {
-            action: "read",
-            path: args.data.clone(),
-            message: e.to_string(),
-        };
-        ctx.register_parquet("data", &args.data, ParquetReadOptions::default())
-            .await
-            .map_err(engine)?;
-        let df = ctx.table("data").await.map_err(engine)?;
-        let fit = match args.family {
-            Family::Gaussian => ols(&df, &args.data, &args.formula, &options).await,
-            Family::Binomial => logit(&df, &args.data, &args.formula, &options).await,
-        };
-        fit.map_err(CliError::from)
-    })?;
+    let fit: ScaleFit = runtime
+        .block_on(async {
+            let ctx = SessionContext::new_with_config(
+                SessionConfig::new().with_target_partitions(threads),
+            );
+            let engine = |e: datafusion::error::DataFusionError| CliError::Io {
+                action: "read",
+                path: args.data.clone(),
+                message: e.to_string(),
+            };
+            ctx.register_parquet("data", &args.data, ParquetReadOptions::default())
+                .await
+                .map_err(engine)?;
+            let df = ctx.table("data").await.map_err(engine)?;
+            let fit = match args.family {
+                Family::Gaussian => ols(&df, &args.data, &args.formula, &options).await,
+                Family::Binomial => logit(&df, &args.data, &args.formula, &options).await,
+            };
+            fit.map_err(CliError::from)
+        })
+        .map_err(|e| name_the_file(&args.data, e))?;
     bar.finish();
     let inf = &fit.inference;
     let nobs = inf.nobs;
@@ -157,4 +160,43 @@ pub fn run(args: &RegressArgs, vcov: VcovArg, format: Format) -> Result<String, 
             )
         }
     })
+}
+
+/// A query engine's error about a damaged Parquet file does not say which of a directory's files
+/// it is: find it (the first whose footer does not read) and name it.
+fn name_the_file(data: &str, e: CliError) -> CliError {
+    let message = e.to_string();
+    if !message.contains("Parquet") {
+        return e;
+    }
+    let path = std::path::Path::new(data);
+    let mut files: Vec<std::path::PathBuf> = if path.is_dir() {
+        std::fs::read_dir(path)
+            .map(|d| {
+                d.filter_map(|f| f.ok().map(|f| f.path()))
+                    .filter(|f| f.extension().is_some_and(|x| x == "parquet"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files.sort();
+    for f in files {
+        let opened = std::fs::File::open(&f)
+            .map_err(|e| e.to_string())
+            .and_then(|file| {
+                datafusion::parquet::file::reader::SerializedFileReader::new(file)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(why) = opened {
+            return CliError::Io {
+                action: "read",
+                path: f.to_string_lossy().into_owned(),
+                message: format!("not a readable Parquet file: {why}"),
+            };
+        }
+    }
+    e
 }

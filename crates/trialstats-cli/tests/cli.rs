@@ -2151,4 +2151,18 @@ fn the_datafusion_engine_gives_the_in_memory_regression() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nosuch") && err.contains(&dir), "{err}");
+    // A damaged file among the directory's is named.
+    std::fs::write(
+        std::path::Path::new(&dir).join("part-9.parquet"),
+        b"not parquet",
+    )
+    .unwrap();
+    let out = run(&["regress", "--data", &dir, "--formula", formula]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("part-9.parquet") && err.contains("not a readable Parquet file"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

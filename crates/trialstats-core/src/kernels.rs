@@ -228,6 +228,80 @@ impl WithSimd for ClassRanges<'_> {
 
 /// `dst = Σ_j coef[j]·cols[j]` (a matrix–vector product on a block of column slices, each at
 /// least as long as `dst`), four columns per sweep over `dst`.
+/// Padding of a column segment of [`outer_dd`]: a multiple of every vector width (≤ 8 lanes).
+pub(crate) const OUTER_PAD: usize = 8;
+
+/// For each row u of `rows` (row r at `rows[r·stride ..]`, its first `q` entries used and zeros
+/// up to the next multiple of [`OUTER_PAD`]), adds the products u_a·u_b, each rounded once, to
+/// the double-double sums (hi, lo) of column b by TwoSum, for a below b + 1 rounded up to
+/// [`OUTER_PAD`]; column b's sums start at `offsets[b]`. Only additions, subtractions and
+/// products rounded once: the same bits on every instruction set.
+pub(crate) fn outer_dd(
+    hi: &mut [f64],
+    lo: &mut [f64],
+    offsets: &[usize],
+    q: usize,
+    rows: &[f64],
+    stride: usize,
+) {
+    if q == 0 || rows.is_empty() {
+        return;
+    }
+    Arch::new().dispatch(OuterDd {
+        hi,
+        lo,
+        offsets,
+        q,
+        rows,
+        stride,
+    });
+}
+
+struct OuterDd<'a> {
+    hi: &'a mut [f64],
+    lo: &'a mut [f64],
+    offsets: &'a [usize],
+    q: usize,
+    rows: &'a [f64],
+    stride: usize,
+}
+
+impl WithSimd for OuterDd<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let OuterDd {
+            hi,
+            lo,
+            offsets,
+            q,
+            rows,
+            stride,
+        } = self;
+        let padded = q.div_ceil(OUTER_PAD) * OUTER_PAD;
+        for r in rows.chunks_exact(stride) {
+            let (uv, _) = S::as_simd_f64s(&r[..padded]);
+            for (b, &off) in offsets.iter().enumerate().take(q) {
+                let len = (b + 1).div_ceil(OUTER_PAD) * OUTER_PAD;
+                let ub = simd.splat_f64s(r[b]);
+                let (hv, _) = S::as_mut_simd_f64s(&mut hi[off..off + len]);
+                let (lv, _) = S::as_mut_simd_f64s(&mut lo[off..off + len]);
+                for ((h, l), u) in hv.iter_mut().zip(lv.iter_mut()).zip(uv) {
+                    let p = simd.mul_f64s(*u, ub);
+                    let s = simd.add_f64s(*h, p);
+                    let bb = simd.sub_f64s(s, *h);
+                    let e = simd.add_f64s(
+                        simd.sub_f64s(*h, simd.sub_f64s(s, bb)),
+                        simd.sub_f64s(p, bb),
+                    );
+                    *l = simd.add_f64s(*l, e);
+                    *h = s;
+                }
+            }
+        }
+    }
+}
+
 pub(crate) fn lincomb(dst: &mut [f64], cols: &[&[f64]], coef: &[f64]) {
     Arch::new().dispatch(LinComb { dst, cols, coef });
 }

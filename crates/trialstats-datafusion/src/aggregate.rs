@@ -30,7 +30,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 use nalgebra::{DMatrix, DVector};
-use trialstats_core::compensated::Dd;
+use trialstats_core::compensated::{Dd, OuterProductSums};
 
 /// What a row contributes.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -76,10 +76,6 @@ impl RowMap {
             RowMap::Logit { beta } => beta.len() + 1,
             _ => 0,
         }
-    }
-    fn n_sums(&self) -> usize {
-        let q = self.q();
-        q * (q + 1) / 2 + self.extra()
     }
 
     /// Maps the row `z` to u and v.
@@ -421,56 +417,85 @@ fn read_row(
     Ok(true)
 }
 
-/// Sums of one state: the row count and the double-double sums as two vectors (high and low
-/// parts), so that adding one row's products vectorises.
+/// Sums of one state: the row count, the double-double sums of u uᵀ (vectorised, in
+/// `trialstats_core`) and of v.
 #[derive(Debug, Clone)]
 struct State {
     n: u64,
-    hi: Box<[f64]>,
-    lo: Box<[f64]>,
+    gram: OuterProductSums,
+    v_hi: Box<[f64]>,
+    v_lo: Box<[f64]>,
 }
 
 impl State {
-    fn new(s: usize) -> Self {
+    fn new(q: usize, l: usize) -> Self {
         Self {
             n: 0,
-            hi: vec![0.0; s].into_boxed_slice(),
-            lo: vec![0.0; s].into_boxed_slice(),
+            gram: OuterProductSums::new(q),
+            v_hi: vec![0.0; l].into_boxed_slice(),
+            v_lo: vec![0.0; l].into_boxed_slice(),
         }
     }
 
-    /// Adds one mapped row (u, v): each product uₐu_b rounded once, then TwoSum.
-    #[inline]
-    fn add_row(&mut self, u: &[f64], v: &[f64]) {
-        let mut e = 0;
-        for (b, &ub) in u.iter().enumerate() {
-            let hi = &mut self.hi[e..=e + b];
-            let lo = &mut self.lo[e..=e + b];
-            for ((h, l), &ua) in hi.iter_mut().zip(lo.iter_mut()).zip(&u[..=b]) {
-                two_sum_into(h, l, ua * ub);
+    fn for_map(map: &RowMap) -> Self {
+        Self::new(map.q(), map.extra())
+    }
+
+    /// Adds mapped rows: `u` row-major (q values a row), `v` row-major (l values a row).
+    fn add_rows(&mut self, u: &[f64], v: &[f64], rows: usize) {
+        self.gram.add_rows(u);
+        let l = self.v_hi.len();
+        if l > 0 {
+            for row in v.chunks_exact(l) {
+                for ((h, lo), &x) in self.v_hi.iter_mut().zip(self.v_lo.iter_mut()).zip(row) {
+                    two_sum_into(h, lo, x);
+                }
             }
-            e += b + 1;
         }
-        for ((h, l), &x) in self.hi[e..].iter_mut().zip(self.lo[e..].iter_mut()).zip(v) {
-            two_sum_into(h, l, x);
-        }
-        self.n += 1;
+        self.n += rows as u64;
     }
 
+    fn heap_bytes(&self) -> usize {
+        self.gram.heap_bytes() + 16 * self.v_hi.len()
+    }
+
+    /// The sums, packed: the upper triangle column by column, then v.
     fn sums(&self) -> Vec<Dd> {
-        self.hi
-            .iter()
-            .zip(self.lo.iter())
-            .map(|(h, l)| Dd::from_parts(*h, *l))
-            .collect()
+        let q = self.gram.q();
+        let mut out = Vec::with_capacity(q * (q + 1) / 2 + self.v_hi.len());
+        for b in 0..q {
+            for a in 0..=b {
+                out.push(self.gram.get(a, b));
+            }
+        }
+        out.extend(
+            self.v_hi
+                .iter()
+                .zip(self.v_lo.iter())
+                .map(|(h, l)| Dd::from_parts(*h, *l)),
+        );
+        out
     }
 
     /// Adds the state in row `i` of `list`.
     fn merge(&mut self, list: &ListArray, i: usize, name: &str) -> Result<()> {
-        let mut sums = self.sums();
+        let q = self.gram.q();
+        let mut sums = vec![Dd::ZERO; q * (q + 1) / 2 + self.v_hi.len()];
         merge_state(list, i, &mut self.n, &mut sums, name)?;
-        for ((h, l), d) in self.hi.iter_mut().zip(self.lo.iter_mut()).zip(sums) {
-            (*h, *l) = d.parts();
+        let mut e = 0;
+        for b in 0..q {
+            for a in 0..=b {
+                self.gram.add(a, b, sums[e]);
+                e += 1;
+            }
+        }
+        for ((h, l), d) in self
+            .v_hi
+            .iter_mut()
+            .zip(self.v_lo.iter_mut())
+            .zip(&sums[e..])
+        {
+            (*h, *l) = (Dd::from_parts(*h, *l) + *d).parts();
         }
         Ok(())
     }
@@ -504,11 +529,11 @@ impl std::fmt::Debug for RowAccumulator {
 
 impl RowAccumulator {
     fn new(map: Arc<RowMap>, name: &'static str) -> Self {
-        let s = map.n_sums();
+        let state = State::for_map(&map);
         Self {
             map,
             name,
-            state: State::new(s),
+            state,
             observer: None,
         }
     }
@@ -564,15 +589,23 @@ impl Accumulator for RowAccumulator {
         let cols = float_args(values, &map, self.name)?;
         let nulls = cols.iter().any(|c| c.null_count() > 0);
         let rows = cols.first().map_or(0, |c| c.len());
+        let (q, l) = (map.q(), map.extra());
         let mut z = vec![0.0; map.n_args()];
-        let mut u = vec![0.0; map.q()];
-        let mut v = vec![0.0; map.extra()];
+        // The batch's mapped rows, row-major, summed in one vectorised call.
+        let mut u = vec![0.0; rows * q];
+        let mut v = vec![0.0; rows * l];
+        let mut used = 0;
         for i in 0..rows {
             if read_row(&cols, nulls, i, &mut z, self.name)? {
-                map.map(&z, &mut u, &mut v);
-                self.state.add_row(&u, &v);
+                map.map(
+                    &z,
+                    &mut u[used * q..(used + 1) * q],
+                    &mut v[used * l..(used + 1) * l],
+                );
+                used += 1;
             }
         }
+        self.state.add_rows(&u[..used * q], &v[..used * l], used);
         if let Some(o) = &self.observer {
             o(rows as u64);
         }
@@ -584,7 +617,7 @@ impl Accumulator for RowAccumulator {
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self) + 16 * self.state.hi.len()
+        std::mem::size_of_val(self) + self.state.heap_bytes()
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
@@ -613,7 +646,7 @@ struct GroupedAccumulator {
 impl GroupedAccumulator {
     fn resize(&mut self, total: usize) {
         if self.groups.len() < total {
-            self.groups.resize(total, State::new(self.map.n_sums()));
+            self.groups.resize(total, State::for_map(&self.map));
         }
     }
 }
@@ -630,18 +663,39 @@ impl GroupsAccumulator for GroupedAccumulator {
         let map = Arc::clone(&self.map);
         let cols = float_args(values, &map, self.name)?;
         let nulls = cols.iter().any(|c| c.null_count() > 0);
+        let (q, l) = (map.q(), map.extra());
         let mut z = vec![0.0; map.n_args()];
-        let mut u = vec![0.0; map.q()];
-        let mut v = vec![0.0; map.extra()];
+        // The batch's rows in order of their group (a counting sort), so that each group's rows
+        // are summed in one vectorised call.
+        let mut rows_of: Vec<(usize, usize)> = Vec::with_capacity(group_indices.len());
         for (i, &g) in group_indices.iter().enumerate() {
             if opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
                 continue;
             }
-            if !read_row(&cols, nulls, i, &mut z, self.name)? {
-                continue;
+            rows_of.push((g, i));
+        }
+        rows_of.sort_unstable();
+        let mut u = vec![0.0; rows_of.len() * q];
+        let mut v = vec![0.0; rows_of.len() * l];
+        let mut start = 0;
+        while start < rows_of.len() {
+            let g = rows_of[start].0;
+            let mut used = 0;
+            let mut end = start;
+            while end < rows_of.len() && rows_of[end].0 == g {
+                let i = rows_of[end].1;
+                if read_row(&cols, nulls, i, &mut z, self.name)? {
+                    map.map(
+                        &z,
+                        &mut u[used * q..(used + 1) * q],
+                        &mut v[used * l..(used + 1) * l],
+                    );
+                    used += 1;
+                }
+                end += 1;
             }
-            map.map(&z, &mut u, &mut v);
-            self.groups[g].add_row(&u, &v);
+            self.groups[g].add_rows(&u[..used * q], &v[..used * l], used);
+            start = end;
         }
         if let Some(o) = &self.observer {
             o(group_indices.len() as u64);
@@ -689,12 +743,12 @@ impl GroupsAccumulator for GroupedAccumulator {
         let mut v = vec![0.0; map.extra()];
         let mut states = Vec::with_capacity(rows);
         for i in 0..rows {
-            let mut state = State::new(map.n_sums());
+            let mut state = State::for_map(map);
             let used = !opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i))
                 && read_row(&cols, nulls, i, &mut z, self.name)?;
             if used {
                 map.map(&z, &mut u, &mut v);
-                state.add_row(&u, &v);
+                state.add_rows(&u, &v, 1);
             }
             states.push((state.n, state.sums()));
         }
@@ -704,8 +758,10 @@ impl GroupsAccumulator for GroupedAccumulator {
     }
 
     fn size(&self) -> usize {
+        // Every group's state has the same size.
         std::mem::size_of_val(self)
-            + self.groups.capacity() * (std::mem::size_of::<State>() + 16 * self.map.n_sums())
+            + self.groups.capacity() * std::mem::size_of::<State>()
+            + self.groups.len() * self.groups.first().map_or(0, State::heap_bytes)
     }
 }
 

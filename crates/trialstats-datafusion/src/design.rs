@@ -505,11 +505,19 @@ pub(crate) async fn prepare(
     let y = if text_response {
         let levels = distinct(&complete_df, &formula.response, source).await?;
         if levels.len() != 2 {
-            return Err(trialstats_robust::RobustError::NotBinary {
-                row: 0,
-                value: f64::NAN,
-            }
-            .into());
+            return Err(ScaleError::NotBinary {
+                source_name: source.to_owned(),
+                column: formula.response.clone(),
+                detail: format!(
+                    "has {} levels: {}",
+                    levels.len(),
+                    levels
+                        .iter()
+                        .map(|(l, _)| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
         }
         indicator(&formula.response, &levels[1].1).map_err(|e| ScaleError::engine(source, e))?
     } else {

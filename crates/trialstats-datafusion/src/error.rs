@@ -49,6 +49,18 @@ pub enum ScaleError {
     /// Invalid input to a numerical routine.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// A logistic model's outcome is not binary.
+    #[error(
+        "{source_name}: a logistic regression needs an outcome coded 0/1 or with two levels; `{column}` {detail}"
+    )]
+    NotBinary {
+        /// The table (its files).
+        source_name: String,
+        /// The outcome.
+        column: String,
+        /// What it holds instead (`has 3 levels: a, b, c`, `holds 2.5`).
+        detail: String,
+    },
     /// What was asked is not available on this engine.
     #[error("{what} is not available on the DataFusion engine: {reason}")]
     Unsupported {

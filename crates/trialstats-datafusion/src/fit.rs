@@ -535,7 +535,7 @@ pub async fn ols(
 /// score sums Σ_{i∈g}(yᵢ − pᵢ)xᵢ at β̂ take one grouped query.
 ///
 /// # Errors
-/// As [`ols`]; [`RobustError::NotBinary`] for a response other than 0/1 (or two text levels);
+/// As [`ols`]; [`ScaleError::NotBinary`] for a response other than 0/1 (or two text levels);
 /// [`RobustError::NotConverged`] (separation shows as coefficients that do not settle);
 /// [`ScaleError::Unsupported`] for HC standard errors.
 pub async fn logit(
@@ -573,7 +573,8 @@ pub async fn logit(
         .clone()
         .filter(complete.clone())
         .map_err(|e| ScaleError::engine(source, e))?;
-    // The response must be 0/1: Σy, Σy² and the count of other values in one query.
+    // The moments (XᵀX for the aliasing check, Σy for the start), then a query for a response
+    // value other than 0 and 1.
     let mut z = x.clone();
     z.push(y.clone());
     let pass = Pass::new(options, n);
@@ -609,11 +610,11 @@ pub async fn logit(
         let v = b
             .column(0)
             .as_primitive::<datafusion::arrow::datatypes::Float64Type>();
-        return Err(RobustError::NotBinary {
-            row: 0,
-            value: v.value(0),
-        }
-        .into());
+        return Err(ScaleError::NotBinary {
+            source_name: source.to_owned(),
+            column: formula.response.clone(),
+            detail: format!("holds {}", v.value(0)),
+        });
     }
     let xtx = DMatrix::from_fn(k, k, |a, b| exact[upper(a, b)].value());
     let linalg = |error: LinalgError| ScaleError::Linalg {

@@ -391,7 +391,13 @@ async fn bad_input_gets_a_clear_error() {
     // Aliased columns are named as R names them.
     let e = fit("y ~ x1 + I(2 * x1)").await.expect_err("aliased");
     assert!(e.to_string().contains("I(2 * x1)"), "{e}");
-    // Too few clusters.
+    // A logit of an outcome that is not binary names the outcome and a value.
+    let e = logit_table(&ctx, "trial", "y ~ x1", &FitOptions::default())
+        .await
+        .expect_err("not binary");
+    assert!(matches!(e, ScaleError::NotBinary { .. }), "{e}");
+    assert!(e.to_string().contains("`y` holds"), "{e}");
+    // Two clusters are enough for CR1.
     let e = ols_table(&ctx, "trial", "y ~ x1", &FitOptions::cr1("arm")).await;
     assert!(e.is_ok(), "two clusters are enough for CR1");
     // A corrupt Parquet file: the error names it.
