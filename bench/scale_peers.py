@@ -50,7 +50,7 @@ terms = []
 for i in range(len(names)):
     for j in range(i, len(names)):
         a_, b_ = names[i], names[j]
-        terms.append(f"sum({a_}::DOUBLE * {b_})" if a_ != "1" else f"sum({b_}::DOUBLE)")
+        terms.append(f"sum({a_}::DOUBLE * {b_})" if a_ != "1" else f"sum({b_}::DOUBLE)")  # sum(1) = n
 sql = f"SELECT count(*), {', '.join(terms)} FROM read_parquet('{a.dir}/*.parquet')"
 print(f"duckdb {duckdb.__version__} X'X ({len(terms)} sums): {timed(lambda: con.execute(sql).fetchall()):.2f} s")
 scan = f"SELECT {', '.join(f'sum({n})' for n in names[1:])} FROM read_parquet('{a.dir}/*.parquet')"
@@ -63,7 +63,10 @@ exprs = []
 for i in range(len(names)):
     for j in range(i, len(names)):
         a_, b_ = names[i], names[j]
-        e = pl.col(b_).sum() if a_ == "1" else (pl.col(a_) * pl.col(b_)).sum()
+        if a_ == "1":
+            e = pl.len().cast(pl.Float64) if b_ == "1" else pl.col(b_).sum()
+        else:
+            e = (pl.col(a_) * pl.col(b_)).sum()
         exprs.append(e.alias(f"s{i}_{j}"))
 lf = pl.scan_parquet(f"{a.dir}/*.parquet")
 print(f"polars {pl.__version__} X'X ({len(exprs)} sums): {timed(lambda: lf.select(exprs).collect()):.2f} s")

@@ -40,6 +40,26 @@ use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
 use trialstats_datafusion::codec::{decode_udaf, decode_udf, encode_udaf, encode_udf};
 
+/// Our decoding of a function if it is one of ours, Ballista's otherwise.
+fn ours_or<T>(ours: Option<Result<T>>, theirs: impl FnOnce() -> Result<T>) -> Result<T> {
+    ours.unwrap_or_else(theirs)
+}
+
+/// Our encoding of a function if it is one of ours, Ballista's otherwise.
+fn write_ours_or(
+    ours: Option<Vec<u8>>,
+    buf: &mut Vec<u8>,
+    theirs: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    match ours {
+        Some(bytes) => {
+            buf.extend(bytes);
+            Ok(())
+        }
+        None => theirs(buf),
+    }
+}
+
 /// Ballista's logical codec, with this project's functions and their parameters.
 #[derive(Debug, Default)]
 pub struct TrialstatsLogicalCodec {
@@ -91,34 +111,24 @@ impl LogicalExtensionCodec for TrialstatsLogicalCodec {
         self.inner.try_encode_file_format(buf, node)
     }
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
-        match decode_udf(name, buf) {
-            Some(r) => r,
-            None => self.inner.try_decode_udf(name, buf),
-        }
+        ours_or(decode_udf(name, buf), || {
+            self.inner.try_decode_udf(name, buf)
+        })
     }
     fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
-        match encode_udf(node) {
-            Some(bytes) => {
-                buf.extend(bytes);
-                Ok(())
-            }
-            None => self.inner.try_encode_udf(node, buf),
-        }
+        write_ours_or(encode_udf(node), buf, |buf| {
+            self.inner.try_encode_udf(node, buf)
+        })
     }
     fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<AggregateUDF>> {
-        match decode_udaf(name, buf) {
-            Some(r) => r,
-            None => self.inner.try_decode_udaf(name, buf),
-        }
+        ours_or(decode_udaf(name, buf), || {
+            self.inner.try_decode_udaf(name, buf)
+        })
     }
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        match encode_udaf(node) {
-            Some(bytes) => {
-                buf.extend(bytes);
-                Ok(())
-            }
-            None => self.inner.try_encode_udaf(node, buf),
-        }
+        write_ours_or(encode_udaf(node), buf, |buf| {
+            self.inner.try_encode_udaf(node, buf)
+        })
     }
 }
 
@@ -147,34 +157,24 @@ impl PhysicalExtensionCodec for TrialstatsPhysicalCodec {
         self.inner.try_encode(node, buf, proto_converter)
     }
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
-        match decode_udf(name, buf) {
-            Some(r) => r,
-            None => self.inner.try_decode_udf(name, buf),
-        }
+        ours_or(decode_udf(name, buf), || {
+            self.inner.try_decode_udf(name, buf)
+        })
     }
     fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
-        match encode_udf(node) {
-            Some(bytes) => {
-                buf.extend(bytes);
-                Ok(())
-            }
-            None => self.inner.try_encode_udf(node, buf),
-        }
+        write_ours_or(encode_udf(node), buf, |buf| {
+            self.inner.try_encode_udf(node, buf)
+        })
     }
     fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<AggregateUDF>> {
-        match decode_udaf(name, buf) {
-            Some(r) => r,
-            None => self.inner.try_decode_udaf(name, buf),
-        }
+        ours_or(decode_udaf(name, buf), || {
+            self.inner.try_decode_udaf(name, buf)
+        })
     }
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        match encode_udaf(node) {
-            Some(bytes) => {
-                buf.extend(bytes);
-                Ok(())
-            }
-            None => self.inner.try_encode_udaf(node, buf),
-        }
+        write_ours_or(encode_udaf(node), buf, |buf| {
+            self.inner.try_encode_udaf(node, buf)
+        })
     }
 }
 

@@ -231,6 +231,47 @@ impl<'a> Pass<'a> {
     }
 }
 
+/// A model's rows and columns on the table.
+struct Frame {
+    prepared: Prepared,
+    /// The complete rows.
+    rows: DataFrame,
+    /// The design columns, then the response.
+    z: Vec<Expr>,
+    /// Design columns.
+    k: usize,
+    /// Complete rows.
+    n: usize,
+}
+
+/// The design of `formula` on `df`, checked to have more rows than columns.
+async fn frame(
+    df: &DataFrame,
+    source: &str,
+    formula: &Formula,
+    clusters: &[String],
+    binary: bool,
+) -> Result<Frame, ScaleError> {
+    let prepared = prepare(df, source, formula, clusters, binary).await?;
+    let (k, n) = (prepared.names.len(), prepared.nobs);
+    if n <= k {
+        return Err(RobustError::TooFewObservations { nobs: n, k }.into());
+    }
+    let rows = df
+        .clone()
+        .filter(prepared.complete.clone())
+        .map_err(|e| ScaleError::engine(source, e))?;
+    let mut z = prepared.x.clone();
+    z.push(prepared.y.clone());
+    Ok(Frame {
+        prepared,
+        rows,
+        z,
+        k,
+        n,
+    })
+}
+
 /// The total of the exact sums of several states.
 fn total(states: &[(String, Sums)]) -> Vec<Dd> {
     let s = states.first().map_or(0, |(_, x)| x.exact.len());
@@ -381,26 +422,14 @@ pub async fn ols(
         Se::Cluster { column, .. } => Some(column.clone()),
         _ => None,
     };
-    let prepared = prepare(df, source, &formula, cluster.as_slice(), false).await?;
-    let Prepared {
-        names,
-        x,
-        y,
-        complete,
-        nobs,
-        ..
-    } = &prepared;
-    let k = names.len();
-    let n = *nobs;
-    if n <= k {
-        return Err(RobustError::TooFewObservations { nobs: n, k }.into());
-    }
-    let rows = df
-        .clone()
-        .filter(complete.clone())
-        .map_err(|e| ScaleError::engine(source, e))?;
-    let mut z = x.clone();
-    z.push(y.clone());
+    let Frame {
+        prepared,
+        rows,
+        z,
+        k,
+        n,
+    } = frame(df, source, &formula, cluster.as_slice(), false).await?;
+    let names = &prepared.names;
     let pass = Pass::new(options, n);
     let states = aggregate(
         &rows,
@@ -555,28 +584,16 @@ pub async fn logit(
         }
         Se::Iid => None,
     };
-    let prepared = prepare(df, source, &formula, cluster.as_slice(), true).await?;
-    let Prepared {
-        names,
-        x,
-        y,
-        complete,
-        nobs,
-        ..
-    } = &prepared;
-    let k = names.len();
-    let n = *nobs;
-    if n <= k {
-        return Err(RobustError::TooFewObservations { nobs: n, k }.into());
-    }
-    let rows = df
-        .clone()
-        .filter(complete.clone())
-        .map_err(|e| ScaleError::engine(source, e))?;
+    let Frame {
+        prepared,
+        rows,
+        z,
+        k,
+        n,
+    } = frame(df, source, &formula, cluster.as_slice(), true).await?;
+    let (names, y) = (&prepared.names, &prepared.y);
     // The moments (XᵀX for the aliasing check, Σy for the start), then a query for a response
     // value other than 0 and 1.
-    let mut z = x.clone();
-    z.push(y.clone());
     let pass = Pass::new(options, n);
     let first = aggregate(
         &rows,
