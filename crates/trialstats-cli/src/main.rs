@@ -28,6 +28,11 @@ mod ukpds;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// mimalloc: large scans allocate and free big buffers at a rate the system allocator serves
+/// by mapping fresh pages each time (see the dependency's note in Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 use crate::output::Format;

@@ -193,6 +193,32 @@ impl OuterProductSums {
             + std::mem::size_of::<usize>() * self.offsets.capacity()
     }
 
+    /// The stride of the rows [`OuterProductSums::add_padded_rows`] takes: `q` rounded up to a
+    /// multiple of 8.
+    pub fn padded_width(&self) -> usize {
+        self.padded
+    }
+
+    /// Adds the outer products of the rows of `rows`, row-major with
+    /// [`OuterProductSums::padded_width`] values a row of which the first `q` are the row (the
+    /// rest are not read into any sum; keep them zero); a trailing partial row is ignored. The
+    /// same sums as [`OuterProductSums::add_rows`] without its copy into padded rows.
+    pub fn add_padded_rows(&mut self, rows: &[f64]) {
+        let (q, padded) = (self.q, self.padded);
+        if q == 0 {
+            return;
+        }
+        let whole = rows.len() / padded * padded;
+        crate::kernels::outer_dd(
+            &mut self.hi,
+            &mut self.lo,
+            &self.offsets,
+            q,
+            &rows[..whole],
+            padded,
+        );
+    }
+
     /// Adds the outer products of the rows of `rows` (row-major, `q` values a row; a trailing
     /// partial row is ignored).
     pub fn add_rows(&mut self, rows: &[f64]) {
@@ -357,6 +383,16 @@ mod tests {
         let mut s = OuterProductSums::new(q);
         s.add_rows(&rows[..300 * q]);
         s.add_rows(&rows[300 * q..]);
+        // The same rows laid out padded, in two calls.
+        let mut padded = OuterProductSums::new(q);
+        let p = padded.padded_width();
+        assert_eq!(p, 16);
+        let mut laid = vec![0.0; 601 * p];
+        for (dst, src) in laid.chunks_exact_mut(p).zip(rows.chunks_exact(q)) {
+            dst[..q].copy_from_slice(src);
+        }
+        padded.add_padded_rows(&laid[..17 * p]);
+        padded.add_padded_rows(&laid[17 * p..]);
         for b in 0..q {
             for a in 0..=b {
                 // TwoSum of each rounded product, in row order.
@@ -370,6 +406,7 @@ mod tests {
                 }
                 assert_eq!(s.get(a, b).parts(), (h, l), "({a}, {b})");
                 assert_eq!(s.get(b, a), s.get(a, b));
+                assert_eq!(padded.get(a, b).parts(), (h, l), "padded ({a}, {b})");
             }
         }
     }

@@ -360,6 +360,7 @@ impl AggregateUDFImpl for StatisticsUdaf {
         _args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(GroupedAccumulator {
+            buffers: Buffers::default(),
             map: Arc::clone(&self.map),
             name: self.name,
             groups: Vec::new(),
@@ -417,6 +418,88 @@ fn read_row(
     Ok(true)
 }
 
+/// Reusable buffers of one accumulator: the mapped rows u (row-major, a row every `stride`
+/// values: the state's padded width, the padding never written, so zero) and v, and the
+/// arguments z of a row for the maps other than the moments (whose u is z).
+#[derive(Debug, Default)]
+struct Buffers {
+    u: Vec<f64>,
+    v: Vec<f64>,
+    z: Vec<f64>,
+}
+
+impl Buffers {
+    /// Room for `rows` rows.
+    fn reserve(&mut self, rows: usize, stride: usize, map: &RowMap) {
+        if self.u.len() < rows * stride {
+            self.u.resize(rows * stride, 0.0);
+        }
+        if self.v.len() < rows * map.extra() {
+            self.v.resize(rows * map.extra(), 0.0);
+        }
+        if self.z.len() < map.n_args() {
+            self.z.resize(map.n_args(), 0.0);
+        }
+    }
+
+    /// Maps every row of the batch; returns the rows used (those without a null), packed from
+    /// the start of u and v.
+    fn fill_all(
+        &mut self,
+        map: &RowMap,
+        cols: &[&Float64Array],
+        nulls: bool,
+        stride: usize,
+        name: &str,
+    ) -> Result<usize> {
+        let rows = cols.first().map_or(0, |c| c.len());
+        if nulls || !matches!(map, RowMap::Moments { .. }) {
+            return self.fill_rows(map, cols, nulls, 0..rows, stride, name);
+        }
+        // The moments of a batch without nulls: u is z, written column by column.
+        self.reserve(rows, stride, map);
+        for (j, c) in cols.iter().enumerate() {
+            let values = c.values();
+            if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+                return exec_err!("{name}: argument {} is {v} (not finite)", j + 1);
+            }
+            for (dst, &x) in self.u.chunks_exact_mut(stride).zip(values.iter()) {
+                dst[j] = x;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Maps the rows `rows` of the batch, in order; returns the rows used (those without a
+    /// null), packed from the start of u and v.
+    fn fill_rows(
+        &mut self,
+        map: &RowMap,
+        cols: &[&Float64Array],
+        nulls: bool,
+        rows: impl ExactSizeIterator<Item = usize>,
+        stride: usize,
+        name: &str,
+    ) -> Result<usize> {
+        let (q, l) = (map.q(), map.extra());
+        self.reserve(rows.len(), stride, map);
+        let moments = matches!(map, RowMap::Moments { .. });
+        let mut used = 0;
+        for i in rows {
+            let u = &mut self.u[used * stride..used * stride + q];
+            if moments {
+                if read_row(cols, nulls, i, u, name)? {
+                    used += 1;
+                }
+            } else if read_row(cols, nulls, i, &mut self.z, name)? {
+                map.map(&self.z, u, &mut self.v[used * l..(used + 1) * l]);
+                used += 1;
+            }
+        }
+        Ok(used)
+    }
+}
+
 /// Sums of one state: the row count, the double-double sums of u uᵀ (vectorised, in
 /// `trialstats_core`) and of v.
 #[derive(Debug, Clone)]
@@ -441,10 +524,17 @@ impl State {
         Self::new(map.q(), map.extra())
     }
 
-    /// Adds mapped rows: `u` row-major (q values a row), `v` row-major (l values a row).
+    /// The stride of the rows of u that [`State::add_rows`] takes.
+    fn stride(&self) -> usize {
+        self.gram.padded_width()
+    }
+
+    /// Adds mapped rows: the first `rows` of `u` (row-major, [`State::stride`] values a row)
+    /// and of `v` (row-major, l values a row).
     fn add_rows(&mut self, u: &[f64], v: &[f64], rows: usize) {
-        self.gram.add_rows(u);
         let l = self.v_hi.len();
+        let (u, v) = (&u[..rows * self.stride()], &v[..rows * l]);
+        self.gram.add_padded_rows(u);
         if l > 0 {
             for row in v.chunks_exact(l) {
                 for ((h, lo), &x) in self.v_hi.iter_mut().zip(self.v_lo.iter_mut()).zip(row) {
@@ -515,6 +605,7 @@ struct RowAccumulator {
     map: Arc<RowMap>,
     name: &'static str,
     state: State,
+    buffers: Buffers,
     observer: Option<RowObserver>,
 }
 
@@ -534,6 +625,7 @@ impl RowAccumulator {
             map,
             name,
             state,
+            buffers: Buffers::default(),
             observer: None,
         }
     }
@@ -589,23 +681,11 @@ impl Accumulator for RowAccumulator {
         let cols = float_args(values, &map, self.name)?;
         let nulls = cols.iter().any(|c| c.null_count() > 0);
         let rows = cols.first().map_or(0, |c| c.len());
-        let (q, l) = (map.q(), map.extra());
-        let mut z = vec![0.0; map.n_args()];
-        // The batch's mapped rows, row-major, summed in one vectorised call.
-        let mut u = vec![0.0; rows * q];
-        let mut v = vec![0.0; rows * l];
-        let mut used = 0;
-        for i in 0..rows {
-            if read_row(&cols, nulls, i, &mut z, self.name)? {
-                map.map(
-                    &z,
-                    &mut u[used * q..(used + 1) * q],
-                    &mut v[used * l..(used + 1) * l],
-                );
-                used += 1;
-            }
-        }
-        self.state.add_rows(&u[..used * q], &v[..used * l], used);
+        let stride = self.state.stride();
+        let used = self
+            .buffers
+            .fill_all(&map, &cols, nulls, stride, self.name)?;
+        self.state.add_rows(&self.buffers.u, &self.buffers.v, used);
         if let Some(o) = &self.observer {
             o(rows as u64);
         }
@@ -640,6 +720,7 @@ struct GroupedAccumulator {
     map: Arc<RowMap>,
     name: &'static str,
     groups: Vec<State>,
+    buffers: Buffers,
     observer: Option<RowObserver>,
 }
 
@@ -663,10 +744,9 @@ impl GroupsAccumulator for GroupedAccumulator {
         let map = Arc::clone(&self.map);
         let cols = float_args(values, &map, self.name)?;
         let nulls = cols.iter().any(|c| c.null_count() > 0);
-        let (q, l) = (map.q(), map.extra());
-        let mut z = vec![0.0; map.n_args()];
-        // The batch's rows in order of their group (a counting sort), so that each group's rows
-        // are summed in one vectorised call.
+        let stride = State::for_map(&map).stride();
+        // The batch's rows in order of their group (a sort of (group, row) pairs), so that each
+        // group's rows are summed in one vectorised call.
         let mut rows_of: Vec<(usize, usize)> = Vec::with_capacity(group_indices.len());
         for (i, &g) in group_indices.iter().enumerate() {
             if opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
@@ -675,27 +755,17 @@ impl GroupsAccumulator for GroupedAccumulator {
             rows_of.push((g, i));
         }
         rows_of.sort_unstable();
-        let mut u = vec![0.0; rows_of.len() * q];
-        let mut v = vec![0.0; rows_of.len() * l];
-        let mut start = 0;
-        while start < rows_of.len() {
-            let g = rows_of[start].0;
-            let mut used = 0;
-            let mut end = start;
-            while end < rows_of.len() && rows_of[end].0 == g {
-                let i = rows_of[end].1;
-                if read_row(&cols, nulls, i, &mut z, self.name)? {
-                    map.map(
-                        &z,
-                        &mut u[used * q..(used + 1) * q],
-                        &mut v[used * l..(used + 1) * l],
-                    );
-                    used += 1;
-                }
-                end += 1;
-            }
-            self.groups[g].add_rows(&u[..used * q], &v[..used * l], used);
-            start = end;
+        for run in rows_of.chunk_by(|a, b| a.0 == b.0) {
+            let g = run[0].0;
+            let used = self.buffers.fill_rows(
+                &map,
+                &cols,
+                nulls,
+                run.iter().map(|&(_, i)| i),
+                stride,
+                self.name,
+            )?;
+            self.groups[g].add_rows(&self.buffers.u, &self.buffers.v, used);
         }
         if let Some(o) = &self.observer {
             o(group_indices.len() as u64);
@@ -868,6 +938,7 @@ mod tests {
         }
         // Grouped: rows alternate between two groups; the two states merge to the same sums.
         let mut grouped = GroupedAccumulator {
+            buffers: Buffers::default(),
             map: Arc::clone(&udaf.map),
             name: "ts_moments",
             groups: Vec::new(),

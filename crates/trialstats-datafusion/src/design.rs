@@ -45,14 +45,8 @@ pub(crate) struct Prepared {
     pub y: Expr,
     /// True on the complete rows (no null in any column the model uses).
     pub complete: Expr,
-    /// Rows in the table.
-    pub nobs_total: usize,
-    /// Complete rows.
-    pub nobs: usize,
-    /// Missing values per model variable, as the in-memory frame counts them.
-    pub by_variable: Vec<(String, usize)>,
-    /// Warnings for the reader (rows dropped, levels unused).
-    pub warnings: Vec<String>,
+    /// Listwise deletion's counts, or the queries for the fit's first pass to run.
+    pub deletion: Deletion,
     /// Whether the design has an intercept column.
     pub intercept: bool,
 }
@@ -331,81 +325,61 @@ pub(crate) async fn prepare(
             .unwrap_or(lit(true))
     };
     let complete = not_null(&all);
-    // One scan counts the rows, the complete rows and each variable's missing values.
+    // The counts of listwise deletion: each variable's non-null rows (a column's count, or the
+    // rows where all the columns a transformation reads are present) and all the rows.
     let mut names: Vec<String> = vec![formula.response.clone()];
-    let mut predicates: Vec<Expr> = vec![not_null(&response_columns)];
+    let mut groups: Vec<&[String]> = vec![&response_columns];
     for (v, cols) in formula.variables.iter().zip(&variable_columns) {
         names.push(v.column.clone());
-        predicates.push(not_null(cols));
+        groups.push(cols);
     }
     for c in clusters {
         names.push(c.clone());
-        predicates.push(not_null(std::slice::from_ref(c)));
+        groups.push(std::slice::from_ref(c));
     }
-    let one = || lit(1_i64);
-    let mut aggs = vec![
-        count(one()).alias("n"),
-        sum(case(complete.clone())?).alias("complete"),
-    ];
-    for (j, p) in predicates.iter().enumerate() {
-        aggs.push(sum(case(p.clone())?).alias(format!("v{j}")));
+    let mut count_exprs = vec![count(lit(1_i64)).alias("n")];
+    for (j, cols) in groups.iter().enumerate() {
+        let e = match cols {
+            [one] => count(column(one)),
+            _ => sum(case(not_null(cols))?),
+        };
+        count_exprs.push(e.alias(format!("v{j}")));
     }
-    let counts = df
-        .clone()
-        .aggregate(vec![], aggs)
-        .map_err(|e| ScaleError::engine(source, e))?
-        .collect()
-        .await
-        .map_err(|e| ScaleError::engine(source, e))?;
-    let read = |j: usize| -> usize {
-        counts
-            .first()
-            .and_then(|b| {
-                let c = datafusion::arrow::compute::cast(b.column(j), &DataType::Float64).ok()?;
-                let f = c.as_primitive::<Float64Type>();
-                Some(if f.is_null(0) { 0.0 } else { f.value(0) })
-            })
-            .unwrap_or(0.0) as usize
+    let mut deletion = Deletion {
+        source: source.to_owned(),
+        names,
+        variables: formula.variables.len(),
+        clusters: clusters.to_vec(),
+        exprs: count_exprs,
+        counts: None,
     };
-    let nobs_total = read(0);
-    let nobs = read(1);
-    let missing: Vec<usize> = (0..names.len()).map(|j| nobs_total - read(2 + j)).collect();
-    let mut by_variable: Vec<(String, usize)> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (name, m) in names.iter().zip(&missing) {
-        if seen.insert(name.clone()) {
-            by_variable.push((name.clone(), *m));
-        }
+    let categorical_any = categorical.iter().any(|&c| c) || text_response;
+    if !categorical_any {
+        // Nothing to look up before the design: the first pass of the fit counts (one scan).
+        let plan = DesignPlan::new(formula, &vec![None; formula.variables.len()]);
+        let x = design_columns(&plan, formula, &[], source)?;
+        return Ok(Prepared {
+            names: plan.names(),
+            terms: plan.terms,
+            x,
+            y: match &formula.response_expr {
+                Some(e) => transform(e, &formula.response),
+                None => float(&formula.response),
+            },
+            complete,
+            deletion,
+            intercept: formula.intercept,
+        });
     }
-    let dropped = nobs_total - nobs;
-    if nobs == 0 {
-        return Err(DataError::NoCompleteRows {
-            file: source.to_owned(),
-            dropped,
-            variables: by_variable.iter().map(|(v, _)| v.clone()).collect(),
-        }
-        .into());
-    }
-    let mut warnings = Vec::new();
-    if dropped > 0 {
-        let detail: Vec<String> = by_variable
-            .iter()
-            .filter(|(_, c)| *c > 0)
-            .map(|(v, c)| format!("{v}: {c}"))
-            .collect();
-        warnings.push(format!(
-            "{dropped} of {nobs_total} rows dropped for missing values (missing per variable: {})",
-            detail.join(", ")
-        ));
-    }
-    let first_cluster = 1 + formula.variables.len();
-    for (c, m) in clusters.iter().zip(&missing[first_cluster..]) {
-        if *m > 0 {
-            warnings.push(format!(
-                "{m} rows with a missing cluster id (`{c}`) were dropped"
-            ));
-        }
-    }
+    // The levels need the complete rows: count them first (one scan).
+    let mut aggs = deletion.exprs.clone();
+    aggs.push(sum(case(complete.clone())?).alias("complete"));
+    let values = scalars(df, aggs, source).await?;
+    let complete_rows = values.last().copied().unwrap_or(0);
+    let counts = deletion.record(values[0], complete_rows, &values[1..values.len() - 1])?;
+    let nobs = counts.nobs;
+    let mut warnings = counts.warnings.clone();
+    deletion.counts = Some(counts);
     // Levels of the categorical variables on the complete rows, the reference first.
     let complete_df = df
         .clone()
@@ -477,31 +451,7 @@ pub(crate) async fn prepare(
         })
         .collect();
     let plan = DesignPlan::new(formula, &labels);
-    let mut x = Vec::with_capacity(plan.columns.len());
-    for c in &plan.columns {
-        let mut e = lit(1.0);
-        for part in &c.parts {
-            let factor = match *part {
-                Part::Numeric { variable } => {
-                    let v = &formula.variables[variable];
-                    match &v.expr {
-                        Some(t) => transform(t, &v.column),
-                        None => float(&v.column),
-                    }
-                }
-                Part::Level { variable, level } => {
-                    let v = &formula.variables[variable];
-                    match level_values[variable].as_ref().and_then(|l| l.get(level)) {
-                        Some((_, value)) => indicator(&v.column, value)
-                            .map_err(|e| ScaleError::engine(source, e))?,
-                        None => lit(0.0),
-                    }
-                }
-            };
-            e = e * factor;
-        }
-        x.push(e);
-    }
+    let x = design_columns(&plan, formula, &level_values, source)?;
     let y = if text_response {
         let levels = distinct(&complete_df, &formula.response, source).await?;
         if levels.len() != 2 {
@@ -532,16 +482,173 @@ pub(crate) async fn prepare(
         x,
         y,
         complete,
-        nobs_total,
-        nobs,
-        by_variable,
-        warnings,
+        deletion: Deletion {
+            counts: deletion.counts.map(|c| Counts { warnings, ..c }),
+            ..deletion
+        },
         intercept: formula.intercept,
     })
 }
 
+/// One Float64 expression per design column of `plan` (`level_values`: each categorical
+/// variable's levels, in the design's order; empty when there are none).
+fn design_columns(
+    plan: &DesignPlan,
+    formula: &Formula,
+    level_values: &[Option<Vec<(String, LevelValue)>>],
+    source: &str,
+) -> Result<Vec<Expr>, ScaleError> {
+    let mut x = Vec::with_capacity(plan.columns.len());
+    for c in &plan.columns {
+        let mut e = lit(1.0);
+        for part in &c.parts {
+            let factor = match *part {
+                Part::Numeric { variable } => {
+                    let v = &formula.variables[variable];
+                    match &v.expr {
+                        Some(t) => transform(t, &v.column),
+                        None => float(&v.column),
+                    }
+                }
+                Part::Level { variable, level } => {
+                    let v = &formula.variables[variable];
+                    match level_values
+                        .get(variable)
+                        .and_then(Option::as_ref)
+                        .and_then(|l| l.get(level))
+                    {
+                        Some((_, value)) => indicator(&v.column, value)
+                            .map_err(|e| ScaleError::engine(source, e))?,
+                        None => lit(0.0),
+                    }
+                }
+            };
+            e = e * factor;
+        }
+        x.push(e);
+    }
+    Ok(x)
+}
+
+/// The values of ungrouped aggregates that count rows, in order (a null count is 0).
+pub(crate) async fn scalars(
+    df: &DataFrame,
+    aggs: Vec<Expr>,
+    source: &str,
+) -> Result<Vec<usize>, ScaleError> {
+    let m = aggs.len();
+    let batches = df
+        .clone()
+        .aggregate(vec![], aggs)
+        .map_err(|e| ScaleError::engine(source, e))?
+        .collect()
+        .await
+        .map_err(|e| ScaleError::engine(source, e))?;
+    let b = batches.iter().find(|b| b.num_rows() > 0);
+    let mut out = Vec::with_capacity(m);
+    for j in 0..m {
+        let v = match b {
+            Some(b) => {
+                let c = datafusion::arrow::compute::cast(b.column(j), &DataType::Float64)
+                    .map_err(|e| ScaleError::engine(source, e))?;
+                let f = c.as_primitive::<Float64Type>();
+                if f.is_null(0) { 0.0 } else { f.value(0) }
+            }
+            None => 0.0,
+        };
+        out.push(v as usize);
+    }
+    Ok(out)
+}
+
+/// Listwise deletion: the queries that count it and, once run, what they counted.
+#[derive(Debug, Clone)]
+pub(crate) struct Deletion {
+    source: String,
+    /// The model's variables: the response, the formula's variables, the clusters.
+    names: Vec<String>,
+    /// How many of `names` are the formula's variables.
+    variables: usize,
+    clusters: Vec<String>,
+    /// Aggregates: the rows, then each of `names`' non-null rows.
+    pub exprs: Vec<Expr>,
+    /// What the aggregates counted (None until a pass has run them).
+    pub counts: Option<Counts>,
+}
+
+/// What listwise deletion dropped.
+#[derive(Debug, Clone)]
+pub(crate) struct Counts {
+    /// Rows in the table.
+    pub nobs_total: usize,
+    /// Complete rows.
+    pub nobs: usize,
+    /// Missing values per model variable, as the in-memory frame counts them.
+    pub by_variable: Vec<(String, usize)>,
+    /// Warnings for the reader (rows dropped, levels unused).
+    pub warnings: Vec<String>,
+}
+
+impl Deletion {
+    /// The counts from the values of [`Deletion::exprs`] (`rows`, then `non_null`) and the
+    /// number of complete rows, with the warnings of the in-memory frame.
+    ///
+    /// # Errors
+    /// [`DataError::NoCompleteRows`] when no row is complete.
+    pub fn record(
+        &self,
+        rows: usize,
+        complete: usize,
+        non_null: &[usize],
+    ) -> Result<Counts, ScaleError> {
+        let mut by_variable: Vec<(String, usize)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (name, c) in self.names.iter().zip(non_null) {
+            if seen.insert(name.clone()) {
+                by_variable.push((name.clone(), rows.saturating_sub(*c)));
+            }
+        }
+        let dropped = rows.saturating_sub(complete);
+        if complete == 0 {
+            return Err(DataError::NoCompleteRows {
+                file: self.source.clone(),
+                dropped,
+                variables: by_variable.iter().map(|(v, _)| v.clone()).collect(),
+            }
+            .into());
+        }
+        let mut warnings = Vec::new();
+        if dropped > 0 {
+            let detail: Vec<String> = by_variable
+                .iter()
+                .filter(|(_, c)| *c > 0)
+                .map(|(v, c)| format!("{v}: {c}"))
+                .collect();
+            warnings.push(format!(
+                "{dropped} of {rows} rows dropped for missing values (missing per variable: {})",
+                detail.join(", ")
+            ));
+        }
+        let first_cluster = 1 + self.variables;
+        for (c, n) in self.clusters.iter().zip(&non_null[first_cluster..]) {
+            let m = rows.saturating_sub(*n);
+            if m > 0 {
+                warnings.push(format!(
+                    "{m} rows with a missing cluster id (`{c}`) were dropped"
+                ));
+            }
+        }
+        Ok(Counts {
+            nobs_total: rows,
+            nobs: complete,
+            by_variable,
+            warnings,
+        })
+    }
+}
+
 /// 1 where `p` holds, 0 elsewhere.
-fn case(p: Expr) -> Result<Expr, ScaleError> {
+pub(crate) fn case(p: Expr) -> Result<Expr, ScaleError> {
     when(p, lit(1_i64))
         .otherwise(lit(0_i64))
         .map_err(|e| ScaleError::engine("query", e))

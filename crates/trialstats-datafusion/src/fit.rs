@@ -5,10 +5,14 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, UInt64Type};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::dataframe::DataFrame;
-use datafusion::logical_expr::Expr;
+use datafusion::functions_aggregate::expr_fn::sum;
+use datafusion::logical_expr::{Expr, ExprFunctionExt, lit};
+use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::prelude::SessionContext;
 use nalgebra::{DMatrix, DVector};
 use trialstats_core::compensated::Dd;
@@ -22,7 +26,7 @@ use trialstats_sandwich::{
 };
 
 use crate::aggregate::{StatisticsUdaf, Sums, logit_step, ls_scores, moments};
-use crate::design::{Prepared, column, prepare};
+use crate::design::{Counts, Prepared, case, column, prepare};
 use crate::error::ScaleError;
 
 /// The standard errors of a fit on a DataFusion table.
@@ -50,9 +54,10 @@ pub struct Progress<'a> {
     pub pass: &'a str,
     /// 1 for the first pass over the rows.
     pub pass_number: usize,
-    /// Rows read so far in this pass.
+    /// Complete rows read so far in this pass.
     pub rows_done: u64,
-    /// Rows the pass reads (the complete rows).
+    /// Rows the pass reads: the complete rows, or, in a first pass that also counts them, the
+    /// table's rows if its statistics know them (Parquet footers), else 0 (not known).
     pub rows_total: u64,
 }
 
@@ -138,7 +143,10 @@ pub struct ScaleFit {
 }
 
 /// The value of one aggregate per group (`keys` empty: the one ungrouped value), with the
-/// groups' labels, sorted by label so that nothing depends on the order partitions finish in.
+/// groups' labels, sorted by label so that nothing depends on the order partitions finish in,
+/// and the values of the counting aggregates `counts` in the same query (summed over the
+/// groups). `filter`: the rows the aggregate reads (SQL's `FILTER (WHERE …)`); groups where it
+/// read no row are left out.
 #[allow(clippy::too_many_arguments)]
 async fn aggregate(
     df: &DataFrame,
@@ -146,40 +154,85 @@ async fn aggregate(
     keys: Option<&str>,
     udaf: &StatisticsUdaf,
     args: Vec<Expr>,
-    q: usize,
-    l: usize,
+    (q, l): (usize, usize),
     pass: &Pass<'_>,
-) -> Result<Vec<(String, Sums)>, ScaleError> {
+    filter: Option<&Expr>,
+    counts: &[Expr],
+) -> Result<(Vec<(String, Sums)>, Vec<usize>), ScaleError> {
     let group: Vec<Expr> = keys.map(|k| vec![column(k).alias("g")]).unwrap_or_default();
+    let offset = group.len();
     let udaf = pass.observe(udaf);
+    let call = match filter {
+        Some(f) => udaf
+            .call(args)
+            .filter(f.clone())
+            .build()
+            .map_err(|e| ScaleError::engine(source, e))?,
+        None => udaf.call(args),
+    };
+    let mut aggs = vec![call.alias("s")];
+    aggs.extend(
+        counts
+            .iter()
+            .enumerate()
+            .map(|(j, c)| c.clone().alias(format!("c{j}"))),
+    );
     let batches: Vec<RecordBatch> = df
         .clone()
-        .aggregate(group, vec![udaf.call(args).alias("s")])
+        .aggregate(group, aggs)
         .map_err(|e| ScaleError::engine(source, e))?
         .collect()
         .await
         .map_err(|e| ScaleError::engine(source, e))?;
     let mut out = Vec::new();
+    let mut totals = vec![0_u64; counts.len()];
     for b in &batches {
-        let s = b.column(b.num_columns() - 1);
+        let s = b.column(offset);
         let Some(list) = s.as_list_opt::<i32>() else {
             return Err(ScaleError::engine(
                 source,
                 "an aggregate that is not a list",
             ));
         };
+        let mut columns = Vec::with_capacity(counts.len());
+        for j in 0..counts.len() {
+            let c = cast(b.column(offset + 1 + j), &DataType::UInt64)
+                .map_err(|e| ScaleError::engine(source, e))?;
+            columns.push(c);
+        }
         for i in 0..b.num_rows() {
+            for (t, c) in totals.iter_mut().zip(&columns) {
+                let c = c.as_primitive::<UInt64Type>();
+                if c.is_valid(i) {
+                    *t += c.value(i);
+                }
+            }
+            let sums = Sums::from_list(list, i, q, l).map_err(|e| ScaleError::engine(source, e))?;
+            if sums.n == 0 {
+                continue;
+            }
             let label = match keys {
                 Some(_) => array_value_to_string(b.column(0), i)
                     .map_err(|e| ScaleError::engine(source, e))?,
                 None => String::new(),
             };
-            let sums = Sums::from_list(list, i, q, l).map_err(|e| ScaleError::engine(source, e))?;
             out.push((label, sums));
         }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    Ok((out, totals.into_iter().map(|t| t as usize).collect()))
+}
+
+/// The rows a table holds, if its statistics know them (Parquet's footers), else 0.
+async fn rows_hint(df: &DataFrame) -> u64 {
+    let Ok(plan) = df.clone().create_physical_plan().await else {
+        return 0;
+    };
+    StatisticsContext::new()
+        .compute(plan.as_ref(), &StatisticsArgs::new())
+        .ok()
+        .and_then(|s| s.num_rows.get_value().copied())
+        .unwrap_or(0) as u64
 }
 
 /// Reports the passes of one fit to its progress callback.
@@ -187,17 +240,22 @@ struct Pass<'a> {
     progress: Option<&'a ProgressFn>,
     name: std::sync::Mutex<&'static str>,
     number: AtomicUsize,
-    rows_total: u64,
+    rows_total: AtomicU64,
 }
 
 impl<'a> Pass<'a> {
-    fn new(options: &'a FitOptions, rows_total: usize) -> Self {
+    fn new(options: &'a FitOptions, rows_total: u64) -> Self {
         Self {
             progress: options.progress.as_ref(),
             name: std::sync::Mutex::new(""),
             number: AtomicUsize::new(0),
-            rows_total: rows_total as u64,
+            rows_total: AtomicU64::new(rows_total),
         }
+    }
+
+    /// The rows the next passes read.
+    fn set_total(&self, rows: usize) {
+        self.rows_total.store(rows as u64, Ordering::Relaxed);
     }
 
     /// Starts the next pass, named `name`.
@@ -218,7 +276,7 @@ impl<'a> Pass<'a> {
         let done = Arc::new(AtomicU64::new(0));
         let pass = self.name.lock().map(|n| *n).unwrap_or("");
         let number = self.number.load(Ordering::Relaxed);
-        let total = self.rows_total;
+        let total = self.rows_total.load(Ordering::Relaxed);
         udaf.clone().observed(Arc::new(move |rows| {
             let rows_done = done.fetch_add(rows, Ordering::Relaxed) + rows;
             progress(Progress {
@@ -234,17 +292,17 @@ impl<'a> Pass<'a> {
 /// A model's rows and columns on the table.
 struct Frame {
     prepared: Prepared,
+    /// The table.
+    all: DataFrame,
     /// The complete rows.
     rows: DataFrame,
     /// The design columns, then the response.
     z: Vec<Expr>,
     /// Design columns.
     k: usize,
-    /// Complete rows.
-    n: usize,
 }
 
-/// The design of `formula` on `df`, checked to have more rows than columns.
+/// The design of `formula` on `df`.
 async fn frame(
     df: &DataFrame,
     source: &str,
@@ -253,10 +311,7 @@ async fn frame(
     binary: bool,
 ) -> Result<Frame, ScaleError> {
     let prepared = prepare(df, source, formula, clusters, binary).await?;
-    let (k, n) = (prepared.names.len(), prepared.nobs);
-    if n <= k {
-        return Err(RobustError::TooFewObservations { nobs: n, k }.into());
-    }
+    let k = prepared.names.len();
     let rows = df
         .clone()
         .filter(prepared.complete.clone())
@@ -265,11 +320,101 @@ async fn frame(
     z.push(prepared.y.clone());
     Ok(Frame {
         prepared,
+        all: df.clone(),
         rows,
         z,
         k,
-        n,
     })
+}
+
+impl Frame {
+    /// A progress reporter for the fit's passes.
+    async fn pass<'a>(&self, options: &'a FitOptions) -> Pass<'a> {
+        let total = match &self.prepared.deletion.counts {
+            Some(c) => c.nobs as u64,
+            None if options.progress.is_some() => rows_hint(&self.all).await,
+            None => 0,
+        };
+        Pass::new(options, total)
+    }
+
+    /// The fit's first pass: `udaf` of the design and response on the complete rows, grouped
+    /// by `keys`, with the counting aggregates `counts`. When listwise deletion has not been
+    /// counted yet (no factor needed a look at the data), its counts are folded into the same
+    /// query, so the table is read once; the design is then checked to have more complete rows
+    /// than columns. Returns the states and the values of `counts`.
+    async fn first_pass(
+        &mut self,
+        source: &str,
+        keys: Option<&str>,
+        udaf: &StatisticsUdaf,
+        ql: (usize, usize),
+        pass: &Pass<'_>,
+        counts: Vec<Expr>,
+    ) -> Result<(Vec<(String, Sums)>, Vec<usize>), ScaleError> {
+        let m = counts.len();
+        let deletion = &mut self.prepared.deletion;
+        let (states, values) = match &deletion.counts {
+            Some(_) => {
+                aggregate(
+                    &self.rows,
+                    source,
+                    keys,
+                    udaf,
+                    self.z.clone(),
+                    ql,
+                    pass,
+                    None,
+                    &counts,
+                )
+                .await?
+            }
+            None => {
+                let mut all = counts;
+                all.extend(deletion.exprs.iter().cloned());
+                let (states, values) = aggregate(
+                    &self.all,
+                    source,
+                    keys,
+                    udaf,
+                    self.z.clone(),
+                    ql,
+                    pass,
+                    Some(&self.prepared.complete),
+                    &all,
+                )
+                .await?;
+                let complete = states.iter().map(|(_, s)| s.n as usize).sum();
+                deletion.counts = Some(deletion.record(values[m], complete, &values[m + 1..])?);
+                (states, values)
+            }
+        };
+        let n = self.n();
+        if n <= self.k {
+            return Err(RobustError::TooFewObservations { nobs: n, k: self.k }.into());
+        }
+        pass.set_total(n);
+        Ok((states, values[..m].to_vec()))
+    }
+
+    /// The complete rows (0 before the first pass has counted them).
+    fn n(&self) -> usize {
+        self.prepared.deletion.counts.as_ref().map_or(0, |c| c.nobs)
+    }
+
+    /// What listwise deletion dropped, for the fit's results (after the first pass).
+    fn counts(&self) -> Counts {
+        self.prepared
+            .deletion
+            .counts
+            .clone()
+            .unwrap_or_else(|| Counts {
+                nobs_total: 0,
+                nobs: 0,
+                by_variable: Vec::new(),
+                warnings: Vec::new(),
+            })
+    }
 }
 
 /// The total of the exact sums of several states.
@@ -422,26 +567,24 @@ pub async fn ols(
         Se::Cluster { column, .. } => Some(column.clone()),
         _ => None,
     };
+    let mut frame = frame(df, source, &formula, cluster.as_slice(), false).await?;
+    let pass = frame.pass(options).await;
+    let k = frame.k;
+    let (states, _) = frame
+        .first_pass(
+            source,
+            cluster.as_deref(),
+            &moments(k + 1),
+            (k + 1, 0),
+            pass.start("moments"),
+            Vec::new(),
+        )
+        .await?;
+    let (n, counts) = (frame.n(), frame.counts());
     let Frame {
-        prepared,
-        rows,
-        z,
-        k,
-        n,
-    } = frame(df, source, &formula, cluster.as_slice(), false).await?;
+        prepared, rows, z, ..
+    } = frame;
     let names = &prepared.names;
-    let pass = Pass::new(options, n);
-    let states = aggregate(
-        &rows,
-        source,
-        cluster.as_deref(),
-        &moments(k + 1),
-        z.clone(),
-        k + 1,
-        0,
-        pass.start("moments"),
-    )
-    .await?;
     let exact = total(&states);
     let xtx = DMatrix::from_fn(k, k, |a, b| exact[upper(a, b)].value());
     let xty: Vec<Dd> = (0..k).map(|a| exact[upper(a, k)]).collect();
@@ -492,15 +635,16 @@ pub async fn ols(
                 HcType::Hc2 => 1,
                 _ => 2,
             };
-            let meat_states = aggregate(
+            let (meat_states, _) = aggregate(
                 &rows,
                 source,
                 None,
                 &ls_scores(beta.as_slice(), &bread, power),
                 z,
-                k,
-                0,
+                (k, 0),
                 pass.start("scores"),
+                None,
+                &[],
             )
             .await?;
             let meat = meat_states
@@ -539,16 +683,16 @@ pub async fn ols(
     Ok(ScaleFit {
         model: "ols",
         inference,
-        nobs_total: prepared.nobs_total,
-        dropped: prepared.nobs_total - n,
-        missing_by_variable: prepared.by_variable.clone(),
+        nobs_total: counts.nobs_total,
+        dropped: counts.nobs_total - n,
+        missing_by_variable: counts.by_variable,
         n_clusters,
         rss: Some(rss),
         r_squared: Some(1.0 - rss / tss),
         sigma: Some(sigma2.sqrt()),
         loglik: None,
         null_loglik: None,
-        warnings: prepared.warnings.clone(),
+        warnings: counts.warnings,
     })
 }
 
@@ -584,45 +728,49 @@ pub async fn logit(
         }
         Se::Iid => None,
     };
+    let mut frame = frame(df, source, &formula, cluster.as_slice(), true).await?;
+    let pass = frame.pass(options).await;
+    let k = frame.k;
+    // The moments (XᵀX for the aliasing check, Σy for the start) and the count of response
+    // values other than 0 and 1, in one query.
+    let y = frame.prepared.y.clone();
+    let not_binary = frame
+        .prepared
+        .complete
+        .clone()
+        .and(y.clone().not_eq(lit(0.0)))
+        .and(y.clone().not_eq(lit(1.0)));
+    let (first, values) = frame
+        .first_pass(
+            source,
+            None,
+            &moments(k + 1),
+            (k + 1, 0),
+            pass.start("moments"),
+            vec![sum(case(not_binary.clone())?)],
+        )
+        .await?;
+    let (n, counts) = (frame.n(), frame.counts());
     let Frame {
-        prepared,
-        rows,
-        z,
-        k,
-        n,
-    } = frame(df, source, &formula, cluster.as_slice(), true).await?;
-    let (names, y) = (&prepared.names, &prepared.y);
-    // The moments (XᵀX for the aliasing check, Σy for the start), then a query for a response
-    // value other than 0 and 1.
-    let pass = Pass::new(options, n);
-    let first = aggregate(
-        &rows,
-        source,
-        None,
-        &moments(k + 1),
-        z.clone(),
-        k + 1,
-        0,
-        pass.start("moments"),
-    )
-    .await?;
+        prepared, rows, z, ..
+    } = frame;
+    let names = &prepared.names;
     let exact = total(&first);
     let sy = exact[upper(k, k)].value();
-    let check = rows
-        .clone()
-        .filter(
-            y.clone()
-                .not_eq(datafusion::prelude::lit(0.0))
-                .and(y.clone().not_eq(datafusion::prelude::lit(1.0))),
-        )
-        .map_err(|e| ScaleError::engine(source, e))?
-        .limit(0, Some(1))
-        .map_err(|e| ScaleError::engine(source, e))?
-        .select(vec![y.clone().alias("y")])
-        .map_err(|e| ScaleError::engine(source, e))?
-        .collect()
-        .await
-        .map_err(|e| ScaleError::engine(source, e))?;
+    let check = if values.first().copied().unwrap_or(0) > 0 {
+        rows.clone()
+            .filter(not_binary)
+            .map_err(|e| ScaleError::engine(source, e))?
+            .limit(0, Some(1))
+            .map_err(|e| ScaleError::engine(source, e))?
+            .select(vec![y.clone().alias("y")])
+            .map_err(|e| ScaleError::engine(source, e))?
+            .collect()
+            .await
+            .map_err(|e| ScaleError::engine(source, e))?
+    } else {
+        Vec::new()
+    };
     if let Some(b) = check.iter().find(|b| b.num_rows() > 0) {
         let v = b
             .column(0)
@@ -654,15 +802,16 @@ pub async fn logit(
         let z = z.clone();
         let pass = &pass;
         async move {
-            let s = aggregate(
+            let (s, _) = aggregate(
                 &rows,
                 source,
                 None,
                 &logit_step(b.as_slice()),
                 z,
-                k,
-                k + 1,
+                (k, k + 1),
                 pass.start("Newton step"),
+                None,
+                &[],
             )
             .await?;
             s.into_iter()
@@ -729,15 +878,16 @@ pub async fn logit(
     let kind = ModelKind::Likelihood;
     let (cov, n_clusters) = match &options.se {
         Se::Cluster { column, kind: cr } => {
-            let groups = aggregate(
+            let (groups, _) = aggregate(
                 &rows,
                 source,
                 Some(column),
                 &logit_step(beta.as_slice()),
                 z,
-                k,
-                k + 1,
+                (k, k + 1),
                 pass.start("cluster scores"),
+                None,
+                &[],
             )
             .await?;
             let labels: Vec<&str> = groups.iter().map(|(l, _)| l.as_str()).collect();
@@ -768,16 +918,16 @@ pub async fn logit(
     Ok(ScaleFit {
         model: "logit",
         inference,
-        nobs_total: prepared.nobs_total,
-        dropped: prepared.nobs_total - n,
-        missing_by_variable: prepared.by_variable.clone(),
+        nobs_total: counts.nobs_total,
+        dropped: counts.nobs_total - n,
+        missing_by_variable: counts.by_variable,
         n_clusters,
         rss: None,
         r_squared: None,
         sigma: None,
         loglik: Some(loglik),
         null_loglik,
-        warnings: prepared.warnings.clone(),
+        warnings: counts.warnings,
     })
 }
 

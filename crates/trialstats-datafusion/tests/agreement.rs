@@ -289,6 +289,64 @@ async fn least_squares_matches_the_in_memory_fit_for_every_covariance() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A formula of numeric columns only: the fit reads the table once, counting listwise deletion
+/// in the moments' query (the rows missing `x2` or `g`, and a cluster none of whose rows is
+/// complete, left out as in memory).
+#[tokio::test]
+async fn the_one_pass_fit_counts_deletion_as_the_in_memory_frame() {
+    let mut rows = trial(2400);
+    for r in rows.iter_mut().filter(|r| r.g == Some(17)) {
+        r.x2 = None;
+    }
+    let dir = scratch("one-pass");
+    let ctx = register(&rows, &dir, 3, false).await;
+    let table = csv_table(&rows);
+    for (formula, logit) in [("y ~ x1 + log(x2)", false), ("b ~ x1 + x2", true)] {
+        for (se, memory_se) in [
+            (Se::Iid, trialstats_models::Se::Model),
+            (cluster(CrType::Cr1), trialstats_models::Se::CR1),
+        ] {
+            let options = FitOptions {
+                se: se.clone(),
+                ..FitOptions::default()
+            };
+            let (scale, model) = if logit {
+                (
+                    logit_table(&ctx, "trial", formula, &options).await,
+                    trialstats_models::logit(formula),
+                )
+            } else {
+                (
+                    ols_table(&ctx, "trial", formula, &options).await,
+                    trialstats_models::ols(formula),
+                )
+            };
+            let scale = scale.expect("the DataFusion fit");
+            let mut model = model.se(memory_se);
+            if matches!(se, Se::Cluster { .. }) {
+                model = model.cluster("g");
+            }
+            let memory = model.fit(&table).expect("the in-memory fit");
+            let what = format!("{formula} {se:?}");
+            assert_agree(&scale.inference, memory.inference(), 1e-12, &what);
+            assert!(scale.dropped > 0, "{what}");
+            assert_eq!(scale.nobs_total, rows.len(), "{what}");
+            assert_eq!(scale.dropped, memory.frame().dropped.count(), "{what}");
+            assert_eq!(
+                scale.missing_by_variable,
+                memory.frame().dropped.by_variable,
+                "{what}"
+            );
+            assert_eq!(scale.warnings, memory.warnings(), "{what}");
+            assert_eq!(scale.n_clusters, memory.inference().n_clusters, "{what}");
+            if matches!(se, Se::Cluster { .. }) {
+                assert_eq!(scale.n_clusters, Some(39), "{what}: cluster 17 has no row");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn cluster(kind: CrType) -> Se {
     Se::Cluster {
         column: "g".into(),
