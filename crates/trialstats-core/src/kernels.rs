@@ -279,26 +279,82 @@ impl WithSimd for OuterDd<'_> {
             stride,
         } = self;
         let padded = q.div_ceil(OUTER_PAD) * OUTER_PAD;
-        for r in rows.chunks_exact(stride) {
-            let (uv, _) = S::as_simd_f64s(&r[..padded]);
+        let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
+        let (hv, _) = S::as_mut_simd_f64s(hi);
+        let (lv, _) = S::as_mut_simd_f64s(lo);
+        // The accumulators are taken four vectors at a time (each a vector of column b's sums,
+        // with b's entry of the row broadcast), held in registers over a block of rows that
+        // stays in the first-level cache: four independent TwoSum chains hide the latency of
+        // the additions, and the sums are loaded and stored once a block instead of once a row.
+        // Each sum still receives its products in row order: the same bits as one row at a
+        // time.
+        const BLOCK: usize = 64;
+        for block in rows.chunks(BLOCK * stride) {
+            let mut tasks = [(0_usize, 0_usize, 0_usize); 4];
+            let mut n = 0;
             for (b, &off) in offsets.iter().enumerate().take(q) {
                 let len = (b + 1).div_ceil(OUTER_PAD) * OUTER_PAD;
-                let ub = simd.splat_f64s(r[b]);
-                let (hv, _) = S::as_mut_simd_f64s(&mut hi[off..off + len]);
-                let (lv, _) = S::as_mut_simd_f64s(&mut lo[off..off + len]);
-                for ((h, l), u) in hv.iter_mut().zip(lv.iter_mut()).zip(uv) {
-                    let p = simd.mul_f64s(*u, ub);
-                    let s = simd.add_f64s(*h, p);
-                    let bb = simd.sub_f64s(s, *h);
-                    let e = simd.add_f64s(
-                        simd.sub_f64s(*h, simd.sub_f64s(s, bb)),
-                        simd.sub_f64s(p, bb),
-                    );
-                    *l = simd.add_f64s(*l, e);
-                    *h = s;
+                for v in 0..len / lanes {
+                    tasks[n] = (off / lanes + v, b, v);
+                    n += 1;
+                    if n == 4 {
+                        outer_block::<S, 4>(simd, &tasks, block, stride, padded, hv, lv);
+                        n = 0;
+                    }
                 }
             }
+            match n {
+                3 => outer_block::<S, 3>(
+                    simd,
+                    &[tasks[0], tasks[1], tasks[2]],
+                    block,
+                    stride,
+                    padded,
+                    hv,
+                    lv,
+                ),
+                2 => {
+                    outer_block::<S, 2>(simd, &[tasks[0], tasks[1]], block, stride, padded, hv, lv)
+                }
+                1 => outer_block::<S, 1>(simd, &[tasks[0]], block, stride, padded, hv, lv),
+                _ => {}
+            }
         }
+    }
+}
+
+/// The rows of `block` added to N accumulator vectors: task (t, b, v) is vector t of the sums,
+/// to which vector v of each row times the row's entry b is added by TwoSum.
+#[inline(always)]
+fn outer_block<S: Simd, const N: usize>(
+    simd: S,
+    tasks: &[(usize, usize, usize); N],
+    block: &[f64],
+    stride: usize,
+    padded: usize,
+    hv: &mut [S::f64s],
+    lv: &mut [S::f64s],
+) {
+    let mut h: [S::f64s; N] = std::array::from_fn(|i| hv[tasks[i].0]);
+    let mut l: [S::f64s; N] = std::array::from_fn(|i| lv[tasks[i].0]);
+    for r in block.chunks_exact(stride) {
+        let (uv, _) = S::as_simd_f64s(&r[..padded]);
+        for i in 0..N {
+            let (_, b, v) = tasks[i];
+            let p = simd.mul_f64s(uv[v], simd.splat_f64s(r[b]));
+            let s = simd.add_f64s(h[i], p);
+            let bb = simd.sub_f64s(s, h[i]);
+            let e = simd.add_f64s(
+                simd.sub_f64s(h[i], simd.sub_f64s(s, bb)),
+                simd.sub_f64s(p, bb),
+            );
+            l[i] = simd.add_f64s(l[i], e);
+            h[i] = s;
+        }
+    }
+    for i in 0..N {
+        hv[tasks[i].0] = h[i];
+        lv[tasks[i].0] = l[i];
     }
 }
 

@@ -456,15 +456,28 @@ impl Buffers {
         if nulls || !matches!(map, RowMap::Moments { .. }) {
             return self.fill_rows(map, cols, nulls, 0..rows, stride, name);
         }
-        // The moments of a batch without nulls: u is z, written column by column.
+        // The moments of a batch without nulls: u is z, each row's entries gathered from the
+        // columns (the columns checked finite first, eight values at a time).
         self.reserve(rows, stride, map);
+        let mut columns: Vec<&[f64]> = Vec::with_capacity(cols.len());
         for (j, c) in cols.iter().enumerate() {
-            let values = c.values();
-            if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            let values = &c.values()[..rows];
+            let finite = values
+                .chunks(8)
+                .all(|w| w.iter().fold(true, |ok, v| ok & v.is_finite()));
+            if !finite {
+                let v = values
+                    .iter()
+                    .find(|v| !v.is_finite())
+                    .copied()
+                    .unwrap_or(f64::NAN);
                 return exec_err!("{name}: argument {} is {v} (not finite)", j + 1);
             }
-            for (dst, &x) in self.u.chunks_exact_mut(stride).zip(values.iter()) {
-                dst[j] = x;
+            columns.push(values);
+        }
+        for (i, dst) in self.u.chunks_exact_mut(stride).take(rows).enumerate() {
+            for (d, c) in dst.iter_mut().zip(&columns) {
+                *d = c[i];
             }
         }
         Ok(rows)
