@@ -77,6 +77,47 @@ impl Dropped {
     }
 }
 
+/// The warnings of listwise deletion, worded as every engine of the workspace words them: the
+/// rows dropped of `rows` with the missing values per variable (`by_variable`, the variables
+/// without one left out of the list), then one warning per cluster variable with missing ids
+/// (`clusters_missing`: name and count).
+///
+/// ```
+/// use trialstats_data::design::deletion_warnings;
+/// let w = deletion_warnings(3, 10, &[("y".into(), 2), ("x".into(), 0), ("g".into(), 1)], &[("g", 1)]);
+/// assert_eq!(w, [
+///     "3 of 10 rows dropped for missing values (missing per variable: y: 2, g: 1)",
+///     "1 rows with a missing cluster id (`g`) were dropped",
+/// ]);
+/// ```
+pub fn deletion_warnings(
+    dropped: usize,
+    rows: usize,
+    by_variable: &[(String, usize)],
+    clusters_missing: &[(&str, usize)],
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if dropped > 0 {
+        let detail: Vec<String> = by_variable
+            .iter()
+            .filter(|(_, c)| *c > 0)
+            .map(|(v, c)| format!("{v}: {c}"))
+            .collect();
+        warnings.push(format!(
+            "{dropped} of {rows} rows dropped for missing values (missing per variable: {})",
+            detail.join(", ")
+        ));
+    }
+    for (name, missing) in clusters_missing {
+        if *missing > 0 {
+            warnings.push(format!(
+                "{missing} rows with a missing cluster id (`{name}`) were dropped"
+            ));
+        }
+    }
+    warnings
+}
+
 /// Which design columns a term produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermColumns {
@@ -258,28 +299,18 @@ impl ModelFrame {
                 variables: dropped.by_variable.iter().map(|(v, _)| v.clone()).collect(),
             });
         }
-        if dropped.count() > 0 {
-            let detail: Vec<String> = dropped
-                .by_variable
-                .iter()
-                .filter(|(_, c)| *c > 0)
-                .map(|(v, c)| format!("{v}: {c}"))
-                .collect();
-            warnings.push(format!(
-                "{} of {} rows dropped for missing values (missing per variable: {})",
-                dropped.count(),
-                n,
-                detail.join(", ")
-            ));
-        }
-        for (name, labels) in options.clusters.iter().zip(&cluster_labels) {
-            let missing = labels.iter().filter(|l| l.is_none()).count();
-            if missing > 0 {
-                warnings.push(format!(
-                    "{missing} rows with a missing cluster id (`{name}`) were dropped"
-                ));
-            }
-        }
+        let clusters_missing: Vec<(&str, usize)> = options
+            .clusters
+            .iter()
+            .zip(&cluster_labels)
+            .map(|(name, labels)| (name.as_str(), labels.iter().filter(|l| l.is_none()).count()))
+            .collect();
+        warnings.extend(deletion_warnings(
+            dropped.count(),
+            n,
+            &dropped.by_variable,
+            &clusters_missing,
+        ));
         // Response on the used rows.
         let response = match response_col {
             ColumnData::Numeric(v) => {

@@ -16,6 +16,7 @@ use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, cast,
     lit, when,
 };
+use trialstats_data::design::deletion_warnings;
 use trialstats_data::expr::Expr as FormulaExpr;
 use trialstats_data::table::format_number;
 use trialstats_data::{DataError, DesignPlan, Formula, Part, TermColumns};
@@ -531,11 +532,7 @@ fn design_columns(
 }
 
 /// The values of ungrouped aggregates that count rows, in order (a null count is 0).
-pub(crate) async fn scalars(
-    df: &DataFrame,
-    aggs: Vec<Expr>,
-    source: &str,
-) -> Result<Vec<usize>, ScaleError> {
+async fn scalars(df: &DataFrame, aggs: Vec<Expr>, source: &str) -> Result<Vec<usize>, ScaleError> {
     let m = aggs.len();
     let batches = df
         .clone()
@@ -617,27 +614,14 @@ impl Deletion {
             }
             .into());
         }
-        let mut warnings = Vec::new();
-        if dropped > 0 {
-            let detail: Vec<String> = by_variable
-                .iter()
-                .filter(|(_, c)| *c > 0)
-                .map(|(v, c)| format!("{v}: {c}"))
-                .collect();
-            warnings.push(format!(
-                "{dropped} of {rows} rows dropped for missing values (missing per variable: {})",
-                detail.join(", ")
-            ));
-        }
         let first_cluster = 1 + self.variables;
-        for (c, n) in self.clusters.iter().zip(&non_null[first_cluster..]) {
-            let m = rows.saturating_sub(*n);
-            if m > 0 {
-                warnings.push(format!(
-                    "{m} rows with a missing cluster id (`{c}`) were dropped"
-                ));
-            }
-        }
+        let clusters_missing: Vec<(&str, usize)> = self
+            .clusters
+            .iter()
+            .zip(&non_null[first_cluster..])
+            .map(|(c, n)| (c.as_str(), rows.saturating_sub(*n)))
+            .collect();
+        let warnings = deletion_warnings(dropped, rows, &by_variable, &clusters_missing);
         Ok(Counts {
             nobs_total: rows,
             nobs: complete,

@@ -353,42 +353,31 @@ impl Frame {
         counts: Vec<Expr>,
     ) -> Result<(Vec<(String, Sums)>, Vec<usize>), ScaleError> {
         let m = counts.len();
-        let deletion = &mut self.prepared.deletion;
-        let (states, values) = match &deletion.counts {
-            Some(_) => {
-                aggregate(
-                    &self.rows,
-                    source,
-                    keys,
-                    udaf,
-                    self.z.clone(),
-                    ql,
-                    pass,
-                    None,
-                    &counts,
-                )
-                .await?
-            }
-            None => {
-                let mut all = counts;
-                all.extend(deletion.exprs.iter().cloned());
-                let (states, values) = aggregate(
-                    &self.all,
-                    source,
-                    keys,
-                    udaf,
-                    self.z.clone(),
-                    ql,
-                    pass,
-                    Some(&self.prepared.complete),
-                    &all,
-                )
-                .await?;
-                let complete = states.iter().map(|(_, s)| s.n as usize).sum();
-                deletion.counts = Some(deletion.record(values[m], complete, &values[m + 1..])?);
-                (states, values)
-            }
+        let counted = self.prepared.deletion.counts.is_some();
+        let mut all = counts;
+        let (rows, filter) = if counted {
+            (&self.rows, None)
+        } else {
+            all.extend(self.prepared.deletion.exprs.iter().cloned());
+            (&self.all, Some(&self.prepared.complete))
         };
+        let (states, values) = aggregate(
+            rows,
+            source,
+            keys,
+            udaf,
+            self.z.clone(),
+            ql,
+            pass,
+            filter,
+            &all,
+        )
+        .await?;
+        if !counted {
+            let complete = states.iter().map(|(_, s)| s.n as usize).sum();
+            let deletion = &mut self.prepared.deletion;
+            deletion.counts = Some(deletion.record(values[m], complete, &values[m + 1..])?);
+        }
         let n = self.n();
         if n <= self.k {
             return Err(RobustError::TooFewObservations { nobs: n, k: self.k }.into());

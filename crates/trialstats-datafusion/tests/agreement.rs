@@ -215,6 +215,17 @@ fn assert_agree(scale: &Inference, memory: &Inference, rel: f64, what: &str) {
     }
 }
 
+/// The DataFusion fit dropped, counted and warned as the in-memory fit of the same rows.
+fn assert_same_deletion(scale: &ScaleFit, memory: &trialstats_models::Fit, what: &str) {
+    assert_eq!(scale.dropped, memory.frame().dropped.count(), "{what}");
+    assert_eq!(
+        scale.missing_by_variable,
+        memory.frame().dropped.by_variable,
+        "{what}"
+    );
+    assert_eq!(scale.warnings, memory.warnings(), "{what}");
+}
+
 const FORMULA: &str = "y ~ x1 + log(x2) + arm * x1 + factor(site)";
 
 #[tokio::test]
@@ -278,13 +289,7 @@ async fn least_squares_matches_the_in_memory_fit_for_every_covariance() {
         let memory = model.fit(&table).expect("the in-memory fit");
         let what = format!("OLS {se:?}");
         assert_agree(&scale.inference, memory.inference(), 1e-12, &what);
-        assert_eq!(scale.dropped, memory.frame().dropped.count(), "{what}");
-        assert_eq!(
-            scale.missing_by_variable,
-            memory.frame().dropped.by_variable,
-            "{what}"
-        );
-        assert_eq!(scale.warnings, memory.warnings(), "{what}");
+        assert_same_deletion(&scale, &memory, &what);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -331,13 +336,7 @@ async fn the_one_pass_fit_counts_deletion_as_the_in_memory_frame() {
             assert_agree(&scale.inference, memory.inference(), 1e-12, &what);
             assert!(scale.dropped > 0, "{what}");
             assert_eq!(scale.nobs_total, rows.len(), "{what}");
-            assert_eq!(scale.dropped, memory.frame().dropped.count(), "{what}");
-            assert_eq!(
-                scale.missing_by_variable,
-                memory.frame().dropped.by_variable,
-                "{what}"
-            );
-            assert_eq!(scale.warnings, memory.warnings(), "{what}");
+            assert_same_deletion(&scale, &memory, &what);
             assert_eq!(scale.n_clusters, memory.inference().n_clusters, "{what}");
             if matches!(se, Se::Cluster { .. }) {
                 assert_eq!(scale.n_clusters, Some(39), "{what}: cluster 17 has no row");
