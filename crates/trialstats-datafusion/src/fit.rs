@@ -386,6 +386,27 @@ impl Frame {
         Ok((states, values[..m].to_vec()))
     }
 
+    /// The first pass of both fits: the moments Σ zzᵀ of the design and response (grouped by
+    /// `keys`), with the counting aggregates `counts` (see [`Frame::first_pass`]).
+    async fn moments_pass(
+        &mut self,
+        source: &str,
+        keys: Option<&str>,
+        pass: &Pass<'_>,
+        counts: Vec<Expr>,
+    ) -> Result<(Vec<(String, Sums)>, Vec<usize>), ScaleError> {
+        let q = self.k + 1;
+        self.first_pass(
+            source,
+            keys,
+            &moments(q),
+            (q, 0),
+            pass.start("moments"),
+            counts,
+        )
+        .await
+    }
+
     /// The complete rows (0 before the first pass has counted them).
     fn n(&self) -> usize {
         self.prepared.deletion.counts.as_ref().map_or(0, |c| c.nobs)
@@ -560,14 +581,7 @@ pub async fn ols(
     let pass = frame.pass(options).await;
     let k = frame.k;
     let (states, _) = frame
-        .first_pass(
-            source,
-            cluster.as_deref(),
-            &moments(k + 1),
-            (k + 1, 0),
-            pass.start("moments"),
-            Vec::new(),
-        )
+        .moments_pass(source, cluster.as_deref(), &pass, Vec::new())
         .await?;
     let (n, counts) = (frame.n(), frame.counts());
     let Frame {
@@ -730,14 +744,7 @@ pub async fn logit(
         .and(y.clone().not_eq(lit(0.0)))
         .and(y.clone().not_eq(lit(1.0)));
     let (first, values) = frame
-        .first_pass(
-            source,
-            None,
-            &moments(k + 1),
-            (k + 1, 0),
-            pass.start("moments"),
-            vec![sum(case(not_binary.clone())?)],
-        )
+        .moments_pass(source, None, &pass, vec![sum(case(not_binary.clone())?)])
         .await?;
     let (n, counts) = (frame.n(), frame.counts());
     let Frame {
