@@ -104,9 +104,36 @@ pub fn cluster_crossprods_with(
     if n == 0 || k == 0 {
         return Ok(out);
     }
+    let kp = crate::kernels::row_panel_width(k);
+    let data = x.as_slice();
+    let codes = clusters.codes();
+    let column = |j: usize, i0: usize, m: usize| {
+        if j < kx {
+            &data[j * n + i0..j * n + i0 + m]
+        } else {
+            &y.unwrap_or(&[])[i0..i0 + m]
+        }
+    };
+    if k <= 8 && g * 64 * 8 <= NARROW_BLOCKS_BYTES {
+        // Rows at most 8 wide whose G blocks stay in L2: a rank-one update per row, in place.
+        let mut acc = vec![0.0; g * 64];
+        let cols: Vec<&[f64]> = (0..k).map(|j| column(j, 0, n)).collect();
+        if crate::kernels::cluster_gram_rows(&mut acc, &cols, scale, codes) {
+            for (c, block) in out.iter_mut().zip(acc.chunks_exact(64)) {
+                // Row l of the row-major block, entries j ≤ l, is row l of C's lower triangle.
+                let c = c.as_mut_slice();
+                for l in 0..k {
+                    for j in 0..=l {
+                        c[l + j * k] = block[8 * l + j];
+                    }
+                }
+                crate::kernels::mirror_lower(c, k);
+            }
+            return Ok(out);
+        }
+    }
     // The block's rows, counting-sorted by cluster into a row-major panel (rows kp ≥ k wide,
     // the extra columns zero).
-    let kp = crate::kernels::row_panel_width(k);
     // A panel one tile wide (k ≤ 8 with AVX-512) is capped at NARROW_PANEL_BYTES so that it
     // stays in L2 between its scatter and its updates: the rank-one updates of so few columns
     // are cheap even on short segments, so the cache decides (1e6 × 6 with 1000 clusters:
@@ -131,8 +158,6 @@ pub fn cluster_crossprods_with(
     let mut order = vec![0u32; block];
     // The block's source columns, allocated once.
     let mut cols: Vec<&[f64]> = Vec::with_capacity(k);
-    let data = x.as_slice();
-    let codes = clusters.codes();
     let mut i0 = 0;
     while i0 < n {
         let m = block.min(n - i0);
@@ -151,13 +176,7 @@ pub fn cluster_crossprods_with(
         }
         let order = &order[..m];
         cols.clear();
-        cols.extend((0..k).map(|j| {
-            if j < kx {
-                &data[j * n + i0..j * n + i0 + m]
-            } else {
-                &y.unwrap_or(&[])[i0..i0 + m]
-            }
-        }));
+        cols.extend((0..k).map(|j| column(j, i0, m)));
         let panel = &mut buf[..m * kp];
         crate::kernels::scatter_rows(panel, kp, &cols, order);
         if let Some(s) = scale {
@@ -178,6 +197,10 @@ pub fn cluster_crossprods_with(
         .for_each(|c| crate::kernels::mirror_lower(c.as_mut_slice(), k));
     Ok(out)
 }
+
+/// Largest G·64 doubles for which [`cluster_crossprods_with`] updates each cluster's block in
+/// place, row by row (bytes; half of a core's L2 here).
+const NARROW_BLOCKS_BYTES: usize = 1 << 20;
 
 /// Largest panel of one tile's width in [`cluster_crossprods_with`] (bytes).
 const NARROW_PANEL_BYTES: usize = 512 << 10;

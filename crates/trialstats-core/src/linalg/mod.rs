@@ -314,6 +314,47 @@ mod tests {
     }
 
     #[test]
+    fn cluster_crossprods_match_the_definition_in_place_and_by_panels() {
+        // 13 clusters keep the blocks in place for k + 1 ≤ 8 (a rank-one update per row);
+        // 3000 clusters (1.5 MB of blocks) and k + 1 > 8 take the sorted panels. Row counts
+        // leave remainders after every vector of rows.
+        for (n, g) in [(1_003usize, 13usize), (9_002, 3_000)] {
+            for k in 1..=9 {
+                let (x, y, _) = wide(n, k);
+                let labels: Vec<usize> = (0..n).map(|i| (i * 7919 + i / 5) % g).collect();
+                let cl = Clusters::from_labels("g", &labels).unwrap();
+                let members = cluster_members(&cl);
+                let w: Vec<f64> = (0..n).map(|i| 0.25 + (i % 7) as f64).collect();
+                for (with_y, scale) in [(false, None), (true, None), (true, Some(&w[..]))] {
+                    let per =
+                        cluster_crossprods_with(&x, with_y.then_some(&y[..]), scale, &cl).unwrap();
+                    assert_eq!(per.len(), cl.n_clusters());
+                    let kk = k + usize::from(with_y);
+                    for (c, (m, rows)) in per.iter().zip(&members).enumerate() {
+                        let z = DMatrix::from_fn(rows.len(), kk, |r, j| {
+                            let i = rows[r];
+                            let v = if j < k { x[(i, j)] } else { y[i] };
+                            v * scale.map_or(1.0, |s| s[i])
+                        });
+                        let want = z.transpose() * &z;
+                        Tol {
+                            abs: 1e-12 * want.amax(),
+                            rel: 1e-12,
+                        }
+                        .check_slice(
+                            &format!("n {n}, G {g}, k {kk}, block {c}"),
+                            m.as_slice(),
+                            want.as_slice(),
+                        )
+                        .unwrap();
+                        assert_eq!(m, &m.transpose(), "symmetric");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn symmetric_eigen_reconstructs() {
         let a = DMatrix::from_row_slice(3, 3, &[4.0, 1.0, 0.5, 1.0, 3.0, 0.2, 0.5, 0.2, 1.0]);
         let (l, v) = sym_eigen(&a, "A").unwrap();
