@@ -1,6 +1,7 @@
 //! Per-cluster sums and cross-products (the meat of every cluster-robust covariance).
 
 use nalgebra::DMatrix;
+use rayon::prelude::*;
 
 use crate::cluster::Clusters;
 use crate::error::LinalgError;
@@ -100,102 +101,210 @@ pub fn cluster_crossprods_with(
     }
     let k = kx + usize::from(y.is_some());
     let g = clusters.n_clusters();
-    let mut out = vec![DMatrix::zeros(k, k); g];
     if n == 0 || k == 0 {
-        return Ok(out);
+        return Ok(vec![DMatrix::zeros(k, k); g]);
     }
-    let kp = crate::kernels::row_panel_width(k);
     let data = x.as_slice();
+    let cols: Vec<&[f64]> = (0..k)
+        .map(|j| match y {
+            Some(y) if j == kx => y,
+            _ => &data[j * n..(j + 1) * n],
+        })
+        .collect();
     let codes = clusters.codes();
-    let column = |j: usize, i0: usize, m: usize| {
-        if j < kx {
-            &data[j * n + i0..j * n + i0 + m]
-        } else {
-            &y.unwrap_or(&[])[i0..i0 + m]
-        }
+    // Fixed row ranges, each summed on its own and then added in order: the bits depend on
+    // the number of ranges, which depends on the data's shape only, never on the threads.
+    let lanes = row_lanes(n, g, k);
+    let lane = |t: usize, panel: &mut Option<Panel>| {
+        let rows = t * n / lanes..(t + 1) * n / lanes;
+        let cols: Vec<&[f64]> = cols.iter().map(|c| &c[rows.clone()]).collect();
+        let scale = scale.map(|s| &s[rows.clone()]);
+        range_crossprods(&cols, scale, &codes[rows], g, panel)
     };
+    let threads = rayon::current_num_threads();
+    let parts: Vec<Vec<f64>> = if lanes == 1 || threads == 1 {
+        let mut panel = None;
+        (0..lanes).map(|t| lane(t, &mut panel)).collect()
+    } else {
+        // One panel per worker, kept from one range to the next (fresh pages cost as much as
+        // filling them).
+        (0..lanes)
+            .into_par_iter()
+            .with_min_len(lanes.div_ceil(threads))
+            .map_init(|| None, |panel, t| lane(t, panel))
+            .collect()
+    };
+    let mut parts = parts.into_iter();
+    let mut sums = parts.next().unwrap_or_default();
+    for part in parts {
+        sums.iter_mut().zip(part).for_each(|(s, p)| *s += p);
+    }
+    Ok(sums
+        .chunks_exact(k * k)
+        .map(|block| {
+            let mut c = DMatrix::from_column_slice(k, k, block);
+            crate::kernels::mirror_lower(c.as_mut_slice(), k);
+            c
+        })
+        .collect())
+}
+
+/// Ranges of rows that [`cluster_crossprods_with`] sums apart (in parallel): a power of two
+/// up to [`MAX_LANES`], one per [`LANE_ROWS`] rows, fewer while their G blocks each would take
+/// more than [`LANES_BYTES`] in all.
+fn row_lanes(n: usize, g: usize, k: usize) -> usize {
+    let mut lanes = 1;
+    while lanes < MAX_LANES
+        && n >= 2 * lanes * LANE_ROWS
+        && 2 * lanes * g * k * k * 8 <= LANES_BYTES
+    {
+        lanes *= 2;
+    }
+    lanes
+}
+
+/// Most row ranges of [`cluster_crossprods_with`].
+const MAX_LANES: usize = 4;
+/// Fewest rows in a range of [`cluster_crossprods_with`].
+const LANE_ROWS: usize = 1 << 15;
+/// Largest memory for the blocks of all ranges of [`cluster_crossprods_with`] (bytes).
+const LANES_BYTES: usize = 256 << 20;
+
+/// The lower triangles of [`cluster_crossprods_with`] over one range of rows (G column-major
+/// k × k blocks, one after another): `cols` (the k
+/// columns of those rows), `scale` and the cluster `codes` of the same rows, G clusters; `panel`
+/// is the sorting buffer, made or replaced here when missing or too small.
+fn range_crossprods(
+    cols: &[&[f64]],
+    scale: Option<&[f64]>,
+    codes: &[usize],
+    g: usize,
+    panel: &mut Option<Panel>,
+) -> Vec<f64> {
+    let (k, n) = (cols.len(), codes.len());
+    let mut out = vec![0.0; g * k * k];
     if k <= 8 && g * 64 * 8 <= NARROW_BLOCKS_BYTES {
         // Rows at most 8 wide whose G blocks stay in L2: a rank-one update per row, in place.
         let mut acc = vec![0.0; g * 64];
-        let cols: Vec<&[f64]> = (0..k).map(|j| column(j, 0, n)).collect();
-        if crate::kernels::cluster_gram_rows(&mut acc, &cols, scale, codes) {
-            for (c, block) in out.iter_mut().zip(acc.chunks_exact(64)) {
+        if crate::kernels::cluster_gram_rows(&mut acc, cols, scale, codes) {
+            for (c, block) in out.chunks_exact_mut(k * k).zip(acc.chunks_exact(64)) {
                 // Row l of the row-major block, entries j ≤ l, is row l of C's lower triangle.
-                let c = c.as_mut_slice();
                 for l in 0..k {
                     for j in 0..=l {
                         c[l + j * k] = block[8 * l + j];
                     }
                 }
-                crate::kernels::mirror_lower(c, k);
             }
-            return Ok(out);
+            return out;
         }
     }
-    // The block's rows, counting-sorted by cluster into a row-major panel (rows kp ≥ k wide,
-    // the extra columns zero).
+    // The rows block by block, counting-sorted by cluster into a row-major panel.
     // A panel one tile wide (k ≤ 8 with AVX-512) is capped at NARROW_PANEL_BYTES so that it
     // stays in L2 between its scatter and its updates: the rank-one updates of so few columns
     // are cheap even on short segments, so the cache decides (1e6 × 6 with 1000 clusters:
     // 22 → 16 ms). Wider panels keep their segments long instead (1e6 × 21 with 1000 clusters:
     // 71 ms uncapped, 97 ms at 1 MB).
+    let kp = crate::kernels::row_panel_width(k);
     let mut block = (ROWS_PER_CLUSTER * g).clamp(BLOCK_ROWS, 1 << 18);
     if kp <= 8 {
         block = block.min((NARROW_PANEL_BYTES / (kp * 8)).max(BLOCK_ROWS));
     }
     let block = block.min(n);
-    // The buffer starts on a 64-byte boundary, so that (kp being a multiple of the vector
-    // width) no vector load straddles two cache lines.
-    let mut storage = vec![0.0; block * kp + 8];
-    let off = match storage.as_ptr().align_offset(64) {
-        o if o < 8 => o,
-        _ => 0,
+    let panel = match panel {
+        Some(p) if p.order.len() >= block && p.kp == kp && p.pos.len() == g => p,
+        _ => panel.insert(Panel::new(block, kp, g)),
     };
-    let buf = &mut storage[off..off + block * kp];
-    let mut counts = vec![0usize; g];
-    let mut starts = vec![0usize; g + 1];
-    // Destination row of each row of the block (u32: half the traffic of usize).
-    let mut order = vec![0u32; block];
-    // The block's source columns, allocated once.
-    let mut cols: Vec<&[f64]> = Vec::with_capacity(k);
     let mut i0 = 0;
     while i0 < n {
         let m = block.min(n - i0);
-        counts.iter_mut().for_each(|v| *v = 0);
-        for &c in &codes[i0..i0 + m] {
-            counts[c] += 1;
-        }
-        for c in 0..g {
-            starts[c + 1] = starts[c] + counts[c];
-        }
-        let mut pos = starts.clone();
-        for (r, &c) in codes[i0..i0 + m].iter().enumerate() {
-            // pos[c] < block ≤ 2¹⁸.
-            order[r] = pos[c] as u32;
-            pos[c] += 1;
-        }
-        let order = &order[..m];
-        cols.clear();
-        cols.extend((0..k).map(|j| column(j, i0, m)));
-        let panel = &mut buf[..m * kp];
-        crate::kernels::scatter_rows(panel, kp, &cols, order);
-        if let Some(s) = scale {
-            for (&p, f) in order.iter().zip(&s[i0..i0 + m]) {
-                let at = p as usize * kp;
-                panel[at..at + k].iter_mut().for_each(|v| *v *= f);
-            }
-        }
-        for (c, acc) in out.iter_mut().enumerate() {
-            let (s0, s1) = (starts[c], starts[c + 1]);
+        let block_cols: Vec<&[f64]> = cols.iter().map(|c| &c[i0..i0 + m]).collect();
+        panel.fill(
+            &codes[i0..i0 + m],
+            &block_cols,
+            scale.map(|s| &s[i0..i0 + m]),
+        );
+        for (c, acc) in out.chunks_exact_mut(k * k).enumerate() {
+            let (s0, s1) = (panel.starts[c], panel.starts[c + 1]);
             if s1 > s0 {
-                crate::kernels::gram_rows(acc.as_mut_slice(), k, &panel[s0 * kp..s1 * kp], kp);
+                let rows = &panel.rows()[s0 * kp..s1 * kp];
+                crate::kernels::gram_rows(acc, k, rows, kp);
             }
         }
         i0 += m;
     }
-    out.iter_mut()
-        .for_each(|c| crate::kernels::mirror_lower(c.as_mut_slice(), k));
-    Ok(out)
+    out
+}
+
+/// One block of rows of [`cluster_crossprods_with`], counting-sorted by cluster into a
+/// row-major panel (rows kp ≥ k wide, the extra columns zero).
+struct Panel {
+    /// The panel's storage, with room to start on a 64-byte boundary.
+    storage: Vec<f64>,
+    /// Offset of the aligned start in `storage`.
+    off: usize,
+    kp: usize,
+    /// Rows of the block now in the panel.
+    m: usize,
+    /// Start of each cluster's segment (G + 1 entries).
+    starts: Vec<usize>,
+    /// Next free row of each cluster's segment, while sorting.
+    pos: Vec<usize>,
+    /// Destination row of each row of the block (u32: half the traffic of usize).
+    order: Vec<u32>,
+}
+
+impl Panel {
+    fn new(block: usize, kp: usize, g: usize) -> Self {
+        // The buffer starts on a 64-byte boundary, so that (kp being a multiple of the vector
+        // width) no vector load straddles two cache lines.
+        let storage = vec![0.0; block * kp + 8];
+        let off = match storage.as_ptr().align_offset(64) {
+            o if o < 8 => o,
+            _ => 0,
+        };
+        Self {
+            storage,
+            off,
+            kp,
+            m: 0,
+            starts: vec![0; g + 1],
+            pos: vec![0; g],
+            order: vec![0; block],
+        }
+    }
+
+    fn rows(&self) -> &[f64] {
+        &self.storage[self.off..self.off + self.m * self.kp]
+    }
+
+    /// Sorts the block's rows (`codes`, the columns `cols`, each times `scale` if given).
+    fn fill(&mut self, codes: &[usize], cols: &[&[f64]], scale: Option<&[f64]>) {
+        let (m, kp, k) = (codes.len(), self.kp, cols.len());
+        self.m = m;
+        self.pos.iter_mut().for_each(|v| *v = 0);
+        for &c in codes {
+            self.pos[c] += 1;
+        }
+        for (c, &count) in self.pos.iter().enumerate() {
+            self.starts[c + 1] = self.starts[c] + count;
+        }
+        self.pos
+            .copy_from_slice(&self.starts[..self.starts.len() - 1]);
+        for (o, &c) in self.order.iter_mut().zip(codes) {
+            // pos[c] < block ≤ 2¹⁸.
+            *o = self.pos[c] as u32;
+            self.pos[c] += 1;
+        }
+        let order = &self.order[..m];
+        let panel = &mut self.storage[self.off..self.off + m * kp];
+        crate::kernels::scatter_rows(panel, kp, cols, order);
+        if let Some(s) = scale {
+            for (&p, f) in order.iter().zip(s) {
+                let at = p as usize * kp;
+                panel[at..at + k].iter_mut().for_each(|v| *v *= f);
+            }
+        }
+    }
 }
 
 /// Largest G·64 doubles for which [`cluster_crossprods_with`] updates each cluster's block in

@@ -355,6 +355,62 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::float_cmp)]
+    fn cluster_crossprods_are_the_same_bits_on_any_number_of_threads() {
+        // 140 000 rows: four ranges summed apart, in parallel when the pool has threads.
+        let n = 140_000;
+        for (k, g) in [(5usize, 40usize), (11, 40)] {
+            let (x, y, _) = wide(n, k);
+            let labels: Vec<usize> = (0..n).map(|i| (i * 31 + i / 7) % g).collect();
+            let cl = Clusters::from_labels("g", &labels).unwrap();
+            let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 3) as f64).collect();
+            let on = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| cluster_crossprods_with(&x, Some(&y), Some(&w), &cl).unwrap())
+            };
+            let one = on(1);
+            for threads in [2, 3] {
+                let many = on(threads);
+                for (a, b) in one.iter().zip(&many) {
+                    assert!(
+                        a.iter()
+                            .zip(b.iter())
+                            .all(|(u, v)| u.to_bits() == v.to_bits())
+                    );
+                }
+            }
+            // And the sums themselves, against the definition.
+            let mut want = vec![DMatrix::<f64>::zeros(k + 1, k + 1); g];
+            for i in 0..n {
+                let z: Vec<f64> = (0..=k)
+                    .map(|j| w[i] * if j < k { x[(i, j)] } else { y[i] })
+                    .collect();
+                let m = &mut want[cl.codes()[i]];
+                for a in 0..=k {
+                    for b in 0..=k {
+                        m[(a, b)] += z[a] * z[b];
+                    }
+                }
+            }
+            for (c, (got, want)) in one.iter().zip(&want).enumerate() {
+                Tol {
+                    abs: 1e-12 * want.amax(),
+                    rel: 1e-12,
+                }
+                .check_slice(
+                    &format!("k {k}, block {c}"),
+                    got.as_slice(),
+                    want.as_slice(),
+                )
+                .unwrap();
+            }
+        }
+    }
+
+    #[test]
     fn symmetric_eigen_reconstructs() {
         let a = DMatrix::from_row_slice(3, 3, &[4.0, 1.0, 0.5, 1.0, 3.0, 0.2, 0.5, 0.2, 1.0]);
         let (l, v) = sym_eigen(&a, "A").unwrap();
