@@ -25,9 +25,9 @@
 //! polr for categorical columns with more levels (levels in sorted order); every other column
 //! predicts; the visit sequence is column order. Chains are independent and each is seeded from
 //! (`seed`, chain), so results are reproducible and do not depend on how chains are scheduled:
-//! they run on rayon's pool, one iteration of one chain at a time and in turn, so that m × maxit
-//! iterations spread evenly over the threads, and the values are the same bits on any number of
-//! threads.
+//! they run on rayon's pool, one imputed column of one chain at a time and in turn, so that the
+//! m × maxit iterations spread evenly over the threads, and the values are the same bits on any
+//! number of threads.
 //!
 //! # Clusters
 //! A cluster column (complete) can enter every imputation model as cluster indicators (fixed
@@ -653,35 +653,48 @@ impl Mice {
         }
         let total = self.m * self.maxit;
         let layout = Layout::new(self);
-        let queue: Mutex<VecDeque<Chain>> =
-            Mutex::new((0..self.m).map(|c| self.start_chain(c)).collect());
+        // Chains not yet started are their index (each is started, its missing values drawn,
+        // by the thread that first takes it).
+        let queue: Mutex<VecDeque<Result<Chain, usize>>> =
+            Mutex::new((0..self.m).map(Err).collect());
         let finished: Mutex<Vec<Chain>> = Mutex::new(Vec::with_capacity(self.m));
         let failures: Mutex<Vec<(usize, MiError)>> = Mutex::new(Vec::new());
         // The lowest chain that failed: chains after it cannot change the outcome and stop.
         let first_failed = AtomicUsize::new(usize::MAX);
         let done = AtomicUsize::new(0);
-        // One iteration of one chain at a time, taken from the front of the queue and put back at
-        // its end: the chains advance in turn, so that the m × maxit iterations spread evenly
-        // over the threads (five chains of five iterations on two threads: 13 iterations' time,
-        // not 15). Each chain draws from its own generator, so its values do not depend on which
-        // thread runs it or when.
+        // One imputed column of one chain at a time, taken from the front of the queue and put
+        // back at its end: the chains advance in turn, so that the m × maxit iterations spread
+        // evenly over the threads (five chains of five iterations on two threads: about 12.5
+        // iterations' time; 13 when the unit was a whole iteration, 15 a whole chain). Each chain
+        // draws from its own generator, so its values do not depend on which thread runs it or
+        // when.
         let work = |report: &mut dyn FnMut()| {
             loop {
                 let next = lock(&queue).pop_front();
-                let Some(mut chain) = next else { break };
+                let Some(chain) = next else { break };
+                let mut chain = chain.unwrap_or_else(|index| self.start_chain(index));
                 if chain.index > first_failed.load(Ordering::Acquire) {
                     continue;
                 }
-                match self.iteration(&layout, &mut chain) {
-                    Ok(()) if chain.iterations == self.maxit => lock(&finished).push(chain),
-                    Ok(()) => lock(&queue).push_back(chain),
+                let ended = match self.step(&layout, &mut chain) {
+                    Ok(ended) => {
+                        if chain.iterations == self.maxit {
+                            lock(&finished).push(chain);
+                        } else {
+                            lock(&queue).push_back(Ok(chain));
+                        }
+                        ended
+                    }
                     Err(e) => {
                         first_failed.fetch_min(chain.index, Ordering::AcqRel);
                         lock(&failures).push((chain.index, e));
+                        true
                     }
+                };
+                if ended {
+                    done.fetch_add(1, Ordering::AcqRel);
+                    report();
                 }
-                done.fetch_add(1, Ordering::AcqRel);
-                report();
             }
         };
         let helpers = rayon::current_num_threads().min(self.m).saturating_sub(1);
@@ -769,28 +782,32 @@ impl Mice {
             cur,
             trace: Vec::with_capacity(self.maxit * self.visit.len()),
             iterations: 0,
+            next: 0,
             buffers: [Vec::new(), Vec::new()],
         }
     }
 
-    /// One iteration of a chain: every column of the visit sequence imputed in turn.
-    fn iteration(&self, layout: &Layout, chain: &mut Chain) -> Result<(), MiError> {
+    /// The next imputation of a chain: the next column of its visit sequence that has values to
+    /// impute. Returns true when that ends the chain's iteration (the columns after it have
+    /// nothing to impute).
+    fn step(&self, layout: &Layout, chain: &mut Chain) -> Result<bool, MiError> {
         let it = chain.iterations;
-        for &j in &self.visit {
-            let method = self.methods[j];
-            // A method on a complete column has nothing to impute (and no trace: the mean of
-            // no values would be NaN).
-            if method == Method::None || layout.missing[j].is_empty() {
+        // A method on a complete column has nothing to impute (and no trace: the mean of no
+        // values would be NaN).
+        let idle = |j: usize| self.methods[j] == Method::None || layout.missing[j].is_empty();
+        while let Some(&j) = self.visit.get(chain.next) {
+            chain.next += 1;
+            if idle(j) {
                 continue;
             }
-            let imputed =
-                self.impute(layout, j, method, chain)
-                    .map_err(|source| MiError::Imputation {
-                        column: self.vars[j].name.clone(),
-                        iteration: it + 1,
-                        chain: chain.index + 1,
-                        source,
-                    })?;
+            let imputed = self
+                .impute(layout, j, self.methods[j], chain)
+                .map_err(|source| MiError::Imputation {
+                    column: self.vars[j].name.clone(),
+                    iteration: it + 1,
+                    chain: chain.index + 1,
+                    source,
+                })?;
             for (&r, &v) in layout.missing[j].iter().zip(&imputed) {
                 chain.cur[j][r] = v;
             }
@@ -808,9 +825,17 @@ impl Mice {
                 mean,
                 sd: (imputed.len() > 1).then_some(sd),
             });
+            break;
         }
+        while self.visit.get(chain.next).is_some_and(|&j| idle(j)) {
+            chain.next += 1;
+        }
+        if chain.next < self.visit.len() {
+            return Ok(false);
+        }
+        chain.next = 0;
         chain.iterations += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// Clusters of the cluster column (codes 0..G; 0 without one).
@@ -1078,6 +1103,8 @@ struct Chain {
     cur: Vec<Vec<f64>>,
     trace: Vec<TracePoint>,
     iterations: usize,
+    /// Position in the visit sequence of the next column to impute.
+    next: usize,
     /// The designs' storage, kept from one imputation to the next.
     buffers: [Vec<f64>; 2],
 }
