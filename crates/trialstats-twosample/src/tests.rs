@@ -386,8 +386,10 @@ pub(crate) fn rank_sums(groups: &[&[f64]]) -> (Vec<f64>, f64) {
             v.sort_unstable();
             v
         };
-        // The two sorts on two threads when there is enough to sort (the same keys either way).
-        let (a, b) = if x.len() + y.len() >= PARALLEL_SORT_MIN {
+        // The two sorts on two threads when there is enough to sort and the pool has two (the
+        // same keys either way; a pool of one thread would only take the work over from this
+        // one, which costs a hand-off).
+        let (a, b) = if x.len() + y.len() >= PARALLEL_SORT_MIN && rayon::current_num_threads() > 1 {
             rayon::join(|| sorted(x), || sorted(y))
         } else {
             (sorted(x), sorted(y))
