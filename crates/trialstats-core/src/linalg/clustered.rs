@@ -62,11 +62,16 @@ pub fn weighted_cluster_sums(
 /// Per-cluster cross-products of a row-scaled design, `(DX)_gᵀ(DX)_g = Σ_{i∈g} dᵢ² xᵢxᵢᵀ` with
 /// D = diag(`scale`) (D = I when `scale` is None): one k × k matrix per cluster.
 ///
-/// One sequential pass over X in blocks of rows; within a block the rows are counting-sorted by
-/// cluster into a cached buffer and each cluster's segment feeds a BLAS-3 update. The block
-/// holds 128 rows per cluster on average (within 4096 to 2¹⁸ rows), so that segments are long
-/// enough for the register tiles; a panel one tile wide (k ≤ 8) is kept within 512 KB instead,
-/// so that it stays in L2.
+/// One pass over X. Narrow designs (at most 8 columns) with blocks that stay in L2 (G·512 B ≤
+/// 1 MB) update each cluster's block in place, one rank-one update per row. Otherwise the rows
+/// go in blocks; within a block they are counting-sorted by cluster into a cached buffer and
+/// each cluster's segment feeds a BLAS-3 update. The block holds 128 rows per cluster on
+/// average (within 4096 to 2¹⁸ rows), so that segments are long enough for the register tiles;
+/// a panel one tile wide (k ≤ 8) is kept within 512 KB instead, so that it stays in L2.
+///
+/// From 65 536 rows the rows are split into 2 or 4 fixed ranges (one per 32 768 rows, within
+/// 256 MB of per-cluster blocks) summed on their own, on rayon's pool, and then added in order:
+/// the result depends on the data's shape only, not on the number of threads.
 ///
 /// # Errors
 /// [`LinalgError::Dimension`] if `scale` or `clusters` do not have one entry per row of `x`.
