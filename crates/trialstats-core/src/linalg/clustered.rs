@@ -53,10 +53,24 @@ pub fn weighted_cluster_sums(
     }
     let (n, k) = x.shape();
     let g = clusters.n_clusters();
-    // Row-major G × k accumulator.
-    let mut acc = vec![0.0; g * k];
-    crate::kernels::cluster_row_sums(&mut acc, g, k, x.as_slice(), n, w, clusters.codes());
-    Ok(DMatrix::from_row_slice(g, k, &acc))
+    let (data, codes) = (x.as_slice(), clusters.codes());
+    // Row-major G × k sums of each range of rows, added in order (as
+    // residuals_and_cluster_scores ranges and adds them).
+    let parts = over_row_ranges(n, row_ranges(n, n * (k + 2) * 8, g * k * 8), |rows| {
+        let mut acc = vec![0.0; g * k];
+        let (r0, m) = (rows.start, rows.len());
+        crate::kernels::cluster_row_sums(
+            &mut acc,
+            g,
+            k,
+            &data[r0..],
+            n,
+            &w[r0..r0 + m],
+            &codes[r0..r0 + m],
+        );
+        acc
+    });
+    Ok(DMatrix::from_row_slice(g, k, &add_in_order(parts)))
 }
 
 /// Per-cluster cross-products of a row-scaled design, `(DX)_gᵀ(DX)_g = Σ_{i∈g} dᵢ² xᵢxᵢᵀ` with
@@ -119,9 +133,10 @@ pub fn cluster_crossprods_with(
     let codes = clusters.codes();
     // Fixed row ranges, each summed on its own and then added in order: the bits depend on
     // the number of ranges, which depends on the data's shape only, never on the threads.
-    let lanes = row_lanes(n, g, k);
+    let lanes = row_ranges(n, n * (k + 1) * 8, g * k * k * 8);
+    let chunk = n.div_ceil(lanes);
     let lane = |t: usize, panel: &mut Option<Panel>| {
-        let rows = t * n / lanes..(t + 1) * n / lanes;
+        let rows = t * chunk..((t + 1) * chunk).min(n);
         let cols: Vec<&[f64]> = cols.iter().map(|c| &c[rows.clone()]).collect();
         let scale = scale.map(|s| &s[rows.clone()]);
         range_crossprods(&cols, scale, &codes[rows], g, panel)
@@ -139,12 +154,7 @@ pub fn cluster_crossprods_with(
             .map_init(|| None, |panel, t| lane(t, panel))
             .collect()
     };
-    let mut parts = parts.into_iter();
-    let mut sums = parts.next().unwrap_or_default();
-    for part in parts {
-        sums.iter_mut().zip(part).for_each(|(s, p)| *s += p);
-    }
-    Ok(sums
+    Ok(add_in_order(parts)
         .chunks_exact(k * k)
         .map(|block| {
             let mut c = DMatrix::from_column_slice(k, k, block);
@@ -153,27 +163,6 @@ pub fn cluster_crossprods_with(
         })
         .collect())
 }
-
-/// Ranges of rows that [`cluster_crossprods_with`] sums apart (in parallel): a power of two
-/// up to [`MAX_LANES`], one per [`LANE_ROWS`] rows, fewer while their G blocks each would take
-/// more than [`LANES_BYTES`] in all.
-fn row_lanes(n: usize, g: usize, k: usize) -> usize {
-    let mut lanes = 1;
-    while lanes < MAX_LANES
-        && n >= 2 * lanes * LANE_ROWS
-        && 2 * lanes * g * k * k * 8 <= LANES_BYTES
-    {
-        lanes *= 2;
-    }
-    lanes
-}
-
-/// Most row ranges of [`cluster_crossprods_with`].
-const MAX_LANES: usize = 4;
-/// Fewest rows in a range of [`cluster_crossprods_with`].
-const LANE_ROWS: usize = 1 << 15;
-/// Largest memory for the blocks of all ranges of [`cluster_crossprods_with`] (bytes).
-const LANES_BYTES: usize = 256 << 20;
 
 /// The lower triangles of [`cluster_crossprods_with`] over one range of rows (G column-major
 /// k × k blocks, one after another): `cols` (the k

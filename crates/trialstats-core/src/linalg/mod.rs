@@ -359,7 +359,7 @@ mod tests {
     fn cluster_crossprods_are_the_same_bits_on_any_number_of_threads() {
         // 140 000 rows: four ranges summed apart, in parallel when the pool has threads.
         let n = 140_000;
-        for (k, g) in [(5usize, 40usize), (11, 40)] {
+        for (k, g) in [(5usize, 40usize), (11, 40), (5, 20_000)] {
             let (x, y, _) = wide(n, k);
             let labels: Vec<usize> = (0..n).map(|i| (i * 31 + i / 7) % g).collect();
             let cl = Clusters::from_labels("g", &labels).unwrap();
@@ -372,16 +372,52 @@ mod tests {
                     .install(|| cluster_crossprods_with(&x, Some(&y), Some(&w), &cl).unwrap())
             };
             let one = on(1);
+            let beta = DVector::from_fn(k, |j, _| 0.3 - 0.05 * j as f64);
+            // The global cross-products and the residuals' score sums take fixed ranges too.
+            let others = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| {
+                        let (c, xty) = crossprod_with(&x, &y).unwrap();
+                        let (e, rss, s) = residuals_and_cluster_scores(&x, &y, &beta, &cl).unwrap();
+                        let s2 = weighted_cluster_sums(&x, e.as_slice(), &cl).unwrap();
+                        assert!(
+                            s.iter()
+                                .zip(s2.iter())
+                                .all(|(u, v)| u.to_bits() == v.to_bits())
+                        );
+                        let mut all: Vec<f64> = c.iter().chain(xty.iter()).copied().collect();
+                        all.extend(e.iter().chain([rss].iter()).chain(s.iter()));
+                        all
+                    })
+            };
+            let others_one = others(1);
+            let same =
+                |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(u, v)| u.to_bits() == v.to_bits());
             for threads in [2, 3] {
                 let many = on(threads);
                 for (a, b) in one.iter().zip(&many) {
-                    assert!(
-                        a.iter()
-                            .zip(b.iter())
-                            .all(|(u, v)| u.to_bits() == v.to_bits())
-                    );
+                    assert!(same(a.as_slice(), b.as_slice()));
+                }
+                assert!(same(&others_one, &others(threads)));
+            }
+            // X'X and the score sums against the definition.
+            let xtx = x.transpose() * &x;
+            Tol::rel(1e-12)
+                .check_slice("X'X", &others_one[..k * k], xtx.as_slice())
+                .unwrap();
+            let e_naive = DVector::from_column_slice(&y) - &x * &beta;
+            let mut s_naive = DMatrix::<f64>::zeros(g, k);
+            for i in 0..n {
+                for j in 0..k {
+                    s_naive[(cl.codes()[i], j)] += x[(i, j)] * e_naive[i];
                 }
             }
+            Tol::abs(1e-10)
+                .check_slice("S", &others_one[k * k + k + n + 1..], s_naive.as_slice())
+                .unwrap();
             // And the sums themselves, against the definition.
             let mut want = vec![DMatrix::<f64>::zeros(k + 1, k + 1); g];
             for i in 0..n {

@@ -1,6 +1,7 @@
 //! Cross-products, residuals and the one-pass GLM kernel: X'X, X'y, X'WX, e and e'e.
 
 use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
 
 use crate::cluster::Clusters;
 use crate::error::LinalgError;
@@ -79,22 +80,75 @@ pub fn crossprod_with(
         return Ok((c, xty));
     }
     let data = x.as_slice();
-    let mut i0 = 0;
-    while i0 < n {
-        let m = BLOCK_ROWS.min(n - i0);
-        crate::kernels::gram_upper_with_y(
-            c.as_mut_slice(),
-            k,
-            &data[i0..],
-            n,
-            m,
-            &y[i0..i0 + m],
-            xty.as_mut_slice(),
-        );
-        i0 += m;
-    }
+    // XᵀX (upper triangle) and Xᵀy of each range of rows, one after the other in a vector of
+    // k² + k sums, added in order.
+    let parts = over_row_ranges(n, row_ranges(n, n * (k + 1) * 8, (k * k + k) * 8), |rows| {
+        let mut sums = vec![0.0; k * k + k];
+        let (cs, ys) = sums.split_at_mut(k * k);
+        let mut i0 = rows.start;
+        while i0 < rows.end {
+            let m = BLOCK_ROWS.min(rows.end - i0);
+            crate::kernels::gram_upper_with_y(cs, k, &data[i0..], n, m, &y[i0..i0 + m], ys);
+            i0 += m;
+        }
+        sums
+    });
+    let sums = add_in_order(parts);
+    c.copy_from_slice(&sums[..k * k]);
+    xty.copy_from_slice(&sums[k * k..]);
     mirror(&mut c);
     Ok((c, xty))
+}
+
+/// How many fixed ranges of rows a pass over n rows of `data_bytes` is split into, to be summed
+/// apart (on rayon's pool when it has threads) and then added in order: a power of two up to
+/// [`MAX_ROW_RANGES`], one per [`ROWS_PER_RANGE`] rows, fewer while the sums of all ranges
+/// (`range_bytes` each) would pass an eighth of the data or [`RANGE_SUMS_BYTES`]: each range's
+/// sums are fresh memory that one thread also pays for (1e6 × 21 with 1e5 clusters, 17 MB of
+/// score sums per range: 112 ms in one range, 154 ms in four on one thread). It depends on the
+/// data's shape only, so that results are the same bits on any number of threads.
+pub(crate) fn row_ranges(n: usize, data_bytes: usize, range_bytes: usize) -> usize {
+    let mut ranges = 1;
+    while ranges < MAX_ROW_RANGES
+        && n >= 2 * ranges * ROWS_PER_RANGE
+        && 2 * ranges * range_bytes <= RANGE_SUMS_BYTES.min(data_bytes / 8)
+    {
+        ranges *= 2;
+    }
+    ranges
+}
+
+/// Most ranges of [`row_ranges`].
+const MAX_ROW_RANGES: usize = 4;
+/// Fewest rows in a range of [`row_ranges`].
+const ROWS_PER_RANGE: usize = 1 << 15;
+/// Largest memory for the sums of all ranges of [`row_ranges`] (bytes).
+const RANGE_SUMS_BYTES: usize = 256 << 20;
+
+/// `f` over `ranges` ranges of n rows (⌈n/ranges⌉ rows each, the last fewer), on rayon's pool
+/// when it has more than one thread; the results in the ranges' order.
+pub(crate) fn over_row_ranges<T: Send>(
+    n: usize,
+    ranges: usize,
+    f: impl Fn(std::ops::Range<usize>) -> T + Sync,
+) -> Vec<T> {
+    let chunk = n.div_ceil(ranges.max(1)).max(1);
+    let rows = |t: usize| (t * chunk).min(n)..((t + 1) * chunk).min(n);
+    if ranges > 1 && rayon::current_num_threads() > 1 {
+        (0..ranges).into_par_iter().map(|t| f(rows(t))).collect()
+    } else {
+        (0..ranges).map(|t| f(rows(t))).collect()
+    }
+}
+
+/// The element-wise sum of equally long vectors, added in their order.
+pub(crate) fn add_in_order(parts: Vec<Vec<f64>>) -> Vec<f64> {
+    let mut parts = parts.into_iter();
+    let mut sums = parts.next().unwrap_or_default();
+    for part in parts {
+        sums.iter_mut().zip(part).for_each(|(s, p)| *s += p);
+    }
+    sums
 }
 
 /// Dot product `Σᵢ aᵢbᵢ` over the common length, with independent vector accumulators summed
@@ -254,21 +308,43 @@ pub fn residuals_and_cluster_scores(
         ));
     }
     let g = clusters.n_clusters();
+    let (data, codes) = (x.as_slice(), clusters.codes());
     let mut e = DVector::zeros(n);
-    let mut acc = vec![0.0; g * k];
-    crate::kernels::residual_row_sums(
-        &mut acc,
-        g,
-        k,
-        x.as_slice(),
-        n,
-        y,
-        beta.as_slice(),
-        clusters.codes(),
-        e.as_mut_slice(),
-    );
+    let ranges = row_ranges(n, n * (k + 2) * 8, g * k * 8);
+    let chunk = n.div_ceil(ranges).max(1);
+    // Each range of rows forms its residuals and its own G × k sums (row-major), as
+    // weighted_cluster_sums ranges them; the sums are added in order.
+    let range = |(t, e): (usize, &mut [f64])| {
+        let (r0, m) = (t * chunk, e.len());
+        let mut acc = vec![0.0; g * k];
+        crate::kernels::residual_row_sums(
+            &mut acc,
+            g,
+            k,
+            &data[r0..],
+            n,
+            &y[r0..r0 + m],
+            beta.as_slice(),
+            &codes[r0..r0 + m],
+            e,
+        );
+        acc
+    };
+    let parts: Vec<Vec<f64>> = if ranges > 1 && rayon::current_num_threads() > 1 {
+        e.as_mut_slice()
+            .par_chunks_mut(chunk)
+            .enumerate()
+            .map(range)
+            .collect()
+    } else {
+        e.as_mut_slice()
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(range)
+            .collect()
+    };
     let rss = blocked_sum_sq(e.as_slice());
-    Ok((e, rss, DMatrix::from_row_slice(g, k, &acc)))
+    Ok((e, rss, DMatrix::from_row_slice(g, k, &add_in_order(parts))))
 }
 
 /// `Σ eᵢ²` summed block by block (BLOCK_ROWS rows), as [`residuals_of`] sums it.
