@@ -56,7 +56,7 @@ pub fn weighted_cluster_sums(
     let (data, codes) = (x.as_slice(), clusters.codes());
     // Row-major G × k sums of each range of rows, added in order (as
     // residuals_and_cluster_scores ranges and adds them).
-    let parts = over_row_ranges(n, row_ranges(n, n * (k + 2) * 8, g * k * 8), |rows| {
+    let parts = over_row_ranges(n, row_ranges(n, n * (k + 2), g * k * 8), |rows| {
         let mut acc = vec![0.0; g * k];
         let (r0, m) = (rows.start, rows.len());
         crate::kernels::cluster_row_sums(
@@ -83,9 +83,10 @@ pub fn weighted_cluster_sums(
 /// average (within 4096 to 2¹⁸ rows), so that segments are long enough for the register tiles;
 /// a panel one tile wide (k ≤ 8) is kept within 512 KB instead, so that it stays in L2.
 ///
-/// From 65 536 rows the rows are split into 2 or 4 fixed ranges (one per 32 768 rows, within
-/// 256 MB of per-cluster blocks) summed on their own, on rayon's pool, and then added in order:
-/// the result depends on the data's shape only, not on the number of threads.
+/// From 65 536 rows the rows are split into 2 or 4 fixed ranges (one per 32 768 rows, while the
+/// per-cluster blocks of all ranges take at most half the data read) summed on their
+/// own, on rayon's pool, and then added in order: the result depends on the data's shape only,
+/// not on the number of threads.
 ///
 /// # Errors
 /// [`LinalgError::Dimension`] if `scale` or `clusters` do not have one entry per row of `x`.
@@ -133,7 +134,9 @@ pub fn cluster_crossprods_with(
     let codes = clusters.codes();
     // Fixed row ranges, each summed on its own and then added in order: the bits depend on
     // the number of ranges, which depends on the data's shape only, never on the threads.
-    let lanes = row_ranges(n, n * (k + 1) * 8, g * k * k * 8);
+    // The blocks are updated a cluster's segment at a time, not at a scattered place per row,
+    // so their fresh memory is the cost of a range: up to half the data read.
+    let lanes = row_ranges(n, n * (k + 1) * 4, g * k * k * 8);
     let chunk = n.div_ceil(lanes);
     let lane = |t: usize, panel: &mut Option<Panel>| {
         let rows = t * chunk..((t + 1) * chunk).min(n);
@@ -165,9 +168,9 @@ pub fn cluster_crossprods_with(
 }
 
 /// The lower triangles of [`cluster_crossprods_with`] over one range of rows (G column-major
-/// k × k blocks, one after another): `cols` (the k
-/// columns of those rows), `scale` and the cluster `codes` of the same rows, G clusters; `panel`
-/// is the sorting buffer, made or replaced here when missing or too small.
+/// k × k blocks, one after another): `cols` (the k columns of those rows), `scale` and the
+/// cluster `codes` of the same rows, G clusters; `panel` is the sorting buffer, made or replaced
+/// here when missing or too small.
 fn range_crossprods(
     cols: &[&[f64]],
     scale: Option<&[f64]>,

@@ -82,7 +82,7 @@ pub fn crossprod_with(
     let data = x.as_slice();
     // XᵀX (upper triangle) and Xᵀy of each range of rows, one after the other in a vector of
     // k² + k sums, added in order.
-    let parts = over_row_ranges(n, row_ranges(n, n * (k + 1) * 8, (k * k + k) * 8), |rows| {
+    let parts = over_row_ranges(n, row_ranges(n, n * (k + 1), (k * k + k) * 8), |rows| {
         let mut sums = vec![0.0; k * k + k];
         let (cs, ys) = sums.split_at_mut(k * k);
         let mut i0 = rows.start;
@@ -100,18 +100,20 @@ pub fn crossprod_with(
     Ok((c, xty))
 }
 
-/// How many fixed ranges of rows a pass over n rows of `data_bytes` is split into, to be summed
-/// apart (on rayon's pool when it has threads) and then added in order: a power of two up to
+/// How many fixed ranges of rows a pass over n rows is split into, to be summed apart (on
+/// rayon's pool when it has threads) and then added in order: a power of two up to
 /// [`MAX_ROW_RANGES`], one per [`ROWS_PER_RANGE`] rows, fewer while the sums of all ranges
-/// (`range_bytes` each) would pass an eighth of the data or [`RANGE_SUMS_BYTES`]: each range's
-/// sums are fresh memory that one thread also pays for (1e6 × 21 with 1e5 clusters, 17 MB of
-/// score sums per range: 112 ms in one range, 154 ms in four on one thread). It depends on the
-/// data's shape only, so that results are the same bits on any number of threads.
-pub(crate) fn row_ranges(n: usize, data_bytes: usize, range_bytes: usize) -> usize {
+/// (`range_bytes` each) would pass `budget` or [`RANGE_SUMS_BYTES`]. Each range's sums are fresh
+/// memory that one thread pays for too, so callers set the budget from the data they read: an
+/// eighth of it for sums that each row updates at a scattered place (1e6 × 21 with 1e5
+/// clusters, 17 MB of score sums per range: 112 ms in one range, 154 ms in four on one thread).
+/// It depends on the data's shape only, so that results are the same bits on any number of
+/// threads.
+pub(crate) fn row_ranges(n: usize, budget: usize, range_bytes: usize) -> usize {
     let mut ranges = 1;
     while ranges < MAX_ROW_RANGES
         && n >= 2 * ranges * ROWS_PER_RANGE
-        && 2 * ranges * range_bytes <= RANGE_SUMS_BYTES.min(data_bytes / 8)
+        && 2 * ranges * range_bytes <= RANGE_SUMS_BYTES.min(budget)
     {
         ranges *= 2;
     }
@@ -310,7 +312,7 @@ pub fn residuals_and_cluster_scores(
     let g = clusters.n_clusters();
     let (data, codes) = (x.as_slice(), clusters.codes());
     let mut e = DVector::zeros(n);
-    let ranges = row_ranges(n, n * (k + 2) * 8, g * k * 8);
+    let ranges = row_ranges(n, n * (k + 2), g * k * 8);
     let chunk = n.div_ceil(ranges).max(1);
     // Each range of rows forms its residuals and its own G × k sums (row-major), as
     // weighted_cluster_sums ranges them; the sums are added in order.
