@@ -50,9 +50,10 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Threads for the parallel parts (the wild bootstrap's replicate blocks, the simulator's
-    /// calibration over seeds, multiple imputation's chains and pooled analyses, the rank
-    /// tests' two sorts); default: one per core. The results are the same whatever the number.
+    /// Threads for the parallel parts (the fits' passes over 65 536 rows or more, the wild
+    /// bootstrap's replicate blocks, the simulator's calibration over seeds, multiple
+    /// imputation's chains and pooled analyses, the rank tests' two sorts); default: one per
+    /// core. The results are the same whatever the number.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     #[command(flatten)]
