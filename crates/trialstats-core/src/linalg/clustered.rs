@@ -1,7 +1,6 @@
 //! Per-cluster sums and cross-products (the meat of every cluster-robust covariance).
 
 use nalgebra::DMatrix;
-use rayon::prelude::*;
 
 use crate::cluster::Clusters;
 use crate::error::LinalgError;
@@ -137,26 +136,18 @@ pub fn cluster_crossprods_with(
     // The blocks are updated a cluster's segment at a time, not at a scattered place per row,
     // so their fresh memory is the cost of a range: up to half the data read.
     let lanes = row_ranges(n, n * (k + 1) * 4, g * k * k * 8);
-    let chunk = n.div_ceil(lanes);
-    let lane = |t: usize, panel: &mut Option<Panel>| {
-        let rows = t * chunk..((t + 1) * chunk).min(n);
-        let cols: Vec<&[f64]> = cols.iter().map(|c| &c[rows.clone()]).collect();
-        let scale = scale.map(|s| &s[rows.clone()]);
-        range_crossprods(&cols, scale, &codes[rows], g, panel)
-    };
-    let threads = rayon::current_num_threads();
-    let parts: Vec<Vec<f64>> = if lanes == 1 || threads == 1 {
-        let mut panel = None;
-        (0..lanes).map(|t| lane(t, &mut panel)).collect()
-    } else {
-        // One panel per worker, kept from one range to the next (fresh pages cost as much as
-        // filling them).
-        (0..lanes)
-            .into_par_iter()
-            .with_min_len(lanes.div_ceil(threads))
-            .map_init(|| None, |panel, t| lane(t, panel))
-            .collect()
-    };
+    // One sorting panel per worker, kept from one range to the next (fresh pages cost as much
+    // as filling them).
+    let parts = over_row_ranges_with(
+        n,
+        lanes,
+        || None,
+        |panel, rows| {
+            let cols: Vec<&[f64]> = cols.iter().map(|c| &c[rows.clone()]).collect();
+            let scale = scale.map(|s| &s[rows.clone()]);
+            range_crossprods(&cols, scale, &codes[rows], g, panel)
+        },
+    );
     Ok(add_in_order(parts)
         .chunks_exact(k * k)
         .map(|block| {
@@ -211,10 +202,13 @@ fn range_crossprods(
         Some(p) if p.order.len() >= block && p.kp == kp && p.pos.len() == g => p,
         _ => panel.insert(Panel::new(block, kp, g)),
     };
+    // The block's columns (one allocation per range, not per block).
+    let mut block_cols: Vec<&[f64]> = Vec::with_capacity(k);
     let mut i0 = 0;
     while i0 < n {
         let m = block.min(n - i0);
-        let block_cols: Vec<&[f64]> = cols.iter().map(|c| &c[i0..i0 + m]).collect();
+        block_cols.clear();
+        block_cols.extend(cols.iter().map(|c| &c[i0..i0 + m]));
         panel.fill(
             &codes[i0..i0 + m],
             &block_cols,

@@ -134,12 +134,29 @@ pub(crate) fn over_row_ranges<T: Send>(
     ranges: usize,
     f: impl Fn(std::ops::Range<usize>) -> T + Sync,
 ) -> Vec<T> {
+    over_row_ranges_with(n, ranges, || (), |(), rows| f(rows))
+}
+
+/// [`over_row_ranges`] with a work space per worker, made by `init` and kept from one range to
+/// the next (one for all ranges on one thread).
+pub(crate) fn over_row_ranges_with<W, T: Send>(
+    n: usize,
+    ranges: usize,
+    init: impl Fn() -> W + Sync + Send,
+    f: impl Fn(&mut W, std::ops::Range<usize>) -> T + Sync + Send,
+) -> Vec<T> {
     let chunk = n.div_ceil(ranges.max(1)).max(1);
     let rows = |t: usize| (t * chunk).min(n)..((t + 1) * chunk).min(n);
-    if ranges > 1 && rayon::current_num_threads() > 1 {
-        (0..ranges).into_par_iter().map(|t| f(rows(t))).collect()
+    let threads = rayon::current_num_threads();
+    if ranges > 1 && threads > 1 {
+        (0..ranges)
+            .into_par_iter()
+            .with_min_len(ranges.div_ceil(threads))
+            .map_init(&init, |w, t| f(w, rows(t)))
+            .collect()
     } else {
-        (0..ranges).map(|t| f(rows(t))).collect()
+        let mut w = init();
+        (0..ranges).map(|t| f(&mut w, rows(t))).collect()
     }
 }
 
