@@ -507,8 +507,12 @@ impl<'a> Operator<'a> {
     }
 }
 
-/// Replicates per block of [`Draws::replicates`] (a G × 256 weight matrix stays in cache).
+/// Replicates per block of [`Draws::replicates`]: the unit of work on rayon's pool, each from
+/// its own stream of draws.
 const REPLICATE_BLOCK: usize = 256;
+
+/// Replicates per part of a block, computed together (G × 64 weights: 512 KB at G = 1000).
+const REPLICATE_PART: usize = 64;
 
 /// Every replicate's t* as a function of δ = β₀ − null, on the CR0 scale:
 /// ```text
@@ -525,6 +529,16 @@ struct Replicates {
 }
 
 impl Replicates {
+    fn with_capacity(n: usize) -> Self {
+        Replicates {
+            num0: Vec::with_capacity(n),
+            num1: Vec::with_capacity(n),
+            a: Vec::with_capacity(n),
+            b: Vec::with_capacity(n),
+            c: Vec::with_capacity(n),
+        }
+    }
+
     fn len(&self) -> usize {
         self.num0.len()
     }
@@ -638,20 +652,28 @@ impl Draws {
         }
     }
 
-    /// The G × `nb` weights of replicates `start`… (`start` a multiple of [`REPLICATE_BLOCK`]).
-    fn block(&self, start: usize, nb: usize) -> DMatrix<f64> {
+    /// The stream of the block of replicates from `start` (a multiple of [`REPLICATE_BLOCK`]);
+    /// none when the signs are enumerated.
+    fn block_stream(&self, start: usize) -> Option<Rng> {
+        (!self.enumerated)
+            .then(|| Rng::seed_from(stream_seed(self.seed, (start / REPLICATE_BLOCK) as u64)))
+    }
+
+    /// The G × `nb` weights of replicates `first`…, drawn from `stream`, the block's stream
+    /// advanced past the replicates of the block before `first` (the draws are column by
+    /// column, so a block's replicates may be drawn a part at a time).
+    fn weights(&self, stream: Option<&mut Rng>, first: usize, nb: usize) -> DMatrix<f64> {
         let g = self.g;
-        if self.enumerated {
+        let Some(rng) = stream else {
             // Replicate b's sign for cluster h: bit h of b, 0 → +1.
             return DMatrix::from_fn(g, nb, |h, col| {
-                self.support[usize::from(((start + col) >> h) & 1 == 0)]
+                self.support[usize::from(((first + col) >> h) & 1 == 0)]
             });
-        }
-        let mut rng = Rng::seed_from(stream_seed(self.seed, (start / REPLICATE_BLOCK) as u64));
+        };
         let mut v = DMatrix::zeros(g, nb);
         for mut col in v.column_iter_mut() {
             for &code in &self.code_of_rank {
-                col[code] = self.support[usize::from(self.weights.draw(&mut rng))];
+                col[code] = self.support[usize::from(self.weights.draw(rng))];
             }
         }
         v
@@ -700,32 +722,38 @@ impl Draws {
         // The blocks at fixed boundaries, in parallel (rayon's pool; one thread runs them in
         // order), each computed alone and put back in order: the same bits whatever the number
         // of threads.
+        // A block's replicates in parts of REPLICATE_PART, whose G × part matrices stay in L2;
+        // each replicate's statistics come from its own column, so the parts give the same bits
+        // as the whole block would.
         let block = |start: usize| -> Replicates {
             let nb = REPLICATE_BLOCK.min(self.reps - start);
-            let v = self.block(start, nb);
-            let (num0, d0) = parts(&centre_op, &v);
-            let a = d0.column_iter().map(|c| c.norm_squared()).collect();
-            let (num1, b, c) = match &slope_op {
-                Some(sl) => {
-                    let (num1, d1) = parts(sl, &v);
-                    (
-                        num1.iter().copied().collect(),
-                        d0.column_iter()
-                            .zip(d1.column_iter())
-                            .map(|(x, y)| x.dot(&y))
-                            .collect(),
-                        d1.column_iter().map(|c| c.norm_squared()).collect(),
-                    )
+            let mut stream = self.block_stream(start);
+            let mut out = Replicates::with_capacity(nb);
+            for first in (start..start + nb).step_by(REPLICATE_PART) {
+                let np = REPLICATE_PART.min(start + nb - first);
+                let v = self.weights(stream.as_mut(), first, np);
+                let (num0, d0) = parts(&centre_op, &v);
+                out.num0.extend(num0.iter());
+                out.a.extend(d0.column_iter().map(|c| c.norm_squared()));
+                match &slope_op {
+                    Some(sl) => {
+                        let (num1, d1) = parts(sl, &v);
+                        out.num1.extend(num1.iter());
+                        out.b.extend(
+                            d0.column_iter()
+                                .zip(d1.column_iter())
+                                .map(|(x, y)| x.dot(&y)),
+                        );
+                        out.c.extend(d1.column_iter().map(|c| c.norm_squared()));
+                    }
+                    None => {
+                        for z in [&mut out.num1, &mut out.b, &mut out.c] {
+                            z.resize(z.len() + np, 0.0);
+                        }
+                    }
                 }
-                None => (vec![0.0; nb], vec![0.0; nb], vec![0.0; nb]),
-            };
-            Replicates {
-                num0: num0.iter().copied().collect(),
-                num1,
-                a,
-                b,
-                c,
             }
+            out
         };
         let blocks: Vec<Replicates> = (0..self.reps)
             .step_by(REPLICATE_BLOCK)
@@ -733,13 +761,7 @@ impl Draws {
             .into_par_iter()
             .map(block)
             .collect();
-        let mut out = Replicates {
-            num0: Vec::with_capacity(self.reps),
-            num1: Vec::with_capacity(self.reps),
-            a: Vec::with_capacity(self.reps),
-            b: Vec::with_capacity(self.reps),
-            c: Vec::with_capacity(self.reps),
-        };
+        let mut out = Replicates::with_capacity(self.reps);
         for r in blocks {
             out.num0.extend(r.num0);
             out.num1.extend(r.num1);
@@ -805,5 +827,55 @@ mod tests {
             let no_slope = draws.replicates_by(&centre, None, &q, true);
             assert_eq!(no_slope.a.len(), draws.reps);
         }
+    }
+
+    /// A block's replicates computed a part at a time are the same bits as the whole block at
+    /// once: the weights drawn in parts continue the block's stream, and each replicate's
+    /// numerator and sums of squares come from its own column (thin form, drawn weights, a last
+    /// block shorter than a part).
+    #[test]
+    fn a_block_in_parts_is_the_same_bits_as_at_once() {
+        let (g, k, reps) = (50, 3, 2 * REPLICATE_BLOCK + 40);
+        const { assert!(REPLICATE_PART < REPLICATE_BLOCK && 40 < REPLICATE_PART) };
+        let val = |i: usize, j: usize, s: usize| ((i * 7 + j * 13 + s * 5) % 11) as f64 / 3.0 - 1.5;
+        let q = DMatrix::from_fn(g, k, |i, j| val(i, j, 1));
+        let centre = Setup {
+            eta: (0..g).map(|i| val(i, 0, 5) + 0.25).collect(),
+            r: DMatrix::from_fn(k, g, |i, j| val(i, j, 2)),
+        };
+        let spec = WildClusterBootstrap {
+            reps,
+            weights: WildWeights::Webb,
+            ..WildClusterBootstrap::default()
+        };
+        let draws = Draws::new(&spec, &(0..g).rev().collect::<Vec<_>>());
+        let parted = draws.replicates_by(&centre, None, &q, false);
+        let eta = DVector::from_column_slice(&centre.eta);
+        for start in (0..reps).step_by(REPLICATE_BLOCK) {
+            let nb = REPLICATE_BLOCK.min(reps - start);
+            let v = draws.weights(draws.block_stream(start).as_mut(), start, nb);
+            // The same block drawn in two pieces.
+            let mut stream = draws.block_stream(start);
+            let head = draws.weights(stream.as_mut(), start, 7);
+            let tail = draws.weights(stream.as_mut(), start + 7, nb - 7);
+            assert_eq!(v.columns(0, 7), head);
+            assert_eq!(v.columns(7, nb - 7), tail);
+            let mut d = v.clone();
+            for mut col in d.column_iter_mut() {
+                col.component_mul_assign(&eta);
+            }
+            d.gemm(-1.0, &q, &(&centre.r * &v), 1.0);
+            let num0 = v.tr_mul(&eta);
+            for (b, col) in d.column_iter().enumerate() {
+                let r = start + b;
+                assert_eq!(parted.num0[r].to_bits(), num0[b].to_bits(), "replicate {r}");
+                assert_eq!(
+                    parted.a[r].to_bits(),
+                    col.norm_squared().to_bits(),
+                    "replicate {r}"
+                );
+            }
+        }
+        assert_eq!(parted.len(), reps);
     }
 }
