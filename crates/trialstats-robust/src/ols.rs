@@ -756,9 +756,8 @@ impl OlsFit<'_> {
     fn perfect_fit_note(&self) -> Option<String> {
         let (e, rss) = self.residuals.get()?;
         let n = self.y.len() as f64;
-        let fitted = self.y.iter().zip(e.iter()).map(|(y, e)| y - e);
-        let mean = fitted.clone().sum::<f64>() / n;
-        let var = fitted.map(|f| (f - mean) * (f - mean)).sum::<f64>() / (n - 1.0);
+        let mean = sum_fitted(&self.y, e.as_slice(), |f| f) / n;
+        let var = sum_fitted(&self.y, e.as_slice(), |f| (f - mean) * (f - mean)) / (n - 1.0);
         let resvar = rss / self.df_resid() as f64;
         (resvar < (mean * mean + var) * 1e-30).then(|| {
             "Essentially perfect fit: the residuals are zero to rounding, so the standard errors and tests are unreliable (as R's summary.lm warns).".to_owned()
@@ -813,6 +812,26 @@ impl OlsFit<'_> {
             _ => None,
         }
     }
+}
+
+/// `Σᵢ f(yᵢ − eᵢ)`, the fitted values' sum of `f`, in eight sums side by side: for a threshold
+/// check, not a reported value, so the order of the additions does not matter, and one running
+/// sum would wait on each addition.
+fn sum_fitted(y: &[f64], e: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut acc = [0.0; 8];
+    let (y8, e8) = (y.chunks_exact(8), e.chunks_exact(8));
+    let tail: f64 = y8
+        .remainder()
+        .iter()
+        .zip(e8.remainder())
+        .map(|(y, e)| f(y - e))
+        .sum();
+    for (yc, ec) in y8.zip(e8) {
+        for l in 0..8 {
+            acc[l] += f(yc[l] - ec[l]);
+        }
+    }
+    acc.iter().sum::<f64>() + tail
 }
 
 impl EstimatingEquations for OlsFit<'_> {
