@@ -839,18 +839,28 @@ mod tests {
         const { assert!(REPLICATE_PART < REPLICATE_BLOCK && 40 < REPLICATE_PART) };
         let val = |i: usize, j: usize, s: usize| ((i * 7 + j * 13 + s * 5) % 11) as f64 / 3.0 - 1.5;
         let q = DMatrix::from_fn(g, k, |i, j| val(i, j, 1));
-        let centre = Setup {
-            eta: (0..g).map(|i| val(i, 0, 5) + 0.25).collect(),
-            r: DMatrix::from_fn(k, g, |i, j| val(i, j, 2)),
+        let setup = |s: usize| Setup {
+            eta: (0..g).map(|i| val(i, 0, s + 3) + 0.25).collect(),
+            r: DMatrix::from_fn(k, g, |i, j| val(i, j, s)),
         };
+        let (centre, slope) = (setup(2), setup(4));
         let spec = WildClusterBootstrap {
             reps,
             weights: WildWeights::Webb,
             ..WildClusterBootstrap::default()
         };
         let draws = Draws::new(&spec, &(0..g).rev().collect::<Vec<_>>());
-        let parted = draws.replicates_by(&centre, None, &q, false);
-        let eta = DVector::from_column_slice(&centre.eta);
+        let parted = draws.replicates_by(&centre, Some(&slope), &q, false);
+        // The thin form on a whole block: ηᵀV and diag(η)V − Q(RV).
+        let whole = |st: &Setup, v: &DMatrix<f64>| {
+            let eta = DVector::from_column_slice(&st.eta);
+            let mut d = v.clone();
+            for mut col in d.column_iter_mut() {
+                col.component_mul_assign(&eta);
+            }
+            d.gemm(-1.0, &q, &(&st.r * v), 1.0);
+            (v.tr_mul(&eta), d)
+        };
         for start in (0..reps).step_by(REPLICATE_BLOCK) {
             let nb = REPLICATE_BLOCK.min(reps - start);
             let v = draws.weights(draws.block_stream(start).as_mut(), start, nb);
@@ -860,20 +870,30 @@ mod tests {
             let tail = draws.weights(stream.as_mut(), start + 7, nb - 7);
             assert_eq!(v.columns(0, 7), head);
             assert_eq!(v.columns(7, nb - 7), tail);
-            let mut d = v.clone();
-            for mut col in d.column_iter_mut() {
-                col.component_mul_assign(&eta);
-            }
-            d.gemm(-1.0, &q, &(&centre.r * &v), 1.0);
-            let num0 = v.tr_mul(&eta);
-            for (b, col) in d.column_iter().enumerate() {
+            let ((num0, d0), (num1, d1)) = (whole(&centre, &v), whole(&slope, &v));
+            for (b, (c0, c1)) in d0.column_iter().zip(d1.column_iter()).enumerate() {
                 let r = start + b;
-                assert_eq!(parted.num0[r].to_bits(), num0[b].to_bits(), "replicate {r}");
-                assert_eq!(
-                    parted.a[r].to_bits(),
-                    col.norm_squared().to_bits(),
-                    "replicate {r}"
-                );
+                let expected = [
+                    num0[b],
+                    num1[b],
+                    c0.norm_squared(),
+                    c0.dot(&c1),
+                    c1.norm_squared(),
+                ];
+                let got = [
+                    parted.num0[r],
+                    parted.num1[r],
+                    parted.a[r],
+                    parted.b[r],
+                    parted.c[r],
+                ];
+                for (x, y) in got.iter().zip(&expected) {
+                    assert_eq!(
+                        x.to_bits(),
+                        y.to_bits(),
+                        "replicate {r}: {got:?} v {expected:?}"
+                    );
+                }
             }
         }
         assert_eq!(parted.len(), reps);
