@@ -172,15 +172,6 @@ enum Values<'a> {
     },
 }
 
-impl<'a> Values<'a> {
-    fn missing(&self, i: usize) -> bool {
-        match self {
-            Values::Numeric(v) => v[i].is_none(),
-            Values::Levels { codes, .. } => codes[i].is_none(),
-        }
-    }
-}
-
 impl ModelFrame {
     /// Builds the model frame of `formula` on `table`.
     ///
@@ -243,26 +234,22 @@ impl ModelFrame {
         // Listwise deletion.
         let mut by_variable: Vec<(String, usize)> = Vec::new();
         let mut drop = vec![false; n];
-        let mut count = |name: String, missing: &dyn Fn(usize) -> bool, drop: &mut Vec<bool>| {
-            let mut c = 0;
-            for (i, d) in drop.iter_mut().enumerate() {
-                if missing(i) {
-                    *d = true;
-                    c += 1;
-                }
-            }
-            by_variable.push((name, c));
-        };
-        count(
+        by_variable.push((
             formula.response.clone(),
-            &|i| response_col.is_missing(i),
-            &mut drop,
-        );
+            mark_missing(&mut drop, |i| response_col.is_missing(i)),
+        ));
         for (var, vals) in formula.variables.iter().zip(&values) {
-            count(var.column.clone(), &|i| vals.missing(i), &mut drop);
+            let c = match vals {
+                Values::Numeric(v) => mark_missing(&mut drop, |i| v[i].is_none()),
+                Values::Levels { codes, .. } => mark_missing(&mut drop, |i| codes[i].is_none()),
+            };
+            by_variable.push((var.column.clone(), c));
         }
         for (name, labels) in options.clusters.iter().zip(&cluster_labels) {
-            count(name.clone(), &|i| labels[i].is_none(), &mut drop);
+            by_variable.push((
+                name.clone(),
+                mark_missing(&mut drop, |i| labels[i].is_none()),
+            ));
         }
         // A column named twice (response and a factor() of it, say) is reported once.
         let mut seen = BTreeSet::new();
@@ -342,8 +329,8 @@ impl ModelFrame {
         }
         // Coding of each variable in each term (R's TermCode heuristic).
         let (columns, names, terms) = design_columns(formula, &values, &used_levels, &rows);
-        let p = columns.len();
-        let x = DMatrix::from_vec(rows.len(), p, columns.concat());
+        let x = DMatrix::from_vec(rows.len(), names.len(), columns);
+        let p = x.ncols();
         if options.check_rank && p > 0 {
             Qr::new(&x)?.require_full_rank(&names)?;
         }
@@ -588,14 +575,27 @@ impl DesignPlan {
     }
 }
 
-/// The design columns of every term on `rows`, with R's names: [`DesignPlan`] evaluated on the
-/// resolved variables.
+/// Marks the rows where `missing` holds in `drop` and counts them (a generic predicate, so that
+/// the test of each row is inlined: this runs once per variable and row of every fit).
+fn mark_missing(drop: &mut [bool], missing: impl Fn(usize) -> bool) -> usize {
+    let mut c = 0;
+    for (i, d) in drop.iter_mut().enumerate() {
+        if missing(i) {
+            *d = true;
+            c += 1;
+        }
+    }
+    c
+}
+
+/// The design columns of every term on `rows`, one after another (column-major), with R's
+/// names: [`DesignPlan`] evaluated on the resolved variables.
 fn design_columns(
     formula: &Formula,
     values: &[Values<'_>],
     used_levels: &[Option<Vec<usize>>],
     rows: &[usize],
-) -> (Vec<Vec<f64>>, Vec<String>, Vec<TermColumns>) {
+) -> (Vec<f64>, Vec<String>, Vec<TermColumns>) {
     let labels: Vec<Option<Vec<String>>> = values
         .iter()
         .zip(used_levels)
@@ -607,35 +607,44 @@ fn design_columns(
         })
         .collect();
     let plan = DesignPlan::new(formula, &labels);
-    let columns = plan
-        .columns
-        .iter()
-        .map(|c| {
-            let mut col = vec![1.0; rows.len()];
-            for part in &c.parts {
-                match *part {
-                    Part::Numeric { variable } => {
-                        if let Values::Numeric(x) = &values[variable] {
-                            for (v, &i) in col.iter_mut().zip(rows) {
-                                *v *= x[i].unwrap_or(0.0);
+    let n = rows.len();
+    let mut columns = Vec::with_capacity(n * plan.columns.len());
+    for c in &plan.columns {
+        let start = columns.len();
+        match c.parts.as_slice() {
+            // A numeric variable alone (the common column) is gathered straight: 1 × x is x.
+            [Part::Numeric { variable }] if matches!(values[*variable], Values::Numeric(_)) => {
+                if let Values::Numeric(x) = &values[*variable] {
+                    columns.extend(rows.iter().map(|&i| x[i].unwrap_or(0.0)));
+                }
+            }
+            parts => {
+                columns.resize(start + n, 1.0);
+                let col = &mut columns[start..];
+                for part in parts {
+                    match *part {
+                        Part::Numeric { variable } => {
+                            if let Values::Numeric(x) = &values[variable] {
+                                for (v, &i) in col.iter_mut().zip(rows) {
+                                    *v *= x[i].unwrap_or(0.0);
+                                }
                             }
                         }
-                    }
-                    Part::Level { variable, level } => {
-                        if let (Values::Levels { codes, .. }, Some(order)) =
-                            (&values[variable], &used_levels[variable])
-                        {
-                            let code = Some(order[level]);
-                            for (v, &i) in col.iter_mut().zip(rows) {
-                                *v *= f64::from(u8::from(codes[i] == code));
+                        Part::Level { variable, level } => {
+                            if let (Values::Levels { codes, .. }, Some(order)) =
+                                (&values[variable], &used_levels[variable])
+                            {
+                                let code = Some(order[level]);
+                                for (v, &i) in col.iter_mut().zip(rows) {
+                                    *v *= f64::from(u8::from(codes[i] == code));
+                                }
                             }
                         }
                     }
                 }
             }
-            col
-        })
-        .collect();
+        }
+    }
     (columns, plan.names(), plan.terms)
 }
 
