@@ -69,7 +69,7 @@ pub fn weighted_cluster_sums(
         );
         acc
     });
-    Ok(DMatrix::from_row_slice(g, k, &add_in_order(parts)))
+    Ok(matrix_from_rows(g, k, &add_in_order(parts)))
 }
 
 /// Per-cluster cross-products of a row-scaled design, `(DX)_gᵀ(DX)_g = Σ_{i∈g} dᵢ² xᵢxᵢᵀ` with

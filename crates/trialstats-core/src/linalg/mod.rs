@@ -79,6 +79,26 @@ mod tests {
     use crate::testing::Tol;
     use nalgebra::DVector;
 
+    #[test]
+    fn matrix_from_rows_is_from_row_slice() {
+        // Shapes around the 64-row tiles: none, part of one, one, one and a bit, many.
+        for (g, k) in [
+            (0, 3),
+            (1, 1),
+            (5, 0),
+            (63, 4),
+            (64, 21),
+            (65, 2),
+            (1000, 7),
+            (200, 1),
+        ] {
+            let rows: Vec<f64> = (0..g * k).map(|i| i as f64 * 0.5 - 3.0).collect();
+            let m = matrix_from_rows(g, k, &rows);
+            assert_eq!(m.shape(), (g, k));
+            assert_eq!(m, DMatrix::from_row_slice(g, k, &rows), "G = {g}, k = {k}");
+        }
+    }
+
     fn design() -> (DMatrix<f64>, DVector<f64>) {
         // 6 × 3 with a known least-squares solution.
         let x = DMatrix::from_row_slice(
