@@ -46,3 +46,199 @@ pub fn from_order_key(key: u64) -> f64 {
         f64::from_bits(!key)
     }
 }
+
+/// Keys below this many are sorted by comparison ([`slice::sort_unstable`]): the radix passes'
+/// fixed costs (three histograms of 2048 counts, a buffer) outweigh their savings.
+const RADIX_MIN: usize = 1 << 12;
+
+/// Bits per digit of [`sort_keys`]' passes: 2048 buckets, whose write positions stay in L1.
+const DIGIT_BITS: u32 = 11;
+
+/// Digits sorted by [`sort_keys`]: the top 33 varying bits.
+const PASSES: u32 = 3;
+
+/// Runs of keys with one prefix up to this long are finished by insertion; longer ones by
+/// [`slice::sort_unstable`].
+const INSERTION_MAX: usize = 16;
+
+/// Sorts keys ascending (as [`slice::sort_unstable`] does; the result is the same).
+///
+/// # Method
+/// A least-significant-digit radix sort (Knuth, TAOCP vol. 3, §5.2.5) of the keys' top 33
+/// varying bits only: three stable passes of 11 bits below the highest bit in which the smallest
+/// and largest keys differ, the three digits' counts taken in one read. After them the keys are
+/// in order of that 33-bit prefix, and each run of keys sharing a prefix is sorted in place by
+/// comparison. Order keys of continuous data share a prefix rarely (the prefix holds the sign,
+/// the exponent and 21 or more bits of the significand), so the last step is one pass over
+/// sorted data; for keys that differ only below the prefix it is a comparison sort of each run,
+/// as [`slice::sort_unstable`] would have done. Three passes over the data and a buffer of the
+/// same size replace the comparison sort's log₂ n levels: the keys of 5e5 normal values (one
+/// group of the Mann–Whitney benchmark at 1e6) sort in about 5.3 ms where the standard
+/// library's sort takes about 6.7 ms, on the machine of `BENCHMARKS.md`. (Four passes of 8 bits
+/// measured the same; the scatter's counters, not the number of passes, set the pace.)
+///
+/// # Examples
+/// ```
+/// use trialstats_core::order::{order_key, sort_keys};
+/// let mut keys: Vec<u64> = (0..10_000u64)
+///     .map(|i| order_key(((i * 7919) % 10_007) as f64 / 3.0 - 1000.0))
+///     .collect();
+/// let mut want = keys.clone();
+/// want.sort_unstable();
+/// sort_keys(&mut keys);
+/// assert_eq!(keys, want);
+/// ```
+pub fn sort_keys(keys: &mut Vec<u64>) {
+    let n = keys.len();
+    if n < RADIX_MIN {
+        keys.sort_unstable();
+        return;
+    }
+    let (lo, hi) = keys
+        .iter()
+        .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    // The bits 0..top vary; the prefix is the PASSES × DIGIT_BITS bits below `top`.
+    let top = u64::BITS - (lo ^ hi).leading_zeros();
+    if top == 0 {
+        return;
+    }
+    let shift = top.saturating_sub(PASSES * DIGIT_BITS);
+    let passes = (top - shift).div_ceil(DIGIT_BITS) as usize;
+    let buckets = 1usize << DIGIT_BITS;
+    let mask = (buckets - 1) as u64;
+    let digit = |k: u64, p: usize| ((k >> (shift + p as u32 * DIGIT_BITS)) & mask) as usize;
+    let mut counts = vec![0usize; passes * buckets];
+    for &k in keys.iter() {
+        for p in 0..passes {
+            counts[p * buckets + digit(k, p)] += 1;
+        }
+    }
+    let mut other = vec![0u64; n];
+    let mut in_keys = true;
+    for (p, count) in counts.chunks_exact_mut(buckets).enumerate() {
+        // A digit that every key shares leaves the order as it is.
+        if count.contains(&n) {
+            continue;
+        }
+        let mut next = 0;
+        for c in count.iter_mut() {
+            (*c, next) = (next, next + *c);
+        }
+        let (src, dst) = if in_keys {
+            (&keys[..], &mut other[..])
+        } else {
+            (&other[..], &mut keys[..])
+        };
+        for &k in src {
+            let slot = &mut count[digit(k, p)];
+            dst[*slot] = k;
+            *slot += 1;
+        }
+        in_keys = !in_keys;
+    }
+    if !in_keys {
+        std::mem::swap(keys, &mut other);
+    }
+    if shift > 0 {
+        let prefix = |k: u64| k >> shift;
+        let mut i = 0;
+        while i < n {
+            let p = prefix(keys[i]);
+            let mut j = i + 1;
+            while j < n && prefix(keys[j]) == p {
+                j += 1;
+            }
+            let run = &mut keys[i..j];
+            if run.len() > INSERTION_MAX {
+                run.sort_unstable();
+            } else {
+                insertion_sort(run);
+            }
+            i = j;
+        }
+    }
+}
+
+/// Sorts a short slice by insertion (a sorted one in one pass of comparisons).
+fn insertion_sort(v: &mut [u64]) {
+    for i in 1..v.len() {
+        let k = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > k {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = k;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(mut keys: Vec<u64>) {
+        let mut want = keys.clone();
+        want.sort_unstable();
+        sort_keys(&mut keys);
+        assert_eq!(keys, want);
+    }
+
+    /// SplitMix64, for reproducible keys.
+    fn stream(seed: u64) -> impl FnMut() -> u64 {
+        let mut s = seed;
+        move || {
+            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+    }
+
+    #[test]
+    fn sort_keys_is_the_comparison_sort() {
+        for n in [0, 1, 2, RADIX_MIN - 1, RADIX_MIN, RADIX_MIN + 1, 50_000] {
+            let mut r = stream(n as u64);
+            // Random bits, so every digit and the prefix's runs of one.
+            check((0..n).map(|_| r()).collect());
+            // Normal-ish doubles, both signs, as the rank tests give.
+            check(
+                (0..n)
+                    .map(|_| order_key((r() >> 11) as f64 / (1u64 << 53) as f64 - 0.5))
+                    .collect(),
+            );
+            // Few distinct values: long runs of equal keys.
+            check((0..n).map(|_| order_key((r() % 7) as f64)).collect());
+            // Keys that differ below the 33-bit prefix only: runs longer than the insertion
+            // bound, and runs shorter.
+            check(
+                (0..n)
+                    .map(|_| (1 << 63) | ((r() % 5) << 40) | (r() % 1024))
+                    .collect(),
+            );
+            check(
+                (0..n)
+                    .map(|_| (1 << 63) | ((r() % (n as u64 / 8 + 1)) << 30) | (r() % 9))
+                    .collect(),
+            );
+            // All equal, and already sorted, and reversed.
+            check(vec![42; n]);
+            check((0..n as u64).collect());
+            check((0..n as u64).rev().collect());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn sort_keys_sorts_any_doubles(
+            v in prop::collection::vec(prop::num::f64::NORMAL | prop::num::f64::ZERO, RADIX_MIN..3 * RADIX_MIN),
+        ) {
+            let mut keys: Vec<u64> = v.iter().map(|&x| order_key(x)).collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            sort_keys(&mut keys);
+            prop_assert_eq!(keys, want);
+        }
+    }
+}

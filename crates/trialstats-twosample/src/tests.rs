@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use trialstats_core::compensated::Dd;
 use trialstats_core::optim::uniroot;
-use trialstats_core::order::order_key;
+use trialstats_core::order::{order_key, sort_keys};
 use trialstats_core::{InputError, Level, Reference};
 
 use crate::options::{Continuity, Exact, Variances};
@@ -362,9 +362,9 @@ fn sign(x: f64) -> f64 {
 /// the mean of their ranks; −0 and +0 are one value, as in R), and Σ(t³ − t) over the tie
 /// groups, in one pass over the sorted values. The values are sorted as integer keys that keep
 /// their order ([`order_key`]; the standard library's unstable sort of `u64` is about twice as
-/// fast here as sorting the `f64`s by `total_cmp`, and faster than the radix sorts tried,
-/// radsort and rdst): two groups each on its own, then merged; more groups as (key, group) pairs
-/// together. The sums are exact (half-integers below 2⁵³, up to about 10⁸ values), so they do not
+/// fast here as sorting the `f64`s by `total_cmp`, and [`sort_keys`]' radix passes over the
+/// keys' top 33 varying bits about a fifth faster again): two groups each on its own, then
+/// merged; more groups as (key, group) pairs together. The sums are exact (half-integers below 2⁵³, up to about 10⁸ values), so they do not
 /// depend on the order in which they are added. Values are finite (checked by the callers).
 pub(crate) fn rank_sums(groups: &[&[f64]]) -> (Vec<f64>, f64) {
     /// Values from which the two groups are sorted in parallel (below, rayon's hand-off costs
@@ -383,7 +383,7 @@ pub(crate) fn rank_sums(groups: &[&[f64]]) -> (Vec<f64>, f64) {
     if let [x, y] = groups {
         let sorted = |g: &[f64]| {
             let mut v: Vec<u64> = g.iter().map(|&v| order_key(v)).collect();
-            v.sort_unstable();
+            sort_keys(&mut v);
             v
         };
         // The two sorts on two threads when there is enough to sort and the pool has two (the
