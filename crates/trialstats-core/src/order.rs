@@ -140,21 +140,26 @@ pub fn sort_keys(keys: &mut Vec<u64>) {
         std::mem::swap(keys, &mut other);
     }
     if shift > 0 {
+        // Each run of two or more keys with one prefix, found by a search for neighbours that
+        // share it (one predictable comparison per key where runs are rare).
         let prefix = |k: u64| k >> shift;
         let mut i = 0;
-        while i < n {
-            let p = prefix(keys[i]);
-            let mut j = i + 1;
-            while j < n && prefix(keys[j]) == p {
-                j += 1;
+        while let Some(d) = keys[i..]
+            .windows(2)
+            .position(|w| prefix(w[0]) == prefix(w[1]))
+        {
+            let (start, p) = (i + d, prefix(keys[i + d]));
+            let mut end = start + 2;
+            while end < n && prefix(keys[end]) == p {
+                end += 1;
             }
-            let run = &mut keys[i..j];
+            let run = &mut keys[start..end];
             if run.len() > INSERTION_MAX {
                 run.sort_unstable();
             } else {
                 insertion_sort(run);
             }
-            i = j;
+            i = end;
         }
     }
 }
