@@ -34,11 +34,6 @@ use trialstats::ordinal::{Clm, Clmm, NestedClmm, Quadrature};
 use trialstats::robust::{CrType, Logit, Ols, Vcov, WildClusterBootstrap};
 use trialstats::twosample::{t_test, wilcox_test};
 
-/// mimalloc, as the command line links it: a fit's large buffers are reused from call to call,
-/// where the system allocator maps them afresh (and the kernel zeroes them) each time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 struct Opts {
     only: Option<String>,
     reps: usize,
