@@ -75,7 +75,10 @@ const INSERTION_MAX: usize = 16;
 /// same size replace the comparison sort's log₂ n levels: the keys of 5e5 normal values (one
 /// group of the Mann–Whitney benchmark at 1e6) sort in about 5.3 ms where the standard
 /// library's sort takes about 6.7 ms, on the machine of `BENCHMARKS.md`. (Four passes of 8 bits
-/// measured the same; the scatter's counters, not the number of passes, set the pace.)
+/// measured the same; the scatter's counters, not the number of passes, set the pace.) The sort
+/// takes a buffer as long as the keys: where the allocator hands out fresh pages at each call
+/// (glibc, for buffers above its mapping threshold), their faults cost about what the passes
+/// save.
 ///
 /// # Examples
 /// ```
