@@ -13,6 +13,7 @@
 //! - [`dist`]: p-values and quantiles (normal, t, χ², F) from statrs;
 //! - [`stats`]: sample moments safe from overflow;
 //! - [`rng`]: a fixed, seeded, portable random number generator (xoshiro256**);
+//! - [`scratch`]: large work buffers kept between calls on each thread;
 //! - [`table`]: a [`Table`] that renders to text, Markdown and CSV;
 //! - [`testing`]: tolerances for comparing with reference values;
 //! - [`vmath`]: e^x, ln x and ln(1 + x) over slices, vectorised.
@@ -34,6 +35,7 @@ pub mod linalg;
 pub mod optim;
 pub mod order;
 pub mod rng;
+pub mod scratch;
 pub mod stats;
 pub mod table;
 pub mod testing;

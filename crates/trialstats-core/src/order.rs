@@ -78,7 +78,8 @@ const INSERTION_MAX: usize = 16;
 /// measured the same; the scatter's counters, not the number of passes, set the pace.) The sort
 /// takes a buffer as long as the keys: where the allocator hands out fresh pages at each call
 /// (glibc, for buffers above its mapping threshold), their faults cost about what the passes
-/// save.
+/// save; the buffer is therefore taken from, and given back to, the thread's [`crate::scratch`]
+/// pool.
 ///
 /// # Examples
 /// ```
@@ -92,33 +93,66 @@ const INSERTION_MAX: usize = 16;
 /// assert_eq!(keys, want);
 /// ```
 pub fn sort_keys(keys: &mut Vec<u64>) {
+    let (lo, hi) = keys
+        .iter()
+        .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    sort_within(keys, lo, hi);
+}
+
+/// Fills `keys` with the [`order_key`]s of `values` and sorts them as [`sort_keys`] does,
+/// taking the keys' bounds in the same pass that forms them (one read of the keys fewer).
+///
+/// # Examples
+/// ```
+/// use trialstats_core::order::{from_order_key, sorted_order_keys};
+/// let values: Vec<f64> = (0..10_000).map(|i| ((i * 7919) % 10_007) as f64 / 3.0 - 1000.0).collect();
+/// let mut keys = Vec::new();
+/// sorted_order_keys(&values, &mut keys);
+/// let mut want = values.clone();
+/// want.sort_by(f64::total_cmp);
+/// assert!(keys.iter().map(|&k| from_order_key(k)).eq(want));
+/// ```
+pub fn sorted_order_keys(values: &[f64], keys: &mut Vec<u64>) {
+    keys.resize(values.len(), 0);
+    let (mut lo, mut hi) = (u64::MAX, 0);
+    for (k, &v) in keys.iter_mut().zip(values) {
+        *k = order_key(v);
+        (lo, hi) = (lo.min(*k), hi.max(*k));
+    }
+    sort_within(keys, lo, hi);
+}
+
+/// [`sort_keys`] for keys within `lo..=hi`.
+fn sort_within(keys: &mut Vec<u64>, lo: u64, hi: u64) {
+    const BUCKETS: usize = 1 << DIGIT_BITS;
+    const MASK: u64 = BUCKETS as u64 - 1;
     let n = keys.len();
     if n < RADIX_MIN {
         keys.sort_unstable();
         return;
     }
-    let (lo, hi) = keys
-        .iter()
-        .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
     // The bits 0..top vary; the prefix is the PASSES × DIGIT_BITS bits below `top`.
     let top = u64::BITS - (lo ^ hi).leading_zeros();
     if top == 0 {
         return;
     }
     let shift = top.saturating_sub(PASSES * DIGIT_BITS);
-    let passes = (top - shift).div_ceil(DIGIT_BITS) as usize;
-    let buckets = 1usize << DIGIT_BITS;
-    let mask = (buckets - 1) as u64;
-    let digit = |k: u64, p: usize| ((k >> (shift + p as u32 * DIGIT_BITS)) & mask) as usize;
-    let mut counts = vec![0usize; passes * buckets];
-    for &k in keys.iter() {
-        for p in 0..passes {
-            counts[p * buckets + digit(k, p)] += 1;
+    // The three digits' counts in one read, each in its own fixed table (indices masked to the
+    // table: no bounds checks). Digits above `top` are zero for every key and skipped below.
+    let mut counts = [[0usize; BUCKETS]; PASSES as usize];
+    {
+        let [c0, c1, c2] = &mut counts;
+        for &k in keys.iter() {
+            let d = k >> shift;
+            c0[(d & MASK) as usize] += 1;
+            c1[((d >> DIGIT_BITS) & MASK) as usize] += 1;
+            c2[((d >> (2 * DIGIT_BITS)) & MASK) as usize] += 1;
         }
     }
-    let mut other = vec![0u64; n];
+    // The buffer's contents are overwritten by the first pass that moves keys.
+    let mut other = crate::scratch::take_u64(n);
     let mut in_keys = true;
-    for (p, count) in counts.chunks_exact_mut(buckets).enumerate() {
+    for (p, count) in (0..).zip(counts.iter_mut()) {
         // A digit that every key shares leaves the order as it is.
         if count.contains(&n) {
             continue;
@@ -132,8 +166,9 @@ pub fn sort_keys(keys: &mut Vec<u64>) {
         } else {
             (&other[..], &mut keys[..])
         };
+        let s = shift + p * DIGIT_BITS;
         for &k in src {
-            let slot = &mut count[digit(k, p)];
+            let slot = &mut count[((k >> s) & MASK) as usize];
             dst[*slot] = k;
             *slot += 1;
         }
@@ -142,6 +177,7 @@ pub fn sort_keys(keys: &mut Vec<u64>) {
     if !in_keys {
         std::mem::swap(keys, &mut other);
     }
+    crate::scratch::give_u64(other);
     if shift > 0 {
         // Each run of two or more keys with one prefix, found by a search for neighbours that
         // share it (one predictable comparison per key where runs are rare).
@@ -246,7 +282,11 @@ mod tests {
             let mut want = keys.clone();
             want.sort_unstable();
             sort_keys(&mut keys);
-            prop_assert_eq!(keys, want);
+            prop_assert_eq!(&keys, &want);
+            // The same keys from the values, into a buffer longer than needed.
+            let mut from_values = vec![7; v.len() + 3];
+            sorted_order_keys(&v, &mut from_values);
+            prop_assert_eq!(from_values, want);
         }
     }
 }

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use trialstats_core::compensated::Dd;
 use trialstats_core::optim::uniroot;
-use trialstats_core::order::{order_key, sort_keys};
+use trialstats_core::order::{order_key, sorted_order_keys};
+use trialstats_core::scratch;
 use trialstats_core::{InputError, Level, Reference};
 
 use crate::options::{Continuity, Exact, Variances};
@@ -362,7 +363,7 @@ fn sign(x: f64) -> f64 {
 /// the mean of their ranks; −0 and +0 are one value, as in R), and Σ(t³ − t) over the tie
 /// groups, in one pass over the sorted values. The values are sorted as integer keys that keep
 /// their order ([`order_key`]; the standard library's unstable sort of `u64` is about twice as
-/// fast here as sorting the `f64`s by `total_cmp`, and [`sort_keys`]' radix passes over the
+/// fast here as sorting the `f64`s by `total_cmp`, and [`sorted_order_keys`]' radix passes over the
 /// keys' top 33 varying bits about a quarter faster again): two groups each on its own, then
 /// merged (without branches when no value repeats, [`untied_rank_sums`]); more groups as (key,
 /// group) pairs together. The sums are exact (half-integers below 2⁵³, up to about 10⁸ values),
@@ -383,44 +384,50 @@ pub(crate) fn rank_sums(groups: &[&[f64]]) -> (Vec<f64>, f64) {
         (2 * next + t + 1) as f64 / 2.0
     };
     if let [x, y] = groups {
-        let sorted = |g: &[f64]| {
-            let mut v: Vec<u64> = g.iter().map(|&v| order_key(v)).collect();
-            sort_keys(&mut v);
-            v
-        };
+        // The keys' buffers come from this thread's scratch pool and go back to it (fresh ones
+        // would cost their page faults at every call); each sort takes its own buffer from the
+        // pool of the thread it runs on and gives it back there.
+        let (mut a, mut b) = (scratch::take_u64(x.len()), scratch::take_u64(y.len()));
         // The two sorts on two threads when there is enough to sort and the pool has two (the
         // same keys either way; a pool of one thread would only take the work over from this
         // one, which costs a hand-off).
-        let (a, b) = if x.len() + y.len() >= PARALLEL_SORT_MIN && rayon::current_num_threads() > 1 {
-            rayon::join(|| sorted(x), || sorted(y))
+        if x.len() + y.len() >= PARALLEL_SORT_MIN && rayon::current_num_threads() > 1 {
+            rayon::join(
+                || sorted_order_keys(x, &mut a),
+                || sorted_order_keys(y, &mut b),
+            );
         } else {
-            (sorted(x), sorted(y))
-        };
-        if let Some(sums) = untied_rank_sums(&a, &b) {
-            return (sums.to_vec(), 0.0);
+            sorted_order_keys(x, &mut a);
+            sorted_order_keys(y, &mut b);
         }
-        // The end of the run of `v[i]` from i.
-        let run = |v: &[u64], i: usize| {
-            let mut e = i + 1;
-            while e < v.len() && v[e] == v[i] {
-                e += 1;
-            }
-            e
-        };
-        let (mut i, mut j, mut next) = (0, 0, 0);
-        while i < a.len() || j < b.len() {
-            let (ka, kb) = (a.get(i), b.get(j));
-            let (ta, tb) = match (ka, kb) {
-                (Some(p), Some(q)) if p == q => (run(&a, i) - i, run(&b, j) - j),
-                (Some(p), Some(q)) if p > q => (0, run(&b, j) - j),
-                (Some(_), _) => (run(&a, i) - i, 0),
-                (None, _) => (0, run(&b, j) - j),
+        if let Some(untied) = untied_rank_sums(&a, &b) {
+            sums.copy_from_slice(&untied);
+        } else {
+            // The end of the run of `v[i]` from i.
+            let run = |v: &[u64], i: usize| {
+                let mut e = i + 1;
+                while e < v.len() && v[e] == v[i] {
+                    e += 1;
+                }
+                e
             };
-            let avg = tie_group(next, ta + tb);
-            sums[0] += ta as f64 * avg;
-            sums[1] += tb as f64 * avg;
-            (i, j, next) = (i + ta, j + tb, next + ta + tb);
+            let (mut i, mut j, mut next) = (0, 0, 0);
+            while i < a.len() || j < b.len() {
+                let (ka, kb) = (a.get(i), b.get(j));
+                let (ta, tb) = match (ka, kb) {
+                    (Some(p), Some(q)) if p == q => (run(&a, i) - i, run(&b, j) - j),
+                    (Some(p), Some(q)) if p > q => (0, run(&b, j) - j),
+                    (Some(_), _) => (run(&a, i) - i, 0),
+                    (None, _) => (0, run(&b, j) - j),
+                };
+                let avg = tie_group(next, ta + tb);
+                sums[0] += ta as f64 * avg;
+                sums[1] += tb as f64 * avg;
+                (i, j, next) = (i + ta, j + tb, next + ta + tb);
+            }
         }
+        scratch::give_u64(a);
+        scratch::give_u64(b);
     } else {
         let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(groups.iter().map(|g| g.len()).sum());
         for (g, values) in (0u32..).zip(groups) {
@@ -451,50 +458,83 @@ pub(crate) fn rank_sums(groups: &[&[f64]]) -> (Vec<f64>, f64) {
 /// twin in the merged order, so one comparison with the value taken before finds any tie. With
 /// at most 1.3e8 values the sums are below 2⁵³, exact in `f64`, and the same as the general
 /// merge's.
+///
+/// Each step waits on the one before (the next heads' addresses depend on which head was
+/// taken), so the merged order is cut into [`MERGE_LANES`] stretches of equal length, each
+/// started where a bisection puts it ([`co_rank`]; the "merge path" of Odeh, Green, Mwassi,
+/// Shmueli & Birk 2012, doi:10.1109/IPDPSW.2012.202), and the stretches are merged side by side
+/// in one loop: independent chains of steps instead of one. A stretch's first value is compared
+/// with the value before it in the merged order, so a tie across two stretches is found too.
 fn untied_rank_sums(a: &[u64], b: &[u64]) -> Option<[f64; 2]> {
     let n = a.len() + b.len();
     let total = (n as u128 * (n as u128 + 1) / 2) as u64;
-    let (mut i, mut j) = (0, 0);
-    // Σ of the ranks (1-based) of a's keys, and whether a key equals the one before it.
-    let mut sum_a: u64 = 0;
+    // The heads, with u64::MAX past a group's end: no order key of a value that is not NaN is
+    // that large, so a used-up group is never taken while the other has keys.
+    let head = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(u64::MAX);
+    let bounds: [usize; MERGE_LANES + 1] = std::array::from_fn(|s| s * n / MERGE_LANES);
+    // Each stretch's state: (next of a, next of b, value taken before, Σ ranks of a's keys).
+    let mut lanes: [(usize, usize, u64, u64); MERGE_LANES] = std::array::from_fn(|s| {
+        let k = bounds[s];
+        let i = co_rank(a, b, k);
+        let j = k - i;
+        // The value at merged position k − 1: the larger of the last ones taken from each.
+        let before = match (i.checked_sub(1), j.checked_sub(1)) {
+            (Some(p), Some(q)) => a[p].max(b[q]),
+            (Some(p), None) => a[p],
+            (None, Some(q)) => b[q],
+            (None, None) => u64::MAX,
+        };
+        (i, j, before, 0)
+    });
     let mut tied = false;
-    let mut last: Option<u64> = None;
-    if let (Some(&p), Some(&q)) = (a.first(), b.first()) {
+    let mut step = |(i, j, before, sum): &mut (usize, usize, u64, u64)| {
+        let (p, q) = (head(a, *i), head(b, *j));
         let take_a = p <= q;
-        last = Some(if take_a { p } else { q });
-        sum_a += u64::from(take_a);
-        (i, j) = (usize::from(take_a), usize::from(!take_a));
-        let mut prev = last.unwrap_or_default();
-        while i < a.len() && j < b.len() {
-            let (p, q) = (a[i], b[j]);
-            let take_a = p <= q;
-            let v = if take_a { p } else { q };
-            tied |= v == prev;
-            prev = v;
-            sum_a += u64::from(take_a) * (i + j + 1) as u64;
-            i += usize::from(take_a);
-            j += usize::from(!take_a);
-        }
-        last = Some(prev);
-    }
-    // The rest of one group (the other is used up): the ranks after the merged ones, in order.
-    let (rest, rest_is_a) = if i < a.len() {
-        (&a[i..], true)
-    } else {
-        (&b[j..], false)
+        let v = if take_a { p } else { q };
+        tied |= v == *before;
+        *before = v;
+        *sum += u64::from(take_a) * (*i + *j + 1) as u64;
+        *i += usize::from(take_a);
+        *j += usize::from(!take_a);
     };
-    if let Some(&first) = rest.first() {
-        tied |= last == Some(first) || rest.windows(2).any(|w| w[0] == w[1]);
-        if rest_is_a {
-            // Ranks r0 + 1 ..= r0 + m.
-            let (r0, m) = ((i + j) as u64, rest.len() as u64);
-            sum_a += m * r0 + m * (m + 1) / 2;
+    let shortest = (0..MERGE_LANES)
+        .map(|s| bounds[s + 1] - bounds[s])
+        .min()
+        .unwrap_or(0);
+    for _ in 0..shortest {
+        lanes.iter_mut().for_each(&mut step);
+    }
+    for (s, lane) in lanes.iter_mut().enumerate() {
+        for _ in shortest..bounds[s + 1] - bounds[s] {
+            step(lane);
         }
     }
     if tied {
         return None;
     }
+    let sum_a: u64 = lanes.iter().map(|l| l.3).sum();
     Some([sum_a as f64, (total - sum_a) as f64])
+}
+
+/// Stretches of the merged order that [`untied_rank_sums`] merges side by side.
+const MERGE_LANES: usize = 4;
+
+/// How many of the first `k` keys of the merged order of sorted `a` and `b` come from `a`, with
+/// a's key first of two equal ones (as [`untied_rank_sums`] takes them): the least i at which
+/// a[i] > b[k − i − 1], by bisection (the condition holds from some i on, since a[i] grows and
+/// b[k − i − 1] falls with i).
+fn co_rank(a: &[u64], b: &[u64], k: usize) -> usize {
+    let (mut lo, mut hi) = (k.saturating_sub(b.len()), k.min(a.len()));
+    while lo < hi {
+        let i = lo + (hi - lo) / 2;
+        // lo ≤ i < hi ≤ k, so k − i ≥ 1; and i ≥ k − |b|, so k − i − 1 < |b|.
+        if a[i] <= b[k - i - 1] {
+            lo = i + 1;
+        } else {
+            hi = i;
+        }
+    }
+    lo
 }
 
 /// P(W ≤ q) for the Mann–Whitney statistic with sample sizes m and n, no ties (R `pwilcox`),
@@ -1036,7 +1076,56 @@ mod unit {
                 assert!(want.1 > 0.0);
                 assert_eq!(rank_sums(&[tx, ty]), want, "{nx} + {ny}, tie {t}");
             }
+            // A tie across each boundary of the merge's stretches: the value at merged position
+            // p = s(n + 1)/4 − 1 repeated, in the other group or its own, so that with n + 1
+            // values the twins sit at positions p and p + 1, the last of one stretch and the
+            // first of the next.
+            let n = nx + ny;
+            if n + 1 < 2 * MERGE_LANES {
+                continue;
+            }
+            let mut pooled: Vec<(f64, bool)> = x
+                .iter()
+                .map(|&v| (v, true))
+                .chain(y.iter().map(|&v| (v, false)))
+                .collect();
+            pooled.sort_by(|p, q| p.0.total_cmp(&q.0));
+            for s in 1..MERGE_LANES {
+                let (v, in_x) = pooled[s * (n + 1) / MERGE_LANES - 1];
+                for into_x in [!in_x, in_x] {
+                    let (tx, ty) = if into_x {
+                        ([&x[..], &[v]].concat(), y.clone())
+                    } else {
+                        (x.clone(), [&y[..], &[v]].concat())
+                    };
+                    assert!(
+                        untied_rank_sums(&key(&tx), &key(&ty)).is_none(),
+                        "{nx} + {ny}, tie at boundary {s}"
+                    );
+                    let want = rank_sums_by_definition(&[&tx, &ty]);
+                    assert_eq!(rank_sums(&[&tx, &ty]), want, "{nx} + {ny}, boundary {s}");
+                }
+            }
         }
+    }
+
+    #[test]
+    fn co_rank_counts_the_first_group_among_the_first_k_merged() {
+        let a = [1, 3, 3, 5, 8, 13];
+        let b = [2, 3, 4, 5, 21];
+        // The merged order, a's key first of equal ones.
+        let mut merged: Vec<(u64, bool)> = a
+            .iter()
+            .map(|&v| (v, true))
+            .chain(b.iter().map(|&v| (v, false)))
+            .collect();
+        merged.sort_by_key(|&(v, is_a)| (v, !is_a));
+        for k in 0..=merged.len() {
+            let want = merged[..k].iter().filter(|m| m.1).count();
+            assert_eq!(co_rank(&a, &b, k), want, "k = {k}");
+        }
+        assert_eq!(co_rank(&[], &b, 3), 0);
+        assert_eq!(co_rank(&a, &[], 4), 4);
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub fn weighted_cluster_sums(
     // Row-major G × k sums of each range of rows, added in order (as
     // residuals_and_cluster_scores ranges and adds them).
     let parts = over_row_ranges(n, row_ranges(n, n * (k + 2), g * k * 8), |rows| {
-        let mut acc = vec![0.0; g * k];
+        let mut acc = scratch_zeros(g * k);
         let (r0, m) = (rows.start, rows.len());
         crate::kernels::cluster_row_sums(
             &mut acc,
@@ -69,7 +69,7 @@ pub fn weighted_cluster_sums(
         );
         acc
     });
-    Ok(matrix_from_rows(g, k, &add_in_order(parts)))
+    Ok(sums_matrix(g, k, parts))
 }
 
 /// Per-cluster cross-products of a row-scaled design, `(DX)_gᵀ(DX)_g = Σ_{i∈g} dᵢ² xᵢxᵢᵀ` with

@@ -184,12 +184,31 @@ pub(crate) fn matrix_from_rows(g: usize, k: usize, rows: &[f64]) -> DMatrix<f64>
     out
 }
 
-/// The element-wise sum of equally long vectors, added in their order.
+/// The G × k matrix of per-cluster sums from the row-major sums of each range of rows, added in
+/// order ([`add_in_order`]); the ranges' buffers go back to this thread's
+/// [`crate::scratch`] pool.
+pub(crate) fn sums_matrix(g: usize, k: usize, parts: Vec<Vec<f64>>) -> DMatrix<f64> {
+    let sums = add_in_order(parts);
+    let m = matrix_from_rows(g, k, &sums);
+    crate::scratch::give_f64(sums);
+    m
+}
+
+/// A buffer of `len` zeros from this thread's [`crate::scratch`] pool.
+pub(crate) fn scratch_zeros(len: usize) -> Vec<f64> {
+    let mut v = crate::scratch::take_f64(len);
+    v.fill(0.0);
+    v
+}
+
+/// The element-wise sum of equally long vectors, added in their order (into the first; the
+/// others go to this thread's [`crate::scratch`] pool).
 pub(crate) fn add_in_order(parts: Vec<Vec<f64>>) -> Vec<f64> {
     let mut parts = parts.into_iter();
     let mut sums = parts.next().unwrap_or_default();
     for part in parts {
-        sums.iter_mut().zip(part).for_each(|(s, p)| *s += p);
+        sums.iter_mut().zip(&part).for_each(|(s, p)| *s += p);
+        crate::scratch::give_f64(part);
     }
     sums
 }
@@ -266,9 +285,7 @@ where
     // time cost it page faults (the allocator returns freed memory to the system), a quarter
     // of the time of a 1000-row cumulative link fit.
     let len = 3 * block + if hessian { block * k } else { 0 };
-    let mut buffer = GLM_SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    buffer.clear();
-    buffer.resize(len, 0.0);
+    let mut buffer = scratch_zeros(len);
     let (eta, rest) = buffer.split_at_mut(block);
     let (w, rest) = rest.split_at_mut(block);
     let (r, scaled) = rest.split_at_mut(block);
@@ -297,13 +314,8 @@ where
         i0 += m;
     }
     mirror(&mut h);
-    GLM_SCRATCH.with(|s| *s.borrow_mut() = buffer);
+    crate::scratch::give_f64(buffer);
     Ok((value, grad, h))
-}
-
-thread_local! {
-    /// [`glm_pass`]'s work space, kept between calls on each thread.
-    static GLM_SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The linear predictor `η = Xβ`, in blocks of rows (four columns per sweep over each block; the
@@ -359,7 +371,7 @@ pub fn residuals_and_cluster_scores(
     // weighted_cluster_sums ranges them; the sums are added in order.
     let range = |(t, e): (usize, &mut [f64])| {
         let (r0, m) = (t * chunk, e.len());
-        let mut acc = vec![0.0; g * k];
+        let mut acc = scratch_zeros(g * k);
         crate::kernels::residual_row_sums(
             &mut acc,
             g,
@@ -387,7 +399,7 @@ pub fn residuals_and_cluster_scores(
             .collect()
     };
     let rss = blocked_sum_sq(e.as_slice());
-    Ok((e, rss, matrix_from_rows(g, k, &add_in_order(parts))))
+    Ok((e, rss, sums_matrix(g, k, parts)))
 }
 
 /// `Σ eᵢ²` summed block by block (BLOCK_ROWS rows), as [`residuals_of`] sums it.
