@@ -41,8 +41,8 @@ thread_local! {
 }
 
 /// The pooled buffer that fits `len` best (the smallest capacity at least `len`, else the
-/// largest), resized to `len`: a buffer that was at least as long is only truncated, not written.
-fn take<T: Copy + Default>(pool: &RefCell<Vec<Vec<T>>>, len: usize) -> Vec<T> {
+/// largest), taken out of the pool, or a new one.
+fn pick<T>(pool: &RefCell<Vec<Vec<T>>>, len: usize) -> Vec<T> {
     let mut pool = pool.borrow_mut();
     let fits = |v: &Vec<T>| v.capacity() >= len;
     let pick = pool
@@ -52,7 +52,13 @@ fn take<T: Copy + Default>(pool: &RefCell<Vec<Vec<T>>>, len: usize) -> Vec<T> {
         .min_by_key(|(_, v)| v.capacity())
         .or_else(|| pool.iter().enumerate().max_by_key(|(_, v)| v.capacity()))
         .map(|(i, _)| i);
-    let mut v = pick.map_or_else(Vec::new, |i| pool.swap_remove(i));
+    pick.map_or_else(Vec::new, |i| pool.swap_remove(i))
+}
+
+/// [`pick`], resized to `len`: a buffer that was at least as long is only truncated, not
+/// written.
+fn take<T: Copy + Default>(pool: &RefCell<Vec<Vec<T>>>, len: usize) -> Vec<T> {
+    let mut v = pick(pool, len);
     v.resize(len, T::default());
     v
 }
@@ -79,7 +85,17 @@ pub fn take_f64(len: usize) -> Vec<f64> {
     F64.with(|p| take(p, len))
 }
 
-/// Gives a buffer back to this thread's pool, for a later [`take_f64`].
+/// An empty buffer with room for at least `capacity` doubles from this thread's pool, or a new
+/// one: for a buffer that is filled by `extend`.
+pub fn take_f64_with_capacity(capacity: usize) -> Vec<f64> {
+    let mut v = F64.with(|p| pick(p, capacity));
+    v.clear();
+    v.reserve(capacity);
+    v
+}
+
+/// Gives a buffer back to this thread's pool, for a later [`take_f64`] or
+/// [`take_f64_with_capacity`].
 pub fn give_f64(v: Vec<f64>) {
     F64.with(|p| give(p, v));
 }
@@ -142,6 +158,9 @@ mod tests {
         give_f64(v);
         let w = take_f64(6);
         assert_eq!(w, [7.0, 7.0, 7.0, 0.0, 0.0, 0.0]);
+        give_f64(w);
+        let e = take_f64_with_capacity(5);
+        assert!(e.is_empty() && e.capacity() >= 8);
         release();
     }
 }

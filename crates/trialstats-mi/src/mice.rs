@@ -50,6 +50,7 @@ use serde::Serialize;
 use trialstats_core::linalg::{Spd, crossprod_with, matvec, residuals_of, weighted_crossprod};
 use trialstats_core::order::{from_order_key, order_key};
 use trialstats_core::rng::{Rng, splitmix64};
+use trialstats_core::scratch;
 use trialstats_core::{Level, LinalgError};
 use trialstats_data::{Column, ColumnData, DataTable};
 use trialstats_ordinal::Clm;
@@ -783,7 +784,6 @@ impl Mice {
             trace: Vec::with_capacity(self.maxit * self.visit.len()),
             iterations: 0,
             next: 0,
-            buffers: [Vec::new(), Vec::new()],
         }
     }
 
@@ -939,7 +939,11 @@ impl Mice {
         method: Method,
         chain: &mut Chain,
     ) -> Result<Vec<f64>, ImputationFailure> {
-        let [bo, bm] = std::mem::take(&mut chain.buffers);
+        // The designs' buffers come from and go back to this thread's scratch pool (fresh ones
+        // cost their page faults at each imputation, and the chains move between threads).
+        let width = layout.columns[j].len();
+        let [bo, bm] = [&layout.observed[j], &layout.missing[j]]
+            .map(|rows| scratch::take_f64_with_capacity(rows.len() * width));
         let means = self.cluster_means(layout, j, &chain.cur);
         let at = (chain.cur.as_slice(), means.as_slice());
         let xo = self.design(layout, j, at, &layout.observed[j], bo);
@@ -959,13 +963,17 @@ impl Mice {
                 })
                 .map_err(ImputationFailure::from),
             Method::LogReg => {
-                let x = self.design(layout, j, at, &layout.all, Vec::new());
-                logreg_draw(&x, &xo, &xm, yo, rng)
+                let buffer = scratch::take_f64_with_capacity(layout.all.len() * width);
+                let x = self.design(layout, j, at, &layout.all, buffer);
+                let draw = logreg_draw(&x, &xo, &xm, yo, rng);
+                scratch::give_f64(x.data.into());
+                draw
             }
             Method::Polr => self.polr_draw(j, &xo, &xm, yo, rng),
             Method::None => Ok(Vec::new()),
         };
-        chain.buffers = [xo.data.into(), xm.data.into()];
+        scratch::give_f64(xo.data.into());
+        scratch::give_f64(xm.data.into());
         out
     }
 
@@ -1105,8 +1113,6 @@ struct Chain {
     iterations: usize,
     /// Position in the visit sequence of the next column to impute.
     next: usize,
-    /// The designs' storage, kept from one imputation to the next.
-    buffers: [Vec<f64>; 2],
 }
 
 /// A mutex's guard, also after a thread panicked while holding it (the data it guards are
