@@ -78,8 +78,7 @@ const INSERTION_MAX: usize = 16;
 /// measured the same; the scatter's counters, not the number of passes, set the pace.) The sort
 /// takes a buffer as long as the keys: where the allocator hands out fresh pages at each call
 /// (glibc, for buffers above its mapping threshold), their faults cost about what the passes
-/// save; the buffer is therefore taken from, and given back to, the thread's [`crate::scratch`]
-/// pool.
+/// save; the buffer is therefore taken from, and given back to, the [`crate::scratch`] pool.
 ///
 /// # Examples
 /// ```

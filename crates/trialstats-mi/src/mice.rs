@@ -939,8 +939,8 @@ impl Mice {
         method: Method,
         chain: &mut Chain,
     ) -> Result<Vec<f64>, ImputationFailure> {
-        // The designs' buffers come from and go back to this thread's scratch pool (fresh ones
-        // cost their page faults at each imputation, and the chains move between threads).
+        // The designs' buffers come from and go back to the scratch pool: fresh ones cost their
+        // page faults at each imputation.
         let width = layout.columns[j].len();
         let [bo, bm] = [&layout.observed[j], &layout.missing[j]]
             .map(|rows| scratch::take_f64_with_capacity(rows.len() * width));

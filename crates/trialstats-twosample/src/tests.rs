@@ -384,9 +384,8 @@ pub(crate) fn rank_sums(groups: &[&[f64]]) -> (Vec<f64>, f64) {
         (2 * next + t + 1) as f64 / 2.0
     };
     if let [x, y] = groups {
-        // The keys' buffers come from this thread's scratch pool and go back to it (fresh ones
-        // would cost their page faults at every call); each sort takes its own buffer from the
-        // pool of the thread it runs on and gives it back there.
+        // The keys' buffers (and each sort's own) come from the scratch pool and go back to it:
+        // fresh ones would cost their page faults at every call.
         let (mut a, mut b) = (scratch::take_u64(x.len()), scratch::take_u64(y.len()));
         // The two sorts on two threads when there is enough to sort and the pool has two (the
         // same keys either way; a pool of one thread would only take the work over from this

@@ -185,8 +185,7 @@ pub(crate) fn matrix_from_rows(g: usize, k: usize, rows: &[f64]) -> DMatrix<f64>
 }
 
 /// The G × k matrix of per-cluster sums from the row-major sums of each range of rows, added in
-/// order ([`add_in_order`]); the ranges' buffers go back to this thread's
-/// [`crate::scratch`] pool.
+/// order ([`add_in_order`]); the ranges' buffers go back to the [`crate::scratch`] pool.
 pub(crate) fn sums_matrix(g: usize, k: usize, parts: Vec<Vec<f64>>) -> DMatrix<f64> {
     let sums = add_in_order(parts);
     let m = matrix_from_rows(g, k, &sums);
@@ -194,7 +193,7 @@ pub(crate) fn sums_matrix(g: usize, k: usize, parts: Vec<Vec<f64>>) -> DMatrix<f
     m
 }
 
-/// A buffer of `len` zeros from this thread's [`crate::scratch`] pool.
+/// A buffer of `len` zeros from the [`crate::scratch`] pool.
 pub(crate) fn scratch_zeros(len: usize) -> Vec<f64> {
     let mut v = crate::scratch::take_f64(len);
     v.fill(0.0);
@@ -202,7 +201,7 @@ pub(crate) fn scratch_zeros(len: usize) -> Vec<f64> {
 }
 
 /// The element-wise sum of equally long vectors, added in their order (into the first; the
-/// others go to this thread's [`crate::scratch`] pool).
+/// others go to the [`crate::scratch`] pool).
 pub(crate) fn add_in_order(parts: Vec<Vec<f64>>) -> Vec<f64> {
     let mut parts = parts.into_iter();
     let mut sums = parts.next().unwrap_or_default();
@@ -280,8 +279,8 @@ where
     }
     let data = x.as_slice();
     let block = BLOCK_ROWS.min(n.max(1));
-    // The block's work space: η, w, r and (for the Hessian) the scaled block, from this
-    // thread's scratch buffer. A small fit calls this pass dozens of times; fresh buffers each
+    // The block's work space: η, w, r and (for the Hessian) the scaled block, from the
+    // scratch pool. A small fit calls this pass dozens of times; fresh buffers each
     // time cost it page faults (the allocator returns freed memory to the system), a quarter
     // of the time of a 1000-row cumulative link fit.
     let len = 3 * block + if hessian { block * k } else { 0 };
