@@ -358,6 +358,36 @@ fn outer_block<S: Simd, const N: usize>(
     }
 }
 
+/// The order keys of `values` ([`crate::order::order_key`], in its branch-free form) into `keys`
+/// (the common length), and the smallest and largest of them: one read of the values and one
+/// write of the keys, in a loop the compiler vectorises for the instruction set at hand (the
+/// bounds as vector minima and maxima).
+pub(crate) fn order_keys(keys: &mut [u64], values: &[f64]) -> (u64, u64) {
+    Arch::new().dispatch(OrderKeys { keys, values })
+}
+
+struct OrderKeys<'a> {
+    keys: &'a mut [u64],
+    values: &'a [f64],
+}
+
+impl WithSimd for OrderKeys<'_> {
+    type Output = (u64, u64);
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) -> (u64, u64) {
+        let (mut lo, mut hi) = (u64::MAX, 0);
+        for (k, &v) in self.keys.iter_mut().zip(self.values) {
+            // All ones for a negative value (flip every bit), else the sign bit alone (set it).
+            let b = (v + 0.0).to_bits();
+            let flip = (((b as i64) >> 63) as u64) | (1 << 63);
+            *k = b ^ flip;
+            lo = lo.min(*k);
+            hi = hi.max(*k);
+        }
+        (lo, hi)
+    }
+}
+
 pub(crate) fn lincomb(dst: &mut [f64], cols: &[&[f64]], coef: &[f64]) {
     Arch::new().dispatch(LinComb { dst, cols, coef });
 }
@@ -1600,6 +1630,48 @@ pub(crate) fn on_every_instruction_set<W: WithSimd<Output = ()>>(make: impl Fn()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The keys and their bounds are `order_key`'s on the scalar fallback and on every vector
+    /// instruction set here, at lengths around each vector width (tails of every size).
+    #[test]
+    fn order_keys_are_the_map_on_every_instruction_set() {
+        let special = [
+            -3.5,
+            -0.0,
+            0.0,
+            1e-310,
+            -1e-310,
+            f64::MAX,
+            f64::MIN,
+            2.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let values: Vec<f64> = special
+            .into_iter()
+            .chain((0..37).map(|i| (f64::from(i) - 18.3).powi(3)))
+            .collect();
+        struct Check<'a>(&'a [f64]);
+        impl WithSimd for Check<'_> {
+            type Output = ();
+            fn with_simd<S: Simd>(self, simd: S) {
+                for n in 1..=self.0.len() {
+                    let v = &self.0[..n];
+                    let mut keys = vec![0; n];
+                    let (lo, hi) = OrderKeys {
+                        keys: &mut keys,
+                        values: v,
+                    }
+                    .with_simd(simd);
+                    let want: Vec<u64> = v.iter().map(|&x| crate::order::order_key(x)).collect();
+                    assert_eq!(keys, want);
+                    let bounds = (want.iter().min().copied(), want.iter().max().copied());
+                    assert_eq!((Some(lo), Some(hi)), bounds);
+                }
+            }
+        }
+        on_every_instruction_set(|| Check(&values));
+    }
 
     fn naive(a: &[f64], a_cs: usize, b: &[f64], b_cs: usize, m: usize, k: usize) -> Vec<f64> {
         let mut c = vec![0.0; k * k];

@@ -113,11 +113,7 @@ pub fn sort_keys(keys: &mut Vec<u64>) {
 /// ```
 pub fn sorted_order_keys(values: &[f64], keys: &mut Vec<u64>) {
     keys.resize(values.len(), 0);
-    let (mut lo, mut hi) = (u64::MAX, 0);
-    for (k, &v) in keys.iter_mut().zip(values) {
-        *k = order_key(v);
-        (lo, hi) = (lo.min(*k), hi.max(*k));
-    }
+    let (lo, hi) = crate::kernels::order_keys(keys, values);
     sort_within(keys, lo, hi);
 }
 

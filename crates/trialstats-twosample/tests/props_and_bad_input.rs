@@ -131,6 +131,41 @@ fn bad_input_is_typed() {
     );
 }
 
+/// Mann–Whitney finds a value that is not finite from its sorted keys, then names it as a check
+/// first would have: the group and the row, small samples and large ones (the radix sort's), any
+/// place, and the same error first when both groups have one or a group is empty.
+#[test]
+fn wilcoxon_names_the_first_value_that_is_not_finite() {
+    use trialstats_core::InputError;
+    let named = |x: &[f64], y: &[f64]| match wilcox_test(x, y, Exact::Auto, Continuity::Corrected) {
+        Err(TwoSampleError::Input(InputError::NonFinite { field, row, .. })) => Some((field, row)),
+        _ => None,
+    };
+    for n in [5, 10_000] {
+        let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).sin()).collect();
+        let y: Vec<f64> = (0..n).map(|i| (i as f64 * 1.3).cos() + 0.1).collect();
+        assert!(wilcox_test(&x, &y, Exact::Auto, Continuity::Corrected).is_ok());
+        for bad in [f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for row in [0, n / 2, n - 1] {
+                let mut bx = x.clone();
+                bx[row] = bad;
+                assert_eq!(named(&bx, &y), Some(("x".into(), row)), "{n} {bad} {row}");
+                let mut by = y.clone();
+                by[row] = bad;
+                assert_eq!(named(&x, &by), Some(("y".into(), row)), "{n} {bad} {row}");
+                // Both: x's is named, as a check of x then y would.
+                assert_eq!(named(&bx, &by), Some(("x".into(), row)));
+            }
+        }
+        let mut by = y.clone();
+        by[1] = f64::NAN;
+        assert!(matches!(
+            wilcox_test(&[], &by, Exact::Auto, Continuity::Corrected),
+            Err(TwoSampleError::TooFew { group: "x", .. })
+        ));
+    }
+}
+
 #[test]
 fn describe_matches_r_quantiles() {
     // R 4.2.2: quantile(c(2, 3, 3, 5, 7, 7, 8, 9, 10, 3)) -> 2, 3, 6, 7.75, 10; sd 2.8693785622209790
