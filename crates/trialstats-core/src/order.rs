@@ -76,9 +76,9 @@ const INSERTION_MAX: usize = 16;
 /// group of the Mann–Whitney benchmark at 1e6), timed inside the sort on the machine of
 /// `BENCHMARKS.md`: the bounds 0.2 ms, the counts 0.55 ms, the two lower digits' passes about
 /// 1.0 ms each and the top digit's (sign and exponent: few, crowded buckets) 1.2–1.5 ms; the
-/// standard library's sort took about 6.7 ms. (Four passes of 8 bits measured the same, and so
-/// did filling each bucket from both ends; the scatter's counters, not the number of passes,
-/// set the pace.) The sort takes a buffer as long as the keys: where the allocator hands out
+/// standard library's sort took about 6.7 ms. (Four passes of 8 bits measured the same, and
+/// filling each bucket from both ends, two chains of counter updates instead of one, was
+/// slower; the scatter's counters, not the number of passes, set the pace.) The sort takes a buffer as long as the keys: where the allocator hands out
 /// fresh pages at each call (glibc, for buffers above its mapping threshold), their faults cost
 /// about what the passes save; the buffer is therefore taken from, and given back to, the
 /// [`crate::scratch`] pool.
