@@ -358,7 +358,7 @@ fn outer_block<S: Simd, const N: usize>(
     }
 }
 
-/// The order keys of `values` ([`crate::order::order_key`], in its branch-free form) into `keys`
+/// The order keys of `values` ([`crate::order::order_key`], which has no branch) into `keys`
 /// (the common length), and the smallest and largest of them: one read of the values and one
 /// write of the keys, in a loop the compiler vectorises for the instruction set at hand (the
 /// bounds as vector minima and maxima).
@@ -377,10 +377,7 @@ impl WithSimd for OrderKeys<'_> {
     fn with_simd<S: Simd>(self, _simd: S) -> (u64, u64) {
         let (mut lo, mut hi) = (u64::MAX, 0);
         for (k, &v) in self.keys.iter_mut().zip(self.values) {
-            // All ones for a negative value (flip every bit), else the sign bit alone (set it).
-            let b = (v + 0.0).to_bits();
-            let flip = (((b as i64) >> 63) as u64) | (1 << 63);
-            *k = b ^ flip;
+            *k = crate::order::order_key(v);
             lo = lo.min(*k);
             hi = hi.max(*k);
         }
@@ -1631,7 +1628,8 @@ pub(crate) fn on_every_instruction_set<W: WithSimd<Output = ()>>(make: impl Fn()
 mod tests {
     use super::*;
 
-    /// The keys and their bounds are `order_key`'s on the scalar fallback and on every vector
+    /// The keys and their bounds follow `order_key`'s definition (`!b` for a negative value's
+    /// bits b, else `b | 1 << 63`, −0 as +0) on the scalar fallback and on every vector
     /// instruction set here, at lengths around each vector width (tails of every size).
     #[test]
     fn order_keys_are_the_map_on_every_instruction_set() {
@@ -1663,7 +1661,11 @@ mod tests {
                         values: v,
                     }
                     .with_simd(simd);
-                    let want: Vec<u64> = v.iter().map(|&x| crate::order::order_key(x)).collect();
+                    let definition = |x: f64| {
+                        let b = (x + 0.0).to_bits();
+                        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+                    };
+                    let want: Vec<u64> = v.iter().map(|&x| definition(x)).collect();
                     assert_eq!(keys, want);
                     let bounds = (want.iter().min().copied(), want.iter().max().copied());
                     assert_eq!((Some(lo), Some(hi)), bounds);

@@ -13,7 +13,7 @@
 //! - [`dist`]: p-values and quantiles (normal, t, χ², F) from statrs;
 //! - [`stats`]: sample moments safe from overflow;
 //! - [`rng`]: a fixed, seeded, portable random number generator (xoshiro256**);
-//! - [`scratch`]: large work buffers kept between calls on each thread;
+//! - [`scratch`]: large work buffers kept between calls (at most 256 MiB per element type);
 //! - [`table`]: a [`Table`] that renders to text, Markdown and CSV;
 //! - [`testing`]: tolerances for comparing with reference values;
 //! - [`vmath`]: e^x, ln x and ln(1 + x) over slices, vectorised.

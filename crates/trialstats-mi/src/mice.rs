@@ -901,7 +901,7 @@ impl Mice {
     }
 
     /// The rows `rows` of the design of column `j`'s imputation model at the chain's current
-    /// values (`means` from [`Mice::cluster_means`]), in `buffer` (reused from call to call).
+    /// values (`means` from [`Mice::cluster_means`]), in `buffer` (from the scratch pool).
     fn design(
         &self,
         layout: &Layout,
