@@ -171,18 +171,31 @@ fn range_crossprods(
 ) -> Vec<f64> {
     let (k, n) = (cols.len(), codes.len());
     let mut out = vec![0.0; g * k * k];
-    if k <= 8 && g * 64 * 8 <= NARROW_BLOCKS_BYTES {
-        // Rows at most 8 wide whose G blocks stay in L2: a rank-one update per row, in place.
-        let mut acc = vec![0.0; g * 64];
-        if crate::kernels::cluster_gram_rows(&mut acc, cols, scale, codes) {
-            for (c, block) in out.chunks_exact_mut(k * k).zip(acc.chunks_exact(64)) {
-                // Row l of the row-major block, entries j ≤ l, is row l of C's lower triangle.
+    let bs = crate::kernels::cluster_gram_block(k);
+    if k <= 8 && g * bs * 8 <= NARROW_BLOCKS_BYTES {
+        // Rows at most 8 wide whose G blocks stay in L2: a rank-one update per row, in place,
+        // into blocks of whole cache lines (the buffer from the scratch pool, zeroed, its start
+        // on a 64-byte boundary).
+        let mut buffer = crate::scratch::take_f64_with_capacity(g * bs + 8);
+        buffer.clear();
+        buffer.resize(g * bs + 8, 0.0);
+        let off = match buffer.as_ptr().align_offset(64) {
+            o if o < 8 => o,
+            _ => 0,
+        };
+        let acc = &mut buffer[off..off + g * bs];
+        let done = crate::kernels::cluster_gram_rows(acc, cols, scale, codes);
+        if done {
+            for (c, block) in out.chunks_exact_mut(k * k).zip(acc.chunks_exact(bs)) {
                 for l in 0..k {
                     for j in 0..=l {
-                        c[l + j * k] = block[8 * l + j];
+                        c[l + j * k] = block[crate::kernels::cluster_gram_at(l, j)];
                     }
                 }
             }
+        }
+        crate::scratch::give_f64(buffer);
+        if done {
             return out;
         }
     }
@@ -298,8 +311,9 @@ impl Panel {
     }
 }
 
-/// Largest G·64 doubles for which [`cluster_crossprods_with`] updates each cluster's block in
-/// place, row by row (bytes; half of a core's L2 here).
+/// Largest G blocks (of [`crate::kernels::cluster_gram_block`] doubles) for which
+/// [`cluster_crossprods_with`] updates each cluster's block in place, row by row (bytes; half of
+/// a core's L2 here).
 const NARROW_BLOCKS_BYTES: usize = 1 << 20;
 
 /// Largest panel of one tile's width in [`cluster_crossprods_with`] (bytes).

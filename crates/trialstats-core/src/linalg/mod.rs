@@ -335,10 +335,11 @@ mod tests {
 
     #[test]
     fn cluster_crossprods_match_the_definition_in_place_and_by_panels() {
-        // 13 clusters keep the blocks in place for k + 1 ≤ 8 (a rank-one update per row);
-        // 3000 clusters (1.5 MB of blocks) and k + 1 > 8 take the sorted panels. Row counts
-        // leave remainders after every vector of rows.
-        for (n, g) in [(1_003usize, 13usize), (9_002, 3_000)] {
+        // 13 and 3000 clusters keep the blocks in place for k + 1 ≤ 8 (a rank-one update per
+        // row; 3000 blocks of at most 48 doubles are 1.15 MB: in place up to k + 1 = 7); 9000
+        // clusters (over 1 MB of blocks from k + 1 = 3) and k + 1 > 8 take the sorted panels.
+        // Row counts leave remainders after every vector of rows.
+        for (n, g) in [(1_003usize, 13usize), (9_002, 3_000), (20_011, 9_000)] {
             for k in 1..=9 {
                 let (x, y, _) = wide(n, k);
                 let labels: Vec<usize> = (0..n).map(|i| (i * 7919 + i / 5) % g).collect();
