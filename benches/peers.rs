@@ -11,7 +11,9 @@
 //! Options: `--only SUBSTR` (case or data-set name; with `--exact`, exactly that case), `--reps N`
 //! (default 5), `--budget S`
 //! (default 20), `--quick` (N = 1e3 only), `--out FILE` (default: standard output), `--memory`
-//! (record the resident memory before the case's first call and its peak during the calls). Timed is the
+//! (record the resident memory before the case's first call and its peak during the calls),
+//! `--threads N` (rayon's pool, default 1), `--unbound` (its workers not bound to CPUs; see
+//! `trialstats_core::threads`). Timed is the
 //! call from the prepared design matrix and response to the reported result, as the peers time
 //! theirs; generating the data is outside the timer.
 
@@ -25,6 +27,7 @@ use std::hint::black_box;
 use std::io::Write;
 use std::time::Instant;
 use trialstats::core::Level;
+use trialstats::core::threads::{self, Placement};
 use trialstats::twosample::{Continuity, Exact, Variances};
 
 use trialstats::core::Clusters;
@@ -34,6 +37,7 @@ use trialstats::ordinal::{Clm, Clmm, NestedClmm, Quadrature};
 use trialstats::robust::{CrType, Logit, Ols, Vcov, WildClusterBootstrap};
 use trialstats::twosample::{t_test, wilcox_test};
 
+#[derive(Clone)]
 struct Opts {
     only: Option<String>,
     reps: usize,
@@ -44,6 +48,8 @@ struct Opts {
     out: Option<String>,
     /// Threads of rayon's pool (`--threads N`, default 1: the peers run on one thread).
     threads: usize,
+    /// The pool's workers left to the kernel (`--unbound`) rather than bound to CPUs.
+    unbound: bool,
 }
 
 fn opts() -> Opts {
@@ -62,6 +68,7 @@ fn opts() -> Opts {
         exact: args.iter().any(|a| a == "--exact"),
         out: val("--out"),
         threads: val("--threads").map_or(1, |v| v.parse().expect("--threads N")),
+        unbound: args.iter().any(|a| a == "--unbound"),
     }
 }
 
@@ -141,10 +148,11 @@ impl Writer {
         };
         writeln!(
             self.out,
-            "{{\"peer\": \"trialstats (Rust)\", \"family\": \"{family}\", \"case\": \"{case}\", \"dataset\": \"{dataset}\", \"params\": {params}, \"threads\": \"{threads}\", \"status\": \"ok\", \"median_s\": {median:.9}, \"min_s\": {:.9}, \"n_reps\": {n}, \"times_s\": [{}], \"first_call_s\": {first:.6}{memory}}}",
+            "{{\"peer\": \"trialstats (Rust)\", \"family\": \"{family}\", \"case\": \"{case}\", \"dataset\": \"{dataset}\", \"params\": {params}, \"threads\": \"{threads}\", \"bound\": {bound}, \"status\": \"ok\", \"median_s\": {median:.9}, \"min_s\": {:.9}, \"n_reps\": {n}, \"times_s\": [{}], \"first_call_s\": {first:.6}{memory}}}",
             sorted[0],
             ts.join(", "),
             threads = rayon::current_num_threads(),
+            bound = BOUND.load(std::sync::atomic::Ordering::Relaxed),
         )
         .unwrap();
         self.out.flush().unwrap();
@@ -169,10 +177,28 @@ fn main() {
         eprintln!("peers: run with `cargo bench --bench peers -- --only CASE` or `-- --list`");
         return;
     }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(o.threads)
-        .build_global()
-        .expect("rayon's pool");
+    // Every case runs inside the pool, on its workers, each bound to a CPU of its own unless
+    // `--unbound` (trialstats_core::threads: on this machine an unbound worker woken from sleep
+    // was often put on the busy CPU of the thread that woke it).
+    let placement = if o.unbound {
+        Placement::Free
+    } else {
+        Placement::Bound
+    };
+    let pool = threads::pool(o.threads, placement).expect("rayon's pool");
+    BOUND.store(
+        !pool.cpus().is_empty(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    pool.install(|| run(&o));
+}
+
+/// Whether the pool's workers are bound to CPUs (recorded with each result).
+static BOUND: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The cases selected by `o`, timed on the installed pool.
+fn run(o: &Opts) {
+    let o = o.clone();
     clus::verify().expect("clus data sets reproduce the manifest");
     clus::verify_ord().expect("ord data sets reproduce the manifest");
     clus::verify_mice().expect("mice data sets reproduce the manifest");

@@ -34,6 +34,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
+use trialstats_core::threads::{self, Placement};
 
 use crate::output::Format;
 
@@ -56,6 +57,12 @@ struct Cli {
     /// core. The results are the same whatever the number.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
+    /// Leave the threads to the operating system's scheduler. By default each is bound to a CPU
+    /// of its own when there are at least as many CPUs as threads: on virtual machines the
+    /// scheduler was seen to wake a thread on a busy CPU and leave the other idle for
+    /// milliseconds (trialstats_core::threads).
+    #[arg(long, global = true)]
+    no_bind: bool,
     #[command(flatten)]
     read: commands::ReadArgs,
     #[command(subcommand)]
@@ -79,20 +86,26 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    if let Some(n) = cli.threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(usize::from(n))
-            .build_global()
-        {
-            eprintln!("error: --threads {n}: {e}");
+    let threads = cli.threads.map_or_else(default_threads, usize::from);
+    let placement = if cli.no_bind {
+        Placement::Free
+    } else {
+        Placement::Bound
+    };
+    let pool = match threads::pool(threads, placement) {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("error: cannot start {threads} threads: {e}");
             return ExitCode::from(2);
         }
-    }
+    };
     if let Err(e) = commands::set_read_options(&cli.read) {
         eprintln!("error: {e}");
         return ExitCode::from(e.exit_code());
     }
-    match commands::run(&cli.command, cli.format) {
+    // The command runs on the pool's first worker, so that every parallel part starts from a
+    // thread of the pool (bound as its workers are).
+    match pool.install(|| commands::run(&cli.command, cli.format)) {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -109,6 +122,17 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// rayon's default size of its pool: `RAYON_NUM_THREADS` when set to a positive number, else one
+/// thread per CPU this process may use.
+fn default_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
 }
 
 /// Longest error sentence printed whole; the errors clip the values they quote, and this is

@@ -304,6 +304,18 @@ fn regress_logit_and_wild_bootstrap() {
     let (one, three) = (on("1"), on("3"));
     assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
     assert_eq!(stdout(&one), stdout(&three));
+    // Bound to CPUs (the default where there are enough) or left to the scheduler: the same.
+    let free = boot(&[
+        "--reps",
+        "1999",
+        "--weights",
+        "webb",
+        "--threads",
+        "2",
+        "--no-bind",
+    ]);
+    assert_eq!(free.status.code(), Some(0), "{}", stderr(&free));
+    assert_eq!(stdout(&one), stdout(&free));
     assert_eq!(on("0").status.code(), Some(2));
     assert_eq!(b["enumerated"], false);
     assert_eq!(b["weights"], "rademacher");

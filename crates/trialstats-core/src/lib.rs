@@ -16,6 +16,7 @@
 //! - [`scratch`]: large work buffers kept between calls (at most 256 MiB per element type);
 //! - [`table`]: a [`Table`] that renders to text, Markdown and CSV;
 //! - [`testing`]: tolerances for comparing with reference values;
+//! - [`threads`]: rayon's pool for a program, each worker bound to a CPU of its own;
 //! - [`vmath`]: e^x, ln x and ln(1 + x) over slices, vectorised.
 //!
 //! Every result type implements serde's `Serialize` and `Deserialize`.
@@ -39,6 +40,7 @@ pub mod scratch;
 pub mod stats;
 pub mod table;
 pub mod testing;
+pub mod threads;
 pub mod vmath;
 
 pub use cluster::Clusters;
