@@ -15,7 +15,8 @@
 //! two workers, started after 10 ms of idleness (200 runs): unbound, the second worker took its
 //! first item 2.7–3.6 ms after the start (median) and the loop took 5.1 ms, as on one thread;
 //! with each worker bound to its own CPU, 0.04–0.07 ms and 2.6 ms. A scheduler trace of the
-//! unbound runs shows each wake-up targeted at the waker's CPU while the other was idle. Bound,
+//! unbound runs shows a worker woken with the waker's busy CPU as its target while the other CPU
+//! was idle, and the two then taking turns on that CPU. Bound,
 //! the kernel has one place to run each worker. MICE (m = 5, 1e4 rows, then five OLS fits
 //! pooled) on two threads, medians of 60 calls in each of three processes: 35.9–39.1 ms with the
 //! calls made from the main thread and the workers unbound (interquartile ranges 4.1–6.2 ms),
