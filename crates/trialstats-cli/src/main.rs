@@ -103,7 +103,7 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(e.exit_code());
     }
-    // The command runs on the pool's first worker, so that every parallel part starts from a
+    // The command runs on one of the pool's workers, so that every parallel part starts from a
     // thread of the pool (bound as its workers are).
     match pool.install(|| commands::run(&cli.command, cli.format)) {
         Ok(text) => {
