@@ -37,7 +37,6 @@ use trialstats::ordinal::{Clm, Clmm, NestedClmm, Quadrature};
 use trialstats::robust::{CrType, Logit, Ols, Vcov, WildClusterBootstrap};
 use trialstats::twosample::{t_test, wilcox_test};
 
-#[derive(Clone)]
 struct Opts {
     only: Option<String>,
     reps: usize,
@@ -190,15 +189,14 @@ fn main() {
         !pool.cpus().is_empty(),
         std::sync::atomic::Ordering::Relaxed,
     );
-    pool.install(|| run(&o));
+    pool.install(move || run(o));
 }
 
 /// Whether the pool's workers are bound to CPUs (recorded with each result).
 static BOUND: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The cases selected by `o`, timed on the installed pool.
-fn run(o: &Opts) {
-    let o = o.clone();
+fn run(o: Opts) {
     clus::verify().expect("clus data sets reproduce the manifest");
     clus::verify_ord().expect("ord data sets reproduce the manifest");
     clus::verify_mice().expect("mice data sets reproduce the manifest");
