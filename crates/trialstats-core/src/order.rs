@@ -45,8 +45,9 @@ pub fn from_order_key(key: u64) -> f64 {
     }
 }
 
-/// Keys below this many are sorted by comparison ([`slice::sort_unstable`]): the radix passes'
-/// fixed costs (three histograms of 2048 counts, a buffer) outweigh their savings.
+/// Keys (or, within a bucket of the top digit, a bucket's keys) below this many are sorted by
+/// comparison ([`slice::sort_unstable`]): the radix passes' fixed costs (histograms of 2048
+/// counts, a buffer) outweigh their savings.
 const RADIX_MIN: usize = 1 << 12;
 
 /// Bits per digit of [`sort_keys`]' passes: 2048 buckets, whose write positions stay in L1.
@@ -62,24 +63,35 @@ const INSERTION_MAX: usize = 16;
 /// Sorts keys ascending (as [`slice::sort_unstable`] does; the result is the same).
 ///
 /// # Method
-/// A least-significant-digit radix sort (Knuth, TAOCP vol. 3, §5.2.5) of the keys' top 33
-/// varying bits only: three stable passes of 11 bits below the highest bit in which the smallest
-/// and largest keys differ, the three digits' counts taken in one read. After them the keys are
-/// in order of that 33-bit prefix, and each run of keys sharing a prefix is sorted in place by
-/// comparison. Order keys of continuous data share a prefix rarely (the prefix holds the sign,
-/// the exponent and 21 or more bits of the significand), so the last step is one pass over
-/// sorted data; for keys that differ only below the prefix it is a comparison sort of each run,
-/// as [`slice::sort_unstable`] would have done. Three passes over the data and a buffer of the
-/// same size replace the comparison sort's log₂ n levels. For the keys of 5e5 normal values (one
-/// group of the Mann–Whitney benchmark at 1e6), timed inside the sort on the machine of
-/// `BENCHMARKS.md`: the bounds 0.2 ms, the counts 0.55 ms, the two lower digits' passes about
-/// 1.0 ms each and the top digit's (sign and exponent: few, crowded buckets) 1.2–1.5 ms; the
-/// standard library's sort took about 6.7 ms. (Four passes of 8 bits measured the same, and
-/// filling each bucket from both ends, two chains of counter updates instead of one, was
-/// slower; the scatter's counters, not the number of passes, set the pace.) The sort takes a
-/// buffer as long as the keys: where the allocator hands out fresh pages at each call (glibc,
-/// for buffers above its mapping threshold), their faults cost about what the passes save; the
-/// buffer is therefore taken from, and given back to, the [`crate::scratch`] pool.
+/// A radix sort (Knuth, TAOCP vol. 3, §5.2.5) of the keys' top 33 varying bits only, the bits
+/// below the highest one in which the smallest and largest keys differ, in three digits of 11
+/// bits: the top digit first (most significant digit first: one counting pass and one move of
+/// every key into its bucket), then, within each bucket, the two lower digits by two stable
+/// passes of a least-significant-digit sort, their counts taken in one read of the bucket. After
+/// them the keys are in order of that 33-bit prefix, and each run of keys sharing a prefix is
+/// sorted in place by comparison. Order keys of continuous data share a prefix rarely (the prefix
+/// holds the sign, the exponent and 21 or more bits of the significand), so the last step is one
+/// pass over sorted data; for keys that differ only below the prefix it is a comparison sort of
+/// each run, as [`slice::sort_unstable`] would have done. Three passes over the data and a
+/// buffer of the same size replace the comparison sort's log₂ n levels.
+///
+/// The top digit goes first for the cache: a bucket of it (for 5e5 normal values, at most about
+/// a quarter of the keys: the sign and an exponent's worth of values) stays in L2 while its two
+/// lower digits move it back and forth, where three passes over the whole array of 5e5 keys
+/// (4 MB, and as much again for the buffer) each read and wrote the shared cache. Mann–Whitney
+/// on 1e6 normal values (two sorts of 5e5 keys, the peer harness, one thread, alternated runs of
+/// 41 calls): 19.2–19.8 ms with three passes over the whole array, 15.8–16.3 ms so; at 1e5,
+/// 1.64–1.69 → 1.43 ms. Before that, on the machine of `BENCHMARKS.md`, the whole-array passes
+/// took about 1.0 ms each for the two lower digits and 1.2–1.5 ms for the top one (sign and
+/// exponent: few, crowded buckets); the standard library's sort about 6.7 ms. (Four passes of 8
+/// bits measured the same as three of 11; a fourth digit of 11 bits within the buckets, which
+/// leaves fewer runs to finish, was slower, 19.6–19.8 ms; so were filling each bucket from both
+/// ends, two chains of counter updates instead of one, and a search for runs that checks
+/// stretches of 256 keys at once: about one neighbouring pair in 75 of 5e5 sorted normal values
+/// shares its 33-bit prefix, so nearly every stretch has one and is then searched again.) The
+/// sort takes a buffer as long as the keys: where the allocator hands out fresh pages at each call (glibc, for buffers above its mapping
+/// threshold), their faults cost about what the passes save; the buffer is therefore taken
+/// from, and given back to, the [`crate::scratch`] pool.
 ///
 /// # Examples
 /// ```
@@ -120,8 +132,6 @@ pub fn sorted_order_keys(values: &[f64], keys: &mut Vec<u64>) {
 
 /// [`sort_keys`] for keys within `lo..=hi`.
 fn sort_within(keys: &mut Vec<u64>, lo: u64, hi: u64) {
-    const BUCKETS: usize = 1 << DIGIT_BITS;
-    const MASK: u64 = BUCKETS as u64 - 1;
     let n = keys.len();
     if n < RADIX_MIN {
         keys.sort_unstable();
@@ -133,44 +143,36 @@ fn sort_within(keys: &mut Vec<u64>, lo: u64, hi: u64) {
         return;
     }
     let shift = top.saturating_sub(PASSES * DIGIT_BITS);
-    // The three digits' counts in one read, each in its own fixed table (indices masked to the
-    // table: no bounds checks). Digits above `top` are zero for every key and skipped below.
-    let mut counts = [[0usize; BUCKETS]; PASSES as usize];
-    {
-        let [c0, c1, c2] = &mut counts;
-        for &k in keys.iter() {
-            let d = k >> shift;
-            c0[(d & MASK) as usize] += 1;
-            c1[((d >> DIGIT_BITS) & MASK) as usize] += 1;
-            c2[((d >> (2 * DIGIT_BITS)) & MASK) as usize] += 1;
-        }
+    let high = shift + (PASSES - 1) * DIGIT_BITS;
+    // The top digit first (most significant digit first): each of its buckets is then a
+    // stretch short enough to stay in L2 while its two lower digits are sorted, instead of three
+    // passes over the whole array from the shared cache.
+    let mut count = [0usize; BUCKETS];
+    for &k in keys.iter() {
+        count[digit(k, high)] += 1;
     }
-    // The buffer's contents are overwritten by the first pass that moves keys.
+    // The buffer's contents are overwritten before they are read.
     let mut other = crate::scratch::take_u64(n);
-    let mut in_keys = true;
-    for (p, count) in (0..).zip(counts.iter_mut()) {
-        // A digit that every key shares leaves the order as it is.
-        if count.contains(&n) {
-            continue;
+    if count.contains(&n) {
+        // One bucket: the lower digits over the whole array.
+        lower_digits(keys, &mut other, shift);
+    } else {
+        let mut starts = [0usize; BUCKETS + 1];
+        for (b, &c) in count.iter().enumerate() {
+            starts[b + 1] = starts[b] + c;
         }
-        let mut next = 0;
-        for c in count.iter_mut() {
-            (*c, next) = (next, next + *c);
-        }
-        let (src, dst) = if in_keys {
-            (&keys[..], &mut other[..])
-        } else {
-            (&other[..], &mut keys[..])
-        };
-        let s = shift + p * DIGIT_BITS;
-        for &k in src {
-            let slot = &mut count[((k >> s) & MASK) as usize];
-            dst[*slot] = k;
+        let mut next = starts;
+        for &k in keys.iter() {
+            let slot = &mut next[digit(k, high)];
+            other[*slot] = k;
             *slot += 1;
         }
-        in_keys = !in_keys;
-    }
-    if !in_keys {
+        for w in starts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if b - a > 1 {
+                lower_digits(&mut other[a..b], &mut keys[a..b], shift);
+            }
+        }
         std::mem::swap(keys, &mut other);
     }
     crate::scratch::give_u64(other);
@@ -196,6 +198,63 @@ fn sort_within(keys: &mut Vec<u64>, lo: u64, hi: u64) {
             }
             i = end;
         }
+    }
+}
+
+/// Buckets of a digit: 2048, whose write positions stay in L1.
+const BUCKETS: usize = 1 << DIGIT_BITS;
+
+/// Digits below the top one.
+const LOWER: usize = PASSES as usize - 1;
+
+/// The digit of `k` at `shift` (DIGIT_BITS bits).
+#[inline(always)]
+fn digit(k: u64, shift: u32) -> usize {
+    ((k >> shift) & (BUCKETS as u64 - 1)) as usize
+}
+
+/// Orders `keys` by their bits `shift..shift + (PASSES − 1)·DIGIT_BITS` (the digits below the
+/// top one): two stable passes of a least-significant-digit radix sort through `buffer` (as
+/// long as `keys`), whose counts are taken in one read; the result is left in `keys`. A stretch
+/// shorter than [`RADIX_MIN`] is sorted by comparison instead (fully, which orders those bits
+/// too).
+fn lower_digits(keys: &mut [u64], buffer: &mut [u64], shift: u32) {
+    let n = keys.len();
+    if n < RADIX_MIN {
+        keys.sort_unstable();
+        return;
+    }
+    let mut counts = [[0usize; BUCKETS]; LOWER];
+    for &k in keys.iter() {
+        for (p, c) in (0..).zip(counts.iter_mut()) {
+            c[digit(k, shift + p * DIGIT_BITS)] += 1;
+        }
+    }
+    let mut in_keys = true;
+    for (p, count) in (0..).zip(counts.iter_mut()) {
+        // A digit that every key shares leaves the order as it is.
+        if count.contains(&n) {
+            continue;
+        }
+        let mut next = 0;
+        for c in count.iter_mut() {
+            (*c, next) = (next, next + *c);
+        }
+        let (src, dst) = if in_keys {
+            (&*keys, &mut *buffer)
+        } else {
+            (&*buffer, &mut *keys)
+        };
+        let s = shift + p * DIGIT_BITS;
+        for &k in src {
+            let slot = &mut count[digit(k, s)];
+            dst[*slot] = k;
+            *slot += 1;
+        }
+        in_keys = !in_keys;
+    }
+    if !in_keys {
+        keys.copy_from_slice(buffer);
     }
 }
 
@@ -260,6 +319,19 @@ mod tests {
             check(
                 (0..n)
                     .map(|_| (1 << 63) | ((r() % (n as u64 / 8 + 1)) << 30) | (r() % 9))
+                    .collect(),
+            );
+            // Top-digit buckets longer than RADIX_MIN whose lower digits take one pass (the
+            // second digit shared), and keys that all share the top digit (one bucket, both
+            // lower digits over the whole array).
+            check(
+                (0..n)
+                    .map(|_| (1 << 63) | ((r() % 3) << 50) | ((r() % 1024) << 19))
+                    .collect(),
+            );
+            check(
+                (0..n)
+                    .map(|_| (1 << 63) | (1 << 40) | (r() % (1 << 22)))
                     .collect(),
             );
             // All equal, and already sorted, and reversed.
