@@ -45,16 +45,16 @@ pub fn from_order_key(key: u64) -> f64 {
     }
 }
 
-/// Keys (or, within a bucket of the top digit, a bucket's keys) below this many are sorted by
-/// comparison ([`slice::sort_unstable`]): the radix passes' fixed costs (histograms of 2048
-/// counts, a buffer) outweigh their savings.
+/// Keys below this many are sorted by comparison ([`slice::sort_unstable`]): the radix passes'
+/// fixed costs (three histograms of 2048 counts, a buffer) outweigh their savings.
 const RADIX_MIN: usize = 1 << 12;
 
-/// Bits per digit of [`sort_keys`]' passes: 2048 buckets, whose write positions stay in L1.
+/// Bits per digit of [`sort_keys`]' passes over the whole array: 2048 buckets, whose write
+/// positions stay in L1.
 const DIGIT_BITS: u32 = 11;
 
-/// Digits sorted by [`sort_keys`]: the top 33 varying bits.
-const PASSES: u32 = 3;
+/// Bits sorted by the radix passes of [`sort_keys`]: the top 33 varying bits.
+const PREFIX_BITS: u32 = 33;
 
 /// Runs of keys with one prefix up to this long are finished by insertion; longer ones by
 /// [`slice::sort_unstable`].
@@ -63,35 +63,39 @@ const INSERTION_MAX: usize = 16;
 /// Sorts keys ascending (as [`slice::sort_unstable`] does; the result is the same).
 ///
 /// # Method
-/// A radix sort (Knuth, TAOCP vol. 3, §5.2.5) of the keys' top 33 varying bits only, the bits
-/// below the highest one in which the smallest and largest keys differ, in three digits of 11
-/// bits: the top digit first (most significant digit first: one counting pass and one move of
-/// every key into its bucket), then, within each bucket, the two lower digits by two stable
-/// passes of a least-significant-digit sort, their counts taken in one read of the bucket. After
-/// them the keys are in order of that 33-bit prefix, and each run of keys sharing a prefix is
-/// sorted in place by comparison. Order keys of continuous data share a prefix rarely (the prefix
-/// holds the sign, the exponent and 21 or more bits of the significand), so the last step is one
-/// pass over sorted data; for keys that differ only below the prefix it is a comparison sort of
-/// each run, as [`slice::sort_unstable`] would have done. Three passes over the data and a
-/// buffer of the same size replace the comparison sort's log₂ n levels.
+/// A radix sort (Knuth, TAOCP vol. 3, §5.2.5) of the keys' top 33 varying bits only, the bits below
+/// the highest one in which the smallest and largest keys differ. Below 2¹⁷ keys (when the keys and
+/// a buffer as long fit a core's L2 of 2 MB), three stable passes of a least-significant-digit
+/// sort, 11 bits each, over the whole array, the three digits' counts taken in one read. From 2¹⁷
+/// keys, the top digit first (13 bits: one counting pass and one move of every key into its
+/// bucket), then each bucket by its two lower digits of 10 bits, two such passes whose counts are
+/// taken in one read of the bucket (a bucket of fewer than 128 keys by comparison). After either
+/// the keys are in order of that 33-bit prefix, and each run of keys sharing a prefix is sorted in
+/// place by comparison. Order keys of continuous data share a prefix rarely (the prefix holds the
+/// sign, the exponent and 21 or more bits of the significand), so the last step is one pass over
+/// sorted data; for keys that differ only below the prefix it is a comparison sort of each run, as
+/// [`slice::sort_unstable`] would have done. Three passes over the data and a buffer of the same
+/// size replace the comparison sort's log₂ n levels.
 ///
-/// The top digit goes first for the cache: a bucket of it (for 5e5 normal values, at most about
-/// a quarter of the keys: the sign and an exponent's worth of values) stays in L2 while its two
-/// lower digits move it back and forth, where three passes over the whole array of 5e5 keys
-/// (4 MB, and as much again for the buffer) each read and wrote the shared cache. Mann–Whitney
-/// on 1e6 normal values (two sorts of 5e5 keys, the peer harness, one thread, alternated runs of
-/// 41 calls): 19.2–19.8 ms with three passes over the whole array, 15.8–16.3 ms so; at 1e5,
-/// 1.64–1.69 → 1.43 ms. Before that, on the machine of `BENCHMARKS.md`, the whole-array passes
-/// took about 1.0 ms each for the two lower digits and 1.2–1.5 ms for the top one (sign and
-/// exponent: few, crowded buckets); the standard library's sort about 6.7 ms. (Four passes of 8
-/// bits measured the same as three of 11; a fourth digit of 11 bits within the buckets, which
-/// leaves fewer runs to finish, was slower, 19.6–19.8 ms; so were filling each bucket from both
-/// ends, two chains of counter updates instead of one, and a search for runs that checks
-/// stretches of 256 keys at once: about one neighbouring pair in 75 of 5e5 sorted normal values
-/// shares its 33-bit prefix, so nearly every stretch has one and is then searched again.) The
-/// sort takes a buffer as long as the keys: where the allocator hands out fresh pages at each call (glibc, for buffers above its mapping
-/// threshold), their faults cost about what the passes save; the buffer is therefore taken
-/// from, and given back to, the [`crate::scratch`] pool.
+/// The top digit goes first, for large arrays, for the cache: its buckets (for 5e5 normal values
+/// the sign, an exponent and one more bit: at most about a tenth of the keys) stay in L2 while
+/// their two lower digits move them back and forth, where each pass over the whole array read
+/// and wrote the shared cache; and 13 bits spread the keys of a continuous variable over more
+/// buckets than the sign and exponent alone, whose few crowded buckets had made the top digit's
+/// pass the slowest. Mann–Whitney on 1e6 normal values (two sorts of 5e5 keys; the peer harness,
+/// one thread, alternated runs of 41 calls): 19.3–19.6 ms with the whole-array passes, 15.9–16.1
+/// ms with a top digit of 11 bits and two of 11 below, 13.4–13.7 ms so. Sorting 5e5 keys alone
+/// (medians of alternated runs): normal values 8.0–8.2 → 5.2–5.3 ms, values rounded to seven
+/// levels (as Likert scores are) 9.0–9.8 → 3.8–4.1 ms, the fractional parts of normal values
+/// (spread over many binades) 6.6–7.1 → 7.3–7.9 ms. (Four passes of 8 bits measured the same as
+/// three of 11 over the whole array; a fourth digit within the buckets, which leaves fewer runs
+/// to finish, was slower; so were filling each bucket from both ends, two chains of counter
+/// updates instead of one, and a search for runs that checks stretches of 256 keys at once:
+/// about one neighbouring pair in 75 of 5e5 sorted normal values shares its 33-bit prefix, so
+/// nearly every stretch has one and is then searched again.) The sort takes a buffer as long as
+/// the keys: where the allocator hands out fresh pages at each call (glibc, for buffers above
+/// its mapping threshold), their faults cost about what the passes save; the buffer is therefore
+/// taken from, and given back to, the [`crate::scratch`] pool.
 ///
 /// # Examples
 /// ```
@@ -137,43 +141,18 @@ fn sort_within(keys: &mut Vec<u64>, lo: u64, hi: u64) {
         keys.sort_unstable();
         return;
     }
-    // The bits 0..top vary; the prefix is the PASSES × DIGIT_BITS bits below `top`.
+    // The bits 0..top vary; the prefix is the PREFIX_BITS bits below `top`.
     let top = u64::BITS - (lo ^ hi).leading_zeros();
     if top == 0 {
         return;
     }
-    let shift = top.saturating_sub(PASSES * DIGIT_BITS);
-    let high = shift + (PASSES - 1) * DIGIT_BITS;
-    // The top digit first (most significant digit first): each of its buckets is then a
-    // stretch short enough to stay in L2 while its two lower digits are sorted, instead of three
-    // passes over the whole array from the shared cache.
-    let mut count = [0usize; BUCKETS];
-    for &k in keys.iter() {
-        count[digit(k, high)] += 1;
-    }
+    let shift = top.saturating_sub(PREFIX_BITS);
     // The buffer's contents are overwritten before they are read.
     let mut other = crate::scratch::take_u64(n);
-    if count.contains(&n) {
-        // One bucket: the lower digits over the whole array.
-        lower_digits(keys, &mut other, shift);
+    if n < MSD_MIN {
+        radix_passes::<3, { 1 << DIGIT_BITS }>(keys, &mut other, shift);
     } else {
-        let mut starts = [0usize; BUCKETS + 1];
-        for (b, &c) in count.iter().enumerate() {
-            starts[b + 1] = starts[b] + c;
-        }
-        let mut next = starts;
-        for &k in keys.iter() {
-            let slot = &mut next[digit(k, high)];
-            other[*slot] = k;
-            *slot += 1;
-        }
-        for w in starts.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            if b - a > 1 {
-                lower_digits(&mut other[a..b], &mut keys[a..b], shift);
-            }
-        }
-        std::mem::swap(keys, &mut other);
+        by_top_digit(keys, &mut other, shift);
     }
     crate::scratch::give_u64(other);
     if shift > 0 {
@@ -201,38 +180,76 @@ fn sort_within(keys: &mut Vec<u64>, lo: u64, hi: u64) {
     }
 }
 
-/// Buckets of a digit: 2048, whose write positions stay in L1.
-const BUCKETS: usize = 1 << DIGIT_BITS;
+/// Keys from which [`sort_keys`] takes the top digit first ([`by_top_digit`]): where the keys
+/// and their buffer (16 bytes a key, 2 MB here) pass a core's L2 (2 MB on the machine of
+/// `BENCHMARKS.md`). Fewer are sorted by three passes over the whole array, which then stays in
+/// L2: for 1e5 keys of values that span many binades (the fractional parts of normal values)
+/// those took 1.07–1.17 ms and the top digit first 1.41–1.86 ms (its buckets' fixed costs),
+/// while for normal values 1.45–1.61 against 0.91–1.13 ms.
+const MSD_MIN: usize = 1 << 17;
 
-/// Digits below the top one.
-const LOWER: usize = PASSES as usize - 1;
+/// Bits of the top digit of [`by_top_digit`].
+const TOP_BITS: u32 = 13;
 
-/// The digit of `k` at `shift` (DIGIT_BITS bits).
-#[inline(always)]
-fn digit(k: u64, shift: u32) -> usize {
-    ((k >> shift) & (BUCKETS as u64 - 1)) as usize
-}
+/// Bits of each of the two lower digits of [`by_top_digit`].
+const LOW_BITS: u32 = 10;
 
-/// Orders `keys` by their bits `shift..shift + (PASSES − 1)·DIGIT_BITS` (the digits below the
-/// top one): two stable passes of a least-significant-digit radix sort through `buffer` (as
-/// long as `keys`), whose counts are taken in one read; the result is left in `keys`. A stretch
-/// shorter than [`RADIX_MIN`] is sorted by comparison instead (fully, which orders those bits
-/// too).
-fn lower_digits(keys: &mut [u64], buffer: &mut [u64], shift: u32) {
+/// Keys of a bucket of the top digit below this many are sorted by comparison.
+const BUCKET_RADIX_MIN: usize = 128;
+
+/// Orders `keys` by their [`PREFIX_BITS`]-bit prefix above `shift`, the top digit first
+/// (most significant digit first): one counting pass and one move of every key into its bucket
+/// of the top [`TOP_BITS`] bits, then each bucket by its two lower digits ([`radix_passes`]), in
+/// L2; `buffer` is as long as `keys`.
+fn by_top_digit(keys: &mut Vec<u64>, buffer: &mut Vec<u64>, shift: u32) {
+    const TOP_BUCKETS: usize = 1 << TOP_BITS;
     let n = keys.len();
-    if n < RADIX_MIN {
-        keys.sort_unstable();
+    let high = shift + 2 * LOW_BITS;
+    let digit = |k: u64| ((k >> high) & (TOP_BUCKETS as u64 - 1)) as usize;
+    let mut starts = vec![0usize; TOP_BUCKETS + 1];
+    for &k in keys.iter() {
+        starts[digit(k) + 1] += 1;
+    }
+    if starts.contains(&n) {
+        // One bucket: the lower digits over the whole array.
+        radix_passes::<2, { 1 << LOW_BITS }>(keys, buffer, shift);
         return;
     }
-    let mut counts = [[0usize; BUCKETS]; LOWER];
+    for b in 0..TOP_BUCKETS {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    for &k in keys.iter() {
+        let slot = &mut next[digit(k)];
+        buffer[*slot] = k;
+        *slot += 1;
+    }
+    for w in starts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if b - a >= BUCKET_RADIX_MIN {
+            radix_passes::<2, { 1 << LOW_BITS }>(&mut buffer[a..b], &mut keys[a..b], shift);
+        } else if b - a > 1 {
+            buffer[a..b].sort_unstable();
+        }
+    }
+    std::mem::swap(keys, buffer);
+}
+
+/// Orders `keys` by D digits of log₂ B bits from `shift` up (B a power of two): D stable passes
+/// of a least-significant-digit radix sort through `buffer` (as long as `keys`), whose counts
+/// are taken in one read, each in a fixed table of B; a digit that every key shares is skipped.
+/// The result is left in `keys`.
+fn radix_passes<const D: usize, const B: usize>(keys: &mut [u64], buffer: &mut [u64], shift: u32) {
+    let n = keys.len();
+    let (bits, mask) = (B.trailing_zeros(), B as u64 - 1);
+    let mut counts = [[0usize; B]; D];
     for &k in keys.iter() {
         for (p, c) in (0..).zip(counts.iter_mut()) {
-            c[digit(k, shift + p * DIGIT_BITS)] += 1;
+            c[((k >> (shift + p * bits)) & mask) as usize] += 1;
         }
     }
     let mut in_keys = true;
     for (p, count) in (0..).zip(counts.iter_mut()) {
-        // A digit that every key shares leaves the order as it is.
         if count.contains(&n) {
             continue;
         }
@@ -245,9 +262,9 @@ fn lower_digits(keys: &mut [u64], buffer: &mut [u64], shift: u32) {
         } else {
             (&*buffer, &mut *keys)
         };
-        let s = shift + p * DIGIT_BITS;
+        let s = shift + p * bits;
         for &k in src {
-            let slot = &mut count[digit(k, s)];
+            let slot = &mut count[((k >> s) & mask) as usize];
             dst[*slot] = k;
             *slot += 1;
         }
@@ -297,7 +314,16 @@ mod tests {
 
     #[test]
     fn sort_keys_is_the_comparison_sort() {
-        for n in [0, 1, 2, RADIX_MIN - 1, RADIX_MIN, RADIX_MIN + 1, 50_000] {
+        for n in [
+            0,
+            1,
+            2,
+            RADIX_MIN - 1,
+            RADIX_MIN,
+            RADIX_MIN + 1,
+            50_000,
+            MSD_MIN + 1,
+        ] {
             let mut r = stream(n as u64);
             // Random bits, so every digit and the prefix's runs of one.
             check((0..n).map(|_| r()).collect());
@@ -321,9 +347,10 @@ mod tests {
                     .map(|_| (1 << 63) | ((r() % (n as u64 / 8 + 1)) << 30) | (r() % 9))
                     .collect(),
             );
-            // Top-digit buckets longer than RADIX_MIN whose lower digits take one pass (the
-            // second digit shared), and keys that all share the top digit (one bucket, both
-            // lower digits over the whole array).
+            // Digits of which one varies and one is shared (one pass, the result copied back):
+            // over the whole array, or (from MSD_MIN keys) in the top digit's three buckets;
+            // and keys that all share the top digit (one bucket, both lower digits over the
+            // whole array).
             check(
                 (0..n)
                     .map(|_| (1 << 63) | ((r() % 3) << 50) | ((r() % 1024) << 19))
@@ -331,7 +358,7 @@ mod tests {
             );
             check(
                 (0..n)
-                    .map(|_| (1 << 63) | (1 << 40) | (r() % (1 << 22)))
+                    .map(|_| (1 << 63) | (1 << 40) | (r() % (1 << 20)))
                     .collect(),
             );
             // All equal, and already sorted, and reversed.
