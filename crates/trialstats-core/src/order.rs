@@ -150,7 +150,9 @@ fn sort_within(keys: &mut Vec<u64>, lo: u64, hi: u64) {
     // The buffer's contents are overwritten before they are read.
     let mut other = crate::scratch::take_u64(n);
     if n < MSD_MIN {
-        radix_passes::<3, { 1 << DIGIT_BITS }>(keys, &mut other, shift);
+        if radix_passes::<3, { 1 << DIGIT_BITS }>(keys, &mut other, shift) {
+            std::mem::swap(keys, &mut other);
+        }
     } else {
         by_top_digit(keys, &mut other, shift);
     }
@@ -212,7 +214,9 @@ fn by_top_digit(keys: &mut Vec<u64>, buffer: &mut Vec<u64>, shift: u32) {
     }
     if starts.contains(&n) {
         // One bucket: the lower digits over the whole array.
-        radix_passes::<2, { 1 << LOW_BITS }>(keys, buffer, shift);
+        if radix_passes::<2, { 1 << LOW_BITS }>(keys, buffer, shift) {
+            std::mem::swap(keys, buffer);
+        }
         return;
     }
     for b in 0..TOP_BUCKETS {
@@ -227,7 +231,10 @@ fn by_top_digit(keys: &mut Vec<u64>, buffer: &mut Vec<u64>, shift: u32) {
     for w in starts.windows(2) {
         let (a, b) = (w[0], w[1]);
         if b - a >= BUCKET_RADIX_MIN {
-            radix_passes::<2, { 1 << LOW_BITS }>(&mut buffer[a..b], &mut keys[a..b], shift);
+            let (bucket, spare) = (&mut buffer[a..b], &mut keys[a..b]);
+            if radix_passes::<2, { 1 << LOW_BITS }>(bucket, spare, shift) {
+                bucket.copy_from_slice(spare);
+            }
         } else if b - a > 1 {
             buffer[a..b].sort_unstable();
         }
@@ -238,8 +245,13 @@ fn by_top_digit(keys: &mut Vec<u64>, buffer: &mut Vec<u64>, shift: u32) {
 /// Orders `keys` by D digits of log₂ B bits from `shift` up (B a power of two): D stable passes
 /// of a least-significant-digit radix sort through `buffer` (as long as `keys`), whose counts
 /// are taken in one read, each in a fixed table of B; a digit that every key shares is skipped.
-/// The result is left in `keys`.
-fn radix_passes<const D: usize, const B: usize>(keys: &mut [u64], buffer: &mut [u64], shift: u32) {
+/// Returns whether the result is in `buffer` (after an odd number of passes), else it is in
+/// `keys`.
+fn radix_passes<const D: usize, const B: usize>(
+    keys: &mut [u64],
+    buffer: &mut [u64],
+    shift: u32,
+) -> bool {
     let n = keys.len();
     let (bits, mask) = (B.trailing_zeros(), B as u64 - 1);
     let mut counts = [[0usize; B]; D];
@@ -270,9 +282,7 @@ fn radix_passes<const D: usize, const B: usize>(keys: &mut [u64], buffer: &mut [
         }
         in_keys = !in_keys;
     }
-    if !in_keys {
-        keys.copy_from_slice(buffer);
-    }
+    !in_keys
 }
 
 /// Sorts a short slice by insertion (a sorted one in one pass of comparisons).
@@ -347,10 +357,10 @@ mod tests {
                     .map(|_| (1 << 63) | ((r() % (n as u64 / 8 + 1)) << 30) | (r() % 9))
                     .collect(),
             );
-            // Digits of which one varies and one is shared (one pass, the result copied back):
-            // over the whole array, or (from MSD_MIN keys) in the top digit's three buckets;
-            // and keys that all share the top digit (one bucket, both lower digits over the
-            // whole array).
+            // Digits that every key shares, skipped: below MSD_MIN two passes of three over
+            // the whole array; from MSD_MIN one of two in each of the top digit's three buckets
+            // (the result then copied back); and keys that all share the top digit (one bucket,
+            // both lower digits over the whole array).
             check(
                 (0..n)
                     .map(|_| (1 << 63) | ((r() % 3) << 50) | ((r() % 1024) << 19))
