@@ -230,10 +230,12 @@ fn by_top_digit(keys: &mut Vec<u64>, buffer: &mut Vec<u64>, shift: u32) {
         buffer[*slot] = k;
         *slot += 1;
     }
+    // Every key is in `buffer` now, so all of `keys` is free: each bucket's passes use its start
+    // as their spare, the same memory for every bucket, which stays in the cache between them.
     for w in starts.windows(2) {
         let (a, b) = (w[0], w[1]);
         if b - a >= BUCKET_RADIX_MIN {
-            let (bucket, spare) = (&mut buffer[a..b], &mut keys[a..b]);
+            let (bucket, spare) = (&mut buffer[a..b], &mut keys[..b - a]);
             if radix_passes::<2, { 1 << LOW_BITS }>(bucket, spare, shift) {
                 bucket.copy_from_slice(spare);
             }
