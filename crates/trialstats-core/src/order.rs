@@ -185,7 +185,7 @@ fn sort_within(keys: &mut Vec<u64>, lo: u64, hi: u64) {
 }
 
 /// Keys from which [`sort_keys`] takes the top digit first ([`by_top_digit`]): where the keys
-/// and their buffer (16 bytes a key, 2 MB here) pass a core's L2 (2 MB on the machine of
+/// and their buffer (16 bytes a key: 2 MB at 2¹⁷ keys) pass a core's L2 (2 MB on the machine of
 /// `BENCHMARKS.md`). Fewer are sorted by three passes over the whole array, which then stays in
 /// L2: for 1e5 keys of values that span many binades (the fractional parts of normal values)
 /// those took 1.07–1.17 ms and the top digit first 1.41–1.86 ms (its buckets' fixed costs),
