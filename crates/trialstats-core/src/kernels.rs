@@ -31,11 +31,14 @@
 //! machines (as they do between BLAS libraries); on one machine the summation order is fixed, so
 //! results are reproducible run to run.
 //!
-//! That is also why vectors are loaded from the caller's data wherever it lies: taking the first
-//! rows one by one until the loads are aligned would make the product 1.5 times faster on columns
-//! 16 bytes off (as a large allocation's usually are; 14.2 against 9.5 µs at 1000 × 21), but the
-//! summation order would then depend on the data's address, and the same data could give other
-//! last bits in another run.
+//! The column panels load their vectors from the caller's data wherever it lies. At 1000 × 21
+//! the product takes about 9.3 µs when the columns start on a cache line and 13.4–13.7 µs from
+//! any other offset within one, but not because loads straddle two lines: starting the vectors at
+//! the first aligned row (the rows before it, and the rest of the last vector, in two vectors of
+//! their own padded with zeros, which keeps each lane's sums and so the bits) made every load of
+//! A aligned and measured 13.7 µs (`bench/notes.md`). The cause is not found. The row panels'
+//! gather ([`scatter_rows`]) does start at the first aligned row: it only copies, so no value
+//! depends on where it starts.
 
 use pulp::{Arch, Simd, WithSimd};
 
@@ -976,14 +979,31 @@ fn scatter_rows_t<S: Simd, const L: usize>(simd: S, sr: ScatterRows<'_>) {
     };
     let slots = L / 4;
     let m = order.len();
-    let nv = m / L;
+    // The vectors start at the first row from which every column's loads are aligned, when
+    // the columns share an offset within a line (a load across two lines costs two); the rows
+    // before it are copied one at a time. Rows are only copied, so where the vectors start
+    // changes no value.
+    let h = match cols.first().map(|c| c.as_ptr().align_offset(L * size_of::<f64>())) {
+        Some(h)
+            if h < L
+                && m >= h + 8 * L
+                && cols
+                    .iter()
+                    .all(|c| c.as_ptr().align_offset(L * size_of::<f64>()) == h) =>
+        {
+            h
+        }
+        _ => 0,
+    };
+    scatter_rows_from(dst, kp, cols, &order[..h], 0);
+    let nv = (m - h) / L;
     let colv: Vec<&[S::f64s]> = cols
         .iter()
-        .map(|c| S::as_simd_f64s(&c[..nv * L]).0)
+        .map(|c| S::as_simd_f64s(&c[h..h + nv * L]).0)
         .collect();
     let zero = simd.splat_f64s(0.0);
     for v in 0..nv {
-        let r0 = v * L;
+        let r0 = h + v * L;
         let mut at = [0usize; L];
         for s in 0..L {
             at[s] = order[r0 + rows[s]] as usize * kp;
@@ -1002,7 +1022,7 @@ fn scatter_rows_t<S: Simd, const L: usize>(simd: S, sr: ScatterRows<'_>) {
             }
         }
     }
-    scatter_rows_from(dst, kp, cols, order, nv * L);
+    scatter_rows_from(dst, kp, cols, order, h + nv * L);
 }
 
 /// Doubles per cluster in [`cluster_gram_rows`]' accumulator for rows `k` wide (k ≤ 8): the
@@ -1897,6 +1917,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The row panels are the same from columns at every offset within a cache line (the loads
+    /// aligned from a row inside the columns, the rows before it copied one by one), on every
+    /// instruction set.
+    #[test]
+    #[allow(clippy::float_cmp)]
+    fn row_panels_from_every_alignment() {
+        struct Check;
+        impl WithSimd for Check {
+            type Output = ();
+            fn with_simd<S: Simd>(self, simd: S) {
+                for k in [1usize, 4, 5, 21] {
+                    for m in [70usize, 100, 257] {
+                        let cs = m.div_ceil(8) * 8;
+                        let mut order: Vec<u32> = (0..m as u32).collect();
+                        order.sort_by_key(|&r| (r * 13 % 17, r));
+                        let kp = k.div_ceil(tile_cols::<S>()) * tile_cols::<S>();
+                        for off in 0..8 {
+                            let all: Vec<f64> = (0..cs * k + 8).map(|i| i as f64 - 0.5).collect();
+                            let refs: Vec<&[f64]> =
+                                (0..k).map(|j| &all[off + j * cs..off + j * cs + m]).collect();
+                            let mut panel = vec![0.0; m * kp];
+                            ScatterRows {
+                                dst: &mut panel,
+                                kp,
+                                cols: &refs,
+                                order: &order,
+                            }
+                            .with_simd(simd);
+                            for r in 0..m {
+                                let row = &panel[order[r] as usize * kp..][..kp];
+                                for j in 0..kp {
+                                    let want = if j < k { refs[j][r] } else { 0.0 };
+                                    assert_eq!(row[j], want, "k={k} m={m} off={off} ({r},{j})");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        on_every_instruction_set(|| Check);
     }
 
     /// The row-major panels: rows gathered by [`scatter_rows`] land where `order` says, with the
