@@ -983,7 +983,10 @@ fn scatter_rows_t<S: Simd, const L: usize>(simd: S, sr: ScatterRows<'_>) {
     // the columns share an offset within a line (a load across two lines costs two); the rows
     // before it are copied one at a time. Rows are only copied, so where the vectors start
     // changes no value.
-    let h = match cols.first().map(|c| c.as_ptr().align_offset(L * size_of::<f64>())) {
+    let h = match cols
+        .first()
+        .map(|c| c.as_ptr().align_offset(L * size_of::<f64>()))
+    {
         Some(h)
             if h < L
                 && m >= h + 8 * L
@@ -1937,8 +1940,9 @@ mod tests {
                         let kp = k.div_ceil(tile_cols::<S>()) * tile_cols::<S>();
                         for off in 0..8 {
                             let all: Vec<f64> = (0..cs * k + 8).map(|i| i as f64 - 0.5).collect();
-                            let refs: Vec<&[f64]> =
-                                (0..k).map(|j| &all[off + j * cs..off + j * cs + m]).collect();
+                            let refs: Vec<&[f64]> = (0..k)
+                                .map(|j| &all[off + j * cs..off + j * cs + m])
+                                .collect();
                             let mut panel = vec![0.0; m * kp];
                             ScatterRows {
                                 dst: &mut panel,
