@@ -31,14 +31,18 @@
 //! machines (as they do between BLAS libraries); on one machine the summation order is fixed, so
 //! results are reproducible run to run.
 //!
-//! The column panels load their vectors from the caller's data wherever it lies. At 1000 × 21
-//! the product takes about 9.3 µs when the columns start on a cache line and 13.4–13.7 µs from
-//! any other offset within one, but not because loads straddle two lines: starting the vectors at
-//! the first aligned row (the rows before it, and the rest of the last vector, in two vectors of
-//! their own padded with zeros, which keeps each lane's sums and so the bits) made every load of
-//! A aligned and measured 13.7 µs (`bench/notes.md`). The cause is not found. The row panels'
-//! gather ([`scatter_rows`]) does start at the first aligned row: it only copies, so no value
-//! depends on where it starts.
+//! The column panels' loads are aligned to the vector's size where every column of A has the
+//! same offset within a cache line (the column stride a multiple of the lanes) and there are
+//! enough columns ([`ALIGN_MIN_COLUMNS`]): a large allocation's columns usually start 16 bytes
+//! off a line, and then every load of 8 doubles straddles two lines. The vectors start at the
+//! first aligned row; the rows before it, and the rest of the last vector, go in two vectors of
+//! their own padded with zeros, one before and one after the aligned ones. Each lane still sums
+//! the same rows in the same order (those of one residue mod the lanes), and the halving
+//! reduction across lanes pairs the same sums however far the lanes are turned, so the bits do
+//! not depend on the data's address (a test checks them from every offset, on every instruction
+//! set). XᵀX with Xᵀy at 1000 × 21 from 16 bytes off a line: 13.4 µs as loaded before, 10.1–10.3
+//! µs so (9.3 µs from columns on a line). The row panels' gather ([`scatter_rows`]) starts at the
+//! first aligned row too; it only copies, so there no value could change either way.
 
 use pulp::{Arch, Simd, WithSimd};
 
@@ -1501,6 +1505,25 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
         None => (&[][..], None),
     };
     let same = std::ptr::eq(a, b) && a_cs == b_cs;
+    // Where A's columns are equally misaligned, the vectors start at its first aligned row
+    // (`shift` rows in) so that no load straddles two cache lines; the rows before it and the
+    // rest of the last vector go in two vectors of their own, padded with zeros, the first
+    // before and the second after the aligned ones (see `ALIGN_MIN_VECTORS`). Each lane still
+    // sums the rows of one residue r mod L in the same order, from the same zero (adding a
+    // padded zero product leaves a sum as it is); the lanes only sit `shift` places over, a
+    // cyclic turn, which the halving reduction across lanes (pulp's: lane i + lane i + L/2, and
+    // so on) does not see: each addition pairs the same two sums. So the bits do not depend on
+    // where the data lie (a test checks them from every offset).
+    let shift = match a.as_ptr().align_offset(lanes * std::mem::size_of::<f64>()) {
+        h if h < lanes
+            && nv >= ALIGN_MIN_VECTORS
+            && k >= ALIGN_MIN_COLUMNS
+            && a_cs % lanes == 0 =>
+        {
+            h
+        }
+        _ => 0,
+    };
     let panel = Panel {
         a,
         a_cs,
@@ -1508,8 +1531,67 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
         b_cs,
         k,
         y: yv,
-        nv,
+        shift,
+        nv: nv - usize::from(shift > 0),
+        tail0: nv * lanes,
         m,
+    };
+    // The padded vectors before and after the aligned ones: k columns of A (and of B when it is
+    // not A) and y, one vector each, as a panel of one vector of rows.
+    // Both padded vectors in one buffer: for each, k columns of A, k of B, then y, a vector each.
+    let block = (2 * k + 1) * lanes;
+    let mut edges = vec![0.0; if shift > 0 { 2 * block } else { 0 }];
+    if shift > 0 {
+        for (e, part) in edges.chunks_exact_mut(block).enumerate() {
+            let (at, r0, len) = if e == 0 {
+                (lanes - shift, 0, shift)
+            } else {
+                (0, shift + (nv - 1) * lanes, lanes - shift)
+            };
+            let (pa, rest) = part.split_at_mut(k * lanes);
+            let (pb, py) = rest.split_at_mut(k * lanes);
+            for j in 0..k {
+                pa[j * lanes + at..j * lanes + at + len]
+                    .copy_from_slice(&a[j * a_cs + r0..j * a_cs + r0 + len]);
+                if !same {
+                    pb[j * lanes + at..j * lanes + at + len]
+                        .copy_from_slice(&b[j * b_cs + r0..j * b_cs + r0 + len]);
+                }
+            }
+            if !yv.is_empty() {
+                py[at..at + len].copy_from_slice(&yv[r0..r0 + len]);
+            }
+        }
+    }
+    let edge_panel = |e: usize| -> Option<Panel<'_>> {
+        let part = edges.get(e * block..(e + 1) * block)?;
+        let (pa, rest) = part.split_at(k * lanes);
+        let (pb, py) = rest.split_at(k * lanes);
+        Some(Panel {
+            a: pa,
+            a_cs: lanes,
+            b: if same { pa } else { pb },
+            b_cs: lanes,
+            k,
+            y: if yv.is_empty() { &[] } else { py },
+            shift: 0,
+            nv: 1,
+            tail0: lanes,
+            m: lanes,
+        })
+    };
+    let (head, end) = (edge_panel(0), edge_panel(1));
+    // The sweeps of the rows, in order: the head vector, the aligned vectors, the end vector.
+    let sweeps = |r0: usize, r1: usize| {
+        head.iter()
+            .filter(move |_| r0 == 0)
+            .map(|p| (p, 0, 1))
+            .chain(std::iter::once((&panel, r0, r1)))
+            .chain(
+                end.iter()
+                    .filter(move |_| r1 == panel.nv)
+                    .map(|p| (p, 0, 1)),
+            )
     };
     let diagonal = || (0..kt).step_by(T).map(|p| (p, p));
     let above = || {
@@ -1528,26 +1610,34 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
         }
     };
     let zero = simd.splat_f64s(0.0);
-    if nv <= CHUNK_VECTORS {
+    if panel.nv <= CHUNK_VECTORS {
         // A short panel (a cluster's segment): each tile's accumulators live in registers.
         for pq in diagonal() {
             let mut acc = [[zero; D]; T];
-            diagonal_tile::<S, T, D>(simd, &mut acc, &panel, pq, (0, nv), same);
+            for (pn, r0, r1) in sweeps(0, panel.nv) {
+                diagonal_tile::<S, T, D>(simd, &mut acc, pn, pq, (r0, r1), same);
+            }
             finish::<S, T, D, true>(simd, &mut put, &acc, &panel, pq);
         }
         for pq in above() {
             let mut acc = [[zero; T]; T];
-            tile::<S, T, T, false, false>(simd, &mut acc, &panel, pq, 0, nv);
+            for (pn, r0, r1) in sweeps(0, panel.nv) {
+                tile::<S, T, T, false, false>(simd, &mut acc, pn, pq, r0, r1);
+            }
             finish::<S, T, T, false>(simd, &mut put, &acc, &panel, pq);
         }
         for pq in edge() {
             let mut acc = [[zero; E]; T];
-            tile::<S, T, E, false, false>(simd, &mut acc, &panel, pq, 0, nv);
+            for (pn, r0, r1) in sweeps(0, panel.nv) {
+                tile::<S, T, E, false, false>(simd, &mut acc, pn, pq, r0, r1);
+            }
             finish::<S, T, E, false>(simd, &mut put, &acc, &panel, pq);
         }
         for pq in corner() {
             let mut acc = [[zero; E]; R];
-            diagonal_tile::<S, R, E>(simd, &mut acc, &panel, pq, (0, nv), same);
+            for (pn, r0, r1) in sweeps(0, panel.nv) {
+                diagonal_tile::<S, R, E>(simd, &mut acc, pn, pq, (r0, r1), same);
+            }
             finish::<S, R, E, true>(simd, &mut put, &acc, &panel, pq);
         }
     } else {
@@ -1559,19 +1649,21 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
         let mut ed = vec![[[zero; E]; T]; edge().count()];
         let mut co = vec![[[zero; E]; R]; corner().count()];
         let mut r0 = 0;
-        while r0 < nv {
-            let r1 = (r0 + CHUNK_VECTORS).min(nv);
-            for (acc, pq) in di.iter_mut().zip(diagonal()) {
-                diagonal_tile::<S, T, D>(simd, acc, &panel, pq, (r0, r1), same);
-            }
-            for (acc, pq) in ab.iter_mut().zip(above()) {
-                tile::<S, T, T, false, false>(simd, acc, &panel, pq, r0, r1);
-            }
-            for (acc, pq) in ed.iter_mut().zip(edge()) {
-                tile::<S, T, E, false, false>(simd, acc, &panel, pq, r0, r1);
-            }
-            for (acc, pq) in co.iter_mut().zip(corner()) {
-                diagonal_tile::<S, R, E>(simd, acc, &panel, pq, (r0, r1), same);
+        while r0 < panel.nv {
+            let r1 = (r0 + CHUNK_VECTORS).min(panel.nv);
+            for (pn, s0, s1) in sweeps(r0, r1) {
+                for (acc, pq) in di.iter_mut().zip(diagonal()) {
+                    diagonal_tile::<S, T, D>(simd, acc, pn, pq, (s0, s1), same);
+                }
+                for (acc, pq) in ab.iter_mut().zip(above()) {
+                    tile::<S, T, T, false, false>(simd, acc, pn, pq, s0, s1);
+                }
+                for (acc, pq) in ed.iter_mut().zip(edge()) {
+                    tile::<S, T, E, false, false>(simd, acc, pn, pq, s0, s1);
+                }
+                for (acc, pq) in co.iter_mut().zip(corner()) {
+                    diagonal_tile::<S, R, E>(simd, acc, pn, pq, (s0, s1), same);
+                }
             }
             r0 = r1;
         }
@@ -1590,9 +1682,18 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
     }
 }
 
+/// Whole vectors of rows from which [`gram_tiles`] aligns its loads.
+const ALIGN_MIN_VECTORS: usize = 8;
+
+/// Columns from which [`gram_tiles`] aligns its loads: with fewer, the two padded vectors cost
+/// about what the split loads do (1000 × 4 from 16 bytes off a line: 0.44 µs as loaded, 0.47–0.49
+/// µs aligned; 1000 × 8: 2.13 against 1.59 µs).
+const ALIGN_MIN_COLUMNS: usize = 8;
+
 /// The operands of one product: A[r, j] = `a[r + j·a_cs]` and B'[r, l] = `b[r + l·b_cs]` for
-/// l < k, B'[r, k] = `y[r]`, for the rows r < m, of which the first `nv` vectors' worth fill
-/// whole vectors.
+/// l < k, B'[r, k] = `y[r]`, for the rows r < m. The tiles sweep `nv` whole vectors of rows
+/// from row `shift` on; the rows from `tail0` on fill no vector and are added one by one when a
+/// tile is finished.
 struct Panel<'a> {
     a: &'a [f64],
     a_cs: usize,
@@ -1600,20 +1701,34 @@ struct Panel<'a> {
     b_cs: usize,
     k: usize,
     y: &'a [f64],
+    shift: usize,
     nv: usize,
+    tail0: usize,
     m: usize,
 }
 
 impl<'a> Panel<'a> {
-    /// Rows `lo..hi` of column j of A.
+    /// Rows `shift + lo..shift + hi` of column j of A.
     #[inline(always)]
     fn a_col(&self, j: usize, lo: usize, hi: usize) -> &'a [f64] {
+        self.a_rows(j, self.shift + lo, self.shift + hi)
+    }
+
+    /// Rows `shift + lo..shift + hi` of column l of B'.
+    #[inline(always)]
+    fn b_col(&self, l: usize, lo: usize, hi: usize) -> &'a [f64] {
+        self.b_rows(l, self.shift + lo, self.shift + hi)
+    }
+
+    /// Rows `lo..hi` of column j of A.
+    #[inline(always)]
+    fn a_rows(&self, j: usize, lo: usize, hi: usize) -> &'a [f64] {
         &self.a[j * self.a_cs + lo..j * self.a_cs + hi]
     }
 
     /// Rows `lo..hi` of column l of B'.
     #[inline(always)]
-    fn b_col(&self, l: usize, lo: usize, hi: usize) -> &'a [f64] {
+    fn b_rows(&self, l: usize, lo: usize, hi: usize) -> &'a [f64] {
         if l < self.k {
             &self.b[l * self.b_cs + lo..l * self.b_cs + hi]
         } else {
@@ -1630,8 +1745,8 @@ fn b_index<const TA: usize, const DIAG: bool>(panel: &Panel<'_>, l0: usize, ll: 
 }
 
 /// Hands a finished TA × TB tile at (p, q) to `put(j, l, value)`: its accumulators reduced
-/// across lanes plus the rows that do not fill a vector. On the diagonal (`DIAG`), only the
-/// entries with j ≤ l (and those of y, its columns past TA).
+/// across lanes plus the rows that do not fill a vector. On the diagonal (`DIAG`), only the entries with j ≤ l (and those of y, its
+/// columns past TA).
 #[inline(always)]
 fn finish<S: Simd, const TA: usize, const TB: usize, const DIAG: bool>(
     simd: S,
@@ -1640,16 +1755,15 @@ fn finish<S: Simd, const TA: usize, const TB: usize, const DIAG: bool>(
     panel: &Panel<'_>,
     (p, q): (usize, usize),
 ) {
-    let lanes = std::mem::size_of::<S::f64s>() / std::mem::size_of::<f64>();
-    let (tail0, m) = (panel.nv * lanes, panel.m);
+    let (tail0, m) = (panel.tail0, panel.m);
     for (jj, row) in acc.iter().enumerate() {
-        let aj = panel.a_col(p + jj, tail0, m);
+        let aj = panel.a_rows(p + jj, tail0, m);
         for (ll, v) in row.iter().enumerate() {
             if DIAG && ll < jj {
                 continue;
             }
             let l = b_index::<TA, DIAG>(panel, q, ll);
-            let bl = panel.b_col(l, tail0, m);
+            let bl = panel.b_rows(l, tail0, m);
             let tail: f64 = aj.iter().zip(bl).map(|(x, y)| x * y).sum();
             put(p + jj, l, simd.reduce_sum_f64s(*v) + tail);
         }
@@ -1920,6 +2034,81 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The products' bits do not depend on where the columns lie: from every offset within a
+    /// cache line (the loads aligned from a row inside the panel, with the lanes turned, or from
+    /// the first row), on every instruction set, short and long panels, with y and with B ≠ A.
+    /// The data are not integers, so that any other order of the sums would show in the bits.
+    #[test]
+    fn gram_bits_do_not_depend_on_the_alignment() {
+        struct Check;
+        impl WithSimd for Check {
+            type Output = ();
+            fn with_simd<S: Simd>(self, simd: S) {
+                for k in [1, 3, 4, 5, 8, 21, 22] {
+                    for m in [63usize, 64, 65, 200, 256, 257, 300, 1000, 2053] {
+                        let cs = m.div_ceil(8) * 8 + 8;
+                        // Doubles with full significands, from −70 to 70.
+                        let value = |i: usize, p: usize| {
+                            let h = (i as u64 ^ p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                            ((h ^ (h >> 29)) >> 11) as f64 / (1u64 << 53) as f64 * 140.0 - 70.0
+                        };
+                        let a_data: Vec<f64> = (0..cs * k).map(|i| value(i, 7919)).collect();
+                        let b_data: Vec<f64> = (0..cs * k).map(|i| value(i, 613)).collect();
+                        let y: Vec<f64> = (0..m).map(|i| value(i, 31)).collect();
+                        // The same values from `off` doubles into a fresh buffer.
+                        let at = |data: &[f64], off: usize| {
+                            let mut v = vec![f64::NAN; data.len() + 8];
+                            v[off..off + data.len()].copy_from_slice(data);
+                            v
+                        };
+                        for case in 0..3 {
+                            let run = |off: usize| {
+                                let (a_all, b_all) = (at(&a_data, off), at(&b_data, 7 - off));
+                                let a = &a_all[off..off + cs * k];
+                                let b = if case == 1 {
+                                    &b_all[7 - off..7 - off + cs * k]
+                                } else {
+                                    a
+                                };
+                                let mut c = vec![0.0; k * k];
+                                let mut xty = vec![0.0; k];
+                                Gram {
+                                    c: &mut c,
+                                    k,
+                                    a,
+                                    a_cs: cs,
+                                    b,
+                                    b_cs: cs,
+                                    m,
+                                    y: (case == 2).then_some((&y[..], &mut xty[..])),
+                                }
+                                .with_simd(simd);
+                                let want = naive(a, cs, b, cs, m, k);
+                                for l in 0..k {
+                                    for j in 0..=l {
+                                        let (g, w) = (c[j + l * k], want[j + l * k]);
+                                        // |products| ≤ 70² each: rounding of m of them.
+                                        assert!(
+                                            (g - w).abs() <= 1e-12 * 4900.0 * m as f64,
+                                            "k={k} m={m} case {case} off {off}"
+                                        );
+                                    }
+                                }
+                                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect();
+                                (bits(&c), bits(&xty)) as (Vec<u64>, Vec<u64>)
+                            };
+                            let first = run(0);
+                            for off in 1..8 {
+                                assert!(run(off) == first, "k={k} m={m} case {case} off {off}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        on_every_instruction_set(|| Check);
     }
 
     /// The row panels are the same from columns at every offset within a cache line (the loads
