@@ -984,8 +984,8 @@ fn scatter_rows_t<S: Simd, const L: usize>(simd: S, sr: ScatterRows<'_>) {
     let slots = L / 4;
     let m = order.len();
     // The vectors start at the first row from which every column's loads are aligned, when
-    // the columns share an offset within a line (a load across two lines costs two); the rows
-    // before it are copied one at a time. Rows are only copied, so where the vectors start
+    // the columns share an offset within a line and at least 8 vectors of rows follow (a load
+    // across two lines costs two); the rows before it are copied one at a time. Rows are only copied, so where the vectors start
     // changes no value.
     let h = match cols
         .first()
@@ -1536,9 +1536,9 @@ fn gram_tiles<S: Simd, const T: usize, const D: usize, const R: usize, const E: 
         tail0: nv * lanes,
         m,
     };
-    // The padded vectors before and after the aligned ones: k columns of A (and of B when it is
-    // not A) and y, one vector each, as a panel of one vector of rows.
-    // Both padded vectors in one buffer: for each, k columns of A, k of B, then y, a vector each.
+    // The padded vectors before and after the aligned ones, in one buffer: for each, k columns
+    // of A, k of B (when B is not A), then y, one vector each; each read as a panel of one
+    // vector of rows.
     let block = (2 * k + 1) * lanes;
     let mut edges = vec![0.0; if shift > 0 { 2 * block } else { 0 }];
     if shift > 0 {
@@ -1745,8 +1745,8 @@ fn b_index<const TA: usize, const DIAG: bool>(panel: &Panel<'_>, l0: usize, ll: 
 }
 
 /// Hands a finished TA × TB tile at (p, q) to `put(j, l, value)`: its accumulators reduced
-/// across lanes plus the rows that do not fill a vector. On the diagonal (`DIAG`), only the entries with j ≤ l (and those of y, its
-/// columns past TA).
+/// across lanes plus the rows that do not fill a vector. On the diagonal (`DIAG`), only the
+/// entries with j ≤ l (and those of y, its columns past TA).
 #[inline(always)]
 fn finish<S: Simd, const TA: usize, const TB: usize, const DIAG: bool>(
     simd: S,
@@ -2063,7 +2063,12 @@ mod tests {
                             v[off..off + data.len()].copy_from_slice(data);
                             v
                         };
-                        for case in 0..3 {
+                        let other = [&a_data, &b_data, &a_data];
+                        let wants: Vec<Vec<f64>> = other
+                            .iter()
+                            .map(|b| naive(&a_data, cs, b, cs, m, k))
+                            .collect();
+                        for (case, want) in wants.iter().enumerate() {
                             let run = |off: usize| {
                                 let (a_all, b_all) = (at(&a_data, off), at(&b_data, 7 - off));
                                 let a = &a_all[off..off + cs * k];
@@ -2085,7 +2090,6 @@ mod tests {
                                     y: (case == 2).then_some((&y[..], &mut xty[..])),
                                 }
                                 .with_simd(simd);
-                                let want = naive(a, cs, b, cs, m, k);
                                 for l in 0..k {
                                     for j in 0..=l {
                                         let (g, w) = (c[j + l * k], want[j + l * k]);
