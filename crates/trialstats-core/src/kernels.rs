@@ -2115,11 +2115,39 @@ mod tests {
         on_every_instruction_set(|| Check);
     }
 
+    /// The rows of `cols` gathered by [`scatter_rows`] into a panel `kp` wide in `order`,
+    /// checked: each row where `order` says, the columns past k zero.
+    #[allow(clippy::float_cmp)]
+    fn scattered<S: Simd>(
+        simd: S,
+        cols: &[&[f64]],
+        order: &[u32],
+        kp: usize,
+        what: &str,
+    ) -> Vec<f64> {
+        let (k, m) = (cols.len(), order.len());
+        let mut panel = vec![0.0; m * kp];
+        ScatterRows {
+            dst: &mut panel,
+            kp,
+            cols,
+            order,
+        }
+        .with_simd(simd);
+        for r in 0..m {
+            let row = &panel[order[r] as usize * kp..][..kp];
+            for j in 0..kp {
+                let want = if j < k { cols[j][r] } else { 0.0 };
+                assert_eq!(row[j], want, "k={k} m={m} kp={kp} {what} ({r},{j})");
+            }
+        }
+        panel
+    }
+
     /// The row panels are the same from columns at every offset within a cache line (the loads
     /// aligned from a row inside the columns, the rows before it copied one by one), on every
     /// instruction set.
     #[test]
-    #[allow(clippy::float_cmp)]
     fn row_panels_from_every_alignment() {
         struct Check;
         impl WithSimd for Check {
@@ -2136,21 +2164,7 @@ mod tests {
                             let refs: Vec<&[f64]> = (0..k)
                                 .map(|j| &all[off + j * cs..off + j * cs + m])
                                 .collect();
-                            let mut panel = vec![0.0; m * kp];
-                            ScatterRows {
-                                dst: &mut panel,
-                                kp,
-                                cols: &refs,
-                                order: &order,
-                            }
-                            .with_simd(simd);
-                            for r in 0..m {
-                                let row = &panel[order[r] as usize * kp..][..kp];
-                                for j in 0..kp {
-                                    let want = if j < k { refs[j][r] } else { 0.0 };
-                                    assert_eq!(row[j], want, "k={k} m={m} off={off} ({r},{j})");
-                                }
-                            }
+                            scattered(simd, &refs, &order, kp, &format!("off={off}"));
                         }
                     }
                 }
@@ -2186,21 +2200,7 @@ mod tests {
                         let width = k.div_ceil(tile_cols::<S>()) * tile_cols::<S>();
                         // The panel width of this instruction set, and one that fits no tile.
                         for kp in [width, k] {
-                            let mut panel = vec![0.0; m * kp];
-                            ScatterRows {
-                                dst: &mut panel,
-                                kp,
-                                cols: &refs,
-                                order: &order,
-                            }
-                            .with_simd(simd);
-                            for r in 0..m {
-                                let row = &panel[order[r] as usize * kp..][..kp];
-                                for j in 0..kp {
-                                    let want = if j < k { cols[j][r] } else { 0.0 };
-                                    assert_eq!(row[j], want, "k={k} m={m} kp={kp} ({r},{j})");
-                                }
-                            }
+                            let panel = scattered(simd, &refs, &order, kp, "");
                             let mut c = vec![0.5; k * k];
                             GramRows {
                                 c: &mut c,
