@@ -985,8 +985,8 @@ fn scatter_rows_t<S: Simd, const L: usize>(simd: S, sr: ScatterRows<'_>) {
     let m = order.len();
     // The vectors start at the first row from which every column's loads are aligned, when
     // the columns share an offset within a line and at least 8 vectors of rows follow (a load
-    // across two lines costs two); the rows before it are copied one at a time. Rows are only copied, so where the vectors start
-    // changes no value.
+    // across two lines costs two); the rows before it are copied one at a time. Rows are only
+    // copied, so where the vectors start changes no value.
     let h = match cols
         .first()
         .map(|c| c.as_ptr().align_offset(L * size_of::<f64>()))
@@ -2093,7 +2093,10 @@ mod tests {
                                 for l in 0..k {
                                     for j in 0..=l {
                                         let (g, w) = (c[j + l * k], want[j + l * k]);
-                                        // |products| ≤ 70² each: rounding of m of them.
+                                        // A loose check that each sum is the product's
+                                        // (|products| ≤ 70²); that every row counts once is
+                                        // checked exactly, from every offset, on integer data
+                                        // by `gram_is_exact_from_every_alignment`.
                                         assert!(
                                             (g - w).abs() <= 1e-12 * 4900.0 * m as f64,
                                             "k={k} m={m} case {case} off {off}"

@@ -85,18 +85,18 @@ const INSERTION_MAX: usize = 16;
 /// slowest. Mann–Whitney on 1e6 normal values (two sorts of 5e5 keys; the peer harness, one thread,
 /// alternated runs of 41 calls): 19.3–19.6 ms with the whole-array passes, 15.9–16.1 ms with a top
 /// digit of 11 bits and two of 11 below, 13.4–13.7 ms so (at other times 17.7–19.5 ms: the time
-/// swings between these within one process, with the shared machine's load, `bench/notes.md`). Sorting 5e5 keys alone (medians of
-/// alternated runs): normal values 8.0–8.2 → 5.2–5.3 ms, values rounded to seven levels (as Likert
-/// scores are) 9.0–9.8 → 3.8–4.1 ms, the fractional parts of normal values (spread over many
-/// binades) 6.6–7.1 → 7.3–7.9 ms. (Four passes of 8 bits measured the same as three of 11 over the
-/// whole array; a fourth digit within the buckets, which leaves fewer runs to finish, was slower;
-/// so were filling each bucket from both ends, two chains of counter updates instead of one, and a
-/// search for runs that checks stretches of 256 keys at once: about one neighbouring pair in 75 of
-/// 5e5 sorted normal values shares its 33-bit prefix, so nearly every stretch has one and is then
-/// searched again.) The sort takes a buffer as long as the keys: where the allocator hands out
-/// fresh pages at each call (glibc, for buffers above its mapping threshold), their faults cost
-/// about what the passes save; the buffer is therefore taken from, and given back to, the
-/// [`crate::scratch`] pool.
+/// swings between these within one process, with the shared machine's load, `bench/notes.md`).
+/// Sorting 5e5 keys alone (medians of alternated runs): normal values 8.0–8.2 → 5.2–5.3 ms, values
+/// rounded to seven levels (as Likert scores are) 9.0–9.8 → 3.8–4.1 ms, the fractional parts of
+/// normal values (spread over many binades) 6.6–7.1 → 7.3–7.9 ms. (Four passes of 8 bits measured
+/// the same as three of 11 over the whole array; a fourth digit within the buckets, which leaves
+/// fewer runs to finish, was slower; so were filling each bucket from both ends, two chains of
+/// counter updates instead of one, and a search for runs that checks stretches of 256 keys at once:
+/// about one neighbouring pair in 75 of 5e5 sorted normal values shares its 33-bit prefix, so
+/// nearly every stretch has one and is then searched again.) The sort takes a buffer as long as the
+/// keys: where the allocator hands out fresh pages at each call (glibc, for buffers above its
+/// mapping threshold), their faults cost about what the passes save; the buffer is therefore taken
+/// from, and given back to, the [`crate::scratch`] pool.
 ///
 /// # Examples
 /// ```
