@@ -981,7 +981,6 @@ fn scatter_rows_t<S: Simd, const L: usize>(simd: S, sr: ScatterRows<'_>) {
         scatter_rows_from(dst, kp, cols, order, 0);
         return;
     };
-    let slots = L / 4;
     let m = order.len();
     // The vectors start at the first row from which every column's loads are aligned, when
     // the columns share an offset within a line and at least 8 vectors of rows follow (a load
@@ -1015,21 +1014,45 @@ fn scatter_rows_t<S: Simd, const L: usize>(simd: S, sr: ScatterRows<'_>) {
         for s in 0..L {
             at[s] = order[r0 + rows[s]] as usize * kp;
         }
-        for (jg, group) in colv.chunks(4).enumerate() {
+        // Whole groups of 4 columns go from their loads to the transpose in registers; only a
+        // last, narrower group is padded with zeros. (With every group assembled in a zeroed
+        // array filled in a loop, each group went through the stack: 8 more stores and 4 more
+        // loads. 1e6 rows × 22 columns, 24 clusters, in cache: 15.6 → 11.1 ms.)
+        let mut groups = colv.chunks_exact(4);
+        for (jg, g) in (&mut groups).enumerate() {
+            let x = [g[0][v], g[1][v], g[2][v], g[3][v]];
+            store_rows::<S, L>(simd, dst, &at, 4 * jg, x);
+        }
+        let rest = groups.remainder();
+        if !rest.is_empty() {
             let mut x = [zero; 4];
-            for (xu, col) in x.iter_mut().zip(group) {
+            for (xu, col) in x.iter_mut().zip(rest) {
                 *xu = col[v];
             }
-            let t = simd.interleave_shfl_f64s(x);
-            let flat: &[f64] = pulp::bytemuck::cast_slice(&t[..]);
-            for (s, &row_at) in at.iter().enumerate() {
-                let base = (s / slots) * L + (s % slots) * 4;
-                let d = row_at + 4 * jg;
-                dst[d..d + 4].copy_from_slice(&flat[base..base + 4]);
-            }
+            store_rows::<S, L>(simd, dst, &at, 4 * (colv.len() / 4), x);
         }
     }
     scatter_rows_from(dst, kp, cols, order, h + nv * L);
+}
+
+/// One group of [`scatter_rows_t`]: the 4 column vectors `x` (L rows each) transposed, and
+/// each row's 4 entries stored at `at[s] + j0` for the row in slot s.
+#[inline(always)]
+fn store_rows<S: Simd, const L: usize>(
+    simd: S,
+    dst: &mut [f64],
+    at: &[usize; L],
+    j0: usize,
+    x: [S::f64s; 4],
+) {
+    let slots = L / 4;
+    let t = simd.interleave_shfl_f64s(x);
+    let flat: &[f64] = pulp::bytemuck::cast_slice(&t[..]);
+    for (s, &row_at) in at.iter().enumerate() {
+        let base = (s / slots) * L + (s % slots) * 4;
+        let d = row_at + j0;
+        dst[d..d + 4].copy_from_slice(&flat[base..base + 4]);
+    }
 }
 
 /// Doubles per cluster in [`cluster_gram_rows`]' accumulator for rows `k` wide (k ≤ 8): the
