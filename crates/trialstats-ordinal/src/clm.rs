@@ -240,62 +240,21 @@ impl<'a> Clm<'a> {
     /// when no pair of observations is ordered against the column, i.e. the category never
     /// decreases (or never increases) as the column increases (Agresti 2010, *Analysis of
     /// Ordinal Categorical Data*, 2nd ed., §3.4.5; with two categories, the logit's rule).
-    /// Sorted by the column, that is: at every step between distinct values, the largest
-    /// category below is at most the smallest above (or the reverse). O(n log n) per column.
+    /// See [`separating_direction`]: O(n) per column.
     fn check_univariate_separation(&self) -> Result<(), OrdinalError> {
-        let mut pairs: Vec<(u64, usize)> = Vec::with_capacity(self.y.len());
         for (j, name) in self.names.iter().enumerate() {
             let c = self.x.column(j);
-            if c.iter().all(|v| v.to_bits() == c[0].to_bits()) {
+            let Some(up) = separating_direction(c.as_slice(), &self.y, self.j) else {
                 continue;
-            }
-            // (value, category) pairs sorted by the value as an integer key (−0 and +0 one
-            // value); the order within a value does not matter.
-            pairs.clear();
-            pairs.extend(
-                c.iter()
-                    .zip(self.y.iter())
-                    .map(|(&v, &y)| (order_key(v), y)),
-            );
-            pairs.sort_unstable_by_key(|p| p.0);
-            // Groups of equal values, with their least and greatest category.
-            let mut groups: Vec<(u64, usize, usize)> = Vec::new();
-            for &(v, y) in &pairs {
-                match groups.last_mut() {
-                    Some((g, lo, hi)) if *g == v => {
-                        *lo = (*lo).min(y);
-                        *hi = (*hi).max(y);
-                    }
-                    _ => groups.push((v, y, y)),
-                }
-            }
-            if groups.len() < 2 {
-                continue;
-            }
-            let ordered = |up: bool| {
-                let mut below_max = groups[0].2;
-                let mut below_min = groups[0].1;
-                for g in &groups[1..] {
-                    if (up && below_max > g.1) || (!up && below_min < g.2) {
-                        return false;
-                    }
-                    below_max = below_max.max(g.2);
-                    below_min = below_min.min(g.1);
-                }
-                true
             };
             let name = trialstats_core::error::clip(name);
-            for up in [true, false] {
-                if ordered(up) {
-                    return Err(OrdinalError::Separation {
-                        terms: vec![name.to_string()],
-                        detail: format!(
-                            "the outcome never {} as `{name}` increases (no pair of observations is ordered against it): `{name}` separates the categories",
-                            if up { "decreases" } else { "increases" }
-                        ),
-                    });
-                }
-            }
+            return Err(OrdinalError::Separation {
+                terms: vec![name.to_string()],
+                detail: format!(
+                    "the outcome never {} as `{name}` increases (no pair of observations is ordered against it): `{name}` separates the categories",
+                    if up { "decreases" } else { "increases" }
+                ),
+            });
         }
         Ok(())
     }
@@ -656,5 +615,97 @@ impl EstimatingEquations for ClmFit<'_> {
     }
     fn kind(&self) -> ModelKind {
         ModelKind::Likelihood
+    }
+}
+
+/// Whether no pair of observations is ordered against the column `x`: `Some(true)` when the
+/// category `y` (in 0..`levels`) never decreases as x increases (no i, j with xᵢ < xⱼ and
+/// yᵢ > yⱼ), `Some(false)` when it never increases, `None` when neither holds or x takes a
+/// single value (−0 and +0 one value). A pair against the column exists exactly when, for some
+/// categories c < d, the smallest x in d lies below the largest x in c (take those two rows),
+/// so the smallest and largest x of each category decide it, in one pass: O(n + levels).
+/// (A sort of (x, y) pairs by x and a walk over the groups of equal x, as before, took a
+/// quarter of clm's time at N = 1e5.)
+fn separating_direction(x: &[f64], y: &[usize], levels: usize) -> Option<bool> {
+    let mut lo = vec![u64::MAX; levels];
+    let mut hi = vec![0u64; levels];
+    for (&v, &c) in x.iter().zip(y) {
+        let key = order_key(v);
+        lo[c] = lo[c].min(key);
+        hi[c] = hi[c].max(key);
+    }
+    // The categories present, in order, with their least and greatest keys.
+    let present: Vec<(u64, u64)> = lo.into_iter().zip(hi).filter(|(l, h)| l <= h).collect();
+    let least = present.iter().map(|p| p.0).min()?;
+    let greatest = present.iter().map(|p| p.1).max()?;
+    if least == greatest {
+        return None;
+    }
+    // Never decreases: every category's least x at or above the greatest x of every lower
+    // category. Never increases: its greatest x at or below the least x of every lower one.
+    let mut below_max = 0u64;
+    let mut below_min = u64::MAX;
+    let (mut up, mut down) = (true, true);
+    for &(l, h) in &present {
+        up &= below_max <= l;
+        down &= below_min >= h;
+        below_max = below_max.max(h);
+        below_min = below_min.min(l);
+    }
+    if up {
+        Some(true)
+    } else if down {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass rule agrees with the definition (every pair of rows) on small random
+    /// columns full of ties, signed zeros and categories that are missing or alone.
+    #[test]
+    fn separation_rule_is_the_pairwise_definition() {
+        let values = [-1.5, -0.0, 0.0, 0.5, 2.0, 3.0];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |m: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) % m as u64) as usize
+        };
+        let (mut seen_up, mut seen_down, mut seen_none) = (0, 0, 0);
+        for _ in 0..20_000 {
+            let (n, levels) = (1 + next(9), 1 + next(4));
+            let spread = 1 + next(values.len());
+            let x: Vec<f64> = (0..n).map(|_| values[next(spread)]).collect();
+            let y: Vec<usize> = (0..n).map(|_| next(levels)).collect();
+            let against = |down: bool| {
+                (0..n).any(|i| {
+                    (0..n).any(|j| x[i] < x[j] && if down { y[i] < y[j] } else { y[i] > y[j] })
+                })
+            };
+            let single = x.iter().all(|&v| order_key(v) == order_key(x[0]));
+            let want = if single {
+                None
+            } else if !against(false) {
+                Some(true)
+            } else if !against(true) {
+                Some(false)
+            } else {
+                None
+            };
+            let got = separating_direction(&x, &y, levels);
+            assert_eq!(got, want, "x = {x:?}, y = {y:?}");
+            match got {
+                Some(true) => seen_up += 1,
+                Some(false) => seen_down += 1,
+                None => seen_none += 1,
+            }
+        }
+        assert!(seen_up > 100 && seen_down > 100 && seen_none > 100);
     }
 }
